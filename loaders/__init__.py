@@ -1,0 +1,1 @@
+"""Loaders: drop-zone checks, validation against interfaces/, COPY into raw, rejects and reports."""

@@ -1,0 +1,1 @@
+"""Operations glue: the PostgreSQL the warehouse runs on, settings shared by every part."""

@@ -1,0 +1,81 @@
+"""Superset configuration for the statistics warehouse (loaded via SUPERSET_CONFIG_PATH).
+
+Everything stateful lives under var/ (git-ignored): the SQLite metadata database in
+var/superset/superset.db and the SECRET_KEY in var/secrets/superset_secret_key, which
+`superset/manage.py setup` generates on first run. Nothing here talks to the internet.
+"""
+import os
+import sys
+from pathlib import Path
+
+# ops.settings (standard library only) knows where var/ is; append, never prepend, the
+# repo root so that this folder (also called "superset") cannot shadow the real package.
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:
+    sys.path.append(str(_ROOT))
+from ops import settings  # noqa: E402
+
+SUPERSET_HOME = settings.VAR / "superset"
+SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+
+# --- metadata database and secret key --------------------------------------------------
+SQLALCHEMY_DATABASE_URI = f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+_secret = settings.SECRETS / "superset_secret_key"
+if not _secret.exists():
+    raise RuntimeError(f"{_secret} is missing: run `.venv-superset/bin/python superset/manage.py setup`")
+SECRET_KEY = _secret.read_text().strip()
+
+# --- web server ------------------------------------------------------------------------
+# manage.py binds gunicorn to 127.0.0.1:${SUPERSET_PORT:-8088}; never to other interfaces.
+SUPERSET_WEBSERVER_TIMEOUT = 120
+APP_NAME = "北京人社统计数据仓库"
+
+# --- language: Chinese by default, English selectable ------------------------------------
+BABEL_DEFAULT_LOCALE = "zh"
+LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}, "en": {"flag": "us", "name": "English"}}
+D3_FORMAT = {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["¥", ""]}
+CURRENCIES = ["CNY"]
+
+# --- features ----------------------------------------------------------------------------
+FEATURE_FLAGS = {
+    "DASHBOARD_RBAC": True,        # dashboards granted per role (leadership / analyst / district)
+    "DRILL_TO_DETAIL": True,       # right-click a chart -> the underlying rows
+    "DRILL_BY": True,              # right-click -> regroup by another column (e.g. district)
+    "ALERT_REPORTS": False,        # no mail/Slack: nothing leaves the machine
+    "THUMBNAILS": False,           # would need a Celery worker and a headless browser
+    "EMBEDDED_SUPERSET": False,
+}
+
+# --- caches: in-process, no Redis --------------------------------------------------------
+_cache = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
+CACHE_CONFIG = {**_cache, "CACHE_KEY_PREFIX": "superset_meta_"}
+DATA_CACHE_CONFIG = {**_cache, "CACHE_KEY_PREFIX": "superset_data_"}  # dropped on restart/publish
+# Filter/explore state must survive between requests served by different workers: keep
+# Superset's default (the metadata DB), which needs no extra service.
+RATELIMIT_STORAGE_URI = "memory://"
+
+# --- no outbound network -----------------------------------------------------------------
+# The UI embeds a Scarf telemetry pixel and allows map tiles and web fonts; a CSP that
+# only allows this origin stops the browser from contacting any of them.
+THEME_FONT_URL_ALLOWED_DOMAINS: list = []
+MAPBOX_API_KEY = ""
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'", "data:"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+CONTENT_SECURITY_POLICY_WARNING = False
+
+ROW_LIMIT = 50000

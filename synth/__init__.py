@@ -1,0 +1,1 @@
+"""Synthetic production drops: realistic Beijing-scale monthly interface files from interfaces/ specs."""

@@ -1,0 +1,135 @@
+"""Enterprise employee pension (企业职工养老保险) files for one month, from the population state.
+
+Each function returns the file's columns (in spec order) as arrays of already formatted strings.
+"""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+
+from ops import settings
+from synth.calendar import first_day, month_str
+from synth.population import Population, month_to_date
+
+EMPLOYER_RATE = 0.16
+EMPLOYEE_RATE = 0.08
+
+
+def base_limits(yyyymm: str) -> tuple[float, float]:
+    """Contribution-base limits in force in a month, from the caliber seed."""
+    day = first_day(yyyymm).isoformat()
+    with (settings.SEEDS / "caliber" / "caliber_contribution_base.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["effective_from"] <= day <= row["effective_to"]:
+                return float(row["base_lower"]), float(row["base_upper"])
+    raise ValueError(f"no contribution-base limits for {yyyymm} in caliber_contribution_base.csv")
+
+
+def _d(values: np.ndarray) -> np.ndarray:
+    """datetime64[D] → 'YYYYMMDD' strings ('' for NaT)."""
+    s = np.datetime_as_string(values, unit="D")
+    s = np.char.replace(s, "-", "")
+    return np.where(np.isnat(values), "", s)
+
+
+def _money(values: np.ndarray) -> np.ndarray:
+    return np.char.mod("%.2f", np.round(values, 2))
+
+
+def month_files(pop: Population, events: dict) -> dict[str, dict[str, np.ndarray]]:
+    month = month_str(pop.month)
+    rng = pop.rng
+    p, u = pop.p, pop.units
+    st = p["state"]
+    out: dict[str, dict[str, np.ndarray]] = {}
+
+    # Units: every unit alive this month, plus those that closed this month (status 3).
+    alive = u["alive"].copy()
+    alive[events["closing_units"]] = True
+    ui = np.flatnonzero(alive)
+    staff = np.bincount(p["unit"][np.isin(st, [1, 2])], minlength=len(u["uid"]))
+    status = np.where(u["alive"][ui], "1", "3")
+    out["ent_pension_unit"] = {
+        "data_month": np.full(len(ui), month), "unit_id": np.char.zfill(u["uid"][ui].astype(str), 10),
+        "credit_code": u["credit"][ui], "unit_name": u["name"][ui].astype(str), "district_code": u["district"][ui],
+        "industry_section": u["industry"][ui], "economic_type": u["econ"][ui], "open_date": _d(u["open"][ui]),
+        "unit_status": status, "staff_count": staff[ui].astype(str)}
+
+    # Persons: active and suspended insured, and those who left this month (status 3 终止参保).
+    pi = np.flatnonzero(np.isin(st, [Population.ACTIVE, Population.SUSPENDED, Population.LEFT]))
+    pid = np.char.zfill(p["pid"][pi].astype(str), 12)
+    unit = p["unit"][pi]
+    out["ent_pension_person"] = {
+        "data_month": np.full(len(pi), month), "person_id": pid, "id_number": p["idno"][pi],
+        "person_name": p["name"][pi].astype(str), "gender": p["gender"][pi], "birth_date": _d(p["birth"][pi]),
+        "hukou_type": p["hukou"][pi], "unit_id": np.char.zfill(u["uid"][unit].astype(str), 10),
+        "district_code": u["district"][unit], "first_insured_date": _d(p["first"][pi]),
+        "insured_status": np.where(st[pi] == Population.LEFT, "3", st[pi].astype(str)),
+        "phone": p["phone"][pi]}
+
+    # Contributions: everyone paying this month; some who resumed also pay last month's arrears.
+    ci = np.flatnonzero(st == Population.ACTIVE)
+    resumed = events["resumed"]
+    arrears = resumed[(st[resumed] == Population.ACTIVE) & (rng.random(len(resumed)) < 0.5)]
+    rows = np.concatenate([ci, arrears])
+    fee_month = np.concatenate([np.full(len(ci), month), np.full(len(arrears), month_str(pop.month - 1))])
+    base = pop.clip_base(p["wage"][rows])
+    paid = month_to_date(pop.month, 1) + rng.integers(4, 25, size=len(rows))
+    out["ent_pension_contribution"] = {
+        "data_month": np.full(len(rows), month), "person_id": np.char.zfill(p["pid"][rows].astype(str), 12),
+        "unit_id": np.char.zfill(u["uid"][p["unit"][rows]].astype(str), 10), "fee_month": fee_month,
+        "contribution_base": _money(base), "employer_amount": _money(base * EMPLOYER_RATE),
+        "employee_amount": _money(base * EMPLOYEE_RATE), "paid_date": _d(paid)}
+
+    # Retirees receiving a pension this month (including those who died in it).
+    ri = np.flatnonzero(np.isin(st, [Population.RETIRED, Population.DEAD]))
+    out["ent_pension_retiree"] = {
+        "data_month": np.full(len(ri), month), "person_id": np.char.zfill(p["pid"][ri].astype(str), 12),
+        "id_number": p["idno"][ri], "person_name": p["name"][ri].astype(str), "gender": p["gender"][ri],
+        "birth_date": _d(p["birth"][ri]), "district_code": p["retire_district"][ri],
+        "retire_date": _d(p["retire_date"][ri]), "retire_type": p["retire_type"][ri],
+        "contribution_months": p["months"][ri].astype(str), "monthly_pension": _money(p["pension"][ri])}
+
+    # Payments: basic pension for every retiree; funeral grant for those who died.
+    died = ri[st[ri] == Population.DEAD]
+    pay_rows = np.concatenate([ri, died])
+    item = np.concatenate([np.full(len(ri), "01"), np.full(len(died), "03")])
+    amount = np.concatenate([p["pension"][ri], np.round(p["pension"][died] * 2 + 5000, 2)])
+    out["ent_pension_payment"] = {
+        "data_month": np.full(len(pay_rows), month),
+        "person_id": np.char.zfill(p["pid"][pay_rows].astype(str), 12), "payment_item": item,
+        "amount": _money(amount), "paid_date": _d(np.full(len(pay_rows), month_to_date(pop.month, 15)))}
+    return out
+
+
+def check_table(files: dict[str, dict[str, np.ndarray]]) -> list[dict]:
+    """The provider's 数据核对表: per-district totals computed from the same rows it delivers."""
+    from loaders.spec import code_table
+
+    districts = [c for c, r in code_table("district").items() if r["is_current"] == "true"]
+    units = files["ent_pension_unit"]
+    persons = files["ent_pension_person"]
+    contrib = files["ent_pension_contribution"]
+    retirees = files["ent_pension_retiree"]
+    pays = files["ent_pension_payment"]
+    person_district = dict(zip(persons["person_id"], persons["district_code"]))
+    retiree_district = dict(zip(retirees["person_id"], retirees["district_code"]))
+    c_district = np.array([person_district.get(x, "") for x in contrib["person_id"]])
+    cents = lambda a: np.round(a.astype(float) * 100).astype(np.int64)  # exact sums, no float drift
+    c_amount = cents(contrib["employer_amount"]) + cents(contrib["employee_amount"])
+    pay_cents = cents(pays["amount"])
+    p_district = np.array([retiree_district.get(x, "") for x in pays["person_id"]])
+    names = code_table("district")
+    rows = []
+    for d in districts:
+        active = (persons["district_code"] == d) & np.isin(persons["insured_status"], ["1", "2"])
+        rows.append({
+            "district_code": d, "district_name": names[d]["name"],
+            "units": int(((units["district_code"] == d) & (units["unit_status"] == "1")).sum()),
+            "insured_active": int(active.sum()),
+            "insured_retired": int((retirees["district_code"] == d).sum()),
+            "contributors": int(len(np.unique(contrib["person_id"][c_district == d]))),
+            "contribution_income": int(c_amount[c_district == d].sum()) / 100,
+            "pension_paid": int(pay_cents[p_district == d].sum()) / 100})
+    return rows

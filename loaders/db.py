@@ -1,0 +1,93 @@
+"""Database side of loading: raw tables derived from the specs, the load-audit schema."""
+from __future__ import annotations
+
+import psycopg
+
+from loaders.spec import Spec
+
+AUDIT_DDL = """
+create schema if not exists raw;
+create schema if not exists audit;
+create table if not exists audit.load_run (
+    run_id        bigserial primary key,
+    data_month    date not null,
+    started_at    timestamptz not null default now(),
+    finished_at   timestamptz,
+    run_by        text not null,
+    forced        boolean not null default false,
+    status        text not null default 'running',     -- running | loaded | refused | failed
+    problems      jsonb not null default '[]'          -- completeness problems found
+);
+create table if not exists audit.load_batch (
+    batch_id      bigserial primary key,
+    run_id        bigint references audit.load_run,
+    interface     text not null,
+    provider      text not null,
+    data_month    date not null,
+    file_name     text not null,
+    file_sha256   text not null,
+    file_bytes    bigint not null,
+    rows_read     bigint not null default 0,
+    rows_loaded   bigint not null default 0,
+    rows_rejected bigint not null default 0,
+    findings_by_rule jsonb not null default '{}',
+    status        text not null,                       -- loaded | superseded | held | failed
+    message       text,
+    run_by        text not null,
+    started_at    timestamptz not null,
+    finished_at   timestamptz not null default clock_timestamp(),
+    duration_s    numeric(10,3) generated always as (extract(epoch from finished_at - started_at)) stored
+);
+create index if not exists load_batch_lookup on audit.load_batch (interface, data_month, status);
+create table if not exists audit.load_finding (
+    batch_id      bigint not null references audit.load_batch on delete cascade,
+    interface     text not null,
+    data_month    date not null,
+    file_name     text not null,
+    line_no       integer not null,
+    column_name   text,
+    rule          text not null,
+    severity      text not null,                       -- reject | warn
+    message       text not null,
+    raw_line      bytea not null                       -- the row exactly as delivered
+);
+create index if not exists load_finding_batch on audit.load_finding (batch_id);
+create table if not exists raw.check_table (
+    source        text not null,
+    data_month    date not null,
+    district_code text not null,
+    measure       text not null,
+    value         numeric(20,2) not null,
+    primary key (source, data_month, district_code, measure)
+);
+comment on table raw.check_table is '提供方数据核对表(长表: 来源 × 月份 × 区县 × 指标)';
+"""
+
+
+def ensure_audit(conn: psycopg.Connection) -> None:
+    conn.execute(AUDIT_DDL)
+
+
+def raw_table(spec: Spec) -> str:
+    return f"raw.{spec.interface}"
+
+
+def ensure_raw_table(conn: psycopg.Connection, spec: Spec) -> None:
+    """Create raw.<interface> from the spec; add columns the spec gained since."""
+    cols = ",\n  ".join(f"{c.name} {c.pg_type}" for c in spec.columns)
+    conn.execute(f"""create table if not exists {raw_table(spec)} (
+  {cols},
+  _line_no integer not null,
+  _batch_id bigint not null
+)""")
+    existing = {r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema='raw' and table_name=%s",
+        (spec.interface,))}
+    for c in spec.columns:
+        if c.name not in existing:
+            conn.execute(f"alter table {raw_table(spec)} add column {c.name} {c.pg_type}")
+    conn.execute(f"create index if not exists {spec.interface}_month on {raw_table(spec)} (data_month)")
+    conn.execute(f"comment on table {raw_table(spec)} is %s" % psycopg.sql.quote(f"{spec.title}(原始层)"))
+    for c in spec.columns:
+        conn.execute(f"comment on column {raw_table(spec)}.{c.name} is "
+                     + psycopg.sql.quote(c.label + ("(个人敏感信息)" if c.pii else "")))

@@ -1,0 +1,81 @@
+"""Drop-zone checks (交换平台): is every file due for the month present, named right, non-empty and
+matching its done-marker (row count + SHA-256)?"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from loaders.spec import Spec, load_check_tables, load_specs
+from ops import settings
+
+MARKER_SUFFIX = ".done"
+
+
+@dataclass
+class Problem:
+    provider: str
+    file_name: str
+    problem: str   # missing | empty | marker_missing | marker_mismatch
+    detail: str
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def sha256_of(path: Path) -> tuple[str, int, int]:
+    """SHA-256, byte size and line count of a file, streamed."""
+    h = hashlib.sha256()
+    lines = size = 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    return h.hexdigest(), size, lines
+
+
+def check_file(folder: Path, provider: str, file_name: str) -> tuple[Problem | None, str | None]:
+    """Returns (problem or None, sha256 when the file is usable)."""
+    path = folder / file_name
+    if not path.exists():
+        return Problem(provider, file_name, "missing", "文件未到达"), None
+    if path.stat().st_size == 0:
+        return Problem(provider, file_name, "empty", "文件为空"), None
+    marker = path.with_name(path.name + MARKER_SUFFIX)
+    if not marker.exists():
+        return Problem(provider, file_name, "marker_missing", "缺少完成标志文件(.done), 文件可能仍在传输"), None
+    try:
+        m = json.loads(marker.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        return Problem(provider, file_name, "marker_mismatch", f"完成标志文件无法解析: {e}"), None
+    sha, _, lines = sha256_of(path)
+    if m.get("sha256") != sha:
+        return Problem(provider, file_name, "marker_mismatch",
+                       f"SHA-256 不符: 标志 {str(m.get('sha256'))[:12]}…, 实际 {sha[:12]}…(文件不完整或被改动)"), None
+    if int(m.get("rows", -1)) != lines:
+        return Problem(provider, file_name, "marker_mismatch", f"行数不符: 标志 {m.get('rows')}, 实际 {lines}"), None
+    return None, sha
+
+
+def due_interfaces(month: str) -> list[Spec]:
+    """Interfaces whose data for `month` is due (every spec delivers monthly)."""
+    return list(load_specs().values())
+
+
+def completeness(month: str, folder: Path | None = None) -> tuple[list[Problem], dict[str, str]]:
+    """Problems for the month's drop, and the SHA-256 of each usable interface file by interface."""
+    folder = folder or settings.EXCHANGE / month
+    problems, usable = [], {}
+    for spec in due_interfaces(month):
+        problem, sha = check_file(folder, spec.provider, spec.file_name(month))
+        if problem:
+            problems.append(problem)
+        else:
+            usable[spec.interface] = sha
+    for ct in load_check_tables().values():
+        name = ct["file_pattern"].format(month=month)
+        if not (folder / name).exists():
+            problems.append(Problem(ct["provider"], name, "missing", "数据核对表未到达"))
+    return problems, usable

@@ -1,0 +1,195 @@
+"""Load a month's drop: completeness, then per file validate + COPY in one transaction, audited.
+
+Exactly once: a file whose SHA-256 is already loaded for its interface and month is skipped; a
+different file for the same interface and month (a corrected re-delivery) replaces that month's
+rows in the same transaction that loads it. A crash rolls the transaction back: no partial batch.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import time
+from pathlib import Path
+
+import psycopg
+
+from loaders import db, dropzone
+from loaders.spec import Spec, load_check_tables, load_specs
+from loaders.validate import REJECT_RULES, FileResult, structure_problem, validate_stream
+from ops import settings
+
+COPY_CHUNK = 1 << 20  # characters buffered before each COPY write
+
+
+class MonthIncomplete(Exception):
+    pass
+
+
+def _month_start(month: str) -> dt.date:
+    return dt.date(int(month[:4]), int(month[4:]), 1)
+
+
+def run_by() -> str:
+    return os.environ.get("WAREHOUSE_OPERATOR") or getpass.getuser()
+
+
+def load_month(month: str, force: bool = False, url: str | None = None, folder: Path | None = None,
+               log=print) -> dict:
+    folder = folder or settings.EXCHANGE / month
+    url = url or settings.warehouse_url()
+    problems, usable = dropzone.completeness(month, folder)
+    with psycopg.connect(url, autocommit=True) as conn:
+        db.ensure_audit(conn)
+        run_id = conn.execute(
+            "insert into audit.load_run (data_month, run_by, forced, problems) values (%s,%s,%s,%s) returning run_id",
+            (_month_start(month), run_by(), force, json.dumps([p.as_dict() for p in problems], ensure_ascii=False)),
+        ).fetchone()[0]
+        if problems:
+            for p in problems:
+                log(f"[load] {month} 缺失或有误: {p.provider} / {p.file_name}: {p.detail}")
+            if not force:
+                conn.execute("update audit.load_run set status='refused', finished_at=now() where run_id=%s", (run_id,))
+                raise MonthIncomplete(f"{month}: {len(problems)} 个文件缺失或有误, 本月不加载(可用 FORCE=1 强制加载并记录)")
+            log(f"[load] {month}: 强制加载 (forced), 已记录于 audit.load_run #{run_id}")
+        summary = {}
+        try:
+            specs = load_specs()
+            for interface, sha in usable.items():
+                summary[interface] = load_file(conn, specs[interface], month, folder, sha, run_id, log)
+            load_check_table(conn, month, folder, log)
+        except Exception:
+            conn.execute("update audit.load_run set status='failed', finished_at=now() where run_id=%s", (run_id,))
+            raise
+        conn.execute("update audit.load_run set status='loaded', finished_at=now() where run_id=%s", (run_id,))
+    return summary
+
+
+def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sha: str, run_id: int,
+              log=print) -> dict:
+    path = folder / spec.file_name(month)
+    start = dt.datetime.now(dt.timezone.utc)
+    mstart = _month_start(month)
+    db.ensure_raw_table(conn, spec)
+    already = conn.execute(
+        "select batch_id from audit.load_batch where interface=%s and data_month=%s and file_sha256=%s "
+        "and status='loaded'", (spec.interface, mstart, sha)).fetchone()
+    if already:
+        log(f"[load] {path.name}: 已加载(batch {already[0]}), 内容未变, 跳过")
+        return {"status": "unchanged", "batch_id": already[0]}
+    with path.open("rb") as f:
+        sample = [next(f, b"") for _ in range(200)]
+    held = structure_problem(spec, [s for s in sample if s])
+    if held:
+        conn.execute(
+            "insert into audit.load_batch (run_id, interface, provider, data_month, file_name, file_sha256, file_bytes,"
+            " status, message, run_by, started_at) values (%s,%s,%s,%s,%s,%s,%s,'held',%s,%s,%s)",
+            (run_id, spec.interface, spec.provider, mstart, path.name, sha, path.stat().st_size, held, run_by(), start))
+        log(f"[load] {path.name}: 暂缓 — {held}")
+        return {"status": "held", "message": held}
+    t0 = time.perf_counter()
+    with conn.transaction():
+        # One loader per interface and month at a time.
+        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"{spec.interface}/{month}",))
+        batch_id = conn.execute(
+            "insert into audit.load_batch (run_id, interface, provider, data_month, file_name, file_sha256, file_bytes,"
+            " status, run_by, started_at) values (%s,%s,%s,%s,%s,%s,%s,'loading',%s,%s) returning batch_id",
+            (run_id, spec.interface, spec.provider, mstart, path.name, sha, path.stat().st_size, run_by(), start),
+        ).fetchone()[0]
+        replaced = conn.execute(f"delete from {db.raw_table(spec)} where data_month = %s", (mstart,)).rowcount
+        cols = ", ".join(spec.column_names + ["_line_no", "_batch_id"])
+        with conn.cursor() as cur, path.open("rb") as f:
+            with cur.copy(f"copy {db.raw_table(spec)} ({cols}) from stdin") as copy:
+                buf: list[str] = []
+                size = 0
+
+                def sink(line: str) -> None:
+                    nonlocal size
+                    buf.append(line)
+                    size += len(line)
+                    if size >= COPY_CHUNK:
+                        copy.write("".join(buf))
+                        buf.clear()
+                        size = 0
+
+                result = validate_stream(spec, month, f, sink, extra_columns=(str(batch_id),))
+                if buf:
+                    copy.write("".join(buf))
+        _store_findings(conn, spec, month, path.name, batch_id, result)
+        conn.execute(
+            "update audit.load_batch set status='superseded' where interface=%s and data_month=%s "
+            "and status='loaded'", (spec.interface, mstart))
+        conn.execute(
+            "update audit.load_batch set status='loaded', rows_read=%s, rows_loaded=%s, rows_rejected=%s,"
+            " findings_by_rule=%s, finished_at=clock_timestamp(), message=%s where batch_id=%s",
+            (result.rows_read, result.rows_loaded, result.rows_rejected, json.dumps(result.counts()),
+             f"替换原有 {replaced} 行" if replaced else None, batch_id))
+    _write_reject_files(spec, month, path.name, result)
+    secs = time.perf_counter() - t0
+    log(f"[load] {path.name}: 读 {result.rows_read:,} 行, 入库 {result.rows_loaded:,}, 拒绝 {result.rows_rejected:,}"
+        f"{', 替换旧批次' if replaced else ''} ({secs:.1f}s, {result.rows_read / max(secs, 1e-9):,.0f} 行/秒)")
+    return {"status": "loaded", "batch_id": batch_id, "rows_read": result.rows_read,
+            "rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected, "findings": result.counts()}
+
+
+def _store_findings(conn, spec: Spec, month: str, file_name: str, batch_id: int, result: FileResult) -> None:
+    if not result.findings:
+        return
+    mstart = _month_start(month)
+    with conn.cursor() as cur, cur.copy(
+            "copy audit.load_finding (batch_id, interface, data_month, file_name, line_no, column_name, rule,"
+            " severity, message, raw_line) from stdin") as copy:
+        for f in result.findings:
+            copy.write_row((batch_id, spec.interface, mstart, file_name, f.line_no, f.column, f.rule,
+                            "reject" if f.rejected else "warn", f.message, f.raw))
+
+
+def _write_reject_files(spec: Spec, month: str, file_name: str, result: FileResult) -> None:
+    """var/rejects/<month>/<file>.<rule>.rej: rejected rows exactly as delivered, by their first rule."""
+    folder = settings.REJECTS / month
+    for old in folder.glob(f"{file_name}.*.rej"):
+        old.unlink()
+    first_rule: dict[int, tuple[str, bytes]] = {}
+    for f in result.findings:
+        if f.rejected and f.line_no not in first_rule:
+            first_rule[f.line_no] = (f.rule, f.raw)
+    if not first_rule:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    by_rule: dict[str, list[bytes]] = {}
+    for _, (rule, raw) in sorted(first_rule.items()):
+        by_rule.setdefault(rule, []).append(raw)
+    for rule, rows in by_rule.items():
+        (folder / f"{file_name}.{rule}.rej").write_bytes(b"\n".join(rows) + b"\n")
+
+
+def load_check_table(conn, month: str, folder: Path, log=print) -> None:
+    """Load each provider's 数据核对表 (XLSX) into raw.check_table, replacing the month atomically."""
+    from openpyxl import load_workbook
+
+    for source, ct in load_check_tables().items():
+        path = folder / ct["file_pattern"].format(month=month)
+        if not path.exists():
+            continue
+        wb = load_workbook(path, read_only=True, data_only=True)
+        ws = wb[ct["sheet"]]
+        rows = list(ws.iter_rows(values_only=True))
+        labels = [c["label"] for c in ct["columns"]]
+        header_at = next((i for i, r in enumerate(rows) if list(r[:len(labels)]) == labels), None)
+        if header_at is None:
+            raise ValueError(f"{path.name}: 工作表 {ct['sheet']} 中找不到表头 {labels}")
+        names = [c["name"] for c in ct["columns"]]
+        measures = [n for n in names if n not in (ct["key"], "district_name")]
+        records = []
+        for r in rows[header_at + 1:]:
+            if r[0] is None:
+                continue
+            rec = dict(zip(names, r))
+            for m in measures:
+                records.append((source, _month_start(month), str(rec[ct["key"]]), m, rec[m]))
+        with conn.transaction():
+            conn.execute("delete from raw.check_table where source=%s and data_month=%s", (source, _month_start(month)))
+            with conn.cursor() as cur:
+                cur.executemany("insert into raw.check_table values (%s,%s,%s,%s,%s)", records)
+        log(f"[load] {path.name}: 核对表 {len(records) // max(len(measures), 1)} 行")

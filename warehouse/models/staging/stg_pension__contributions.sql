@@ -1,0 +1,11 @@
+select
+    data_month          as month_start,
+    person_id,
+    unit_id,
+    fee_month           as fee_month_start,
+    contribution_base,
+    employer_amount,
+    employee_amount,
+    paid_date,
+    _batch_id           as batch_id
+from {{ source('raw', 'ent_pension_contribution') }}

@@ -1,0 +1,8 @@
+select
+    data_month          as month_start,
+    person_id,
+    payment_item        as payment_item_code,
+    amount,
+    paid_date,
+    _batch_id           as batch_id
+from {{ source('raw', 'ent_pension_payment') }}

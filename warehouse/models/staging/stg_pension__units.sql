@@ -1,0 +1,13 @@
+select
+    data_month          as month_start,
+    unit_id,
+    credit_code,
+    unit_name,
+    district_code,
+    industry_section    as industry_section_code,
+    economic_type       as economic_type_code,
+    open_date,
+    unit_status         as unit_status_code,
+    staff_count,
+    _batch_id           as batch_id
+from {{ source('raw', 'ent_pension_unit') }}

@@ -1,0 +1,7 @@
+select
+    source,
+    data_month          as month_start,
+    district_code,
+    measure,
+    value
+from {{ source('raw', 'check_table') }}

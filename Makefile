@@ -1,0 +1,88 @@
+# The front door. `make demo` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY      := .venv/bin/python
+SS_PY   := .venv-superset/bin/python
+# Demo drop: months, size (1.0 ≈ Beijing) and seed of the synthetic data.
+START   ?= 202407
+MONTHS  ?= 3
+SCALE   ?= 0.001
+SEED    ?= 42
+MONTH   ?=
+FORCE   ?=
+
+.PHONY: help setup browser-deps db generate load build superset cube demo test unit-test stop clean-data
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+.venv/.installed: requirements.txt
+	@echo "[setup] main virtual environment (.venv)"
+	@test -x .venv/bin/python || python3 -m venv .venv
+	@.venv/bin/pip install -q --disable-pip-version-check --upgrade pip
+	@.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+.venv-superset/.installed: requirements-superset.txt
+	@echo "[setup] Superset virtual environment (.venv-superset; takes a few minutes the first time)"
+	@test -x .venv-superset/bin/python || python3 -m venv .venv-superset
+	@.venv-superset/bin/pip install -q --disable-pip-version-check --upgrade pip
+	@.venv-superset/bin/pip install -q --disable-pip-version-check -r requirements-superset.txt
+	@touch $@
+
+setup: .venv/.installed .venv-superset/.installed  ## install both virtual environments (only when requirements changed)
+
+browser-deps:  ## Debian's Chromium + CJK fonts for the browser tests (needs root/apt on a fresh machine)
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	  echo "[setup] installing chromium, chromium-driver, fonts-noto-cjk from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+	fi
+
+db: .venv/.installed  ## start the embedded PostgreSQL in var/pgdata (or use WAREHOUSE_URL)
+	@$(PY) -m ops.pg start
+
+generate: db  ## write the synthetic drop: START=YYYYMM MONTHS=n SCALE=x SEED=n
+	@$(PY) -m synth --start $(START) --months $(MONTHS) --scale $(SCALE) --seed $(SEED)
+
+load: db  ## validate and load MONTH=YYYYMM (default: every month in the drop zone); FORCE=1 loads a month with missing files
+	@$(PY) -m loaders load $(if $(MONTH),--month $(MONTH),--all) $(if $(FORCE),--force)
+
+build: db  ## load + dbt build (staging → ODS → DW → marts, balance tests); MONTH=YYYYMM optional
+	@$(PY) -m ops.build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force)
+
+superset: .venv-superset/.installed db  ## set up Superset, import the dashboards, serve on 127.0.0.1:8088
+	@$(SS_PY) superset/manage.py setup
+	@$(SS_PY) superset/manage.py import
+	@$(SS_PY) superset/manage.py start
+
+cube: db  ## serve the cube API on 127.0.0.1:8089
+	@$(PY) -m cube.serve start
+
+demo: setup db generate build superset cube  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
+	@echo ""
+	@echo "=============================================================="
+	@echo " 北京市人力社保统计数据仓库 — demo is up"
+	@echo "  Superset dashboards : http://127.0.0.1:$${SUPERSET_PORT:-8088}/"
+	@echo "    login             : admin / $$(cat var/secrets/superset_admin_password)"
+	@echo "  Cube API (OpenAPI)  : http://127.0.0.1:$${CUBE_PORT:-8089}/docs"
+	@echo "  PostgreSQL          : $$($(PY) -m ops.pg url | sed 's/:[^:@]*@/:***@/')  (make psql)"
+	@echo "  Stop everything     : make stop"
+	@echo "=============================================================="
+
+test: setup browser-deps db generate build superset cube  ## the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
+	@$(PY) -m pytest
+
+unit-test: .venv/.installed  ## fast unit tests only
+	@$(PY) -m pytest tests/unit -q
+
+psql: db  ## a psql shell on the warehouse
+	@$(PY) -m ops.pg psql
+
+stop:  ## stop Superset, the cube service and the embedded PostgreSQL
+	-@test -x $(SS_PY) && $(SS_PY) superset/manage.py stop || true
+	-@test -x $(PY) && $(PY) -m cube.serve stop || true
+	-@test -x $(PY) && $(PY) -m ops.pg stop || true
+
+clean-data: stop  ## remove generated data, database and reports (keeps the virtual environments)
+	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube

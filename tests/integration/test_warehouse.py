@@ -1,0 +1,102 @@
+"""The whole path on a scratch database: generate → load → dbt build; the mart equals direct SQL over
+the loaded rows, and the balance tests fail loudly when the figures disagree."""
+import subprocess
+import sys
+
+import psycopg
+import pytest
+
+from loaders.load import load_month
+from ops import settings
+from synth.__main__ import generate
+
+pytestmark = pytest.mark.integration
+MONTHS = ["202407", "202408"]
+
+
+def dbt(args, url, tmp):
+    env_cmd = [sys.executable, "-m", "ops.dbt", *args]
+    import os
+
+    env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"),
+           "DBT_LOG_PATH": str(tmp / "logs")}
+    return subprocess.run(env_cmd, cwd=settings.ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, server_url):
+    import uuid
+
+    tmp = tmp_path_factory.mktemp("wh")
+    name = f"test_wh_{uuid.uuid4().hex[:8]}"
+    admin = server_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'create database "{name}"')
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    generate(MONTHS[0], len(MONTHS), 0.0005, 5, out=tmp / "exchange")
+    for m in MONTHS:
+        load_month(m, url=url, folder=tmp / "exchange" / m, log=lambda *_: None)
+    res = dbt(["build", "--no-use-colors"], url, tmp)
+    assert res.returncode == 0, res.stdout[-3000:]
+    yield url, tmp
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'drop database if exists "{name}" with (force)')
+
+
+def test_mart_equals_direct_sql_over_loaded_rows(built):
+    url, _ = built
+    with psycopg.connect(url) as c:
+        mart = c.execute("""
+            select month_start, sum(insured_active), sum(insured_retired), sum(contributors),
+                   sum(contribution_income), sum(pension_paid)
+            from marts.rpt_pension_overview group by 1 order by 1""").fetchall()
+        direct = c.execute("""
+            select p.data_month,
+                   (select count(*) from raw.ent_pension_person x where x.data_month = p.data_month
+                       and x.insured_status in ('1','2')),
+                   (select count(*) from raw.ent_pension_retiree x where x.data_month = p.data_month),
+                   (select count(distinct person_id) from raw.ent_pension_contribution x where x.data_month = p.data_month),
+                   (select sum(employer_amount + employee_amount) from raw.ent_pension_contribution x
+                       where x.data_month = p.data_month),
+                   (select sum(amount) from raw.ent_pension_payment x where x.data_month = p.data_month)
+            from (select distinct data_month from raw.ent_pension_person) p order by 1""").fetchall()
+        assert len(mart) == len(MONTHS)
+        assert mart == direct
+        districts = c.execute("select count(distinct district_code) from marts.rpt_pension_overview").fetchone()[0]
+        assert districts == 16
+        ratio = c.execute("""select dependency_ratio, round(insured_active::numeric / insured_retired, 4)
+                             from marts.rpt_pension_overview where district_code = '110105' limit 1""").fetchone()
+        assert ratio[0] == ratio[1]
+
+
+def test_check_table_mismatch_fails_and_names_the_cell(built):
+    url, tmp = built
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("""update raw.check_table set value = value + 1 where source = 'pension'
+                     and data_month = '2024-08-01' and district_code = '110108' and measure = 'insured_active'""")
+    try:
+        res = dbt(["test", "--no-use-colors", "--select", "assert_pension_overview_equals_check_table"], url, tmp)
+        assert res.returncode != 0
+        assert "assert_pension_overview_equals_check_table" in res.stdout and "Got 1 result" in res.stdout
+        with psycopg.connect(url) as c:
+            row = c.execute("select month_start::text, district_code, measure, difference "
+                            "from test_failures.assert_pension_overview_equals_check_table").fetchone()
+        assert row == ("2024-08-01", "110108", "insured_active", -1)
+    finally:
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("""update raw.check_table set value = value - 1 where source = 'pension'
+                         and data_month = '2024-08-01' and district_code = '110108' and measure = 'insured_active'""")
+    assert dbt(["test", "--select", "assert_pension_overview_equals_check_table"], url, tmp).returncode == 0
+
+
+def test_district_sum_balance_fails_when_a_district_row_is_wrong(built):
+    url, tmp = built
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("update marts.rpt_pension_overview set pension_paid = pension_paid + 0.01 "
+                  "where district_code = '110101' and month_start = '2024-07-01'")
+    res = dbt(["test", "--no-use-colors", "--select", "assert_pension_districts_sum_to_beijing"], url, tmp)
+    assert res.returncode != 0 and "Got 1 result" in res.stdout
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("update marts.rpt_pension_overview set pension_paid = pension_paid - 0.01 "
+                  "where district_code = '110101' and month_start = '2024-07-01'")
+    assert dbt(["test", "--select", "assert_pension_districts_sum_to_beijing"], url, tmp).returncode == 0

@@ -1,0 +1,243 @@
+"""Cube model and query building without a database: parsing, SQL shape, parameters, errors."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from cube.model import CUBES_DIR, SEMANTIC_DIR, ModelError, load_cube, load_cubes
+from cube.query import (AggregateQuery, Cut, QueryError, build_request, parse_cut, parse_cuts,
+                        parse_drilldowns, parse_measures, parse_order, parse_paging, split_escaped, unescape)
+
+
+@pytest.fixture(scope="module")
+def cube():
+    return load_cubes()["pension"]
+
+
+def sql_text(q: AggregateQuery) -> tuple[str, dict]:
+    stmt, params = q.build()
+    return stmt.as_string(None), params
+
+
+# -- cuts ---------------------------------------------------------------------------------------
+
+def test_month_range_cut(cube):
+    c = parse_cut(cube, "month:202401-202406")
+    assert c == Cut("time", "month", "range", low=202401, high=202406)
+
+
+def test_time_level_inferred_from_value(cube):
+    assert parse_cut(cube, "time:2024").level == "year"
+    assert parse_cut(cube, "time:2024Q2").level == "quarter"
+    assert parse_cut(cube, "time:202402").level == "month"
+    assert parse_cut(cube, "time:2023-2024") == Cut("time", "year", "range", low=2023, high=2024)
+    assert parse_cut(cube, "time@quarter:2024Q1-2024Q3").high == "2024Q3"
+
+
+def test_open_ranges(cube):
+    assert parse_cut(cube, "month:202401-") == Cut("time", "month", "range", low=202401, high=None)
+    assert parse_cut(cube, "month:-202406") == Cut("time", "month", "range", low=None, high=202406)
+
+
+def test_point_and_set_cuts(cube):
+    assert parse_cut(cube, "district:110105") == Cut("district", "district", "point", values=("110105",))
+    c = parse_cut(cube, "district:110105;110108;110105")
+    assert c.kind == "set" and c.values == ("110105", "110108")
+
+
+def test_inverted_cut(cube):
+    c = parse_cut(cube, "!person_type:retired")
+    assert c.invert and c.values == ("retired",)
+
+
+def test_dash_is_literal_outside_time(cube):
+    c = parse_cut(cube, "age_band:16-29;30-39")
+    assert c.kind == "set" and c.values == ("16-29", "30-39")
+
+
+def test_several_cuts_and_escapes(cube):
+    cuts = parse_cuts(cube, ["month:202401-202406|district:110105", "gender:1"])
+    assert [c.dimension for c in cuts] == ["time", "district", "gender"]
+    assert split_escaped(r"a\|b|c", "|") == [r"a\|b", "c"]
+    assert unescape(r"a\|b") == "a|b"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("district", "malformed cut"),
+    ("district:", "malformed cut"),
+    ("nowhere:1", "unknown dimension"),
+    ("time@week:1", "unknown level"),
+    ("month:202413", "malformed value"),
+    ("month:2024-01", "malformed value"),
+    ("month:202406-202401", "from is after to"),
+    ("month:-", "both ends empty"),
+    ("month:202401-202402-202403", "malformed range"),
+    ("time:2024-202406", "different levels"),
+    ("time:abc", "cannot tell the level"),
+    ("district:1101050", "malformed value"),
+    ("district:110105;;110108", "empty value"),
+    ("industry_section:Z", "malformed value"),
+])
+def test_bad_cuts(cube, text, message):
+    with pytest.raises(QueryError, match=message):
+        parse_cut(cube, text)
+
+
+# -- drilldowns, measures, order, paging --------------------------------------------------------
+
+def test_drilldown_forms(cube):
+    assert [(d.dimension, d.level) for d in parse_drilldowns(cube, "district")] == [("district", "district")]
+    assert [(d.dimension, d.level) for d in parse_drilldowns(cube, "month")] == [("time", "month")]
+    assert [(d.dimension, d.level) for d in parse_drilldowns(cube, "time@year")] == [("time", "year")]
+    assert [(d.dimension, d.level) for d in parse_drilldowns(cube, "time:quarter")] == [("time", "quarter")]
+    both = parse_drilldowns(cube, ["district|gender", "month"])
+    assert [d.dimension for d in both] == ["district", "gender", "time"]
+
+
+def test_drilldown_goes_below_the_cut_level(cube):
+    assert parse_drilldowns(cube, "time")[0].level == "year"
+    assert parse_drilldowns(cube, "time", parse_cuts(cube, "year:2024"))[0].level == "quarter"
+    assert parse_drilldowns(cube, "time", parse_cuts(cube, "quarter:2024Q1"))[0].level == "month"
+    assert parse_drilldowns(cube, "time", parse_cuts(cube, "month:202401"))[0].level == "month"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("nowhere", "unknown dimension"),
+    ("time@week", "unknown level"),
+    ("district,district", "more than once"),
+])
+def test_bad_drilldowns(cube, text, message):
+    with pytest.raises(QueryError, match=message):
+        parse_drilldowns(cube, text)
+
+
+def test_measures(cube):
+    assert parse_measures(cube, None) == list(cube.default_measures)
+    assert parse_measures(cube, "pension_paid|dependency_ratio,pension_paid") == ["pension_paid", "dependency_ratio"]
+    with pytest.raises(QueryError, match="unknown measure"):
+        parse_measures(cube, "pension_paid,bogus")
+
+
+def test_order(cube):
+    dd = parse_drilldowns(cube, "district")
+    orders = parse_order(cube, "pension_paid:desc,district", dd, ["pension_paid"])
+    assert [(o.ref, o.is_measure, o.descending) for o in orders] == [("pension_paid", True, True),
+                                                                     ("district", False, False)]
+    with pytest.raises(QueryError, match="not drilled down"):
+        parse_order(cube, "gender", dd, ["pension_paid"])
+    with pytest.raises(QueryError, match="direction"):
+        parse_order(cube, "pension_paid:up", dd, ["pension_paid"])
+    with pytest.raises(QueryError, match="cannot order"):
+        parse_order(cube, "contributors", dd, ["pension_paid"])
+
+
+def test_paging():
+    assert parse_paging(None, None) == (0, 1000)
+    assert parse_paging(3, 50) == (3, 50)
+    for page, size in [(-1, 10), (0, 0), (0, 10001)]:
+        with pytest.raises(QueryError):
+            parse_paging(page, size)
+
+
+# -- SQL ------------------------------------------------------------------------------------------
+
+def test_values_are_parameters_not_sql(cube):
+    evil = "x' or '1'='1 drop table x --"
+    cells, _ = build_request(cube, "marts", cut=f"person_type:{evil}", drilldown="district")
+    text, params = sql_text(cells)
+    assert "drop table" not in text
+    assert evil in params.values()
+
+
+def test_sql_shape_for_stock_over_months(cube):
+    cells, summary = build_request(cube, "marts", cut="month:202401-202406|district:110105;110108",
+                                   drilldown="district", measures="insured_active,contribution_income")
+    text, params = sql_text(cells)
+    assert '"marts"."fct_pension_person_month"' in text
+    assert '"marts"."dim_district"' in text and '"marts"."dim_month"' in text
+    assert "max(__t) over ()" in text                 # last month over the whole range
+    assert "filter (where __t = __last)" in text       # stock: only the last month
+    assert 'sum("m_contribution_income")' in text      # flow: summed
+    assert '"f"."district_code" = any(' in text        # district key read from the fact, no join needed
+    assert 202401 in params.values() and 202406 in params.values() and ["110105", "110108"] in params.values()
+    assert "limit" in text and "limit" not in sql_text(summary)[0]
+
+
+def test_stock_partitioned_by_time_drilldown(cube):
+    cells, _ = build_request(cube, "marts", drilldown="time@year", measures="insured_total")
+    text, _ = sql_text(cells)
+    assert re.search(r'max\(__t\) over \(partition by "k0"\)', text)
+
+
+def test_flow_only_query_has_no_window(cube):
+    cells, _ = build_request(cube, "marts", drilldown="district", measures="pension_paid")
+    text, _ = sql_text(cells)
+    assert "__last" not in text and "dim_month" not in text
+
+
+def test_distinct_measure_computed_from_facts(cube):
+    cells, _ = build_request(cube, "marts", drilldown="industry_section", measures="contributors")
+    text, _ = sql_text(cells)
+    assert 'count(distinct "f"."person_id")' in text
+    assert "is not distinct from" in text             # null industry (retirees) joins too
+
+
+def test_ratio_is_ratio_of_sums(cube):
+    cells, _ = build_request(cube, "marts", measures="dependency_ratio")
+    text, _ = sql_text(cells)
+    assert "nullif(" in text and '"m_insured_retired"' in text and '"m_insured_active"' in text
+
+
+def test_schema_is_quoted(cube):
+    cells, _ = build_request(cube, "review", measures="pension_paid")
+    assert '"review"."fct_pension_person_month"' in sql_text(cells)[0]
+
+
+# -- the model and its alignment with MetricFlow ------------------------------------------------
+
+def _semantic_yaml():
+    docs = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SEMANTIC_DIR.glob("*.yml"))]
+    metrics = {m["name"]: m for d in docs for m in d.get("metrics") or []}
+    models = {s["name"]: s for d in docs for s in d.get("semantic_models") or []}
+    return metrics, models
+
+
+def test_cube_measures_are_metricflow_metrics(cube):
+    metrics, models = _semantic_yaml()
+    assert cube.semantic_model in models
+    sm_measures = {m["name"]: m for m in models[cube.semantic_model]["measures"]}
+    for name in cube.all_measure_names:
+        assert name in metrics, f"cube measure {name} has no MetricFlow metric"
+        assert cube.measure_label(name) == metrics[name]["label"]
+    for name, m in cube.measures.items():
+        mf = sm_measures[name]
+        assert ("non_additive_dimension" in mf) == (m.additivity == "stock"), name
+        assert (mf["agg"] == "count_distinct") == (m.agg == "count_distinct"), name
+    for name, c in cube.calculated.items():
+        tp = metrics[name]["type_params"]
+        assert metrics[name]["type"] == "ratio"
+        assert (tp["numerator"], tp["denominator"]) == (c.numerator, c.denominator)
+
+
+def test_model_json_has_hierarchy_and_labels(cube):
+    d = cube.to_dict()
+    time = next(x for x in d["dimensions"] if x["name"] == "time")
+    assert time["hierarchy"] == ["year", "quarter", "month"] and time["role"] == "time"
+    assert d["level_aliases"]["month"] == "time@month"
+    assert all(re.search(r"[\u4e00-\u9fff]", m["label"]) for m in d["measures"] + d["calculated_measures"])
+
+
+def test_invalid_model_is_rejected(tmp_path):
+    bad = yaml.safe_load((CUBES_DIR / "pension.yaml").read_text(encoding="utf-8"))
+    bad["measures"]["insured_active"]["additivity"] = "sometimes"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ModelError, match="additivity"):
+        load_cube(path)
+    bad["measures"]["insured_active"]["additivity"] = "stock"
+    bad["calculated_measures"]["dependency_ratio"]["denominator"] = "nothing"
+    path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ModelError, match="denominator"):
+        load_cube(path)

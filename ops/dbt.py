@@ -17,7 +17,7 @@ def env() -> dict:
     e = {**os.environ, **settings.dbt_env(),
          "DBT_PROFILES_DIR": str(settings.WAREHOUSE_DBT),
          "DBT_PROJECT_DIR": str(settings.WAREHOUSE_DBT),
-         "DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH", str(settings.VAR / "dbt" / "target")),
+         "DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH", str(settings.WAREHOUSE_DBT / "target")),  # mf only reads warehouse/target
          "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH", str(settings.VAR / "dbt" / "logs")),
          "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     return e

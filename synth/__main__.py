@@ -1,84 +1,153 @@
 """Generate monthly drops into var/exchange/<YYYYMM>/.
 
     python -m synth --start 202407 --months 3 --scale 0.001 --seed 42
+    python -m synth ... --error-rate 0.001                 every rule at 0.1 % of rows
+    python -m synth ... --errors type=0.01,encoding=0.002  chosen rules and rates
+    python -m synth ... --scenario missing:ent_pension_contribution@202408
+                        --scenario late:ent_pension_person:4   (arrives 4 days late; last month by default)
+                        --scenario redelivery:ent_pension_payment:3   (v1 with errors, corrected v2 3 days later)
+                        --scenario structure:ent_pension_unit         (upstream added a column)
+                        --scenario truncated:ent_pension_retiree      (transfer cut short; marker of the full file)
+    python -m synth ... --as-of 2024-09-05                  only what has arrived by that date
 
-Deterministic for a seed: the population is simulated from --start, so a given month's files are the
-same whichever --months range includes it. A month whose files are all present (and were made with
-the same parameters) is skipped unless --force.
+Deterministic for a seed: the population is simulated from --start, and each source has its own random
+stream per month, so the same parameters give byte-identical files. Each month folder holds the files
+(mtime = arrival time), their .done markers, the providers' check tables, and `_manifest.json`: the
+ground truth of every injected error (file, line, column, rule), the scenarios and the arrival times.
+A month whose parameters are unchanged is skipped unless --force.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import sys
 import time
+from pathlib import Path
 
 from loaders.spec import load_check_tables, load_specs
 from ops import settings
-from synth import pension
-from synth.calendar import month_range
-from synth.population import Population
-from synth.writer import write_check_table, write_interface_file
+from synth.calendar import arrival_date, month_range
+from synth.errors import RULES, render_with_errors
+from synth.sources import SOURCES
+from synth.sources.pension import base_limits
+from synth.world import World
+from synth.writer import write_check_table, write_marker
 
-PARAMS_FILE = ".synth.json"
+MANIFEST = "_manifest.json"
+GENERATOR_VERSION = 2
 
 
-def generate(start: str, months: int, scale: float, seed: int, out=None, force: bool = False) -> list[str]:
+def _parse_scenarios(items: list[str], last_month: str) -> list[dict]:
+    out = []
+    for item in items or []:
+        target, _, month = item.partition("@")
+        kind, _, rest = target.partition(":")
+        iface, _, arg = rest.partition(":")
+        if kind not in ("missing", "late", "redelivery", "structure", "truncated"):
+            raise SystemExit(f"unknown scenario kind {kind!r} in {item!r}")
+        if iface not in load_specs():
+            raise SystemExit(f"unknown interface {iface!r} in scenario {item!r}")
+        out.append({"kind": kind, "interface": iface, "month": month or last_month,
+                    "days": int(arg) if arg else (3 if kind in ("late", "redelivery") else 0)})
+    return out
+
+
+def _arrival(spec, month: str, delay_days: int = 0) -> dt.datetime:
+    day = arrival_date(month, spec.period, spec.arrival_day) + dt.timedelta(days=delay_days)
+    return dt.datetime.combine(day, dt.time(9, 0))
+
+
+def _write(path: Path, data: bytes, rows: int, when: dt.datetime, marker_data: bytes | None = None) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    marker = write_marker(path, marker_data if marker_data is not None else data,
+                          rows if marker_data is None else marker_data.count(b"\n"))
+    ts = when.timestamp()
+    os.utime(path, (ts, ts))
+    os.utime(marker, (ts, ts))
+
+
+def generate(start: str, months: int, scale: float, seed: int, out: Path | None = None, force: bool = False,
+             error_rates: dict[str, float] | None = None, scenarios: list[str] | None = None,
+             as_of: str | None = None, log=print) -> list[str]:
     out = out or settings.EXCHANGE
     specs = load_specs()
-    checks = load_check_tables()
-    params = {"start": start, "scale": scale, "seed": seed, "generator": 1}
-    pop = None
-    done = []
+    check_defs = load_check_tables()
+    month_list = month_range(start, months)
+    scen = _parse_scenarios(scenarios or [], month_list[-1])
+    rates = {k: v for k, v in (error_rates or {}).items() if v}
+    as_of_dt = dt.datetime.fromisoformat(as_of) if as_of else None
+    world = World(scale, seed, start)
     t0 = time.time()
-    for k, month in enumerate(month_range(start, months), 1):
+    for k, month in enumerate(month_list, 1):
         folder = out / month
-        stamp = folder / PARAMS_FILE
-        if not force and stamp.exists() and json.loads(stamp.read_text()) == params:
-            print(f"[synth] {month}: up to date, skipped ({k}/{months})", flush=True)
-            if pop is None or pop.month < _idx(month):
-                pop = pop or _new_population(scale, seed, start, month)
-                _advance(pop, month)
-            done.append(month)
+        params = {"generator": GENERATOR_VERSION, "start": start, "scale": scale, "seed": seed,
+                  "errors": rates, "scenarios": [s for s in scen if s["month"] == month], "as_of": as_of}
+        events = world.advance_to(month, base_limits)
+        manifest_path = folder / MANIFEST
+        if not force and manifest_path.exists() and json.loads(manifest_path.read_text())["params"] == params:
+            log(f"[synth] {month}: up to date, skipped ({k}/{len(month_list)})")
             continue
-        pop = pop or _new_population(scale, seed, start, month)
-        events = _advance(pop, month)
-        files = pension.month_files(pop, events)
         folder.mkdir(parents=True, exist_ok=True)
+        for stale in list(folder.glob("*.txt")) + list(folder.glob("*.done")) + list(folder.glob("*.xlsx")):
+            stale.unlink()
+        manifest = {"params": params, "errors": [], "arrivals": {}, "not_delivered": []}
         rows_total = 0
-        for name, cols in files.items():
-            _, rows = write_interface_file(folder, specs[name], month, cols)
-            rows_total += rows
-        ct = checks["pension"]
-        write_check_table(folder / ct["file_pattern"].format(month=month), ct, month, pension.check_table(files))
-        stamp.write_text(json.dumps(params) + "\n")
-        print(f"[synth] {month}: {rows_total:,} rows in {len(files)} files + check table "
-              f"({k}/{months}, {time.time() - t0:.1f}s)", flush=True)
-        done.append(month)
-    return done
+        for source in SOURCES:
+            files = source.month_files(world, month, events)
+            rng = world.rng(source.SOURCE + "/errors", month)
+            for name, cols in files.items():
+                spec = specs[name]
+                fname = spec.file_name(month)
+                my = {s["kind"]: s for s in params["scenarios"] if s["interface"] == name}
+                data, rows, errs = render_with_errors(spec, cols, rates, rng, fname)
+                when = _arrival(spec, month, my["late"]["days"] if "late" in my else 0)
+                if "redelivery" in my:
+                    v1, v1_rows, v1_errs = render_with_errors(spec, cols, {r: 0.01 for r in RULES}, rng, fname)
+                    redelivered = _arrival(spec, month, my["redelivery"]["days"])
+                    if as_of_dt and as_of_dt < redelivered:
+                        data, rows, errs = v1, v1_rows, v1_errs
+                    else:
+                        manifest["redelivered"] = {fname: {"first": when.isoformat(), "corrected": redelivered.isoformat()}}
+                        when = redelivered
+                if "missing" in my or (as_of_dt and as_of_dt < when):
+                    manifest["not_delivered"].append(fname)
+                    continue
+                marker_data = None
+                if "structure" in my:  # upstream added a column at the end of every line
+                    data = b"".join(l + spec.delimiter.encode() + "新增字段".encode(spec.encoding) + b"\n"
+                                    for l in data.splitlines())
+                    errs = []
+                if "truncated" in my:  # the transfer stopped part-way; the marker describes the full file
+                    marker_data = data
+                    data = data[: int(len(data) * 0.6)]
+                    errs = []
+                _write(folder / fname, data, rows, when, marker_data)
+                manifest["arrivals"][fname] = when.isoformat()
+                manifest["errors"].extend(errs)
+                rows_total += rows
+            for ct_name, ct_rows in source.check_tables(files).items():
+                ct = check_defs[ct_name]
+                path = folder / ct["file_pattern"].format(month=month)
+                write_check_table(path, ct, month, ct_rows)
+                manifest["arrivals"][path.name] = _arrival(next(iter(specs[n] for n in files)), month).isoformat()
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        log(f"[synth] {month}: {rows_total:,} rows in {len(manifest['arrivals'])} files, "
+            f"{len(manifest['errors'])} injected errors ({k}/{len(month_list)}, {time.time() - t0:.1f}s)")
+    return month_list
 
 
-def _idx(month: str) -> int:
-    from synth.calendar import month_index
-
-    return month_index(month)
-
-
-def _new_population(scale: float, seed: int, start: str, month: str) -> Population:
-    pop = Population(scale=scale, seed=seed, start_month=start)
-    pop.base_limits = pension.base_limits(start)
-    return pop
-
-
-def _advance(pop: Population, month: str) -> dict:
-    """Step the population up to `month` (inclusive); returns that month's events."""
-    events = {}
-    while pop.month < _idx(month):
-        from synth.calendar import month_str
-
-        pop.base_limits = pension.base_limits(month_str(pop.month + 1))
-        events = pop.step()
-    return events
+def _rates(a) -> dict[str, float]:
+    rates = {r: a.error_rate for r in RULES} if a.error_rate else {}
+    for item in filter(None, (a.errors or "").split(",")):
+        rule, _, rate = item.partition("=")
+        if rule not in RULES:
+            raise SystemExit(f"unknown error rule {rule!r}; rules: {', '.join(RULES)}")
+        rates[rule] = float(rate)
+    return rates
 
 
 def main(argv=None) -> int:
@@ -89,11 +158,14 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=float, default=0.001, help="1.0 ≈ Beijing (17.6 million insured)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", type=str, default=None, help="drop zone (default var/exchange)")
+    ap.add_argument("--error-rate", type=float, default=0.0, help="fraction of rows per rule for every rule")
+    ap.add_argument("--errors", help="rule=rate,... (overrides --error-rate for those rules)")
+    ap.add_argument("--scenario", action="append", help="kind:interface[:days][@YYYYMM]; repeatable")
+    ap.add_argument("--as-of", help="only files arrived by this date/time (ISO)")
     ap.add_argument("--force", action="store_true", help="regenerate months that are up to date")
     a = ap.parse_args(argv)
-    from pathlib import Path
-
-    generate(a.start, a.months, a.scale, a.seed, Path(a.out) if a.out else None, a.force)
+    generate(a.start, a.months, a.scale, a.seed, Path(a.out) if a.out else None, a.force,
+             _rates(a), a.scenario, a.as_of)
     return 0
 
 

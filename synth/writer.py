@@ -2,25 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import re
+import zipfile
 from pathlib import Path
 
-import numpy as np
-
-from loaders.spec import Spec
-
 MARKER_SUFFIX = ".done"
-
-
-def render(spec: Spec, columns: dict[str, np.ndarray]) -> tuple[bytes, int]:
-    """Encode the rows (columns in spec order) as the file's bytes; returns (bytes, row count)."""
-    missing = [c for c in spec.column_names if c not in columns]
-    if missing:
-        raise ValueError(f"{spec.interface}: generator produced no values for {missing}")
-    cols = [columns[c] for c in spec.column_names]
-    n = len(cols[0])
-    text = "".join(spec.delimiter.join(row) + "\n" for row in zip(*cols))
-    return text.encode(spec.encoding), n
 
 
 def write_marker(path: Path, data: bytes, rows: int) -> Path:
@@ -30,16 +18,6 @@ def write_marker(path: Path, data: bytes, rows: int) -> Path:
                                   "sha256": hashlib.sha256(data).hexdigest()}, ensure_ascii=False) + "\n",
                       encoding="utf-8")
     return marker
-
-
-def write_interface_file(folder: Path, spec: Spec, month: str, columns: dict[str, np.ndarray]) -> tuple[Path, int]:
-    data, rows = render(spec, columns)
-    path = folder / spec.file_name(month)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    write_marker(path, data, rows)
-    return path, rows
 
 
 def write_check_table(path: Path, definition: dict, month: str, rows: list[dict]) -> None:
@@ -55,10 +33,23 @@ def write_check_table(path: Path, definition: dict, month: str, rows: list[dict]
         ws.append([r[c["name"]] for c in definition["columns"]])
     for col, width in zip("ABCDEFGH", (10, 10, 12, 14, 12, 12, 18, 18)):
         ws.column_dimensions[col].width = width
-    # Fixed timestamps keep the file byte-identical for the same seed.
-    import datetime as dt
-
-    wb.properties.created = wb.properties.modified = dt.datetime(2000, 1, 1)
+    buf = io.BytesIO()
+    wb.save(buf)
     tmp = path.with_name(path.name + ".part")
-    wb.save(tmp)
+    tmp.write_bytes(_deterministic_zip(buf.getvalue()))
     tmp.replace(path)
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """openpyxl stamps the save time into docProps/core.xml and every zip entry; fix both so the same
+    seed gives a byte-identical check table."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", body)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)), body,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

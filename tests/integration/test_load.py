@@ -122,3 +122,27 @@ def test_structure_change_holds_the_file(scratch_url, drop, tmp_path):
     assert res["ent_pension_unit"]["status"] == "held"
     assert "11 个字段" in res["ent_pension_unit"]["message"]
     assert _count(scratch_url, "raw.ent_pension_unit") == 0
+
+
+def test_loader_catches_exactly_the_injected_errors(scratch_url, tmp_path):
+    from synth.errors import RULES
+
+    generate(MONTH, 1, 0.0005, 23, out=tmp_path, error_rates={r: 0.003 for r in RULES})
+    manifest = json.loads((tmp_path / MONTH / "_manifest.json").read_text(encoding="utf-8"))
+    load_month(MONTH, url=scratch_url, folder=tmp_path / MONTH, log=lambda *_: None)
+    with psycopg.connect(scratch_url) as c:
+        found = set(c.execute("select file_name, line_no, column_name, rule from audit.load_finding").fetchall())
+        loaded = c.execute("select sum(rows_loaded), sum(rows_read), sum(rows_rejected) from audit.load_batch").fetchone()
+    expected = {(e["file"], e["line"], e["column"], e["rule"]) for e in manifest["errors"]}
+    assert found == expected
+    rejected_lines = {(e["file"], e["line"]) for e in manifest["errors"] if e["rule"] != "unknown_code"}
+    assert loaded[2] == len(rejected_lines) and loaded[0] == loaded[1] - loaded[2]
+
+
+def test_truncated_and_structure_scenarios_are_caught(scratch_url, tmp_path):
+    generate(MONTH, 1, 0.0005, 24, out=tmp_path,
+             scenarios=["truncated:ent_pension_retiree", "structure:ent_pension_unit"])
+    with pytest.raises(MonthIncomplete):
+        load_month(MONTH, url=scratch_url, folder=tmp_path / MONTH, log=lambda *_: None)
+    res = load_month(MONTH, url=scratch_url, folder=tmp_path / MONTH, force=True, log=lambda *_: None)
+    assert "ent_pension_retiree" not in res and res["ent_pension_unit"]["status"] == "held"

@@ -65,3 +65,49 @@ def test_retirement_age_rules():
     got = retirement_month(birth, np.array(["1", "1", "2"]), np.array([False, False, False]))
     assert list(got) == [month_index("202407"), month_index("202602") + 4, month_index("202602") + 7]
     assert str(month_to_date(month_index("202407"))) == "2024-07-01"
+
+
+def _manifest(folder):
+    return json.loads((folder / "_manifest.json").read_text(encoding="utf-8"))
+
+
+def test_injected_errors_are_exactly_what_the_validator_finds(tmp_path):
+    from synth.errors import RULES
+
+    generate("202407", 1, 0.0005, 21, out=tmp_path, error_rates={r: 0.004 for r in RULES})
+    folder = tmp_path / "202407"
+    expected = {(e["file"], e["line"], e["column"], e["rule"]) for e in _manifest(folder)["errors"]}
+    assert {e[3] for e in expected} == set(RULES), "every rule injected at least once"
+    found = set()
+    for spec in load_specs().values():
+        name = spec.file_name("202407")
+        with (folder / name).open("rb") as f:
+            res = validate_stream(spec, "202407", f, lambda _: None)
+        found |= {(name, x.line_no, x.column, x.rule) for x in res.findings}
+    assert found == expected
+
+
+def test_scenarios(tmp_path):
+    generate("202407", 2, 0.0005, 4, out=tmp_path, as_of="2024-09-06T00:00",
+             scenarios=["missing:ent_pension_contribution@202407", "late:ent_pension_person:4",
+                        "structure:ent_pension_unit", "truncated:ent_pension_retiree",
+                        "redelivery:ent_pension_payment:3"])
+    jul, aug = tmp_path / "202407", tmp_path / "202408"
+    assert not (jul / "QYYL_JF_202407.txt").exists() and "QYYL_JF_202407.txt" in _manifest(jul)["not_delivered"]
+    # August data arrives on 5 September; the person file is 4 days late, so not there on the 6th.
+    assert not (aug / "QYYL_RY_202408.txt").exists() and "QYYL_RY_202408.txt" in _manifest(aug)["not_delivered"]
+    assert (aug / "QYYL_JF_202408.txt").stat().st_mtime == \
+        __import__("datetime").datetime(2024, 9, 5, 9).timestamp()
+    # Structure change: one more field on every line.
+    line = (aug / "QYYL_DW_202408.txt").read_bytes().splitlines()[0].decode("gbk")
+    assert line.count("|") == 10 and line.endswith("新增字段")
+    # Truncated: the marker describes more than arrived.
+    marker = json.loads((aug / "QYYL_LTX_202408.txt.done").read_text())
+    assert marker["rows"] > (aug / "QYYL_LTX_202408.txt").read_bytes().count(b"\n")
+    # Re-delivery: on the 6th the first (faulty) version is there; after the 8th the corrected one.
+    first = [e for e in _manifest(aug)["errors"] if e["file"] == "QYYL_DYFF_202408.txt"]
+    assert first
+    generate("202407", 2, 0.0005, 4, out=tmp_path, as_of="2024-09-09T00:00",
+             scenarios=["redelivery:ent_pension_payment:3"])
+    assert not [e for e in _manifest(aug)["errors"] if e["file"] == "QYYL_DYFF_202408.txt"]
+    assert "QYYL_DYFF_202408.txt" in _manifest(aug)["redelivered"]

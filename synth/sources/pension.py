@@ -12,6 +12,8 @@ from ops import settings
 from synth.calendar import first_day, month_str
 from synth.population import Population, month_to_date
 
+SOURCE = "pension"
+
 EMPLOYER_RATE = 0.16
 EMPLOYEE_RATE = 0.08
 
@@ -37,9 +39,10 @@ def _money(values: np.ndarray) -> np.ndarray:
     return np.char.mod("%.2f", np.round(values, 2))
 
 
-def month_files(pop: Population, events: dict) -> dict[str, dict[str, np.ndarray]]:
-    month = month_str(pop.month)
-    rng = pop.rng
+def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarray]]:
+    pop: Population = world.people
+    assert month_str(pop.month) == month
+    rng = world.rng(SOURCE, month)
     p, u = pop.p, pop.units
     st = p["state"]
     out: dict[str, dict[str, np.ndarray]] = {}
@@ -103,7 +106,11 @@ def month_files(pop: Population, events: dict) -> dict[str, dict[str, np.ndarray
     return out
 
 
-def check_table(files: dict[str, dict[str, np.ndarray]]) -> list[dict]:
+def check_tables(files: dict[str, dict[str, np.ndarray]]) -> dict[str, list[dict]]:
+    return {"pension": _check_table(files)}
+
+
+def _check_table(files: dict[str, dict[str, np.ndarray]]) -> list[dict]:
     """The provider's 数据核对表: per-district totals computed from the same rows it delivers."""
     from loaders.spec import code_table
 

@@ -1,0 +1,570 @@
+"""Slicer-style query parsing and SQL building for the cube service.
+
+Request syntax (a subset of the Cubes "Slicer" API):
+
+* ``cut``: cuts separated by ``|`` (or repeated ``cut`` parameters); each ``[!]dim[@level]:spec``
+  where ``spec`` is a point ``110105``, a set ``110105;110108`` or, on time levels only, a range
+  ``202401-202406`` (open ends ``202401-`` / ``-202406``). ``!`` inverts the cut. A backslash escapes
+  ``| : ; - \\``. A level name may stand for its dimension (``month:202401`` = ``time@month:202401``);
+  on the time dimension without a level, the level is inferred from the value (2024, 2024Q1, 202401).
+* ``drilldown``: ``dim``, ``dim@level`` (also ``dim:level``) or a level name, separated by ``|`` or
+  ``,``. ``dim`` alone drills to the level below the dimension's cut, else to its top level.
+* ``measures`` (alias ``aggregates``): names separated by ``|`` or ``,``.
+* ``order``: ``name[:asc|desc]`` separated by ``,`` or ``|``; ``name`` is a selected measure or a
+  drilled dimension (``district``, ``time``, ``time.month``, ``month``).
+* ``page`` (0-based) and ``pagesize``.
+
+Stock measures (additivity ``stock``) are summed over every dimension but time: a cell spanning
+several months takes the last month (with data, after the cuts) of its time span, the same rule as
+MetricFlow's ``non_additive_dimension`` with ``window_choice: max``. Values never enter SQL text:
+identifiers come from the cube model and are quoted with ``psycopg.sql``; values are parameters.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from psycopg import sql
+
+from cube.model import CalculatedMeasure, Cube, Dimension, Level, Measure
+
+MAX_VALUE_LEN = 100
+MAX_SET_SIZE = 1000
+DEFAULT_PAGE_SIZE = 1000
+MAX_PAGE_SIZE = 10000
+
+
+class QueryError(ValueError):
+    """A bad request parameter (reported as HTTP 400 with this message)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# tokenising with backslash escapes
+
+def split_escaped(text: str, seps: str, maxsplit: int = -1) -> list[str]:
+    """Split on any unescaped character of ``seps``; escapes are kept (removed by ``unescape``)."""
+    parts, cur, i, n = [], [], 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            cur.append(text[i:i + 2])
+            i += 2
+            continue
+        if ch in seps and (maxsplit < 0 or n < maxsplit):
+            parts.append("".join(cur))
+            cur = []
+            n += 1
+        else:
+            cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _split_list(values: Iterable[str] | str | None, seps: str) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for v in values:
+        out.extend(p.strip() for p in split_escaped(v, seps) if p.strip())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# parsed request
+
+@dataclass(frozen=True)
+class Cut:
+    dimension: str
+    level: str
+    kind: str                       # point | set | range
+    values: tuple = ()              # point/set values (typed)
+    low: Any = None                 # range bounds (None = open)
+    high: Any = None
+    invert: bool = False
+
+    def to_dict(self) -> dict:
+        d = {"dimension": self.dimension, "level": self.level, "type": self.kind, "invert": self.invert}
+        if self.kind == "range":
+            d.update({"from": self.low, "to": self.high})
+        elif self.kind == "point":
+            d["value"] = self.values[0]
+        else:
+            d["values"] = list(self.values)
+        return d
+
+
+@dataclass(frozen=True)
+class Drilldown:
+    dimension: str
+    level: str
+
+
+@dataclass(frozen=True)
+class Order:
+    ref: str                        # measure name or dimension name
+    is_measure: bool
+    descending: bool = False
+
+
+def _resolve(cube: Cube, token: str, what: str) -> tuple[Dimension, Level | None]:
+    """``dim``, ``dim@level``, ``dim:level`` (drilldown only) or a level alias → (dimension, level)."""
+    dim_name, level_name = token, None
+    if "@" in token:
+        dim_name, level_name = token.split("@", 1)
+    aliases = cube.level_aliases()
+    if dim_name not in cube.dimensions:
+        if level_name is None and dim_name in aliases:
+            dim_name, level_name = aliases[dim_name]
+        else:
+            raise QueryError(f"unknown dimension {dim_name!r} in {what}; dimensions of cube {cube.name!r}: "
+                             f"{', '.join(cube.dimensions)} (level shortcuts: {', '.join(aliases)})")
+    dim = cube.dimensions[dim_name]
+    if level_name is None:
+        return dim, None
+    try:
+        return dim, dim.level(level_name)
+    except KeyError:
+        raise QueryError(f"unknown level {level_name!r} of dimension {dim_name!r} in {what}; levels: "
+                         f"{', '.join(lv.name for lv in dim.levels)}") from None
+
+
+def _typed(level: Level, dim: Dimension, raw: str) -> Any:
+    value = unescape(raw).strip()
+    if not value:
+        raise QueryError(f"empty value in cut on {dim.name}@{level.name}")
+    if len(value) > MAX_VALUE_LEN:
+        raise QueryError(f"value too long in cut on {dim.name}@{level.name}")
+    if not level.matches(value):
+        raise QueryError(f"malformed value {value!r} for {dim.name}@{level.name} "
+                         f"(expected to match {level.pattern})")
+    if level.type == "int":
+        try:
+            return int(value)
+        except ValueError:
+            raise QueryError(f"malformed value {value!r} for {dim.name}@{level.name}: integer expected") from None
+    return value
+
+
+def _infer_level(dim: Dimension, raw_values: list[str], text: str) -> Level:
+    if len(dim.levels) == 1:
+        return dim.levels[0]
+    found = set()
+    for raw in raw_values:
+        v = unescape(raw).strip()
+        matches = [lv for lv in dim.levels if lv.pattern and lv.matches(v)]
+        if not matches:
+            raise QueryError(f"malformed cut {text!r}: cannot tell the level of {v!r} on dimension {dim.name!r}; "
+                             f"use {dim.name}@<level>:value with level one of "
+                             f"{', '.join(lv.name for lv in dim.levels)}")
+        found.add(matches[0].name)
+    if len(found) != 1:
+        raise QueryError(f"malformed cut {text!r}: values of different levels ({', '.join(sorted(found))})")
+    return dim.level(found.pop())
+
+
+def parse_cut(cube: Cube, text: str) -> Cut:
+    text = text.strip()
+    invert = text.startswith("!")
+    body = text[1:] if invert else text
+    parts = split_escaped(body, ":", maxsplit=1)
+    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+        raise QueryError(f"malformed cut {text!r}: expected dimension:value, dimension:a;b or dimension:from-to")
+    dim, level = _resolve(cube, unescape(parts[0].strip()), "cut")
+    spec = parts[1].strip()
+    rangeable = dim.is_time
+    set_parts = split_escaped(spec, ";")
+    if rangeable and len(set_parts) == 1 and len(split_escaped(spec, "-")) > 1:
+        bounds = split_escaped(spec, "-")
+        if len(bounds) != 2:
+            raise QueryError(f"malformed range in cut {text!r}: expected from-to")
+        lo_raw, hi_raw = bounds[0].strip(), bounds[1].strip()
+        if not lo_raw and not hi_raw:
+            raise QueryError(f"malformed range in cut {text!r}: both ends empty")
+        if level is None:
+            level = _infer_level(dim, [b for b in (lo_raw, hi_raw) if b], text)
+        lo = _typed(level, dim, lo_raw) if lo_raw else None
+        hi = _typed(level, dim, hi_raw) if hi_raw else None
+        if lo is not None and hi is not None and lo > hi:
+            raise QueryError(f"malformed range in cut {text!r}: from is after to")
+        return Cut(dim.name, level.name, "range", low=lo, high=hi, invert=invert)
+    raw_values = [p.strip() for p in set_parts]
+    if any(not v for v in raw_values):
+        raise QueryError(f"malformed cut {text!r}: empty value")
+    if len(raw_values) > MAX_SET_SIZE:
+        raise QueryError(f"too many values in cut {text!r} (max {MAX_SET_SIZE})")
+    if level is None:
+        level = _infer_level(dim, raw_values, text)
+    values = tuple(dict.fromkeys(_typed(level, dim, v) for v in raw_values))
+    return Cut(dim.name, level.name, "point" if len(values) == 1 else "set", values=values, invert=invert)
+
+
+def parse_cuts(cube: Cube, cuts: Iterable[str] | str | None) -> list[Cut]:
+    return [parse_cut(cube, c) for c in _split_list(cuts, "|")]
+
+
+def parse_drilldowns(cube: Cube, drilldowns: Iterable[str] | str | None, cuts: list[Cut] = ()) -> list[Drilldown]:
+    out: list[Drilldown] = []
+    for token in _split_list(drilldowns, "|,"):
+        token = unescape(token)
+        if ":" in token and "@" not in token:       # dim:level (Cubes' dim@hierarchy:level, hierarchy omitted)
+            token = token.replace(":", "@", 1)
+        dim, level = _resolve(cube, token, "drilldown")
+        if level is None:
+            cut_levels = [dim.level_index(c.level) for c in cuts if c.dimension == dim.name and not c.invert
+                          and c.kind == "point"]
+            idx = min(max(cut_levels) + 1, len(dim.levels) - 1) if cut_levels else 0
+            level = dim.levels[idx]
+        if any(d.dimension == dim.name for d in out):
+            raise QueryError(f"dimension {dim.name!r} drilled down more than once")
+        out.append(Drilldown(dim.name, level.name))
+    return out
+
+
+def parse_measures(cube: Cube, measures: Iterable[str] | str | None) -> list[str]:
+    names = _split_list(measures, "|,")
+    if not names:
+        return list(cube.default_measures)
+    unknown = [m for m in names if m not in cube.measures and m not in cube.calculated]
+    if unknown:
+        raise QueryError(f"unknown measure(s) {', '.join(map(repr, unknown))} for cube {cube.name!r}; "
+                         f"available: {', '.join(cube.all_measure_names)}")
+    return list(dict.fromkeys(names))
+
+
+def parse_order(cube: Cube, order: Iterable[str] | str | None, drilldowns: list[Drilldown],
+                measures: list[str]) -> list[Order]:
+    out: list[Order] = []
+    drilled = {d.dimension for d in drilldowns}
+    for token in _split_list(order, ",|"):
+        name, _, direction = token.partition(":")
+        direction = direction.strip().lower() or "asc"
+        if direction not in ("asc", "desc"):
+            raise QueryError(f"malformed order {token!r}: direction must be asc or desc")
+        name = name.strip()
+        if name in measures:
+            out.append(Order(name, True, direction == "desc"))
+            continue
+        dim_token = name.replace(".", "@", 1)
+        try:
+            dim, _ = _resolve(cube, dim_token, "order")
+        except QueryError:
+            raise QueryError(f"cannot order by {name!r}: not a selected measure ({', '.join(measures)}) "
+                             f"nor a drilled-down dimension ({', '.join(drilled) or 'none'})") from None
+        if dim.name not in drilled:
+            raise QueryError(f"cannot order by {name!r}: dimension {dim.name!r} is not drilled down")
+        out.append(Order(dim.name, False, direction == "desc"))
+    return out
+
+
+def parse_paging(page: int | None, pagesize: int | None) -> tuple[int, int]:
+    page = 0 if page is None else page
+    pagesize = DEFAULT_PAGE_SIZE if pagesize is None else pagesize
+    if page < 0:
+        raise QueryError("page must be >= 0 (pages are numbered from 0)")
+    if not 1 <= pagesize <= MAX_PAGE_SIZE:
+        raise QueryError(f"pagesize must be between 1 and {MAX_PAGE_SIZE}")
+    return page, pagesize
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL building
+
+class Params:
+    """Named parameters for one statement."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add(self, value: Any) -> sql.Placeholder:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return sql.Placeholder(name)
+
+
+@dataclass
+class _Attr:
+    """One drilled level: SQL aliases of its key, order and label columns."""
+    dimension: Dimension
+    level: Level
+    key: str
+    order: str
+    labels: list[str] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return self.dimension.name if self.level.name == self.dimension.name else f"{self.dimension.name}.{self.level.name}"
+
+
+@dataclass
+class AggregateQuery:
+    cube: Cube
+    schema: str
+    cuts: list[Cut]
+    drilldowns: list[Drilldown]
+    measures: list[str]
+    order: list[Order] = field(default_factory=list)
+    page: int = 0
+    pagesize: int | None = None         # None = no LIMIT (summary)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _dim_alias(self, dim: Dimension) -> str:
+        return f"d_{dim.name}"
+
+    def _level_col(self, dim: Dimension, column: str) -> sql.Composable:
+        if dim.table:
+            return sql.Identifier(self._dim_alias(dim), column)
+        return sql.Identifier("f", column)
+
+    def _cut_col(self, dim: Dimension, level: Level) -> sql.Composable:
+        if dim.table and level.key == dim.key:       # the fact carries the key: no join needed
+            return sql.Identifier("f", dim.fact_key)
+        return self._level_col(dim, level.key)
+
+    def base_measures(self) -> list[Measure]:
+        """Stored measures needed for the selected (and calculated) measures, in model order."""
+        needed: set[str] = set()
+        for m in self.measures:
+            if m in self.cube.calculated:
+                needed.update(self.cube.calculated[m].depends_on)
+            else:
+                needed.add(m)
+        return [m for name, m in self.cube.measures.items() if name in needed]
+
+    def attributes(self) -> list[_Attr]:
+        out: list[_Attr] = []
+        i = 0
+        for dd in self.drilldowns:
+            dim = self.cube.dimensions[dd.dimension]
+            for lv in dim.path_to(dd.level):
+                out.append(_Attr(dim, lv, key=f"k{i}", order=f"o{i}",
+                                 labels=[f"l{i}_{j}" for j in range(len(lv.label_columns))]))
+                i += 1
+        return out
+
+    def _joins(self) -> list[Dimension]:
+        dims: dict[str, Dimension] = {}
+        for dd in self.drilldowns:
+            dim = self.cube.dimensions[dd.dimension]
+            if dim.table:
+                dims[dim.name] = dim
+        for c in self.cuts:
+            dim = self.cube.dimensions[c.dimension]
+            if dim.table and dim.level(c.level).key != dim.key:
+                dims[dim.name] = dim
+        return [d for d in self.cube.dimensions.values() if d.name in dims]
+
+    def _from(self) -> sql.Composable:
+        parts = [sql.SQL("{} as f").format(sql.Identifier(self.schema, self.cube.fact))]
+        for dim in self._joins():
+            alias = self._dim_alias(dim)
+            parts.append(sql.SQL("left join {} as {} on {} = {}").format(
+                sql.Identifier(self.schema, dim.table), sql.Identifier(alias),
+                sql.Identifier(alias, dim.key), sql.Identifier("f", dim.fact_key)))
+        return sql.SQL("\n    ").join(parts)
+
+    def _where(self, params: Params) -> sql.Composable:
+        conds: list[sql.Composable] = []
+        for c in self.cuts:
+            dim = self.cube.dimensions[c.dimension]
+            col = self._cut_col(dim, dim.level(c.level))
+            if c.kind == "point":
+                cond = sql.SQL("{} = {}").format(col, params.add(c.values[0]))
+            elif c.kind == "set":
+                cond = sql.SQL("{} = any({})").format(col, params.add(list(c.values)))
+            else:
+                bounds = []
+                if c.low is not None:
+                    bounds.append(sql.SQL("{} >= {}").format(col, params.add(c.low)))
+                if c.high is not None:
+                    bounds.append(sql.SQL("{} <= {}").format(col, params.add(c.high)))
+                cond = sql.SQL(" and ").join(bounds)
+            if c.invert:
+                cond = sql.SQL("not coalesce(({}), false)").format(cond)
+            conds.append(sql.SQL("({})").format(cond))
+        if not conds:
+            return sql.SQL("")
+        return sql.SQL("\n  where ") + sql.SQL(" and ").join(conds)
+
+    def _filter(self, m: Measure, params: Params) -> sql.Composable:
+        if not m.filter:
+            return sql.SQL("")
+        conds = [sql.SQL("{} = {}").format(sql.Identifier("f", col), params.add(val)) for col, val in m.filter]
+        return sql.SQL(" filter (where {})").format(sql.SQL(" and ").join(conds))
+
+    def _attr_selects(self, attrs: list[_Attr]) -> list[sql.Composable]:
+        cols: list[sql.Composable] = []
+        for a in attrs:
+            cols.append(sql.SQL("{} as {}").format(self._level_col(a.dimension, a.level.key), sql.Identifier(a.key)))
+            cols.append(sql.SQL("{} as {}").format(self._level_col(a.dimension, a.level.order_column),
+                                                   sql.Identifier(a.order)))
+            for col, alias in zip(a.level.label_columns, a.labels):
+                cols.append(sql.SQL("{} as {}").format(self._level_col(a.dimension, col), sql.Identifier(alias)))
+        return cols
+
+    @staticmethod
+    def _ordinals(n: int, start: int = 1) -> sql.Composable:
+        return sql.SQL(", ").join(sql.SQL(str(i)) for i in range(start, start + n))
+
+    # -- the statement ----------------------------------------------------------------------
+    def build(self) -> tuple[sql.Composed, dict[str, Any]]:
+        params = Params()
+        attrs = self.attributes()
+        base = self.base_measures()
+        summed = [m for m in base if m.additivity in ("additive", "stock")]
+        distinct = [m for m in base if m.additivity == "none"]
+        has_stock = any(m.additivity == "stock" for m in summed)
+        time_attrs = [a for a in attrs if a.dimension.is_time]
+
+        attr_cols = self._attr_selects(attrs)
+        attr_aliases = [sql.Identifier(n) for a in attrs for n in (a.key, a.order, *a.labels)]
+        from_ = self._from()
+        where = self._where(params)
+
+        ctes: list[sql.Composable] = []
+        # g: facts aggregated to drilled attributes (+ the month, when stock measures need it)
+        g_cols = list(attr_cols)
+        if has_stock:
+            g_cols.append(sql.SQL("{} as __t").format(sql.Identifier("f", self.cube.time_key)))
+        g_cols.append(sql.SQL("count(*) as __n"))
+        for m in summed:
+            if m.agg == "count":
+                expr = sql.SQL("count(*)")
+            else:
+                expr = sql.SQL("sum({})").format(sql.Identifier("f", m.column))
+            g_cols.append(sql.SQL("{}{} as {}").format(expr, self._filter(m, params), sql.Identifier(f"m_{m.name}")))
+        n_group = len(attr_cols) + (1 if has_stock else 0)
+        group_by = sql.SQL("\n  group by {}").format(self._ordinals(n_group)) if n_group else sql.SQL("")
+        ctes.append(sql.SQL("g as (\n  select {}\n  from {}{}{}\n)").format(
+            sql.SQL(", ").join(g_cols), from_, where, group_by))
+
+        source = "g"
+        if has_stock:
+            partition = (sql.SQL("partition by {}").format(sql.SQL(", ").join(sql.Identifier(a.key) for a in time_attrs))
+                         if time_attrs else sql.SQL(""))
+            ctes.append(sql.SQL("w as (select g.*, max(__t) over ({}) as __last from g)").format(partition))
+            source = "w"
+
+        # a: one row per cell
+        a_cols = list(attr_aliases)
+        for m in summed:
+            col = sql.Identifier(f"m_{m.name}")
+            cast = sql.SQL("::bigint" if m.agg == "count" else "")
+            if m.additivity == "stock":
+                a_cols.append(sql.SQL("sum({}) filter (where __t = __last){} as {}").format(col, cast, col))
+            else:
+                a_cols.append(sql.SQL("sum({}){} as {}").format(col, cast, col))
+        if has_stock:
+            a_cols.append(sql.SQL("max(__last) as __stock_t"))
+        a_cols.append(sql.SQL("sum(__n) as __n"))
+        a_group = (sql.SQL(" group by {}").format(sql.SQL(", ").join(attr_aliases)) if attr_aliases else sql.SQL(""))
+        ctes.append(sql.SQL("a as (select {} from {}{})").format(sql.SQL(", ").join(a_cols), sql.Identifier(source), a_group))
+
+        # d: count-distinct measures straight from the facts (not additive over anything)
+        if distinct:
+            d_cols = list(attr_cols)
+            for m in distinct:
+                d_cols.append(sql.SQL("count(distinct {}){} as {}").format(
+                    sql.Identifier("f", m.column), self._filter(m, params), sql.Identifier(f"m_{m.name}")))
+            d_where = self._where(params)  # same cuts, own parameters
+            d_group = sql.SQL("\n  group by {}").format(self._ordinals(len(attr_cols))) if attr_cols else sql.SQL("")
+            ctes.append(sql.SQL("d as (\n  select {}\n  from {}{}{}\n)").format(
+                sql.SQL(", ").join(d_cols), from_, d_where, d_group))
+
+        # final select
+        def mref(name: str) -> sql.Composable:
+            m = self.cube.measures[name]
+            table = "d" if m.additivity == "none" else "a"
+            return sql.SQL("coalesce({}, 0)").format(sql.Identifier(table, f"m_{name}"))
+
+        out_cols = [sql.SQL("a.{}").format(al) for al in attr_aliases]
+        for name in self.measures:
+            if name in self.cube.calculated:
+                c: CalculatedMeasure = self.cube.calculated[name]
+                expr = sql.SQL("round({}::numeric / nullif({}, 0), {})").format(
+                    mref(c.numerator), mref(c.denominator), sql.Literal(c.scale))
+            else:
+                expr = mref(name)
+            out_cols.append(sql.SQL("{} as {}").format(expr, sql.Identifier(f"x_{name}")))
+        if has_stock:
+            out_cols.append(sql.SQL("a.__stock_t"))
+        out_cols.append(sql.SQL("count(*) over () as __total"))
+
+        join = sql.SQL("")
+        if distinct:
+            on = (sql.SQL(" and ").join(sql.SQL("a.{0} is not distinct from d.{0}").format(sql.Identifier(a.key))
+                                        for a in attrs) if attrs else sql.SQL("true"))
+            join = sql.SQL("\nleft join d on {}").format(on)
+
+        # ordering: requested keys first, then the drilled levels' natural order
+        order_items: list[sql.Composable] = []
+        for o in self.order:
+            direction = sql.SQL("desc nulls last" if o.descending else "asc nulls last")
+            if o.is_measure:
+                order_items.append(sql.SQL("{} {}").format(sql.Identifier(f"x_{o.ref}"), direction))
+            else:
+                for a in attrs:
+                    if a.dimension.name == o.ref:
+                        order_items.append(sql.SQL("a.{} {}").format(sql.Identifier(a.order), direction))
+        for a in attrs:
+            order_items.append(sql.SQL("a.{} asc nulls last").format(sql.Identifier(a.order)))
+            order_items.append(sql.SQL("a.{} asc nulls last").format(sql.Identifier(a.key)))
+        order_by = sql.SQL("\norder by {}").format(sql.SQL(", ").join(order_items)) if order_items else sql.SQL("")
+
+        limit = sql.SQL("")
+        if self.pagesize is not None:
+            limit = sql.SQL("\nlimit {} offset {}").format(params.add(self.pagesize), params.add(self.page * self.pagesize))
+
+        # a summary over no rows still yields one row (zeros); drilled queries have no empty cells
+        stmt = sql.SQL("with {}\nselect {}\nfrom a{}{}{}").format(
+            sql.SQL(",\n").join(ctes), sql.SQL(", ").join(out_cols), join, order_by, limit)
+        return stmt, params.values
+
+    # -- result rows --------------------------------------------------------------------------
+    def format_rows(self, names: list[str], rows: list[tuple]) -> tuple[list[dict], int, Any]:
+        """Rows of the statement → (cells, total cell count, stock month of the first row)."""
+        idx = {n: i for i, n in enumerate(names)}
+        attrs = self.attributes()
+        cells: list[dict] = []
+        total = 0
+        stock_t = None
+        for row in rows:
+            cell: dict[str, Any] = {}
+            for a in attrs:
+                key = row[idx[a.key]]
+                cell[a.ref] = key
+                cell[f"{a.ref}.label"] = a.level.format_label(key, tuple(row[idx[lbl]] for lbl in a.labels))
+            for name in self.measures:
+                cell[name] = row[idx[f"x_{name}"]]
+            cells.append(cell)
+            total = row[idx["__total"]]
+            if "__stock_t" in idx and stock_t is None:
+                stock_t = row[idx["__stock_t"]]
+        return cells, total, stock_t
+
+    def level_refs(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for dd in self.drilldowns:
+            dim = self.cube.dimensions[dd.dimension]
+            out[dim.name] = [lv.name for lv in dim.path_to(dd.level)]
+        return out
+
+
+def build_request(cube: Cube, schema: str, *, cut=None, drilldown=None, measures=None, order=None,
+                  page: int | None = None, pagesize: int | None = None) -> tuple[AggregateQuery, AggregateQuery]:
+    """Parse the request parameters → (cells query, summary query). Raises QueryError."""
+    cuts = parse_cuts(cube, cut)
+    drills = parse_drilldowns(cube, drilldown, cuts)
+    names = parse_measures(cube, measures)
+    orders = parse_order(cube, order, drills, names)
+    page, pagesize = parse_paging(page, pagesize)
+    cells = AggregateQuery(cube, schema, cuts, drills, names, orders, page, pagesize)
+    summary = AggregateQuery(cube, schema, cuts, [], names)
+    return cells, summary

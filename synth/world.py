@@ -1,0 +1,31 @@
+"""The simulated world all sources draw from: the employee population plus per-source random streams."""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from synth.calendar import month_index, month_str
+from synth.population import Population
+
+
+class World:
+    def __init__(self, scale: float, seed: int, start: str):
+        self.scale, self.seed, self.start = scale, seed, start
+        self.people = Population(scale=scale, seed=seed, start_month=start)
+
+    @property
+    def month(self) -> str:
+        return month_str(self.people.month)
+
+    def rng(self, source: str, month: str) -> np.random.Generator:
+        """An independent, reproducible stream for one source and month."""
+        return np.random.default_rng([self.seed, zlib.crc32(source.encode()), month_index(month)])
+
+    def advance_to(self, month: str, limits) -> dict:
+        """Step the population month by month up to `month`; returns the events of `month`."""
+        events: dict = {}
+        while self.people.month < month_index(month):
+            self.people.base_limits = limits(month_str(self.people.month + 1))
+            events = self.people.step()
+        return events

@@ -87,6 +87,8 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
         params = {"generator": GENERATOR_VERSION, "start": start, "scale": scale, "seed": seed,
                   "errors": rates, "scenarios": [s for s in scen if s["month"] == month], "as_of": as_of}
         events = world.advance_to(month, base_limits)
+        # Every source runs every month (its state must advance); only changed months are written.
+        produced = [(source, source.month_files(world, month, events)) for source in SOURCES]
         manifest_path = folder / MANIFEST
         if not force and manifest_path.exists() and json.loads(manifest_path.read_text())["params"] == params:
             log(f"[synth] {month}: up to date, skipped ({k}/{len(month_list)})")
@@ -96,8 +98,7 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
             stale.unlink()
         manifest = {"params": params, "errors": [], "arrivals": {}, "not_delivered": []}
         rows_total = 0
-        for source in SOURCES:
-            files = source.month_files(world, month, events)
+        for source, files in produced:
             rng = world.rng(source.SOURCE + "/errors", month)
             for name, cols in files.items():
                 spec = specs[name]

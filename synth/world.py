@@ -13,6 +13,7 @@ class World:
     def __init__(self, scale: float, seed: int, start: str):
         self.scale, self.seed, self.start = scale, seed, start
         self.people = Population(scale=scale, seed=seed, start_month=start)
+        self.state: dict[str, dict] = {}  # per-source state carried from month to month
 
     @property
     def month(self) -> str:

@@ -1,14 +1,25 @@
-"""One module per production system. Each exposes:
+"""One module per production system (source), discovered automatically. Each module exposes:
 
-    SOURCE: str                                   the subject area (matches the specs' `source`)
+    SOURCE: str        the subject area; matches the `source` of its specs in interfaces/<SOURCE>/
     month_files(world, month, events) -> {interface: {column: np.ndarray of str}}
-    check_tables(files) -> {check_table_name: [row dicts]}   the provider's 数据核对表 for the month
+        every interface file of the source for one data month, columns in any order, values already
+        formatted as the file carries them (dates YYYYMMDD, months YYYYMM, money with 2 decimals, '' = empty)
+    check_tables(files) -> {check_table_name: [row dicts]}
+        the provider's 数据核对表 for the month, computed from the same rows (see check_table.yaml)
 
-A source draws its randomness from `world.rng(SOURCE, month)` (its own stream), so adding or changing
-one source never changes another source's files for the same seed.
+Rules for a source module:
+- Randomness only from `world.rng(SOURCE, month)` (or a named sub-stream `world.rng(SOURCE + "/x", month)`),
+  so sources never disturb each other and the same seed gives the same files.
+- State that must persist from month to month lives in `world.state[SOURCE]`; `month_files` is
+  called for every month in order (also for months that are up to date and not rewritten).
+- People in employee insurances come from `world.people` (the enterprise employee population);
+  sources with populations of their own keep them in their state.
+- Vectorised with NumPy: no Python loop over rows.
 """
 from __future__ import annotations
 
-from synth.sources import pension
+import importlib
+import pkgutil
 
-SOURCES = [pension]
+SOURCES = [importlib.import_module(f"{__name__}.{m.name}")
+           for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name) if not m.name.startswith("_")]

@@ -22,6 +22,9 @@ def build(months: list[str] | None = None, force: bool = False) -> None:
         load_month(m, force=force)
     print("[build] dbt build (seeds, models, balance tests)", flush=True)
     dbt.run(["build", "--no-use-colors"])
+    from ops import caches
+
+    caches.invalidate()
     print(f"[build] done in {time.time() - t0:.0f}s", flush=True)
 
 

@@ -46,10 +46,12 @@ FEATURE_FLAGS = {
     "EMBEDDED_SUPERSET": False,
 }
 
-# --- caches: in-process, no Redis --------------------------------------------------------
-_cache = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
-CACHE_CONFIG = {**_cache, "CACHE_KEY_PREFIX": "superset_meta_"}
-DATA_CACHE_CONFIG = {**_cache, "CACHE_KEY_PREFIX": "superset_data_"}  # dropped on restart/publish
+# --- caches: files under var/superset/cache, no Redis --------------------------------------
+# On disk (not in-process) so that a build or publish can drop them without restarting
+# Superset: ops/caches.py empties these folders.
+_cache = {"CACHE_TYPE": "FileSystemCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 5000}
+CACHE_CONFIG = {**_cache, "CACHE_DIR": str(SUPERSET_HOME / "cache" / "meta"), "CACHE_KEY_PREFIX": "superset_meta_"}
+DATA_CACHE_CONFIG = {**_cache, "CACHE_DIR": str(SUPERSET_HOME / "cache" / "data"), "CACHE_KEY_PREFIX": "superset_data_"}
 # Filter/explore state must survive between requests served by different workers: keep
 # Superset's default (the metadata DB), which needs no extra service.
 RATELIMIT_STORAGE_URI = "memory://"

@@ -14,13 +14,13 @@ import time
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 
 from loaders import db, dropzone
 from loaders.spec import Spec, load_check_tables, load_specs
 from loaders.validate import REJECT_RULES, FileResult, structure_problem, validate_stream
 from ops import settings
 
-COPY_CHUNK = 1 << 20  # characters buffered before each COPY write
 
 
 class MonthIncomplete(Exception):
@@ -97,25 +97,13 @@ def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sh
             " status, run_by, started_at) values (%s,%s,%s,%s,%s,%s,%s,'loading',%s,%s) returning batch_id",
             (run_id, spec.interface, spec.provider, mstart, path.name, sha, path.stat().st_size, run_by(), start),
         ).fetchone()[0]
-        replaced = conn.execute(f"delete from {db.raw_table(spec)} where data_month = %s", (mstart,)).rowcount
+        replaced = conn.execute(f"delete from {db.raw_table(spec)} where data_month = %s", (month,)).rowcount
         cols = ", ".join(spec.column_names + ["_line_no", "_batch_id"])
+        copy_sql = (f"copy {db.raw_table(spec)} ({cols}) from stdin with "
+                    f"(format text, delimiter {psycopg.sql.quote(spec.delimiter)}, null '')")
         with conn.cursor() as cur, path.open("rb") as f:
-            with cur.copy(f"copy {db.raw_table(spec)} ({cols}) from stdin") as copy:
-                buf: list[str] = []
-                size = 0
-
-                def sink(line: str) -> None:
-                    nonlocal size
-                    buf.append(line)
-                    size += len(line)
-                    if size >= COPY_CHUNK:
-                        copy.write("".join(buf))
-                        buf.clear()
-                        size = 0
-
-                result = validate_stream(spec, month, f, sink, extra_columns=(str(batch_id),))
-                if buf:
-                    copy.write("".join(buf))
+            with cur.copy(copy_sql) as copy:
+                result = validate_stream(spec, month, f, copy.write, extra_columns=(str(batch_id),))
         _store_findings(conn, spec, month, path.name, batch_id, result)
         conn.execute(
             "update audit.load_batch set status='superseded' where interface=%s and data_month=%s "

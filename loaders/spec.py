@@ -43,8 +43,10 @@ class Column:
             return "bigint"
         if self.type == "decimal":
             return f"numeric({self.precision},{self.scale})"
-        if self.type in ("date", "month"):
+        if self.type == "date":
             return "date"
+        if self.type == "month":
+            return "char(6)"  # YYYYMM as delivered; staging turns it into the month's first day
         raise ValueError(self.type)
 
     @property

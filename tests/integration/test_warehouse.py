@@ -51,7 +51,7 @@ def test_mart_equals_direct_sql_over_loaded_rows(built):
                    sum(contribution_income), sum(pension_paid)
             from marts.rpt_pension_overview group by 1 order by 1""").fetchall()
         direct = c.execute("""
-            select p.data_month,
+            select to_date(p.data_month, 'YYYYMM'),
                    (select count(*) from raw.ent_pension_person x where x.data_month = p.data_month
                        and x.insured_status in ('1','2')),
                    (select count(*) from raw.ent_pension_retiree x where x.data_month = p.data_month),

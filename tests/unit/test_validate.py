@@ -18,7 +18,7 @@ def run(spec, lines: list[str], encoding="gbk"):
     out = []
     data = b"".join(line.encode(encoding) + b"\n" for line in lines)
     res = validate_stream(spec, "202407", io.BytesIO(data), out.append, extra_columns=("7",))
-    return res, out
+    return res, "".join(out).splitlines()
 
 
 def only(res):
@@ -30,7 +30,8 @@ def only(res):
 def test_good_line_becomes_copy_text():
     res, out = run(SPEC, [GOOD_CONTRIB])
     assert res.findings == [] and res.rows_loaded == 1
-    assert out == ["2024-07-01\t000000000001\t0000000001\t2024-07-01\t10000.00\t1600.00\t800.00\t2024-07-10\t1\t7\n"]
+    # passed on as delivered (PostgreSQL types it), with the line number and the batch appended
+    assert out == [GOOD_CONTRIB + "|1|7"]
 
 
 @pytest.mark.parametrize("field,value,column,rule", [
@@ -60,7 +61,7 @@ def test_excess_decimals_are_rounded_half_up_where_the_spec_says():
     fields[5] = "1600.005"
     res, out = run(SPEC, ["|".join(fields)])
     assert only(res) == (1, "employer_amount", "rounded")
-    assert out[0].split("\t")[5] == "1600.01" and res.rows_rejected == 0
+    assert out[0].split("|")[5] == "1600.01" and res.rows_rejected == 0
 
 
 def test_column_count_and_duplicate_key():
@@ -72,8 +73,9 @@ def test_column_count_and_duplicate_key():
 def test_encoding_error_keeps_bytes():
     bad = GOOD_CONTRIB.encode("gbk")[:-2] + b"\xff\xfe"
     out = []
-    res = validate_stream(SPEC, "202407", io.BytesIO(bad + b"\n"), out.append)
-    assert only(res)[2] == "encoding" and res.findings[0].raw == bad and out == []
+    res = validate_stream(SPEC, "202407", io.BytesIO(bad + b"\n" + GOOD_CONTRIB.encode() + b"\n"), out.append)
+    assert only(res)[:3] == (1, None, "encoding") and res.findings[0].raw == bad
+    assert "".join(out).splitlines() == [GOOD_CONTRIB + "|2"]
 
 
 def test_check_digits_and_unknown_codes():
@@ -94,7 +96,7 @@ def test_credit_code_check():
 def test_nullable_default():
     line = "202407|0000000001|91350100M000100Y43|某公司|110105|C|150|20200101|1|"
     res, out = run(UNIT, [line])
-    assert res.findings == [] and out[0].split("\t")[9] == "0"
+    assert res.findings == [] and out[0].split("|")[9] == "0"
 
 
 def test_structure_change_is_detected_and_named():
@@ -102,3 +104,23 @@ def test_structure_change_is_detected_and_named():
     msg = structure_problem(SPEC, lines)
     assert msg and "9 个字段" in msg and "8 个" in msg
     assert structure_problem(SPEC, [GOOD_CONTRIB.encode("gbk")] * 10) is None
+
+
+def test_backslashes_are_escaped_for_copy_and_crlf_is_accepted():
+    line = "202407|0000000001|91350100M000100Y43|某\\公司|110105|C|150|20200101|1|10"
+    out = []
+    res = validate_stream(UNIT, "202407", io.BytesIO(line.encode("gbk") + b"\r\n"), out.append)
+    assert res.findings == []
+    assert "".join(out) == line.replace("\\", "\\\\") + "|1\n"
+
+
+def test_rows_are_checked_across_chunk_boundaries(monkeypatch):
+    from loaders import validate
+
+    monkeypatch.setattr(validate, "CHUNK_BYTES", 100)
+    lines = [GOOD_CONTRIB.replace("000000000001", f"{i:012d}") for i in range(1, 30)]
+    lines[20] = lines[3]  # a duplicate far from its first occurrence, in another chunk
+    res, out = run(SPEC, lines)
+    assert [(f.line_no, f.rule) for f in res.findings] == [(21, "duplicate_key")]
+    assert "第 4 行" in res.findings[0].message
+    assert [int(o.split("|")[-2]) for o in out] == [i for i in range(1, 30) if i != 21]

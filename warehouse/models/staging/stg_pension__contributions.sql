@@ -1,8 +1,8 @@
 select
-    data_month          as month_start,
+    to_date(data_month, 'YYYYMM') as month_start,
     person_id,
     unit_id,
-    fee_month           as fee_month_start,
+    to_date(fee_month, 'YYYYMM')  as fee_month_start,
     contribution_base,
     employer_amount,
     employee_amount,

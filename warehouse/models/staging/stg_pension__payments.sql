@@ -1,5 +1,5 @@
 select
-    data_month          as month_start,
+    to_date(data_month, 'YYYYMM') as month_start,
     person_id,
     payment_item        as payment_item_code,
     amount,

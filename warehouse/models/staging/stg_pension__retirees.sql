@@ -1,5 +1,5 @@
 select
-    data_month          as month_start,
+    to_date(data_month, 'YYYYMM') as month_start,
     person_id,
     upper(id_number)    as id_number,
     person_name,

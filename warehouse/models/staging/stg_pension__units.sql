@@ -1,5 +1,5 @@
 select
-    data_month          as month_start,
+    to_date(data_month, 'YYYYMM') as month_start,
     unit_id,
     credit_code,
     unit_name,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import psycopg.sql
+from psycopg.copy import QueuedLibpqWriter
 
 from loaders import db, dropzone
 from loaders.spec import Spec, load_check_tables, load_specs
@@ -102,7 +103,9 @@ def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sh
         copy_sql = (f"copy {db.raw_table(spec)} ({cols}) from stdin with "
                     f"(format text, delimiter {psycopg.sql.quote(spec.delimiter)}, null '')")
         with conn.cursor() as cur, path.open("rb") as f:
-            with cur.copy(copy_sql) as copy:
+            # A writer thread sends the data while the next chunk is validated (Arrow and the
+            # socket release the GIL), so validation and the server's COPY overlap.
+            with cur.copy(copy_sql, writer=QueuedLibpqWriter(cur)) as copy:
                 result = validate_stream(spec, month, f, copy.write, extra_columns=(str(batch_id),))
         _store_findings(conn, spec, month, path.name, batch_id, result)
         conn.execute(

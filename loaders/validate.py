@@ -23,6 +23,7 @@ from typing import BinaryIO, Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from loaders import checks
 from loaders.spec import Column, Spec, code_table
@@ -104,7 +105,7 @@ def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
 
 
 class _ColumnCheck:
-    """Checks one column of a chunk; returns per-row rule codes and the values to load."""
+    """Checks one column of a chunk at once; returns per-row rule codes and the column to load."""
 
     def __init__(self, col: Column, data_month: str):
         self.col = col
@@ -112,22 +113,15 @@ class _ColumnCheck:
         self.min_date = int(col.min_date.replace("-", ""))
         self.codes = pa.array(sorted(code_table(col.code_table))) if col.code_table else None
 
-    def check(self, values: list[str]) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
-        """Returns (codes per row (0 = fine), rows needing a rewrite (defaults, rounding), new values or None)."""
+    def check(self, arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        """Returns (rule code per row, 0 = fine; the values to load, with defaults and rounding applied)."""
         col = self.col
-        n = len(values)
+        n = len(arr)
         err = np.zeros(n, dtype=np.int8)
-        arr = pa.array(values, type=pa.string())
-        empty = _np(pc.equal(arr, ""))
-        rewrite = np.zeros(n, dtype=bool)
-        new_values = None
+        empty = _np(pc.equal(pc.utf8_length(arr), 0))
         if empty.any():
             if col.default is not None:
-                rewrite |= empty
-                new_values = list(values)
-                for i in np.flatnonzero(empty):
-                    new_values[i] = col.default
-                arr = pa.array(new_values, type=pa.string())
+                arr = pc.if_else(pa.array(empty), pa.scalar(col.default), arr)
                 empty = np.zeros(n, dtype=bool)
             elif not col.nullable:
                 err[empty] = _CODE["not_null"]
@@ -138,30 +132,34 @@ class _ColumnCheck:
             err[hit] = _CODE[rule]
             todo[hit] = False
 
+        def fixed_width(mask: np.ndarray, width: int) -> np.ndarray:
+            """The rows under `mask` (all exactly `width` ASCII bytes) as an (n, width) byte matrix."""
+            sub = arr.filter(pa.array(mask))
+            offsets = np.frombuffer(sub.buffers()[1], dtype=np.int32)[sub.offset: sub.offset + len(sub) + 1]
+            data = np.frombuffer(sub.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+            return data.reshape(-1, width)
+
         if col.type == "string":
             if col.length:
                 fail(_np(pc.utf8_length(arr)) > col.length, "length")
             if col.check == "id_number":
                 fail(~_regex(arr, r"^\d{17}[\dXx]$"), "id_number_check")
-                idx = np.flatnonzero(todo)
-                if len(idx):
-                    b = np.frombuffer("".join(values[i] if new_values is None else new_values[i] for i in idx)
-                                      .upper().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+                if todo.any():
+                    b = fixed_width(todo, 18).copy()
+                    b[b == ord("x")] = ord("X")
                     expect = np.frombuffer(checks.ID_CHECK.encode(), dtype=np.uint8)[
                         ((b[:, :17].astype(np.int64) - 48) * np.array(checks.ID_WEIGHTS)).sum(axis=1) % 11]
                     bad = np.zeros(n, dtype=bool)
-                    bad[idx] = expect != b[:, 17]
+                    bad[todo] = expect != b[:, 17]
                     fail(bad, "id_number_check")
             if col.check == "credit_code":
                 fail(~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$"), "credit_code_check")
-                idx = np.flatnonzero(todo)
-                if len(idx):
-                    b = np.frombuffer("".join(values[i] for i in idx).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-                    v = _CREDIT_VALUE[b]
+                if todo.any():
+                    v = _CREDIT_VALUE[fixed_width(todo, 18)]
                     c = 31 - (v[:, :17] * np.array(checks.CREDIT_WEIGHTS)).sum(axis=1) % 31
                     c[c == 31] = 0
                     bad = np.zeros(n, dtype=bool)
-                    bad[idx] = c != v[:, 17]
+                    bad[todo] = c != v[:, 17]
                     fail(bad, "credit_code_check")
         elif col.type == "integer":
             fail(~_regex(arr, r"^-?\d+$"), "type")
@@ -175,45 +173,40 @@ class _ColumnCheck:
             scale = col.scale or 0
             excess = todo & (frac > scale)
             if col.round_excess and excess.any():
-                new_values = new_values or list(values)
+                values = arr.to_pylist()
                 for i in np.flatnonzero(excess):
-                    new_values[i] = str(Decimal(new_values[i]).quantize(col.quantum, rounding=ROUND_HALF_UP))
-                rewrite |= excess
-                err[excess] = _CODE["rounded"]  # a warning; cleared from the reject mask below
-                arr = pa.array(new_values, type=pa.string())
+                    values[i] = str(Decimal(values[i]).quantize(col.quantum, rounding=ROUND_HALF_UP))
+                arr = pa.array(values, type=pa.string())
+                err[excess] = _CODE["rounded"]  # a warning: the row is kept
             else:
                 fail(frac > scale, "precision")
             trimmed = pc.utf8_ltrim(arr, characters="-0")
             tdot = _np(pc.find_substring(trimmed, "."))
             whole = np.where(tdot >= 0, tdot, _np(pc.utf8_length(trimmed)))
-            limit = (col.precision or 18) - scale
-            over = whole > limit
-            # a rounded value that no longer fits is a precision error after all
-            err[(err == _CODE["rounded"]) & over] = _CODE["precision"]
+            over = whole > (col.precision or 18) - scale
+            err[(err == _CODE["rounded"]) & over] = _CODE["precision"]  # rounded up past the precision
             fail(over, "precision")
         elif col.type == "date":
             fail(~_regex(arr, r"^\d{8}$"), "type")
-            idx = np.flatnonzero(todo)
-            if len(idx):
-                v = np.array([values[i] for i in idx], dtype="U8").astype(np.int64)
+            if todo.any():
+                v = _np(pc.cast(arr.filter(pa.array(todo)), pa.int64()))
                 y, m, d = v // 10000, v // 100 % 100, v % 100
                 leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
                 dim = _DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
                 bad = np.zeros(n, dtype=bool)
-                bad[idx] = (m < 1) | (m > 12) | (d < 1) | (d > dim)
-                fail(bad, "impossible_date")
+                bad[todo] = (m < 1) | (m > 12) | (d < 1) | (d > dim)
                 early = np.zeros(n, dtype=bool)
-                early[idx] = v < self.min_date
+                early[todo] = v < self.min_date
+                fail(bad, "impossible_date")
                 fail(early, "date_range")
         else:  # month
-            ok = _regex(arr, r"^\d{4}(0[1-9]|1[0-2])$")
-            fail(~ok, "type")
+            fail(~_regex(arr, r"^\d{4}(0[1-9]|1[0-2])$"), "type")
             if col.name == "data_month":
                 fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
         if self.codes is not None:
             unknown = todo & ~_np(pc.is_in(arr, value_set=self.codes))
             err[unknown] = _CODE["unknown_code"]
-        return err, rewrite, new_values
+        return err, arr
 
 
 def _message(col: Column, rule: str, value: str, first_line: int | None = None) -> str:
@@ -259,7 +252,7 @@ def _chunks(stream: BinaryIO):
         block = stream.read(CHUNK_BYTES)
         if not block:
             if rest:
-                yield rest
+                yield rest + b"\n"
             return
         block = rest + block
         cut = block.rfind(b"\n")
@@ -270,102 +263,137 @@ def _chunks(stream: BinaryIO):
         rest = block[cut + 1:]
 
 
-def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callable[[str], None],
+def _line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive, without the newline) of every line of a chunk ending in a newline."""
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    return starts, ends
+
+
+def _without_lines(data: bytes, starts: np.ndarray, ends: np.ndarray, drop: np.ndarray) -> bytes:
+    """The chunk with the lines flagged in `drop` cut out (newlines included)."""
+    if not drop.any():
+        return data
+    pieces, pos = [], 0
+    for i in np.flatnonzero(drop):
+        pieces.append(data[pos:starts[i]])
+        pos = ends[i] + 1
+    pieces.append(data[pos:])
+    return b"".join(pieces)
+
+
+def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callable[[bytes], None],
                     extra_columns: tuple[str, ...] = ()) -> FileResult:
-    """Validate every line; good rows go to `sink` as COPY text (delimiter = the file's, '' = NULL),
-    each line followed by its line number and `extra_columns`."""
+    """Validate every line; good rows go to `sink` as UTF-8 COPY text (delimiter = the file's, '' =
+    NULL), each line followed by its line number and `extra_columns`."""
     n_cols = len(spec.columns)
+    names = spec.column_names
     delim = spec.delimiter
     checkers = [_ColumnCheck(c, data_month) for c in spec.columns]
-    pk_idx = [spec.column_names.index(k) for k in spec.primary_key]
+    pk_idx = [names.index(k) for k in spec.primary_key]
     pk_name = ",".join(spec.primary_key)
-    suffix = "".join(delim + v for v in extra_columns)
+    suffix = pa.scalar("".join(delim + v for v in extra_columns))
+    read_opts = pacsv.ReadOptions(column_names=names, block_size=CHUNK_BYTES * 2, use_threads=True)
+    parse_opts = pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False, escape_char=False,
+                                    newlines_in_values=False, ignore_empty_lines=False)
+    convert_opts = pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=False,
+                                        quoted_strings_can_be_null=False, check_utf8=False)
     seen: dict[str, int] = {}
     res = FileResult()
     line_base = 0
+    delim_byte = ord(delim)
     for chunk in _chunks(stream):
-        raw_lines = chunk.split(b"\n")
-        if raw_lines and raw_lines[-1] == b"":
-            raw_lines.pop()
+        starts, ends = _line_bounds(chunk)
+        n_lines = len(starts)
         first_line = line_base + 1
-        line_base += len(raw_lines)
-        res.rows_read += len(raw_lines)
+        line_base += n_lines
+        res.rows_read += n_lines
+
+        def raw(i: int) -> bytes:
+            return chunk[starts[i]:ends[i]].rstrip(b"\r")
+
+        # 1. Encoding: decode the chunk; on failure find the bad lines and blank them.
+        bad_enc = np.zeros(n_lines, dtype=bool)
         try:
             text = chunk.decode(spec.encoding)
-            lines = text.split("\n")
-            if lines and lines[-1] == "":
-                lines.pop()
-            bad_enc = []
         except UnicodeDecodeError:
-            lines, bad_enc = [], []
-            for i, b in enumerate(raw_lines):
+            parts = []
+            for i in range(n_lines):
                 try:
-                    lines.append(b.decode(spec.encoding))
+                    parts.append(chunk[starts[i]:ends[i]].decode(spec.encoding))
                 except UnicodeDecodeError as e:
-                    lines.append(None)
-                    bad_enc.append(i)
+                    bad_enc[i] = True
+                    parts.append("")
                     res.findings.append(Finding(first_line + i, None, "encoding",
-                                                f"不是合法的 {spec.encoding.upper()} 编码(字节位置 {e.start})",
-                                                b.rstrip(b"\r")))
-        if b"\r" in chunk:
-            lines = [l.rstrip("\r") if l is not None else None for l in lines]
-        parts = [l.split(delim) if l is not None else None for l in lines]
-        counts = np.fromiter((len(p) if p is not None else -1 for p in parts), dtype=np.int64, count=len(parts))
-        for i in np.flatnonzero((counts != n_cols) & (counts >= 0)):
+                                                f"不是合法的 {spec.encoding.upper()} 编码(字节位置 {e.start})", raw(i)))
+            text = "\n".join(parts) + "\n"
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        utf8 = text.encode("utf-8")
+        # 2. Column count, from the delimiters per line (in UTF-8 a delimiter byte is always a delimiter).
+        u_starts, u_ends = _line_bounds(utf8)
+        dpos = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == delim_byte)
+        fields = np.searchsorted(dpos, u_ends) - np.searchsorted(dpos, u_starts) + 1
+        bad_count = (fields != n_cols) & ~bad_enc
+        for i in np.flatnonzero(bad_count):
             res.findings.append(Finding(first_line + int(i), None, "column_count",
-                                        f"字段个数 {counts[i]}, 应为 {n_cols}", raw_lines[i].rstrip(b"\r")))
-        good_idx = np.flatnonzero(counts == n_cols)
-        if len(good_idx) == len(parts):
-            rows = parts
-        else:
-            rows = [parts[i] for i in good_idx]
-        if not rows:
+                                        f"字段个数 {fields[i]}, 应为 {n_cols}", raw(int(i))))
+        good_lines = np.flatnonzero(~(bad_count | bad_enc))
+        if not len(good_lines):
             continue
-        columns = list(zip(*rows))
-        reject = np.zeros(len(rows), dtype=bool)
-        rewrite = np.zeros(len(rows), dtype=bool)
-        new_cols: dict[int, list[str]] = {}
-        pending: list[tuple[int, int, str]] = []  # (row in chunk-good, column index, rule) for findings
-        for j, (chk, values) in enumerate(zip(checkers, columns)):
-            err, rw, newv = chk.check(list(values))
-            if newv is not None:
-                new_cols[j] = newv
-            rewrite |= rw
+        table = pacsv.read_csv(pa.py_buffer(_without_lines(utf8, u_starts, u_ends, bad_count | bad_enc)),
+                               read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
+        if table.num_rows != len(good_lines):
+            raise RuntimeError(f"{spec.interface}: parser saw {table.num_rows} rows, expected {len(good_lines)}")
+        line_nos = good_lines + first_line
+        # 3. Column rules, all rows of the chunk at once.
+        reject = np.zeros(len(good_lines), dtype=bool)
+        columns = []
+        pending: list[tuple[np.ndarray, int, np.ndarray]] = []
+        for j, chk in enumerate(checkers):
+            arr = table.column(j).combine_chunks()
+            err, arr = chk.check(arr)
+            columns.append(arr)
             hit = np.flatnonzero(err)
             if len(hit):
-                for r in hit:
-                    pending.append((int(r), j, _RULE[int(err[r])]))
+                pending.append((hit, j, err[hit]))
                 reject |= (err > 0) & (err <= len(REJECT_RULES))
-        # Duplicate keys among rows that are otherwise fine, first occurrence wins.
-        keys = columns[pk_idx[0]] if len(pk_idx) == 1 else ["\x1f".join(k) for k in zip(*(columns[i] for i in pk_idx))]
-        line_nos = good_idx + first_line
-        for r in np.flatnonzero(~reject):
-            ln = int(line_nos[r])
-            first = seen.setdefault(keys[r], ln)
-            if first != ln:
-                reject[r] = True
-                res.findings.append(Finding(ln, pk_name, "duplicate_key",
-                                            f"主键 {keys[r].replace(chr(31), '/')} 与第 {first} 行重复",
-                                            raw_lines[good_idx[r]].rstrip(b"\r")))
-        for r, j, rule in pending:
+        # 4. Duplicate keys among rows that are otherwise fine; the first occurrence wins.
+        ok = np.flatnonzero(~reject)
+        if len(pk_idx) == 1:
+            key_arr = columns[pk_idx[0]]
+        else:
+            key_arr = pc.binary_join_element_wise(*(columns[i] for i in pk_idx), "\x1f")
+        keys = key_arr.take(pa.array(ok)).to_pylist()
+        lns = line_nos[ok].tolist()
+        sd = seen.setdefault
+        firsts = np.array([sd(k, ln) for k, ln in zip(keys, lns)], dtype=np.int64)
+        for r in np.flatnonzero(firsts != np.array(lns, dtype=np.int64)):
+            row = ok[r]
+            reject[row] = True
+            res.findings.append(Finding(int(line_nos[row]), pk_name, "duplicate_key",
+                                        f"主键 {keys[r].replace(chr(31), '/')} 与第 {firsts[r]} 行重复",
+                                        raw(int(good_lines[row]))))
+        for hit, j, codes in pending:
             col = spec.columns[j]
-            res.findings.append(Finding(int(line_nos[r]), col.name, rule, _message(col, rule, columns[j][r]),
-                                        raw_lines[good_idx[r]].rstrip(b"\r")))
-        # COPY text for the good rows.
-        keep = np.flatnonzero(~reject)
-        out = []
-        for r in keep:
-            if rewrite[r]:
-                fields = [new_cols[j][r] if j in new_cols else columns[j][r] for j in range(n_cols)]
-                line = delim.join(fields)
-            else:
-                line = lines[good_idx[r]]
-            out.append(f"{line}{delim}{line_nos[r]}{suffix}")
-        text_out = "\n".join(out) + "\n" if out else ""
-        if "\\" in text_out:
-            text_out = text_out.replace("\\", "\\\\")
-        if text_out:
-            sink(text_out)
-        res.rows_loaded += len(keep)
+            for r, code in zip(hit, codes):
+                rule = _RULE[int(code)]
+                value = table.column(j)[int(r)].as_py()
+                res.findings.append(Finding(int(line_nos[r]), col.name, rule, _message(col, rule, value),
+                                            raw(int(good_lines[r]))))
+        # 5. COPY text for the good rows, assembled column-wise: fields, line number, extras, newline.
+        keep = pa.array(~reject)
+        n_keep = int((~reject).sum())
+        if n_keep:
+            cols = [c.filter(keep) for c in columns]
+            for k, c in enumerate(cols):
+                if spec.columns[k].type == "string" and pc.any(pc.match_substring(c, "\\")).as_py():
+                    cols[k] = pc.replace_substring(c, "\\", "\\\\")
+            line_col = pa.array(line_nos[~reject]).cast(pa.string())
+            joined = pc.binary_join_element_wise(*cols, line_col, delim)
+            joined = pc.binary_join_element_wise(joined, suffix, pa.scalar("\n"), "")
+            offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)[joined.offset: joined.offset + len(joined) + 1]
+            sink(memoryview(joined.buffers()[2])[offsets[0]:offsets[-1]])
+        res.rows_loaded += n_keep
     res.findings.sort(key=lambda f: (f.line_no, f.column or ""))
     return res

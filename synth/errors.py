@@ -50,12 +50,14 @@ def _unknown_code(col: Column) -> str:
     raise ValueError(f"no free code for {col.code_table}")
 
 
-def _mutate(col: Column, value: str, rule: str) -> str:
+def _mutate(col: Column, value: str, rule: str) -> str | None:
+    """The field value that breaks exactly `rule`; None when this value cannot carry it."""
     if rule == "type":
         return "X" + value[1:] if value else "X"
     if rule == "length":
         return (value + "长" * (col.length + 1))[: col.length + 1] if value else "长" * (col.length + 1)
     if rule == "precision":
+        value = value or "0"  # an empty optional amount: start from a valid number
         return (value if "." in value else value + ".") + "0" * ((col.scale or 0) + 1 - len(value.partition(".")[2])) + "1"
     if rule == "not_null":
         return ""
@@ -65,6 +67,8 @@ def _mutate(col: Column, value: str, rule: str) -> str:
         return "20230230"
     if rule == "unknown_code":
         return _unknown_code(col)
+    if rule in ("id_number_check", "credit_code_check") and len(value) != 18:
+        return None
     if rule == "id_number_check":
         return value[:17] + next(c for c in ID_CHECK if c != value[17:].upper())
     if rule == "credit_code_check":
@@ -72,15 +76,17 @@ def _mutate(col: Column, value: str, rule: str) -> str:
     raise ValueError(rule)
 
 
+BLOCK_ROWS = 200_000  # rows rendered at a time: bounds memory, keeps the joins in C
+
+
 def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[str, float],
                        rng: np.random.Generator, file_name: str) -> tuple[bytes, int, list[dict]]:
     """Encode the rows, injecting errors at `rates` (fraction of rows per rule). Returns bytes,
     line count and the manifest entries."""
-    cols = [columns[c] for c in spec.column_names]
-    n = len(cols[0])
-    rows: list = list(zip(*cols))
+    names = spec.column_names
+    n = len(columns[names[0]])
     # Choose distinct rows per rule (a row carries at most one error).
-    plan: dict[int, tuple[str, Column | None]] = {}
+    plan: dict[int, tuple[str, Column]] = {}
     free = rng.permutation(n)
     pos = 0
     for rule in RULES:
@@ -92,37 +98,59 @@ def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[s
         for i in free[pos:pos + k]:
             plan[int(i)] = (rule, eligible[int(rng.integers(len(eligible)))])
         pos += k
-    names = spec.column_names
-    delim = spec.delimiter
-    out: list[bytes] = []
+    targets = sorted(plan)
+    delim, enc = spec.delimiter, spec.encoding
+    pieces: list[bytes] = []
     manifest: list[dict] = []
-    for i, row in enumerate(rows):
-        line = delim.join(row).encode(spec.encoding)
-        task = plan.get(i)
-        if task is None:
-            out.append(line)
-            continue
-        rule, col = task
-        if rule == "duplicate_key":
-            out.append(line)
-            out.append(line)
-            manifest.append({"file": file_name, "line": len(out), "column": ",".join(spec.primary_key),
-                             "rule": rule})
-            continue
-        if rule == "column_count":
-            out.append(line + (delim + "多余字段").encode(spec.encoding))
-            manifest.append({"file": file_name, "line": len(out), "column": None, "rule": rule})
-            continue
-        fields = list(row)
-        j = names.index(col.name)
-        if rule == "encoding":
-            parts = [f.encode(spec.encoding) for f in fields]
-            parts[j] = parts[j][:1] + BAD_BYTES + parts[j][1:]
-            out.append(delim.encode(spec.encoding).join(parts))
-            manifest.append({"file": file_name, "line": len(out), "column": None, "rule": rule})
-            continue
-        fields[j] = _mutate(col, fields[j], rule)
-        out.append(delim.join(fields).encode(spec.encoding))
-        manifest.append({"file": file_name, "line": len(out), "column": col.name, "rule": rule})
-    data = b"\n".join(out) + (b"\n" if out else b"")
-    return data, len(out), manifest
+    line_no = 0
+    t = 0
+    for b0 in range(0, n, BLOCK_ROWS):
+        b1 = min(n, b0 + BLOCK_ROWS)
+        cols = [np.asarray(columns[c][b0:b1]).tolist() for c in names]
+        lines = list(map(delim.join, zip(*cols)))
+        seg: list[str] = []
+        prev = 0
+
+        def flush() -> None:
+            if seg:
+                pieces.append(("\n".join(seg) + "\n").encode(enc))
+                seg.clear()
+
+        while t < len(targets) and targets[t] < b1:
+            k = targets[t] - b0
+            t += 1
+            seg.extend(lines[prev:k])
+            line_no += k - prev
+            prev = k + 1
+            rule, col = plan[k + b0]
+            if rule == "duplicate_key":
+                seg += [lines[k], lines[k]]
+                line_no += 2
+                manifest.append({"file": file_name, "line": line_no, "column": ",".join(spec.primary_key),
+                                 "rule": rule})
+                continue
+            line_no += 1
+            if rule == "column_count":
+                seg.append(lines[k] + delim + "多余字段")
+                manifest.append({"file": file_name, "line": line_no, "column": None, "rule": rule})
+                continue
+            fields = [c[k] for c in cols]
+            j = names.index(col.name)
+            if rule == "encoding":
+                flush()
+                parts = [f.encode(enc) for f in fields]
+                parts[j] = parts[j][:1] + BAD_BYTES + parts[j][1:]
+                pieces.append(delim.encode(enc).join(parts) + b"\n")
+                manifest.append({"file": file_name, "line": line_no, "column": None, "rule": rule})
+                continue
+            bad = _mutate(col, fields[j], rule)
+            if bad is None:
+                seg.append(lines[k])
+                continue
+            fields[j] = bad
+            seg.append(delim.join(fields))
+            manifest.append({"file": file_name, "line": line_no, "column": col.name, "rule": rule})
+        seg.extend(lines[prev:])
+        line_no += len(lines) - prev
+        flush()
+    return b"".join(pieces), line_no, manifest

@@ -18,7 +18,11 @@ def run(spec, lines: list[str], encoding="gbk"):
     out = []
     data = b"".join(line.encode(encoding) + b"\n" for line in lines)
     res = validate_stream(spec, "202407", io.BytesIO(data), out.append, extra_columns=("7",))
-    return res, "".join(out).splitlines()
+    return res, _text(out)
+
+
+def _text(chunks) -> list[str]:
+    return b"".join(bytes(c) for c in chunks).decode("utf-8").splitlines()
 
 
 def only(res):
@@ -75,7 +79,7 @@ def test_encoding_error_keeps_bytes():
     out = []
     res = validate_stream(SPEC, "202407", io.BytesIO(bad + b"\n" + GOOD_CONTRIB.encode() + b"\n"), out.append)
     assert only(res)[:3] == (1, None, "encoding") and res.findings[0].raw == bad
-    assert "".join(out).splitlines() == [GOOD_CONTRIB + "|2"]
+    assert _text(out) == [GOOD_CONTRIB + "|2"]
 
 
 def test_check_digits_and_unknown_codes():
@@ -111,7 +115,7 @@ def test_backslashes_are_escaped_for_copy_and_crlf_is_accepted():
     out = []
     res = validate_stream(UNIT, "202407", io.BytesIO(line.encode("gbk") + b"\r\n"), out.append)
     assert res.findings == []
-    assert "".join(out) == line.replace("\\", "\\\\") + "|1\n"
+    assert _text(out) == [line.replace("\\", "\\\\") + "|1"]
 
 
 def test_rows_are_checked_across_chunk_boundaries(monkeypatch):

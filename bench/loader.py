@@ -1,0 +1,140 @@
+"""Validated load vs plain COPY vs pandas.DataFrame.to_sql on the same interface file, in one run.
+
+    python -m bench.loader [--scale 0.1] [--interface ent_pension_person]
+
+Each method runs in its own process against its own empty table on the same PostgreSQL; the peak RSS
+of each process is recorded (the validated load streams the file in chunks, so its memory does not grow
+with the file, apart from the primary-key index needed to find duplicates).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+
+import psycopg
+
+from bench.common import run_child, write_result
+from ops import settings
+
+def child_code(method: str, url: str, iface: str, month: str, path: str) -> str:
+    head = f"""
+import json, time
+from pathlib import Path
+import psycopg
+from loaders.spec import load_specs
+spec = load_specs()[{iface!r}]
+url, month, path = {url!r}, {month!r}, Path({path!r})
+"""
+    if method == "validated":
+        body = """
+from loaders import db
+from loaders.dropzone import sha256_of
+from loaders.load import load_file
+sha, _, rows = sha256_of(path)
+with psycopg.connect(url, autocommit=True) as conn:
+    db.ensure_audit(conn)
+    run_id = conn.execute("insert into audit.load_run (data_month, run_by) values ('2024-07-01','bench') returning run_id").fetchone()[0]
+    t = time.perf_counter()
+    res = load_file(conn, spec, month, path.parent, sha, run_id, log=lambda *_: None)
+    secs = time.perf_counter() - t
+loaded = res["rows_loaded"]
+"""
+    elif method == "plain_copy":
+        body = """
+from loaders import db
+from loaders.dropzone import sha256_of
+_, _, rows = sha256_of(path)
+with psycopg.connect(url, autocommit=True) as conn:
+    db.ensure_audit(conn)
+    db.ensure_raw_table(conn, spec)
+    conn.execute(f"truncate {db.raw_table(spec)}")
+    # the file has no line numbers or batch ids: the plain COPY loads just the delivered columns
+    conn.execute(f"alter table {db.raw_table(spec)} alter _line_no drop not null, alter _batch_id drop not null")
+    cols = ", ".join(spec.column_names)
+    t = time.perf_counter()
+    with conn.cursor() as cur, path.open("rb") as f:
+        with cur.copy(f"copy {db.raw_table(spec)} ({cols}) from stdin with (format text, delimiter '|', null '', encoding '{spec.encoding}')") as cp:
+            while chunk := f.read(1 << 20):
+                cp.write(chunk)
+    secs = time.perf_counter() - t
+    loaded = conn.execute(f"select count(*) from {db.raw_table(spec)}").fetchone()[0]
+"""
+    else:  # pandas.DataFrame.to_sql
+        body = """
+import pandas as pd
+import sqlalchemy as sa
+from loaders.dropzone import sha256_of
+_, _, rows = sha256_of(path)
+engine = sa.create_engine(url)  # SQLAlchemy's default PostgreSQL driver (psycopg2), default to_sql settings
+t = time.perf_counter()
+df = pd.read_csv(path, sep="|", header=None, names=spec.column_names, dtype=str, encoding=spec.encoding,
+                 keep_default_na=False)
+df.to_sql("to_sql_" + spec.interface, engine, schema="public", if_exists="replace", index=False, chunksize=10000)
+secs = time.perf_counter() - t
+loaded = len(df)
+"""
+    tail = """
+# VmHWM is this process's own peak (ru_maxrss would include the parent's, kept across exec)
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+print(json.dumps({"rows": rows, "loaded": loaded, "seconds": secs, "peak_rss_mib": hwm / 1024}))
+"""
+    return head + body + tail
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.loader")
+    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--interface", default="ent_pension_person")
+    ap.add_argument("--month", default="202407")
+    ap.add_argument("--seed", type=int, default=42)
+    a = ap.parse_args(argv)
+    from ops import pg
+    from synth.__main__ import generate
+
+    pg.start()
+    out = settings.VAR / "bench" / f"scale{a.scale}"
+    print(f"[bench] generating {a.month} at scale {a.scale} into {out}", flush=True)
+    generate(a.month, 1, a.scale, a.seed, out=out)
+    from loaders.spec import load_specs
+
+    spec = load_specs()[a.interface]
+    path = out / a.month / spec.file_name(a.month)
+    server = settings.warehouse_url()
+    admin = server.rsplit("/", 1)[0] + "/postgres"
+    results = {}
+    for method in ("plain_copy", "validated", "to_sql"):
+        name = f"bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'create database "{name}"')
+        url = server.rsplit("/", 1)[0] + f"/{name}"
+        try:
+            print(f"[bench] {method} …", flush=True)
+            r = run_child(child_code(method, url, a.interface, a.month, str(path)))
+            r["rows_per_second"] = round(r["rows"] / r["seconds"])
+            results[method] = r
+            print(f"[bench] {method}: {r['rows']:,} rows in {r['seconds']:.1f}s = {r['rows_per_second']:,} rows/s, "
+                  f"peak RSS {r['peak_rss_mib']:.0f} MiB", flush=True)
+        finally:
+            with psycopg.connect(admin, autocommit=True) as c:
+                c.execute(f'drop database if exists "{name}" with (force)')
+    v, p, t = results["validated"], results["plain_copy"], results["to_sql"]
+    ratio_copy = v["rows_per_second"] / p["rows_per_second"]
+    ratio_to_sql = v["rows_per_second"] / t["rows_per_second"]
+    size_mib = path.stat().st_size / 2**20
+    table = ("| method | rows | seconds | rows/s | peak RSS (MiB) |\n|---|---:|---:|---:|---:|\n" +
+             "\n".join(f"| {m} | {r['rows']:,} | {r['seconds']:.2f} | {r['rows_per_second']:,} | {r['peak_rss_mib']:.0f} |"
+                       for m, r in results.items()) +
+             f"\n\nFile: `{path.name}` ({size_mib:.0f} MiB, {spec.encoding}, {len(spec.columns)} columns), scale {a.scale}.\n\n"
+             f"- validated load / plain COPY = **{ratio_copy:.2f}** (target ≥ 0.5)\n"
+             f"- validated load / to_sql = **{ratio_to_sql:.1f}×** (target ≥ 10×)\n"
+             f"- validated load = spec validation of every field + COPY + audit + findings, one transaction.\n")
+    md = write_result("loader", f"make bench-loader (python -m bench.loader --scale {a.scale} --interface {a.interface})",
+                      {"scale": a.scale, "file": path.name, "file_mib": round(size_mib, 1), "results": results,
+                       "validated_vs_copy": round(ratio_copy, 3), "validated_vs_to_sql": round(ratio_to_sql, 1)}, table)
+    print(md.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,7 @@ SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
 
-.PHONY: help setup browser-deps db generate load build superset cube demo test unit-test stop clean-data
+.PHONY: help setup browser-deps db generate load build superset cube demo test unit-test bench psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -75,6 +75,10 @@ test: setup browser-deps db generate build superset cube  ## the whole test suit
 
 unit-test: .venv/.installed  ## fast unit tests only
 	@$(PY) -m pytest tests/unit -q
+
+bench: db  ## benchmarks at scale 0.1, results in bench/results/ (generator, loader)
+	@$(PY) -m bench.generator --scale 0.1
+	@$(PY) -m bench.loader --scale 0.1 --interface ent_pension_person
 
 psql: db  ## a psql shell on the warehouse
 	@$(PY) -m ops.pg psql

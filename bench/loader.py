@@ -129,7 +129,7 @@ def main(argv=None) -> int:
              f"- validated load / plain COPY = **{ratio_copy:.2f}** (target ≥ 0.5)\n"
              f"- validated load / to_sql = **{ratio_to_sql:.1f}×** (target ≥ 10×)\n"
              f"- validated load = spec validation of every field + COPY + audit + findings, one transaction.\n")
-    md = write_result("loader", f"make bench-loader (python -m bench.loader --scale {a.scale} --interface {a.interface})",
+    md = write_result("loader", f"make bench (python -m bench.loader --scale {a.scale} --interface {a.interface})",
                       {"scale": a.scale, "file": path.name, "file_mib": round(size_mib, 1), "results": results,
                        "validated_vs_copy": round(ratio_copy, 3), "validated_vs_to_sql": round(ratio_to_sql, 1)}, table)
     print(md.read_text())

@@ -117,8 +117,11 @@ class Population:
         chars = np.array(list(CREDIT_CHARS))[vals]
         credit = np.array(["".join(r) for r in chars]) if n else np.empty(0, "U18")
         credit = np.char.add(credit, credit_check_chars(vals)) if n else credit
-        names = np.array([f"北京{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{rng.choice(UNIT_WORDS)}{rng.choice(UNIT_SUFFIX)}"
-                          for _ in range(n)], dtype=object)
+        parts = [np.array(words)[rng.integers(0, len(words), n)] for words in (SURNAMES, GIVEN, UNIT_WORDS, UNIT_SUFFIX)]
+        names = np.char.add("北京", parts[0])
+        for part in parts[1:]:
+            names = np.char.add(names, part)
+        names = names.astype(object)
         if initial:
             open_month = self.month - rng.integers(0, 360, size=n)
         else:

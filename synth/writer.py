@@ -31,8 +31,10 @@ def write_check_table(path: Path, definition: dict, month: str, rows: list[dict]
     ws.append([c["label"] for c in definition["columns"]])
     for r in rows:
         ws.append([r[c["name"]] for c in definition["columns"]])
-    for col, width in zip("ABCDEFGH", (10, 10, 12, 14, 12, 12, 18, 18)):
-        ws.column_dimensions[col].width = width
+    from openpyxl.utils import get_column_letter
+
+    for k, c in enumerate(definition["columns"], 1):
+        ws.column_dimensions[get_column_letter(k)].width = max(10, len(c["label"]) * 2 + 2)
     buf = io.BytesIO()
     wb.save(buf)
     tmp = path.with_name(path.name + ".part")

@@ -36,7 +36,7 @@ def _d(values: np.ndarray) -> np.ndarray:
 
 
 def _money(values: np.ndarray) -> np.ndarray:
-    return np.char.mod("%.2f", np.round(values, 2))
+    return np.array([f"{v:.2f}" for v in np.round(values, 2).tolist()], dtype=object)
 
 
 def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarray]]:

@@ -2,6 +2,7 @@
 matching its done-marker (row count + SHA-256)?"""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from loaders.spec import Spec, load_check_tables, load_specs
 from ops import settings
+from synth.calendar import arrival_date
 
 MARKER_SUFFIX = ".done"
 
@@ -59,16 +61,27 @@ def check_file(folder: Path, provider: str, file_name: str) -> tuple[Problem | N
     return None, sha
 
 
-def due_interfaces(month: str) -> list[Spec]:
-    """Interfaces whose data for `month` is due (every spec delivers monthly)."""
-    return list(load_specs().values())
+def due_interfaces(month: str, as_of: dt.date | None = None) -> list[Spec]:
+    """Interfaces whose file for data month `month` has arrived by `as_of` (default today) per its
+    arrival day: e.g. pension data of 202407 is due on 2024-08-05, the job market's on 2024-07-25."""
+    as_of = as_of or dt.date.today()
+    return [s for s in load_specs().values() if arrival_date(month, s.period, s.arrival_day) <= as_of]
 
 
-def completeness(month: str, folder: Path | None = None) -> tuple[list[Problem], dict[str, str]]:
-    """Problems for the month's drop, and the SHA-256 of each usable interface file by interface."""
+def completeness(month: str, folder: Path | None = None, as_of: dt.date | None = None
+                 ) -> tuple[list[Problem], dict[str, str]]:
+    """Problems for the month's drop, and the SHA-256 of each usable interface file by interface.
+    A file not yet due is not a problem; if it is already there it is loaded all the same."""
     folder = folder or settings.EXCHANGE / month
     problems, usable = [], {}
-    for spec in due_interfaces(month):
+    due = {s.interface for s in due_interfaces(month, as_of)}
+    for spec in load_specs().values():
+        if spec.interface not in due:
+            if (folder / spec.file_name(month)).exists():
+                problem, sha = check_file(folder, spec.provider, spec.file_name(month))
+                if sha:
+                    usable[spec.interface] = sha
+            continue
         problem, sha = check_file(folder, spec.provider, spec.file_name(month))
         if problem:
             problems.append(problem)

@@ -37,10 +37,12 @@ def run_by() -> str:
 
 
 def load_month(month: str, force: bool = False, url: str | None = None, folder: Path | None = None,
-               log=print) -> dict:
+               log=print, reports: Path | None = None, as_of: dt.date | None = None) -> dict:
+    """Load one month. Error reports go to var/reports/<month>/ (or beside a given drop folder)."""
+    reports = reports or (settings.REPORTS / month if folder is None else folder.parent / "_reports" / month)
     folder = folder or settings.EXCHANGE / month
     url = url or settings.warehouse_url()
-    problems, usable = dropzone.completeness(month, folder)
+    problems, usable = dropzone.completeness(month, folder, as_of)
     with psycopg.connect(url, autocommit=True) as conn:
         db.ensure_audit(conn)
         run_id = conn.execute(
@@ -52,6 +54,7 @@ def load_month(month: str, force: bool = False, url: str | None = None, folder: 
                 log(f"[load] {month} 缺失或有误: {p.provider} / {p.file_name}: {p.detail}")
             if not force:
                 conn.execute("update audit.load_run set status='refused', finished_at=now() where run_id=%s", (run_id,))
+                _reports(month, url, reports, log)
                 raise MonthIncomplete(f"{month}: {len(problems)} 个文件缺失或有误, 本月不加载(可用 FORCE=1 强制加载并记录)")
             log(f"[load] {month}: 强制加载 (forced), 已记录于 audit.load_run #{run_id}")
         summary = {}
@@ -64,7 +67,16 @@ def load_month(month: str, force: bool = False, url: str | None = None, folder: 
             conn.execute("update audit.load_run set status='failed', finished_at=now() where run_id=%s", (run_id,))
             raise
         conn.execute("update audit.load_run set status='loaded', finished_at=now() where run_id=%s", (run_id,))
+    _reports(month, url, reports, log)
     return summary
+
+
+def _reports(month: str, url: str, out: Path, log) -> None:
+    from loaders.report import write_reports
+
+    paths = write_reports(month, url, out)
+    if paths:
+        log(f"[load] {month}: 数据错误报告 {len(paths) // 2} 份 → {paths[0].parent}")
 
 
 def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sha: str, run_id: int,

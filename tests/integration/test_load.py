@@ -148,3 +148,97 @@ def test_truncated_and_structure_scenarios_are_caught(scratch_url, tmp_path):
         load_month(MONTH, url=scratch_url, folder=tmp_path / MONTH, log=lambda *_: None)
     res = load_month(MONTH, url=scratch_url, folder=tmp_path / MONTH, force=True, log=lambda *_: None)
     assert "ent_pension_retiree" not in res and res["ent_pension_unit"]["status"] == "held"
+
+
+def test_files_not_yet_due_are_not_missing(scratch_url, drop, tmp_path):
+    import datetime as dt
+
+    folder = _month_copy(drop, tmp_path)
+    for name in ("DHZX_HJ_202407.txt", "QYYL_RY_202407.txt"):
+        (folder / name).unlink()
+    # On 2 August: the hotline file for July (due 1 August) is missing; pension (due 5 August) is not due yet.
+    with pytest.raises(MonthIncomplete, match="1 个文件"):
+        load_month(MONTH, url=scratch_url, folder=folder, log=lambda *_: None, as_of=dt.date(2024, 8, 2))
+    with psycopg.connect(scratch_url) as c:
+        problems = c.execute("select problems from audit.load_run").fetchone()[0]
+    assert [p["file_name"] for p in problems] == ["DHZX_HJ_202407.txt"]
+
+
+def test_error_reports_per_provider(scratch_url, tmp_path):
+    from openpyxl import load_workbook
+    from synth.errors import RULES
+
+    generate(MONTH, 1, 0.0005, 25, out=tmp_path, error_rates={r: 0.003 for r in RULES},
+             scenarios=["missing:hotline_call"])
+    load_month(MONTH, url=scratch_url, folder=tmp_path / MONTH, force=True, log=lambda *_: None,
+               reports=tmp_path / "reports")
+    pension = tmp_path / "reports" / f"数据错误报告_社会保险业务经办系统_企业养老_{MONTH}.xlsx"
+    wb = load_workbook(pension)
+    assert wb.sheetnames == ["加载情况", "问题统计", "样例", "缺失文件"]
+    counted = {(r[0], r[1], r[3] or ""): r[6] for r in wb["问题统计"].iter_rows(min_row=3, values_only=True)}
+    with psycopg.connect(scratch_url) as c:
+        expected = dict(((f, r, col or ""), n) for f, r, col, n in c.execute(
+            "select file_name, rule, column_name, count(*) from audit.load_finding "
+            "where file_name like 'QYYL%%' group by 1, 2, 3"))
+    assert counted == expected and sum(expected.values()) > 0
+    assert len(list(wb["样例"].iter_rows(min_row=3))) > 0
+    hotline = (tmp_path / "reports" / f"数据错误报告_12333咨询服务呼叫中心系统_{MONTH}.txt").read_text(encoding="utf-8")
+    assert "DHZX_HJ_202407.txt: 文件未到达" in hotline
+
+
+CRASH_CHILD = """
+import sys, time
+from pathlib import Path
+from loaders import load, validate
+real = load.validate_stream
+def slow(spec, month, f, sink, extra_columns=()):
+    def slow_sink(data):
+        time.sleep(0.05)
+        sink(data)
+    return real(spec, month, f, slow_sink, extra_columns)
+validate.CHUNK_BYTES = 32 * 1024
+load.validate_stream = slow
+load.load_month("202407", url=sys.argv[1], folder=Path(sys.argv[2]), log=lambda *_: None)
+"""
+
+
+def test_kill_9_mid_copy_leaves_no_partial_batch(scratch_url, drop, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = _month_copy(drop, tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", CRASH_CHILD, scratch_url, str(folder)],
+                             cwd=os.getcwd(), env={**os.environ, "PYTHONPATH": os.getcwd()})
+    deadline = time.time() + 60
+    with psycopg.connect(scratch_url, autocommit=True) as c:
+        while time.time() < deadline:
+            copying = c.execute("select count(*) from pg_stat_activity where query ilike 'copy raw.%%' "
+                                "and state <> 'idle' and pid <> pg_backend_pid()").fetchone()[0]
+            loaded = c.execute("select count(*) from audit.load_batch where status = 'loaded'").fetchone()[0] \
+                if c.execute("select to_regclass('audit.load_batch')").fetchone()[0] else 0
+            if copying and loaded >= 2:  # some files done, one in the middle of its COPY
+                break
+            time.sleep(0.05)
+        else:
+            child.kill()
+            pytest.fail("the loader never reached a COPY")
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        time.sleep(0.5)
+        done = dict(c.execute("select interface, rows_loaded from audit.load_batch where status = 'loaded'").fetchall())
+        assert c.execute("select count(*) from audit.load_batch where status <> 'loaded'").fetchone()[0] == 0
+        from loaders.spec import load_specs
+
+        for spec in load_specs().values():
+            if c.execute("select to_regclass(%s)", (f"raw.{spec.interface}",)).fetchone()[0]:
+                n = c.execute(f"select count(*) from raw.{spec.interface}").fetchone()[0]
+                assert n == done.get(spec.interface, 0), f"partial rows in raw.{spec.interface}"
+    assert len(done) < len(load_specs()), "the kill came after the load had finished"
+    res = load_month(MONTH, url=scratch_url, folder=folder, log=lambda *_: None)
+    assert {v["status"] for v in res.values()} <= {"loaded", "unchanged"}
+    with psycopg.connect(scratch_url) as c:
+        total = c.execute("select count(*) from audit.load_batch where status = 'loaded'").fetchone()[0]
+    assert total == len(load_specs())

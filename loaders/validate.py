@@ -243,7 +243,40 @@ def structure_problem(spec: Spec, first_lines: list[bytes]) -> str | None:
         return (f"文件结构与接口规范不符: 文件每行 {common} 个字段, 规范要求 {expected} 个"
                 f"({diff} {abs(common - expected)} 个); 规范字段顺序: {', '.join(spec.column_names)}。"
                 f"整个文件暂缓加载, 请提供方确认接口变更。")
-    return None
+    return _reordered(spec, first_lines)
+
+
+def _reordered(spec: Spec, lines: list[bytes]) -> str | None:
+    """Same column count, but most sampled rows fail in the same columns: the columns were moved.
+    Names each failing column and the spec column whose format its values have."""
+    rows = []
+    for line in lines:
+        try:
+            fields = line.rstrip(b"\r\n").decode(spec.encoding).split(spec.delimiter)
+        except UnicodeDecodeError:
+            continue
+        if len(fields) == len(spec.columns):
+            rows.append(fields)
+    if len(rows) < 5:
+        return None
+    month = rows[0][spec.column_names.index("data_month")] if "data_month" in spec.column_names else "000000"
+    checkers = [_ColumnCheck(c, month) for c in spec.columns]
+    columns = [pa.array(list(v), type=pa.string()) for v in zip(*rows)]
+
+    def failing(chk: _ColumnCheck, arr: pa.Array) -> float:
+        err, _ = chk.check(arr)
+        return float(((err > 0) & (err <= len(REJECT_RULES))).mean())
+
+    bad = [j for j, (chk, arr) in enumerate(zip(checkers, columns)) if failing(chk, arr) > 0.5]
+    if not bad:
+        return None
+    notes = []
+    for j in bad:
+        fits = [spec.columns[k].name for k, chk in enumerate(checkers) if k != j and failing(chk, columns[j]) < 0.1]
+        notes.append(f"第 {j + 1} 列按规范应为 {spec.columns[j].label}({spec.columns[j].name})"
+                     + (f", 但其内容符合 {'/'.join(fits)} 的格式" if fits else ", 但其内容不符合规范"))
+    return (f"文件结构疑似变化(字段顺序调整或含义改变): 抽样 {len(rows)} 行中多数行在相同字段校验失败 — "
+            + "; ".join(notes) + "。整个文件暂缓加载, 请提供方确认接口变更。")
 
 
 def _chunks(stream: BinaryIO):

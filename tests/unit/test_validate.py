@@ -128,3 +128,16 @@ def test_rows_are_checked_across_chunk_boundaries(monkeypatch):
     assert [(f.line_no, f.rule) for f in res.findings] == [(21, "duplicate_key")]
     assert "第 4 行" in res.findings[0].message
     assert [int(o.split("|")[-2]) for o in out] == [i for i in range(1, 30) if i != 21]
+
+
+def test_reordered_columns_are_detected_and_named():
+    fields = GOOD_PERSON.split("|")
+    fields[5], fields[11] = fields[11], fields[5]  # birth_date and phone swapped upstream
+    lines = []
+    for i in range(20):
+        f = list(fields)
+        f[1] = f"{i:012d}"
+        lines.append("|".join(f).encode("gbk"))
+    msg = structure_problem(PERSON, lines)
+    assert msg and "字段顺序" in msg and "出生日期(birth_date)" in msg and "phone" in msg
+    assert structure_problem(PERSON, [GOOD_PERSON.encode("gbk")] * 20) is None

@@ -8,4 +8,4 @@ select
     employee_amount,
     paid_date,
     _batch_id           as batch_id
-from {{ source('raw', 'ent_pension_contribution') }}
+from {{ source('raw_pension', 'ent_pension_contribution') }}

@@ -4,4 +4,4 @@ select
     district_code,
     measure,
     value
-from {{ source('raw', 'check_table') }}
+from {{ source('raw_provider', 'check_table') }}

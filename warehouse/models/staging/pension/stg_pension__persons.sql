@@ -5,10 +5,11 @@ select
     person_name,
     gender              as gender_code,
     birth_date,
+    hukou_type          as hukou_type_code,
+    unit_id,
     district_code,
-    retire_date,
-    retire_type         as retire_type_code,
-    contribution_months,
-    monthly_pension,
+    first_insured_date,
+    insured_status      as insured_status_code,
+    phone,
     _batch_id           as batch_id
-from {{ source('raw', 'ent_pension_retiree') }}
+from {{ source('raw_pension', 'ent_pension_person') }}

@@ -5,4 +5,4 @@ select
     amount,
     paid_date,
     _batch_id           as batch_id
-from {{ source('raw', 'ent_pension_payment') }}
+from {{ source('raw_pension', 'ent_pension_payment') }}

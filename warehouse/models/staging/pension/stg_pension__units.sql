@@ -10,4 +10,4 @@ select
     unit_status         as unit_status_code,
     staff_count,
     _batch_id           as batch_id
-from {{ source('raw', 'ent_pension_unit') }}
+from {{ source('raw_pension', 'ent_pension_unit') }}

@@ -1,0 +1,44 @@
+{#-
+  Generic balance test: sums of `measures` in this model, grouped by `group_by`, equal the sums in
+  `compare_model` grouped by `compare_group_by` (default the same columns). Use it for
+  "category sums equal totals", "detail equals statistics" and "marts equal the DW".
+
+      data_tests:
+        - sums_match:
+            arguments:
+              compare_model: ref('fct_x')
+              measures: [contribution_income, pension_paid]      # same names on both sides, or
+              # compare_measures: [income, paid]                 # the names in compare_model
+              group_by: [month_start]
+              # compare_group_by: [month_start]
+
+  Returns each group and measure that differs, with both values and the difference.
+-#}
+{% test sums_match(model, compare_model, measures, group_by, compare_group_by=none, compare_measures=none) %}
+{%- set cgb = compare_group_by or group_by -%}
+{%- set cms = compare_measures or measures -%}
+with this_side as (
+    {%- for m in measures %}
+    select {% for g in group_by %}{{ g }}::text as g{{ loop.index }}, {% endfor %}'{{ m }}'::text as measure,
+           sum({{ m }})::numeric as value
+    from {{ model }} group by {% for g in group_by %}{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+),
+other_side as (
+    {%- for m in cms %}
+    {%- set mi = loop.index0 %}
+    select {% for g in cgb %}{{ g }}::text as g{{ loop.index }}, {% endfor %}'{{ measures[mi] }}'::text as measure,
+           sum({{ m }})::numeric as value
+    from {{ compare_model }} group by {% for g in cgb %}{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+)
+select {% for g in group_by %}coalesce(a.g{{ loop.index }}, b.g{{ loop.index }}) as {{ g }}, {% endfor %}
+       coalesce(a.measure, b.measure) as measure, a.value as model_value, b.value as compare_value,
+       coalesce(a.value, 0) - coalesce(b.value, 0) as difference
+from this_side a
+full join other_side b
+    on a.measure = b.measure {% for g in group_by %}and a.g{{ loop.index }} is not distinct from b.g{{ loop.index }} {% endfor %}
+where coalesce(a.value, 0) <> coalesce(b.value, 0)
+{% endtest %}

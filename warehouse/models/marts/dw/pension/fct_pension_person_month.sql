@@ -1,0 +1,43 @@
+-- Person × month fact of the enterprise employee pension: status, contributions and payments.
+-- Incremental by month: a month is (re)built when any of its staged files has a newer load batch.
+-- Full joins: a contribution or payment without a status row that month is kept (person_type
+-- 'unmatched'), never dropped; the district then comes from the paying unit.
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+
+{%- set staged = [ref('stg_pension__persons'), ref('stg_pension__retirees'), ref('stg_pension__contributions'),
+                  ref('stg_pension__payments'), ref('stg_pension__units')] %}
+
+with months as (
+    {{ months_to_build(staged) }}
+),
+s as (select * from {{ ref('int_pension__person_month') }} where month_start in (select month_start from months)),
+c as (select * from {{ ref('int_pension__contribution_person_month') }} where month_start in (select month_start from months)),
+p as (select * from {{ ref('int_pension__payment_person_month') }} where month_start in (select month_start from months)),
+joined as (
+    select
+        coalesce(s.month_start, c.month_start, p.month_start)                     as month_start,
+        coalesce(s.person_id, c.person_id, p.person_id)                           as person_id,
+        coalesce(s.district_code, u.district_code, '999999')                       as district_code,
+        coalesce(s.gender_code, '9')                                              as gender_code,
+        coalesce(s.age_band_code, 'A9')                                           as age_band_code,
+        case when coalesce(s.person_type, 'unmatched') = 'active'
+             then coalesce(s.industry_section_code, '99') end                      as industry_section_code,
+        coalesce(s.person_type, 'unmatched')                                      as person_type,
+        (c.person_id is not null)::int::smallint                                  as is_contributor,
+        coalesce(c.contribution_base, 0)::numeric(14,2)                           as contribution_base,
+        coalesce(c.contribution_income, 0)::numeric(14,2)                         as contribution_income,
+        coalesce(p.pension_paid, 0)::numeric(14,2)                                as pension_paid
+    from s
+    full join c on c.month_start = s.month_start and c.person_id = s.person_id
+    full join p on p.month_start = coalesce(s.month_start, c.month_start) and p.person_id = coalesce(s.person_id, c.person_id)
+    left join {{ ref('int_pension__unit_month') }} u
+        on u.month_start = c.month_start and u.unit_id = c.unit_id
+)
+select
+    j.month_start,
+    (extract(year from j.month_start) * 100 + extract(month from j.month_start))::int as month_key,
+    j.person_id, j.district_code, j.gender_code, j.age_band_code, j.industry_section_code, j.person_type,
+    j.is_contributor, j.contribution_base, j.contribution_income, j.pension_paid,
+    b.source_batch_id
+from joined j
+join ({{ month_batch(staged) }}) b on b.month_start = j.month_start

@@ -63,12 +63,29 @@ def load_month(month: str, force: bool = False, url: str | None = None, folder: 
             for interface, sha in usable.items():
                 summary[interface] = load_file(conn, specs[interface], month, folder, sha, run_id, log)
             load_check_table(conn, month, folder, log)
+            _load_manual(month, folder, url, log)
         except Exception:
             conn.execute("update audit.load_run set status='failed', finished_at=now() where run_id=%s", (run_id,))
             raise
         conn.execute("update audit.load_run set status='loaded', finished_at=now() where run_id=%s", (run_id,))
     _reports(month, url, reports, log)
     return summary
+
+
+def _load_manual(month: str, folder: Path, url: str, log) -> None:
+    """The staff's manual-entry workbook, if it came with the drop (validated; all or nothing)."""
+    from loaders.manual import ManualEntryInvalid, import_file
+    from loaders.spec import load_manual_template
+
+    path = folder / load_manual_template()["file_pattern"].format(month=month)
+    if not path.exists():
+        log(f"[load] {month}: 手工录入文件 {path.name} 未提供")
+        return
+    try:
+        counts = import_file(path, month, url, run_by())
+        log(f"[load] {path.name}: 手工录入 {sum(counts.values())} 行")
+    except ManualEntryInvalid as e:
+        log(f"[load] {e}")
 
 
 def _reports(month: str, url: str, out: Path, log) -> None:

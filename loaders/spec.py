@@ -106,7 +106,7 @@ def load_specs(root: Path | None = None) -> dict[str, Spec]:
     root = root or settings.INTERFACES
     specs = {}
     for path in sorted(root.glob("*/*.yaml")):
-        if path.name == "check_table.yaml":
+        if path.name == "check_table.yaml" or path.parent.name == "manual":
             continue
         spec = _parse(path)
         if spec.interface in specs:
@@ -120,6 +120,13 @@ def load_check_tables(root: Path | None = None) -> dict[str, dict]:
     root = root or settings.INTERFACES
     return {d["check_table"]: d for d in
             (yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(root.glob("*/check_table.yaml")))}
+
+
+@functools.lru_cache(maxsize=None)
+def load_manual_template(root: Path | None = None) -> dict:
+    """The manual-entry template definition (interfaces/manual/manual_entry.yaml)."""
+    root = root or settings.INTERFACES
+    return yaml.safe_load((root / "manual" / "manual_entry.yaml").read_text(encoding="utf-8"))
 
 
 @functools.lru_cache(maxsize=None)

@@ -30,13 +30,14 @@ from loaders.spec import load_check_tables, load_specs
 from ops import settings
 from synth.calendar import arrival_date, month_range
 from synth.errors import RULES, render_with_errors
+from synth.manual import write_manual
 from synth.sources import SOURCES
 from synth.sources.pension import base_limits
 from synth.world import World
 from synth.writer import write_check_table, write_marker
 
 MANIFEST = "_manifest.json"
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 def _parse_scenarios(items: list[str], last_month: str) -> list[dict]:
@@ -135,6 +136,10 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
                 path = folder / ct["file_pattern"].format(month=month)
                 write_check_table(path, ct, month, ct_rows)
                 manifest["arrivals"][path.name] = _arrival(next(iter(specs[n] for n in files)), month).isoformat()
+        if not any(s["kind"] == "missing" and s["interface"] == "manual" for s in params["scenarios"]):
+            manual = write_manual(folder, world, month)
+            manifest["arrivals"][manual.name] = dt.datetime.combine(arrival_date(month, "previous_month", 5),
+                                                                    dt.time(9)).isoformat()
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         log(f"[synth] {month}: {rows_total:,} rows in {len(manifest['arrivals'])} files, "
             f"{len(manifest['errors'])} injected errors ({k}/{len(month_list)}, {time.time() - t0:.1f}s)")

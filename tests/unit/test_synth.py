@@ -27,7 +27,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     a, b, c = _digest(tmp_path / "a"), _digest(tmp_path / "b"), _digest(tmp_path / "c")
     from loaders.spec import load_check_tables
 
-    per_month = 2 * len(load_specs()) + len(load_check_tables()) + 1  # files + markers, check tables, manifest
+    per_month = 2 * len(load_specs()) + len(load_check_tables()) + 2  # files + markers, check tables, manual, manifest
     assert a == b and len(a) == 2 * per_month
     assert a != c
 

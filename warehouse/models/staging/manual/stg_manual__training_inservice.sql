@@ -1,0 +1,10 @@
+select
+    to_date(data_month, 'YYYYMM') as month_start,
+    district_code,
+    enterprises,
+    trainees,
+    completed,
+    certificates,
+    subsidy_amount,
+    _batch_id                     as batch_id
+from {{ source('raw_manual', 'manual_training_inservice') }}

@@ -1,0 +1,25 @@
+-- 职工医保个人账户(人 × 月): one row per month and person, districts mapped, person type checked,
+-- age band at month end; 支出 = 门诊 + 定点药店.
+with deduped as (
+    select distinct on (month_start, person_id) *
+    from {{ ref('stg_medical_account__monthly_accounts') }}
+    order by month_start, person_id, batch_id desc
+)
+select
+    d.month_start,
+    d.person_id,
+    {{ current_district('d.district_code') }}                        as district_code,
+    d.district_code                                                  as source_district_code,
+    {{ known_code('d.gender_code', 'code_gender', '9') }}            as gender_code,
+    d.birth_date,
+    coalesce({{ age_band('d.birth_date', 'd.month_start') }}, 'A9')  as age_band_code,
+    {{ known_code('d.person_type_code', 'code_med_person_type', '9') }} as person_type_code,
+    d.unit_id,
+    d.credit_base,
+    d.balance_begin,
+    d.credit_amount,
+    d.spend_outpatient,
+    d.spend_pharmacy,
+    d.spend_outpatient + d.spend_pharmacy                            as spent,
+    d.balance_end
+from deduped d

@@ -1,0 +1,38 @@
+-- Insured persons of the public-institution pension per month: active (正常缴费 / 暂停缴费) and
+-- retirees (incl. those who died in the month, still paid), one row per person and month.
+with active as (
+    select p.month_start, p.person_id, 'active'::text as person_type,
+           p.district_code as source_district_code, p.gender_code, p.birth_date,
+           p.unit_id, p.post_type_code, p.insured_status_code, null::date as retire_date
+    from {{ ref('stg_public_pension__persons') }} p
+    where p.insured_status_code in (select code from {{ ref('code_insured_status') }} where is_insured)
+),
+retired as (
+    select r.month_start, r.person_id, 'retired'::text,
+           r.district_code, r.gender_code, r.birth_date,
+           r.unit_id, null::varchar, null::varchar, r.retire_date
+    from {{ ref('stg_public_pension__retirees') }} r
+),
+-- A person in both files in one month is counted once, as retired (the later state).
+deduped as (
+    select distinct on (month_start, person_id) *
+    from (select * from active union all select * from retired) x
+    order by month_start, person_id, (person_type = 'retired') desc
+)
+select
+    d.month_start,
+    d.person_id,
+    d.person_type,
+    {{ current_district('d.source_district_code') }}       as district_code,
+    d.source_district_code,
+    {{ known_code('d.gender_code', 'code_gender', '9') }}   as gender_code,
+    d.birth_date,
+    coalesce({{ age_band('d.birth_date', 'd.month_start') }}, 'A9') as age_band_code,
+    d.unit_id,
+    coalesce(u.unit_category_code, '99')                   as unit_category_code,
+    d.post_type_code,
+    d.insured_status_code,
+    d.retire_date
+from deduped d
+left join {{ ref('int_public_pension__unit_month') }} u
+    on u.month_start = d.month_start and u.unit_id = d.unit_id

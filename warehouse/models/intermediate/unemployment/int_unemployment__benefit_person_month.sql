@@ -1,0 +1,20 @@
+-- 失业保险金领取人员按月: one row per month and person, district mapped, 新增领取 = 本次为第1个月.
+with deduped as (
+    select distinct on (month_start, person_id) *
+    from {{ ref('stg_unemployment__benefits') }}
+    order by month_start, person_id, batch_id desc
+)
+select
+    d.month_start,
+    d.person_id,
+    {{ current_district('d.district_code') }}              as district_code,
+    d.district_code                                        as source_district_code,
+    {{ known_code('d.gender_code', 'code_gender', '9') }}  as gender_code,
+    d.claim_date,
+    d.contribution_years,
+    d.entitled_months,
+    d.month_no,
+    greatest(d.entitled_months - d.month_no, 0)            as remaining_months,
+    (d.month_no = 1)                                       as is_new_claimant,
+    d.amount                                               as benefit_paid
+from deduped d

@@ -1,0 +1,16 @@
+-- Unit × month fact of maternity contributions (employer only). Incremental by month.
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+
+{%- set staged = [ref('stg_maternity__unit_contributions')] %}
+
+select
+    u.month_start,
+    (extract(year from u.month_start) * 100 + extract(month from u.month_start))::int as month_key,
+    u.unit_id, u.district_code,
+    u.insured_count::bigint               as contributors,
+    u.payroll_base::numeric(18,2)         as payroll_base,
+    u.contribution_income::numeric(16,2)  as contribution_income,
+    b.source_batch_id
+from {{ ref('int_maternity__unit_contribution_month') }} u
+join ({{ month_batch(staged) }}) b on b.month_start = u.month_start
+where u.month_start in ({{ months_to_build(staged) }})

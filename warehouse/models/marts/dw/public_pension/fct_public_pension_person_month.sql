@@ -1,0 +1,54 @@
+-- Person × month fact of the public-institution (机关事业单位) pension: status, basic-pension and
+-- occupational-annuity contributions (by arrival month) and benefit payments.
+-- Incremental by month like fct_pension_person_month: a month is rebuilt when any of its staged files
+-- carries a newer load batch. A contribution or payment without a status row that month is kept
+-- (person_type 'unmatched'); its district then comes from the paying unit.
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+
+{%- set staged = [ref('stg_public_pension__persons'), ref('stg_public_pension__retirees'),
+                  ref('stg_public_pension__contributions'), ref('stg_public_pension__payments'),
+                  ref('stg_public_pension__units')] %}
+
+with months as (
+    {{ months_to_build(staged) }}
+),
+s as (select * from {{ ref('int_public_pension__person_month') }} where month_start in (select month_start from months)),
+c as (select * from {{ ref('int_public_pension__contribution_person_month') }} where month_start in (select month_start from months)),
+p as (select * from {{ ref('int_public_pension__payment_person_month') }} where month_start in (select month_start from months)),
+joined as (
+    select
+        coalesce(s.month_start, c.month_start, p.month_start)                  as month_start,
+        coalesce(s.person_id, c.person_id, p.person_id)                        as person_id,
+        coalesce(s.district_code, u.district_code, '999999')                    as district_code,
+        coalesce(s.gender_code, '9')                                           as gender_code,
+        coalesce(s.age_band_code, 'A9')                                        as age_band_code,
+        coalesce(s.unit_category_code, u.unit_category_code, '99')             as unit_category_code,
+        coalesce(s.person_type, 'unmatched')                                   as person_type,
+        (s.person_type = 'retired' and s.retire_date >= s.month_start
+            and s.retire_date < s.month_start + interval '1 month')::int::smallint as is_new_retiree,
+        (c.person_id is not null)::int::smallint                               as is_contributor,
+        coalesce(c.contribution_base, 0)::numeric(14,2)                        as contribution_base,
+        coalesce(c.contribution_income, 0)::numeric(14,2)                      as contribution_income,
+        coalesce(c.annuity_income, 0)::numeric(14,2)                           as annuity_income,
+        coalesce(p.pension_paid, 0)::numeric(14,2)                             as pension_paid,
+        coalesce(p.basic_pension_paid, 0)::numeric(14,2)                       as basic_pension_paid,
+        coalesce(p.back_pay_paid, 0)::numeric(14,2)                            as back_pay_paid,
+        coalesce(p.funeral_grant_paid, 0)::numeric(14,2)                       as funeral_grant_paid,
+        (coalesce(p.funeral_grant_paid, 0) > 0)::int::smallint                 as is_deceased
+    from s
+    full join c on c.month_start = s.month_start and c.person_id = s.person_id
+    full join p on p.month_start = coalesce(s.month_start, c.month_start)
+               and p.person_id = coalesce(s.person_id, c.person_id)
+    left join {{ ref('int_public_pension__unit_month') }} u
+        on u.month_start = c.month_start and u.unit_id = c.unit_id
+)
+select
+    j.month_start,
+    (extract(year from j.month_start) * 100 + extract(month from j.month_start))::int as month_key,
+    j.person_id, j.district_code, j.gender_code, j.age_band_code, j.unit_category_code, j.person_type,
+    coalesce(j.is_new_retiree, 0)::smallint as is_new_retiree,
+    j.is_deceased, j.is_contributor, j.contribution_base, j.contribution_income, j.annuity_income,
+    j.pension_paid, j.basic_pension_paid, j.back_pay_paid, j.funeral_grant_paid,
+    b.source_batch_id
+from joined j
+join ({{ month_batch(staged) }}) b on b.month_start = j.month_start

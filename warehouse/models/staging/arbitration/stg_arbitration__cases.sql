@@ -1,0 +1,20 @@
+select
+    to_date(data_month, 'YYYYMM')   as month_start,
+    case_id,
+    district_code,
+    case_origin                     as case_origin_code,
+    accept_date,
+    cause_code,
+    collective_flag,
+    workers_involved,
+    upper(applicant_id_number)      as applicant_id_number,
+    applicant_name,
+    employer_credit_code,
+    employer_name,
+    amount_claimed,
+    case_closed                     as case_closed_flag,
+    close_date,
+    nullif(closing_method, '')      as closing_method_code,
+    amount_settled,
+    _batch_id                       as batch_id
+from {{ source('raw_arbitration', 'arbitration_case') }}

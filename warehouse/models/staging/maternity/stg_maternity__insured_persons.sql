@@ -1,0 +1,13 @@
+select
+    to_date(data_month, 'YYYYMM') as month_start,
+    person_id,
+    upper(id_number)    as id_number,
+    person_name,
+    gender              as gender_code,
+    birth_date,
+    unit_id,
+    district_code,
+    first_insured_date,
+    insured_status      as insured_status_code,
+    _batch_id           as batch_id
+from {{ source('raw_maternity', 'maternity_insured') }}

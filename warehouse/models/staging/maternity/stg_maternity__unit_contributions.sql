@@ -1,0 +1,14 @@
+select
+    to_date(data_month, 'YYYYMM') as month_start,
+    unit_id,
+    credit_code,
+    unit_name,
+    district_code,
+    to_date(fee_month, 'YYYYMM')  as fee_month_start,
+    insured_count,
+    payroll_base,
+    rate,
+    amount,
+    paid_date,
+    _batch_id           as batch_id
+from {{ source('raw_maternity', 'maternity_unit_contribution') }}

@@ -1,0 +1,8 @@
+select
+    to_date(data_month, 'YYYYMM') as month_start,
+    person_id,
+    payment_item        as payment_item_code,
+    amount,
+    paid_date,
+    _batch_id           as batch_id
+from {{ source('raw_public_pension', 'public_pension_payment') }}

@@ -1,0 +1,21 @@
+select
+    to_date(data_month, 'YYYYMM')   as month_start,
+    reg_id,
+    person_id,
+    upper(id_number)                as id_number,
+    person_name,
+    gender                          as gender_code,
+    birth_date,
+    hukou_type                      as hukou_type_code,
+    nullif(education, '')           as education_code,
+    district_code,
+    reg_date,
+    unemployment_reason             as unemployment_reason_code,
+    nullif(last_unit_credit_code, '') as last_unit_credit_code,
+    benefit_flag,
+    hard_to_employ                  as hard_to_employ_flag,
+    reg_status                      as reg_status_code,
+    end_date,
+    nullif(phone, '')               as phone,
+    _batch_id                       as batch_id
+from {{ source('raw_unemployed_registry', 'unemployed_registry_person') }}

@@ -20,11 +20,17 @@ def build(months: list[str] | None = None, force: bool = False) -> None:
     for m in months:
         print(f"[build] loading {m}", flush=True)
         load_month(m, force=force)
-    print("[build] dbt build (seeds, models, balance tests)", flush=True)
-    dbt.run(["build", "--no-use-colors"])
-    from ops import caches
+    print("[build] dbt build (seeds, models, snapshot, balance tests)", flush=True)
+    rc = dbt.run(["build", "--no-use-colors"], check=False)
+    from ops import caches, quality
 
+    for m in months:
+        paths = quality.write(m)
+        print(f"[build] 数据质量报告 {m}: {paths[0]}", flush=True)
     caches.invalidate()
+    if rc != 0:
+        print(f"[build] dbt build FAILED (exit {rc}): see the failing tests above and the quality report", flush=True)
+        raise SystemExit(rc)
     print(f"[build] done in {time.time() - t0:.0f}s", flush=True)
 
 

@@ -259,3 +259,19 @@ def test_manual_entry_is_all_or_nothing(scratch_url, tmp_path):
     with pytest.raises(ManualEntryInvalid, match="第 4 行"):
         import_file(path, MONTH, scratch_url)
     assert _count(scratch_url, "raw.manual_training_inservice") == 16  # the earlier import is untouched
+
+
+def test_quality_report_lists_new_codes(scratch_url, tmp_path):
+    from ops import quality
+
+    generate(MONTH, 1, 0.0005, 27, out=tmp_path, error_rates={"unknown_code": 0.004})
+    manifest = json.loads((tmp_path / MONTH / "_manifest.json").read_text(encoding="utf-8"))
+    load_month(MONTH, url=scratch_url, folder=tmp_path / MONTH, log=lambda *_: None, reports=tmp_path / "r")
+    with psycopg.connect(scratch_url) as c:
+        q = quality.collect(c, MONTH)
+    injected = {(e["file"].split("_2024")[0], e["column"]) for e in manifest["errors"]}
+    assert injected and sum(c["rows"] for c in q["new_codes"]) == len(manifest["errors"])
+    assert {c["column"] for c in q["new_codes"]} == {col for _, col in injected}
+    assert all(c["value"] not in ("", "?") for c in q["new_codes"])
+    paths = quality.write(MONTH, scratch_url, tmp_path / "q")
+    assert "代码表中没有的新代码" in paths[0].read_text(encoding="utf-8")

@@ -1,0 +1,176 @@
+"""数据质量报告: per month and source — files received / loaded / rejected by rule, new codes not in the
+code tables, and every reconciliation difference the dbt balance tests found — as HTML and XLSX.
+
+    python -m ops.quality --month 202407
+
+Reads the load audit, the dbt run results (warehouse/target/run_results.json) and the failing rows
+dbt stored in schema test_failures. Written to var/reports/<YYYYMM>/数据质量报告_<YYYYMM>.{html,xlsx}.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import json
+import os
+import sys
+from pathlib import Path
+
+import psycopg
+
+from loaders.spec import load_specs
+from loaders.validate import RULE_LABELS
+from ops import settings
+
+
+def _run_results() -> list[dict]:
+    target = Path(os.environ.get("DBT_TARGET_PATH", settings.WAREHOUSE_DBT / "target"))
+    path = target / "run_results.json"
+    if not path.exists():
+        return []
+    out = []
+    for r in json.loads(path.read_text(encoding="utf-8")).get("results", []):
+        uid = r["unique_id"]
+        if uid.startswith("test."):
+            out.append({"test": uid.split(".")[2], "status": r["status"], "failures": r.get("failures") or 0,
+                        "message": (r.get("message") or "")[:300]})
+    return out
+
+
+def collect(conn: psycopg.Connection, month: str) -> dict:
+    mstart = dt.date(int(month[:4]), int(month[4:]), 1)
+    specs = load_specs()
+    sources = []
+    for row in conn.execute("""
+            select interface, provider, file_name, rows_read, rows_loaded, rows_rejected, status, findings_by_rule
+            from (select distinct on (interface) * from audit.load_batch where data_month = %s
+                  order by interface, batch_id desc) b order by provider, interface""", (mstart,)):
+        spec = specs.get(row[0])
+        sources.append({"source": spec.source if spec else "manual", "interface": row[0],
+                        "title": spec.title if spec else row[0], "provider": row[1], "file": row[2],
+                        "read": row[3], "loaded": row[4], "rejected": row[5], "status": row[6],
+                        "by_rule": row[7]})
+    new_codes = []
+    for interface, column, raw, n in conn.execute("""
+            select f.interface, f.column_name, min(f.raw_line), count(*)
+            from audit.load_finding f
+            join (select distinct on (interface) batch_id from audit.load_batch where data_month = %s
+                  order by interface, batch_id desc) b using (batch_id)
+            where f.rule = 'unknown_code'
+            group by f.interface, f.column_name, f.message
+            """, (mstart,)):
+        spec = specs[interface]
+        fields = bytes(raw).decode(spec.encoding, errors="replace").split(spec.delimiter)
+        idx = spec.column_names.index(column)
+        new_codes.append({"interface": interface, "title": spec.title, "column": column,
+                          "label": spec.column(column).label, "code_table": spec.column(column).code_table,
+                          "value": fields[idx] if idx < len(fields) else "?", "rows": n})
+    tests = _run_results()
+    differences = []
+    for t in tests:
+        if t["status"] in ("fail", "error") and t["failures"]:
+            try:
+                cols_rows = conn.execute(f'select * from test_failures."{t["test"]}" limit 50')
+                cols = [d.name for d in cols_rows.description]
+                for r in cols_rows.fetchall():
+                    differences.append({"test": t["test"], **{c: (str(v) if v is not None else "") for c, v in zip(cols, r)}})
+            except psycopg.Error:
+                conn.rollback()
+    run = conn.execute("select status, forced, problems from audit.load_run where data_month = %s "
+                       "order by run_id desc limit 1", (mstart,)).fetchone()
+    return {"month": month, "generated": dt.datetime.now().isoformat(timespec="seconds"), "sources": sources,
+            "new_codes": new_codes, "tests": tests, "differences": differences,
+            "run": {"status": run[0], "forced": run[1], "problems": run[2]} if run else None}
+
+
+def _html(q: dict) -> str:
+    e = html.escape
+
+    def table(header: list[str], rows: list[list]) -> str:
+        if not rows:
+            return "<p class='ok'>无</p>"
+        return ("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>" +
+                "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in r) + "</tr>" for r in rows) + "</table>")
+
+    tests_failed = [t for t in q["tests"] if t["status"] in ("fail", "error")]
+    m = q["month"]
+    parts = [f"<h1>数据质量报告 {m[:4]}年{m[4:]}月</h1><p>生成时间 {e(q['generated'])}</p>",
+             "<h2>一、完整性</h2>",
+             table(["提供方", "文件", "问题", "说明"],
+                   [[p["provider"], p["file_name"], p["problem"], p["detail"]] for p in (q["run"] or {}).get("problems", [])])
+             + (f"<p class='warn'>本月为强制加载</p>" if q["run"] and q["run"]["forced"] else ""),
+             "<h2>二、接收与加载</h2>",
+             table(["来源", "接口", "文件", "读入", "入库", "拒绝", "状态", "按规则"],
+                   [[s["source"], s["title"], s["file"], f"{s['read']:,}", f"{s['loaded']:,}", f"{s['rejected']:,}",
+                     s["status"], "; ".join(f"{RULE_LABELS.get(k, k)} {v}" for k, v in s["by_rule"].items())]
+                    for s in q["sources"]]),
+             "<h2>三、代码表中没有的新代码(已保留, 归入“未知”成员)</h2>",
+             table(["接口", "字段", "代码表", "新代码", "行数"],
+                   [[c["title"], c["label"], c["code_table"], c["value"], c["rows"]] for c in q["new_codes"]]),
+             f"<h2>四、平衡校验(dbt 测试 {len(q['tests'])} 项, 未通过 {len(tests_failed)} 项)</h2>",
+             table(["测试", "状态", "差异行数", "信息"], [[t["test"], t["status"], t["failures"], t["message"]]
+                                                   for t in tests_failed]),
+             "<h2>五、差异明细</h2>",
+             table(["测试", "明细"], [[d["test"], ", ".join(f"{k}={v}" for k, v in d.items() if k != "test")]
+                                   for d in q["differences"]])]
+    style = ("body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em;color:#222} table{border-collapse:collapse;"
+             "margin:.5em 0 1.5em} th,td{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left} "
+             "th{background:#eef3fa} .ok{color:#2a7} .warn{color:#c33;font-weight:bold} h2{margin-top:1.5em}")
+    return f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>数据质量报告 {m}</title>" \
+           f"<style>{style}</style><body>{''.join(parts)}</body></html>"
+
+
+def _xlsx(path: Path, q: dict) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    sheets = [
+        ("接收与加载", ["来源", "接口", "提供方", "文件", "读入", "入库", "拒绝", "状态"],
+         [[s["source"], s["title"], s["provider"], s["file"], s["read"], s["loaded"], s["rejected"], s["status"]]
+          for s in q["sources"]]),
+        ("完整性", ["提供方", "文件", "问题", "说明"],
+         [[p["provider"], p["file_name"], p["problem"], p["detail"]] for p in (q["run"] or {}).get("problems", [])]),
+        ("新代码", ["接口", "字段", "代码表", "新代码", "行数"],
+         [[c["title"], c["label"], c["code_table"], c["value"], c["rows"]] for c in q["new_codes"]]),
+        ("平衡校验", ["测试", "状态", "差异行数", "信息"],
+         [[t["test"], t["status"], t["failures"], t["message"]] for t in q["tests"]]),
+        ("差异明细", ["测试", "明细"],
+         [[d["test"], ", ".join(f"{k}={v}" for k, v in d.items() if k != "test")] for d in q["differences"]]),
+    ]
+    for k, (title, header, rows) in enumerate(sheets):
+        ws = wb.active if k == 0 else wb.create_sheet()
+        ws.title = title
+        ws.append(header)
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for r in rows:
+            ws.append(r)
+        for col in "ABCDEFGH":
+            ws.column_dimensions[col].width = 24
+    wb.save(path)
+
+
+def write(month: str, url: str | None = None, out: Path | None = None) -> list[Path]:
+    out = out or settings.REPORTS / month
+    out.mkdir(parents=True, exist_ok=True)
+    with psycopg.connect(url or settings.warehouse_url()) as conn:
+        q = collect(conn, month)
+    html_path = out / f"数据质量报告_{month}.html"
+    html_path.write_text(_html(q), encoding="utf-8")
+    xlsx_path = out / f"数据质量报告_{month}.xlsx"
+    _xlsx(xlsx_path, q)
+    return [html_path, xlsx_path]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ops.quality")
+    ap.add_argument("--month", required=True)
+    a = ap.parse_args(argv)
+    for p in write(a.month):
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,8 +1,10 @@
 -- Benefit payments of unemployment insurance, person × month × benefit type:
 -- 'unemployment_benefit' 失业保险金 and 'migrant_allowance' 农民工一次性生活补助. Incremental by month.
+-- The insured file is staged too: the allowance recipients' gender comes from it.
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
 
-{%- set staged = [ref('stg_unemployment__benefits'), ref('stg_unemployment__migrant_allowances')] %}
+{%- set staged = [ref('stg_unemployment__benefits'), ref('stg_unemployment__migrant_allowances'),
+                  ref('stg_unemployment__insured_persons')] %}
 
 with months as (
     {{ months_to_build(staged) }}

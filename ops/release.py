@@ -1,0 +1,159 @@
+"""Review and official releases (审核版 / 正式版): atomic publish and one-step rollback.
+
+dbt builds into schema `marts`: that is the review release, what reviewers see. Publishing copies it
+into a new schema and then, in ONE transaction, renames the current `official` to `official_previous`
+and the new schema to `official`. Readers (Superset, the cube) only ever name `official.*`, so a query
+sees either the old release or the new one, never a mix. `rollback` swaps `official` and
+`official_previous` back in one transaction. Every release carries `official.release_info`.
+
+    python -m ops.release publish --month 202408 [--force]
+    python -m ops.release rollback
+    python -m ops.release info
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import psycopg
+
+from ops import runlog, settings
+
+REVIEW, OFFICIAL, PREVIOUS = "marts", "official", "official_previous"
+
+
+class PublishRefused(Exception):
+    pass
+
+
+def _tables(conn, schema: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "select table_name from information_schema.tables where table_schema = %s and table_type = 'BASE TABLE' "
+        "order by table_name", (schema,))]
+
+
+def _fingerprint(conn, schema: str) -> dict:
+    """Row counts of every table, and totals of the pension overview: what a reader must see whole."""
+    counts = {t: conn.execute(f'select count(*) from {schema}."{t}"').fetchone()[0] for t in _tables(conn, schema)
+              if t != "release_info"}
+    totals = {}
+    if "rpt_pension_overview" in counts:
+        for month, active, paid in conn.execute(
+                f"select month_key, sum(insured_active), sum(pension_paid) from {schema}.rpt_pension_overview "
+                f"group by 1 order by 1"):
+            totals[str(month)] = [int(active), str(paid)]
+    return {"row_counts": counts, "pension_totals": totals}
+
+
+def publish(month: str, force: bool = False, url: str | None = None, log=print) -> int:
+    url = url or settings.warehouse_url()
+    with runlog.logged("publish", month, url) as entry:
+        build = runlog.last("build", None, url)
+        if build is None or build["result"] != "ok":
+            why = "没有成功的构建记录" if build is None else \
+                f"最近一次构建(#{build['run_id']})未通过: {build['detail'].get('failed_tests') or build['detail'].get('error')}"
+            if not force:
+                entry["result"] = "refused"
+                entry["detail"]["reason"] = why
+                raise PublishRefused(f"拒绝发布 {month}: {why}。修正后重新构建, 或 FORCE=1 强制发布(将被记录)")
+            entry["result"] = "forced"
+            entry["detail"]["forced_over"] = why
+            log(f"[publish] 强制发布: {why}")
+        t0 = time.time()
+        with psycopg.connect(url, autocommit=True) as conn:
+            if not _tables(conn, REVIEW):
+                raise PublishRefused("审核版(schema marts)为空: 先运行 make build")
+            release_id = conn.execute("select coalesce(max(run_id), 0) from audit.run_log where action='publish'"
+                                      ).fetchone()[0]
+            staging_schema = f"release_{release_id}"
+            conn.execute(f"drop schema if exists {staging_schema} cascade")
+            conn.execute(f"create schema {staging_schema}")
+            # Copy the review release table by table (outside the swap: readers are not affected).
+            for t in _tables(conn, REVIEW):
+                conn.execute(f'create table {staging_schema}."{t}" as table {REVIEW}."{t}"')
+            fingerprint = _fingerprint(conn, staging_schema)
+            conn.execute(f"create table {staging_schema}.release_info (release_id bigint, data_month text, "
+                         f"published_at timestamptz default now(), published_by text, forced boolean, "
+                         f"fingerprint jsonb)")
+            conn.execute(f"insert into {staging_schema}.release_info (release_id, data_month, published_by, forced, "
+                         f"fingerprint) values (%s, %s, %s, %s, %s)",
+                         (release_id, month, runlog.operator(), entry["result"] == "forced", json.dumps(fingerprint)))
+            conn.execute(f"analyze")
+            copy_s = time.time() - t0
+            # The swap: one short transaction.
+            with conn.transaction():
+                conn.execute(f"drop schema if exists {PREVIOUS} cascade")
+                if conn.execute("select 1 from pg_namespace where nspname = %s", (OFFICIAL,)).fetchone():
+                    conn.execute(f"alter schema {OFFICIAL} rename to {PREVIOUS}")
+                conn.execute(f"alter schema {staging_schema} rename to {OFFICIAL}")
+        from ops import caches
+
+        caches.invalidate(log=lambda *_: None)
+        entry["detail"].update({"release_id": release_id, "tables": len(fingerprint["row_counts"]),
+                                "copy_seconds": round(copy_s, 2)})
+        log(f"[publish] {month}: 审核版已发布为正式版 (release {release_id}, {len(fingerprint['row_counts'])} 张表, "
+            f"复制 {copy_s:.1f}s); 上一正式版保留为 {PREVIOUS}; 缓存已失效")
+        return release_id
+
+
+def rollback(url: str | None = None, log=print) -> None:
+    url = url or settings.warehouse_url()
+    with runlog.logged("rollback", None, url) as entry:
+        with psycopg.connect(url, autocommit=True) as conn:
+            if not conn.execute("select 1 from pg_namespace where nspname = %s", (PREVIOUS,)).fetchone():
+                entry["result"] = "refused"
+                raise PublishRefused("没有可回滚的上一正式版")
+            before = info(conn)
+            with conn.transaction():
+                conn.execute(f"alter schema {OFFICIAL} rename to official_swap")
+                conn.execute(f"alter schema {PREVIOUS} rename to {OFFICIAL}")
+                conn.execute(f"alter schema official_swap rename to {PREVIOUS}")
+            after = info(conn)
+        from ops import caches
+
+        caches.invalidate(log=lambda *_: None)
+        entry["detail"].update({"from_release": before.get("release_id"), "to_release": after.get("release_id")})
+        log(f"[rollback] 正式版已回滚: release {before.get('release_id')} ({before.get('data_month')}) → "
+            f"release {after.get('release_id')} ({after.get('data_month')}); 缓存已失效")
+
+
+def info(conn=None) -> dict:
+    own = conn is None
+    conn = conn or psycopg.connect(settings.warehouse_url())
+    try:
+        if not conn.execute("select to_regclass('official.release_info')").fetchone()[0]:
+            return {}
+        row = conn.execute("select release_id, data_month, published_at, published_by, forced "
+                           "from official.release_info").fetchone()
+        return dict(zip(("release_id", "data_month", "published_at", "published_by", "forced"), row))
+    finally:
+        if own:
+            conn.close()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ops.release")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("publish")
+    p.add_argument("--month", required=True)
+    p.add_argument("--force", action="store_true")
+    sub.add_parser("rollback")
+    sub.add_parser("info")
+    a = ap.parse_args(argv)
+    try:
+        if a.cmd == "publish":
+            publish(a.month, a.force)
+        elif a.cmd == "rollback":
+            rollback()
+        else:
+            print(json.dumps(info(), ensure_ascii=False, default=str))
+    except PublishRefused as e:
+        print(f"[release] {e}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,3 +1,5 @@
+-- Code checks compare lpad(code::text, width) because the HR code seeds are currently loaded with integer codes
+-- (no column_types in seeds/_seeds.yml); this stays correct once they are typed as text.
 -- 仲裁案件清洗: one row per case handled in the month (carried over or accepted), closing flags from the
 -- closing-method code table (is_mediation), unknown codes to the unknown member.
 with deduped as (

@@ -1,3 +1,5 @@
+-- Code checks compare lpad(code::text, width) because the HR code seeds are currently loaded with integer codes
+-- (no column_types in seeds/_seeds.yml); this stays correct once they are typed as text.
 -- 信访件清洗: one row per petition received in the month; district mapped, unknown codes to the unknown member.
 with deduped as (
     select distinct on (month_start, petition_id) *

@@ -1,3 +1,5 @@
+-- Code checks compare lpad(code::text, width) because the HR code seeds are currently loaded with integer codes
+-- (no column_types in seeds/_seeds.yml); this stays correct once they are typed as text.
 -- 培训班清洗: one row per course running in the month; district of the training institution mapped.
 with deduped as (
     select distinct on (month_start, course_id) *

@@ -1,3 +1,5 @@
+-- Code checks compare lpad(code::text, width) because the HR code seeds are currently loaded with integer codes
+-- (no column_types in seeds/_seeds.yml); this stays correct once they are typed as text.
 -- 培训补贴发放清洗: one row per payment and month, attributed to the course's district (training institution)
 -- of that month; a payment whose course is missing is kept under the unknown district.
 with deduped as (

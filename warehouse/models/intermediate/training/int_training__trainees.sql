@@ -1,3 +1,5 @@
+-- Code checks compare lpad(code::text, width) because the HR code seeds are currently loaded with integer codes
+-- (no column_types in seeds/_seeds.yml); this stays correct once they are typed as text.
 -- 培训学员清洗: one row per trainee, course and month, with the course's district and type of that month
 -- (a trainee whose course is missing from the month's course file is kept under the unknown district).
 with deduped as (

@@ -1,3 +1,5 @@
+-- Code checks compare lpad(code::text, width) because the HR code seeds are currently loaded with integer codes
+-- (no column_types in seeds/_seeds.yml); this stays correct once they are typed as text.
 -- 登记失业人员名册清洗: one row per registration and month (the register as of the 25th).
 -- Duplicated registration numbers within a month keep the row of the newest load batch.
 with deduped as (

@@ -1,7 +1,12 @@
--- Every month from the first loaded month to the last (no gaps, so growth rates can be computed).
+-- Month calendar (year > quarter > month) from the first to the last month any source delivered
+-- (the providers' check tables cover every source), without gaps so growth rates can be computed.
 with bounds as (
     select min(month_start) as first_month, max(month_start) as last_month
-    from {{ ref('int_pension__person_month') }}
+    from (
+        select month_start from {{ ref('stg_provider__check_table') }}
+        union all
+        select month_start from {{ ref('int_pension__person_month') }}
+    ) m
 )
 select
     m::date                                              as month_start,

@@ -1,0 +1,24 @@
+-- Fund budget execution per month × insurance type × budget item. Incremental by month.
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+
+{%- set staged = [ref('stg_dmp__budget_executions')] %}
+
+with months as (
+    {{ months_to_build(staged) }}
+)
+select
+    e.month_start,
+    (extract(year from e.month_start) * 100 + extract(month from e.month_start))::int as month_key,
+    e.budget_year,
+    e.insurance_type_code,
+    e.budget_item_code,
+    e.direction_code,
+    e.planned_amount::numeric(18,2)         as planned_amount,
+    e.executed_month_amount::numeric(18,2)  as executed_month_amount,
+    e.executed_ytd_amount::numeric(18,2)    as executed_ytd_amount,
+    e.execution_rate_pct::numeric(9,2)      as execution_rate_pct,
+    e.provider_execution_rate_pct::numeric(9,2) as provider_execution_rate_pct,
+    b.source_batch_id
+from {{ ref('int_dmp__budget_executions') }} e
+join ({{ month_batch(staged) }}) b on b.month_start = e.month_start
+where e.month_start in (select month_start from months)

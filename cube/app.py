@@ -1,68 +1,129 @@
 """HTTP API of the cube service (Slicer-style), served by uvicorn (see cube/serve.py).
 
-    GET /health                         liveness + database reachability
-    GET /cubes                          cubes with their Chinese labels
-    GET /cube/{name}/model              dimensions, hierarchies, measures, calculated measures
-    GET /cube/{name}/aggregate          ?cut=&drilldown=&measures=&order=&page=&pagesize=
-    GET /cube/{name}/members/{dim}      ?level=   members (key, label) of a dimension level
+Two releases, same routes:
 
-Bad parameters answer 400 (404 for an unknown cube) with {"error": ..., "message": ...}; missing
-warehouse tables or an unreachable database answer 503 with a message saying what to do.
-Settings: CUBE_SCHEMA (default ``marts``), CUBE_STATEMENT_TIMEOUT_MS (default 60000), the database
-from ops.settings.warehouse_url() (env WAREHOUSE_URL).
+* ``/…``        the official release (正式版): schema CUBE_SCHEMA (default ``official``), every role;
+* ``/review/…`` the review release (审核版): schema CUBE_REVIEW_SCHEMA (default ``marts``), roles
+  reviewer and admin only.
+
+Routes (under each prefix): ``/whoami``, ``/cubes``, ``/cube/{c}/model``, ``/cube/{c}/aggregate``,
+``/cube/{c}/members/{dim}``, ``/cube/{c}/facts``, ``/cube/{c}/pivot``, ``/kpis``; ``/health`` is public.
+Every data route needs ``Authorization: Bearer <token>`` (tokens: var/secrets/cube_tokens.json, see
+cube/access.py); a missing or unknown token answers 401, a route the role may not use 403.
+Output: JSON by default, ``format=csv`` or ``format=xlsx`` for tables. Bad parameters answer 400 (404 for an
+unknown cube) with {"error": ..., "message": ...}; missing warehouse tables or an unreachable database 503.
+Other settings: CUBE_STATEMENT_TIMEOUT_MS (default 60000), the database from
+ops.settings.warehouse_url() (env WAREHOUSE_URL).
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
+import queue
 import re
+import threading
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
-from fastapi import FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import errors as pg_errors
 from psycopg import sql
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cube import access, calc, kpi
+from cube.cache import CACHE
 from cube.model import Cube, load_cubes
-from cube.query import QueryError, build_request
+from cube.query import MAX_PAGE_SIZE, AggregateQuery, Cut, QueryError, build_facts, build_request
 from ops import settings
 
 SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+FORMATS = ("json", "csv", "xlsx")
 
 
-def schema_name() -> str:
-    schema = os.environ.get("CUBE_SCHEMA", "marts")
+def _schema(var: str, default: str) -> str:
+    schema = os.environ.get(var, default)
     if not SCHEMA_RE.match(schema):
-        raise RuntimeError(f"CUBE_SCHEMA {schema!r} is not a valid schema name")
+        raise RuntimeError(f"{var} {schema!r} is not a valid schema name")
     return schema
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, error: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.error, self.message = status, error, message
+def schema_name() -> str:
+    """Schema of the official release (public API)."""
+    return _schema("CUBE_SCHEMA", "official")
 
+
+def review_schema_name() -> str:
+    """Schema of the review release (/review API)."""
+    return _schema("CUBE_REVIEW_SCHEMA", "marts")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str, headers: dict | None = None) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message, self.headers = status, error, message, headers
+
+
+AUTH_DOC = """
+**Access.** Every route except `/health`, `/docs` and `/openapi.json` needs a bearer token:
+`Authorization: Bearer <token>`. Tokens are generated on the first start of the service into
+`var/secrets/cube_tokens.json` (one per role: `admin`, `leadership`, `analyst`, `reviewer`,
+`district_<code>` for each of the 16 districts); roles and their perspectives are in `cube/access.yaml`.
+An anonymous request or an unknown token gets **401**; a route the role may not use gets **403**
+(the `/review` release needs `reviewer` or `admin`; `/facts` needs a role with drill-through).
+A district role only ever sees its own district: every query is cut to it, whatever it asks.
+
+**Releases.** `/…` reads the official release (正式版, schema `official`); `/review/…` the same routes
+over the review release (审核版, schema `marts`).
+
+**Cuts** `cut=dim[@level]:spec` separated by `|`: point `district:110105`, set `district:110105;110108`,
+range (time) `month:202401-202406`, open `month:202401-`, inverted `!person_type:retired`.
+**Drill-down** `drilldown=district|time@month` (a dimension alone goes one level below its cut).
+**Measures** `measures=a,b`; calculated members of any measure: `<m>.yoy` (同比), `<m>.mom` (环比, previous
+period of the same grain), `<m>.ytd` (本年累计, additive measures), `<m>.share` (占比 of the result total).
+Stocks (期末人数) take the last month of a period, ratios are ratios of sums.
+**Output** `format=json|csv|xlsx`. Errors: 400/404 with `{"error", "message"}`, never 500 for bad input.
+"""
 
 app = FastAPI(
     title="北京市人力资源和社会保障统计数据仓库 · 多维分析服务 (cube)",
-    description="Slicer-style OLAP API over the warehouse marts: aggregate with cuts, drill-down, "
-                "measure selection, ordering and paging. Measures are the MetricFlow metrics of the "
-                "dbt semantic layer.",
-    version="0.1.0",
+    description="Slicer-style OLAP API over the warehouse: aggregate with cuts, drill-down, calculated members, "
+                "pivot, drill-through, KPIs. Measures are the MetricFlow metrics of the dbt semantic layer.\n"
+                + AUTH_DOC,
+    version="0.2.0",
 )
+bearer = HTTPBearer(auto_error=False, description="token from var/secrets/cube_tokens.json")
+
+
+def _error(status: int, error: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
 
 
 @app.exception_handler(ApiError)
 def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-    return JSONResponse({"error": exc.error, "message": exc.message}, status_code=exc.status)
+    return _error(exc.status, exc.error, exc.message, exc.headers)
 
 
 @app.exception_handler(QueryError)
 def _query_error(_: Request, exc: QueryError) -> JSONResponse:
-    return JSONResponse({"error": "bad_request", "message": str(exc)}, status_code=400)
+    return _error(400, "bad_request", str(exc))
+
+
+@app.exception_handler(access.AccessError)
+def _access_error(_: Request, exc: access.AccessError) -> JSONResponse:
+    return _error(exc.status, "forbidden" if exc.status == 403 else "unauthorized", str(exc))
+
+
+@app.exception_handler(StarletteHTTPException)
+def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return _error(exc.status_code, "not_found" if exc.status_code == 404 else "http_error", str(exc.detail))
 
 
 @app.exception_handler(RequestValidationError)
@@ -71,11 +132,133 @@ def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
     for e in exc.errors():
         loc = ".".join(str(p) for p in e.get("loc", ()) if p != "query")
         msgs.append(f"{loc}: {e.get('msg')}")
-    return JSONResponse({"error": "bad_request", "message": "; ".join(msgs)}, status_code=400)
+    return _error(400, "bad_request", "; ".join(msgs))
+
+
+@app.exception_handler(Exception)
+def _internal_error(_: Request, exc: Exception) -> JSONResponse:   # pragma: no cover - a bug, logged by uvicorn
+    import traceback
+
+    traceback.print_exception(exc)
+    return _error(500, "internal_error", f"internal error ({type(exc).__name__}); see the service log")
+
+
+@app.on_event("startup")
+def _startup() -> None:
+    path = access.ensure_tokens(log=print)
+    print(f"[cube] access tokens (one per role): {path}")
 
 
 # ---------------------------------------------------------------------------------------------
-# helpers
+# database: a small connection pool and the cached runner
+
+class _Pool:
+    def __init__(self, size: int = 8) -> None:
+        self._q: queue.LifoQueue = queue.LifoQueue(maxsize=size)
+
+    def _new(self) -> psycopg.Connection:
+        timeout = int(os.environ.get("CUBE_STATEMENT_TIMEOUT_MS", "60000"))
+        try:
+            return psycopg.connect(settings.warehouse_url(), connect_timeout=10, autocommit=True,
+                                   options=f"-c statement_timeout={timeout} -c default_transaction_read_only=on")
+        except psycopg.OperationalError as exc:
+            raise ApiError(503, "database_unavailable",
+                           f"cannot connect to the warehouse database: {exc}".strip()) from None
+
+    def run(self, stmt: sql.Composable, params: dict | None) -> tuple[list[str], list[tuple]]:
+        try:
+            conn = self._q.get_nowait()
+        except queue.Empty:
+            conn = self._new()
+        ok = False
+        try:
+            cur = conn.execute(stmt, params)
+            out = ([d.name for d in cur.description], cur.fetchall())
+            ok = True
+            return out
+        finally:
+            if ok and not conn.closed:
+                try:
+                    self._q.put_nowait(conn)
+                except queue.Full:
+                    conn.close()
+            else:
+                conn.close()
+
+
+POOL = _Pool(int(os.environ.get("CUBE_POOL_SIZE", "8")))
+
+
+def run_sql(schema: str, stmt: sql.Composable, params: dict | None = None) -> tuple[list[str], list[tuple]]:
+    """Run a read-only statement, through the result cache."""
+    key = (schema, stmt.as_string(None), repr(sorted((params or {}).items())))
+    hit = CACHE.get(key)
+    if hit is not None:
+        return hit
+    try:
+        result = POOL.run(stmt, params)
+    except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn, pg_errors.InvalidSchemaName) as exc:
+        raise ApiError(503, "warehouse_not_built",
+                       f"the cube's tables are missing or out of date in schema {schema!r} "
+                       f"({exc.diag.message_primary}); build the marts (dbt) and publish the release, "
+                       f"or set CUBE_SCHEMA / CUBE_REVIEW_SCHEMA") from None
+    except pg_errors.QueryCanceled:
+        raise ApiError(503, "timeout", "the query took too long; cut the cube further or drill down less") from None
+    except pg_errors.DataError as exc:
+        raise ApiError(400, "bad_request", f"a parameter value is out of range: {exc.diag.message_primary}") from None
+    except psycopg.OperationalError as exc:
+        raise ApiError(503, "database_unavailable", f"warehouse database error: {exc}".strip()) from None
+    CACHE.put(key, result)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# request context: role, release, cube views
+
+@dataclass
+class Ctx:
+    role: access.Role
+    schema: str
+    review: bool
+
+    def cube(self, name: str) -> Cube:
+        cubes = load_cubes()
+        visible = {n: v for n, c in cubes.items() if (v := access.view(c, self.role)) is not None}
+        if name not in visible:
+            raise ApiError(404, "not_found", f"unknown cube {name!r}; cubes: {', '.join(visible) or 'none'}")
+        return visible[name]
+
+    def cubes(self) -> list[Cube]:
+        return [v for c in load_cubes().values() if (v := access.view(c, self.role)) is not None]
+
+    def restrict(self, cube: Cube) -> list[Cut]:
+        if not self.role.district:
+            return []
+        dim = cube.dimensions[cube.district_dimension]
+        return [Cut(dim.name, dim.levels[-1].name, "point", values=(self.role.district,))]
+
+    def run(self, stmt: sql.Composable, params: dict | None = None) -> tuple[list[str], list[tuple]]:
+        return run_sql(self.schema, stmt, params)
+
+
+def _context(review: bool):
+    def dep(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Ctx:
+        CACHE.check()
+        if creds is None:
+            raise ApiError(401, "unauthorized", "authentication required: send 'Authorization: Bearer <token>' "
+                           f"(tokens are in {access.tokens_file()} on the server)", {"WWW-Authenticate": "Bearer"})
+        role = access.role_for_token(creds.credentials)
+        if role is None:
+            raise ApiError(401, "unauthorized", "unknown token", {"WWW-Authenticate": "Bearer"})
+        if review and not role.review:
+            raise ApiError(403, "forbidden", f"role {role.name!r} may not read the review release (/review); "
+                           "roles reviewer and admin may")
+        return Ctx(role, review_schema_name() if review else schema_name(), review)
+    return dep
+
+
+# ---------------------------------------------------------------------------------------------
+# output
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -89,131 +272,338 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _cube(name: str) -> Cube:
-    cubes = load_cubes()
-    if name not in cubes:
-        raise ApiError(404, "not_found", f"unknown cube {name!r}; cubes: {', '.join(cubes)}")
-    return cubes[name]
+def _table_response(fmt: str, name: str, header: list[str], rows: list[list[Any]]) -> Response:
+    rows = [[_jsonable(v) for v in r] for r in rows]
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        w.writerows(rows)
+        return Response(("\ufeff" + buf.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(name[:31])
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return Response(out.getvalue(),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
-def _connect() -> psycopg.Connection:
-    timeout = int(os.environ.get("CUBE_STATEMENT_TIMEOUT_MS", "60000"))
-    try:
-        conn = psycopg.connect(settings.warehouse_url(), connect_timeout=10,
-                               options=f"-c statement_timeout={timeout}")
-    except psycopg.OperationalError as exc:
-        raise ApiError(503, "database_unavailable", f"cannot connect to the warehouse database: {exc}".strip()) from None
-    conn.read_only = True
-    return conn
-
-
-def _run(stmt: sql.Composable, params: dict | None = None) -> tuple[list[str], list[tuple]]:
-    try:
-        with _connect() as conn:
-            cur = conn.execute(stmt, params)
-            return [d.name for d in cur.description], cur.fetchall()
-    except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn, pg_errors.InvalidSchemaName) as exc:
-        raise ApiError(503, "warehouse_not_built",
-                       f"the cube's tables are missing or out of date in schema {schema_name()!r} "
-                       f"({exc.diag.message_primary}); build the marts (dbt) or set CUBE_SCHEMA") from None
-    except pg_errors.QueryCanceled:
-        raise ApiError(503, "timeout", "the query took too long; cut the cube further or drill down less") from None
+def _fmt(value: str | None) -> str:
+    fmt = (value or "json").lower()
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown format {value!r}; formats: {', '.join(FORMATS)}")
+    return fmt
 
 
 # ---------------------------------------------------------------------------------------------
-# endpoints
+# aggregate (shared by /aggregate, /pivot and /kpis)
 
-@app.get("/health", summary="Liveness and database reachability")
+def aggregate_result(ctx: Ctx, cube: Cube, *, cut=None, drilldown=None, measures=None, order=None,
+                     page=None, pagesize=None) -> dict:
+    cells_q, summary_q = build_request(cube, ctx.schema, cut=cut, drilldown=drilldown, measures=measures,
+                                       order=order, page=page, pagesize=pagesize, restrict=ctx.restrict(cube))
+
+    def runner(q: AggregateQuery):
+        names, rows = ctx.run(*q.build())
+        return q.format_rows(names, rows)
+
+    summary_cells, _, stock_t = runner(summary_q)
+    summary = dict(summary_cells[0]) if summary_cells else {}
+    cells: list[dict] = []
+    total = None
+    if cells_q.drilldowns:
+        cells, total, _ = runner(cells_q)
+        cells = [dict(c) for c in cells]
+        if not cells and cells_q.page > 0:
+            count_q = AggregateQuery(cube, cells_q.schema, cells_q.cuts, cells_q.drilldowns, cells_q.measures, [], 0, 1)
+            total = runner(count_q)[1]
+    notes = calc.apply(cube, cells_q, summary_q, cells, summary, runner)
+    # keep only what was asked for (bases of calculated members were computed to derive them)
+    keep = set(cells_q.measures)
+    attrs = [a.ref for a in cells_q.attributes()]
+    drop = set(cells_q.sql_measures()) - keep
+    for c in [summary, *cells]:
+        for k in drop:
+            c.pop(k, None)
+    result: dict[str, Any] = {
+        "cube": cube.name,
+        "release": "review" if ctx.review else "official",
+        "summary": summary,
+        "cells": cells,
+        "total_cell_count": total,
+        "aggregates": cells_q.measures,
+        "measures": [{"name": m, "label": cube.measure_label(m)} for m in cells_q.measures],
+        "cuts": [c.to_dict() for c in cells_q.cuts],
+        "levels": cells_q.level_refs(),
+        "attributes": attrs,
+        "page": cells_q.page if cells_q.drilldowns else None,
+        "page_size": cells_q.pagesize if cells_q.drilldowns else None,
+        "stock_month": stock_t,
+    }
+    if ctx.role.district:
+        result["restricted_to_district"] = ctx.role.district
+    if notes:
+        result["notes"] = notes
+    return result
+
+
+CUT_DOC = "cuts separated by |, e.g. month:202401-202406|district:110105;110108 (see the API description)"
+FORMAT_DOC = "json (default), csv or xlsx"
+
+
+def make_router(review: bool) -> APIRouter:
+    tag = "review release (审核版)" if review else "official release (正式版)"
+    router = APIRouter(tags=[tag])
+    ctx_dep = Depends(_context(review))
+    err = {401: {"description": "no or unknown bearer token"}, 403: {"description": "not allowed for the role"},
+           400: {"description": "bad parameter; the message says which and why"}}
+
+    @router.get("/whoami", summary="The caller's role, perspectives and restrictions", responses=err)
+    def whoami(ctx: Ctx = ctx_dep) -> dict:
+        return {**ctx.role.to_dict(), "release": "review" if review else "official", "schema": ctx.schema,
+                "perspectives": access.perspectives_of(ctx.role)}
+
+    @router.get("/cubes", summary="Cubes visible to the caller, with their Chinese labels", responses=err)
+    def list_cubes(ctx: Ctx = ctx_dep) -> list[dict]:
+        return [{"name": c.name, "label": c.label, "description": c.description} for c in ctx.cubes()]
+
+    @router.get("/cube/{name}/model", summary="Cube model: dimensions, hierarchies, measures (caller's perspective)",
+                responses={**err, 404: {"description": "unknown cube"}})
+    def cube_model(name: str, ctx: Ctx = ctx_dep) -> dict:
+        d = ctx.cube(name).to_dict()
+        if ctx.role.district:
+            d["restricted_to_district"] = ctx.role.district
+        if not ctx.role.facts:
+            d["fact_columns"] = []
+        return d
+
+    @router.get("/cube/{name}/aggregate", summary="Aggregate with cuts, drill-down, measures, order and paging",
+                responses={**err, 404: {"description": "unknown cube"}})
+    def aggregate(
+        name: str,
+        cut: list[str] | None = Query(None, description=CUT_DOC),
+        drilldown: list[str] | None = Query(None, description="e.g. district, month, time@year, time@quarter"),
+        measures: list[str] | None = Query(None, description="measure names separated by , or |; "
+                                                            "<m>.yoy .mom .ytd .share for calculated members"),
+        aggregates: list[str] | None = Query(None, description="alias of measures (Slicer)"),
+        order: list[str] | None = Query(None, description="e.g. contribution_income:desc,district"),
+        page: int | None = Query(None, description="page number, from 0"),
+        pagesize: int | None = Query(None, description=f"cells per page (default 1000, max {MAX_PAGE_SIZE})"),
+        format: str | None = Query(None, description=FORMAT_DOC),
+        ctx: Ctx = ctx_dep,
+    ) -> Response:
+        fmt = _fmt(format)
+        cube = ctx.cube(name)
+        res = aggregate_result(ctx, cube, cut=cut, drilldown=drilldown,
+                               measures=(measures or []) + (aggregates or []) or None, order=order,
+                               page=page, pagesize=pagesize)
+        if fmt == "json":
+            return JSONResponse(_jsonable(res))
+        header, keys = [], []
+        for a in res["attributes"]:
+            header += [a, f"{a}.label"]
+            keys += [a, f"{a}.label"]
+        header += [f"{m['label']} ({m['name']})" for m in res["measures"]]
+        keys += res["aggregates"]
+        rows = [[c.get(k) for k in keys] for c in (res["cells"] if res["attributes"] else [res["summary"]])]
+        return _table_response(fmt, f"{cube.name}_aggregate", header, rows)
+
+    @router.get("/cube/{name}/members/{dimension}", summary="Members (key, label) of a dimension level",
+                responses={**err, 404: {"description": "unknown cube"}})
+    def members(name: str, dimension: str, level: str | None = Query(None),
+                format: str | None = Query(None, description=FORMAT_DOC), ctx: Ctx = ctx_dep) -> Response:
+        fmt = _fmt(format)
+        cube = ctx.cube(name)
+        if dimension not in cube.dimensions:
+            raise QueryError(f"unknown dimension {dimension!r}; dimensions: {', '.join(cube.dimensions)}")
+        dim = cube.dimensions[dimension]
+        try:
+            lv = dim.level(level) if level else dim.levels[-1]
+        except KeyError:
+            raise QueryError(f"unknown level {level!r} of {dimension!r}; levels: "
+                             f"{', '.join(x.name for x in dim.levels)}") from None
+        restricted = ctx.role.district if dim.name == cube.district_dimension else None
+        if lv.members:
+            data = [{"key": k, "label": v} for k, v in lv.members.items() if restricted in (None, k)]
+        else:
+            table = (sql.Identifier(ctx.schema, dim.table) if dim.table else sql.Identifier(ctx.schema, cube.fact))
+            cols = [sql.Identifier(lv.key), sql.Identifier(lv.order_column), *map(sql.Identifier, lv.label_columns)]
+            where = sql.SQL("{} is not null").format(sql.Identifier(lv.key))
+            params: dict = {}
+            if restricted:
+                key = dim.key if dim.table else lv.key
+                where = sql.SQL("{} and {} = %(d)s").format(where, sql.Identifier(key))
+                params = {"d": restricted}
+            stmt = sql.SQL("select distinct {} from {} where {} order by 2, 1").format(
+                sql.SQL(", ").join(cols), table, where)
+            _, rows = ctx.run(stmt, params)
+            data = [{"key": r[0], "label": lv.format_label(r[0], tuple(r[2:]))} for r in rows]
+        if fmt != "json":
+            return _table_response(fmt, f"{cube.name}_{dim.name}", ["key", "label"],
+                                   [[m["key"], m["label"]] for m in data])
+        return JSONResponse(_jsonable({"dimension": dim.name, "level": lv.name, "members": data}))
+
+    @router.get("/cube/{name}/facts", summary="Drill-through: fact rows inside the cuts (paged, identifiers masked)",
+                responses={**err, 404: {"description": "unknown cube"}})
+    def facts(
+        name: str,
+        cut: list[str] | None = Query(None, description=CUT_DOC),
+        fields: list[str] | None = Query(None, description="fact fields separated by , (default: all declared)"),
+        order: list[str] | None = Query(None, description="e.g. pension_paid:desc"),
+        page: int | None = Query(None, description="page number, from 0"),
+        pagesize: int | None = Query(None, description=f"rows per page (default 100, max {MAX_PAGE_SIZE})"),
+        format: str | None = Query(None, description=FORMAT_DOC),
+        ctx: Ctx = ctx_dep,
+    ) -> Response:
+        fmt = _fmt(format)
+        cube = ctx.cube(name)
+        if not ctx.role.facts:
+            raise ApiError(403, "forbidden", f"role {ctx.role.name!r} may not drill through to the facts")
+        stmt, params, names = build_facts(cube, ctx.schema, cut=cut, fields=fields, order=order, page=page,
+                                          pagesize=pagesize, restrict=ctx.restrict(cube))
+        cols, rows = ctx.run(stmt, params)
+        masks = {c.name: c.mask for c in cube.fact_columns}
+        out = []
+        for r in rows:
+            rec = dict(zip(cols, r))
+            out.append({n: (rec[n] if ctx.role.pii else mask_value(masks.get(n), rec[n])) for n in names})
+        total = rows[0][cols.index("__total")] if rows else 0
+        if fmt != "json":
+            labels = {c.name: c.label for c in cube.fact_columns}
+            return _table_response(fmt, f"{cube.name}_facts", [f"{labels[n]} ({n})" for n in names],
+                                   [[o[n] for n in names] for o in out])
+        body = {"cube": cube.name, "fields": names, "masked": [] if ctx.role.pii else [n for n in names if masks.get(n)],
+                "page": page or 0, "page_size": pagesize or 100, "total_fact_count": total, "facts": out}
+        if not rows and (page or 0) > 0:
+            body["total_fact_count"] = None
+        return JSONResponse(_jsonable(body))
+
+    @router.get("/cube/{name}/pivot", summary="Pivot table: rows × columns of drilled dimensions",
+                responses={**err, 404: {"description": "unknown cube"}})
+    def pivot(
+        name: str,
+        rows: list[str] | None = Query(None, description="drill-down(s) on rows, e.g. district"),
+        columns: list[str] | None = Query(None, description="drill-down(s) on columns, e.g. time@month"),
+        cut: list[str] | None = Query(None, description=CUT_DOC),
+        measures: list[str] | None = Query(None, description="measure names separated by ,"),
+        format: str | None = Query(None, description=FORMAT_DOC),
+        ctx: Ctx = ctx_dep,
+    ) -> Response:
+        fmt = _fmt(format)
+        cube = ctx.cube(name)
+        if not rows and not columns:
+            raise QueryError("pivot needs rows and/or columns (drill-downs such as rows=district&columns=time@month)")
+        res = aggregate_result(ctx, cube, cut=cut, drilldown=(rows or []) + (columns or []) or None,
+                               measures=measures, pagesize=MAX_PAGE_SIZE)
+        if (res["total_cell_count"] or 0) > MAX_PAGE_SIZE:
+            raise QueryError(f"the pivot has {res['total_cell_count']} cells (max {MAX_PAGE_SIZE}); cut it further")
+        from cube.query import parse_cuts, parse_drilldowns
+
+        cuts = parse_cuts(cube, cut)
+        row_dims = [d.dimension for d in parse_drilldowns(cube, rows, cuts)]
+        attrs = res["attributes"]
+
+        def refs(dims):
+            return [a for a in attrs if a.split(".")[0] in dims]
+
+        def last_refs(dims):       # the drilled level of each dimension (the last attribute of its path)
+            out = []
+            for d in dims:
+                mine = [a for a in attrs if a.split(".")[0] == d]
+                out.append(mine[-1])
+            return out
+
+        col_dims = [a.split(".")[0] for a in attrs if a.split(".")[0] not in row_dims]
+        col_dims = list(dict.fromkeys(col_dims))
+        rrefs, crefs = last_refs(row_dims), last_refs(col_dims)
+        row_keys: dict[tuple, list] = {}
+        col_keys: dict[tuple, list] = {}
+        grid: dict[tuple, dict] = {}
+        for c in res["cells"]:
+            rk = tuple(c[r] for r in rrefs)
+            ck = tuple(c[r] for r in crefs)
+            row_keys.setdefault(rk, [c[f"{r}.label"] for r in rrefs])
+            col_keys.setdefault(ck, [c[f"{r}.label"] for r in crefs])
+            grid[(rk, ck)] = {m: c.get(m) for m in res["aggregates"]}
+        ms = res["aggregates"]
+        body = {
+            "cube": cube.name, "measures": res["measures"], "row_attributes": rrefs, "column_attributes": crefs,
+            "rows": [{"key": list(k), "label": " / ".join(map(str, v))} for k, v in row_keys.items()],
+            "columns": [{"key": list(k), "label": " / ".join(map(str, v))} for k, v in col_keys.items()],
+            "values": [[grid.get((rk, ck)) for ck in col_keys] for rk in row_keys],
+            "summary": res["summary"],
+        }
+        if res.get("restricted_to_district"):
+            body["restricted_to_district"] = res["restricted_to_district"]
+        if fmt == "json":
+            return JSONResponse(_jsonable(body))
+        header = ["/".join(rrefs) or "-"]
+        for ck, lab in col_keys.items():
+            for m in ms:
+                header.append(" / ".join(map(str, lab)) + (f" · {cube.measure_label(m)}" if len(ms) > 1 or lab else cube.measure_label(m)))
+        table = []
+        for rk, lab in row_keys.items():
+            line = [" / ".join(map(str, lab))]
+            for ck in col_keys:
+                cell = grid.get((rk, ck)) or {}
+                line += [cell.get(m) for m in ms]
+            table.append(line)
+        return _table_response(fmt, f"{cube.name}_pivot", header, table)
+
+    @router.get("/kpis", summary="KPIs: value, goal, status (good/warning/bad) and trend vs the previous month",
+                responses=err)
+    def kpis(month: int | None = Query(None, description="YYYYMM (default: the last month with data)"),
+             format: str | None = Query(None, description=FORMAT_DOC), ctx: Ctx = ctx_dep) -> Response:
+        fmt = _fmt(format)
+        if month is not None and not (190001 <= month <= 299912 and 1 <= month % 100 <= 12):
+            raise QueryError(f"malformed month {month!r}: YYYYMM expected")
+        items = kpi.evaluate(ctx, month, aggregate_result)
+        if fmt != "json":
+            cols = ["kpi", "label", "cube", "measure", "month", "value", "goal", "status", "previous_value",
+                    "change", "trend", "trend_status", "unit"]
+            return _table_response(fmt, "kpis", cols, [[k.get(c) for c in cols] for k in items])
+        return JSONResponse(_jsonable({"release": "review" if review else "official", "kpis": items,
+                                       **({"restricted_to_district": ctx.role.district} if ctx.role.district else {})}))
+
+    return router
+
+
+def mask_value(kind: str | None, value: Any) -> Any:
+    """110105199001010021 → 110105********0021; 张三 → 张*; 13812340000 → 138****0000."""
+    if kind is None or value is None:
+        return value
+    s = str(value)
+    if kind == "id_number":
+        if len(s) > 10:
+            return s[:6] + "*" * (len(s) - 10) + s[-4:]
+        return s[:1] + "*" * max(len(s) - 2, 0) + s[-1:] if len(s) > 2 else "*" * len(s)
+    if kind == "name":
+        return s[:1] + "*" * max(len(s) - 1, 1)
+    if kind == "phone":
+        if len(s) >= 7:
+            return s[:3] + "*" * (len(s) - 7) + s[-4:] if len(s) > 11 else s[:3] + "****" + s[-4:]
+        return "*" * len(s)
+    return "***"
+
+
+@app.get("/health", summary="Liveness and database reachability (public)")
 def health() -> dict:
-    status = {"status": "ok", "schema": schema_name(), "cubes": list(load_cubes())}
+    status = {"status": "ok", "schema": schema_name(), "review_schema": review_schema_name(),
+              "cubes": list(load_cubes()), "cache": CACHE.stats()}
     try:
-        with _connect() as conn:
-            conn.execute("select 1")
+        POOL.run(sql.SQL("select 1"), None)
         status["database"] = "ok"
     except ApiError as exc:
         status["database"] = exc.message
     return status
 
 
-@app.get("/cubes", summary="Cubes with their labels")
-def list_cubes() -> list[dict]:
-    return [{"name": c.name, "label": c.label, "description": c.description} for c in load_cubes().values()]
-
-
-@app.get("/cube/{name}/model", summary="Cube model: dimensions, hierarchies, measures")
-def cube_model(name: str) -> dict:
-    return _cube(name).to_dict()
-
-
-@app.get("/cube/{name}/aggregate", summary="Aggregate with cuts and drill-down")
-def aggregate(
-    name: str,
-    cut: list[str] | None = Query(None, description="e.g. month:202401-202406|district:110105;110108"),
-    drilldown: list[str] | None = Query(None, description="e.g. district, month, time@year, time@quarter"),
-    measures: list[str] | None = Query(None, description="measure names separated by , or |"),
-    aggregates: list[str] | None = Query(None, description="alias of measures (Slicer)"),
-    order: list[str] | None = Query(None, description="e.g. contribution_income:desc,district"),
-    page: int | None = Query(None, description="page number, from 0"),
-    pagesize: int | None = Query(None, description="cells per page (default 1000, max 10000)"),
-) -> JSONResponse:
-    cube = _cube(name)
-    cells_q, summary_q = build_request(cube, schema_name(), cut=cut, drilldown=drilldown,
-                                       measures=(measures or []) + (aggregates or []) or None,
-                                       order=order, page=page, pagesize=pagesize)
-    s_names, s_rows = _run(*summary_q.build())
-    summary_cells, _, stock_t = summary_q.format_rows(s_names, s_rows)
-    result: dict[str, Any] = {
-        "cube": cube.name,
-        "summary": summary_cells[0] if summary_cells else {},
-        "cells": [],
-        "total_cell_count": None,
-        "aggregates": cells_q.measures,
-        "measures": [{"name": m, "label": cube.measure_label(m)} for m in cells_q.measures],
-        "cuts": [c.to_dict() for c in cells_q.cuts],
-        "levels": cells_q.level_refs(),
-        "attributes": [],
-        "page": None,
-        "page_size": None,
-        "stock_month": stock_t,
-    }
-    if cells_q.drilldowns:
-        c_names, c_rows = _run(*cells_q.build())
-        cells, total, _ = cells_q.format_rows(c_names, c_rows)
-        if not c_rows and cells_q.page > 0:
-            # the window count is only known from a returned row: count the cells without paging
-            count_q = cells_q.__class__(cube, cells_q.schema, cells_q.cuts, cells_q.drilldowns, cells_q.measures,
-                                        [], 0, 1)
-            n_names, n_rows = _run(*count_q.build())
-            total = count_q.format_rows(n_names, n_rows)[1]
-        result.update({
-            "cells": cells,
-            "total_cell_count": total,
-            "attributes": [a.ref for a in cells_q.attributes()],
-            "page": cells_q.page,
-            "page_size": cells_q.pagesize,
-        })
-    return JSONResponse(_jsonable(result))
-
-
-@app.get("/cube/{name}/members/{dimension}", summary="Members of a dimension level")
-def members(name: str, dimension: str, level: str | None = Query(None)) -> JSONResponse:
-    cube = _cube(name)
-    if dimension not in cube.dimensions:
-        raise QueryError(f"unknown dimension {dimension!r}; dimensions: {', '.join(cube.dimensions)}")
-    dim = cube.dimensions[dimension]
-    try:
-        lv = dim.level(level) if level else dim.levels[-1]
-    except KeyError:
-        raise QueryError(f"unknown level {level!r} of {dimension!r}; levels: "
-                         f"{', '.join(x.name for x in dim.levels)}") from None
-    if lv.members:
-        data = [{"key": k, "label": v} for k, v in lv.members.items()]
-    else:
-        table = (sql.Identifier(schema_name(), dim.table) if dim.table
-                 else sql.Identifier(schema_name(), cube.fact))
-        cols = [sql.Identifier(lv.key), sql.Identifier(lv.order_column), *map(sql.Identifier, lv.label_columns)]
-        stmt = sql.SQL("select distinct {} from {} where {} is not null order by 2, 1").format(
-            sql.SQL(", ").join(cols), table, sql.Identifier(lv.key))
-        _, rows = _run(stmt)
-        data = [{"key": r[0], "label": lv.format_label(r[0], tuple(r[2:]))} for r in rows]
-    return JSONResponse(_jsonable({"dimension": dim.name, "level": lv.name, "members": data}))
+app.include_router(make_router(False))
+app.include_router(make_router(True), prefix="/review")

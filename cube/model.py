@@ -16,7 +16,8 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   from the facts for every cell, never summed).
 * ``calculated_measures``: ``type: ratio`` of two measures, computed after aggregation.
 
-Names of measures and calculated measures are the MetricFlow metric names of ``semantic_model``;
+Names of measures and calculated measures are the MetricFlow metric names of ``semantic_model``
+(or given by ``metric:`` where MetricFlow needs a globally unique name, e.g. ``unemployment_insured``);
 missing labels and descriptions are filled in from the dbt semantic-layer YAML, so they are defined
 once (warehouse/models/marts/semantic/). No SQL text is taken from the model: identifiers are quoted
 and filter values passed as parameters by cube/query.py.
@@ -57,6 +58,7 @@ class Level:
     order: str | None = None
     members: dict[str, str] = field(default_factory=dict)
     null_label: str | None = None
+    grain: str | None = None            # year | quarter | month on the time dimension (time intelligence)
 
     @property
     def order_column(self) -> str:
@@ -82,6 +84,8 @@ class Level:
             d["pattern"] = self.pattern
         if self.members:
             d["members"] = [{"key": k, "label": v} for k, v in self.members.items()]
+        if self.grain:
+            d["grain"] = self.grain
         return d
 
 
@@ -101,6 +105,9 @@ class Dimension:
             if lv.name == name:
                 return lv
         raise KeyError(name)
+
+    def level_of_grain(self, grain: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.grain == grain), None)
 
     def level_index(self, name: str) -> int:
         return [lv.name for lv in self.levels].index(name)
@@ -127,31 +134,65 @@ class Measure:
     filter: tuple[tuple[str, Any], ...] = ()
     description: str | None = None
     unit: str | None = None
+    columns: tuple[str, ...] = ()       # agg sum over several columns: sum(a + b) (nulls count as 0)
+    metric: str | None = None           # MetricFlow metric name (default: the measure name)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "label": self.label, "description": self.description,
                 "aggregation": self.agg, "additivity": self.additivity, "unit": self.unit}
 
 
+CALC_TYPES = {"ratio", "yoy", "mom", "ytd", "share"}
+TIME_CALCS = {"yoy", "mom", "ytd"}
+CALC_LABELS = {"yoy": "同比增长率", "mom": "环比增长率", "ytd": "本年累计", "share": "占比"}
+
+
 @dataclass(frozen=True)
 class CalculatedMeasure:
+    """``ratio``: numerator ÷ denominator after aggregation (ratio of sums, scaled by ``multiplier``);
+    ``yoy`` / ``mom``: growth of ``base`` against the same period a year before / the previous period
+    of the same grain; ``ytd``: ``base`` summed from January to the end of the cell's period (additive
+    measures only); ``share``: ``base`` of the cell ÷ ``base`` of the whole result (the summary)."""
     name: str
     label: str
     type: str
-    numerator: str
-    denominator: str
+    numerator: str | None = None
+    denominator: str | None = None
+    base: str | None = None
     scale: int = 4
+    multiplier: int = 1
     description: str | None = None
     unit: str | None = None
+    metric: str | None = None
 
     @property
-    def depends_on(self) -> tuple[str, str]:
-        return (self.numerator, self.denominator)
+    def depends_on(self) -> tuple[str, ...]:
+        if self.type == "ratio":
+            return (self.numerator, self.denominator)
+        return (self.base,)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "label": self.label, "description": self.description,
-                "type": self.type, "numerator": self.numerator, "denominator": self.denominator,
-                "unit": self.unit}
+        d = {"name": self.name, "label": self.label, "description": self.description,
+             "type": self.type, "unit": self.unit}
+        if self.type == "ratio":
+            d.update(numerator=self.numerator, denominator=self.denominator)
+            if self.multiplier != 1:
+                d["multiplier"] = self.multiplier
+        else:
+            d["base"] = self.base
+        return d
+
+
+@dataclass(frozen=True)
+class FactColumn:
+    """A column of the fact table that drill-through (/facts) may return; ``mask`` marks personal
+    identifiers (id_number | name | phone), masked unless the role has PII access."""
+    name: str
+    label: str
+    mask: str | None = None
+
+
+MASKS = {"id_number", "name", "phone"}
 
 
 @dataclass(frozen=True)
@@ -167,14 +208,39 @@ class Cube:
     description: str | None = None
     semantic_model: str | None = None
     time_dimension: str | None = None
+    district_dimension: str | None = None
+    fact_columns: tuple[FactColumn, ...] = ()
+    exposed_measures: frozenset[str] | None = None     # perspective: None = every measure
 
     @property
     def all_measure_names(self) -> list[str]:
-        return [*self.measures, *self.calculated]
+        names = [*self.measures, *self.calculated]
+        if self.exposed_measures is None:
+            return names
+        return [n for n in names if n in self.exposed_measures]
+
+    def is_exposed(self, name: str) -> bool:
+        return self.exposed_measures is None or name in self.exposed_measures
+
+    def resolve_measure(self, name: str) -> Measure | CalculatedMeasure | None:
+        """A stored or calculated measure by name; ``<measure>.yoy|mom|ytd|share`` makes a calculated
+        member of any measure on the fly. None when unknown (or outside the perspective)."""
+        if name in self.measures or name in self.calculated:
+            return (self.measures.get(name) or self.calculated[name]) if self.is_exposed(name) else None
+        base, dot, kind = name.rpartition(".")
+        if dot and kind in CALC_LABELS and self.resolve_measure(base) is not None:
+            b = self.measures.get(base) or self.calculated[base]
+            return CalculatedMeasure(name=name, label=f"{b.label}{CALC_LABELS[kind]}", type=kind, base=base,
+                                     unit=b.unit if kind == "ytd" else None)
+        return None
 
     def measure_label(self, name: str) -> str:
-        m = self.measures.get(name) or self.calculated[name]
+        m = self.resolve_measure(name) or self.measures.get(name) or self.calculated[name]
         return m.label
+
+    @property
+    def time_dim(self) -> Dimension | None:
+        return self.dimensions.get(self.time_dimension) if self.time_dimension else None
 
     def level_aliases(self) -> dict[str, tuple[str, str]]:
         """Level names usable as a shortcut for ``dimension@level`` (``month`` → ``time@month``),
@@ -190,10 +256,13 @@ class Cube:
             "name": self.name, "label": self.label, "description": self.description,
             "semantic_model": self.semantic_model, "fact": self.fact,
             "time_dimension": self.time_dimension,
+            "district_dimension": self.district_dimension,
             "dimensions": [d.to_dict() for d in self.dimensions.values()],
-            "measures": [m.to_dict() for m in self.measures.values()],
-            "calculated_measures": [c.to_dict() for c in self.calculated.values()],
-            "default_measures": list(self.default_measures),
+            "measures": [m.to_dict() for m in self.measures.values() if self.is_exposed(m.name)],
+            "calculated_measures": [c.to_dict() for c in self.calculated.values() if self.is_exposed(c.name)],
+            "calculated_members": {k: f"<measure>.{k}: {v}" for k, v in CALC_LABELS.items()},
+            "default_measures": [m for m in self.default_measures if self.is_exposed(m)],
+            "fact_columns": [{"name": c.name, "label": c.label, "masked": c.mask} for c in self.fact_columns],
             "level_aliases": {k: f"{d}@{lv}" for k, (d, lv) in self.level_aliases().items()},
         }
 
@@ -214,7 +283,7 @@ def semantic_metadata(semantic_dir: Path = SEMANTIC_DIR) -> dict[str, dict]:
     out: dict[str, dict] = {}
     if not semantic_dir.is_dir():
         return out
-    for path in sorted(semantic_dir.glob("*.yml")) + sorted(semantic_dir.glob("*.yaml")):
+    for path in sorted(semantic_dir.rglob("*.yml")) + sorted(semantic_dir.rglob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for sm in doc.get("semantic_models") or []:
             for m in sm.get("measures") or []:
@@ -231,6 +300,8 @@ def _load_level(raw: dict, where: str) -> Level:
         raise ModelError(f"{where}.{name}: type must be one of {sorted(LEVEL_TYPES)}")
     if not raw.get("key"):
         raise ModelError(f"{where}.{name}: key column missing")
+    if raw.get("grain") not in (None, "year", "quarter", "month"):
+        raise ModelError(f"{where}.{name}: grain must be year, quarter or month")
     pattern = raw.get("pattern")
     if pattern:
         re.compile(pattern)
@@ -242,6 +313,7 @@ def _load_level(raw: dict, where: str) -> Level:
         label_template=raw.get("label_template"),
         order=_name(raw["order"], f"{where}.{name}.order") if raw.get("order") else None,
         members=members, null_label=raw.get("null_label"),
+        grain=raw.get("grain") or (name if name in ("year", "quarter", "month") else None),
     )
 
 
@@ -293,14 +365,15 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
             raise ModelError(f"{where}.{mname}: count_distinct measures have additivity none")
         if additivity == "stock" and not time_dim:
             raise ModelError(f"{where}.{mname}: stock measures need a time_dimension")
-        if agg != "count" and not m.get("column"):
+        if agg != "count" and not m.get("column") and not (agg == "sum" and m.get("columns")):
             raise ModelError(f"{where}.{mname}: column required for agg {agg}")
         filt = tuple((_name(k, f"{where}.{mname}.filter"), v) for k, v in (m.get("filter") or {}).items())
-        md = meta(mname)
-        measures[mname] = Measure(
+        md = meta(m.get("metric") or mname)
+        measures[mname] = Measure(metric=m.get("metric"),
             name=mname, label=str(m.get("label") or md.get("label") or mname), agg=agg,
             additivity=additivity, column=_name(m["column"], f"{where}.{mname}.column") if m.get("column") else None,
             filter=filt, description=m.get("description") or md.get("description"), unit=m.get("unit"),
+            columns=tuple(_name(c, f"{where}.{mname}.columns") for c in m.get("columns") or ()),
         )
 
     calculated: dict[str, CalculatedMeasure] = {}
@@ -308,17 +381,40 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
         _name(cname, f"{where} calculated measure")
         if cname in measures:
             raise ModelError(f"{where}.{cname}: name used by a measure")
-        if c.get("type") != "ratio":
-            raise ModelError(f"{where}.{cname}: only type ratio is supported")
-        for part in ("numerator", "denominator"):
-            if c.get(part) not in measures:
-                raise ModelError(f"{where}.{cname}: {part} {c.get(part)!r} is not a measure")
-        md = meta(cname)
+        ctype = c.get("type")
+        if ctype not in CALC_TYPES:
+            raise ModelError(f"{where}.{cname}: type must be one of {sorted(CALC_TYPES)}")
+        md = meta(c.get("metric") or cname)
+        if ctype == "ratio":
+            for part in ("numerator", "denominator"):
+                if c.get(part) not in measures:
+                    raise ModelError(f"{where}.{cname}: {part} {c.get(part)!r} is not a measure")
+        else:
+            base = c.get("base")
+            if base not in measures and base not in calculated:
+                raise ModelError(f"{where}.{cname}: base {base!r} is not a measure")
+            if ctype in TIME_CALCS and not time_dim:
+                raise ModelError(f"{where}.{cname}: {ctype} needs a time_dimension")
+            if ctype == "ytd" and (base not in measures or measures[base].additivity != "additive"):
+                raise ModelError(f"{where}.{cname}: ytd needs an additive stored measure as base")
         calculated[cname] = CalculatedMeasure(
-            name=cname, label=str(c.get("label") or md.get("label") or cname), type="ratio",
-            numerator=c["numerator"], denominator=c["denominator"], scale=int(c.get("scale", 4)),
+            metric=c.get("metric"), name=cname, label=str(c.get("label") or md.get("label") or cname), type=ctype,
+            numerator=c.get("numerator"), denominator=c.get("denominator"), base=c.get("base"),
+            scale=int(c.get("scale", 4)), multiplier=int(c.get("multiplier", 1)),
             description=c.get("description") or md.get("description"), unit=c.get("unit"),
         )
+
+    if time_dim and not any(lv.grain for lv in dims[time_dim].levels):
+        raise ModelError(f"{where}: the time dimension's levels need a grain")
+    district_dim = raw.get("district_dimension")
+    if district_dim is not None and district_dim not in dims:
+        raise ModelError(f"{where}: district_dimension {district_dim!r} is not a dimension")
+    fact_columns = []
+    for fc in (raw.get("facts") or {}).get("columns") or []:
+        if fc.get("mask") not in (None, *MASKS):
+            raise ModelError(f"{where}.facts.{fc.get('name')}: mask must be one of {sorted(MASKS)}")
+        fact_columns.append(FactColumn(_name(fc.get("name"), f"{where}.facts"), str(fc.get("label") or fc["name"]),
+                                       fc.get("mask")))
 
     defaults = tuple(raw.get("default_measures") or [*measures, *calculated])
     for dm in defaults:
@@ -330,6 +426,7 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
         fact=_name(raw.get("fact"), f"{where} fact"), time_key=_name(raw.get("time_key") or "month_start", f"{where} time_key"),
         dimensions=dims, measures=measures, calculated=calculated, default_measures=defaults,
         semantic_model=raw.get("semantic_model"), time_dimension=time_dim,
+        district_dimension=district_dim, fact_columns=tuple(fact_columns),
     )
 
 

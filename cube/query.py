@@ -231,12 +231,32 @@ def parse_drilldowns(cube: Cube, drilldowns: Iterable[str] | str | None, cuts: l
 def parse_measures(cube: Cube, measures: Iterable[str] | str | None) -> list[str]:
     names = _split_list(measures, "|,")
     if not names:
-        return list(cube.default_measures)
-    unknown = [m for m in names if m not in cube.measures and m not in cube.calculated]
+        return [m for m in cube.default_measures if cube.is_exposed(m)]
+    unknown = [m for m in names if cube.resolve_measure(m) is None]
     if unknown:
         raise QueryError(f"unknown measure(s) {', '.join(map(repr, unknown))} for cube {cube.name!r}; "
-                         f"available: {', '.join(cube.all_measure_names)}")
+                         f"available: {', '.join(cube.all_measure_names)} (and <measure>.yoy, .mom, .ytd, .share)")
+    for name in names:
+        m = cube.resolve_measure(name)
+        if isinstance(m, CalculatedMeasure) and m.type in ("yoy", "mom", "ytd") and not cube.time_dimension:
+            raise QueryError(f"measure {name!r}: cube {cube.name!r} has no time dimension")
+        if isinstance(m, CalculatedMeasure) and m.type == "ytd":
+            base = cube.measures.get(m.base)
+            if base is None or base.additivity != "additive":
+                raise QueryError(f"measure {name!r}: year-to-date is only defined for additive measures "
+                                 f"(flows such as amounts); {m.base!r} is "
+                                 f"{'a ratio' if base is None else 'a ' + base.additivity + ' measure'}")
     return list(dict.fromkeys(names))
+
+
+def sql_measure_name(cube: Cube, name: str) -> str:
+    """The measure computed in SQL for ``name``: itself for stored and ratio measures, the base (recursively)
+    for time-intelligence and share members, which are computed from query results (cube/calc.py)."""
+    m = cube.resolve_measure(name) or cube.measures.get(name) or cube.calculated.get(name)
+    while isinstance(m, CalculatedMeasure) and m.type != "ratio":
+        name = m.base
+        m = cube.measures.get(name) or cube.calculated.get(name)
+    return name
 
 
 def parse_order(cube: Cube, order: Iterable[str] | str | None, drilldowns: list[Drilldown],
@@ -250,6 +270,9 @@ def parse_order(cube: Cube, order: Iterable[str] | str | None, drilldowns: list[
             raise QueryError(f"malformed order {token!r}: direction must be asc or desc")
         name = name.strip()
         if name in measures:
+            if sql_measure_name(cube, name) != name:
+                raise QueryError(f"cannot order by {name!r}: calculated members (.yoy, .mom, .ytd, .share) are "
+                                 f"computed after paging; order by {sql_measure_name(cube, name)!r} instead")
             out.append(Order(name, True, direction == "desc"))
             continue
         dim_token = name.replace(".", "@", 1)
@@ -269,6 +292,8 @@ def parse_paging(page: int | None, pagesize: int | None) -> tuple[int, int]:
     pagesize = DEFAULT_PAGE_SIZE if pagesize is None else pagesize
     if page < 0:
         raise QueryError("page must be >= 0 (pages are numbered from 0)")
+    if page > 1_000_000:
+        raise QueryError("page must be <= 1000000")
     if not 1 <= pagesize <= MAX_PAGE_SIZE:
         raise QueryError(f"pagesize must be between 1 and {MAX_PAGE_SIZE}")
     return page, pagesize
@@ -328,10 +353,14 @@ class AggregateQuery:
             return sql.Identifier("f", dim.fact_key)
         return self._level_col(dim, level.key)
 
+    def sql_measures(self) -> list[str]:
+        """Measures computed by the statement (stored and ratio measures; bases of calculated members)."""
+        return list(dict.fromkeys(sql_measure_name(self.cube, m) for m in self.measures))
+
     def base_measures(self) -> list[Measure]:
         """Stored measures needed for the selected (and calculated) measures, in model order."""
         needed: set[str] = set()
-        for m in self.measures:
+        for m in self.sql_measures():
             if m in self.cube.calculated:
                 needed.update(self.cube.calculated[m].depends_on)
             else:
@@ -437,6 +466,9 @@ class AggregateQuery:
         for m in summed:
             if m.agg == "count":
                 expr = sql.SQL("count(*)")
+            elif m.columns:
+                expr = sql.SQL("sum({})").format(sql.SQL(" + ").join(
+                    sql.SQL("coalesce({}, 0)").format(sql.Identifier("f", c)) for c in m.columns))
             else:
                 expr = sql.SQL("sum({})").format(sql.Identifier("f", m.column))
             g_cols.append(sql.SQL("{}{} as {}").format(expr, self._filter(m, params), sql.Identifier(f"m_{m.name}")))
@@ -469,12 +501,15 @@ class AggregateQuery:
 
         # d: count-distinct measures straight from the facts (not additive over anything)
         if distinct:
-            d_cols = list(attr_cols)
+            # grouped by the level keys only (labels and order columns are not needed to join on) and
+            # compared under the "C" collation: sorting text under a linguistic collation dominates the cost
+            d_cols = [sql.SQL("{} as {}").format(self._level_col(a.dimension, a.level.key), sql.Identifier(a.key))
+                      for a in attrs]
             for m in distinct:
-                d_cols.append(sql.SQL("count(distinct {}){} as {}").format(
+                d_cols.append(sql.SQL("count(distinct {}::text collate \"C\"){} as {}").format(
                     sql.Identifier("f", m.column), self._filter(m, params), sql.Identifier(f"m_{m.name}")))
             d_where = self._where(params)  # same cuts, own parameters
-            d_group = sql.SQL("\n  group by {}").format(self._ordinals(len(attr_cols))) if attr_cols else sql.SQL("")
+            d_group = sql.SQL("\n  group by {}").format(self._ordinals(len(attrs))) if attrs else sql.SQL("")
             ctes.append(sql.SQL("d as (\n  select {}\n  from {}{}{}\n)").format(
                 sql.SQL(", ").join(d_cols), from_, d_where, d_group))
 
@@ -485,11 +520,14 @@ class AggregateQuery:
             return sql.SQL("coalesce({}, 0)").format(sql.Identifier(table, f"m_{name}"))
 
         out_cols = [sql.SQL("a.{}").format(al) for al in attr_aliases]
-        for name in self.measures:
+        for name in self.sql_measures():
             if name in self.cube.calculated:
                 c: CalculatedMeasure = self.cube.calculated[name]
+                num = mref(c.numerator)
+                if c.multiplier != 1:
+                    num = sql.SQL("({} * {})").format(num, sql.Literal(c.multiplier))
                 expr = sql.SQL("round({}::numeric / nullif({}, 0), {})").format(
-                    mref(c.numerator), mref(c.denominator), sql.Literal(c.scale))
+                    num, mref(c.denominator), sql.Literal(c.scale))
             else:
                 expr = mref(name)
             out_cols.append(sql.SQL("{} as {}").format(expr, sql.Identifier(f"x_{name}")))
@@ -541,7 +579,7 @@ class AggregateQuery:
                 key = row[idx[a.key]]
                 cell[a.ref] = key
                 cell[f"{a.ref}.label"] = a.level.format_label(key, tuple(row[idx[lbl]] for lbl in a.labels))
-            for name in self.measures:
+            for name in self.sql_measures():
                 cell[name] = row[idx[f"x_{name}"]]
             cells.append(cell)
             total = row[idx["__total"]]
@@ -558,9 +596,13 @@ class AggregateQuery:
 
 
 def build_request(cube: Cube, schema: str, *, cut=None, drilldown=None, measures=None, order=None,
-                  page: int | None = None, pagesize: int | None = None) -> tuple[AggregateQuery, AggregateQuery]:
-    """Parse the request parameters → (cells query, summary query). Raises QueryError."""
-    cuts = parse_cuts(cube, cut)
+                  page: int | None = None, pagesize: int | None = None,
+                  restrict: list[Cut] = ()) -> tuple[AggregateQuery, AggregateQuery]:
+    """Parse the request parameters → (cells query, summary query). Raises QueryError.
+
+    ``restrict``: cuts imposed by the caller's role (district); they are added to the user's cuts (AND),
+    so no user cut can widen them."""
+    cuts = parse_cuts(cube, cut) + list(restrict)
     drills = parse_drilldowns(cube, drilldown, cuts)
     names = parse_measures(cube, measures)
     orders = parse_order(cube, order, drills, names)
@@ -568,3 +610,53 @@ def build_request(cube: Cube, schema: str, *, cut=None, drilldown=None, measures
     cells = AggregateQuery(cube, schema, cuts, drills, names, orders, page, pagesize)
     summary = AggregateQuery(cube, schema, cuts, [], names)
     return cells, summary
+
+
+# ---------------------------------------------------------------------------------------------
+# drill-through to the facts
+
+DEFAULT_FACTS_PAGE_SIZE = 100
+
+
+def parse_fields(cube: Cube, fields: Iterable[str] | str | None) -> list[str]:
+    declared = [c.name for c in cube.fact_columns]
+    if not declared:
+        raise QueryError(f"cube {cube.name!r} declares no fact columns: drill-through is not available")
+    names = _split_list(fields, "|,")
+    if not names:
+        return declared
+    unknown = [n for n in names if n not in declared]
+    if unknown:
+        raise QueryError(f"unknown fact field(s) {', '.join(map(repr, unknown))}; fields of cube {cube.name!r}: "
+                         f"{', '.join(declared)}")
+    return list(dict.fromkeys(names))
+
+
+def build_facts(cube: Cube, schema: str, *, cut=None, fields=None, order=None, page: int | None = None,
+                pagesize: int | None = None, restrict: list[Cut] = ()) -> tuple[sql.Composed, dict, list[str]]:
+    """Drill-through statement: declared fact columns of the facts inside the cuts, paged.
+    Returns (statement, parameters, field names); the statement also yields ``__total``."""
+    cuts = parse_cuts(cube, cut) + list(restrict)
+    names = parse_fields(cube, fields)
+    page, pagesize = parse_paging(page, DEFAULT_FACTS_PAGE_SIZE if pagesize is None else pagesize)
+    orders: list[tuple[str, bool]] = []
+    declared = {c.name for c in cube.fact_columns}
+    for token in _split_list(order, ",|"):
+        name, _, direction = token.partition(":")
+        direction = direction.strip().lower() or "asc"
+        if direction not in ("asc", "desc"):
+            raise QueryError(f"malformed order {token!r}: direction must be asc or desc")
+        if name.strip() not in declared:
+            raise QueryError(f"cannot order facts by {name.strip()!r}: not a fact field ({', '.join(sorted(declared))})")
+        orders.append((name.strip(), direction == "desc"))
+    q = AggregateQuery(cube, schema, cuts, [], [])
+    params = Params()
+    cols = [sql.SQL("{} as {}").format(sql.Identifier("f", n), sql.Identifier(n)) for n in names]
+    cols.append(sql.SQL("count(*) over () as __total"))
+    order_items = [sql.SQL("{} {}").format(sql.Identifier("f", n), sql.SQL("desc nulls last" if d else "asc nulls last"))
+                   for n, d in orders]
+    order_items += [sql.SQL("{} asc").format(sql.Identifier("f", n)) for n in names]
+    stmt = sql.SQL("select {}\nfrom {}{}\norder by {}\nlimit {} offset {}").format(
+        sql.SQL(", ").join(cols), q._from(), q._where(params), sql.SQL(", ").join(order_items),
+        params.add(pagesize), params.add(page * pagesize))
+    return stmt, params.values, names

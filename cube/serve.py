@@ -2,9 +2,10 @@
 
     python -m cube.serve start | stop | status | restart
 
-uvicorn on 127.0.0.1:${CUBE_PORT:-8089} (host from CUBE_HOST), pid file var/cube/server.pid,
-log var/cube/server.log. ``start`` waits until /health answers and prints the URL; it does nothing
-if the service is already running.
+uvicorn on 127.0.0.1:${CUBE_PORT:-8089} (loopback only; put a reverse proxy in front to publish it),
+pid file var/cube/server.pid, log var/cube/server.log. ``start`` generates the access tokens on first use
+(var/secrets/cube_tokens.json, one per role, see cube/access.py), waits until /health answers and prints
+the URL and where the tokens are; it does nothing if the service is already running.
 """
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ LOG_FILE = RUN_DIR / "server.log"
 
 
 def host() -> str:
-    return os.environ.get("CUBE_HOST", "127.0.0.1")
+    h = os.environ.get("CUBE_HOST", "127.0.0.1")
+    if h not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"CUBE_HOST={h!r}: the cube service binds the loopback interface only (127.0.0.1)")
+    return "127.0.0.1" if h == "localhost" else h
 
 
 def port() -> int:
@@ -64,6 +68,10 @@ def start(wait: float = 30.0) -> int:
         print(f"cube service already running (pid {pid}): {url()}")
         return 0
     RUN_DIR.mkdir(parents=True, exist_ok=True)
+    from cube import access
+
+    tokens = access.ensure_tokens(log=print)
+    print(f"cube access tokens (Authorization: Bearer <token>, one per role): {tokens}")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.ROOT), os.environ.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-m", "uvicorn", "cube.app:app", "--host", host(), "--port", str(port()),
            "--workers", os.environ.get("CUBE_WORKERS", "2")]

@@ -2,7 +2,7 @@
 
 Proves that every chart of the bundle renders with data (no error, no empty state), that the
 month filter defaults to the latest month, and that the KPI 在职参保人数 equals a direct SQL sum
-over marts.rpt_pension_overview — for the whole city and for one district picked in the filter.
+over official.rpt_pension_overview — for the whole city and for one district picked in the filter.
 """
 from __future__ import annotations
 
@@ -153,8 +153,8 @@ def test_kpi_insured_active_equals_sql_for_latest_month(page, superset_url):
     states, _ = open_dashboard(page, superset_url, len(bundle_charts()))
     latest_label, expected = psycopg.connect(settings.warehouse_url()).execute(
         """select month_label, sum(insured_active)
-             from marts.rpt_pension_overview
-            where month_start = (select max(month_start) from marts.rpt_pension_overview)
+             from official.rpt_pension_overview
+            where month_start = (select max(month_start) from official.rpt_pension_overview)
             group by month_label""").fetchone()
     # the month filter defaults to the latest month ...
     assert page.locator('[data-test="filter-bar"]').get_by_text(latest_label).count(), \
@@ -168,9 +168,9 @@ def test_district_filter_drives_kpi(page, superset_url):
     states, _ = open_dashboard(page, superset_url, len(bundle_charts()))
     district = "朝阳区"
     expected = sql_scalar(
-        """select sum(insured_active) from marts.rpt_pension_overview
+        """select sum(insured_active) from official.rpt_pension_overview
             where district_name = %s
-              and month_start = (select max(month_start) from marts.rpt_pension_overview)""", district)
+              and month_start = (select max(month_start) from official.rpt_pension_overview)""", district)
     assert expected is not None, f"no rows for {district} in the mart"
     city = kpi_value(states, "在职参保人数")
 

@@ -180,7 +180,7 @@ def test_flow_only_query_has_no_window(cube):
 def test_distinct_measure_computed_from_facts(cube):
     cells, _ = build_request(cube, "marts", drilldown="industry_section", measures="contributors")
     text, _ = sql_text(cells)
-    assert 'count(distinct "f"."person_id")' in text
+    assert "count(distinct \"f\".\"person_id\"::text collate \"C\")" in text
     assert "is not distinct from" in text             # null industry (retirees) joins too
 
 
@@ -198,27 +198,39 @@ def test_schema_is_quoted(cube):
 # -- the model and its alignment with MetricFlow ------------------------------------------------
 
 def _semantic_yaml():
-    docs = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SEMANTIC_DIR.glob("*.yml"))]
+    docs = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SEMANTIC_DIR.rglob("*.yml"))]
     metrics = {m["name"]: m for d in docs for m in d.get("metrics") or []}
     models = {s["name"]: s for d in docs for s in d.get("semantic_models") or []}
     return metrics, models
 
 
-def test_cube_measures_are_metricflow_metrics(cube):
+@pytest.mark.parametrize("name", sorted(load_cubes()))
+def test_cube_measures_are_metricflow_metrics(name):
+    cube = load_cubes()[name]
     metrics, models = _semantic_yaml()
     assert cube.semantic_model in models
     sm_measures = {m["name"]: m for m in models[cube.semantic_model]["measures"]}
-    for name in cube.all_measure_names:
-        assert name in metrics, f"cube measure {name} has no MetricFlow metric"
-        assert cube.measure_label(name) == metrics[name]["label"]
-    for name, m in cube.measures.items():
-        mf = sm_measures[name]
-        assert ("non_additive_dimension" in mf) == (m.additivity == "stock"), name
-        assert (mf["agg"] == "count_distinct") == (m.agg == "count_distinct"), name
-    for name, c in cube.calculated.items():
-        tp = metrics[name]["type_params"]
-        assert metrics[name]["type"] == "ratio"
-        assert (tp["numerator"], tp["denominator"]) == (c.numerator, c.denominator)
+    for mname in [*cube.measures, *cube.calculated]:
+        m = cube.measures.get(mname) or cube.calculated[mname]
+        metric = m.metric or mname
+        assert metric in metrics, f"cube measure {mname} has no MetricFlow metric"
+        assert cube.measure_label(mname) == metrics[metric]["label"]
+    for mname, m in cube.measures.items():
+        mf = sm_measures[m.metric or mname]
+        assert ("non_additive_dimension" in mf) == (m.additivity == "stock"), mname
+        assert (mf["agg"] == "count_distinct") == (m.agg == "count_distinct"), mname
+    for cname, c in cube.calculated.items():
+        metric = metrics[c.metric or cname]
+        tp = metric["type_params"]
+        if c.type == "ratio":
+            num, den = cube.measures[c.numerator], cube.measures[c.denominator]
+            assert metric["type"] == "ratio"
+            assert (tp["numerator"], tp["denominator"]) == (num.metric or c.numerator, den.metric or c.denominator)
+        elif c.type == "ytd":
+            assert metric["type"] == "cumulative" and tp["cumulative_type_params"]["grain_to_date"] == "year"
+        elif c.type in ("yoy", "mom"):
+            offsets = [x.get("offset_window") for x in tp["metrics"]]
+            assert metric["type"] == "derived" and ("1 year" if c.type == "yoy" else "1 month") in offsets
 
 
 def test_model_json_has_hierarchy_and_labels(cube):
@@ -241,3 +253,90 @@ def test_invalid_model_is_rejected(tmp_path):
     path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ModelError, match="denominator"):
         load_cube(path)
+
+
+# -- calculated members, access, masking ------------------------------------------------------------
+
+def test_time_shifts(cube):
+    from cube.calc import last_month, shift
+
+    t = cube.dimensions["time"]
+    assert shift(t.level("month"), 202401, -1) == 202312
+    assert shift(t.level("month"), 202403, -12) == 202303
+    assert shift(t.level("quarter"), "2024Q1", -3) == "2023Q4"
+    assert shift(t.level("year"), 2024, -12) == 2023
+    assert last_month(t.level("quarter"), "2024Q2") == 202406 and last_month(t.level("year"), 2024) == 202412
+
+
+def test_calculated_member_syntax(cube):
+    assert parse_measures(cube, "pension_paid.yoy,insured_total.share") == ["pension_paid.yoy", "insured_total.share"]
+    assert cube.measure_label("pension_paid.mom") == "养老金支出环比增长率"
+    with pytest.raises(QueryError, match="year-to-date is only defined for additive"):
+        parse_measures(cube, "insured_total.ytd")
+    with pytest.raises(QueryError, match="unknown measure"):
+        parse_measures(cube, "pension_paid.median")
+    cells, _ = build_request(cube, "marts", drilldown="month", measures="pension_paid.yoy")
+    assert cells.sql_measures() == ["pension_paid"]
+    with pytest.raises(QueryError, match="calculated members"):
+        build_request(cube, "marts", drilldown="month", measures="pension_paid.yoy", order="pension_paid.yoy")
+
+
+def test_masking():
+    from cube.app import mask_value
+
+    assert mask_value("id_number", "11010519900101002X") == "110105********002X"
+    assert mask_value("name", "张三") == "张*"
+    assert mask_value("phone", "13800000000") == "138****0000"
+    assert mask_value(None, "x") == "x" and mask_value("name", None) is None
+
+
+def test_roles_and_perspectives(cube, tmp_path, monkeypatch):
+    from cube import access
+
+    roles = access.roles()
+    assert {"admin", "leadership", "analyst", "reviewer"} <= set(roles)
+    districts = [r for r in roles.values() if r.district]
+    assert len(districts) == 16 and roles["district_110105"].district == "110105"
+    assert roles["admin"].pii and not roles["analyst"].pii and roles["reviewer"].review and not roles["analyst"].review
+    lead = access.view(cube, roles["leadership"])
+    assert set(lead.dimensions) == {"time", "district"} and "contribution_base" not in lead.all_measure_names
+    assert lead.resolve_measure("pension_paid.yoy") is not None and lead.resolve_measure("contribution_base") is None
+    # every measure a perspective names exists
+    cubes = load_cubes()
+    for pname, p in access.access_config()["perspectives"].items():
+        if p["cubes"] == "*":
+            continue
+        for cname, spec in p["cubes"].items():
+            assert cname in cubes, (pname, cname)
+            for m in spec.get("measures", []):
+                assert m in cubes[cname].measures or m in cubes[cname].calculated, (pname, cname, m)
+    # tokens: generated on first use, one per role, never in the repository
+    monkeypatch.setenv("CUBE_TOKENS_FILE", str(tmp_path / "tokens.json"))
+    access.ensure_tokens()
+    tok = access.token_for("district_110108")
+    assert access.role_for_token(tok).district == "110108"
+    assert access.role_for_token("nonsense") is None and access.role_for_token(None) is None
+    assert oct((tmp_path / "tokens.json").stat().st_mode & 0o777) == "0o600"
+    access._token_index.cache_clear()
+
+
+def test_hotline_hidden_from_district_roles():
+    from cube import access
+
+    cubes = load_cubes()
+    assert access.view(cubes["hotline"], access.roles()["district_110101"]) is None
+    assert access.view(cubes["hotline"], access.roles()["analyst"]) is not None
+
+
+def test_kpi_status():
+    from decimal import Decimal
+
+    from cube.kpi import load_goals, status
+
+    assert status(2.6, Decimal("2.5"), Decimal("2"), "higher") == "good"
+    assert status(2.1, Decimal("2.5"), Decimal("2"), "higher") == "warning"
+    assert status(1.9, Decimal("2.5"), Decimal("2"), "higher") == "bad"
+    assert status(4800, Decimal("4500"), Decimal("5000"), "lower") == "warning"
+    cubes = load_cubes()
+    for g in load_goals():
+        assert cubes[g["cube"]].resolve_measure(g["measure"]) is not None, g["kpi"]

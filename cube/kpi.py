@@ -1,0 +1,89 @@
+"""KPIs: value of a cube measure in a month, its goal and status, and the trend against the previous month.
+
+Goals come from cube/kpi_goals.csv (a seed-like file; it could move to warehouse/seeds/):
+``kpi,label,cube,measure,goal,warning_limit,direction,scope,unit``.
+
+* status, ``direction: higher`` (higher is better): good when value ≥ goal, warning when value ≥
+  warning_limit, else bad; ``direction: lower``: good when value ≤ goal, warning when ≤ warning_limit.
+* trend: change against the previous month (up / down / flat) and whether that is an improvement.
+* ``scope: city`` — the goal is Beijing-wide (a count or amount); a district role gets the value of its
+  district but no status (the goal does not apply). ``scope: any`` — a rate/ratio goal valid everywhere.
+KPIs whose cube or measure is outside the caller's perspective are left out.
+"""
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from cube.query import QueryError
+
+GOALS_FILE = Path(__file__).resolve().parent / "kpi_goals.csv"
+
+
+def load_goals(path: Path = GOALS_FILE) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["goal"] = Decimal(r["goal"])
+        r["warning_limit"] = Decimal(r["warning_limit"])
+        if r["direction"] not in ("higher", "lower") or r["scope"] not in ("city", "any"):
+            raise ValueError(f"{path}: kpi {r['kpi']}: direction must be higher|lower, scope city|any")
+    return rows
+
+
+def status(value: Any, goal: Decimal, warning: Decimal, direction: str) -> str | None:
+    if value is None:
+        return None
+    v = Decimal(str(value))
+    if direction == "higher":
+        return "good" if v >= goal else "warning" if v >= warning else "bad"
+    return "good" if v <= goal else "warning" if v <= warning else "bad"
+
+
+def _prev_month(m: int) -> int:
+    return m - 1 if m % 100 > 1 else (m // 100 - 1) * 100 + 12
+
+
+def evaluate(ctx, month: int | None, aggregate: Callable) -> list[dict]:
+    out = []
+    for g in load_goals():
+        try:
+            cube = ctx.cube(g["cube"])
+        except Exception:        # cube hidden from the role, or not deployed
+            continue
+        if cube.resolve_measure(g["measure"]) is None or not cube.time_dimension:
+            continue
+        tdim = cube.time_dim
+        mlevel = tdim.level_of_grain("month")
+        cut = f"{tdim.name}@{mlevel.name}:-{month}" if month else None
+        try:
+            res = aggregate(ctx, cube, cut=cut, drilldown=f"{tdim.name}@{mlevel.name}", measures=g["measure"],
+                            order=f"{tdim.name}:desc", pagesize=2)
+        except QueryError:
+            continue
+        ref = f"{tdim.name}.{mlevel.name}"
+        cells = res["cells"]
+        cur = cells[0] if cells else None
+        if month and cur and cur[ref] != month:
+            cur = None
+        prev = cells[1] if cur and len(cells) > 1 and cells[1][ref] == _prev_month(cur[ref]) else None
+        value = cur[g["measure"]] if cur else None
+        prev_value = prev[g["measure"]] if prev else None
+        applies = not (ctx.role.district and g["scope"] == "city")
+        change = (Decimal(str(value)) - Decimal(str(prev_value))) if value is not None and prev_value is not None else None
+        trend = None if change is None else "up" if change > 0 else "down" if change < 0 else "flat"
+        good_way = "up" if g["direction"] == "higher" else "down"
+        out.append({
+            "kpi": g["kpi"], "label": g["label"], "cube": cube.name, "measure": g["measure"],
+            "measure_label": cube.measure_label(g["measure"]), "unit": g["unit"] or None,
+            "month": cur[ref] if cur else month,
+            "value": value, "goal": g["goal"] if applies else None,
+            "warning_limit": g["warning_limit"] if applies else None, "direction": g["direction"],
+            "status": status(value, g["goal"], g["warning_limit"], g["direction"]) if applies else None,
+            "previous_value": prev_value, "change": change, "trend": trend,
+            "trend_status": None if trend is None else "flat" if trend == "flat"
+            else "improving" if trend == good_way else "worsening",
+        })
+    return out

@@ -1,0 +1,201 @@
+"""Every dashboard of the Superset bundle, in a real Superset through headless Chromium, and the roles.
+
+* Each dashboard in superset/dashboards/dashboards/*.yaml is opened by its slug; every chart placed
+  on it must render with data (big number with digits, table rows, drawn canvas/svg), with no
+  error or empty state and no failed /api/v1/chart/data request. A full-page screenshot per
+  dashboard goes to var/screenshots/dashboard_<slug>.png.
+* Roles (through Superset's REST API, as real logins): a reviewer can list and query the review
+  connection (审核版, warehouse_review) in SQL Lab; a leadership user cannot see or query it;
+  a district user does not get the 系统管理 dashboard, while leadership does.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+
+import psycopg
+import pytest
+import yaml
+
+from ops import settings
+
+from .conftest import MANAGE, ROOT, SCREENSHOTS, SUPERSET_PY
+from .test_superset_dashboard import CHART_STATE_JS, EMPTY_OR_ERROR, has_content, wait_for_charts
+
+pytestmark = pytest.mark.browser
+
+BUNDLE = ROOT / "superset" / "dashboards"
+REVIEW_DB = "warehouse_review"
+OPS_SLUG = "ops-run-log-quality"
+
+
+def bundle_dashboards() -> list[dict]:
+    """[{slug, title, charts: [slice names], filters: [names]}] of the bundle's dashboards."""
+    names = {}
+    for f in (BUNDLE / "charts").glob("*.yaml"):
+        c = yaml.safe_load(f.read_text(encoding="utf-8"))
+        names[c["uuid"]] = c["slice_name"]
+    out = []
+    for f in sorted((BUNDLE / "dashboards").glob("*.yaml")):
+        d = yaml.safe_load(f.read_text(encoding="utf-8"))
+        charts = [names[v["meta"]["uuid"]] for v in d["position"].values()
+                  if isinstance(v, dict) and v.get("type") == "CHART"]
+        filters = [x["name"] for x in d.get("metadata", {}).get("native_filter_configuration", [])]
+        out.append({"slug": d["slug"], "title": d["dashboard_title"], "charts": charts, "filters": filters})
+    return out
+
+
+DASHBOARDS = bundle_dashboards()
+
+
+@pytest.mark.parametrize("dash", DASHBOARDS, ids=[d["slug"] for d in DASHBOARDS])
+def test_dashboard_renders_every_chart_with_data(page, superset_url, dash):
+    responses: list[tuple] = []
+
+    def on_response(r):
+        if "/api/v1/chart/data" in r.url:
+            responses.append((r.status, r.url))
+
+    page.on("response", on_response)
+    try:
+        page.goto(f"{superset_url}/superset/dashboard/{dash['slug']}/")
+        states = wait_for_charts(page, len(dash["charts"]))
+    finally:
+        page.remove_listener("response", on_response)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for _ in range(3):  # the first dashboard of a session may re-mount once after its charts drew
+        page.screenshot(path=str(SCREENSHOTS / f"dashboard_{dash['slug']}.png"), full_page=True)
+        after = page.evaluate(CHART_STATE_JS)
+        if len(after) == len(dash["charts"]) and all(has_content(s) for s in after):
+            states = after
+            break
+        states = wait_for_charts(page, len(dash["charts"]))
+
+    assert page.locator(f"text={dash['title']}").first.is_visible(), f"title {dash['title']!r} not shown"
+    titles = [s["title"] for s in states]
+    for name in dash["charts"]:
+        assert any(t.startswith(name) for t in titles), f"chart {name!r} missing; on the page: {titles}"
+    assert len(states) == len(dash["charts"]), titles
+
+    bad = [(s["title"], r) for s in states for r in (
+        (["error alert: " + "; ".join(s["alerts"])] if s["alerts"] else [])
+        + (["empty state"] if s["emptyState"] else [])
+        + (["error/empty text"] if EMPTY_OR_ERROR.search(s["text"]) else [])
+        + ([] if has_content(s) else ["no rendered data (svg/canvas/table/number)"]))]
+    assert not bad, f"{dash['slug']}: charts without data or with errors: {bad}"
+
+    failed = [r for r in responses if r[0] != 200]
+    assert responses and not failed, f"chart data requests failed: {failed}"
+    bar = page.locator('[data-test="filter-bar"]')
+    for f in dash["filters"]:
+        assert bar.get_by_text(f, exact=True).count(), f"filter {f!r} not in the filter bar"
+
+
+# ---------------------------------------------------------------- roles, through the REST API
+def make_user(username: str, roles: str) -> str:
+    password = secrets.token_urlsafe(18)
+    res = subprocess.run([str(SUPERSET_PY), str(MANAGE), "user", username, roles], cwd=ROOT,
+                         env={**os.environ, "SUPERSET_USER_PASSWORD": password},
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    return password
+
+
+class Api:
+    """A logged-in API session (JWT + the session cookie and CSRF token that POSTs need)."""
+
+    def __init__(self, browser, base: str, username: str, password: str):
+        self.base = base
+        self.browser_ctx = browser.new_context(base_url=base)
+        self.ctx = self.browser_ctx.request   # shares the context's cookie jar
+        r = self.ctx.post("/api/v1/security/login", data={"username": username, "password": password,
+                                                          "provider": "db", "refresh": False})
+        assert r.ok, f"login {username}: {r.status} {r.text()[:300]}"
+        self.headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        csrf = self.ctx.get("/api/v1/security/csrf_token/", headers=self.headers)
+        assert csrf.ok, csrf.text()[:300]
+        self.headers["X-CSRFToken"] = csrf.json()["result"]
+        self.headers["Referer"] = base
+
+    def get(self, path: str):
+        return self.ctx.get(path, headers=self.headers)
+
+    def post(self, path: str, data: dict):
+        return self.ctx.post(path, headers=self.headers, data=data)
+
+    def names(self, path: str, key: str) -> list[str]:
+        r = self.get(path + "?q=(page_size:100)")
+        return [x[key] for x in r.json().get("result", [])] if r.ok else []
+
+
+@pytest.fixture(scope="module")
+def api(browser, superset_url):
+    users = {"reviewer": ("test_reviewer", "reviewer"), "leadership": ("test_leadership", "leadership"),
+             "district": ("test_district_110105", "district,district_110105")}
+    sessions = {k: Api(browser, superset_url, name, make_user(name, roles)) for k, (name, roles) in users.items()}
+    yield sessions
+    for s in sessions.values():
+        s.browser_ctx.close()
+
+
+def review_db_id() -> int:
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{settings.VAR / 'superset' / 'superset.db'}?mode=ro", uri=True)
+    try:
+        return con.execute("select id from dbs where database_name = ?", (REVIEW_DB,)).fetchone()[0]
+    finally:
+        con.close()
+
+
+SQL = "select count(*) as n, sum(insured_active) as active from marts.rpt_pension_overview"
+
+
+def test_reviewer_queries_the_review_database(api):
+    reviewer = api["reviewer"]
+    assert REVIEW_DB in reviewer.names("/api/v1/database/", "database_name")
+    r = reviewer.post("/api/v1/sqllab/execute/", {"database_id": review_db_id(), "sql": SQL, "runAsync": False,
+                                                  "schema": "marts", "tab": "review", "client_id": secrets.token_hex(5)})
+    assert r.ok, f"reviewer SQL Lab query failed: {r.status} {r.text()[:500]}"
+    rows = r.json()["data"]
+    with psycopg.connect(settings.warehouse_url()) as conn:
+        n, active = conn.execute(SQL).fetchone()
+    assert rows and rows[0]["n"] == n and rows[0]["active"] == active
+    # the review dataset is the reviewer's, the official dashboards are not
+    assert "review_rpt_pension_overview" in reviewer.names("/api/v1/dataset/", "table_name")
+    assert "pension-overview" not in reviewer.names("/api/v1/dashboard/", "slug")
+
+
+def test_leadership_cannot_see_or_query_the_review_database(api):
+    lead = api["leadership"]
+    assert REVIEW_DB not in lead.names("/api/v1/database/", "database_name")
+    assert "review_rpt_pension_overview" not in lead.names("/api/v1/dataset/", "table_name")
+    r = lead.post("/api/v1/sqllab/execute/", {"database_id": review_db_id(), "sql": SQL, "runAsync": False,
+                                              "schema": "marts", "tab": "review", "client_id": secrets.token_hex(5)})
+    assert not r.ok and r.status in (401, 403, 404), f"leadership ran SQL on the review DB: {r.status} {r.text()[:300]}"
+    # leadership does get the dashboards, including 系统管理
+    slugs = lead.names("/api/v1/dashboard/", "slug")
+    assert {"pension-overview", OPS_SLUG} <= set(slugs), slugs
+
+
+def test_district_user_does_not_get_the_ops_dashboard(api):
+    slugs = api["district"].names("/api/v1/dashboard/", "slug")
+    assert "pension-overview" in slugs and OPS_SLUG not in slugs, slugs
+    assert REVIEW_DB not in api["district"].names("/api/v1/database/", "database_name")
+
+
+@pytest.mark.parametrize("table", ["rpt_injury_overview", "rpt_job_market_by_occupation"])
+def test_district_user_sees_only_own_district(api, table):
+    """Row-level security on a subject dataset (and on one whose 区县 name is a calculated column)."""
+    user = api["district"]
+    r = user.get("/api/v1/dataset/?q=(page_size:100)")
+    ids = {d["table_name"]: d["id"] for d in r.json()["result"]}
+    assert table in ids, sorted(ids)
+    body = {"datasource": {"id": ids[table], "type": "table"}, "result_format": "json", "result_type": "full",
+            "queries": [{"columns": ["district_code", "district_name"], "row_limit": 100,
+                         "metrics": [{"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "n"}]}]}
+    r = user.post("/api/v1/chart/data", body)
+    assert r.ok, r.text()[:500]
+    rows = r.json()["result"][0]["data"]
+    assert rows and {(x["district_code"], x["district_name"]) for x in rows} == {("110105", "朝阳区")}, rows

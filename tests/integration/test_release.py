@@ -1,0 +1,164 @@
+"""Releases on a scratch database and drop zone: build → publish → build → publish → rollback while a
+reader queries the official release continuously and must only ever see complete releases; a failed
+balance check blocks publishing unless forced (recorded); backups restore and verify."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import psycopg
+import pytest
+
+from ops import release, settings
+from synth.__main__ import generate
+
+pytestmark = pytest.mark.integration
+READER_SQL = """
+select (select release_id from official.release_info),
+       (select json_object_agg(month_key, json_build_array(active, paid))
+          from (select month_key, sum(insured_active) as active, sum(pension_paid)::text as paid
+                  from official.rpt_pension_overview group by month_key) t)
+"""
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, server_url):
+    tmp = tmp_path_factory.mktemp("release")
+    name = f"test_rel_{uuid.uuid4().hex[:8]}"
+    admin = server_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'create database "{name}"')
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    generate("202407", 2, 0.0005, 31, out=tmp / "exchange")
+    e = {**os.environ, "WAREHOUSE_URL": url, "WAREHOUSE_VAR": str(tmp), "DBT_TARGET_PATH": str(tmp / "target"),
+         "DBT_LOG_PATH": str(tmp / "logs"), "WAREHOUSE_OPERATOR": "release-test"}
+    yield url, tmp, e
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'drop database if exists "{name}" with (force)')
+
+
+def run(args, e):
+    return subprocess.run([sys.executable, "-m", *args], cwd=settings.ROOT, env=e, capture_output=True, text=True)
+
+
+def publish(month, e, force=False):
+    return run(["ops.release", "publish", "--month", month] + (["--force"] if force else []), e)
+
+
+@pytest.fixture(scope="module")
+def published(env):
+    """July built and published: the starting point of every test here."""
+    url, tmp, e = env
+    res = run(["ops.build", "--month", "202407"], e)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    assert publish("202407", e).returncode == 0
+    return env
+
+
+def test_readers_only_ever_see_complete_releases(published):
+    url, tmp, e = published
+    seen, errors, stop = [], [], threading.Event()
+
+    def reader():
+        with psycopg.connect(url, autocommit=True) as c:
+            while not stop.is_set():
+                try:
+                    seen.append(c.execute(READER_SQL).fetchone())
+                except psycopg.Error as exc:  # a missing table or schema would be a partial state
+                    errors.append(str(exc))
+                time.sleep(0.01)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        res = run(["ops.build", "--month", "202408"], e)
+        assert res.returncode == 0, res.stdout[-2000:]
+        assert publish("202408", e).returncode == 0
+        time.sleep(0.3)
+        assert run(["ops.release", "rollback"], e).returncode == 0
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        t.join()
+    assert errors == []
+    with psycopg.connect(url) as c:
+        fingerprints = {}
+        for schema in ("official", "official_previous"):
+            rid, fp = c.execute(f"select release_id, fingerprint from {schema}.release_info").fetchone()
+            fingerprints[rid] = {m: [v[0], v[1]] for m, v in fp["pension_totals"].items()}
+    releases = [s[0] for s in seen]
+    assert len(set(releases)) == 2, "the reader saw both releases"
+    for rid, totals in seen:
+        assert {m: [v[0], v[1]] for m, v in totals.items()} == fingerprints[rid], f"partial state in release {rid}"
+    # the order was first release, second release, first release again (rollback)
+    changes = [r for i, r in enumerate(releases) if i == 0 or r != releases[i - 1]]
+    assert changes == [changes[0], changes[1], changes[0]]
+    assert len(fingerprints[changes[1]]) == 2 and len(fingerprints[changes[0]]) == 1
+
+
+def _tamper_check_table(path, delta):
+    """The provider's 数据核对表 claims `delta` more units for 朝阳区 than it delivered."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb["核对表"]
+    header = [c.value for c in ws[2]]
+    for row in ws.iter_rows(min_row=3):
+        if row[0].value == "110105":
+            row[header.index("参保单位数")].value += delta
+    wb.save(path)
+
+
+def test_failed_check_blocks_publish_unless_forced(published):
+    url, tmp, e = published
+    xlsx = tmp / "exchange" / "202408" / "QYYL_HDB_202408.xlsx"
+    _tamper_check_table(xlsx, 7)
+    try:
+        res = run(["ops.build", "--month", "202408"], e)
+        assert res.returncode == 1 and "assert_pension_overview_equals_check_table" in res.stdout
+        before = release.info(psycopg.connect(url))
+        res = publish("202408", e)
+        assert res.returncode == 3 and "拒绝发布" in res.stderr
+        assert release.info(psycopg.connect(url))["release_id"] == before["release_id"]
+        res = publish("202408", e, force=True)
+        assert res.returncode == 0
+        with psycopg.connect(url) as c:
+            forced = c.execute("select forced from official.release_info").fetchone()[0]
+            log = c.execute("select action, result, run_by from audit.run_log order by run_id desc limit 3").fetchall()
+            diff = c.execute("select district_code, measure, difference from "
+                             "test_failures.assert_pension_overview_equals_check_table").fetchall()
+        assert forced is True
+        assert log[0] == ("publish", "forced", "release-test") and log[1] == ("publish", "refused", "release-test")
+        assert log[2][:2] == ("build", "failed")
+        assert diff == [("110105", "units", -7)]
+        quality = (tmp / "reports" / "202408" / "数据质量报告_202408.html").read_text(encoding="utf-8")
+        assert "assert_pension_overview_equals_check_table" in quality and "110105" in quality
+    finally:
+        _tamper_check_table(xlsx, -7)
+
+
+def test_backup_and_restore(tmp_path, server_url, monkeypatch):
+    from ops import backup
+
+    if os.environ.get("WAREHOUSE_URL"):
+        pytest.skip("backups use pg_basebackup against the embedded cluster")
+    monkeypatch.setattr(backup, "BACKUPS", tmp_path / "backups")
+    monkeypatch.setattr(backup, "RETAIN_PERIODS", 2)
+    full = backup.backup("202407", log=lambda *_: None)
+    incr = backup.backup("202407", log=lambda *_: None)
+    assert full.name.endswith("_full") and incr.name.endswith("_incr")
+    assert backup.verify_sums(full) == [] and "backup_manifest" in (full / "SHA256SUMS").read_text()
+    result = backup.restore_test(log=lambda *_: None)
+    assert result["differences"] == {} and result["tables_checked"] > 10
+    # never overwritten; retention keeps the last two periods
+    backup.backup("202408", log=lambda *_: None)
+    backup.backup("202409", log=lambda *_: None)
+    assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == ["202408", "202409"]
+    # a corrupted file is caught by the checksums
+    victim = next(p for p in (tmp_path / "backups" / "202409").rglob("*.json"))
+    victim.write_text("{}")
+    with pytest.raises(SystemExit, match="checksum"):
+        backup.restore_test(log=lambda *_: None)

@@ -12,7 +12,7 @@ SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
 
-.PHONY: help setup browser-deps db generate load build superset cube demo test unit-test bench psql stop clean-data
+.PHONY: help setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube demo test unit-test bench psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -51,6 +51,26 @@ load: db  ## validate and load MONTH=YYYYMM (default: every month in the drop zo
 build: db  ## load + dbt build (staging → ODS → DW → marts, balance tests); MONTH=YYYYMM optional
 	@$(PY) -m ops.build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force)
 
+LATEST   = $(shell ls -d var/exchange/[0-9][0-9][0-9][0-9][0-9][0-9] 2>/dev/null | tail -1 | xargs -r basename)
+
+publish: db  ## promote the review release to official in one atomic step: MONTH=YYYYMM (default latest); FORCE=1 overrides a failed build (recorded)
+	@$(PY) -m ops.release publish --month $(or $(MONTH),$(LATEST)) $(if $(FORCE),--force)
+
+rollback: db  ## restore the previous official release in one step
+	@$(PY) -m ops.release rollback
+
+status: db  ## per month: files arrived / missing, loaded, built, checks, published, backed up
+	@$(PY) -m ops.status
+
+backup: db  ## full (first of the period) or incremental backup + sources + Superset metadata, checksummed: MONTH=YYYYMM
+	@$(PY) -m ops.backup backup --month $(or $(MONTH),$(LATEST))
+
+restore-test: db  ## restore the latest backup chain into a scratch cluster and verify it
+	@$(PY) -m ops.backup restore-test
+
+docs: db  ## dbt docs (catalog of every model and column) into warehouse/target
+	@$(PY) -m ops.dbt docs generate --no-use-colors
+
 superset: .venv-superset/.installed db  ## set up Superset, import the dashboards, serve on 127.0.0.1:8088
 	@$(SS_PY) superset/manage.py setup
 	@$(SS_PY) superset/manage.py import
@@ -59,7 +79,7 @@ superset: .venv-superset/.installed db  ## set up Superset, import the dashboard
 cube: db  ## serve the cube API on 127.0.0.1:8089
 	@$(PY) -m cube.serve start
 
-demo: setup db generate build superset cube  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
+demo: setup db generate build publish superset cube  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
 	@echo ""
 	@echo "=============================================================="
 	@echo " 北京市人力社保统计数据仓库 — demo is up"
@@ -70,7 +90,7 @@ demo: setup db generate build superset cube  ## the whole thing: data, build, da
 	@echo "  Stop everything     : make stop"
 	@echo "=============================================================="
 
-test: setup browser-deps db generate build superset cube  ## the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
+test: setup browser-deps db generate build publish superset cube  ## the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
 	@$(PY) -m pytest
 
 unit-test: .venv/.installed  ## fast unit tests only
@@ -89,4 +109,4 @@ stop:  ## stop Superset, the cube service and the embedded PostgreSQL
 	-@test -x $(PY) && $(PY) -m ops.pg stop || true
 
 clean-data: stop  ## remove generated data, database and reports (keeps the virtual environments)
-	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube
+	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube var/backups

@@ -34,7 +34,9 @@ def db(server_url, tmp_path_factory):
     from cube.model import load_cubes
 
     url = settings.warehouse_url()
-    tables = list(DIMS) + sorted({c.fact for c in load_cubes().values()})
+    # the facts and their pre-aggregates (aggregate awareness: the API answers from them when exact)
+    tables = list(DIMS) + sorted({c.fact for c in load_cubes().values()}) + sorted(
+        {a.table for c in load_cubes().values() for a in c.aggregates})
     with psycopg.connect(url, autocommit=True) as conn:
         missing = [t for t in tables if conn.execute("select to_regclass(%s)", (f"marts.{t}",)).fetchone()[0] is None]
         if missing:
@@ -266,6 +268,24 @@ def test_paging_and_order(client, sample):
     p1 = agg(client, drilldown="district|month", measures="pension_paid", order="pension_paid:desc", pagesize=5, page=1)
     assert p0["total_cell_count"] == p1["total_cell_count"] == full["total_cell_count"]
     assert p0["cells"] + p1["cells"] == full["cells"][:10]
+
+
+def test_query_path_aggregate_or_fact(client, db, sample):
+    """The planner reads agg_pension_month when that is exact, the fact otherwise; both agree with direct SQL."""
+    months = sample["range"]
+    body = agg(client, cut=f"month:{sample['last']}", drilldown="district")           # every measure, one month
+    assert body["query_path"] == {"summary": "aggregate:agg_pension_month", "cells": "aggregate:agg_pension_month"}
+    exp = expected(db, "month_key = %s", (sample["last"],), "district_code")
+    for cell in body["cells"]:
+        assert_same(cell, exp[cell["district"]], f"district {cell['district']}")
+    body = agg(client, cut=rng(months), drilldown="district", measures="contributors,insured_total")
+    if len(months) > 1:     # distinct persons over several months: only the fact can count them
+        assert body["query_path"] == {"summary": "fact", "cells": "fact"}
+    exp = expected(db, "month_key between %s and %s", (months[0], months[-1]), "district_code")
+    for cell in body["cells"]:
+        assert_same(cell, exp[cell["district"]], f"district {cell['district']}")
+    facts = client.get("/cube/pension/facts", params={"pagesize": 1}).json()
+    assert facts["total_fact_count"] == db.execute(f"select count(*) from {FACT}").fetchone()[0]
 
 
 def test_model_and_cube_list(client):
@@ -571,9 +591,16 @@ def test_cache_dropped_when_the_data_version_changes(client, db, env):
     from cube.cache import CACHE
 
     q = {"measures": "pension_paid", "cut": "district:110101"}
-    before = agg(client, **q)["summary"]["pension_paid"]
-    db.execute(f"update {FACT} set pension_paid = pension_paid + 1000 where district_code = '110101' "
-               f"and ctid = (select min(ctid) from {FACT} where district_code = '110101')")
+    first = agg(client, **q)
+    before = first["summary"]["pension_paid"]
+    assert first["query_path"]["summary"] == "aggregate:agg_pension_month"
+    # a rebuild changes the fact and its pre-aggregate together (dbt builds agg_pension_month from the fact)
+    key = db.execute(f"update {FACT} set pension_paid = pension_paid + 1000 where district_code = '110101' "
+                     f"and ctid = (select min(ctid) from {FACT} where district_code = '110101') returning "
+                     f"month_start, gender_code, age_band_code, industry_section_code, person_type").fetchone()
+    db.execute(f"update {SCHEMA}.agg_pension_month set pension_paid = pension_paid + 1000 where district_code = "
+               f"'110101' and month_start = %s and gender_code = %s and age_band_code = %s and "
+               f"industry_section_code is not distinct from %s and person_type = %s", key)
     hits = CACHE.hits
     assert agg(client, **q)["summary"]["pension_paid"] == before      # served from the cache
     assert CACHE.hits > hits

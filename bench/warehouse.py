@@ -1,0 +1,96 @@
+"""Warehouse build times at scale: one new month built incrementally, and a full rebuild of 12 months.
+
+    python -m bench.warehouse [--scale 0.1] [--months 12] [--start 202401] [--keep]
+
+Runs on its own database (bench_warehouse) and drop zone (var/bench/warehouse), never on the demo data:
+1. generate `months` months; 2. load months 1..n-1 and `dbt build` (first build);
+3. load month n and `dbt build` again: the incremental facts rebuild only the new month (timed);
+4. `dbt build --full-refresh`: every model rebuilt over all n months (timed).
+Loading is timed per month as well. With --keep the database stays for other benchmarks (bench.cube).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import psycopg
+
+from bench.common import write_result
+from ops import settings
+from synth.calendar import month_range
+
+DB = "bench_warehouse"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.warehouse")
+    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--start", default="202401")
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args(argv)
+    from ops import pg
+
+    pg.start()
+    server = settings.warehouse_url()
+    admin = server.rsplit("/", 1)[0] + "/postgres"
+    url = server.rsplit("/", 1)[0] + f"/{DB}"
+    var = settings.VAR / "bench" / "warehouse"
+    env = {**os.environ, "WAREHOUSE_URL": url, "WAREHOUSE_VAR": str(var), "DBT_TARGET_PATH": str(var / "target"),
+           "DBT_LOG_PATH": str(var / "logs"), "WAREHOUSE_OPERATOR": "bench"}
+    months = month_range(a.start, a.months)
+    timings: dict[str, float] = {}
+
+    def step(name: str, args: list[str]) -> float:
+        print(f"[bench] {name} …", flush=True)
+        t = time.perf_counter()
+        res = subprocess.run([sys.executable, "-m", *args], cwd=settings.ROOT, env=env, capture_output=True, text=True)
+        secs = time.perf_counter() - t
+        (var / "logs").mkdir(parents=True, exist_ok=True)
+        (var / "logs" / f"{name.replace(' ', '_')}.log").write_text(res.stdout + res.stderr)
+        if res.returncode != 0:
+            raise SystemExit(f"{name} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-2000:]}")
+        timings[name] = round(secs, 1)
+        print(f"[bench] {name}: {secs:.1f}s", flush=True)
+        return secs
+
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'drop database if exists "{DB}" with (force)')
+        c.execute(f'create database "{DB}"')
+    step("generate", ["synth", "--start", a.start, "--months", str(a.months), "--scale", str(a.scale),
+                      "--out", str(var / "exchange")])
+    for m in months[:-1]:
+        step(f"load {m}", ["loaders", "load", "--month", m])
+    step("first build (months 1..n-1)", ["ops.dbt", "build", "--no-use-colors"])
+    step(f"load {months[-1]}", ["loaders", "load", "--month", months[-1]])
+    step("incremental build of the new month", ["ops.dbt", "build", "--no-use-colors"])
+    step(f"full rebuild of {a.months} months", ["ops.dbt", "build", "--no-use-colors", "--full-refresh"])
+    with psycopg.connect(url) as c:
+        rows = c.execute("select count(*) from marts.fct_pension_person_month").fetchone()[0]
+        raw_rows = c.execute("select sum(rows_loaded) from audit.load_batch where status = 'loaded'").fetchone()[0]
+        nodes = c.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
+    if not a.keep:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'drop database if exists "{DB}" with (force)')
+    load_total = sum(v for k, v in timings.items() if k.startswith("load "))
+    inc = timings["incremental build of the new month"]
+    full = timings[f"full rebuild of {a.months} months"]
+    table = ("| step | seconds |\n|---|---:|\n" + "\n".join(f"| {k} | {v} |" for k, v in timings.items()) +
+             f"\n\nScale {a.scale}, {a.months} months from {a.start}: {raw_rows:,} rows loaded into raw, "
+             f"fct_pension_person_month {rows:,} rows, {nodes} tables in marts; dbt with 2 threads.\n\n"
+             f"- one new month, incremental `dbt build` (all models + all tests): **{inc / 60:.1f} min** "
+             f"(target < 10 min: {'met' if inc < 600 else 'NOT met'})\n"
+             f"- full rebuild of {a.months} months (`--full-refresh`): **{full / 60:.1f} min**\n"
+             f"- loading {a.months} months (validation + COPY): {load_total / 60:.1f} min\n")
+    write_result("warehouse", f"python -m bench.warehouse --scale {a.scale} --months {a.months} --start {a.start}",
+                 {"scale": a.scale, "months": a.months, "timings": timings, "raw_rows": raw_rows,
+                  "fact_rows": rows}, table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Aggregate awareness without a database: the planner's choice, the SQL it builds, the model's checks."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from cube.model import CUBES_DIR, ModelError, load_cube, load_cubes
+from cube.query import QueryError, build_request
+
+AGG = "agg_pension_month"
+HAVE = {AGG}
+
+
+@pytest.fixture(scope="module")
+def cube():
+    return load_cubes()["pension"]
+
+
+def plan(cube, **kw):
+    cells, summary = build_request(cube, "marts", available=HAVE, **kw)
+    return cells.path, summary.path
+
+
+def test_pension_declares_its_aggregate(cube):
+    (a,) = cube.aggregates
+    assert a.table == AGG and a.row_count == "fact_rows"
+    assert set(a.dimensions) == set(cube.dimensions) and a.dimensions["time"] == ("year", "quarter", "month")
+    assert set(a.measures) == set(cube.measures)
+    assert a.measures["contributors"].exact_within == "month" and a.measures["contributors"].filter_in_column
+
+
+@pytest.mark.parametrize("kw, cells, summary", [
+    ({"measures": "pension_paid,insured_total,dependency_ratio"}, "agg", "agg"),
+    ({"drilldown": "district|month", "measures": "pension_paid,insured_total"}, "agg", "agg"),
+    ({"cut": "month:202401-202406", "drilldown": "district", "measures": "insured_active,average_pension"}, "agg", "agg"),
+    ({"cut": "year:2024", "drilldown": "time@quarter", "measures": "insured_total"}, "agg", "agg"),
+    # contributors: exact from the aggregate only when each cell lies within one month
+    ({"cut": "month:202406", "drilldown": "district", "measures": "contributors"}, "agg", "agg"),
+    ({"cut": "month:202406-202406", "measures": "contributors"}, "agg", "agg"),
+    ({"drilldown": "month", "measures": "contributors"}, "agg", "fact"),
+    ({"cut": "year:2024", "drilldown": "time", "measures": "contributors"}, "fact", "fact"),      # quarters
+    ({"cut": "quarter:2024Q1", "drilldown": "time", "measures": "contributors"}, "agg", "fact"),  # months
+    ({"cut": "month:202401-202406", "drilldown": "district", "measures": "contributors"}, "fact", "fact"),
+    ({"cut": "month:202401;202402", "measures": "contributors"}, "fact", "fact"),
+    ({"cut": "!month:202401", "measures": "contributors"}, "fact", "fact"),
+    ({"drilldown": "time@year", "measures": "average_contribution_base"}, "fact", "fact"),
+    ({"drilldown": "district", "measures": "contributors.share"}, "fact", "fact"),
+])
+def test_planner(cube, kw, cells, summary):
+    name = {"agg": f"aggregate:{AGG}", "fact": "fact"}
+    assert plan(cube, **kw) == (name[cells], name[summary])
+
+
+def test_no_aggregate_in_the_schema_means_the_fact(cube):
+    cells, summary = build_request(cube, "official", drilldown="district", measures="pension_paid")
+    assert cells.path == summary.path == "fact"
+    assert "not in schema official" in cells.plan()[1]
+
+
+def test_forcing(cube):
+    cells, _ = build_request(cube, "marts", drilldown="district", measures="pension_paid", available=HAVE, use="fact")
+    assert cells.path == "fact"
+    cells, _ = build_request(cube, "marts", drilldown="district", measures="pension_paid", use="aggregate")
+    assert cells.path == f"aggregate:{AGG}"          # forced: the table is assumed to exist
+    cells, _ = build_request(cube, "marts", cut="month:202401-202403", measures="contributors", use="aggregate")
+    with pytest.raises(QueryError, match="distinct count"):
+        cells.build()
+
+
+def test_aggregate_sql(cube):
+    cells, _ = build_request(cube, "marts", available=HAVE, cut="month:202401-202406|person_type:active",
+                             drilldown="district", measures="insured_active,pension_paid,contributors")
+    assert cells.path == "fact"         # contributors over six months
+    cells, _ = build_request(cube, "marts", available=HAVE, cut="month:202406|person_type:active",
+                             drilldown="district", measures="insured_active,pension_paid,contributors")
+    text = cells.build()[0].as_string(None)
+    assert f'"marts"."{AGG}" as f' in text and "fct_pension_person_month" not in text
+    assert 'sum("f"."fact_rows") filter (where "f"."person_type" = ' in text       # count → sum of row counts
+    assert 'sum("f"."contributors") as "m_contributors"' in text                  # filter already in the column
+    assert "count(distinct" not in text and "left join d" not in text
+    assert "filter (where __t = __last)" in text                                   # stocks: still the last month
+
+
+def test_facts_always_read_the_fact(cube):
+    from cube.query import build_facts
+
+    stmt, _, _ = build_facts(cube, "marts", cut="month:202406")
+    assert '"marts"."fct_pension_person_month"' in stmt.as_string(None)
+
+
+def _write(tmp_path, raw):
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a["measures"].update(contributors="contributors"), "count-distinct measure is not additive"),
+    (lambda a: a["measures"].update(nothing="x"), "not a stored measure"),
+    (lambda a: a.update(dimensions=["planet"]), "not a dimension"),
+    (lambda a: a.update(dimensions=[{"time": ["week"]}]), "unknown or no levels"),
+    (lambda a: a.update(dimensions=["district"]), "needs the time dimension"),
+    (lambda a: a.update(dimensions=["time", "district"]), "filter column"),        # person_type not kept
+    (lambda a: a["measures"].update(pension_paid={"column": "pension_paid", "exact_within": "month"}),
+     "only applies to count-distinct"),
+])
+def test_invalid_aggregate_declarations(tmp_path, change, message):
+    raw = yaml.safe_load((CUBES_DIR / "pension.yaml").read_text(encoding="utf-8"))
+    change(raw["aggregates"][0])
+    with pytest.raises(ModelError, match=message):
+        load_cube(_write(tmp_path, raw))

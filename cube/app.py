@@ -13,7 +13,9 @@ cube/access.py); a missing or unknown token answers 401, a route the role may no
 Output: JSON by default, ``format=csv`` or ``format=xlsx`` for tables. Bad parameters answer 400 (404 for an
 unknown cube) with {"error": ..., "message": ...}; missing warehouse tables or an unreachable database 503.
 Other settings: CUBE_STATEMENT_TIMEOUT_MS (default 60000), the database from
-ops.settings.warehouse_url() (env WAREHOUSE_URL).
+ops.settings.warehouse_url() (env WAREHOUSE_URL), CUBE_AGGREGATES=off to read every aggregate from the fact.
+Aggregate awareness: an aggregate answer carries ``query_path`` ({"summary", "cells": "aggregate:<table>" |
+"fact"}), where each statement read (cube/query.py ``AggregateQuery.plan``); /facts always reads the fact.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import os
 import queue
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -305,12 +307,34 @@ def _fmt(value: str | None) -> str:
 # ---------------------------------------------------------------------------------------------
 # aggregate (shared by /aggregate, /pivot and /kpis)
 
+def aggregates_enabled() -> bool:
+    """CUBE_AGGREGATES=off makes every query read the fact (aggregate awareness off)."""
+    return os.environ.get("CUBE_AGGREGATES", "on").lower() not in ("off", "0", "false", "no")
+
+
+def available_aggregates(ctx: Ctx, cube: Cube) -> frozenset[str]:
+    """The cube's aggregate tables that exist in the release's schema (a release published before the
+    aggregate existed simply has none: its queries read the fact). Through the result cache, so it is
+    checked again whenever the data version changes."""
+    if not cube.aggregates or not aggregates_enabled():
+        return frozenset()
+    stmt = sql.SQL("select t from unnest({}::text[]) as t where to_regclass(quote_ident({}) || '.' || quote_ident(t)) "
+                   "is not null").format(sql.Placeholder("t"), sql.Placeholder("s"))
+    _, rows = ctx.run(stmt, {"t": [a.table for a in cube.aggregates], "s": ctx.schema})
+    return frozenset(r[0] for r in rows)
+
+
 def aggregate_result(ctx: Ctx, cube: Cube, *, cut=None, drilldown=None, measures=None, order=None,
-                     page=None, pagesize=None) -> dict:
+                     page=None, pagesize=None, use: str = "auto") -> dict:
     cells_q, summary_q = build_request(cube, ctx.schema, cut=cut, drilldown=drilldown, measures=measures,
-                                       order=order, page=page, pagesize=pagesize, restrict=ctx.restrict(cube))
+                                       order=order, page=page, pagesize=pagesize, restrict=ctx.restrict(cube),
+                                       available=available_aggregates(ctx, cube) if use != "fact" else (),
+                                       use=use)
+    paths: dict[str, str] = {}
 
     def runner(q: AggregateQuery):
+        role = "summary" if q is summary_q else "cells" if q is cells_q else "other"
+        paths.setdefault(role, q.path)
         names, rows = ctx.run(*q.build())
         return q.format_rows(names, rows)
 
@@ -322,7 +346,7 @@ def aggregate_result(ctx: Ctx, cube: Cube, *, cut=None, drilldown=None, measures
         cells, total, _ = runner(cells_q)
         cells = [dict(c) for c in cells]
         if not cells and cells_q.page > 0:
-            count_q = AggregateQuery(cube, cells_q.schema, cells_q.cuts, cells_q.drilldowns, cells_q.measures, [], 0, 1)
+            count_q = replace(cells_q, order=[], page=0, pagesize=1)
             total = runner(count_q)[1]
     notes = calc.apply(cube, cells_q, summary_q, cells, summary, runner)
     # keep only what was asked for (bases of calculated members were computed to derive them)
@@ -346,6 +370,8 @@ def aggregate_result(ctx: Ctx, cube: Cube, *, cut=None, drilldown=None, measures
         "page": cells_q.page if cells_q.drilldowns else None,
         "page_size": cells_q.pagesize if cells_q.drilldowns else None,
         "stock_month": stock_t,
+        # where each statement read: aggregate:<table> (pre-aggregate) or fact (see cube/query.py plan())
+        "query_path": paths,
     }
     if ctx.role.district:
         result["restricted_to_district"] = ctx.role.district

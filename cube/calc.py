@@ -206,7 +206,8 @@ def _ytd(cube: Cube, m: CalculatedMeasure, cells_q: AggregateQuery, cells: list[
     hi = max(ends) if ends else None
     series_cuts = other_cuts + ([Cut(tdim.name, month_level.name, "range", low=lo, high=hi)] if lo else [])
     drills = [d for d in cells_q.drilldowns if d.dimension != tdim.name] + [Drilldown(tdim.name, month_level.name)]
-    series_q = AggregateQuery(cube, cells_q.schema, series_cuts, drills, [m.base], [], 0, None)
+    series_q = AggregateQuery(cube, cells_q.schema, series_cuts, drills, [m.base], [], 0, None,
+                              cells_q.available, cells_q.use)
     series = run(series_q)[0]
     mref = f"{tdim.name}.{month_level.name}"
     if end is None and not time_cuts:

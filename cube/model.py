@@ -15,6 +15,17 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   time span the value of the last month in the span is taken), ``none`` (count distinct: computed
   from the facts for every cell, never summed).
 * ``calculated_measures``: ``type: ratio`` of two measures, computed after aggregation.
+* ``aggregates`` (optional): pre-aggregated tables of the fact (same schema) the query planner may answer
+  from instead of the fact (aggregate awareness, cube/query.py ``AggregateQuery.plan``). Each names its
+  ``table``, the ``row_count`` column (fact rows behind an aggregate row), the ``dimensions`` it keeps
+  (a name: every level; ``{name: [levels]}``: only those levels), with the same key columns as the fact
+  (``fact_key`` of a dimension table, level keys of a degenerate dimension, and the fact's ``time_key``
+  when it keeps the time dimension), and the stored ``measures`` it holds: ``measure: column`` (the
+  column is summed; the measure's ``filter`` is applied to the aggregate's own columns) or
+  ``{column, filter_in_column: true}`` when the column already holds only the filtered rows.
+  A count-distinct measure may only be listed with ``exact_within: <time grain>``: the declaration
+  that its entity occurs at most once per member of that grain (e.g. one fact row per person and month),
+  so summing is exact when every result cell lies within one month, and only then is it used.
 
 Names of measures and calculated measures are the MetricFlow metric names of ``semantic_model``
 (or given by ``metric:`` where MetricFlow needs a globally unique name, e.g. ``unemployment_insured``);
@@ -196,6 +207,32 @@ MASKS = {"id_number", "name", "phone"}
 
 
 @dataclass(frozen=True)
+class AggregateMeasure:
+    """How an aggregate table holds a stored measure: ``column`` is summed; ``filter_in_column``: the
+    column already holds only the rows of the measure's filter; ``exact_within``: (count-distinct only)
+    the time grain within which summing the column equals the distinct count."""
+    column: str
+    filter_in_column: bool = False
+    exact_within: str | None = None
+
+
+@dataclass(frozen=True)
+class AggregateTable:
+    """A pre-aggregate of the fact (see the module docstring, ``aggregates``)."""
+    table: str
+    row_count: str
+    dimensions: dict[str, tuple[str, ...]]          # dimension → levels kept
+    measures: dict[str, AggregateMeasure]
+
+    def covers_level(self, dimension: str, level: str) -> bool:
+        return level in self.dimensions.get(dimension, ())
+
+    def to_dict(self) -> dict:
+        return {"table": self.table, "dimensions": {d: list(lv) for d, lv in self.dimensions.items()},
+                "measures": list(self.measures)}
+
+
+@dataclass(frozen=True)
 class Cube:
     name: str
     label: str
@@ -211,6 +248,7 @@ class Cube:
     district_dimension: str | None = None
     fact_columns: tuple[FactColumn, ...] = ()
     exposed_measures: frozenset[str] | None = None     # perspective: None = every measure
+    aggregates: tuple[AggregateTable, ...] = ()
 
     @property
     def all_measure_names(self) -> list[str]:
@@ -416,6 +454,11 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
         fact_columns.append(FactColumn(_name(fc.get("name"), f"{where}.facts"), str(fc.get("label") or fc["name"]),
                                        fc.get("mask")))
 
+    aggregates = tuple(_load_aggregate(a, f"{where}.aggregates[{i}]", raw, dims, measures, time_dim)
+                       for i, a in enumerate(raw.get("aggregates") or ()))
+    if len({a.table for a in aggregates}) != len(aggregates):
+        raise ModelError(f"{where}: an aggregate table is declared twice")
+
     defaults = tuple(raw.get("default_measures") or [*measures, *calculated])
     for dm in defaults:
         if dm not in measures and dm not in calculated:
@@ -426,8 +469,73 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
         fact=_name(raw.get("fact"), f"{where} fact"), time_key=_name(raw.get("time_key") or "month_start", f"{where} time_key"),
         dimensions=dims, measures=measures, calculated=calculated, default_measures=defaults,
         semantic_model=raw.get("semantic_model"), time_dimension=time_dim,
-        district_dimension=district_dim, fact_columns=tuple(fact_columns),
+        district_dimension=district_dim, fact_columns=tuple(fact_columns), aggregates=aggregates,
     )
+
+
+def _load_aggregate(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimension],
+                    measures: dict[str, Measure], time_dim: str | None) -> AggregateTable:
+    if not isinstance(raw, dict):
+        raise ModelError(f"{where}: a mapping with table, row_count, dimensions and measures expected")
+    table = _name(raw.get("table"), f"{where}.table")
+    if table == cube_raw.get("fact"):
+        raise ModelError(f"{where}: the aggregate table is the fact table itself")
+    row_count = _name(raw.get("row_count"), f"{where}.row_count")
+    kept: dict[str, tuple[str, ...]] = {}
+    for entry in raw.get("dimensions") or ():
+        if isinstance(entry, str):
+            dname, levels = entry, None
+        elif isinstance(entry, dict) and len(entry) == 1:
+            dname, levels = next(iter(entry.items()))
+        else:
+            raise ModelError(f"{where}.dimensions: a dimension name or {{dimension: [levels]}} expected")
+        if dname not in dims:
+            raise ModelError(f"{where}.dimensions: {dname!r} is not a dimension of the cube")
+        all_levels = [lv.name for lv in dims[dname].levels]
+        levels = all_levels if levels is None else list(levels)
+        bad = [lv for lv in levels if lv not in all_levels]
+        if bad or not levels:
+            raise ModelError(f"{where}.dimensions.{dname}: unknown or no levels {bad}")
+        kept[dname] = tuple(levels)
+    if not kept:
+        raise ModelError(f"{where}: no dimensions")
+    # the columns the aggregate shares with the fact: join keys and degenerate level keys
+    columns = {row_count}
+    for dname, levels in kept.items():
+        d = dims[dname]
+        columns.update([d.fact_key] if d.table else [d.level(lv).key for lv in levels])
+    if time_dim in kept:
+        columns.add(_name(cube_raw.get("time_key") or "month_start", f"{where} time_key"))
+    ams: dict[str, AggregateMeasure] = {}
+    for mname, spec in (raw.get("measures") or {}).items():
+        if mname not in measures:
+            raise ModelError(f"{where}.measures: {mname!r} is not a stored measure of the cube")
+        m = measures[mname]
+        spec = {"column": spec} if isinstance(spec, str) else dict(spec or {})
+        am = AggregateMeasure(column=_name(spec.get("column"), f"{where}.measures.{mname}.column"),
+                              filter_in_column=bool(spec.get("filter_in_column", False)),
+                              exact_within=spec.get("exact_within"))
+        if m.additivity == "none":
+            if am.exact_within is None:
+                raise ModelError(f"{where}.measures.{mname}: a count-distinct measure is not additive; list it only "
+                                 f"with exact_within: <time grain> (summing is exact within one member of it)")
+            if time_dim not in kept or dims[time_dim].level_of_grain(am.exact_within) is None \
+                    or dims[time_dim].level_of_grain(am.exact_within).name not in kept[time_dim]:
+                raise ModelError(f"{where}.measures.{mname}: exact_within {am.exact_within!r} needs the time "
+                                 f"dimension kept down to that grain")
+        elif am.exact_within is not None:
+            raise ModelError(f"{where}.measures.{mname}: exact_within only applies to count-distinct measures")
+        if m.additivity == "stock" and time_dim not in kept:
+            raise ModelError(f"{where}.measures.{mname}: a stock measure needs the time dimension kept")
+        if m.filter and not am.filter_in_column:
+            missing = [c for c, _ in m.filter if c not in columns]
+            if missing:
+                raise ModelError(f"{where}.measures.{mname}: filter column(s) {missing} are not columns of the "
+                                 f"aggregate (declare filter_in_column: true if the column is already filtered)")
+        ams[mname] = am
+    if not ams:
+        raise ModelError(f"{where}: no measures")
+    return AggregateTable(table=table, row_count=row_count, dimensions=kept, measures=ams)
 
 
 def cubes_dir() -> Path:

@@ -18,6 +18,14 @@ Stock measures (additivity ``stock``) are summed over every dimension but time: 
 several months takes the last month (with data, after the cuts) of its time span, the same rule as
 MetricFlow's ``non_additive_dimension`` with ``window_choice: max``. Values never enter SQL text:
 identifiers come from the cube model and are quoted with ``psycopg.sql``; values are parameters.
+
+Aggregate awareness: ``AggregateQuery.plan()`` answers from a pre-aggregate declared under ``aggregates:``
+in the cube file (e.g. agg_pension_month) instead of the fact when the table exists in the schema and every
+cut and drill-down level and every stored measure needed is kept by it, and the result stays exact:
+additive and stock measures are sums of sums (stocks still take the last month of each cell's span, the
+aggregate keeps the month); a count-distinct measure only when it is declared ``exact_within`` a time
+grain and every cell of the result lies within one member of that grain (the time dimension drilled to
+that grain or finer, or cut to a single member of it). Everything else, and drill-through, reads the fact.
 """
 from __future__ import annotations
 
@@ -27,7 +35,7 @@ from typing import Any, Iterable
 
 from psycopg import sql
 
-from cube.model import CalculatedMeasure, Cube, Dimension, Level, Measure
+from cube.model import AggregateTable, CalculatedMeasure, Cube, Dimension, Level, Measure
 
 MAX_VALUE_LEN = 100
 MAX_SET_SIZE = 1000
@@ -338,6 +346,71 @@ class AggregateQuery:
     order: list[Order] = field(default_factory=list)
     page: int = 0
     pagesize: int | None = None         # None = no LIMIT (summary)
+    available: frozenset = frozenset()  # aggregate tables present in the schema (none: always the fact)
+    use: str = "auto"                   # auto | fact | aggregate (forced; QueryError if not exact)
+
+    # -- aggregate awareness ----------------------------------------------------------------------
+    def _single_member_of(self, grain: str) -> bool:
+        """Every cell of the result lies within one member of the time ``grain`` (one month)."""
+        tdim = self.cube.time_dim
+        glevel = tdim.level_of_grain(grain) if tdim else None
+        if glevel is None:
+            return False
+        gi = tdim.level_index(glevel.name)
+        if any(d.dimension == tdim.name and tdim.level_index(d.level) >= gi for d in self.drilldowns):
+            return True
+        for c in self.cuts:
+            if c.dimension != tdim.name or c.invert or tdim.level_index(c.level) < gi:
+                continue
+            if c.kind == "point" or (c.kind == "range" and c.low is not None and c.low == c.high):
+                return True
+        return False
+
+    def uncovered(self, agg: AggregateTable) -> str | None:
+        """Why ``agg`` cannot answer this query exactly (None: it can)."""
+        for d in self.drilldowns:
+            if not agg.covers_level(d.dimension, d.level):
+                return f"drill-down {d.dimension}@{d.level} not in {agg.table}"
+            dim = self.cube.dimensions[d.dimension]
+            for lv in dim.path_to(d.level):
+                if not agg.covers_level(d.dimension, lv.name):
+                    return f"level {d.dimension}@{lv.name} not in {agg.table}"
+        for c in self.cuts:
+            if not agg.covers_level(c.dimension, c.level):
+                return f"cut on {c.dimension}@{c.level} not in {agg.table}"
+        for m in self.base_measures():
+            am = agg.measures.get(m.name)
+            if am is None:
+                return f"measure {m.name} not in {agg.table}"
+            if m.additivity == "none" and not self._single_member_of(am.exact_within):
+                return (f"{m.name} is a distinct count: exact from {agg.table} only within one {am.exact_within} "
+                        f"(drill down to or cut a single {am.exact_within})")
+        return None
+
+    def plan(self) -> tuple[AggregateTable | None, str]:
+        """(aggregate to read, or None for the fact; why)."""
+        if self.use not in ("auto", "fact", "aggregate"):
+            raise QueryError(f"unknown query path {self.use!r}")
+        if self.use == "fact":
+            return None, "fact forced"
+        reasons = []
+        for agg in self.cube.aggregates:
+            if self.use == "auto" and agg.table not in self.available:
+                reasons.append(f"{agg.table} not in schema {self.schema}")
+                continue
+            why = self.uncovered(agg)
+            if why is None:
+                return agg, "covered"
+            reasons.append(why)
+        if self.use == "aggregate":
+            raise QueryError("no aggregate answers this query exactly: " + ("; ".join(reasons) or "none declared"))
+        return None, "; ".join(reasons) or "no aggregate declared"
+
+    @property
+    def path(self) -> str:
+        """``aggregate:<table>`` or ``fact``: where the statement reads."""
+        agg, _ = self.plan()
+        return f"aggregate:{agg.table}" if agg else "fact"
 
     # -- helpers ------------------------------------------------------------------------------
     def _dim_alias(self, dim: Dimension) -> str:
@@ -390,8 +463,9 @@ class AggregateQuery:
                 dims[dim.name] = dim
         return [d for d in self.cube.dimensions.values() if d.name in dims]
 
-    def _from(self) -> sql.Composable:
-        parts = [sql.SQL("{} as f").format(sql.Identifier(self.schema, self.cube.fact))]
+    def _from(self, agg: AggregateTable | None = None) -> sql.Composable:
+        table = agg.table if agg else self.cube.fact
+        parts = [sql.SQL("{} as f").format(sql.Identifier(self.schema, table))]
         for dim in self._joins():
             alias = self._dim_alias(dim)
             parts.append(sql.SQL("left join {} as {} on {} = {}").format(
@@ -422,8 +496,8 @@ class AggregateQuery:
             return sql.SQL("")
         return sql.SQL("\n  where ") + sql.SQL(" and ").join(conds)
 
-    def _filter(self, m: Measure, params: Params) -> sql.Composable:
-        if not m.filter:
+    def _filter(self, m: Measure, params: Params, agg: AggregateTable | None = None) -> sql.Composable:
+        if not m.filter or (agg is not None and agg.measures[m.name].filter_in_column):
             return sql.SQL("")
         conds = [sql.SQL("{} = {}").format(sql.Identifier("f", col), params.add(val)) for col, val in m.filter]
         return sql.SQL(" filter (where {})").format(sql.SQL(" and ").join(conds))
@@ -445,16 +519,21 @@ class AggregateQuery:
     # -- the statement ----------------------------------------------------------------------
     def build(self) -> tuple[sql.Composed, dict[str, Any]]:
         params = Params()
+        agg, _ = self.plan()
         attrs = self.attributes()
         base = self.base_measures()
-        summed = [m for m in base if m.additivity in ("additive", "stock")]
-        distinct = [m for m in base if m.additivity == "none"]
+        if agg is None:
+            summed = [m for m in base if m.additivity in ("additive", "stock")]
+            distinct = [m for m in base if m.additivity == "none"]
+        else:       # from an aggregate every measure is a sum (distinct counts only when exact: see plan())
+            summed, distinct = base, []
+        distinct_names = {m.name for m in distinct}
         has_stock = any(m.additivity == "stock" for m in summed)
         time_attrs = [a for a in attrs if a.dimension.is_time]
 
         attr_cols = self._attr_selects(attrs)
         attr_aliases = [sql.Identifier(n) for a in attrs for n in (a.key, a.order, *a.labels)]
-        from_ = self._from()
+        from_ = self._from(agg)
         where = self._where(params)
 
         ctes: list[sql.Composable] = []
@@ -462,16 +541,20 @@ class AggregateQuery:
         g_cols = list(attr_cols)
         if has_stock:
             g_cols.append(sql.SQL("{} as __t").format(sql.Identifier("f", self.cube.time_key)))
-        g_cols.append(sql.SQL("count(*) as __n"))
+        g_cols.append(sql.SQL("sum({}) as __n").format(sql.Identifier("f", agg.row_count)) if agg
+                      else sql.SQL("count(*) as __n"))
         for m in summed:
-            if m.agg == "count":
+            if agg is not None:
+                expr = sql.SQL("sum({})").format(sql.Identifier("f", agg.measures[m.name].column))
+            elif m.agg == "count":
                 expr = sql.SQL("count(*)")
             elif m.columns:
                 expr = sql.SQL("sum({})").format(sql.SQL(" + ").join(
                     sql.SQL("coalesce({}, 0)").format(sql.Identifier("f", c)) for c in m.columns))
             else:
                 expr = sql.SQL("sum({})").format(sql.Identifier("f", m.column))
-            g_cols.append(sql.SQL("{}{} as {}").format(expr, self._filter(m, params), sql.Identifier(f"m_{m.name}")))
+            g_cols.append(sql.SQL("{}{} as {}").format(expr, self._filter(m, params, agg),
+                                                       sql.Identifier(f"m_{m.name}")))
         n_group = len(attr_cols) + (1 if has_stock else 0)
         group_by = sql.SQL("\n  group by {}").format(self._ordinals(n_group)) if n_group else sql.SQL("")
         ctes.append(sql.SQL("g as (\n  select {}\n  from {}{}{}\n)").format(
@@ -488,7 +571,7 @@ class AggregateQuery:
         a_cols = list(attr_aliases)
         for m in summed:
             col = sql.Identifier(f"m_{m.name}")
-            cast = sql.SQL("::bigint" if m.agg == "count" else "")
+            cast = sql.SQL("::bigint" if m.agg in ("count", "count_distinct") else "")
             if m.additivity == "stock":
                 a_cols.append(sql.SQL("sum({}) filter (where __t = __last){} as {}").format(col, cast, col))
             else:
@@ -515,8 +598,7 @@ class AggregateQuery:
 
         # final select
         def mref(name: str) -> sql.Composable:
-            m = self.cube.measures[name]
-            table = "d" if m.additivity == "none" else "a"
+            table = "d" if name in distinct_names else "a"
             return sql.SQL("coalesce({}, 0)").format(sql.Identifier(table, f"m_{name}"))
 
         out_cols = [sql.SQL("a.{}").format(al) for al in attr_aliases]
@@ -597,18 +679,21 @@ class AggregateQuery:
 
 def build_request(cube: Cube, schema: str, *, cut=None, drilldown=None, measures=None, order=None,
                   page: int | None = None, pagesize: int | None = None,
-                  restrict: list[Cut] = ()) -> tuple[AggregateQuery, AggregateQuery]:
+                  restrict: list[Cut] = (), available: Iterable[str] = (),
+                  use: str = "auto") -> tuple[AggregateQuery, AggregateQuery]:
     """Parse the request parameters → (cells query, summary query). Raises QueryError.
 
     ``restrict``: cuts imposed by the caller's role (district); they are added to the user's cuts (AND),
-    so no user cut can widen them."""
+    so no user cut can widen them. ``available``: the cube's aggregate tables present in the schema;
+    ``use``: auto (the planner decides, each query on its own), fact or aggregate (forced)."""
     cuts = parse_cuts(cube, cut) + list(restrict)
     drills = parse_drilldowns(cube, drilldown, cuts)
     names = parse_measures(cube, measures)
     orders = parse_order(cube, order, drills, names)
     page, pagesize = parse_paging(page, pagesize)
-    cells = AggregateQuery(cube, schema, cuts, drills, names, orders, page, pagesize)
-    summary = AggregateQuery(cube, schema, cuts, [], names)
+    available = frozenset(available)
+    cells = AggregateQuery(cube, schema, cuts, drills, names, orders, page, pagesize, available, use)
+    summary = AggregateQuery(cube, schema, cuts, [], names, available=available, use=use)
     return cells, summary
 
 

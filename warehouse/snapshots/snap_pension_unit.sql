@@ -10,7 +10,7 @@
     invalidate_hard_deletes=False
 ) }}
 select distinct on (unit_id)
-    unit_id, month_start, district_code, industry_section_code, economic_type_code, is_active
+    unit_id, month_start::timestamp as month_start, district_code, industry_section_code, economic_type_code, is_active
 from {{ ref('int_pension__unit_month') }}
 order by unit_id, month_start desc
 {% endsnapshot %}

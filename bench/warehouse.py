@@ -44,6 +44,14 @@ def main(argv=None) -> int:
     months = month_range(a.start, a.months)
     timings: dict[str, float] = {}
 
+    def record(final: bool) -> None:
+        """Write what has been measured so far (a long run that is stopped still leaves its figures)."""
+        lines = "\n".join(f"| {k} | {v} | {v / 60:.1f} |" for k, v in timings.items())
+        note = "" if final else "\n\n**Incomplete run**: the steps not listed were not reached.\n"
+        write_result("warehouse", f"python -m bench.warehouse --scale {a.scale} --months {a.months} --start {a.start}",
+                     {"scale": a.scale, "months": a.months, "timings": timings, "complete": final},
+                     "| step | seconds | minutes |\n|---|---:|---:|\n" + lines + note)
+
     def step(name: str, args: list[str]) -> float:
         print(f"[bench] {name} …", flush=True)
         t = time.perf_counter()
@@ -55,6 +63,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"{name} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-2000:]}")
         timings[name] = round(secs, 1)
         print(f"[bench] {name}: {secs:.1f}s", flush=True)
+        record(final=False)
         return secs
 
     with psycopg.connect(admin, autocommit=True) as c:

@@ -83,7 +83,6 @@ class FileResult:
     rows_read: int = 0
     rows_loaded: int = 0
     findings: list[Finding] = field(default_factory=list)
-    held: str | None = None  # structural problem: the whole file is held, nothing loaded
 
     @property
     def rows_rejected(self) -> int:

@@ -37,7 +37,7 @@ from synth.world import World
 from synth.writer import write_check_table, write_marker
 
 MANIFEST = "_manifest.json"
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 
 def _parse_scenarios(items: list[str], last_month: str) -> list[dict]:

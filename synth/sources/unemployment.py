@@ -4,7 +4,8 @@ Insured: a stable ≈79 % of the enterprise employees (13.58 ÷ 17.25 million, y
 Contributions: employer 0.5 % + employee 0.5 % of the base, for every insured person paying this month.
 Benefits (失业保险金): a stock of about 0.5 % of the insured (est.). At the start it is seeded from insured
 persons whose contributions are suspended; afterwards new claimants are insured persons who left
-this month with at least a year of contributions (take-up ≈21 %, est.). Payments stop when the
+this month with at least a year of contributions (take-up ≈21 %, est.) and were not paid last month
+(no re-claim without re-employment in between). Payments stop when the
 entitlement is used up, the person works (pays) again, retires or dies, or (for those no longer in the
 employee population) on re-employment at ≈7 % a month (est.).
 农民工一次性生活补助: agricultural-hukou insured who leave after at least a year get a one-off allowance
@@ -109,8 +110,10 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
         rec["entitled"] = entitled_months(rec["years"])
         rec["month_no"] = rng.integers(1, rec["entitled"]) if n else np.empty(0, np.int64)  # months already paid
         rec["claim"] = month_to_date(m - rec["month_no"], 1) + rng.integers(0, 20, size=n)
+        already_claiming = rec["pid"]
     else:
         rec = state["recipients"]
+        already_claiming = rec["pid"]
         # Who stops: entitlement used up, back at work (paying), retired or died; claimants who left the
         # employee population find work at a monthly rate.
         pos = np.clip(np.searchsorted(p["pid"], rec["pid"]), 0, max(len(p["pid"]) - 1, 0))
@@ -120,8 +123,13 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
         stop |= ~present & (rng.random(len(present)) < P_REEMPLOYED)
         stop |= rec["month_no"] >= rec["entitled"]
         rec = {k: v[~stop] for k, v in rec.items()}
-    # New claimants: insured persons who left this month after at least a year of contributions.
-    leavers = np.flatnonzero(member & (st == Population.LEFT) & (years_all >= 1) & ~np.isin(p["pid"], rec["pid"]))
+    # New claimants: insured persons who left this month after at least a year of contributions. Not those
+    # paid last month, even if their payments stop now: a recipient whose suspended insurance ends (status
+    # 2 → 3) has not paid since the claim, so leaving is no new unemployment and gives no new entitlement
+    # (a new claim needs re-employment, i.e. a month of contributions, in between). Otherwise a claimant
+    # whose entitlement ran out that month would start again at month 1 without ever having been an exit.
+    leavers = np.flatnonzero(member & (st == Population.LEFT) & (years_all >= 1)
+                             & ~np.isin(p["pid"], already_claiming))
     agri = np.isin(p["hukou"][leavers], AGRICULTURAL)
     r = rng.random(len(leavers))
     new = leavers[~agri & (r < TAKE_UP)]

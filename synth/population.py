@@ -7,6 +7,8 @@ All randomness comes from one seeded generator, so a seed and a month sequence g
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 from loaders.checks import CREDIT_CHARS, credit_check_chars, id_check_chars
@@ -21,6 +23,34 @@ OUT_OF_TOWN_ADDRESS = np.array(["130102", "130602", "370102", "410105", "420102"
                                 "230102", "340102", "610102"])
 INDUSTRIES = np.array(list("ABCDEFGHIJKLMNOPQRST"))
 INDUSTRY_SHARE = np.array([0.3, 0.5, 9, 1.5, 6, 12, 5, 4, 15, 8, 4, 12, 10, 1.5, 2.5, 2, 3, 2.2, 1.5, 0.05])
+# Divisions (GB/T 4754-2017 大类, code table code_industry_division) within each section, with their share of
+# the section's units (est., Beijing: manufacturing led by electronics, pharmaceuticals, equipment and vehicles;
+# mining mostly head offices of coal and oil companies; services by their large divisions).
+DIVISION_SHARE = {
+    "A": {"01": 40, "02": 15, "03": 15, "04": 5, "05": 25},
+    "B": {"06": 30, "07": 25, "08": 5, "09": 5, "10": 10, "11": 20, "12": 5},
+    "C": {"13": 3, "14": 4, "15": 3, "16": 0.3, "17": 1, "18": 3, "19": 0.5, "20": 0.5, "21": 2, "22": 1,
+          "23": 5, "24": 2, "25": 1, "26": 5, "27": 9, "28": 0.2, "29": 3, "30": 5, "31": 0.5, "32": 1,
+          "33": 5, "34": 7, "35": 8, "36": 6, "37": 3, "38": 6, "39": 10, "40": 5, "41": 1, "42": 0.5,
+          "43": 1},
+    "D": {"44": 60, "45": 20, "46": 20},
+    "E": {"47": 35, "48": 25, "49": 15, "50": 25},
+    "F": {"51": 60, "52": 40},
+    "G": {"53": 5, "54": 35, "55": 2, "56": 8, "57": 1, "58": 20, "59": 14, "60": 15},
+    "H": {"61": 30, "62": 70},
+    "I": {"63": 10, "64": 30, "65": 60},
+    "J": {"66": 35, "67": 30, "68": 20, "69": 15},
+    "K": {"70": 1},
+    "L": {"71": 10, "72": 90},
+    "M": {"73": 25, "74": 50, "75": 25},
+    "N": {"76": 10, "77": 40, "78": 45, "79": 5},
+    "O": {"80": 45, "81": 25, "82": 30},
+    "P": {"83": 1},
+    "Q": {"84": 85, "85": 15},
+    "R": {"86": 20, "87": 25, "88": 30, "89": 10, "90": 15},
+    "S": {"91": 5, "92": 15, "93": 3, "94": 20, "95": 40, "96": 17},
+    "T": {"97": 1},
+}
 ECON_TYPES = np.array(["110", "120", "130", "140", "150", "160", "170", "190", "200", "300"])
 ECON_SHARE = np.array([6, 2, 0.5, 0.2, 35, 8, 40, 2.3, 2, 4])
 HUKOU = np.array(["11", "12", "21", "22"])
@@ -56,6 +86,16 @@ def _choice(rng, values, share, n):
     return values[rng.choice(len(values), size=n, p=p / p.sum())]
 
 
+def draw_divisions(rng, sections: np.ndarray) -> np.ndarray:
+    """A division (大类) within each unit's section, drawn with DIVISION_SHARE."""
+    out = np.empty(len(sections), dtype="U2")
+    for section, shares in DIVISION_SHARE.items():
+        idx = np.flatnonzero(sections == section)
+        if len(idx):
+            out[idx] = _choice(rng, np.array(list(shares)), list(shares.values()), len(idx))
+    return out
+
+
 def month_to_date(idx: np.ndarray | int, day: int = 1) -> np.ndarray:
     """Month index (months since year 0) → datetime64[D] of that month's `day`."""
     m = np.asarray(idx) - 1970 * 12
@@ -81,13 +121,15 @@ class Population:
 
     def __init__(self, scale: float, seed: int, start_month: str):
         self.rng = np.random.default_rng(seed)
+        # Divisions come from their own stream, so adding them left every other draw (and file) unchanged.
+        self.division_rng = np.random.default_rng([seed, zlib.crc32(b"industry_division")])
         self.month = month_index(start_month) - 1
         self.next_person = 1
         self.next_unit = 1
         self.units = {k: np.empty(0, dtype=t) for k, t in
                       [("uid", np.int64), ("credit", "U18"), ("name", object), ("district", "U6"),
-                       ("industry", "U1"), ("econ", "U3"), ("open", "datetime64[D]"), ("alive", bool),
-                       ("weight", float)]}
+                       ("industry", "U1"), ("division", "U2"), ("econ", "U3"), ("open", "datetime64[D]"),
+                       ("alive", bool), ("weight", float)]}
         self.p = {k: np.empty(0, dtype=t) for k, t in
                   [("pid", np.int64), ("idno", "U18"), ("name", object), ("gender", "U1"),
                    ("birth", "datetime64[D]"), ("hukou", "U2"), ("cadre", bool), ("unit", np.int64),
@@ -127,8 +169,9 @@ class Population:
         else:
             open_month = np.full(n, self.month)
         weight = rng.pareto(1.3, size=n) + 1.0  # a few big employers, a long tail of small ones
+        industry = _choice(rng, INDUSTRIES, INDUSTRY_SHARE, n)
         new = {"uid": uid, "credit": credit, "name": names, "district": district,
-               "industry": _choice(rng, INDUSTRIES, INDUSTRY_SHARE, n), "econ": econ,
+               "industry": industry, "division": draw_divisions(self.division_rng, industry), "econ": econ,
                "open": month_to_date(open_month, 1) + rng.integers(0, 28, size=n),
                "alive": np.ones(n, bool), "weight": weight}
         for k, v in new.items():

@@ -56,7 +56,8 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     out["ent_pension_unit"] = {
         "data_month": np.full(len(ui), month), "unit_id": np.char.zfill(u["uid"][ui].astype(str), 10),
         "credit_code": u["credit"][ui], "unit_name": u["name"][ui].astype(str), "district_code": u["district"][ui],
-        "industry_section": u["industry"][ui], "economic_type": u["econ"][ui], "open_date": _d(u["open"][ui]),
+        "industry_section": u["industry"][ui],
+        "industry_division": u["division"][ui], "economic_type": u["econ"][ui], "open_date": _d(u["open"][ui]),
         "unit_status": status, "staff_count": staff[ui].astype(str)}
 
     # Persons: active and suspended insured, and those who left this month (status 3 终止参保).

@@ -122,7 +122,7 @@ def test_structure_change_holds_the_file(scratch_url, drop, tmp_path):
     write_marker(path, data, data.count(b"\n"))
     res = load_month(MONTH, url=scratch_url, folder=folder, log=lambda *_: None)
     assert res["ent_pension_unit"]["status"] == "held"
-    assert "11 个字段" in res["ent_pension_unit"]["message"]
+    assert "12 个字段" in res["ent_pension_unit"]["message"]
     assert _count(scratch_url, "raw.ent_pension_unit") == 0
 
 

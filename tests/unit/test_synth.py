@@ -103,7 +103,7 @@ def test_scenarios(tmp_path):
         __import__("datetime").datetime(2024, 9, 5, 9).timestamp()
     # Structure change: one more field on every line.
     line = (aug / "QYYL_DW_202408.txt").read_bytes().splitlines()[0].decode("gbk")
-    assert line.count("|") == 10 and line.endswith("新增字段")
+    assert line.count("|") == len(load_specs()["ent_pension_unit"].columns) and line.endswith("新增字段")
     # Truncated: the marker describes more than arrived.
     marker = json.loads((aug / "QYYL_LTX_202408.txt.done").read_text())
     assert marker["rows"] > (aug / "QYYL_LTX_202408.txt").read_bytes().count(b"\n")
@@ -114,3 +114,39 @@ def test_scenarios(tmp_path):
              scenarios=["redelivery:ent_pension_payment:3"])
     assert not [e for e in _manifest(aug)["errors"] if e["file"] == "QYYL_DYFF_202408.txt"]
     assert "QYYL_DYFF_202408.txt" in _manifest(aug)["redelivered"]
+
+
+def test_unit_divisions_lie_in_their_section_and_are_carried_over(monkeypatch):
+    """Every unit's industry division (大类) belongs to its section (门类) in the code table, manufacturing
+    is spread over its divisions, a unit keeps its division from month to month, and the divisions come
+    from their own random stream: without them every other column would be the same."""
+    from collections import Counter
+
+    from loaders.spec import code_table
+    from synth import population
+    from synth.sources import pension
+    from synth.world import World
+
+    def unit_files(months: int) -> list[dict]:
+        world, out = World(0.002, 13, "202407"), []
+        for month in ["202407", "202408", "202409"][:months]:
+            events = world.advance_to(month, pension.base_limits)
+            out.append(pension.month_files(world, month, events)["ent_pension_unit"])
+        return out
+
+    divisions = code_table("industry_division")
+    files = unit_files(3)
+    for f in files:
+        assert all(divisions[d]["section_code"] == s for s, d in zip(f["industry_section"], f["industry_division"]))
+    manufacturing = Counter(d for s, d in zip(files[0]["industry_section"], files[0]["industry_division"]) if s == "C")
+    assert len(manufacturing) >= 15 and manufacturing.most_common(1)[0][1] < 0.25 * sum(manufacturing.values())
+    first = dict(zip(files[0]["unit_id"], files[0]["industry_division"]))
+    later = dict(zip(files[2]["unit_id"], files[2]["industry_division"]))
+    assert len(set(first) & set(later)) > 0.9 * len(first)
+    assert all(later[u] == d for u, d in first.items() if u in later)
+    assert len(set(later) - set(first)) > 0                      # units opened since: divisions drawn too
+    again = unit_files(3)
+    assert all(np.array_equal(a[c], b[c]) for a, b in zip(files, again) for c in a)
+    monkeypatch.setattr(population, "draw_divisions", lambda rng, sections: np.full(len(sections), "00"))
+    without = unit_files(3)
+    assert all(np.array_equal(a[c], b[c]) for a, b in zip(files, without) for c in a if c != "industry_division")

@@ -92,15 +92,15 @@ def test_check_digits_and_unknown_codes():
 
 
 def test_credit_code_check():
-    line = "202407|0000000001|91350100M000100Y44|某公司|110105|C|150|20200101|1|10"
+    line = "202407|0000000001|91350100M000100Y44|某公司|110105|C|39|150|20200101|1|10"
     res, _ = run(UNIT, [line])
     assert only(res) == (1, "credit_code", "credit_code_check")
 
 
 def test_nullable_default():
-    line = "202407|0000000001|91350100M000100Y43|某公司|110105|C|150|20200101|1|"
+    line = "202407|0000000001|91350100M000100Y43|某公司|110105|C|39|150|20200101|1|"
     res, out = run(UNIT, [line])
-    assert res.findings == [] and out[0].split("|")[9] == "0"
+    assert res.findings == [] and out[0].split("|")[10] == "0"
 
 
 def test_structure_change_is_detected_and_named():
@@ -111,7 +111,7 @@ def test_structure_change_is_detected_and_named():
 
 
 def test_backslashes_are_escaped_for_copy_and_crlf_is_accepted():
-    line = "202407|0000000001|91350100M000100Y43|某\\公司|110105|C|150|20200101|1|10"
+    line = "202407|0000000001|91350100M000100Y43|某\\公司|110105|C|39|150|20200101|1|10"
     out = []
     res = validate_stream(UNIT, "202407", io.BytesIO(line.encode("gbk") + b"\r\n"), out.append)
     assert res.findings == []

@@ -4,11 +4,13 @@
 
 Cheap at any scale: a file is not hashed again when the load audit (audit.load_batch: file, SHA-256,
 size, load start) still describes it. Only `stat` is taken of the file and its done-marker, and the
-marker (a few bytes) is read: if the size equals the recorded size, neither file nor marker was
-modified or had its metadata changed (mtime and ctime, so a back-dated mtime does not hide a change)
-since the load started, and the marker still names the recorded SHA-256, the file is what was loaded
-and counts as arrived and verified. Any other file (never loaded, or changed on disk) gets the full
-check: SHA-256 and line count against its marker, as the loader does.
+marker (a few bytes) is read: if the size equals the recorded size, neither file nor marker was modified
+(mtime) after the load started, and the marker still names the recorded SHA-256, the file is what was
+loaded and counts as arrived and verified. Any other file (never loaded, re-delivered, changed on disk)
+gets the full check — SHA-256 and line count against its marker, as the loader does. (mtime, not ctime:
+the drop is often re-written or copied unchanged with its arrival time as mtime, which must not cost a
+re-hash of every file; an edit that keeps size, marker and a back-dated mtime is left to the loader, which
+hashes every file it is given.)
 """
 from __future__ import annotations
 
@@ -40,8 +42,7 @@ def _unchanged(path: Path, rec: Loaded) -> bool:
         claimed = json.loads(marker.read_text(encoding="utf-8")).get("sha256")
     except (OSError, ValueError, UnicodeDecodeError, AttributeError):
         return False
-    return (st.st_size == rec.size and claimed == rec.sha256
-            and max(st.st_mtime, st.st_ctime, mst.st_mtime, mst.st_ctime) <= rec.loaded_at)
+    return st.st_size == rec.size and claimed == rec.sha256 and max(st.st_mtime, mst.st_mtime) <= rec.loaded_at
 
 
 def audited_check(recorded: dict[str, Loaded], hashed: list[str] | None = None):

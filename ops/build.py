@@ -17,12 +17,10 @@ from ops import dbt, runlog, settings
 
 
 def _failed_tests() -> list[str]:
-    target = Path(os.environ.get("DBT_TARGET_PATH", settings.WAREHOUSE_DBT / "target"))
-    try:
-        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
-    except (OSError, KeyError, ValueError):
+    results = dbt.run_results()
+    if results is None:
         return ["(no run_results.json)"]
-    return [r["unique_id"].split(".")[2] for r in results if r["status"] in ("fail", "error")]
+    return [r["name"] for r in results if r["status"] in ("fail", "error")]
 
 
 def build(months: list[str] | None = None, force: bool = False) -> None:

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +34,21 @@ def run(args: list[str], check: bool = True) -> int:
     if check and res.returncode != 0:
         raise SystemExit(res.returncode)
     return res.returncode
+
+
+def run_results() -> list[dict] | None:
+    """The node results of the last dbt invocation (run_results.json in DBT_TARGET_PATH, as env() sets it),
+    one dict per node: unique_id, resource (model, test, seed, snapshot…), name, status (success, pass,
+    fail, error, warn, skipped…), failures (rows a test found; 0 when none) and message (may be empty).
+    None when dbt has not written the file or it cannot be read."""
+    path = Path(os.environ.get("DBT_TARGET_PATH", settings.WAREHOUSE_DBT / "target")) / "run_results.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return [{"unique_id": r["unique_id"], "resource": r["unique_id"].split(".")[0],
+             "name": r["unique_id"].split(".")[2], "status": r["status"],
+             "failures": r.get("failures") or 0, "message": r.get("message") or ""} for r in raw]
 
 
 if __name__ == "__main__":

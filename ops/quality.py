@@ -3,7 +3,7 @@ code tables, and every reconciliation difference the dbt balance tests found —
 
     python -m ops.quality --month 202407
 
-Reads the load audit, the dbt run results (warehouse/target/run_results.json) and the failing rows
+Reads the load audit, the dbt run results (ops.dbt.run_results: run_results.json) and the failing rows
 dbt stored in schema test_failures. Written to var/reports/<YYYYMM>/数据质量报告_<YYYYMM>.{html,xlsx}.
 """
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import html
-import json
-import os
 import sys
 from pathlib import Path
 
@@ -20,21 +18,13 @@ import psycopg
 
 from loaders.spec import load_specs
 from loaders.validate import RULE_LABELS
-from ops import settings
+from ops import dbt, settings
 
 
 def _run_results() -> list[dict]:
-    target = Path(os.environ.get("DBT_TARGET_PATH", settings.WAREHOUSE_DBT / "target"))
-    path = target / "run_results.json"
-    if not path.exists():
-        return []
-    out = []
-    for r in json.loads(path.read_text(encoding="utf-8")).get("results", []):
-        uid = r["unique_id"]
-        if uid.startswith("test."):
-            out.append({"test": uid.split(".")[2], "status": r["status"], "failures": r.get("failures") or 0,
-                        "message": (r.get("message") or "")[:300]})
-    return out
+    """The tests of the last dbt run (ops.dbt.run_results), empty when there is none."""
+    return [{"test": r["name"], "status": r["status"], "failures": r["failures"], "message": r["message"][:300]}
+            for r in dbt.run_results() or [] if r["resource"] == "test"]
 
 
 def collect(conn: psycopg.Connection, month: str) -> dict:
@@ -67,8 +57,8 @@ def collect(conn: psycopg.Connection, month: str) -> dict:
                           "value": fields[idx] if idx < len(fields) else "?", "rows": n})
     tests = _run_results()
     differences = []
-    for t in tests:
-        if t["status"] in ("fail", "error") and t["failures"]:
+    for t in tests:  # warn: a consistency notice (rows kept, mapped to an unknown member), not a blocker
+        if t["status"] in ("fail", "error", "warn") and t["failures"]:
             try:
                 cols_rows = conn.execute(f'select * from test_failures."{t["test"]}" limit 50')
                 cols = [d.name for d in cols_rows.description]
@@ -110,6 +100,9 @@ def _html(q: dict) -> str:
              f"<h2>四、平衡校验(dbt 测试 {len(q['tests'])} 项, 未通过 {len(tests_failed)} 项)</h2>",
              table(["测试", "状态", "差异行数", "信息"], [[t["test"], t["status"], t["failures"], t["message"]]
                                                    for t in tests_failed]),
+             "<h3>提示(warn: 数据已保留并归入未知成员, 不阻止发布)</h3>",
+             table(["测试", "状态", "行数", "信息"], [[t["test"], t["status"], t["failures"], t["message"]]
+                                                for t in q["tests"] if t["status"] == "warn"]),
              "<h2>五、差异明细</h2>",
              table(["测试", "明细"], [[d["test"], ", ".join(f"{k}={v}" for k, v in d.items() if k != "test")]
                                    for d in q["differences"]])]

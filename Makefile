@@ -48,8 +48,8 @@ generate: db  ## write the synthetic drop: START=YYYYMM MONTHS=n SCALE=x SEED=n
 load: db  ## validate and load MONTH=YYYYMM (default: every month in the drop zone); FORCE=1 loads a month with missing files
 	@$(PY) -m loaders load $(if $(MONTH),--month $(MONTH),--all) $(if $(FORCE),--force)
 
-build: db  ## load + dbt build (staging → ODS → DW → marts, balance tests); MONTH=YYYYMM optional
-	@$(PY) -m ops.build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force)
+build: db  ## load + incremental dbt build (staging → ODS → DW → marts, balance tests); MONTH=YYYYMM, FULL_REFRESH=1, TEST_ALL=1 optional
+	@$(PY) -m ops.build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(FULL_REFRESH),--full-refresh) $(if $(TEST_ALL),--test-all)
 
 LATEST   = $(shell ls -d var/exchange/[0-9][0-9][0-9][0-9][0-9][0-9] 2>/dev/null | tail -1 | xargs -r basename)
 

@@ -1,7 +1,12 @@
 """The monthly build: load the month's drop (or every month present), rebuild the warehouse with dbt
 into the review release (schema marts), write the quality reports, and log the run.
 
-    python -m ops.build [--month YYYYMM] [--force]
+    python -m ops.build [--month YYYYMM] [--force] [--skip-load] [--full-refresh] [--test-all]
+
+Incremental by default: the month-grained models rebuild only months with a newer load batch, and the
+generic tests on them check only rows above the watermark of the last build whose tests all passed
+(recorded in audit.run_log). --full-refresh rebuilds every model over all months (needed after a code
+table or a model's columns change); --test-all tests every row without rebuilding.
 """
 from __future__ import annotations
 
@@ -23,12 +28,27 @@ def _failed_tests() -> list[str]:
     return [r["name"] for r in results if r["status"] in ("fail", "error")]
 
 
-def build(months: list[str] | None = None, force: bool = False) -> None:
+def _batch_watermarks() -> tuple[int, int]:
+    """(tested_through, newest): the newest load batch whose rows a passing build has tested, and the
+    newest batch loaded now."""
+    import psycopg
+
+    with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
+        conn.execute(runlog.DDL)
+        tested = conn.execute("select coalesce(max((detail->>'tested_through_batch')::bigint), 0) from audit.run_log "
+                              "where action = 'build' and result = 'ok'").fetchone()[0]
+        newest = conn.execute("select coalesce(max(batch_id), 0) from audit.load_batch "
+                              "where status = 'loaded'").fetchone()[0]
+    return tested, newest
+
+
+def build(months: list[str] | None = None, force: bool = False, load: bool = True,
+          full_refresh: bool = False, test_all: bool = False) -> None:
     t0 = time.time()
     months = months or sorted(p.name for p in settings.EXCHANGE.glob("[0-9]" * 6))
     if not months:
         raise SystemExit(f"no drops in {settings.EXCHANGE}: run `make generate` first")
-    for m in months:
+    for m in months if load else []:
         print(f"[build] loading {m}", flush=True)
         with runlog.logged("load", m) as entry:
             summary = load_month(m, force=force)
@@ -38,8 +58,16 @@ def build(months: list[str] | None = None, force: bool = False) -> None:
                 entry["result"] = "forced"
     label = months[-1] if len(months) == 1 else f"{months[0]}-{months[-1]}"
     with runlog.logged("build", months[-1]) as entry:
-        print("[build] dbt build into the review release (seeds, models, snapshot, balance tests)", flush=True)
-        rc = dbt.run(["build", "--no-use-colors"], check=False)
+        tested_through, newest = _batch_watermarks()
+        if full_refresh or test_all:
+            tested_through = 0
+        args = ["build", "--no-use-colors", "--vars", json.dumps({"tested_through_batch": tested_through})]
+        if full_refresh:
+            args.append("--full-refresh")
+        scope = "every row" if tested_through == 0 else f"rows of load batches after {tested_through}"
+        print(f"[build] dbt build into the review release (seeds, models, snapshot, balance tests; "
+              f"{'full rebuild' if full_refresh else 'incremental'}; tests on incremental models: {scope})", flush=True)
+        rc = dbt.run(args, check=False)
         from ops import caches, quality
 
         for m in months:
@@ -47,7 +75,10 @@ def build(months: list[str] | None = None, force: bool = False) -> None:
             print(f"[build] 数据质量报告 {m}: {paths[0]}", flush=True)
         caches.invalidate()
         failed = _failed_tests() if rc != 0 else []
-        entry["detail"] = {"months": label, "dbt_exit": rc, "failed_tests": failed}
+        entry["detail"] = {"months": label, "dbt_exit": rc, "failed_tests": failed, "full_refresh": full_refresh,
+                           "tested_from_batch": tested_through + 1}
+        if rc == 0:
+            entry["detail"]["tested_through_batch"] = newest
         if rc != 0:
             entry["result"] = "failed"
             print(f"[build] dbt build FAILED (exit {rc}); failing models/tests: {', '.join(failed) or '-'}. "
@@ -62,9 +93,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ops.build")
     ap.add_argument("--month", help="YYYYMM (default: every month in the drop zone)")
     ap.add_argument("--force", action="store_true", help="load even if files are missing (recorded)")
+    ap.add_argument("--skip-load", action="store_true", help="only rebuild (the drops are loaded already)")
+    ap.add_argument("--full-refresh", action="store_true", help="rebuild every model over all months")
+    ap.add_argument("--test-all", action="store_true", help="test every row, not only the newly built ones")
     a = ap.parse_args(argv)
     try:
-        build([a.month] if a.month else None, a.force)
+        build([a.month] if a.month else None, a.force, load=not a.skip_load, full_refresh=a.full_refresh,
+              test_all=a.test_all)
     except MonthIncomplete as e:
         print(f"[build] 拒绝: {e}", file=sys.stderr)
         return 3

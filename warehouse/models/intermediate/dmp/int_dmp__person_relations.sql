@@ -1,5 +1,10 @@
 -- Person insurance relations per month (three pension schemes): district mapped, gender checked,
 -- age band at month end, status flags.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_dmp__person_relations')] %}
+
 select
     r.month_start,
     r.person_id,
@@ -16,10 +21,13 @@ select
     r.relation_status_code in ('3', '5')                                 as is_ended,
     r.unit_credit_code is not null                                       as has_unit,
     r.start_date,
-    r.end_date
+    r.end_date,
+    b.source_batch_id
 from (
     select distinct on (month_start, person_id, insurance_type_code) *
     from {{ ref('stg_dmp__person_relations') }}
+    where {{ in_months_to_build(staged, 'data_month') }}
     order by month_start, person_id, insurance_type_code, batch_id desc
 ) r
+join ({{ month_batch(staged) }}) b using (month_start)
 left join {{ ref('code_relation_status') }} rs on rs.code = r.relation_status_code

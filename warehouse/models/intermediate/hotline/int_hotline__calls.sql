@@ -1,9 +1,15 @@
 -- Code checks compare lpad(code::text, width) because the HR code seeds are currently loaded with integer codes
 -- (no column_types in seeds/_seeds.yml); this stays correct once they are typed as text.
 -- 12333呼叫清洗: one row per call; hour of day from the start time, weekday, channel flags.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_hotline__calls')] %}
+
 with deduped as (
     select distinct on (month_start, call_id) *
     from {{ ref('stg_hotline__calls') }}
+    where {{ in_months_to_build(staged, 'data_month') }}
     order by month_start, call_id, batch_id desc
 )
 select
@@ -24,5 +30,7 @@ select
     (d.satisfaction in (4, 5))                                             as is_satisfied,
     coalesce(d.wait_seconds, 0)                                            as wait_seconds,
     coalesce(d.talk_seconds, 0)                                            as talk_seconds,
-    d.batch_id
+    d.batch_id,
+    b.source_batch_id
 from deduped d
+join ({{ month_batch(staged) }}) b using (month_start)

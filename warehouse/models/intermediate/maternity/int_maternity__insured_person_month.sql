@@ -1,7 +1,13 @@
 -- 生育保险参保人员月度状态: one row per month and person, districts mapped, unknown codes to 未知.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_maternity__insured_persons')] %}
+
 with deduped as (
     select distinct on (month_start, person_id) *
     from {{ ref('stg_maternity__insured_persons') }}
+    where {{ in_months_to_build(staged, 'data_month') }}
     order by month_start, person_id, batch_id desc
 )
 select
@@ -16,5 +22,7 @@ select
     d.first_insured_date,
     d.insured_status_code,
     coalesce((select s.is_insured from {{ ref('code_insured_status') }} s
-              where s.code = d.insured_status_code), false)    as is_insured
+              where s.code = d.insured_status_code), false)    as is_insured,
+    b.source_batch_id
 from deduped d
+join ({{ month_batch(staged) }}) b using (month_start)

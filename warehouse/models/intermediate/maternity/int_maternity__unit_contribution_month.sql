@@ -1,7 +1,13 @@
 -- 生育保险单位缴费按单位按到账月份(同一单位多个所属期合并), district mapped.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_maternity__unit_contributions')] %}
+
 with deduped as (
     select distinct on (month_start, unit_id, fee_month_start) *
     from {{ ref('stg_maternity__unit_contributions') }}
+    where {{ in_months_to_build(staged, 'data_month') }}
     order by month_start, unit_id, fee_month_start, batch_id desc
 ),
 unit_month as (
@@ -24,5 +30,7 @@ select
     u.insured_count,
     u.payroll_base,
     u.contribution_income,
-    u.contribution_rows
+    u.contribution_rows,
+    b.source_batch_id
 from unit_month u
+join ({{ month_batch(staged) }}) b using (month_start)

@@ -1,8 +1,14 @@
 -- 职工医保个人账户(人 × 月): one row per month and person, districts mapped, person type checked,
 -- age band at month end; 支出 = 门诊 + 定点药店.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_medical_account__monthly_accounts')] %}
+
 with deduped as (
     select distinct on (month_start, person_id) *
     from {{ ref('stg_medical_account__monthly_accounts') }}
+    where {{ in_months_to_build(staged, 'data_month') }}
     order by month_start, person_id, batch_id desc
 )
 select
@@ -21,5 +27,7 @@ select
     d.spend_outpatient,
     d.spend_pharmacy,
     d.spend_outpatient + d.spend_pharmacy                            as spent,
-    d.balance_end
+    d.balance_end,
+    b.source_batch_id
 from deduped d
+join ({{ month_batch(staged) }}) b using (month_start)

@@ -1,9 +1,17 @@
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_pension__contributions')] %}
+
 select
     month_start,
     person_id,
     max(unit_id)                                                                      as unit_id,
     coalesce(sum(contribution_base) filter (where fee_month_start = month_start), 0)  as contribution_base,
     sum(employer_amount + employee_amount)                                            as contribution_income,
-    count(*)                                                                          as contribution_rows
+    count(*)                                                                          as contribution_rows,
+    b.source_batch_id
 from {{ ref('stg_pension__contributions') }}
-group by month_start, person_id
+join ({{ month_batch(staged) }}) b using (month_start)
+where {{ in_months_to_build(staged, 'data_month') }}
+group by month_start, person_id, b.source_batch_id

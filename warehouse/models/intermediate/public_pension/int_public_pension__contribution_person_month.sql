@@ -1,4 +1,9 @@
 -- Contributions per person and arrival month: basic pension (16 % + 8 %) and occupational annuity.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_public_pension__contributions')] %}
+
 select
     month_start,
     person_id,
@@ -6,6 +11,9 @@ select
     coalesce(sum(contribution_base) filter (where fee_month_start = month_start), 0)  as contribution_base,
     sum(employer_amount + employee_amount)                                            as contribution_income,
     sum(annuity_employer_amount + annuity_employee_amount)                            as annuity_income,
-    count(*)                                                                          as contribution_rows
+    count(*)                                                                          as contribution_rows,
+    b.source_batch_id
 from {{ ref('stg_public_pension__contributions') }}
-group by month_start, person_id
+join ({{ month_batch(staged) }}) b using (month_start)
+where {{ in_months_to_build(staged, 'data_month') }}
+group by month_start, person_id, b.source_batch_id

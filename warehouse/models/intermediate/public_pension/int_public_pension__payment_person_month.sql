@@ -1,4 +1,9 @@
 -- Benefit payments per person and month, split by payment item.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_public_pension__payments')] %}
+
 select
     month_start,
     person_id,
@@ -6,6 +11,9 @@ select
     coalesce(sum(amount) filter (where payment_item_code = '01'), 0) as basic_pension_paid,
     coalesce(sum(amount) filter (where payment_item_code = '02'), 0) as back_pay_paid,
     coalesce(sum(amount) filter (where payment_item_code = '03'), 0) as funeral_grant_paid,
-    coalesce(sum(amount) filter (where payment_item_code not in ('01', '02', '03')), 0) as other_paid
+    coalesce(sum(amount) filter (where payment_item_code not in ('01', '02', '03')), 0) as other_paid,
+    b.source_batch_id
 from {{ ref('stg_public_pension__payments') }}
-group by month_start, person_id
+join ({{ month_batch(staged) }}) b using (month_start)
+where {{ in_months_to_build(staged, 'data_month') }}
+group by month_start, person_id, b.source_batch_id

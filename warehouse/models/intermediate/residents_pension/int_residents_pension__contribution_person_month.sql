@@ -1,4 +1,9 @@
 -- Residents-pension contributions per person and arrival month (one yearly deduction as a rule).
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_residents_pension__contributions')] %}
+
 select
     month_start,
     person_id,
@@ -7,6 +12,9 @@ select
     sum(personal_amount)                           as personal_contribution,
     sum(subsidy_amount)                            as subsidy_amount,
     sum(assisted_amount)                           as assisted_amount,
-    count(*)                                       as contribution_rows
+    count(*)                                       as contribution_rows,
+    b.source_batch_id
 from {{ ref('stg_residents_pension__contributions') }}
-group by month_start, person_id
+join ({{ month_batch(staged) }}) b using (month_start)
+where {{ in_months_to_build(staged, 'data_month') }}
+group by month_start, person_id, b.source_batch_id

@@ -1,5 +1,10 @@
 -- Residents-pension enrolment status per person and month: district mapped to the current code,
 -- unknown codes to their 未知 member, age band at the end of the month.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_residents_pension__enrolments')] %}
+
 select
     e.month_start,
     e.person_id,
@@ -17,10 +22,13 @@ select
     {{ known_code('e.assisted_group_code', 'code_assisted_group', '9') }} as assisted_group_code,
     e.enrol_date,
     e.benefit_start_date,
-    e.paid_years
+    e.paid_years,
+    b.source_batch_id
 from (
     select distinct on (month_start, person_id) *
     from {{ ref('stg_residents_pension__enrolments') }}
+    where {{ in_months_to_build(staged, 'data_month') }}
     order by month_start, person_id, batch_id desc
 ) e
+join ({{ month_batch(staged) }}) b using (month_start)
 left join {{ ref('code_resident_status') }} rs on rs.code = e.enrol_status_code

@@ -1,7 +1,13 @@
 -- 失业保险金领取人员按月: one row per month and person, district mapped, 新增领取 = 本次为第1个月.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_unemployment__benefits')] %}
+
 with deduped as (
     select distinct on (month_start, person_id) *
     from {{ ref('stg_unemployment__benefits') }}
+    where {{ in_months_to_build(staged, 'data_month') }}
     order by month_start, person_id, batch_id desc
 )
 select
@@ -16,5 +22,7 @@ select
     d.month_no,
     greatest(d.entitled_months - d.month_no, 0)            as remaining_months,
     (d.month_no = 1)                                       as is_new_claimant,
-    d.amount                                               as benefit_paid
+    d.amount                                               as benefit_paid,
+    b.source_batch_id
 from deduped d
+join ({{ month_batch(staged) }}) b using (month_start)

@@ -1,7 +1,13 @@
 -- 失业保险缴费按人按到账月份汇总(含补缴往月); duplicate detail keys keep the newest batch.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_unemployment__contributions')] %}
+
 with deduped as (
     select distinct on (month_start, person_id, fee_month_start) *
     from {{ ref('stg_unemployment__contributions') }}
+    where {{ in_months_to_build(staged, 'data_month') }}
     order by month_start, person_id, fee_month_start, batch_id desc
 )
 select
@@ -13,6 +19,8 @@ select
     sum(employee_amount)                                                                as employee_amount,
     sum(employer_amount + employee_amount)                                              as contribution_income,
     coalesce(sum(employer_amount + employee_amount) filter (where fee_month_start < month_start), 0) as arrears_income,
-    count(*)                                                                            as contribution_rows
+    count(*)                                                                            as contribution_rows,
+    b.source_batch_id
 from deduped
-group by month_start, person_id
+join ({{ month_batch(staged) }}) b using (month_start)
+group by month_start, person_id, b.source_batch_id

@@ -1,7 +1,13 @@
 -- 农民合同制工人一次性生活补助按月: one row per month and person, district mapped.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+{%- set staged = [ref('stg_unemployment__migrant_allowances')] %}
+
 with deduped as (
     select distinct on (month_start, person_id) *
     from {{ ref('stg_unemployment__migrant_allowances') }}
+    where {{ in_months_to_build(staged, 'data_month') }}
     order by month_start, person_id, batch_id desc
 )
 select
@@ -14,5 +20,7 @@ select
     d.contract_end_date,
     d.service_months,
     d.allowance_months,
-    d.amount                                                  as allowance_paid
+    d.amount                                                  as allowance_paid,
+    b.source_batch_id
 from deduped d
+join ({{ month_batch(staged) }}) b using (month_start)

@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
     suspect_id,
     rule_code,
     insurance_type      as insurance_type_code,

@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
     budget_year,
     insurance_type      as insurance_type_code,
     budget_item         as budget_item_code,

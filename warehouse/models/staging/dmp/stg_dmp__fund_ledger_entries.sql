@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
     insurance_type      as insurance_type_code,
     district_code,
     fund_item           as fund_item_code,

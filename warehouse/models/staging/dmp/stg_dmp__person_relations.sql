@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
     person_id,
     insurance_type      as insurance_type_code,
     upper(id_number)    as id_number,

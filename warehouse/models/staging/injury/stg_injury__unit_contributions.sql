@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
     unit_id,
     credit_code,
     unit_name,

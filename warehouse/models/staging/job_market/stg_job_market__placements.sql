@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM')   as month_start,
+    data_month,
     placement_id,
     seeker_id,
     vacancy_id,

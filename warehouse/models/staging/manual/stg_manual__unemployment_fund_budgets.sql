@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
     budget_item                   as budget_item_code,
     budget_amount,
     annual_budget,

@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM')   as month_start,
+    data_month,
     petition_id,
     channel                         as channel_code,
     receive_date,

@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
     unit_id,
     upper(credit_code)  as credit_code,
     unit_name,

@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM')   as month_start,
+    data_month,
     course_id,
     institution_credit_code,
     institution_name,

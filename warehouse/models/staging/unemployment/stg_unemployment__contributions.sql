@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
     person_id,
     unit_id,
     to_date(fee_month, 'YYYYMM')  as fee_month_start,

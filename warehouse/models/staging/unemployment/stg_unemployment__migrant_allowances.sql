@@ -1,5 +1,6 @@
 select
     to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
     person_id,
     upper(id_number)    as id_number,
     person_name,

@@ -1,11 +1,9 @@
 -- Actuarial cohort fact: month × insurance type × gender × single age (0–100+). Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_dmp__actuarial_cohorts')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     c.month_start,
     (extract(year from c.month_start) * 100 + extract(month from c.month_start))::int as month_key,
@@ -23,5 +21,5 @@ select
     max(b.source_batch_id)                      as source_batch_id
 from {{ ref('int_dmp__actuarial_cohorts') }} c
 join ({{ month_batch(staged) }}) b on b.month_start = c.month_start
-where c.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'c.month_start') }}
 group by c.month_start, c.insurance_type_code, c.gender_code, c.age, c.age_band_code

@@ -1,11 +1,9 @@
 -- Audit / internal-control suspicions (one row per suspicion of the DMP audit list). Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_dmp__audit_suspects')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     a.month_start,
     (extract(year from a.month_start) * 100 + extract(month from a.month_start))::int as month_key,
@@ -22,4 +20,4 @@ select
     b.source_batch_id
 from {{ ref('int_dmp__audit_suspects') }} a
 join ({{ month_batch(staged) }}) b on b.month_start = a.month_start
-where a.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'a.month_start') }}

@@ -1,12 +1,10 @@
 -- Benefit change events (one row per change in the DMP change log) with the internal-control flags.
 -- Incremental by month like the other monthly facts.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_dmp__benefit_changes')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     c.month_start,
     (extract(year from c.month_start) * 100 + extract(month from c.month_start))::int as month_key,
@@ -28,4 +26,4 @@ select
     b.source_batch_id
 from {{ ref('int_dmp__benefit_changes') }} c
 join ({{ month_batch(staged) }}) b on b.month_start = c.month_start
-where c.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'c.month_start') }}

@@ -1,11 +1,9 @@
 -- Fund budget execution per month × insurance type × budget item. Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_dmp__budget_executions')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     e.month_start,
     (extract(year from e.month_start) * 100 + extract(month from e.month_start))::int as month_key,
@@ -21,4 +19,4 @@ select
     b.source_batch_id
 from {{ ref('int_dmp__budget_executions') }} e
 join ({{ month_batch(staged) }}) b on b.month_start = e.month_start
-where e.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'e.month_start') }}

@@ -1,13 +1,11 @@
 -- Fund income and spending per month × insurance type × district × fund item, from the DMP fund ledger.
 -- Incremental by month: a month is rebuilt when its ledger extract carries a newer load batch.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_dmp__fund_ledger_entries')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-),
-l as (select * from {{ ref('int_dmp__fund_ledger') }} where month_start in (select month_start from months))
+with l as (select * from {{ ref('int_dmp__fund_ledger') }} where {{ in_months_to_build(staged, 'month_start') }})
 select
     l.month_start,
     (extract(year from l.month_start) * 100 + extract(month from l.month_start))::int as month_key,

@@ -1,12 +1,10 @@
 -- Person × insurance type × month fact of insurance relations (three pension schemes) from the DMP extract:
 -- status, new and ended relations. Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_dmp__person_relations')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     r.month_start,
     (extract(year from r.month_start) * 100 + extract(month from r.month_start))::int as month_key,
@@ -27,4 +25,4 @@ select
     b.source_batch_id
 from {{ ref('int_dmp__person_relations') }} r
 join ({{ month_batch(staged) }}) b on b.month_start = r.month_start
-where r.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'r.month_start') }}

@@ -1,5 +1,6 @@
 -- Work-capacity appraisals (劳动能力鉴定结论) with disability grades, appraisal × month. Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_injury__appraisals')] %}
 
@@ -14,4 +15,4 @@ select
     b.source_batch_id
 from {{ ref('int_injury__appraisals') }} a
 join ({{ month_batch(staged) }}) b on b.month_start = a.month_start
-where a.month_start in ({{ months_to_build(staged) }})
+where {{ in_months_to_build(staged, 'a.month_start') }}

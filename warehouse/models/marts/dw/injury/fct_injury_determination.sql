@@ -1,5 +1,6 @@
 -- Work-injury determinations (工伤认定结论), case × determination month. Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_injury__determinations')] %}
 
@@ -14,4 +15,4 @@ select
     b.source_batch_id
 from {{ ref('int_injury__determinations') }} d
 join ({{ month_batch(staged) }}) b on b.month_start = d.month_start
-where d.month_start in ({{ months_to_build(staged) }})
+where {{ in_months_to_build(staged, 'd.month_start') }}

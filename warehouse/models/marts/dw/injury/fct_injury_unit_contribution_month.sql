@@ -1,5 +1,6 @@
 -- Unit × month fact of work-injury contributions (employer only, risk-class rate). Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_injury__unit_contributions')] %}
 
@@ -13,4 +14,4 @@ select
     b.source_batch_id
 from {{ ref('int_injury__unit_contribution_month') }} u
 join ({{ month_batch(staged) }}) b on b.month_start = u.month_start
-where u.month_start in ({{ months_to_build(staged) }})
+where {{ in_months_to_build(staged, 'u.month_start') }}

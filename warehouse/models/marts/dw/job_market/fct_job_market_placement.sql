@@ -1,12 +1,10 @@
 -- 职业介绍成功事实(介绍成功 × 月), with the vacancy's occupation and industry. Incremental by month (rebuilt
 -- when the placement, vacancy or seeker file of the month is re-delivered).
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_job_market__placements'), ref('stg_job_market__vacancies'), ref('stg_job_market__seekers')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     i.month_start,
     (extract(year from i.month_start) * 100 + extract(month from i.month_start))::int as month_key,
@@ -16,4 +14,4 @@ select
     b.source_batch_id
 from {{ ref('int_job_market__placements') }} i
 join ({{ month_batch(staged) }}) b on b.month_start = i.month_start
-where i.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'i.month_start') }}

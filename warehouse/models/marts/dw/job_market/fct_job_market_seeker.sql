@@ -1,11 +1,9 @@
 -- 求职登记事实(求职登记 × 月): job seekers registered in the month. Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_job_market__seekers')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     i.month_start,
     (extract(year from i.month_start) * 100 + extract(month from i.month_start))::int as month_key,
@@ -15,4 +13,4 @@ select
     b.source_batch_id
 from {{ ref('int_job_market__seekers') }} i
 join ({{ month_batch(staged) }}) b on b.month_start = i.month_start
-where i.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'i.month_start') }}

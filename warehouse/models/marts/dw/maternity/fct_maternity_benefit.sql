@@ -1,6 +1,7 @@
 -- Maternity benefit payments, person × item × payment month. Incremental by month (the insured file is
 -- staged too: the mother's age band comes from it).
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_maternity__benefits'), ref('stg_maternity__insured_persons')] %}
 
@@ -17,4 +18,4 @@ select
     b.source_batch_id
 from {{ ref('int_maternity__benefits') }} m
 join ({{ month_batch(staged) }}) b on b.month_start = m.month_start
-where m.month_start in ({{ months_to_build(staged) }})
+where {{ in_months_to_build(staged, 'm.month_start') }}

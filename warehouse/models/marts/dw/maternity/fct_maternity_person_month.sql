@@ -1,5 +1,6 @@
 -- Person × month fact of maternity insurance: insured status. Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_maternity__insured_persons')] %}
 
@@ -11,4 +12,4 @@ select
     b.source_batch_id
 from {{ ref('int_maternity__insured_person_month') }} s
 join ({{ month_batch(staged) }}) b on b.month_start = s.month_start
-where s.month_start in ({{ months_to_build(staged) }})
+where {{ in_months_to_build(staged, 's.month_start') }}

@@ -1,6 +1,7 @@
 -- Person × month fact of the employee medical insurance individual account: credits, spending, balances.
 -- Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_medical_account__monthly_accounts')] %}
 
@@ -21,4 +22,4 @@ select
     b.source_batch_id
 from {{ ref('int_medical_account__person_month') }} a
 join ({{ month_batch(staged) }}) b on b.month_start = a.month_start
-where a.month_start in ({{ months_to_build(staged) }})
+where {{ in_months_to_build(staged, 'a.month_start') }}

@@ -2,17 +2,15 @@
 -- Incremental by month: a month is (re)built when any of its staged files has a newer load batch.
 -- Full joins: a contribution or payment without a status row that month is kept (person_type
 -- 'unmatched'), never dropped; the district then comes from the paying unit.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_pension__persons'), ref('stg_pension__retirees'), ref('stg_pension__contributions'),
                   ref('stg_pension__payments'), ref('stg_pension__units')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-),
-s as (select * from {{ ref('int_pension__person_month') }} where month_start in (select month_start from months)),
-c as (select * from {{ ref('int_pension__contribution_person_month') }} where month_start in (select month_start from months)),
-p as (select * from {{ ref('int_pension__payment_person_month') }} where month_start in (select month_start from months)),
+with s as (select * from {{ ref('int_pension__person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+c as (select * from {{ ref('int_pension__contribution_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+p as (select * from {{ ref('int_pension__payment_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
 joined as (
     select
         coalesce(s.month_start, c.month_start, p.month_start)                     as month_start,
@@ -22,6 +20,8 @@ joined as (
         coalesce(s.age_band_code, 'A9')                                           as age_band_code,
         case when coalesce(s.person_type, 'unmatched') = 'active'
              then coalesce(s.industry_section_code, '99') end                      as industry_section_code,
+        case when coalesce(s.person_type, 'unmatched') = 'active'
+             then coalesce(s.industry_division_code, '99') end                     as industry_division_code,
         coalesce(s.person_type, 'unmatched')                                      as person_type,
         (c.person_id is not null)::int::smallint                                  as is_contributor,
         coalesce(c.contribution_base, 0)::numeric(14,2)                           as contribution_base,
@@ -36,7 +36,8 @@ joined as (
 select
     j.month_start,
     (extract(year from j.month_start) * 100 + extract(month from j.month_start))::int as month_key,
-    j.person_id, j.district_code, j.gender_code, j.age_band_code, j.industry_section_code, j.person_type,
+    j.person_id, j.district_code, j.gender_code, j.age_band_code, j.industry_section_code, j.industry_division_code,
+    j.person_type,
     j.is_contributor, j.contribution_base, j.contribution_income, j.pension_paid,
     b.source_batch_id
 from joined j

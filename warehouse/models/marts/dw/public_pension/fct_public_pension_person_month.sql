@@ -3,18 +3,16 @@
 -- Incremental by month like fct_pension_person_month: a month is rebuilt when any of its staged files
 -- carries a newer load batch. A contribution or payment without a status row that month is kept
 -- (person_type 'unmatched'); its district then comes from the paying unit.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_public_pension__persons'), ref('stg_public_pension__retirees'),
                   ref('stg_public_pension__contributions'), ref('stg_public_pension__payments'),
                   ref('stg_public_pension__units')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-),
-s as (select * from {{ ref('int_public_pension__person_month') }} where month_start in (select month_start from months)),
-c as (select * from {{ ref('int_public_pension__contribution_person_month') }} where month_start in (select month_start from months)),
-p as (select * from {{ ref('int_public_pension__payment_person_month') }} where month_start in (select month_start from months)),
+with s as (select * from {{ ref('int_public_pension__person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+c as (select * from {{ ref('int_public_pension__contribution_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+p as (select * from {{ ref('int_public_pension__payment_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
 joined as (
     select
         coalesce(s.month_start, c.month_start, p.month_start)                  as month_start,

@@ -3,17 +3,15 @@
 -- the monthly benefit (basic + individual account, balance refunds on death).
 -- Incremental by month (see fct_pension_person_month). A contribution or payment without an
 -- enrolment row that month is kept (enrol_status_code '0', is_insured false) with its own district.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_residents_pension__enrolments'), ref('stg_residents_pension__contributions'),
                   ref('stg_residents_pension__payments')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-),
-e as (select * from {{ ref('int_residents_pension__enrolment_month') }} where month_start in (select month_start from months)),
-c as (select * from {{ ref('int_residents_pension__contribution_person_month') }} where month_start in (select month_start from months)),
-p as (select * from {{ ref('int_residents_pension__payment_person_month') }} where month_start in (select month_start from months)),
+with e as (select * from {{ ref('int_residents_pension__enrolment_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+c as (select * from {{ ref('int_residents_pension__contribution_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+p as (select * from {{ ref('int_residents_pension__payment_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
 joined as (
     select
         coalesce(e.month_start, c.month_start, p.month_start)          as month_start,

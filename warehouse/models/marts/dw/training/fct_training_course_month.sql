@@ -1,11 +1,9 @@
 -- 培训班月度事实(培训班 × 月): courses running in the month. Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_training__courses')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     i.month_start,
     (extract(year from i.month_start) * 100 + extract(month from i.month_start))::int as month_key,
@@ -17,4 +15,4 @@ select
     b.source_batch_id
 from {{ ref('int_training__courses') }} i
 join ({{ month_batch(staged) }}) b on b.month_start = i.month_start
-where i.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'i.month_start') }}

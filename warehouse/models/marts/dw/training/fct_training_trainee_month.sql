@@ -1,12 +1,10 @@
 -- 培训学员月度事实(学员 × 培训班 × 月): trainees in training and, last, in the month they finish or drop out.
 -- District and training type are the course's. Incremental by month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_training__trainees'), ref('stg_training__courses')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     i.month_start,
     (extract(year from i.month_start) * 100 + extract(month from i.month_start))::int as month_key,
@@ -22,4 +20,4 @@ select
     b.source_batch_id
 from {{ ref('int_training__trainees') }} i
 join ({{ month_batch(staged) }}) b on b.month_start = i.month_start
-where i.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'i.month_start') }}

@@ -1,12 +1,10 @@
 -- 登记失业人员月度事实(登记 × 月): stock (registered at the 25th) and flows (new, to employment, cancelled).
 -- Incremental by month like fct_pension_person_month.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_unemployed_registry__persons')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-)
 select
     i.month_start,
     (extract(year from i.month_start) * 100 + extract(month from i.month_start))::int as month_key,
@@ -22,4 +20,4 @@ select
     b.source_batch_id
 from {{ ref('int_unemployed_registry__registrations') }} i
 join ({{ month_batch(staged) }}) b on b.month_start = i.month_start
-where i.month_start in (select month_start from months)
+where {{ in_months_to_build(staged, 'i.month_start') }}

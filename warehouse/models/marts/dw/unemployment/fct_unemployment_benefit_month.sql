@@ -1,15 +1,13 @@
 -- Benefit payments of unemployment insurance, person × month × benefit type:
 -- 'unemployment_benefit' 失业保险金 and 'migrant_allowance' 农民工一次性生活补助. Incremental by month.
 -- The insured file is staged too: the allowance recipients' gender comes from it.
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_unemployment__benefits'), ref('stg_unemployment__migrant_allowances'),
                   ref('stg_unemployment__insured_persons')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-),
-benefits as (
+with benefits as (
     select
         b.month_start, b.person_id, 'unemployment_benefit'::text as benefit_type,
         b.district_code, b.gender_code,
@@ -18,7 +16,7 @@ benefits as (
         b.is_new_claimant::int::smallint as is_new_claimant,
         b.benefit_paid as amount_paid
     from {{ ref('int_unemployment__benefit_person_month') }} b
-    where b.month_start in (select month_start from months)
+    where {{ in_months_to_build(staged, 'b.month_start') }}
 ),
 allowances as (
     select
@@ -31,7 +29,7 @@ allowances as (
     from {{ ref('int_unemployment__migrant_allowance_person_month') }} a
     left join {{ ref('int_unemployment__insured_person_month') }} i
         on i.month_start = a.month_start and i.person_id = a.person_id
-    where a.month_start in (select month_start from months)
+    where {{ in_months_to_build(staged, 'a.month_start') }}
 ),
 unioned as (
     select * from benefits

@@ -1,15 +1,13 @@
 -- Person × month fact of unemployment insurance: insured status and contributions.
 -- Incremental by month (a month is rebuilt when any of its staged files carries a newer load batch).
 -- Full join: a contribution without a status row that month is kept (has_status_row = 0, district 未知).
-{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
 
 {%- set staged = [ref('stg_unemployment__insured_persons'), ref('stg_unemployment__contributions')] %}
 
-with months as (
-    {{ months_to_build(staged) }}
-),
-s as (select * from {{ ref('int_unemployment__insured_person_month') }} where month_start in (select month_start from months)),
-c as (select * from {{ ref('int_unemployment__contribution_person_month') }} where month_start in (select month_start from months)),
+with s as (select * from {{ ref('int_unemployment__insured_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+c as (select * from {{ ref('int_unemployment__contribution_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
 joined as (
     select
         coalesce(s.month_start, c.month_start)             as month_start,

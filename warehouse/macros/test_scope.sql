@@ -1,0 +1,25 @@
+{#-
+  Generic tests on month-incremental models check only the rows rebuilt since the last build whose
+  tests all passed: rows with source_batch_id > var('tested_through_batch'). ops/build.py passes the
+  watermark it recorded for that build (audit.run_log); 0 (the default, and on a full refresh or
+  `make build TEST_ALL=1`) tests every row. Rows of a month are only ever rewritten together with a
+  newer batch, so untested rows always carry a batch above the watermark. Overrides dbt's
+  get_where_subquery, which every generic test uses to read the model under test.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set watermark = var('tested_through_batch', 0) | int -%}
+    {%- if watermark > 0 and execute -%}
+        {%- for node in graph.nodes.values()
+              if node.resource_type == 'model' and node.alias == relation.identifier
+                 and node.schema == relation.schema and node.config.materialized == 'incremental' -%}
+            {%- set changed = 'source_batch_id > ' ~ watermark -%}
+            {%- set where = '(' ~ where ~ ') and ' ~ changed if where else changed -%}
+            {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}

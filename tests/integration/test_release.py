@@ -58,6 +58,18 @@ def published(env):
     return env
 
 
+def test_publish_analyses_only_the_new_release(published):
+    """Publishing gives the copied tables planner statistics (they are read right after the swap) and leaves
+    the rest of the database (raw, audit, the review release) to autovacuum: no database-wide ANALYZE."""
+    url, tmp, e = published
+    with psycopg.connect(url) as c:
+        stats = {s: (n, analysed) for s, n, analysed in c.execute(
+            "select schemaname, count(*), count(last_analyze) from pg_stat_user_tables "
+            "where schemaname in ('official', 'raw', 'audit', 'marts') group by 1")}
+    assert stats["official"][0] > 10 and stats["official"][1] == stats["official"][0]
+    assert stats["raw"][1] == stats["audit"][1] == stats["marts"][1] == 0
+
+
 def test_readers_only_ever_see_complete_releases(published):
     url, tmp, e = published
     seen, errors, stop = [], [], threading.Event()

@@ -316,11 +316,11 @@ def available_aggregates(ctx: Ctx, cube: Cube) -> frozenset[str]:
     """The cube's aggregate tables that exist in the release's schema (a release published before the
     aggregate existed simply has none: its queries read the fact). Through the result cache, so it is
     checked again whenever the data version changes."""
-    if not cube.aggregates or not aggregates_enabled():
+    if not cube.aggregate_tables or not aggregates_enabled():
         return frozenset()
     stmt = sql.SQL("select t from unnest({}::text[]) as t where to_regclass(quote_ident({}) || '.' || quote_ident(t)) "
                    "is not null").format(sql.Placeholder("t"), sql.Placeholder("s"))
-    _, rows = ctx.run(stmt, {"t": [a.table for a in cube.aggregates], "s": ctx.schema})
+    _, rows = ctx.run(stmt, {"t": cube.aggregate_tables, "s": ctx.schema})
     return frozenset(r[0] for r in rows)
 
 

@@ -27,6 +27,20 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   that its entity occurs at most once per member of that grain (e.g. one fact row per person and month),
   so summing is exact when every result cell lies within one month, and only then is it used.
 
+* ``distinct_aggregates`` (optional): structures that answer a count-distinct measure exactly over periods
+  longer than the ``exact_within`` grain (cube/query.py ``AggregateQuery.plan_full``). ``type: period_counts``:
+  the distinct counts themselves per calendar period (``grains``, e.g. year and quarter; the ``period_column``
+  names the grain, the fact's ``time_key`` holds the period's first month) for every combination of the listed
+  ``dimensions`` (GROUP BY CUBE; ``rollup_column`` holds PostgreSQL's GROUPING() bits in the listed order, the
+  first dimension the highest bit; the period is keyed by columns named like the keys of the time dimension's
+  year and quarter levels, e.g. ``year``, ``year_quarter``); used when every cell is exactly one such period and
+  every other cut is a single member. Both types hold the level keys of their dimensions as own columns (no
+  dimension table is joined when reading them). ``type: year_bitmask``: one row per entity (the measure's ``column``), calendar year
+  (``year_column``) and combination of the dimensions, with a 12-bit mask of the months (``months_column``,
+  bit 0 = January) and ``single_column`` (the entity has one row in that year); rows hold only the measure's
+  filtered fact rows. Lossless, so any time cut (as masks) and any cut of the dimensions is exact; the time
+  dimension may be drilled to year or quarter.
+
 Names of measures and calculated measures are the MetricFlow metric names of ``semantic_model``
 (or given by ``metric:`` where MetricFlow needs a globally unique name, e.g. ``unemployment_insured``);
 missing labels and descriptions are filled in from the dbt semantic-layer YAML, so they are defined
@@ -232,6 +246,35 @@ class AggregateTable:
                 "measures": list(self.measures)}
 
 
+DISTINCT_TYPES = {"period_counts", "year_bitmask"}
+
+
+@dataclass(frozen=True)
+class DistinctAggregate:
+    """A structure answering a count-distinct measure over multi-month periods exactly (see the module docstring,
+    ``distinct_aggregates``)."""
+    table: str
+    type: str                                       # period_counts | year_bitmask
+    measure: str
+    column: str                                     # period_counts: the count; year_bitmask: the entity
+    dimensions: dict[str, tuple[str, ...]]          # non-time dimension → levels kept
+    order: tuple[str, ...] = ()                     # dimension order of the GROUPING() bits (period_counts)
+    grains: tuple[str, ...] = ()                    # period_counts: year | quarter
+    period_column: str | None = None
+    rollup_column: str | None = None
+    year_column: str | None = None                  # year_bitmask
+    months_column: str | None = None
+    single_column: str | None = None
+
+    def covers_level(self, dimension: str, level: str) -> bool:
+        return level in self.dimensions.get(dimension, ())
+
+    def rollup_bits(self, grouped: set[str]) -> int:
+        """GROUPING() value for the cells grouped by (or cut to one member of) ``grouped``."""
+        n = len(self.order)
+        return sum(1 << (n - 1 - i) for i, d in enumerate(self.order) if d not in grouped)
+
+
 @dataclass(frozen=True)
 class Cube:
     name: str
@@ -249,6 +292,12 @@ class Cube:
     fact_columns: tuple[FactColumn, ...] = ()
     exposed_measures: frozenset[str] | None = None     # perspective: None = every measure
     aggregates: tuple[AggregateTable, ...] = ()
+    distinct_aggregates: tuple[DistinctAggregate, ...] = ()
+
+    @property
+    def aggregate_tables(self) -> list[str]:
+        """Every pre-aggregate table the planner may read (cube/app.py checks which exist)."""
+        return [a.table for a in self.aggregates] + [d.table for d in self.distinct_aggregates]
 
     @property
     def all_measure_names(self) -> list[str]:
@@ -456,7 +505,10 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
 
     aggregates = tuple(_load_aggregate(a, f"{where}.aggregates[{i}]", raw, dims, measures, time_dim)
                        for i, a in enumerate(raw.get("aggregates") or ()))
-    if len({a.table for a in aggregates}) != len(aggregates):
+    distinct_aggs = tuple(_load_distinct(a, f"{where}.distinct_aggregates[{i}]", raw, dims, measures, time_dim)
+                          for i, a in enumerate(raw.get("distinct_aggregates") or ()))
+    tables = [a.table for a in aggregates] + [d.table for d in distinct_aggs]
+    if len(set(tables)) != len(tables):
         raise ModelError(f"{where}: an aggregate table is declared twice")
 
     defaults = tuple(raw.get("default_measures") or [*measures, *calculated])
@@ -470,6 +522,7 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
         dimensions=dims, measures=measures, calculated=calculated, default_measures=defaults,
         semantic_model=raw.get("semantic_model"), time_dimension=time_dim,
         district_dimension=district_dim, fact_columns=tuple(fact_columns), aggregates=aggregates,
+        distinct_aggregates=distinct_aggs,
     )
 
 
@@ -536,6 +589,72 @@ def _load_aggregate(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimens
     if not ams:
         raise ModelError(f"{where}: no measures")
     return AggregateTable(table=table, row_count=row_count, dimensions=kept, measures=ams)
+
+
+def _kept_dimensions(entries: Any, where: str, dims: dict[str, Dimension]) -> dict[str, tuple[str, ...]]:
+    """``[name, {name: [levels]}, ...]`` → {dimension: levels kept} (a bare name keeps every level)."""
+    kept: dict[str, tuple[str, ...]] = {}
+    for entry in entries or ():
+        if isinstance(entry, str):
+            dname, levels = entry, None
+        elif isinstance(entry, dict) and len(entry) == 1:
+            dname, levels = next(iter(entry.items()))
+        else:
+            raise ModelError(f"{where}.dimensions: a dimension name or {{dimension: [levels]}} expected")
+        if dname not in dims:
+            raise ModelError(f"{where}.dimensions: {dname!r} is not a dimension of the cube")
+        all_levels = [lv.name for lv in dims[dname].levels]
+        levels = all_levels if levels is None else list(levels)
+        bad = [lv for lv in levels if lv not in all_levels]
+        if bad or not levels:
+            raise ModelError(f"{where}.dimensions.{dname}: unknown or no levels {bad}")
+        if dname in kept:
+            raise ModelError(f"{where}.dimensions: {dname!r} listed twice")
+        kept[dname] = tuple(levels)
+    return kept
+
+
+def _load_distinct(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimension], measures: dict[str, Measure],
+                   time_dim: str | None) -> DistinctAggregate:
+    if not isinstance(raw, dict):
+        raise ModelError(f"{where}: a mapping with table, type, measure and dimensions expected")
+    table = _name(raw.get("table"), f"{where}.table")
+    if table == cube_raw.get("fact"):
+        raise ModelError(f"{where}: the aggregate table is the fact table itself")
+    typ = raw.get("type")
+    if typ not in DISTINCT_TYPES:
+        raise ModelError(f"{where}.type: one of {sorted(DISTINCT_TYPES)} expected")
+    mname = raw.get("measure")
+    if mname not in measures or measures[mname].additivity != "none":
+        raise ModelError(f"{where}.measure: {mname!r} is not a count-distinct measure of the cube")
+    if not time_dim:
+        raise ModelError(f"{where}: distinct aggregates need the cube's time dimension")
+    kept = _kept_dimensions(raw.get("dimensions"), where, dims)
+    if time_dim in kept:
+        raise ModelError(f"{where}.dimensions: the time dimension is implied (periods), do not list it")
+    if not kept:
+        raise ModelError(f"{where}: no dimensions")
+    tdim = dims[time_dim]
+    if tdim.level_of_grain("year") is None:
+        raise ModelError(f"{where}: the time dimension needs a year level")
+    if typ == "period_counts":
+        grains = tuple(raw.get("grains") or ())
+        bad = [g for g in grains if g not in ("year", "quarter") or tdim.level_of_grain(g) is None]
+        if not grains or bad:
+            raise ModelError(f"{where}.grains: year and/or quarter (levels of the time dimension) expected, got {bad}")
+        return DistinctAggregate(
+            table=table, type=typ, measure=mname, column=_name(raw.get("column") or mname, f"{where}.column"),
+            dimensions=kept, order=tuple(kept), grains=grains,
+            period_column=_name(raw.get("period_column"), f"{where}.period_column"),
+            rollup_column=_name(raw.get("rollup_column"), f"{where}.rollup_column"))
+    m = measures[mname]
+    if raw.get("column") not in (None, m.column):
+        raise ModelError(f"{where}.column: a year bitmask holds the measure's own column {m.column!r}")
+    return DistinctAggregate(
+        table=table, type=typ, measure=mname, column=m.column, dimensions=kept, order=tuple(kept),
+        year_column=_name(raw.get("year_column"), f"{where}.year_column"),
+        months_column=_name(raw.get("months_column"), f"{where}.months_column"),
+        single_column=_name(raw.get("single_column"), f"{where}.single_column"))
 
 
 def cubes_dir() -> Path:

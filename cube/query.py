@@ -26,6 +26,14 @@ additive and stock measures are sums of sums (stocks still take the last month o
 aggregate keeps the month); a count-distinct measure only when it is declared ``exact_within`` a time
 grain and every cell of the result lies within one member of that grain (the time dimension drilled to
 that grain or finer, or cut to a single member of it). Everything else, and drill-through, reads the fact.
+
+Distinct counts over longer periods (``distinct_aggregates``, e.g. 缴费人数 over a quarter, a year or any month
+range): when the aggregates above cannot count them exactly, ``plan_full()`` looks for a structure that can —
+``period_counts`` (the counts per calendar year / quarter and combination of dimensions: exact when every cell
+is one such period and each other cut is a single member or a drilled dimension) or ``year_bitmask`` (person ×
+year × attributes with a month mask: exact for any time cut, turned into per-year month masks, and any cut of
+its dimensions). The distinct measures are then read from there and the other measures from the month
+aggregate (or the fact); the path reads ``<main> + distinct:<table>``.
 """
 from __future__ import annotations
 
@@ -35,7 +43,7 @@ from typing import Any, Iterable
 
 from psycopg import sql
 
-from cube.model import AggregateTable, CalculatedMeasure, Cube, Dimension, Level, Measure
+from cube.model import AggregateTable, CalculatedMeasure, Cube, Dimension, DistinctAggregate, Level, Measure
 
 MAX_VALUE_LEN = 100
 MAX_SET_SIZE = 1000
@@ -83,6 +91,19 @@ def _split_list(values: Iterable[str] | str | None, seps: str) -> list[str]:
     for v in values:
         out.extend(p.strip() for p in split_escaped(v, seps) if p.strip())
     return out
+
+
+MASK_YEARS = (1900, 2100)       # years a time cut is turned into month masks over (year bitmask aggregates)
+
+
+def _cut_holds(c: "Cut", grain: str, year: int, month: int) -> bool:
+    """Whether the month (year, month) passes the time cut ``c`` on a level of the given calendar grain."""
+    value: Any = {"year": year, "quarter": f"{year}Q{(month - 1) // 3 + 1}", "month": year * 100 + month}[grain]
+    if c.kind == "range":
+        ok = (c.low is None or value >= c.low) and (c.high is None or value <= c.high)
+    else:
+        ok = value in c.values
+    return ok != c.invert
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,6 +369,8 @@ class AggregateQuery:
     pagesize: int | None = None         # None = no LIMIT (summary)
     available: frozenset = frozenset()  # aggregate tables present in the schema (none: always the fact)
     use: str = "auto"                   # auto | fact | aggregate (forced; QueryError if not exact)
+    # dimensions whose level keys are columns of the table read (distinct aggregates are denormalised: no join)
+    denormalised: frozenset = field(default=frozenset(), repr=False, compare=False)
 
     # -- aggregate awareness ----------------------------------------------------------------------
     def _single_member_of(self, grain: str) -> bool:
@@ -366,8 +389,9 @@ class AggregateQuery:
                 return True
         return False
 
-    def uncovered(self, agg: AggregateTable) -> str | None:
-        """Why ``agg`` cannot answer this query exactly (None: it can)."""
+    def uncovered(self, agg: AggregateTable, skip_distinct: bool = False) -> str | None:
+        """Why ``agg`` cannot answer this query exactly (None: it can); ``skip_distinct``: leave the
+        count-distinct measures out (they are read from a distinct aggregate)."""
         for d in self.drilldowns:
             if not agg.covers_level(d.dimension, d.level):
                 return f"drill-down {d.dimension}@{d.level} not in {agg.table}"
@@ -379,6 +403,8 @@ class AggregateQuery:
             if not agg.covers_level(c.dimension, c.level):
                 return f"cut on {c.dimension}@{c.level} not in {agg.table}"
         for m in self.base_measures():
+            if skip_distinct and m.additivity == "none":
+                continue
             am = agg.measures.get(m.name)
             if am is None:
                 return f"measure {m.name} not in {agg.table}"
@@ -387,37 +413,138 @@ class AggregateQuery:
                         f"(drill down to or cut a single {am.exact_within})")
         return None
 
-    def plan(self) -> tuple[AggregateTable | None, str]:
-        """(aggregate to read, or None for the fact; why)."""
+    # -- distinct counts over periods -------------------------------------------------------------
+    def _time_cuts(self) -> list[Cut]:
+        tdim = self.cube.time_dim
+        return [c for c in self.cuts if tdim is not None and c.dimension == tdim.name]
+
+    def _time_drill(self) -> Drilldown | None:
+        tdim = self.cube.time_dim
+        return next((d for d in self.drilldowns if tdim is not None and d.dimension == tdim.name), None)
+
+    def _period_grain(self, dagg: DistinctAggregate) -> str | None:
+        """The calendar grain (year | quarter) of ``dagg`` that every cell is exactly one member of, or None."""
+        tdim = self.cube.time_dim
+        tcuts = self._time_cuts()
+        drill = self._time_drill()
+        if drill is not None:
+            level = tdim.level(drill.level)
+            finest = tdim.level_index(level.name)
+        else:       # not drilled: the finest time cut must pick one member; coarser cuts only filter it
+            single = [c for c in tcuts if not c.invert and (c.kind == "point" or (
+                c.kind == "range" and c.low is not None and c.low == c.high))]
+            if not single:
+                return None
+            level = tdim.level(max(single, key=lambda c: tdim.level_index(c.level)).level)
+            finest = tdim.level_index(level.name)
+        if level.grain not in dagg.grains or any(tdim.level_index(c.level) > finest for c in tcuts):
+            return None
+        return level.grain
+
+    def uncovered_distinct(self, dagg: DistinctAggregate) -> str | None:
+        """Why ``dagg`` cannot count this query's distinct measures exactly (None: it can)."""
+        tdim = self.cube.time_dim
+        for m in self.base_measures():
+            if m.additivity == "none" and m.name != dagg.measure:
+                return f"distinct measure {m.name} not in {dagg.table}"
+        for d in self.drilldowns:
+            if d.dimension == tdim.name:
+                continue
+            for lv in self.cube.dimensions[d.dimension].path_to(d.level):
+                if not dagg.covers_level(d.dimension, lv.name):
+                    return f"level {d.dimension}@{lv.name} not in {dagg.table}"
+        for c in self.cuts:
+            if c.dimension != tdim.name and not dagg.covers_level(c.dimension, c.level):
+                return f"cut on {c.dimension}@{c.level} not in {dagg.table}"
+        drill = self._time_drill()
+        if dagg.type == "year_bitmask":
+            if drill is not None and tdim.level(drill.level).grain not in ("year", "quarter"):
+                return f"{dagg.table} counts by year or quarter, not by {drill.level}"
+            if any(tdim.level(c.level).grain is None for c in self._time_cuts()):
+                return f"time cut on a level without a calendar grain: not expressible as months in {dagg.table}"
+            return None
+        drilled = {d.dimension for d in self.drilldowns}
+        for c in self.cuts:
+            if c.dimension != tdim.name and c.dimension not in drilled and (c.invert or c.kind != "point"):
+                return (f"cut on {c.dimension} is not a single member: {dagg.table} holds one distinct count "
+                        f"per member, which do not add up")
+        if self._period_grain(dagg) is None:
+            return f"{dagg.table}: cells must each be exactly one calendar {' or '.join(dagg.grains)}"
+        return None
+
+    def month_masks(self) -> tuple[list[int], list[int]]:
+        """The time cuts as (years, 12-bit month masks) — the months every time cut lets through, per year."""
+        tdim = self.cube.time_dim
+        tcuts = [(c, tdim.level(c.level).grain) for c in self._time_cuts()]
+        years, masks = [], []
+        for y in range(MASK_YEARS[0], MASK_YEARS[1] + 1):
+            bits = 0
+            for m in range(1, 13):
+                if all(_cut_holds(c, grain, y, m) for c, grain in tcuts):
+                    bits |= 1 << (m - 1)
+            if bits:
+                years.append(y)
+                masks.append(bits)
+        return years, masks
+
+    # -- the plan ----------------------------------------------------------------------------------
+    def plan_full(self) -> tuple[AggregateTable | None, DistinctAggregate | None, str]:
+        """(aggregate for the cells and the summed measures, or None for the fact; distinct aggregate for the
+        count-distinct measures, or None when they come from the same source; why)."""
         if self.use not in ("auto", "fact", "aggregate"):
             raise QueryError(f"unknown query path {self.use!r}")
         if self.use == "fact":
-            return None, "fact forced"
+            return None, None, "fact forced"
+
+        def present(table: str) -> bool:
+            return self.use == "aggregate" or table in self.available
+
         reasons = []
         for agg in self.cube.aggregates:
-            if self.use == "auto" and agg.table not in self.available:
+            if not present(agg.table):
                 reasons.append(f"{agg.table} not in schema {self.schema}")
                 continue
             why = self.uncovered(agg)
             if why is None:
-                return agg, "covered"
+                return agg, None, "covered"
             reasons.append(why)
+        if any(m.additivity == "none" for m in self.base_measures()):
+            for dagg in self.cube.distinct_aggregates:
+                if not present(dagg.table):
+                    reasons.append(f"{dagg.table} not in schema {self.schema}")
+                    continue
+                why = self.uncovered_distinct(dagg)
+                if why is not None:
+                    reasons.append(why)
+                    continue
+                main = next((a for a in self.cube.aggregates
+                             if present(a.table) and self.uncovered(a, skip_distinct=True) is None), None)
+                if main is None and self.use == "aggregate":
+                    break
+                return main, dagg, f"distinct counts from {dagg.table}"
         if self.use == "aggregate":
             raise QueryError("no aggregate answers this query exactly: " + ("; ".join(reasons) or "none declared"))
-        return None, "; ".join(reasons) or "no aggregate declared"
+        return None, None, "; ".join(reasons) or "no aggregate declared"
+
+    def plan(self) -> tuple[AggregateTable | None, str]:
+        """(aggregate to read for the cells, or None for the fact; why)."""
+        agg, _, why = self.plan_full()
+        return agg, why
 
     @property
     def path(self) -> str:
-        """``aggregate:<table>`` or ``fact``: where the statement reads."""
-        agg, _ = self.plan()
-        return f"aggregate:{agg.table}" if agg else "fact"
+        """``aggregate:<table>`` or ``fact``: where the statement reads; ``… + distinct:<table>`` when the
+        count-distinct measures come from a distinct aggregate."""
+        agg, dagg, _ = self.plan_full()
+        main = f"aggregate:{agg.table}" if agg else "fact"
+        return main if dagg is None else f"{main} + distinct:{dagg.table}"
 
     # -- helpers ------------------------------------------------------------------------------
     def _dim_alias(self, dim: Dimension) -> str:
         return f"d_{dim.name}"
 
     def _level_col(self, dim: Dimension, column: str) -> sql.Composable:
-        if dim.table:
+        if dim.table and dim.name not in self.denormalised:
             return sql.Identifier(self._dim_alias(dim), column)
         return sql.Identifier("f", column)
 
@@ -461,11 +588,12 @@ class AggregateQuery:
             dim = self.cube.dimensions[c.dimension]
             if dim.table and dim.level(c.level).key != dim.key:
                 dims[dim.name] = dim
-        return [d for d in self.cube.dimensions.values() if d.name in dims]
+        return [d for d in self.cube.dimensions.values() if d.name in dims and d.name not in self.denormalised]
 
-    def _from(self, agg: AggregateTable | None = None) -> sql.Composable:
-        table = agg.table if agg else self.cube.fact
-        parts = [sql.SQL("{} as f").format(sql.Identifier(self.schema, table))]
+    def _from(self, agg: AggregateTable | None = None, table: str | None = None,
+              source: sql.Composable | None = None) -> sql.Composable:
+        table = table or (agg.table if agg else self.cube.fact)
+        parts = [sql.SQL("{} as f").format(source if source is not None else sql.Identifier(self.schema, table))]
         for dim in self._joins():
             alias = self._dim_alias(dim)
             parts.append(sql.SQL("left join {} as {} on {} = {}").format(
@@ -473,9 +601,50 @@ class AggregateQuery:
                 sql.Identifier(alias, dim.key), sql.Identifier("f", dim.fact_key)))
         return sql.SQL("\n    ").join(parts)
 
-    def _where(self, params: Params) -> sql.Composable:
-        conds: list[sql.Composable] = []
+    def _bitmask_source(self, dagg: DistinctAggregate, params: Params) -> sql.Composable:
+        """The rows of a year bitmask inside the time cuts, as a derived table with the level keys of the
+        dimensions and of the time dimension's year (and, drilled to quarters, quarter: one row per quarter)."""
+        cols: list[str] = [dagg.column, dagg.single_column]
+        for dname, levels in dagg.dimensions.items():
+            cols += [self.cube.dimensions[dname].level(lv).key for lv in levels]
+        drill = self._time_drill()
+        by_quarter = drill is not None and self.cube.time_dim.level(drill.level).grain == "quarter"
+        tdim = self.cube.time_dim
+        year = sql.SQL("b.{}").format(sql.Identifier(dagg.year_column))
+        select = [sql.SQL("b.{}").format(sql.Identifier(c)) for c in dict.fromkeys(cols)]
+        select.append(sql.SQL("{} as {}").format(year, sql.Identifier(tdim.level_of_grain("year").key)))
+        if by_quarter:
+            select.append(sql.SQL("({} || 'Q' || q.q) as {}").format(
+                year, sql.Identifier(tdim.level_of_grain("quarter").key)))
+        months = sql.SQL("b.{}").format(sql.Identifier(dagg.months_column))
+        joins, conds = [], []
+        if self._time_cuts():
+            years, masks = self.month_masks()
+            joins.append(sql.SQL(" join unnest({}::int[], {}::int[]) as t(y, bits) on t.y = b.{}").format(
+                params.add(years), params.add(masks), sql.Identifier(dagg.year_column)))
+            months = sql.SQL("({} & t.bits)").format(months)
+        if by_quarter:
+            joins.append(sql.SQL(" cross join generate_series(1, 4) as q(q)"))
+            conds.append(sql.SQL("({} & (7 << (3 * (q.q - 1)))) <> 0").format(months))
+        elif self._time_cuts():
+            conds.append(sql.SQL("{} <> 0").format(months))
+        where = sql.SQL(" where ") + sql.SQL(" and ").join(conds) if conds else sql.SQL("")
+        return sql.SQL("(select {} from {} as b{}{})").format(
+            sql.SQL(", ").join(select), sql.Identifier(self.schema, dagg.table), sql.SQL("").join(joins), where)
+
+    def _within_one_year(self) -> bool:
+        """Every cell lies within one calendar year (then an entity has at most one bitmask row per cell
+        unless it has several rows in that year)."""
+        drill = self._time_drill()
+        if drill is not None and self.cube.time_dim.level(drill.level).grain in ("year", "quarter", "month"):
+            return True
+        return bool(self._time_cuts()) and len(self.month_masks()[0]) == 1
+
+    def _where(self, params: Params, skip_time: bool = False, extra: list[sql.Composable] = ()) -> sql.Composable:
+        conds: list[sql.Composable] = list(extra)
         for c in self.cuts:
+            if skip_time and c.dimension == self.cube.time_dimension:
+                continue
             dim = self.cube.dimensions[c.dimension]
             col = self._cut_col(dim, dim.level(c.level))
             if c.kind == "point":
@@ -519,10 +688,10 @@ class AggregateQuery:
     # -- the statement ----------------------------------------------------------------------
     def build(self) -> tuple[sql.Composed, dict[str, Any]]:
         params = Params()
-        agg, _ = self.plan()
+        agg, dagg, _ = self.plan_full()
         attrs = self.attributes()
         base = self.base_measures()
-        if agg is None:
+        if agg is None or dagg is not None:
             summed = [m for m in base if m.additivity in ("additive", "stock")]
             distinct = [m for m in base if m.additivity == "none"]
         else:       # from an aggregate every measure is a sum (distinct counts only when exact: see plan())
@@ -586,15 +755,40 @@ class AggregateQuery:
         if distinct:
             # grouped by the level keys only (labels and order columns are not needed to join on) and
             # compared under the "C" collation: sorting text under a linguistic collation dominates the cost
+            if dagg is not None:        # level keys (time: year, quarter) are the aggregate's own columns: no join
+                self.denormalised = frozenset(dagg.dimensions) | {self.cube.time_dimension}
             d_cols = [sql.SQL("{} as {}").format(self._level_col(a.dimension, a.level.key), sql.Identifier(a.key))
                       for a in attrs]
-            for m in distinct:
-                d_cols.append(sql.SQL("count(distinct {}::text collate \"C\"){} as {}").format(
-                    sql.Identifier("f", m.column), self._filter(m, params), sql.Identifier(f"m_{m.name}")))
-            d_where = self._where(params)  # same cuts, own parameters
+            if dagg is None:            # from the facts
+                d_from, d_where = from_, self._where(params)  # same cuts, own parameters
+                for m in distinct:
+                    d_cols.append(sql.SQL("count(distinct {}::text collate \"C\"){} as {}").format(
+                        sql.Identifier("f", m.column), self._filter(m, params), sql.Identifier(f"m_{m.name}")))
+            elif dagg.type == "period_counts":      # one stored count per cell: the right period and roll-up
+                grouped = {d.dimension for d in self.drilldowns} | {c.dimension for c in self.cuts}
+                d_from = self._from(table=dagg.table)
+                d_where = self._where(params, extra=[
+                    sql.SQL("{} = {}").format(sql.Identifier("f", dagg.period_column),
+                                              params.add(self._period_grain(dagg))),
+                    sql.SQL("{} = {}").format(sql.Identifier("f", dagg.rollup_column),
+                                              params.add(dagg.rollup_bits(grouped)))])
+                d_cols.append(sql.SQL("sum({})::bigint as {}").format(sql.Identifier("f", dagg.column),
+                                                                     sql.Identifier(f"m_{dagg.measure}")))
+            else:                       # year bitmask: time cuts are month masks, the rest as usual
+                d_from = self._from(source=self._bitmask_source(dagg, params))
+                d_where = self._where(params, skip_time=True)
+                entity = sql.SQL("{}::text collate \"C\"").format(sql.Identifier("f", dagg.column))
+                single = sql.Identifier("f", dagg.single_column)
+                if self._within_one_year():   # one row per entity and cell unless it has several in the year
+                    expr = sql.SQL("count(*) filter (where {0}) + count(distinct {1}) filter (where not {0})").format(
+                        single, entity)
+                else:
+                    expr = sql.SQL("count(distinct {})").format(entity)
+                d_cols.append(sql.SQL("({})::bigint as {}").format(expr, sql.Identifier(f"m_{dagg.measure}")))
+            self.denormalised = frozenset()
             d_group = sql.SQL("\n  group by {}").format(self._ordinals(len(attrs))) if attrs else sql.SQL("")
             ctes.append(sql.SQL("d as (\n  select {}\n  from {}{}{}\n)").format(
-                sql.SQL(", ").join(d_cols), from_, d_where, d_group))
+                sql.SQL(", ").join(d_cols), d_from, d_where, d_group))
 
         # final select
         def mref(name: str) -> sql.Composable:

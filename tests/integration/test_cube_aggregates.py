@@ -105,6 +105,9 @@ def matrix(months: list[int]) -> list[tuple[dict, dict]]:
          {"summary": A, "cells": A}),
         ({"cut": f"month:{last}", "drilldown": "industry_section|person_type", "measures": ALL},
          {"summary": A, "cells": A}),
+        ({"cut": "industry_section:C", "drilldown": "industry", "measures": NO_DISTINCT}, {"summary": A, "cells": A}),
+        ({"cut": f"month:{last}", "drilldown": "industry@industry_division|person_type", "measures": ALL},
+         {"summary": A, "cells": A}),
         ({"drilldown": "district|month", "measures": "pension_paid,insured_total,contributors",
           "order": "pension_paid:desc", "pagesize": 7, "page": 1}, {"summary": F, "cells": A}),
         ({"drilldown": "month|district", "measures": "pension_paid,pension_paid.mom,pension_paid.yoy,"
@@ -198,3 +201,44 @@ def test_missing_aggregate_falls_back_to_the_fact(db, cube, months):
         assert _strip(res) == _strip(result(cube, "aggregate", drilldown="district", measures=NO_DISTINCT))
     finally:
         db.execute(f"drop schema {other} cascade")
+
+
+def test_divisions_add_up_to_their_section(db, cube, months):
+    """Industry section > division: drilled from each section to its divisions, the additive measures and the
+    stocks add up exactly to the section, from the fact and from the aggregate alike; and the sections equal
+    direct SQL over the fact's own section column (a division never rolls up to another section)."""
+    from loaders.spec import code_table
+
+    in_section = {k: r["section_code"] for k, r in code_table("industry_division").items()}
+    first, last = months[0], months[-1]
+    period = f"month:{first}-{last}"
+    names = ("contribution_income", "contribution_base", "pension_paid", "insured_total", "insured_active")
+    measures = ",".join(names)
+    direct = {r[0]: r[1:] for r in db.execute(
+        f"select industry_section_code, sum(contribution_income), sum(contribution_base), sum(pension_paid) "
+        f"from {SCHEMA}.fct_pension_person_month where month_key between %s and %s group by 1", (first, last))}
+    for use in ("fact", "aggregate"):
+        top = result(cube, use, cut=period, drilldown="industry", measures=measures)
+        sections = {c["industry.industry_section"]: c for c in top["cells"]}
+        assert "industry.industry_division" not in top["cells"][0]
+        assert set(sections) == set(direct) and "C" in sections and None in sections   # None: retirees
+        assert sections[None]["industry.industry_section.label"] == "无（离退休人员）"
+        assert sections["C"]["industry.industry_section.label"] == "制造业"
+        for code, cell in sections.items():
+            assert tuple(cell[m] for m in names[:3]) == direct[code], (use, code)
+            if code is None:
+                continue
+            down = result(cube, use, cut=f"{period}|industry_section:{code}", drilldown="industry", measures=measures)
+            assert down["query_path"]["cells"] == (F if use == "fact" else A)
+            divisions = down["cells"]
+            assert divisions and all(c["industry.industry_section"] == code for c in divisions)
+            # each division is one of the section's (code table) or the section's unknown division
+            assert all(in_section.get(c["industry.industry_division"], c["industry.industry_division"][:-2]) == code
+                       for c in divisions), (use, code)
+            for m in names:
+                assert sum(c[m] for c in divisions) == cell[m] == down["summary"][m], (use, code, m)
+        manufacturing = result(cube, use, cut=f"{period}|industry_section:C", drilldown="industry",
+                               measures="insured_active")["cells"]
+        assert len(manufacturing) >= 10
+        assert all(c["industry.industry_division.label"] for c in manufacturing)
+

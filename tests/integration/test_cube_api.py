@@ -597,10 +597,12 @@ def test_cache_dropped_when_the_data_version_changes(client, db, env):
     # a rebuild changes the fact and its pre-aggregate together (dbt builds agg_pension_month from the fact)
     key = db.execute(f"update {FACT} set pension_paid = pension_paid + 1000 where district_code = '110101' "
                      f"and ctid = (select min(ctid) from {FACT} where district_code = '110101') returning "
-                     f"month_start, gender_code, age_band_code, industry_section_code, person_type").fetchone()
+                     f"month_start, gender_code, age_band_code, industry_section_code, industry_division_code, person_type"
+                     ).fetchone()
     db.execute(f"update {SCHEMA}.agg_pension_month set pension_paid = pension_paid + 1000 where district_code = "
                f"'110101' and month_start = %s and gender_code = %s and age_band_code = %s and "
-               f"industry_section_code is not distinct from %s and person_type = %s", key)
+               f"industry_section_code is not distinct from %s and industry_division_code is not distinct from %s and "
+               f"person_type = %s", key)
     hits = CACHE.hits
     assert agg(client, **q)["summary"]["pension_paid"] == before      # served from the cache
     assert CACHE.hits > hits

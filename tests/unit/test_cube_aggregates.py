@@ -45,6 +45,10 @@ def test_pension_declares_its_aggregate(cube):
     ({"cut": "!month:202401", "measures": "contributors"}, "fact", "fact"),
     ({"drilldown": "time@year", "measures": "average_contribution_base"}, "fact", "fact"),
     ({"drilldown": "district", "measures": "contributors.share"}, "fact", "fact"),
+    # industry section > division: the aggregate keeps the division key, the dimension table gives the section
+    ({"cut": "industry_section:C", "drilldown": "industry", "measures": "pension_paid,insured_total"}, "agg", "agg"),
+    ({"cut": "month:202406|industry_section:C", "drilldown": "industry", "measures": "contributors"}, "agg", "agg"),
+    ({"drilldown": "industry@industry_division", "measures": "contributors"}, "fact", "fact"),
 ])
 def test_planner(cube, kw, cells, summary):
     name = {"agg": f"aggregate:{AGG}", "fact": "fact"}
@@ -80,6 +84,49 @@ def test_aggregate_sql(cube):
     assert 'sum("f"."contributors") as "m_contributors"' in text                  # filter already in the column
     assert "count(distinct" not in text and "left join d" not in text
     assert "filter (where __t = __last)" in text                                   # stocks: still the last month
+
+
+def test_industry_drills_from_section_to_its_divisions(cube):
+    """A cut on a section drills to that section's divisions, from the aggregate (it keeps both keys)."""
+    dim = cube.dimensions["industry"]
+    assert [lv.name for lv in dim.levels] == ["industry_section", "industry_division"]
+    assert [lv.label for lv in dim.levels] == ["行业门类", "行业大类"]
+    cells, summary = build_request(cube, "marts", available=HAVE, cut="industry_section:C", drilldown="industry",
+                                   measures="pension_paid,insured_total")
+    assert [(d.dimension, d.level) for d in cells.drilldowns] == [("industry", "industry_division")]
+    assert [a.ref for a in cells.attributes()] == ["industry.industry_section", "industry.industry_division"]
+    text, params = cells.build()
+    text = text.as_string(None)
+    assert f'"marts"."{AGG}" as f' in text
+    assert '"f"."industry_section_code" = %(p' in text and "C" in params.values()
+    assert 'group by 1, 2, 3, 4' in text          # section and division keys with their order columns
+    with pytest.raises(QueryError, match="malformed value"):
+        build_request(cube, "marts", cut="industry_division:399", measures="pension_paid")
+    with pytest.raises(QueryError, match="malformed value"):
+        build_request(cube, "marts", cut="industry_section:Z", measures="pension_paid")
+
+
+def test_industry_labels_are_the_code_tables():
+    """The industry levels' labels are the GB/T 4754-2017 code tables (seeds) plus dim_industry's unknown
+    members: per section '<section>99' 未知大类（<section name>）, and '99' 未知."""
+    import csv
+
+    from ops import settings
+
+    def rows(name):
+        with (settings.SEEDS / "codes" / f"code_{name}.csv").open(encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    sections = {r["code"]: r["name"] for r in rows("industry_section")}
+    divisions = {r["code"]: r["name"] for r in rows("industry_division")}
+    divisions |= {f"{c}99": f"未知大类（{n}）" for c, n in sections.items()} | {"99": "未知"}
+    sections |= {"99": "未知"}
+    section_level, division_level = load_cubes()["pension"].dimensions["industry"].levels
+    assert section_level.members == sections
+    assert division_level.members == divisions
+    assert all(division_level.matches(k) for k in divisions) and all(section_level.matches(k) for k in sections)
+    dim_sql = (settings.ROOT / "warehouse/models/marts/dw/conformed/dim_industry.sql").read_text(encoding="utf-8")
+    assert "'未知大类（' || s.name || '）'" in dim_sql and "'99', '未知', '99', '未知'" in dim_sql
 
 
 def test_facts_always_read_the_fact(cube):

@@ -1,5 +1,6 @@
 -- Pre-aggregate of fct_pension_person_month for the cube (aggregate awareness, cube/cubes/pension.yaml):
--- month × district × gender × age band × industry section × person type, every additive measure pre-summed.
+-- month × district × gender × age band × industry (section, division) × person type, every additive measure
+-- pre-summed.
 -- `contributors` = sum(is_contributor): exact as a distinct count of persons only WITHIN one month (the fact
 -- has one row per person and month); over several months the cube goes back to the fact.
 -- Incremental like the fact: a month is (re)built when the fact's source_batch_id for it is newer than
@@ -26,6 +27,7 @@ select
     f.gender_code,
     f.age_band_code,
     f.industry_section_code,
+    f.industry_division_code,
     f.person_type,
     count(*)::bigint                                as fact_rows,
     sum(f.is_contributor)::bigint                   as contributors,
@@ -36,4 +38,4 @@ select
 from {{ ref('fct_pension_person_month') }} f
 join months m on m.month_start = f.month_start
 group by f.month_start, f.month_key, f.district_code, f.gender_code, f.age_band_code,
-         f.industry_section_code, f.person_type, m.source_batch_id
+         f.industry_section_code, f.industry_division_code, f.person_type, m.source_batch_id

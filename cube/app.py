@@ -324,12 +324,31 @@ def available_aggregates(ctx: Ctx, cube: Cube) -> frozenset[str]:
     return frozenset(r[0] for r in rows)
 
 
+def data_months(ctx: Ctx, cube: Cube, available: frozenset[str]) -> dict[int, int] | None:
+    """{year: 12-bit mask of the months with data} of the cube's period-count table (its year rows carry them), so
+    the planner can tell that e.g. month:202401-202412 selects exactly the data of 2024 when nothing else of 2024
+    has data. Through the result cache (one small indexed read per data version); None without such a table."""
+    dagg = next((d for d in cube.distinct_aggregates if d.type == "period_counts" and d.table in available), None)
+    if dagg is None or not dagg.months_column:
+        return None
+    stmt = sql.SQL("select {y}, max({m}) from {t} where {p} = 'year' and {r} = {all} group by 1").format(
+        y=sql.Identifier(cube.time_dim.level_of_grain("year").key), m=sql.Identifier(dagg.months_column),
+        t=sql.Identifier(ctx.schema, dagg.table), p=sql.Identifier(dagg.period_column),
+        r=sql.Identifier(dagg.rollup_column), all=sql.Literal(dagg.rollup_bits(set())))
+    try:
+        _, rows = ctx.run(stmt, {})
+    except ApiError:        # an older table without the column: plan without it
+        return None
+    return {int(y): int(m) for y, m in rows if m}
+
+
 def aggregate_result(ctx: Ctx, cube: Cube, *, cut=None, drilldown=None, measures=None, order=None,
                      page=None, pagesize=None, use: str = "auto") -> dict:
+    available = available_aggregates(ctx, cube) if use != "fact" else frozenset()
     cells_q, summary_q = build_request(cube, ctx.schema, cut=cut, drilldown=drilldown, measures=measures,
                                        order=order, page=page, pagesize=pagesize, restrict=ctx.restrict(cube),
-                                       available=available_aggregates(ctx, cube) if use != "fact" else (),
-                                       use=use)
+                                       available=available, use=use,
+                                       data_months=data_months(ctx, cube, available) if use != "fact" else None)
     paths: dict[str, str] = {}
 
     def runner(q: AggregateQuery):

@@ -34,7 +34,8 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   ``dimensions`` (GROUP BY CUBE; ``rollup_column`` holds PostgreSQL's GROUPING() bits in the listed order, the
   first dimension the highest bit; the period is keyed by columns named like the keys of the time dimension's
   year and quarter levels, e.g. ``year``, ``year_quarter``); used when every cell is exactly one such period and
-  every other cut is a single member. Both types hold the level keys of their dimensions as own columns (no
+  every other cut is a single member; with ``months_column`` (the year's months with data, as a 12-bit mask)
+  also when the time cuts select exactly the data months of whole periods. Both types hold the level keys of their dimensions as own columns (no
   dimension table is joined when reading them). ``type: year_bitmask``: one row per entity (the measure's ``column``), calendar year
   (``year_column``) and combination of the dimensions, with a 12-bit mask of the months (``months_column``,
   bit 0 = January) and ``single_column`` (the entity has one row in that year); rows hold only the measure's
@@ -646,7 +647,8 @@ def _load_distinct(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimensi
             table=table, type=typ, measure=mname, column=_name(raw.get("column") or mname, f"{where}.column"),
             dimensions=kept, order=tuple(kept), grains=grains,
             period_column=_name(raw.get("period_column"), f"{where}.period_column"),
-            rollup_column=_name(raw.get("rollup_column"), f"{where}.rollup_column"))
+            rollup_column=_name(raw.get("rollup_column"), f"{where}.rollup_column"),
+            months_column=_name(raw["months_column"], f"{where}.months_column") if raw.get("months_column") else None)
     m = measures[mname]
     if raw.get("column") not in (None, m.column):
         raise ModelError(f"{where}.column: a year bitmask holds the measure's own column {m.column!r}")

@@ -96,6 +96,12 @@ def _split_list(values: Iterable[str] | str | None, seps: str) -> list[str]:
 MASK_YEARS = (1900, 2100)       # years a time cut is turned into month masks over (year bitmask aggregates)
 
 
+def _year_of(grain: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    return {"year": lambda v: int(v), "quarter": lambda v: int(str(v)[:4]), "month": lambda v: int(v) // 100}[grain](value)
+
+
 def _cut_holds(c: "Cut", grain: str, year: int, month: int) -> bool:
     """Whether the month (year, month) passes the time cut ``c`` on a level of the given calendar grain."""
     value: Any = {"year": year, "quarter": f"{year}Q{(month - 1) // 3 + 1}", "month": year * 100 + month}[grain]
@@ -371,6 +377,9 @@ class AggregateQuery:
     use: str = "auto"                   # auto | fact | aggregate (forced; QueryError if not exact)
     # dimensions whose level keys are columns of the table read (distinct aggregates are denormalised: no join)
     denormalised: frozenset = field(default=frozenset(), repr=False, compare=False)
+    # months with data per calendar year ({year: 12-bit mask}) of the period-count tables present, when known:
+    # a time cut that selects exactly the data of whole years/quarters can then be answered from their counts
+    data_months: dict | None = field(default=None, repr=False, compare=False)
 
     # -- aggregate awareness ----------------------------------------------------------------------
     def _single_member_of(self, grain: str) -> bool:
@@ -422,6 +431,36 @@ class AggregateQuery:
         tdim = self.cube.time_dim
         return next((d for d in self.drilldowns if tdim is not None and d.dimension == tdim.name), None)
 
+    def _period_plan(self, dagg: DistinctAggregate) -> tuple[str, list | None] | None:
+        """(calendar grain of ``dagg`` that every cell is exactly one member of, members or None), or None.
+
+        Members None: the time cuts select whole members (cuts on that grain or coarser) and are applied as they
+        are. Otherwise (``data_months`` known) the time cuts select, within the months that have data, exactly
+        all the data months of each member they touch (e.g. month:202401-202412 when 2024 has data for those
+        months only): the members are listed and replace the time cuts."""
+        grain = self._period_grain(dagg)
+        if grain is not None:
+            return grain, None
+        if self.data_months is None:
+            return None
+        tdim = self.cube.time_dim
+        tcuts = [(c, tdim.level(c.level).grain) for c in self._time_cuts()]
+        if any(g is None for _, g in tcuts):
+            return None
+        data = [(y, m) for y, bits in self.data_months.items() for m in range(1, 13) if bits >> (m - 1) & 1]
+        chosen = {(y, m) for y, m in data if all(_cut_holds(c, g, y, m) for c, g in tcuts)}
+        drill = self._time_drill()
+        for grain in dagg.grains:
+            if drill is not None and tdim.level(drill.level).grain != grain:
+                continue
+            key = (lambda y, m: y) if grain == "year" else (lambda y, m: f"{y}Q{(m - 1) // 3 + 1}")
+            members = {key(y, m) for y, m in chosen}
+            if drill is None and len(members) > 1:
+                continue
+            if all({d for d in data if key(*d) == p} <= chosen for p in members):
+                return grain, sorted(members)
+        return None
+
     def _period_grain(self, dagg: DistinctAggregate) -> str | None:
         """The calendar grain (year | quarter) of ``dagg`` that every cell is exactly one member of, or None."""
         tdim = self.cube.time_dim
@@ -468,16 +507,28 @@ class AggregateQuery:
             if c.dimension != tdim.name and c.dimension not in drilled and (c.invert or c.kind != "point"):
                 return (f"cut on {c.dimension} is not a single member: {dagg.table} holds one distinct count "
                         f"per member, which do not add up")
-        if self._period_grain(dagg) is None:
+        if self._period_plan(dagg) is None:
             return f"{dagg.table}: cells must each be exactly one calendar {' or '.join(dagg.grains)}"
         return None
 
     def month_masks(self) -> tuple[list[int], list[int]]:
         """The time cuts as (years, 12-bit month masks) — the months every time cut lets through, per year."""
+        if getattr(self, "_masks", None) is not None:
+            return self._masks
         tdim = self.cube.time_dim
         tcuts = [(c, tdim.level(c.level).grain) for c in self._time_cuts()]
+        lo, hi = MASK_YEARS
+        for c, grain in tcuts:           # a cut that is not inverted bounds the years to look at
+            if c.invert:
+                continue
+            if c.kind == "range":
+                lo = lo if c.low is None else max(lo, _year_of(grain, c.low))
+                hi = hi if c.high is None else min(hi, _year_of(grain, c.high))
+            else:
+                ys = [_year_of(grain, v) for v in c.values]
+                lo, hi = max(lo, min(ys)), min(hi, max(ys))
         years, masks = [], []
-        for y in range(MASK_YEARS[0], MASK_YEARS[1] + 1):
+        for y in range(lo, hi + 1):
             bits = 0
             for m in range(1, 13):
                 if all(_cut_holds(c, grain, y, m) for c, grain in tcuts):
@@ -485,7 +536,8 @@ class AggregateQuery:
             if bits:
                 years.append(y)
                 masks.append(bits)
-        return years, masks
+        self._masks = (years, masks)
+        return self._masks
 
     # -- the plan ----------------------------------------------------------------------------------
     def plan_full(self) -> tuple[AggregateTable | None, DistinctAggregate | None, str]:
@@ -496,8 +548,8 @@ class AggregateQuery:
         if self.use == "fact":
             return None, None, "fact forced"
 
-        def present(table: str) -> bool:
-            return self.use == "aggregate" or table in self.available
+        def present(table: str) -> bool:    # forced without knowing the schema: every declared table assumed
+            return table in self.available or (self.use == "aggregate" and not self.available)
 
         reasons = []
         for agg in self.cube.aggregates:
@@ -638,7 +690,10 @@ class AggregateQuery:
         drill = self._time_drill()
         if drill is not None and self.cube.time_dim.level(drill.level).grain in ("year", "quarter", "month"):
             return True
-        return bool(self._time_cuts()) and len(self.month_masks()[0]) == 1
+        years = set(self.month_masks()[0]) if self._time_cuts() else None
+        if self.data_months is not None:        # only years with data count
+            years = set(self.data_months) if years is None else years & set(self.data_months)
+        return years is not None and len(years) <= 1
 
     def _where(self, params: Params, skip_time: bool = False, extra: list[sql.Composable] = ()) -> sql.Composable:
         conds: list[sql.Composable] = list(extra)
@@ -765,13 +820,16 @@ class AggregateQuery:
                     d_cols.append(sql.SQL("count(distinct {}::text collate \"C\"){} as {}").format(
                         sql.Identifier("f", m.column), self._filter(m, params), sql.Identifier(f"m_{m.name}")))
             elif dagg.type == "period_counts":      # one stored count per cell: the right period and roll-up
+                grain, members = self._period_plan(dagg)
                 grouped = {d.dimension for d in self.drilldowns} | {c.dimension for c in self.cuts}
+                extra = [sql.SQL("{} = {}").format(sql.Identifier("f", dagg.period_column), params.add(grain)),
+                         sql.SQL("{} = {}").format(sql.Identifier("f", dagg.rollup_column),
+                                                   params.add(dagg.rollup_bits(grouped)))]
+                if members is not None:     # the time cuts, resolved against the months with data
+                    extra.append(sql.SQL("{} = any({})").format(
+                        sql.Identifier("f", self.cube.time_dim.level_of_grain(grain).key), params.add(members)))
                 d_from = self._from(table=dagg.table)
-                d_where = self._where(params, extra=[
-                    sql.SQL("{} = {}").format(sql.Identifier("f", dagg.period_column),
-                                              params.add(self._period_grain(dagg))),
-                    sql.SQL("{} = {}").format(sql.Identifier("f", dagg.rollup_column),
-                                              params.add(dagg.rollup_bits(grouped)))])
+                d_where = self._where(params, skip_time=members is not None, extra=extra)
                 d_cols.append(sql.SQL("sum({})::bigint as {}").format(sql.Identifier("f", dagg.column),
                                                                      sql.Identifier(f"m_{dagg.measure}")))
             else:                       # year bitmask: time cuts are month masks, the rest as usual
@@ -779,16 +837,29 @@ class AggregateQuery:
                 d_where = self._where(params, skip_time=True)
                 entity = sql.SQL("{}::text collate \"C\"").format(sql.Identifier("f", dagg.column))
                 single = sql.Identifier("f", dagg.single_column)
-                if self._within_one_year():   # one row per entity and cell unless it has several in the year
-                    expr = sql.SQL("count(*) filter (where {0}) + count(distinct {1}) filter (where not {0})").format(
-                        single, entity)
-                else:
-                    expr = sql.SQL("count(distinct {})").format(entity)
-                d_cols.append(sql.SQL("({})::bigint as {}").format(expr, sql.Identifier(f"m_{dagg.measure}")))
+                split_where = (self._where(params, skip_time=True, extra=[single]),
+                               self._where(params, skip_time=True, extra=[sql.SQL("not {}").format(single)]))
+                d_cols.append(sql.SQL("count(distinct {})::bigint as {}").format(
+                    entity, sql.Identifier(f"m_{dagg.measure}")))
             self.denormalised = frozenset()
             d_group = sql.SQL("\n  group by {}").format(self._ordinals(len(attrs))) if attrs else sql.SQL("")
-            ctes.append(sql.SQL("d as (\n  select {}\n  from {}{}{}\n)").format(
-                sql.SQL(", ").join(d_cols), d_from, d_where, d_group))
+            if dagg is not None and dagg.type == "year_bitmask" and self._within_one_year():
+                # within one year an entity with a single row that year is one row of one cell: counted by a
+                # hashed count(*); only the entities with several rows (moved, changed age band, …) need the
+                # sort of count(distinct). The two parts are disjoint sets of entities, so they add up.
+                keys = [sql.Identifier(a.key) for a in attrs]
+                part = sql.SQL("select {} from {}{}{}")
+                singles = part.format(sql.SQL(", ").join([*d_cols[:-1], sql.SQL("count(*)::bigint as n")]),
+                                      d_from, split_where[0], d_group)
+                multiples = part.format(sql.SQL(", ").join([*d_cols[:-1], sql.SQL(
+                    "count(distinct {})::bigint as n").format(entity)]), d_from, split_where[1], d_group)
+                k = sql.SQL(", ").join(keys)
+                ctes.append(sql.SQL("d as (\n  select {}sum(n)::bigint as {}\n  from ({}\n  union all {}) u{}\n)").format(
+                    sql.SQL("{}, ").format(k) if keys else sql.SQL(""), sql.Identifier(f"m_{dagg.measure}"),
+                    singles, multiples, sql.SQL(" group by {}").format(k) if keys else sql.SQL("")))
+            else:
+                ctes.append(sql.SQL("d as (\n  select {}\n  from {}{}{}\n)").format(
+                    sql.SQL(", ").join(d_cols), d_from, d_where, d_group))
 
         # final select
         def mref(name: str) -> sql.Composable:
@@ -874,20 +945,22 @@ class AggregateQuery:
 def build_request(cube: Cube, schema: str, *, cut=None, drilldown=None, measures=None, order=None,
                   page: int | None = None, pagesize: int | None = None,
                   restrict: list[Cut] = (), available: Iterable[str] = (),
-                  use: str = "auto") -> tuple[AggregateQuery, AggregateQuery]:
+                  use: str = "auto", data_months: dict | None = None) -> tuple[AggregateQuery, AggregateQuery]:
     """Parse the request parameters → (cells query, summary query). Raises QueryError.
 
     ``restrict``: cuts imposed by the caller's role (district); they are added to the user's cuts (AND),
     so no user cut can widen them. ``available``: the cube's aggregate tables present in the schema;
-    ``use``: auto (the planner decides, each query on its own), fact or aggregate (forced)."""
+    ``use``: auto (the planner decides, each query on its own), fact or aggregate (forced); ``data_months``:
+    {year: month mask} of the months with data of the cube's period-count tables (see AggregateQuery)."""
     cuts = parse_cuts(cube, cut) + list(restrict)
     drills = parse_drilldowns(cube, drilldown, cuts)
     names = parse_measures(cube, measures)
     orders = parse_order(cube, order, drills, names)
     page, pagesize = parse_paging(page, pagesize)
     available = frozenset(available)
-    cells = AggregateQuery(cube, schema, cuts, drills, names, orders, page, pagesize, available, use)
-    summary = AggregateQuery(cube, schema, cuts, [], names, available=available, use=use)
+    cells = AggregateQuery(cube, schema, cuts, drills, names, orders, page, pagesize, available, use,
+                           data_months=data_months)
+    summary = AggregateQuery(cube, schema, cuts, [], names, available=available, use=use, data_months=data_months)
     return cells, summary
 
 

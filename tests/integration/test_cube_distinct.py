@@ -85,8 +85,13 @@ def matrix(months: list[int]) -> list[tuple[dict, dict]]:
          {"summary": Y, "cells": Y}),
         ({"cut": f"month:{first}-{last}", "drilldown": "gender", "measures": "contributors"},
          {"summary": Y, "cells": Y}),
+        # the range selects every month with data: each year's data whole, so the stored years (data months)
         ({"cut": f"month:{first}-{last}", "drilldown": "time@year", "measures": "contributors"},
-         {"summary": Y, "cells": Y}),      # the first and last years are partial ranges: masks, not stored years
+         {"summary": Y, "cells": P}),
+        ({"cut": f"month:{first + 1 if first % 100 < 12 else first}-{last}", "drilldown": "time@year",
+          "measures": "contributors"}, {"summary": Y, "cells": Y}),      # the first year's data not whole
+        ({"cut": f"month:{year}01-{year}12", "drilldown": "district", "measures": "contributors"},
+         {"summary": P, "cells": P}),
         ({"cut": f"month:{first}-{last}|district:110105;110108", "drilldown": "time@quarter",
           "measures": "contributors"}, {"summary": Y, "cells": Y}),
         ({"cut": f"!month:{last}|person_type:active", "measures": "contributors"}, {"summary": Y}),

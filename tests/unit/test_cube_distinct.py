@@ -123,12 +123,16 @@ def test_bitmask_sql(cube):
     text, params = cells.build()
     text = text.as_string(None)
     assert f'from "marts"."{YEAR}" as b join unnest(' in text
-    assert 'count(*) filter (where "f"."is_single_row")' in text        # one year: single-row persons counted
+    d = text.split("d as (")[1]
+    # one year: persons with a single row that year are counted by count(*), only the others need count(distinct)
+    assert 'count(*)::bigint as n' in d and 'where "f"."is_single_row"' in d and 'where not "f"."is_single_row"' in d
+    assert "union all" in d
     assert "left join \"marts\".\"dim_district\"" not in text.split("d as (")[1]    # keys are own columns
     assert [2024] in params.values() and [0b111110] in params.values()
     cells, _ = build_request(cube, "marts", available=ALL, cut="month:202311-202502", measures="contributors")
     text = cells.build()[0].as_string(None)
-    assert 'count(*) filter' not in text and 'count(distinct "f"."person_id"' in text    # across years
+    assert '"is_single_row"' not in text.split("d as (")[1].split(") as f")[1]        # across years: all distinct
+    assert 'count(distinct "f"."person_id"' in text
     cells, _ = build_request(cube, "marts", available=ALL, cut="year:2024|district:110105;110108",
                              drilldown="time@quarter", measures="contributors")
     text = cells.build()[0].as_string(None)
@@ -158,3 +162,36 @@ def test_invalid_distinct_declarations(tmp_path, index, change, message):
     change(raw["distinct_aggregates"][index])
     with pytest.raises(ModelError, match=message):
         load_cube(_write(tmp_path, raw))
+
+
+def test_period_counts_from_data_months(cube):
+    """With the months that have data known, a month range that selects exactly the data of whole years or
+    quarters is read from the stored counts, listing the periods instead of the months."""
+    def plan(cut, drilldown=None, data=None):
+        cells, summary = build_request(cube, "marts", available=ALL, cut=cut, drilldown=drilldown,
+                                       measures="contributors", data_months=data)
+        return cells, summary
+
+    data = {2024: 0xFFF, 2025: 0b1}                      # all of 2024, January 2025
+    assert plan("month:202401-202412")[1].path == Y                     # not known: masks
+    cells, summary = plan("month:202401-202412", data=data)
+    assert summary.path == P
+    text, params = summary.build()
+    assert '"f"."year" = any(' in text.as_string(None) and [2024] in params.values()
+    assert plan("month:202401-202501", data=data)[1].path == Y          # two years, not drilled
+    assert plan("month:202401-202501", "time@year", data)[0].path == P  # each year whole within the data
+    assert plan("month:202402-202412", "time@year", data)[0].path == Y  # January 2024 left out
+    assert plan("month:202404-202409", "time@quarter", data)[0].path == P
+    assert plan("month:202404-202408", "time@quarter", data)[0].path == Y
+    assert plan(None, data={2024: 0b111111})[1].path == P               # the whole history is one (partial) year
+    assert plan("month:202312-202406", data={2024: 0b111111})[1].path == P
+    assert plan("!month:202403", data={2024: 0b111111})[1].path == Y
+
+
+def test_single_year_of_data_counts_rows_of_single_persons(cube):
+    cells, summary = build_request(cube, "marts", available={AGG, YEAR}, drilldown="gender", measures="contributors",
+                                   data_months={2024: 0xFFF})
+    assert "union all" in summary.build()[0].as_string(None).split("d as (")[1]
+    cells, summary = build_request(cube, "marts", available={AGG, YEAR}, drilldown="gender", measures="contributors",
+                                   data_months={2024: 0xFFF, 2025: 1})
+    assert "union all" not in summary.build()[0].as_string(None).split("d as (")[1]

@@ -15,7 +15,9 @@
     every combination of the attributes (GROUP BY CUBE), `rolled_up` = PostgreSQL's GROUPING() bits of the
     attributes in the order given (first attribute = highest bit; 1 = summed over). Periods are keyed by
     `year` and `year_quarter` ('2024Q1'; null on year rows), the keys of the cubes' time levels, so the cube
-    reads them without joining the month dimension (which only spans the months with data).
+    reads them without joining the month dimension (which only spans the months with data). `months`: the
+    year's months with any filtered row (12-bit mask), so the cube can tell when a month range selects exactly
+    the data of whole periods.
 
   Both are rebuilt per year (delete+insert on `year`), only for years with a newer load batch than the one
   they hold: a monthly build touches the current year only (and the year of a re-delivered month).
@@ -119,11 +121,12 @@ multiples as (
     group by period_grain, year, year_quarter, cube({{ attrs }})
 ),
 batches as (
-    select year, max(source_batch_id) as source_batch_id from b group by 1
+    select year, max(source_batch_id) as source_batch_id, bit_or(months)::smallint as months from b group by 1
 )
 select c.period_grain, c.year, c.year_quarter, c.rolled_up, {% for a in attributes %}c.{{ a }}, {% endfor %}
-       sum(c.n)::bigint as {{ measure }}, bt.source_batch_id
+       sum(c.n)::bigint as {{ measure }}, bt.months, bt.source_batch_id
 from (select * from singles union all select * from multiples) c
 join batches bt on bt.year = c.year
-group by c.period_grain, c.year, c.year_quarter, c.rolled_up, {% for a in attributes %}c.{{ a }}, {% endfor %}bt.source_batch_id
+group by c.period_grain, c.year, c.year_quarter, c.rolled_up, {% for a in attributes %}c.{{ a }}, {% endfor %}bt.months,
+         bt.source_batch_id
 {%- endmacro %}

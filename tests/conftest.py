@@ -1,6 +1,7 @@
 """Shared fixtures: the real PostgreSQL (embedded unless WAREHOUSE_URL is set) and scratch databases."""
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -20,14 +21,31 @@ def server_url() -> str:
     return settings.warehouse_url()
 
 
+@contextlib.contextmanager
+def scratch_database(server_url: str, label: str = "test"):
+    """A fresh, empty database `<label>_<random>` on the server of `server_url`, dropped on exit."""
+    name = f"{label}_{uuid.uuid4().hex[:10]}"
+    base = server_url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
 @pytest.fixture()
 def scratch_url(server_url):
-    """A fresh, empty database on the same server, dropped afterwards."""
-    name = f"test_{uuid.uuid4().hex[:10]}"
-    admin = server_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = server_url.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    """A fresh, empty database for one test."""
+    with scratch_database(server_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_scratch_url(server_url, request):
+    """A fresh, empty database shared by the tests of one module (for modules that build once and then
+    test many things), named after the module: test_release → test_release_<random>."""
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    with scratch_database(server_url, module[:40]) as url:
+        yield url

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 
 import psycopg
 import pytest
@@ -25,19 +24,13 @@ select (select release_id from official.release_info),
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory, server_url):
+def env(tmp_path_factory, module_scratch_url):
     tmp = tmp_path_factory.mktemp("release")
-    name = f"test_rel_{uuid.uuid4().hex[:8]}"
-    admin = server_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'create database "{name}"')
-    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    url = module_scratch_url
     generate("202407", 2, 0.0005, 31, out=tmp / "exchange")
     e = {**os.environ, "WAREHOUSE_URL": url, "WAREHOUSE_VAR": str(tmp), "DBT_TARGET_PATH": str(tmp / "target"),
          "DBT_LOG_PATH": str(tmp / "logs"), "WAREHOUSE_OPERATOR": "release-test"}
-    yield url, tmp, e
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'drop database if exists "{name}" with (force)')
+    return url, tmp, e
 
 
 def run(args, e):

@@ -24,23 +24,15 @@ def dbt(args, url, tmp):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, server_url):
-    import uuid
-
+def built(tmp_path_factory, module_scratch_url):
     tmp = tmp_path_factory.mktemp("wh")
-    name = f"test_wh_{uuid.uuid4().hex[:8]}"
-    admin = server_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'create database "{name}"')
-    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    url = module_scratch_url
     generate(MONTHS[0], len(MONTHS), 0.0005, 5, out=tmp / "exchange")
     for m in MONTHS:
         load_month(m, url=url, folder=tmp / "exchange" / m, log=lambda *_: None)
     res = dbt(["build", "--no-use-colors"], url, tmp)
     assert res.returncode == 0, res.stdout[-3000:]
-    yield url, tmp
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'drop database if exists "{name}" with (force)')
+    return url, tmp
 
 
 def test_mart_equals_direct_sql_over_loaded_rows(built):

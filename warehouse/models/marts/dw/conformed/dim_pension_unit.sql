@@ -6,8 +6,10 @@ select
     d.district_name,
     s.industry_section_code,
     i.industry_section_name,
+    s.industry_division_code,
+    dv.industry_division_name,
     s.economic_type_code,
-    e.name                                              as economic_type_name,
+    e.economic_type_name,
     s.is_active,
     s.dbt_valid_from::date                              as valid_from,
     s.dbt_valid_to::date                                as valid_to,
@@ -15,4 +17,5 @@ select
 from {{ ref('snap_pension_unit') }} s
 left join {{ ref('dim_district') }} d on d.district_code = s.district_code
 left join {{ ref('dim_industry_section') }} i on i.industry_section_code = s.industry_section_code
-left join {{ ref('code_economic_type') }} e on e.code = s.economic_type_code
+left join {{ ref('dim_industry') }} dv on dv.industry_division_code = s.industry_division_code
+left join {{ ref('dim_economic_type') }} e on e.economic_type_code = s.economic_type_code

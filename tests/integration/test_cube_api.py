@@ -382,7 +382,8 @@ def test_every_cube_matches_direct_sql(client, db, cube_name):
                 body = agg(client, cube=cube_name, measures=f"{cname},{c.numerator},{c.denominator}", cut=cut)
                 s = body["summary"]
                 want = None if not s[c.denominator] else round(s[c.numerator] * c.multiplier / s[c.denominator], c.scale)
-                assert s[cname] == pytest.approx(want, abs=10 ** -c.scale) if want is not None else s[cname] is None
+                # (a tie such as 180274.775 rounds half up in PostgreSQL, half to even / by binary float here)
+                assert s[cname] == pytest.approx(want, abs=10 ** -c.scale * 1.001) if want is not None else s[cname] is None
 
 
 @pytest.mark.parametrize("cube_name, dim", _cube_cases())

@@ -4,8 +4,9 @@ SHELL := /bin/bash
 
 PY      := .venv/bin/python
 SS_PY   := .venv-superset/bin/python
-# Demo drop: months, size (1.0 ≈ Beijing) and seed of the synthetic data.
-START   ?= 202407
+# Demo drop: months, size (1.0 ≈ Beijing) and seed of the synthetic data. The three demo months span a
+# year boundary (2024-11 … 2025-01) so year-level answers (distinct counts per year, year drill-downs) have two years.
+START   ?= 202411
 MONTHS  ?= 3
 SCALE   ?= 0.001
 SEED    ?= 42

@@ -90,7 +90,8 @@ range (time) `month:202401-202406`, open `month:202401-`, inverted `!person_type
 **Drill-down** `drilldown=district|time@month` (a dimension alone goes one level below its cut).
 **Measures** `measures=a,b`; calculated members of any measure: `<m>.yoy` (同比), `<m>.mom` (环比, previous
 period of the same grain), `<m>.ytd` (本年累计, additive measures), `<m>.share` (占比 of the result total).
-Stocks (期末人数) take the last month of a period, ratios are ratios of sums.
+Stocks (期末人数) take the last month of a period, opening balances (期初数, 上期结转) its first month
+(`stock_month` / `opening_month` in the answer); ratios are ratios of sums.
 **Output** `format=json|csv|xlsx`. Errors: 400/404 with `{"error", "message"}`, never 500 for bad input.
 """
 
@@ -350,11 +351,14 @@ def aggregate_result(ctx: Ctx, cube: Cube, *, cut=None, drilldown=None, measures
                                        available=available, use=use,
                                        data_months=data_months(ctx, cube, available) if use != "fact" else None)
     paths: dict[str, str] = {}
+    opening: dict[str, Any] = {}
 
     def runner(q: AggregateQuery):
         role = "summary" if q is summary_q else "cells" if q is cells_q else "other"
         paths.setdefault(role, q.path)
         names, rows = ctx.run(*q.build())
+        if q is summary_q:
+            opening["month"] = q.opening_month(names, rows)
         return q.format_rows(names, rows)
 
     summary_cells, _, stock_t = runner(summary_q)
@@ -389,6 +393,8 @@ def aggregate_result(ctx: Ctx, cube: Cube, *, cut=None, drilldown=None, measures
         "page": cells_q.page if cells_q.drilldowns else None,
         "page_size": cells_q.pagesize if cells_q.drilldowns else None,
         "stock_month": stock_t,
+        # the month opening balances (e.g. 上期结转案件数) were taken from: the first of the cut's span
+        "opening_month": opening.get("month"),
         # where each statement read: aggregate:<table> (pre-aggregate) or fact (see cube/query.py plan())
         "query_path": paths,
     }

@@ -6,7 +6,8 @@ year-to-date and share of total.
   quarter → previous quarter, year → previous year). The period of a cell is its drilled time member,
   or, when time is not drilled, the time cut (ranges and sets are shifted as a whole). The earlier
   values come from the same query with the time cuts shifted, so every rule of the base measure
-  (stocks at the end of the period, distinct counts, ratios of sums) applies to both periods alike.
+  (stocks at the end of the period, opening balances at its start, distinct counts, ratios of sums)
+  applies to both periods alike.
   Without any time cut or time drill-down there is no period: the value is null and a note says so.
 * ``ytd`` — an additive measure summed from January of the year of the cell's last month to that
   month (other time cuts only determine that month); without a time cut, the last month with data.
@@ -20,7 +21,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Callable
 
-from cube.model import CalculatedMeasure, Cube, Level
+from cube.model import SQL_CALCS, CalculatedMeasure, Cube, Level
 from cube.query import AggregateQuery, Cut, Drilldown, QueryError, sql_measure_name
 
 Runner = Callable[[AggregateQuery], tuple[list[dict], int, Any]]
@@ -81,7 +82,7 @@ def _members(cube: Cube, names: list[str]) -> list[CalculatedMeasure]:
     out = []
     for n in names:
         m = cube.resolve_measure(n)
-        if isinstance(m, CalculatedMeasure) and m.type != "ratio":
+        if isinstance(m, CalculatedMeasure) and m.type not in SQL_CALCS:
             out.append(m)
     return out
 

@@ -11,10 +11,14 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   ``members`` map, and an ``order`` column (defaults to the key).
 * ``measures``: ``agg`` (sum | count | count_distinct) over a fact ``column`` with an optional
   equality ``filter`` on fact columns, and ``additivity``:
-  ``additive`` (summed over everything), ``stock`` (summed over every dimension except time; over a
-  time span the value of the last month in the span is taken), ``none`` (count distinct: computed
-  from the facts for every cell, never summed).
-* ``calculated_measures``: ``type: ratio`` of two measures, computed after aggregation.
+  ``additive`` (summed over everything), ``stock`` (closing balance, 期末数: summed over every dimension
+  except time; over a time span the value of the last month in the span is taken), ``opening`` (opening
+  balance, 期初数 / 上期结转: summed over every dimension except time; over a time span the value of the
+  first month in the span is taken), ``none`` (count distinct: computed from the facts for every cell,
+  never summed).
+* ``calculated_measures``: ``type: ratio`` of two measures (or of ``sum`` members), ``type: sum`` of
+  stored measures (``terms``, e.g. 应处理案件数 = 上期结转 (opening) + 本期受理 (flow): each term keeps its own
+  rule over time), computed after aggregation.
 * ``aggregates`` (optional): pre-aggregated tables of the fact (same schema) the query planner may answer
   from instead of the fact (aggregate awareness, cube/query.py ``AggregateQuery.plan``). Each names its
   ``table``, the ``row_count`` column (fact rows behind an aggregate row), the ``dimensions`` it keeps
@@ -64,7 +68,8 @@ SEMANTIC_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "models" /
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 AGGS = {"sum", "count", "count_distinct"}
-ADDITIVITY = {"additive", "stock", "none"}
+ADDITIVITY = {"additive", "stock", "opening", "none"}
+PERIOD_VALUE = {"stock": "last", "opening": "first"}      # balances: the month of a time span whose value is taken
 LEVEL_TYPES = {"int", "text"}
 
 
@@ -168,7 +173,8 @@ class Measure:
                 "aggregation": self.agg, "additivity": self.additivity, "unit": self.unit}
 
 
-CALC_TYPES = {"ratio", "yoy", "mom", "ytd", "share"}
+CALC_TYPES = {"ratio", "sum", "yoy", "mom", "ytd", "share"}
+SQL_CALCS = {"ratio", "sum"}        # computed in the statement (the others from query results, cube/calc.py)
 TIME_CALCS = {"yoy", "mom", "ytd"}
 CALC_LABELS = {"yoy": "同比增长率", "mom": "环比增长率", "ytd": "本年累计", "share": "占比"}
 
@@ -176,6 +182,7 @@ CALC_LABELS = {"yoy": "同比增长率", "mom": "环比增长率", "ytd": "本�
 @dataclass(frozen=True)
 class CalculatedMeasure:
     """``ratio``: numerator ÷ denominator after aggregation (ratio of sums, scaled by ``multiplier``);
+    ``sum``: the sum of the stored measures ``terms`` after aggregation (each aggregated by its own rule);
     ``yoy`` / ``mom``: growth of ``base`` against the same period a year before / the previous period
     of the same grain; ``ytd``: ``base`` summed from January to the end of the cell's period (additive
     measures only); ``share``: ``base`` of the cell ÷ ``base`` of the whole result (the summary)."""
@@ -190,11 +197,14 @@ class CalculatedMeasure:
     description: str | None = None
     unit: str | None = None
     metric: str | None = None
+    terms: tuple[str, ...] = ()
 
     @property
     def depends_on(self) -> tuple[str, ...]:
         if self.type == "ratio":
             return (self.numerator, self.denominator)
+        if self.type == "sum":
+            return self.terms
         return (self.base,)
 
     def to_dict(self) -> dict:
@@ -204,6 +214,8 @@ class CalculatedMeasure:
             d.update(numerator=self.numerator, denominator=self.denominator)
             if self.multiplier != 1:
                 d["multiplier"] = self.multiplier
+        elif self.type == "sum":
+            d["terms"] = list(self.terms)
         else:
             d["base"] = self.base
         return d
@@ -451,8 +463,8 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
             raise ModelError(f"{where}.{mname}: additivity must be one of {sorted(ADDITIVITY)}")
         if agg == "count_distinct" and additivity != "none":
             raise ModelError(f"{where}.{mname}: count_distinct measures have additivity none")
-        if additivity == "stock" and not time_dim:
-            raise ModelError(f"{where}.{mname}: stock measures need a time_dimension")
+        if additivity in PERIOD_VALUE and not time_dim:
+            raise ModelError(f"{where}.{mname}: {additivity} measures need a time_dimension")
         if agg != "count" and not m.get("column") and not (agg == "sum" and m.get("columns")):
             raise ModelError(f"{where}.{mname}: column required for agg {agg}")
         filt = tuple((_name(k, f"{where}.{mname}.filter"), v) for k, v in (m.get("filter") or {}).items())
@@ -473,10 +485,20 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
         if ctype not in CALC_TYPES:
             raise ModelError(f"{where}.{cname}: type must be one of {sorted(CALC_TYPES)}")
         md = meta(c.get("metric") or cname)
+        raw_calc = raw.get("calculated_measures") or {}
         if ctype == "ratio":
             for part in ("numerator", "denominator"):
-                if c.get(part) not in measures:
-                    raise ModelError(f"{where}.{cname}: {part} {c.get(part)!r} is not a measure")
+                ref = c.get(part)
+                if ref not in measures and not (isinstance(raw_calc.get(ref), dict) and raw_calc[ref].get("type") == "sum"):
+                    raise ModelError(f"{where}.{cname}: {part} {ref!r} is not a measure (nor a calculated sum)")
+        elif ctype == "sum":
+            terms = c.get("terms")
+            if not isinstance(terms, list) or len(terms) < 2 or len(set(terms)) != len(terms):
+                raise ModelError(f"{where}.{cname}: terms: a list of at least two different measures expected")
+            bad = [t for t in terms if t not in measures or measures[t].additivity == "none"]
+            if bad:
+                raise ModelError(f"{where}.{cname}: terms {bad} are not summable stored measures (distinct counts "
+                                 f"do not add up)")
         else:
             base = c.get("base")
             if base not in measures and base not in calculated:
@@ -490,6 +512,7 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
             numerator=c.get("numerator"), denominator=c.get("denominator"), base=c.get("base"),
             scale=int(c.get("scale", 4)), multiplier=int(c.get("multiplier", 1)),
             description=c.get("description") or md.get("description"), unit=c.get("unit"),
+            terms=tuple(c.get("terms") or ()),
         )
 
     if time_dim and not any(lv.grain for lv in dims[time_dim].levels):
@@ -579,8 +602,8 @@ def _load_aggregate(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimens
                                  f"dimension kept down to that grain")
         elif am.exact_within is not None:
             raise ModelError(f"{where}.measures.{mname}: exact_within only applies to count-distinct measures")
-        if m.additivity == "stock" and time_dim not in kept:
-            raise ModelError(f"{where}.measures.{mname}: a stock measure needs the time dimension kept")
+        if m.additivity in PERIOD_VALUE and time_dim not in kept:
+            raise ModelError(f"{where}.measures.{mname}: a {m.additivity} measure needs the time dimension kept")
         if m.filter and not am.filter_in_column:
             missing = [c for c, _ in m.filter if c not in columns]
             if missing:

@@ -14,16 +14,20 @@ Request syntax (a subset of the Cubes "Slicer" API):
   drilled dimension (``district``, ``time``, ``time.month``, ``month``).
 * ``page`` (0-based) and ``pagesize``.
 
-Stock measures (additivity ``stock``) are summed over every dimension but time: a cell spanning
-several months takes the last month (with data, after the cuts) of its time span, the same rule as
-MetricFlow's ``non_additive_dimension`` with ``window_choice: max``. Values never enter SQL text:
+Stock measures (additivity ``stock``, closing balances) are summed over every dimension but time: a cell
+spanning several months takes the last month (with data, after the cuts) of its time span, the same rule as
+MetricFlow's ``non_additive_dimension`` with ``window_choice: max``. Opening balances (additivity ``opening``,
+e.g. 上期结转案件数) take the first month instead (``window_choice: min``): by quarter each quarter's first month,
+over a month range its first month. The month is the same for every cell of a time member (districts, causes, …
+add up to their total). Calculated ``sum`` members (e.g. 应处理案件数 = opening + flow) add their terms after
+each was aggregated by its own rule; ratios may divide by them. Values never enter SQL text:
 identifiers come from the cube model and are quoted with ``psycopg.sql``; values are parameters.
 
 Aggregate awareness: ``AggregateQuery.plan()`` answers from a pre-aggregate declared under ``aggregates:``
 in the cube file (e.g. agg_pension_month) instead of the fact when the table exists in the schema and every
 cut and drill-down level and every stored measure needed is kept by it, and the result stays exact:
-additive and stock measures are sums of sums (stocks still take the last month of each cell's span, the
-aggregate keeps the month); a count-distinct measure only when it is declared ``exact_within`` a time
+additive, stock and opening measures are sums of sums (balances still take the last / first month of each
+cell's span, the aggregate keeps the month); a count-distinct measure only when it is declared ``exact_within`` a time
 grain and every cell of the result lies within one member of that grain (the time dimension drilled to
 that grain or finer, or cut to a single member of it). Everything else, and drill-through, reads the fact.
 
@@ -43,7 +47,8 @@ from typing import Any, Iterable
 
 from psycopg import sql
 
-from cube.model import AggregateTable, CalculatedMeasure, Cube, Dimension, DistinctAggregate, Level, Measure
+from cube.model import (PERIOD_VALUE, SQL_CALCS, AggregateTable, CalculatedMeasure, Cube, Dimension, DistinctAggregate,
+                        Level, Measure)
 
 MAX_VALUE_LEN = 100
 MAX_SET_SIZE = 1000
@@ -280,15 +285,15 @@ def parse_measures(cube: Cube, measures: Iterable[str] | str | None) -> list[str
             if base is None or base.additivity != "additive":
                 raise QueryError(f"measure {name!r}: year-to-date is only defined for additive measures "
                                  f"(flows such as amounts); {m.base!r} is "
-                                 f"{'a ratio' if base is None else 'a ' + base.additivity + ' measure'}")
+                                 f"{'a calculated measure' if base is None else 'a ' + base.additivity + ' measure'}")
     return list(dict.fromkeys(names))
 
 
 def sql_measure_name(cube: Cube, name: str) -> str:
-    """The measure computed in SQL for ``name``: itself for stored and ratio measures, the base (recursively)
+    """The measure computed in SQL for ``name``: itself for stored, ratio and sum measures, the base (recursively)
     for time-intelligence and share members, which are computed from query results (cube/calc.py)."""
     m = cube.resolve_measure(name) or cube.measures.get(name) or cube.calculated.get(name)
-    while isinstance(m, CalculatedMeasure) and m.type != "ratio":
+    while isinstance(m, CalculatedMeasure) and m.type not in SQL_CALCS:
         name = m.base
         m = cube.measures.get(name) or cube.calculated.get(name)
     return name
@@ -606,15 +611,17 @@ class AggregateQuery:
         return self._level_col(dim, level.key)
 
     def sql_measures(self) -> list[str]:
-        """Measures computed by the statement (stored and ratio measures; bases of calculated members)."""
+        """Measures computed by the statement (stored, ratio and sum measures; bases of calculated members)."""
         return list(dict.fromkeys(sql_measure_name(self.cube, m) for m in self.measures))
 
     def base_measures(self) -> list[Measure]:
         """Stored measures needed for the selected (and calculated) measures, in model order."""
         needed: set[str] = set()
-        for m in self.sql_measures():
+        todo = list(self.sql_measures())
+        while todo:                 # a ratio may divide by a calculated sum of stored measures
+            m = todo.pop()
             if m in self.cube.calculated:
-                needed.update(self.cube.calculated[m].depends_on)
+                todo.extend(self.cube.calculated[m].depends_on)
             else:
                 needed.add(m)
         return [m for name, m in self.cube.measures.items() if name in needed]
@@ -747,12 +754,14 @@ class AggregateQuery:
         attrs = self.attributes()
         base = self.base_measures()
         if agg is None or dagg is not None:
-            summed = [m for m in base if m.additivity in ("additive", "stock")]
+            summed = [m for m in base if m.additivity in ("additive", *PERIOD_VALUE)]
             distinct = [m for m in base if m.additivity == "none"]
         else:       # from an aggregate every measure is a sum (distinct counts only when exact: see plan())
             summed, distinct = base, []
         distinct_names = {m.name for m in distinct}
-        has_stock = any(m.additivity == "stock" for m in summed)
+        has_stock = any(m.additivity == "stock" for m in summed)            # closing balances: last month
+        has_opening = any(m.additivity == "opening" for m in summed)        # opening balances: first month
+        has_period = has_stock or has_opening
         time_attrs = [a for a in attrs if a.dimension.is_time]
 
         attr_cols = self._attr_selects(attrs)
@@ -761,9 +770,9 @@ class AggregateQuery:
         where = self._where(params)
 
         ctes: list[sql.Composable] = []
-        # g: facts aggregated to drilled attributes (+ the month, when stock measures need it)
+        # g: facts aggregated to drilled attributes (+ the month, when balances need it)
         g_cols = list(attr_cols)
-        if has_stock:
+        if has_period:
             g_cols.append(sql.SQL("{} as __t").format(sql.Identifier("f", self.cube.time_key)))
         g_cols.append(sql.SQL("sum({}) as __n").format(sql.Identifier("f", agg.row_count)) if agg
                       else sql.SQL("count(*) as __n"))
@@ -779,16 +788,20 @@ class AggregateQuery:
                 expr = sql.SQL("sum({})").format(sql.Identifier("f", m.column))
             g_cols.append(sql.SQL("{}{} as {}").format(expr, self._filter(m, params, agg),
                                                        sql.Identifier(f"m_{m.name}")))
-        n_group = len(attr_cols) + (1 if has_stock else 0)
+        n_group = len(attr_cols) + (1 if has_period else 0)
         group_by = sql.SQL("\n  group by {}").format(self._ordinals(n_group)) if n_group else sql.SQL("")
         ctes.append(sql.SQL("g as (\n  select {}\n  from {}{}{}\n)").format(
             sql.SQL(", ").join(g_cols), from_, where, group_by))
 
         source = "g"
-        if has_stock:
+        if has_period:
+            # the first / last month of each time member (over every other attribute: cells of one time member
+            # share it, so they add up to their total)
             partition = (sql.SQL("partition by {}").format(sql.SQL(", ").join(sql.Identifier(a.key) for a in time_attrs))
                          if time_attrs else sql.SQL(""))
-            ctes.append(sql.SQL("w as (select g.*, max(__t) over ({}) as __last from g)").format(partition))
+            windows = ([sql.SQL("max(__t) over ({}) as __last").format(partition)] if has_stock else []) + (
+                [sql.SQL("min(__t) over ({}) as __first").format(partition)] if has_opening else [])
+            ctes.append(sql.SQL("w as (select g.*, {} from g)").format(sql.SQL(", ").join(windows)))
             source = "w"
 
         # a: one row per cell
@@ -798,10 +811,14 @@ class AggregateQuery:
             cast = sql.SQL("::bigint" if m.agg in ("count", "count_distinct") else "")
             if m.additivity == "stock":
                 a_cols.append(sql.SQL("sum({}) filter (where __t = __last){} as {}").format(col, cast, col))
+            elif m.additivity == "opening":
+                a_cols.append(sql.SQL("sum({}) filter (where __t = __first){} as {}").format(col, cast, col))
             else:
                 a_cols.append(sql.SQL("sum({}){} as {}").format(col, cast, col))
         if has_stock:
             a_cols.append(sql.SQL("max(__last) as __stock_t"))
+        if has_opening:
+            a_cols.append(sql.SQL("min(__first) as __opening_t"))
         a_cols.append(sql.SQL("sum(__n) as __n"))
         a_group = (sql.SQL(" group by {}").format(sql.SQL(", ").join(attr_aliases)) if attr_aliases else sql.SQL(""))
         ctes.append(sql.SQL("a as (select {} from {}{})").format(sql.SQL(", ").join(a_cols), sql.Identifier(source), a_group))
@@ -863,13 +880,16 @@ class AggregateQuery:
 
         # final select
         def mref(name: str) -> sql.Composable:
+            c = self.cube.calculated.get(name)
+            if c is not None and c.type == "sum":     # each term already aggregated by its own rule
+                return sql.SQL("({})").format(sql.SQL(" + ").join(mref(t) for t in c.terms))
             table = "d" if name in distinct_names else "a"
             return sql.SQL("coalesce({}, 0)").format(sql.Identifier(table, f"m_{name}"))
 
         out_cols = [sql.SQL("a.{}").format(al) for al in attr_aliases]
         for name in self.sql_measures():
-            if name in self.cube.calculated:
-                c: CalculatedMeasure = self.cube.calculated[name]
+            c = self.cube.calculated.get(name)
+            if c is not None and c.type == "ratio":
                 num = mref(c.numerator)
                 if c.multiplier != 1:
                     num = sql.SQL("({} * {})").format(num, sql.Literal(c.multiplier))
@@ -880,6 +900,8 @@ class AggregateQuery:
             out_cols.append(sql.SQL("{} as {}").format(expr, sql.Identifier(f"x_{name}")))
         if has_stock:
             out_cols.append(sql.SQL("a.__stock_t"))
+        if has_opening:
+            out_cols.append(sql.SQL("a.__opening_t"))
         out_cols.append(sql.SQL("count(*) over () as __total"))
 
         join = sql.SQL("")
@@ -933,6 +955,13 @@ class AggregateQuery:
             if "__stock_t" in idx and stock_t is None:
                 stock_t = row[idx["__stock_t"]]
         return cells, total, stock_t
+
+    @staticmethod
+    def opening_month(names: list[str], rows: list[tuple]) -> Any:
+        """The month (month_start) whose value the opening balances of the first row took, or None."""
+        if "__opening_t" not in names or not rows:
+            return None
+        return rows[0][names.index("__opening_t")]
 
     def level_refs(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

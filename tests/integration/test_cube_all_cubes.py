@@ -101,8 +101,10 @@ def direct(db, cube, where: str = "true", params: tuple = (), group: str | None 
     exprs = []
     for m in cube.measures.values():
         cond = " and ".join(f"{k} = {_lit(v)}" for k, v in m.filter) or "true"
-        if m.additivity == "stock":
+        if m.additivity == "stock":          # closing balance: the last month of the cell's period
             cond += " and month_start = last_month"
+        elif m.additivity == "opening":      # opening balance (上期结转): its first month
+            cond += " and month_start = first_month"
         if m.agg == "count":
             e = f"count(*) filter (where {cond})"
         elif m.agg == "count_distinct":
@@ -114,11 +116,15 @@ def direct(db, cube, where: str = "true", params: tuple = (), group: str | None 
         exprs.append(e)
     rows = db.execute(f"""
         with f as (select *, {group or "'all'"} as g__, {tg} as t__ from {SCHEMA}.{cube.fact} where {where}),
-             l as (select *, max(month_start) over (partition by t__) as last_month from f)
+             l as (select *, max(month_start) over (partition by t__) as last_month,
+                          min(month_start) over (partition by t__) as first_month from f)
         select g__, {', '.join(exprs)} from l group by g__""", params).fetchall()
     out = {}
     for r in rows:
         vals = dict(zip(cube.measures, r[1:]))
+        for name, c in cube.calculated.items():
+            if c.type == "sum":
+                vals[name] = sum(vals[t] for t in c.terms)
         for name, c in cube.calculated.items():
             if c.type == "ratio":
                 num, den = vals[c.numerator], vals[c.denominator]
@@ -161,7 +167,7 @@ def test_cube_matches_direct_sql(admin, db, name):
     months = month_list(db, cube)
     assert months, f"{cube.fact} is empty"
     last, r3 = months[-1], months[-3:]
-    every = ",".join([*cube.measures, *(c for c, v in cube.calculated.items() if v.type == "ratio")])
+    every = ",".join([*cube.measures, *(c for c, v in cube.calculated.items() if v.type in ("ratio", "sum"))])
     cases = [(None, "true", ()), (f"month:{last}", "month_key = %s", (last,)),
              (f"month:{r3[0]}-{r3[-1]}", "month_key between %s and %s", (r3[0], r3[-1]))]
     for cut, where, params in cases:
@@ -183,22 +189,27 @@ def test_cube_matches_direct_sql(admin, db, name):
 
 @pytest.mark.parametrize("name", CUBES)
 def test_time_children_add_up(admin, db, name):
-    """Months add up to their year for flows; a year's stock is its last month's; districts add up to the city."""
+    """Months add up to their year for flows; a year's stock is its last month's, its opening balance its first
+    month's; districts add up to the city."""
     cube = _cubes()[name]
     flows = [n for n, m in cube.measures.items() if m.additivity == "additive"]
     stocks = [n for n, m in cube.measures.items() if m.additivity == "stock"]
-    by_month = agg(admin, name, measures=",".join(flows + stocks), drilldown="month")["cells"]
-    by_year = agg(admin, name, measures=",".join(flows + stocks), drilldown="time@year")["cells"]
+    openings = [n for n, m in cube.measures.items() if m.additivity == "opening"]
+    balances = flows + stocks + openings
+    by_month = agg(admin, name, measures=",".join(balances), drilldown="month")["cells"]
+    by_year = agg(admin, name, measures=",".join(balances), drilldown="time@year")["cells"]
     for y in by_year:
         months = [c for c in by_month if c["time.year"] == y["time.year"]]
         for f in flows:
             assert sum(c[f] for c in months) == pytest.approx(y[f], abs=0.02), (name, f, y["time.year"])
         for s in stocks:
             assert months[-1][s] == y[s], (name, s, y["time.year"])
-    if cube.district_dimension and flows + stocks:
+        for o in openings:
+            assert months[0][o] == y[o], (name, o, y["time.year"])
+    if cube.district_dimension and balances:
         last = month_list(db, cube)[-1]
-        body = agg(admin, name, measures=",".join(flows + stocks), cut=f"month:{last}", drilldown="district")
-        for m in flows + stocks:
+        body = agg(admin, name, measures=",".join(balances), cut=f"month:{last}", drilldown="district")
+        for m in balances:
             assert sum(c[m] for c in body["cells"]) == pytest.approx(body["summary"][m], abs=0.02), (name, m)
 
 

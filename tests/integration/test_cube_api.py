@@ -341,7 +341,8 @@ def _cube_cases():
 
 
 def _direct(db, cube, measure, where="true", params=(), group=None):
-    """Direct SQL for a stored measure: flows summed, stocks at the last month, distinct counted."""
+    """Direct SQL for a stored measure: flows summed, stocks at the last month, opening balances at the first,
+    distinct counted."""
     m = cube.measures[measure]
     cond = " and ".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in m.filter) or "true"
     if m.agg == "count":
@@ -352,11 +353,12 @@ def _direct(db, cube, measure, where="true", params=(), group=None):
         expr = "sum(" + " + ".join(f"coalesce({c}, 0)" for c in m.columns) + ")"
     else:
         expr = f"sum({m.column})"
-    if m.additivity == "stock":
-        cond += f" and month_start = (select max(month_start) from {SCHEMA}.{cube.fact} where {where})"
+    balance = {"stock": "max", "opening": "min"}.get(m.additivity)     # closing: the last month, opening: the first
+    if balance:
+        cond += f" and month_start = (select {balance}(month_start) from {SCHEMA}.{cube.fact} where {where})"
     g = group or "'all'"
     rows = db.execute(f"select {g}, coalesce({expr} filter (where {cond}), 0) from {SCHEMA}.{cube.fact} "
-                      f"where {where} group by 1", params + params if m.additivity == "stock" else params).fetchall()
+                      f"where {where} group by 1", params + params if balance else params).fetchall()
     return {r[0]: r[1] for r in rows}
 
 
@@ -392,7 +394,7 @@ def test_drilldown_children_sum_to_parent(client, db, cube_name, dim):
 
     cube = load_cubes()[cube_name]
     last = db.execute(f"select max(month_key) from {SCHEMA}.{cube.fact}").fetchone()[0]
-    additive = [n for n, m in cube.measures.items() if m.additivity in ("additive", "stock")]
+    additive = [n for n, m in cube.measures.items() if m.additivity in ("additive", "stock", "opening")]
     for cut in (None, f"month:{last}"):
         body = agg(client, cube=cube_name, measures=",".join(additive), drilldown=dim, cut=cut, pagesize=10000)
         for name in additive:

@@ -78,7 +78,9 @@ def matrix(months: list[int]) -> list[tuple[dict, dict]]:
     first, last = months[0], months[-1]
     full = [y for y in sorted({m // 100 for m in months}) if all(y * 100 + k in months for k in range(1, 13))]
     year = full[0] if full else last // 100
-    mid = f"{year}05-{year}09"
+    # a range touching parts of two periods (two quarters of a full year, else the last two data months): no stored
+    # period count answers it, the month masks do
+    mid = f"{year}05-{year}09" if full else f"{months[-2]}-{months[-1]}"
     return [
         ({"cut": f"year:{year}", "drilldown": "district", "measures": "contributors,pension_paid,insured_total"},
          {"summary": P, "cells": P}),
@@ -102,7 +104,7 @@ def matrix(months: list[int]) -> list[tuple[dict, dict]]:
          {"summary": P, "cells": P}),
         ({"cut": f"month:{first}-{last}|district:110105;110108", "drilldown": "time@quarter",
           "measures": "contributors"}, {"summary": Y, "cells": Y}),
-        ({"cut": f"!month:{last}|person_type:active", "measures": "contributors"}, {"summary": Y}),
+        ({"cut": f"!month:{months[-2]}|person_type:active", "measures": "contributors"}, {"summary": Y}),   # a partial year left
         ({"measures": "contributors,insured_total,pension_paid"}, {"summary": Y}),
         ({"drilldown": "month", "measures": "contributors,contributors.share"}, {"summary": Y, "cells": A}),
         ({"drilldown": "time@year|district", "measures": "contributors,contributors.yoy", "pagesize": 10000},

@@ -146,3 +146,63 @@ def test_dropped_rows_in_a_redelivery_fail_the_check_table_test(built):
         load_month("202408", url=url, folder=path.parent, log=lambda *_: None)
     res = dbt(["build", "--no-use-colors", "--select", "+fct_pension_person_month+"], url, tmp)
     assert res.returncode == 0, res.stdout[-2000:]
+
+
+def test_a_corrected_caliber_seed_restates_history(built, tmp_path):
+    """Caliber parameters are joined at report time: correcting a seed (here the 2023 social average wage, the 2024
+    pension adjustment and the 2024 fund budget) and building again restates every month already built, without
+    reloading anything. Built from a copy of the dbt project so the repository's seeds stay untouched."""
+    import shutil
+
+    url, tmp = built
+    project = tmp_path / "warehouse"
+    shutil.copytree(settings.WAREHOUSE_DBT, project,
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"))
+    caliber = project / "seeds" / "caliber"
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = caliber / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    edit("caliber_social_average_wage.csv", "2023,10968,", "2023,20000,")
+    edit("caliber_pension_adjustment.csv", "2024,0.030,", "2024,0.050,")
+    edit("caliber_fund_budget.csv", "2024,110,480000000000,", "2024,110,960000000000,")
+    select = ["--select", "caliber_social_average_wage+", "caliber_pension_adjustment+", "caliber_fund_budget+"]
+
+    def figures():
+        with psycopg.connect(url) as c:
+            base = c.execute("select month_key, social_average_wage, average_base, base_to_average_wage "
+                             "from marts.rpt_pension_contribution_base where district_code = '110105' "
+                             "order by 1").fetchall()
+            level = c.execute("select month_key, social_average_wage, adjustment_rate, pension_to_average_wage, "
+                              "average_pension from marts.rpt_pension_benefit_level where district_code = '110105' "
+                              "order by 1").fetchall()
+            budget = c.execute("select month_key, income_budget, income_ytd, income_execution_rate "
+                               "from marts.rpt_fund_budget_caliber where insurance_type_code = '110' order by 1"
+                               ).fetchall()
+        return base, level, budget
+
+    from decimal import Decimal
+
+    def close(ratio, num, den, places):      # PostgreSQL's round() of num ÷ den
+        return ratio is not None and abs(Decimal(ratio) - Decimal(num) / Decimal(den)) <= Decimal(5).scaleb(-places - 1)
+
+    before = figures()
+    assert [r[1] for r in before[0]] == [10968, 10968] and [r[2] for r in before[1]] == [Decimal("0.030")] * 2
+    try:
+        res = dbt(["build", "--no-use-colors", "--project-dir", str(project), *select], url, tmp)
+        assert res.returncode == 0, res.stdout[-3000:]
+        base, level, budget = figures()
+        assert [r[1] for r in base] == [20000, 20000]                            # both months restated
+        assert all(close(r[3], r[2], 20000, 4) for r in base)                     # and the ratios with them
+        assert [r[1:3] for r in level] == [(20000, Decimal("0.050"))] * 2
+        assert all(close(r[3], r[4], 20000, 4) for r in level)
+        assert [r[1] for r in budget] == [960000000000] * 2
+        assert [r[2] for r in budget] == [r[2] for r in before[2]]               # actuals unchanged
+        assert all(close(r[3], r[2], 960000000000, 6) for r in budget)
+    finally:
+        res = dbt(["build", "--no-use-colors", *select], url, tmp)                # the repository's seeds again
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert figures() == before

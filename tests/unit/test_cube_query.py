@@ -177,6 +177,29 @@ def test_flow_only_query_has_no_window(cube):
     assert "__last" not in text and "dim_month" not in text
 
 
+def test_opening_balance_takes_the_first_month_of_each_period():
+    arb = load_cubes()["arbitration"]
+    cells, _ = build_request(arb, "marts", drilldown="time@quarter", measures="carried_over,accepted,closure_rate")
+    text, _ = sql_text(cells)
+    assert re.search(r'min\(__t\) over \(partition by "k0", "k1"\)', text)   # year, quarter
+    assert 'sum("m_carried_over") filter (where __t = __first) as "m_carried_over"' in text      # 上期结转: the first month only
+    assert 'sum("m_accepted") as "m_accepted"' in text                     # 受理: summed over the months
+    assert "__last" not in text                                                    # no closing balance asked
+    # 结案率 = 结案 ÷ 应处理 (上期结转 + 受理, each aggregated by its own rule)
+    assert re.search(r'nullif\(\(coalesce\("a"."m_carried_over", 0\) \+ coalesce\("a"."m_accepted", 0\)\)', text)
+
+
+def test_calculated_sum_needs_summable_stored_terms(tmp_path):
+    raw = yaml.safe_load((CUBES_DIR / "arbitration.yaml").read_text(encoding="utf-8"))
+    path = tmp_path / "arb.yaml"
+    for terms, message in ((["carried_over"], "at least two"), (["carried_over", "nothing"], "not summable"),
+                           (["carried_over", "carried_over"], "different")):
+        raw["calculated_measures"]["caseload"]["terms"] = terms
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(ModelError, match=message):
+            load_cube(path)
+
+
 def test_distinct_measure_computed_from_facts(cube):
     cells, _ = build_request(cube, "marts", drilldown="industry_section", measures="contributors")
     text, _ = sql_text(cells)
@@ -217,15 +240,21 @@ def test_cube_measures_are_metricflow_metrics(name):
         assert cube.measure_label(mname) == metrics[metric]["label"]
     for mname, m in cube.measures.items():
         mf = sm_measures[m.metric or mname]
-        assert ("non_additive_dimension" in mf) == (m.additivity == "stock"), mname
+        nad = mf.get("non_additive_dimension")
+        assert (nad is not None) == (m.additivity in ("stock", "opening")), mname
+        if nad:     # closing balances take the last month of a span, opening balances the first
+            assert nad["window_choice"] == {"stock": "max", "opening": "min"}[m.additivity], mname
         assert (mf["agg"] == "count_distinct") == (m.agg == "count_distinct"), mname
     for cname, c in cube.calculated.items():
         metric = metrics[c.metric or cname]
         tp = metric["type_params"]
         if c.type == "ratio":
-            num, den = cube.measures[c.numerator], cube.measures[c.denominator]
+            num, den = (cube.measures.get(x) or cube.calculated[x] for x in (c.numerator, c.denominator))
             assert metric["type"] == "ratio"
             assert (tp["numerator"], tp["denominator"]) == (num.metric or c.numerator, den.metric or c.denominator)
+        elif c.type == "sum":       # a derived metric adding the terms' metrics
+            terms = [cube.measures[t].metric or t for t in c.terms]
+            assert metric["type"] == "derived" and [x["name"] for x in tp["metrics"]] == terms
         elif c.type == "ytd":
             assert metric["type"] == "cumulative" and tp["cumulative_type_params"]["grain_to_date"] == "year"
         elif c.type in ("yoy", "mom"):

@@ -73,3 +73,20 @@
 {% macro month_batch_index(month_column='month_start') -%}
     {{ return([{'columns': [month_column, 'source_batch_id']}]) }}
 {%- endmacro %}
+
+{#- 'YYYY-MM-DD' month strings shifted by `n` months (n may be negative). -#}
+{% macro shift_month_list(months, n) -%}
+    {%- set out = [] -%}
+    {%- for m in months -%}
+        {%- set k = (m[0:4] | int) * 12 + (m[5:7] | int) - 1 + n -%}
+        {%- do out.append('%04d-%02d-01' | format(k // 12, k % 12 + 1)) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{#- `column in (<months>)` with literal dates; an empty list → false. -#}
+{% macro in_month_list(column, months) -%}
+    {%- if months | length == 0 -%}false{%- else -%}
+    {{ column }} in ({% for m in months | unique | sort %}date '{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}

@@ -1,6 +1,8 @@
 """KPIs: value of a cube measure in a month, its goal and status, and the trend against the previous month.
 
-Goals come from cube/kpi_goals.csv (a seed-like file; it could move to warehouse/seeds/):
+Goals come from the dbt seed warehouse/seeds/caliber/caliber_kpi_goals.csv (also loaded into the warehouse as
+caliber.caliber_kpi_goals, described in the dbt docs; read here from the file so a goal changed in the repository
+applies to the cube at once):
 ``kpi,label,cube,measure,goal,warning_limit,direction,scope,unit``.
 
 * status, ``direction: higher`` (higher is better): good when value ≥ goal, warning when value ≥
@@ -19,7 +21,7 @@ from typing import Any, Callable
 
 from cube.query import QueryError
 
-GOALS_FILE = Path(__file__).resolve().parent / "kpi_goals.csv"
+GOALS_FILE = Path(__file__).resolve().parent.parent / "warehouse" / "seeds" / "caliber" / "caliber_kpi_goals.csv"
 
 
 def load_goals(path: Path = GOALS_FILE) -> list[dict]:

@@ -35,6 +35,14 @@ def run_child(code: str, env: dict | None = None) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def read_result(name: str) -> dict | None:
+    """The figures a benchmark last wrote (bench/results/<name>.json), or None."""
+    try:
+        return json.loads((RESULTS / f"{name}.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def write_result(name: str, command: str, data: dict, table_md: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {"command": command, "machine": machine(), **data}

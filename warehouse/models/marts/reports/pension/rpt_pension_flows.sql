@@ -55,7 +55,7 @@ built as (      -- the months of the set that have data, and whether their previ
     from {{ ref('dim_month') }} m
     join ({{ month_batch(staged) }}) b on b.month_start = m.month_start
     where {{ in_month_list('m.month_start', months) }}
-      and exists (select 1 from cur where cur.month_start = m.month_start)
+      and exists (select 1 from {{ ref('fct_pension_person_month') }} x where x.month_start = m.month_start)
 )
 select
     b.month_start, b.month_key, b.month_label,

@@ -36,6 +36,11 @@ def main(argv=None) -> int:
     ap.add_argument("--start", default="202401")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--resume", action="store_true", help="keep the database; redo only the builds")
+    ap.add_argument("--report-only", action="store_true",
+                    help="write the summary from the timings the last run recorded (bench/results/warehouse.json) "
+                         "and the database it kept; runs nothing")
+    ap.add_argument("--skip-full-build", action="store_true",
+                    help="with --resume: keep the full build's timing from the interrupted run, time only the new month")
     a = ap.parse_args(argv)
     from ops import pg
 
@@ -55,7 +60,8 @@ def main(argv=None) -> int:
         lines = "\n".join(f"| {k} | {v} | {v / 60:.1f} |" for k, v in timings.items())
         note = "" if final else "\n\n**Incomplete run**: the steps not listed were not reached.\n"
         write_result("warehouse", f"python -m bench.warehouse --scale {a.scale} --months {a.months} --start {a.start}",
-                     {"scale": a.scale, "months": a.months, "timings": timings, "complete": final},
+                     {"scale": a.scale, "months": a.months, "timings": timings, "complete": final,
+                      "resumed": a.resume, "skipped_full_build": a.skip_full_build, "resumed_months": len(loaded)},
                      "| step | seconds | minutes |\n|---|---:|---:|\n" + lines + note)
 
     def step(name: str, args: list[str]) -> float:
@@ -73,6 +79,17 @@ def main(argv=None) -> int:
         return secs
 
     loaded: set[str] = set()
+    full = f"full build of {a.months} months"
+    inc = "incremental build of one new month"
+    if a.report_only:
+        earlier = read_result("warehouse") or {}
+        timings.update(earlier.get("timings", {}))
+        if full not in timings or inc not in timings:
+            raise SystemExit("--report-only: the last run did not record both builds")
+        a.resume = a.resume or bool(earlier.get("resumed"))
+        a.skip_full_build = a.skip_full_build or bool(earlier.get("skipped_full_build"))
+        return summarise(a, timings, url, admin, new_month,
+                         earlier.get("resumed_months", a.months if a.resume else 0))
     if not a.resume:
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute(f'drop database if exists "{DB}" with (force)')
@@ -84,7 +101,8 @@ def main(argv=None) -> int:
         earlier = read_result("warehouse")
         if earlier and (earlier.get("scale"), earlier.get("months")) == (a.scale, a.months):
             timings.update({k: v for k, v in earlier.get("timings", {}).items()
-                            if k == "generate" or (k.startswith("load ") and k[5:] in loaded)})
+                            if k == "generate" or (k.startswith("load ") and k[5:] in loaded)
+                            or (a.skip_full_build and k.startswith("full build"))})
         print(f"[bench] resuming: {len(loaded)} month(s) loaded already", flush=True)
     if not all(m in loaded or (var / "exchange" / m).is_dir() for m in months):
         step("generate", ["synth", "--start", a.start, "--months", str(a.months + 1), "--scale", str(a.scale),
@@ -92,15 +110,20 @@ def main(argv=None) -> int:
     for m in months[:-1]:
         if m not in loaded:
             step(f"load {m}", ["loaders", "load", "--month", m])
-    full = f"full build of {a.months} months"
-    step(full, ["ops.build", "--skip-load", "--full-refresh", "--month", months[-2]])
+    if not (a.resume and a.skip_full_build and full in timings):
+        step(full, ["ops.build", "--skip-load", "--full-refresh", "--month", months[-2]])
     if new_month not in loaded:
         step(f"load {new_month}", ["loaders", "load", "--month", new_month])
-    inc = "incremental build of one new month"
     step(inc, ["ops.build", "--skip-load", "--month", new_month])
+    return summarise(a, timings, url, admin, new_month, len(loaded))
+
+
+def summarise(a, timings: dict, url: str, admin: str, new_month: str, resumed_months: int) -> int:
+    """The result file: every step's timing, the data's size, the targets."""
+    full, inc = f"full build of {a.months} months", "incremental build of one new month"
     with psycopg.connect(url) as c:
         rows = c.execute("select count(*) from marts.fct_pension_person_month").fetchone()[0]
-        raw_rows = c.execute("select sum(rows_loaded) from audit.load_batch where status = 'loaded'").fetchone()[0]
+        raw_rows = int(c.execute("select sum(rows_loaded) from audit.load_batch where status = 'loaded'").fetchone()[0])
         nodes = c.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
     if not a.keep:
         with psycopg.connect(admin, autocommit=True) as c:
@@ -115,12 +138,14 @@ def main(argv=None) -> int:
              f"(target < 10 min: {'met' if inc < 600 else 'NOT met'})\n"
              f"- full build of {a.months} months (`make build FULL_REFRESH=1`): **{full / 60:.1f} min**\n"
              f"- loading {a.months + 1} months (validation + COPY): {load_total / 60:.1f} min\n" +
-             (f"- resumed (`--resume`) after an interrupted run: generation and the loads of "
-              f"{len(loaded)} month(s) are that run's figures, both builds were timed in this one\n"
+             (f"- resumed (`--resume{' --skip-full-build' if a.skip_full_build else ''}`) after an interrupted run: "
+              f"generation, the loads of {resumed_months} month(s)"
+              f"{' and the full build' if a.skip_full_build else ''} are that run's figures\n"
               if a.resume else ""))
     write_result("warehouse", f"python -m bench.warehouse --scale {a.scale} --months {a.months} --start {a.start}",
                  {"scale": a.scale, "months": a.months, "timings": timings, "raw_rows": raw_rows,
-                  "fact_rows": rows}, table)
+                  "fact_rows": rows, "complete": True, "resumed": a.resume, "skipped_full_build": a.skip_full_build,
+                  "resumed_months": resumed_months}, table)
     print(table)
     return 0
 

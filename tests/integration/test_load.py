@@ -275,3 +275,28 @@ def test_quality_report_lists_new_codes(scratch_url, tmp_path):
     assert all(c["value"] not in ("", "?") for c in q["new_codes"])
     paths = quality.write(MONTH, scratch_url, tmp_path / "q")
     assert "代码表中没有的新代码" in paths[0].read_text(encoding="utf-8")
+
+
+def test_a_load_leaves_fresh_planner_statistics(scratch_url, drop, tmp_path):
+    """The build reads a month right after its load: the loaded raw tables are analysed by the load itself (the
+    statistics of before would plan the new month as one row), files left unchanged are not re-analysed."""
+    folder = _month_copy(drop, tmp_path)
+    seen = []
+    summary = load_month(MONTH, url=scratch_url, folder=folder, log=seen.append)
+    assert any("ANALYZE" in line for line in seen), seen
+
+    def analysed():
+        with psycopg.connect(scratch_url) as c:
+            return dict(c.execute("select relname, last_analyze from pg_stat_user_tables where schemaname = 'raw'"
+                                  ).fetchall())
+
+    first = analysed()
+    loaded = [i for i, r in summary.items() if r["status"] == "loaded"]
+    assert len(loaded) >= 30, summary
+    for interface in loaded:
+        assert first.get(interface) is not None, f"raw.{interface} not analysed after its load"
+    assert first.get("check_table") is not None
+    seen.clear()
+    load_month(MONTH, url=scratch_url, folder=folder, log=seen.append)       # nothing new: nothing analysed
+    again = analysed()
+    assert {k: v for k, v in again.items() if k != "check_table"} == {k: v for k, v in first.items() if k != "check_table"}

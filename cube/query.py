@@ -874,6 +874,16 @@ class AggregateQuery:
                 ctes.append(sql.SQL("d as (\n  select {}sum(n)::bigint as {}\n  from ({}\n  union all {}) u{}\n)").format(
                     sql.SQL("{}, ").format(k) if keys else sql.SQL(""), sql.Identifier(f"m_{dagg.measure}"),
                     singles, multiples, sql.SQL(" group by {}").format(k) if keys else sql.SQL("")))
+            elif dagg is not None and dagg.type == "year_bitmask":
+                # across years an entity has a row per year (and combination): distinct (cell, entity) pairs by a
+                # hashed DISTINCT, then a count per cell — about twice as fast as count(distinct), which sorts
+                keys = [sql.Identifier(a.key) for a in attrs]
+                inner = sql.SQL("select distinct {} as __e from {}{}").format(
+                    sql.SQL(", ").join([*d_cols[:-1], entity]), d_from, d_where)
+                ctes.append(sql.SQL("d as (\n  select {}count(*)::bigint as {}\n  from ({}) x{}\n)").format(
+                    sql.SQL("{}, ").format(sql.SQL(", ").join(keys)) if keys else sql.SQL(""),
+                    sql.Identifier(f"m_{dagg.measure}"), inner,
+                    sql.SQL(" group by {}").format(sql.SQL(", ").join(keys)) if keys else sql.SQL("")))
             else:
                 ctes.append(sql.SQL("d as (\n  select {}\n  from {}{}{}\n)").format(
                     sql.SQL(", ").join(d_cols), d_from, d_where, d_group))

@@ -69,7 +69,8 @@ SEMANTIC_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "models" /
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 AGGS = {"sum", "count", "count_distinct"}
 ADDITIVITY = {"additive", "stock", "opening", "none"}
-PERIOD_VALUE = {"stock": "last", "opening": "first"}      # balances: the month of a time span whose value is taken
+# balances: over a time span the value of its last (closing, max) or first (opening, min) month is taken
+PERIOD_VALUE = {"stock": "max", "opening": "min"}
 LEVEL_TYPES = {"int", "text"}
 
 

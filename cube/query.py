@@ -50,6 +50,8 @@ from psycopg import sql
 from cube.model import (PERIOD_VALUE, SQL_CALCS, AggregateTable, CalculatedMeasure, Cube, Dimension, DistinctAggregate,
                         Level, Measure)
 
+# per balance kind: the window column holding the month whose value a cell takes, and the output column naming it
+BALANCE_COLUMNS = {"stock": ("__last", "__stock_t"), "opening": ("__first", "__opening_t")}
 MAX_VALUE_LEN = 100
 MAX_SET_SIZE = 1000
 DEFAULT_PAGE_SIZE = 1000
@@ -759,9 +761,9 @@ class AggregateQuery:
         else:       # from an aggregate every measure is a sum (distinct counts only when exact: see plan())
             summed, distinct = base, []
         distinct_names = {m.name for m in distinct}
-        has_stock = any(m.additivity == "stock" for m in summed)            # closing balances: last month
-        has_opening = any(m.additivity == "opening" for m in summed)        # opening balances: first month
-        has_period = has_stock or has_opening
+        # closing balances (stock) take the last month of a span, opening balances its first (PERIOD_VALUE)
+        balances = [k for k in PERIOD_VALUE if any(m.additivity == k for m in summed)]
+        has_period = bool(balances)
         time_attrs = [a for a in attrs if a.dimension.is_time]
 
         attr_cols = self._attr_selects(attrs)
@@ -799,8 +801,8 @@ class AggregateQuery:
             # share it, so they add up to their total)
             partition = (sql.SQL("partition by {}").format(sql.SQL(", ").join(sql.Identifier(a.key) for a in time_attrs))
                          if time_attrs else sql.SQL(""))
-            windows = ([sql.SQL("max(__t) over ({}) as __last").format(partition)] if has_stock else []) + (
-                [sql.SQL("min(__t) over ({}) as __first").format(partition)] if has_opening else [])
+            windows = [sql.SQL("{}(__t) over ({}) as {}").format(sql.SQL(PERIOD_VALUE[k]), partition,
+                                                               sql.SQL(BALANCE_COLUMNS[k][0])) for k in balances]
             ctes.append(sql.SQL("w as (select g.*, {} from g)").format(sql.SQL(", ").join(windows)))
             source = "w"
 
@@ -809,16 +811,14 @@ class AggregateQuery:
         for m in summed:
             col = sql.Identifier(f"m_{m.name}")
             cast = sql.SQL("::bigint" if m.agg in ("count", "count_distinct") else "")
-            if m.additivity == "stock":
-                a_cols.append(sql.SQL("sum({}) filter (where __t = __last){} as {}").format(col, cast, col))
-            elif m.additivity == "opening":
-                a_cols.append(sql.SQL("sum({}) filter (where __t = __first){} as {}").format(col, cast, col))
+            if m.additivity in BALANCE_COLUMNS:
+                a_cols.append(sql.SQL("sum({}) filter (where __t = {}){} as {}").format(
+                    col, sql.SQL(BALANCE_COLUMNS[m.additivity][0]), cast, col))
             else:
                 a_cols.append(sql.SQL("sum({}){} as {}").format(col, cast, col))
-        if has_stock:
-            a_cols.append(sql.SQL("max(__last) as __stock_t"))
-        if has_opening:
-            a_cols.append(sql.SQL("min(__first) as __opening_t"))
+        for k in balances:
+            bound, month = BALANCE_COLUMNS[k]
+            a_cols.append(sql.SQL("{}({}) as {}").format(sql.SQL(PERIOD_VALUE[k]), sql.SQL(bound), sql.SQL(month)))
         a_cols.append(sql.SQL("sum(__n) as __n"))
         a_group = (sql.SQL(" group by {}").format(sql.SQL(", ").join(attr_aliases)) if attr_aliases else sql.SQL(""))
         ctes.append(sql.SQL("a as (select {} from {}{})").format(sql.SQL(", ").join(a_cols), sql.Identifier(source), a_group))
@@ -908,10 +908,7 @@ class AggregateQuery:
             else:
                 expr = mref(name)
             out_cols.append(sql.SQL("{} as {}").format(expr, sql.Identifier(f"x_{name}")))
-        if has_stock:
-            out_cols.append(sql.SQL("a.__stock_t"))
-        if has_opening:
-            out_cols.append(sql.SQL("a.__opening_t"))
+        out_cols += [sql.SQL("a.{}").format(sql.SQL(BALANCE_COLUMNS[k][1])) for k in balances]
         out_cols.append(sql.SQL("count(*) over () as __total"))
 
         join = sql.SQL("")

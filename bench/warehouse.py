@@ -27,6 +27,11 @@ from ops import settings
 from synth.calendar import month_range
 
 DB = "bench_warehouse"
+INCREMENTAL = "incremental build of one new month"     # the names of the two timed builds in the results
+
+
+def full_build(months: int) -> str:
+    return f"full build of {months} months"
 
 
 def main(argv=None) -> int:
@@ -79,8 +84,7 @@ def main(argv=None) -> int:
         return secs
 
     loaded: set[str] = set()
-    full = f"full build of {a.months} months"
-    inc = "incremental build of one new month"
+    full, inc = full_build(a.months), INCREMENTAL
     if a.report_only:
         earlier = read_result("warehouse") or {}
         timings.update(earlier.get("timings", {}))
@@ -120,7 +124,7 @@ def main(argv=None) -> int:
 
 def summarise(a, timings: dict, url: str, admin: str, new_month: str, resumed_months: int) -> int:
     """The result file: every step's timing, the data's size, the targets."""
-    full, inc = f"full build of {a.months} months", "incremental build of one new month"
+    full, inc = full_build(a.months), INCREMENTAL
     with psycopg.connect(url) as c:
         rows = c.execute("select count(*) from marts.fct_pension_person_month").fetchone()[0]
         raw_rows = int(c.execute("select sum(rows_loaded) from audit.load_batch where status = 'loaded'").fetchone()[0])

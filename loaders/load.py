@@ -79,7 +79,7 @@ def analyze(tables: list[str], conn: psycopg.Connection, log=print) -> None:
     statistics of before it (autovacuum has not come round yet) PostgreSQL estimates one row for that month and
     chooses nested loops that take hours at scale 0.1 instead of seconds."""
     t = time.perf_counter()
-    tables = [t for t in tables if conn.execute("select to_regclass(%s)", (t,)).fetchone()[0] is not None]
+    tables = [name for name in tables if conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None]
     for table in tables:
         conn.execute(f"analyze {table}")
     if tables:

@@ -65,7 +65,7 @@
     {%- elif column.split('.')[-1] == 'data_month' -%}
         {{ column }} in ({% for m in months %}'{{ m[0:4] ~ m[5:7] }}'{% if not loop.last %}, {% endif %}{% endfor %})
     {%- else -%}
-        {{ column }} in ({% for m in months %}date '{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        {{ in_month_list(column, months) }}
     {%- endif -%}
 {%- endmacro %}
 

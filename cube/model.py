@@ -44,7 +44,14 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   (``year_column``) and combination of the dimensions, with a 12-bit mask of the months (``months_column``,
   bit 0 = January) and ``single_column`` (the entity has one row in that year); rows hold only the measure's
   filtered fact rows. Lossless, so any time cut (as masks) and any cut of the dimensions is exact; the time
-  dimension may be drilled to year or quarter.
+  dimension may be drilled to year or quarter. ``type: spell_counts``: the entities' spells (runs of consecutive
+  months) counted (``column``) per combination of the dimensions (``rollup_column`` as for period_counts) and per
+  ``first_column``, ``last_column`` (first and last month of the spell, month-start dates) and ``prior_column``
+  (last month of the entity's previous spell in the same combination, null for the first): the distinct entities
+  of a cell over a contiguous month range are the spells meeting the range whose prior spell ended before it
+  (warehouse/macros/distinct_spells.sql). Exact when every cell's months are one contiguous range (any time
+  cut that is one, drilled to year or quarter: each member's part of it) and every other cut is a single
+  member or a drilled dimension; a sum of a few thousand rows, no DISTINCT.
 
 Names of measures and calculated measures are the MetricFlow metric names of ``semantic_model``
 (or given by ``metric:`` where MetricFlow needs a globally unique name, e.g. ``unemployment_insured``);
@@ -260,7 +267,7 @@ class AggregateTable:
                 "measures": list(self.measures)}
 
 
-DISTINCT_TYPES = {"period_counts", "year_bitmask"}
+DISTINCT_TYPES = {"period_counts", "spell_counts", "year_bitmask"}
 
 
 @dataclass(frozen=True)
@@ -268,9 +275,9 @@ class DistinctAggregate:
     """A structure answering a count-distinct measure over multi-month periods exactly (see the module docstring,
     ``distinct_aggregates``)."""
     table: str
-    type: str                                       # period_counts | year_bitmask
+    type: str                                       # period_counts | spell_counts | year_bitmask
     measure: str
-    column: str                                     # period_counts: the count; year_bitmask: the entity
+    column: str                                     # period_counts, spell_counts: the count; year_bitmask: the entity
     dimensions: dict[str, tuple[str, ...]]          # non-time dimension → levels kept
     order: tuple[str, ...] = ()                     # dimension order of the GROUPING() bits (period_counts)
     grains: tuple[str, ...] = ()                    # period_counts: year | quarter
@@ -279,6 +286,9 @@ class DistinctAggregate:
     year_column: str | None = None                  # year_bitmask
     months_column: str | None = None
     single_column: str | None = None
+    first_column: str | None = None                 # spell_counts: first / last month of the spell, last month
+    last_column: str | None = None                  # of the entity's prior spell in the same cell (null: none)
+    prior_column: str | None = None
 
     def covers_level(self, dimension: str, level: str) -> bool:
         return level in self.dimensions.get(dimension, ())
@@ -673,6 +683,14 @@ def _load_distinct(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimensi
             period_column=_name(raw.get("period_column"), f"{where}.period_column"),
             rollup_column=_name(raw.get("rollup_column"), f"{where}.rollup_column"),
             months_column=_name(raw["months_column"], f"{where}.months_column") if raw.get("months_column") else None)
+    if typ == "spell_counts":
+        return DistinctAggregate(
+            table=table, type=typ, measure=mname, column=_name(raw.get("column") or mname, f"{where}.column"),
+            dimensions=kept, order=tuple(kept),
+            rollup_column=_name(raw.get("rollup_column"), f"{where}.rollup_column"),
+            first_column=_name(raw.get("first_column"), f"{where}.first_column"),
+            last_column=_name(raw.get("last_column"), f"{where}.last_column"),
+            prior_column=_name(raw.get("prior_column"), f"{where}.prior_column"))
     m = measures[mname]
     if raw.get("column") not in (None, m.column):
         raise ModelError(f"{where}.column: a year bitmask holds the measure's own column {m.column!r}")

@@ -41,6 +41,7 @@ aggregate (or the fact); the path reads ``<main> + distinct:<table>``.
 """
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -514,6 +515,14 @@ class AggregateQuery:
             if c.dimension != tdim.name and c.dimension not in drilled and (c.invert or c.kind != "point"):
                 return (f"cut on {c.dimension} is not a single member: {dagg.table} holds one distinct count "
                         f"per member, which do not add up")
+        if dagg.type == "spell_counts":
+            if drill is not None and tdim.level(drill.level).grain is None:
+                return f"{dagg.table} counts by calendar periods, not by {drill.level}"
+            if any(tdim.level(c.level).grain is None for c in self._time_cuts()):
+                return f"time cut on a level without a calendar grain: not expressible as months in {dagg.table}"
+            if self.spell_ranges() is None:
+                return f"{dagg.table}: the months of each cell must be one contiguous range"
+            return None
         if self._period_plan(dagg) is None:
             return f"{dagg.table}: cells must each be exactly one calendar {' or '.join(dagg.grains)}"
         return None
@@ -545,6 +554,61 @@ class AggregateQuery:
                 masks.append(bits)
         self._masks = (years, masks)
         return self._masks
+
+    def spell_ranges(self) -> list[tuple[tuple, int, int]] | None:
+        """Each cell's months as one contiguous range: [(time level keys along the drilled path, first, last)],
+        months as indexes year * 12 + month - 1; one range without keys when time is not drilled. None when
+        some cell's months are not contiguous (e.g. a set of months with a gap). Only years with data (when
+        known) are listed, so an unbounded cut yields one range per year / quarter / month with data."""
+        tdim = self.cube.time_dim
+        drill = self._time_drill()
+        grain = tdim.level(drill.level).grain if drill is not None else None
+        if self._time_cuts():
+            years, masks = self.month_masks()
+        else:
+            years = list(range(MASK_YEARS[0], MASK_YEARS[1] + 1))
+            masks = [4095] * len(years)
+        if self.data_months is not None and grain is not None:
+            kept = [(y, b) for y, b in zip(years, masks) if y in self.data_months]
+            years, masks = [y for y, _ in kept], [b for _, b in kept]
+        groups: dict[tuple, list[int]] = {}
+        for y, bits in zip(years, masks):
+            for m in range(12):
+                if bits >> m & 1:
+                    key = {None: (), "year": (y,), "quarter": (y, f"{y}Q{m // 3 + 1}"),
+                           "month": (y, f"{y}Q{m // 3 + 1}", y * 100 + m + 1)}[grain]
+                    groups.setdefault(key, []).append(y * 12 + m)
+        out = []
+        for key, months in groups.items():
+            if months[-1] - months[0] + 1 != len(months):       # listed in order, no repeats: a gap
+                return None
+            out.append((key, months[0], months[-1]))
+        return out
+
+    def _spell_source(self, dagg: DistinctAggregate, params: Params) -> sql.Composable:
+        """The spell-count rows that count for each cell (a spell meeting the cell's month range whose prior
+        spell ended before it), with the level keys of the drilled time path, as a derived table."""
+        tdim = self.cube.time_dim
+        drill = self._time_drill()
+        levels = tdim.path_to(drill.level) if drill is not None else []
+        ranges = self.spell_ranges() or []
+
+        def month(i: int) -> datetime.date:
+            return datetime.date(i // 12, i % 12 + 1, 1)
+
+        arrays, names = [], []
+        for j, lv in enumerate(levels):
+            arrays.append(sql.SQL("{}::{}[]").format(params.add([r[0][j] for r in ranges]),
+                                                     sql.SQL("int" if lv.type == "int" else "text")))
+            names.append(sql.Identifier(lv.key))
+        arrays += [sql.SQL("{}::date[]").format(params.add([month(r[1]) for r in ranges])),
+                   sql.SQL("{}::date[]").format(params.add([month(r[2]) for r in ranges]))]
+        first, last, prior = (sql.Identifier("s", c) for c in (dagg.first_column, dagg.last_column, dagg.prior_column))
+        return sql.SQL("(select s.*{} from {} as s join unnest({}) as p({}) on {} <= p.__hi and {} >= p.__lo "
+                       "and ({} is null or {} < p.__lo))").format(
+            sql.SQL("").join(sql.SQL(", p.{}").format(n) for n in names), sql.Identifier(self.schema, dagg.table),
+            sql.SQL(", ").join(arrays), sql.SQL(", ").join([*names, sql.SQL("__lo"), sql.SQL("__hi")]),
+            first, last, prior, prior)
 
     # -- the plan ----------------------------------------------------------------------------------
     def plan_full(self) -> tuple[AggregateTable | None, DistinctAggregate | None, str]:
@@ -847,6 +911,13 @@ class AggregateQuery:
                         sql.Identifier("f", self.cube.time_dim.level_of_grain(grain).key), params.add(members)))
                 d_from = self._from(table=dagg.table)
                 d_where = self._where(params, skip_time=members is not None, extra=extra)
+                d_cols.append(sql.SQL("sum({})::bigint as {}").format(sql.Identifier("f", dagg.column),
+                                                                     sql.Identifier(f"m_{dagg.measure}")))
+            elif dagg.type == "spell_counts":       # a sum of counted spells: cells' month ranges joined
+                grouped = {d.dimension for d in self.drilldowns} | {c.dimension for c in self.cuts}
+                d_from = self._from(source=self._spell_source(dagg, params))
+                d_where = self._where(params, skip_time=True, extra=[sql.SQL("{} = {}").format(
+                    sql.Identifier("f", dagg.rollup_column), params.add(dagg.rollup_bits(grouped)))])
                 d_cols.append(sql.SQL("sum({})::bigint as {}").format(sql.Identifier("f", dagg.column),
                                                                      sql.Identifier(f"m_{dagg.measure}")))
             else:                       # year bitmask: time cuts are month masks, the rest as usual

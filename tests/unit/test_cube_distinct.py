@@ -3,6 +3,8 @@
 model's checks of ``distinct_aggregates`` declarations."""
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import yaml
 
@@ -10,8 +12,11 @@ from cube.model import CUBES_DIR, ModelError, load_cube, load_cubes
 from cube.query import QueryError, build_request
 
 AGG, PERIOD, YEAR = "agg_pension_month", "agg_pension_contributor_period", "agg_pension_contributor_year"
-ALL = {AGG, PERIOD, YEAR}
+SPELL = "agg_pension_contributor_spell"
+ALL = {AGG, PERIOD, SPELL, YEAR}
+NO_SPELLS = {AGG, PERIOD, YEAR}
 A, P, Y = f"aggregate:{AGG}", f"aggregate:{AGG} + distinct:{PERIOD}", f"aggregate:{AGG} + distinct:{YEAR}"
+S = f"aggregate:{AGG} + distinct:{SPELL}"
 FP, FY, F = f"fact + distinct:{PERIOD}", f"fact + distinct:{YEAR}", "fact"
 
 
@@ -26,13 +31,16 @@ def paths(cube, available=ALL, **kw):
 
 
 def test_pension_declares_its_distinct_aggregates(cube):
-    period, year = cube.distinct_aggregates
+    period, spell, year = cube.distinct_aggregates
     assert (period.table, period.type, period.measure, period.grains) == (PERIOD, "period_counts", "contributors",
                                                                            ("year", "quarter"))
     assert period.order == ("district", "gender", "age_band", "industry", "person_type")
     assert period.dimensions["industry"] == ("industry_section",)      # divisions are not kept: the fact answers
+    assert (spell.table, spell.type, spell.column, spell.rollup_column) == (SPELL, "spell_counts", "contributors",
+                                                                             "rolled_up")
+    assert spell.order == period.order              # the same GROUPING() bits
     assert (year.table, year.type, year.column) == (YEAR, "year_bitmask", "person_id")
-    assert cube.aggregate_tables == [AGG, PERIOD, YEAR]
+    assert cube.aggregate_tables == [AGG, PERIOD, SPELL, YEAR]
     assert "contributors" in cube.default_measures
 
 
@@ -41,27 +49,31 @@ def test_pension_declares_its_distinct_aggregates(cube):
     ({"cut": "month:202406", "drilldown": "district", "measures": "contributors"}, A, A),
     # one calendar year or quarter per cell, other cuts single members: the stored counts
     ({"cut": "year:2024", "drilldown": "district", "measures": "contributors,pension_paid"}, P, P),
-    ({"drilldown": "time@year", "measures": "contributors"}, P, Y),          # summary over all years: bitmask
+    ({"drilldown": "time@year", "measures": "contributors"}, P, S),          # summary over all years: spells
     ({"cut": "year:2024", "drilldown": "time@quarter|gender", "measures": "contributors"}, P, P),
     ({"cut": "quarter:2024Q2|district:110105", "drilldown": "age_band", "measures": "contributors"}, P, P),
     ({"cut": "time@quarter:2024Q2-2024Q2", "measures": "contributors"}, P, P),
-    ({"cut": "year:2023;2024", "drilldown": "time@year", "measures": "average_contribution_base"}, P, Y),
-    ({"cut": "!district:110105|year:2024", "drilldown": "district", "measures": "contributors"}, P, Y),
+    ({"cut": "year:2023;2024", "drilldown": "time@year", "measures": "average_contribution_base"}, P, S),
     ({"cut": "year:2024|industry_section:C", "measures": "contributors"}, P, P),
     ({"cut": "year:2024", "drilldown": "industry", "measures": "contributors"}, P, P),
-    # any other month range or set, sets and inversions on undrilled dimensions: the month masks
-    ({"cut": "month:202401-202406", "drilldown": "district", "measures": "contributors"}, Y, Y),
-    ({"cut": "month:202311-202502", "measures": "contributors,insured_total"}, Y, Y),
+    # any other contiguous month range, and cells by year or quarter over one: the counted spells
+    ({"cut": "month:202401-202406", "drilldown": "district", "measures": "contributors"}, S, S),
+    ({"cut": "month:202311-202502", "measures": "contributors,insured_total"}, S, S),
+    ({"cut": "month:202402-202411", "drilldown": "time@quarter|district", "measures": "contributors"}, S, S),
+    ({"cut": "month:202406-|district:110105;110108", "drilldown": "district", "measures": "contributors"}, S, Y),
+    ({"measures": "contributors"}, S, S),
+    ({"drilldown": "district", "measures": "contributors.share"}, S, S),
+    # months with a gap, sets and inversions on undrilled dimensions: the month masks
     ({"cut": "month:202401;202403", "measures": "contributors"}, Y, Y),
     ({"cut": "!month:202401", "measures": "contributors"}, Y, Y),
     ({"cut": "year:2024|district:110105;110108", "measures": "contributors"}, Y, Y),
     ({"cut": "year:2024|!gender:1", "drilldown": "district", "measures": "contributors"}, Y, Y),
-    ({"measures": "contributors"}, Y, Y),
-    ({"drilldown": "district", "measures": "contributors.share"}, Y, Y),
-    # monthly cells with a multi-month summary: cells from the month aggregate, the summary from the masks
-    ({"drilldown": "month", "measures": "contributors"}, A, Y),
+    ({"cut": "!district:110105|year:2024", "drilldown": "district", "measures": "contributors"}, P, Y),
+    ({"cut": "month:202401;202403", "drilldown": "time@quarter", "measures": "contributors"}, Y, Y),
+    # monthly cells with a multi-month summary: cells from the month aggregate, the summary from the spells
+    ({"drilldown": "month", "measures": "contributors"}, A, S),
     # not covered anywhere: divisions (not kept by the distinct structures)
-    ({"drilldown": "industry@industry_division", "measures": "contributors"}, F, Y),   # the summary has no division
+    ({"drilldown": "industry@industry_division", "measures": "contributors"}, F, S),   # the summary has no division
     ({"cut": "year:2024|industry_division:39", "measures": "contributors"}, F, F),
 ])
 def test_planner_for_distinct_counts(cube, kw, cells, summary):
@@ -72,6 +84,8 @@ def test_structures_missing_from_the_schema_mean_the_fact(cube):
     kw = {"cut": "month:202401-202406", "drilldown": "district", "measures": "contributors"}
     assert paths(cube, available={AGG}, **kw) == (F, F)
     assert paths(cube, available={AGG, YEAR}, **kw) == (Y, Y)
+    assert paths(cube, available={AGG, SPELL}, **kw) == (S, S)
+    assert paths(cube, available={AGG, SPELL}, cut="month:202401;202403", measures="contributors") == (F, F)
     assert paths(cube, available={YEAR}, **kw) == (FY, FY)         # the cells from the fact, counts from the masks
     assert paths(cube, available={AGG, PERIOD}, cut="year:2024", measures="contributors") == (P, P)
     assert paths(cube, available={PERIOD}, cut="year:2024", measures="contributors") == (FP, FP)
@@ -79,6 +93,8 @@ def test_structures_missing_from_the_schema_mean_the_fact(cube):
 
 def test_forcing_onto_aggregates(cube):
     cells, _ = build_request(cube, "marts", cut="month:202401-202403", measures="contributors", use="aggregate")
+    assert cells.path == S
+    cells, _ = build_request(cube, "marts", cut="month:202401;202403", measures="contributors", use="aggregate")
     assert cells.path == Y
     cells, _ = build_request(cube, "marts", drilldown="industry@industry_division", measures="contributors",
                              use="aggregate")
@@ -118,7 +134,7 @@ def test_period_counts_sql(cube):
 
 
 def test_bitmask_sql(cube):
-    cells, _ = build_request(cube, "marts", available=ALL, cut="month:202402-202406", drilldown="district",
+    cells, _ = build_request(cube, "marts", available=NO_SPELLS, cut="month:202402-202406", drilldown="district",
                              measures="contributors")
     text, params = cells.build()
     text = text.as_string(None)
@@ -129,12 +145,12 @@ def test_bitmask_sql(cube):
     assert "union all" in d
     assert "left join \"marts\".\"dim_district\"" not in text.split("d as (")[1]    # keys are own columns
     assert [2024] in params.values() and [0b111110] in params.values()
-    cells, _ = build_request(cube, "marts", available=ALL, cut="month:202311-202502", measures="contributors")
+    cells, _ = build_request(cube, "marts", available=NO_SPELLS, cut="month:202311-202502", measures="contributors")
     text = cells.build()[0].as_string(None)
     assert '"is_single_row"' not in text.split("d as (")[1].split(") as f")[1]        # across years: all distinct
     # distinct persons by a hashed DISTINCT of (cell, person), then counted
     assert 'select distinct "f"."person_id"::text collate "C" as __e' in text and "count(distinct" not in text
-    cells, _ = build_request(cube, "marts", available=ALL, cut="year:2024|district:110105;110108",
+    cells, _ = build_request(cube, "marts", available=NO_SPELLS, cut="year:2024|district:110105;110108",
                              drilldown="time@quarter", measures="contributors")
     text = cells.build()[0].as_string(None)
     assert "generate_series(1, 4) as q(q)" in text and "(b.\"year\" || 'Q' || q.q) as \"year_quarter\"" in text
@@ -153,10 +169,12 @@ def _write(tmp_path, raw):
     (0, lambda a: a.update(grains=["month"]), "grains"),
     (0, lambda a: a.update(dimensions=["time", "district"]), "time dimension is implied"),
     (0, lambda a: a.update(dimensions=["planet"]), "not a dimension"),
-    (1, lambda a: a.update(column="unit_id"), "own column"),
-    (1, lambda a: a.pop("months_column"), "months_column"),
-    (1, lambda a: a.update(table="fct_pension_person_month"), "fact table itself"),
-    (1, lambda a: a.update(table=AGG), "declared twice"),
+    (1, lambda a: a.pop("prior_column"), "prior_column"),
+    (1, lambda a: a.update(dimensions=["time"]), "time dimension is implied"),
+    (2, lambda a: a.update(column="unit_id"), "own column"),
+    (2, lambda a: a.pop("months_column"), "months_column"),
+    (2, lambda a: a.update(table="fct_pension_person_month"), "fact table itself"),
+    (2, lambda a: a.update(table=AGG), "declared twice"),
 ])
 def test_invalid_distinct_declarations(tmp_path, index, change, message):
     raw = yaml.safe_load((CUBES_DIR / "pension.yaml").read_text(encoding="utf-8"))
@@ -169,7 +187,7 @@ def test_period_counts_from_data_months(cube):
     """With the months that have data known, a month range that selects exactly the data of whole years or
     quarters is read from the stored counts, listing the periods instead of the months."""
     def plan(cut, drilldown=None, data=None):
-        cells, summary = build_request(cube, "marts", available=ALL, cut=cut, drilldown=drilldown,
+        cells, summary = build_request(cube, "marts", available=NO_SPELLS, cut=cut, drilldown=drilldown,
                                        measures="contributors", data_months=data)
         return cells, summary
 
@@ -196,3 +214,47 @@ def test_single_year_of_data_counts_rows_of_single_persons(cube):
     cells, summary = build_request(cube, "marts", available={AGG, YEAR}, drilldown="gender", measures="contributors",
                                    data_months={2024: 0xFFF, 2025: 1})
     assert "union all" not in summary.build()[0].as_string(None).split("d as (")[1]
+
+
+def test_spell_ranges(cube):
+    """Each cell's months as one contiguous range of month indexes (year * 12 + month - 1), or None."""
+    def ranges(cut=None, drilldown=None, data=None):
+        cells, _ = build_request(cube, "marts", available=ALL, cut=cut, drilldown=drilldown,
+                                 measures="contributors", data_months=data)
+        return cells.spell_ranges()
+
+    i = lambda y, m: y * 12 + m - 1      # noqa: E731
+    assert ranges("month:202311-202502") == [((), i(2023, 11), i(2025, 2))]
+    assert ranges("quarter:2024Q2") == [((), i(2024, 4), i(2024, 6))]
+    assert ranges() == [((), i(1900, 1), i(2100, 12))]                       # no time cut: everything
+    assert ranges("month:202401;202403") is None                             # a gap
+    assert ranges("month:202401;202402") == [((), i(2024, 1), i(2024, 2))]  # a set without a gap is a range
+    assert ranges("month:202402-202411", "time@quarter") == [
+        ((2024, "2024Q1"), i(2024, 2), i(2024, 3)), ((2024, "2024Q2"), i(2024, 4), i(2024, 6)),
+        ((2024, "2024Q3"), i(2024, 7), i(2024, 9)), ((2024, "2024Q4"), i(2024, 10), i(2024, 11))]
+    assert ranges("month:202401;202403", "time@quarter") is None             # Q1 without February
+    assert ranges("month:202401;202403", "time@month") == [((2024, "2024Q1", 202401), i(2024, 1), i(2024, 1)),
+                                                           ((2024, "2024Q1", 202403), i(2024, 3), i(2024, 3))]
+    # drilled without a time cut: one range per year with data (when known)
+    assert ranges(None, "time@year", {2024: 0xFFF, 2025: 1}) == [((2024,), i(2024, 1), i(2024, 12)),
+                                                                  ((2025,), i(2025, 1), i(2025, 12))]
+    assert len(ranges(None, "time@year")) == 201                             # not known: every year
+
+
+def test_spell_counts_sql(cube):
+    cells, summary = build_request(cube, "marts", available=ALL, cut="month:202408-202501|gender:1",
+                                   drilldown="district|time@quarter", measures="contributors,pension_paid")
+    text, params = cells.build()
+    text = text.as_string(None)
+    d = text.split("d as (")[1]
+    assert f'from "marts"."{SPELL}" as s join unnest(' in d and "count(distinct" not in text
+    assert 'on "s"."spell_first_month" <= p.__hi and "s"."spell_last_month" >= p.__lo' in d
+    assert '("s"."prior_last_month" is null or "s"."prior_last_month" < p.__lo)' in d
+    assert 'sum("f"."contributors")::bigint as "m_contributors"' in d
+    assert "dim_month" not in d and "dim_district" not in d                 # keys are the table's own columns
+    assert '"f"."rolled_up" = %(p' in d and 0b00111 in params.values()     # district and gender kept
+    assert [2024, 2024, 2025] in params.values() and ["2024Q3", "2024Q4", "2025Q1"] in params.values()
+    assert [datetime.date(2024, 8, 1), datetime.date(2024, 10, 1), datetime.date(2025, 1, 1)] in params.values()
+    assert [datetime.date(2024, 9, 1), datetime.date(2024, 12, 1), datetime.date(2025, 1, 1)] in params.values()
+    text, params = summary.build()
+    assert 0b10111 in params.values()                                        # gender only (cut to one member)

@@ -157,3 +157,51 @@ def test_invalid_aggregate_declarations(tmp_path, change, message):
     change(raw["aggregates"][0])
     with pytest.raises(ModelError, match=message):
         load_cube(_write(tmp_path, raw))
+
+
+def _documented_models() -> dict[str, set[str]]:
+    """dbt model name → its documented columns, from the warehouse's model YAML files."""
+    root = CUBES_DIR.parents[1] / "warehouse" / "models"
+    out: dict[str, set[str]] = {}
+    for path in root.rglob("_*.yml"):
+        for m in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            out[m["name"]] = {c["name"] for c in m.get("columns", [])}
+    return out
+
+
+def test_every_declared_aggregate_is_a_documented_model():
+    """The pre-aggregates and distinct structures the cubes may read are dbt models, and every column the
+    planner reads from them (keys, counts, measures, spell and mask columns) is one of theirs."""
+    models = _documented_models()
+    checked = 0
+    for cube in load_cubes().values():
+        def keys(dims: dict) -> set[str]:
+            out = set()
+            for dname, levels in dims.items():
+                d = cube.dimensions[dname]
+                out |= {d.fact_key} if d.table else {d.level(lv).key for lv in levels}
+            return out
+
+        for a in cube.aggregates:
+            assert a.table in models, (cube.name, a.table)
+            want = keys(a.dimensions) | {a.row_count} | {m.column for m in a.measures.values()}
+            assert want <= models[a.table], (cube.name, a.table, want - models[a.table])
+            checked += 1
+        for d in cube.distinct_aggregates:
+            assert d.table in models, (cube.name, d.table)
+            cols = {d.column, d.rollup_column, d.period_column, d.year_column, d.months_column, d.single_column,
+                    d.first_column, d.last_column, d.prior_column} - {None}
+            want = keys(d.dimensions) | cols
+            assert want <= models[d.table], (cube.name, d.table, want - models[d.table])
+            checked += 1
+    assert checked >= 8
+
+
+def test_dmp_relations_read_their_month_aggregate():
+    cube = load_cubes()["dmp_person_relation"]
+    cells, summary = build_request(cube, "marts", available={"agg_dmp_person_relation_month"}, cut="month:202412",
+                                   drilldown="insurance_type|district", measures="insured,active,retired")
+    assert cells.path == summary.path == "aggregate:agg_dmp_person_relation_month"
+    cells, _ = build_request(cube, "marts", available={"agg_dmp_person_relation_month"}, drilldown="time@year",
+                             measures="insured,new_relations,dependency_ratio")
+    assert cells.path == "aggregate:agg_dmp_person_relation_month"

@@ -51,7 +51,10 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   of a cell over a contiguous month range are the spells meeting the range whose prior spell ended before it
   (warehouse/macros/distinct_spells.sql). Exact when every cell's months are one contiguous range (any time
   cut that is one, drilled to year or quarter: each member's part of it) and every other cut is a single
-  member or a drilled dimension; a sum of a few thousand rows, no DISTINCT.
+  member or a drilled dimension; a sum of a few thousand rows, no DISTINCT. With ``movers_column`` (true on the
+  rows counting entities whose combination changed), ``mover_table`` and ``mover_entity_column`` (those entities'
+  own spells: entity number, the dimensions' keys, ``first_column``, ``last_column``) also sets and inversions on
+  undrilled dimensions: the steady entities' counts plus a DISTINCT over the movers' spells.
 
 Names of measures and calculated measures are the MetricFlow metric names of ``semantic_model``
 (or given by ``metric:`` where MetricFlow needs a globally unique name, e.g. ``unemployment_insured``);
@@ -289,6 +292,9 @@ class DistinctAggregate:
     first_column: str | None = None                 # spell_counts: first / last month of the spell, last month
     last_column: str | None = None                  # of the entity's prior spell in the same cell (null: none)
     prior_column: str | None = None
+    movers_column: str | None = None                # spell_counts: flag of the movers' rows (optional, with:)
+    mover_table: str | None = None                  # the movers' own spells (entity number, tuple, first, last)
+    mover_entity_column: str | None = None
 
     def covers_level(self, dimension: str, level: str) -> bool:
         return level in self.dimensions.get(dimension, ())
@@ -321,7 +327,8 @@ class Cube:
     @property
     def aggregate_tables(self) -> list[str]:
         """Every pre-aggregate table the planner may read (cube/app.py checks which exist)."""
-        return [a.table for a in self.aggregates] + [d.table for d in self.distinct_aggregates]
+        return ([a.table for a in self.aggregates] + [d.table for d in self.distinct_aggregates]
+                + [d.mover_table for d in self.distinct_aggregates if d.mover_table])
 
     @property
     def all_measure_names(self) -> list[str]:
@@ -649,6 +656,19 @@ def _kept_dimensions(entries: Any, where: str, dims: dict[str, Dimension]) -> di
     return kept
 
 
+def _mover_spells(raw: dict, where: str, cube_raw: dict) -> dict:
+    """The optional movers' spells of a spell_counts structure: all three keys or none."""
+    keys = ("movers_column", "mover_table", "mover_entity_column")
+    given = [k for k in keys if raw.get(k) is not None]
+    if not given:
+        return {}
+    if len(given) != len(keys):
+        raise ModelError(f"{where}: {', '.join(keys)} go together (missing {', '.join(k for k in keys if k not in given)})")
+    if raw["mover_table"] in (raw.get("table"), cube_raw.get("fact")):
+        raise ModelError(f"{where}.mover_table: a table of its own expected")
+    return {k: _name(raw[k], f"{where}.{k}") for k in keys}
+
+
 def _load_distinct(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimension], measures: dict[str, Measure],
                    time_dim: str | None) -> DistinctAggregate:
     if not isinstance(raw, dict):
@@ -690,7 +710,8 @@ def _load_distinct(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimensi
             rollup_column=_name(raw.get("rollup_column"), f"{where}.rollup_column"),
             first_column=_name(raw.get("first_column"), f"{where}.first_column"),
             last_column=_name(raw.get("last_column"), f"{where}.last_column"),
-            prior_column=_name(raw.get("prior_column"), f"{where}.prior_column"))
+            prior_column=_name(raw.get("prior_column"), f"{where}.prior_column"),
+            **_mover_spells(raw, where, cube_raw))
     m = measures[mname]
     if raw.get("column") not in (None, m.column):
         raise ModelError(f"{where}.column: a year bitmask holds the measure's own column {m.column!r}")

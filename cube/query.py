@@ -510,11 +510,11 @@ class AggregateQuery:
             if any(tdim.level(c.level).grain is None for c in self._time_cuts()):
                 return f"time cut on a level without a calendar grain: not expressible as months in {dagg.table}"
             return None
-        drilled = {d.dimension for d in self.drilldowns}
-        for c in self.cuts:
-            if c.dimension != tdim.name and c.dimension not in drilled and (c.invert or c.kind != "point"):
-                return (f"cut on {c.dimension} is not a single member: {dagg.table} holds one distinct count "
-                        f"per member, which do not add up")
+        if self._member_sets() and not (dagg.type == "spell_counts" and dagg.mover_table
+                                        and self._present(dagg.mover_table)):
+            c = self._member_sets()[0]
+            return (f"cut on {c.dimension} is not a single member: {dagg.table} holds one distinct count "
+                    f"per member, which do not add up")
         if dagg.type == "spell_counts":
             if drill is not None and tdim.level(drill.level).grain is None:
                 return f"{dagg.table} counts by calendar periods, not by {drill.level}"
@@ -555,6 +555,16 @@ class AggregateQuery:
         self._masks = (years, masks)
         return self._masks
 
+    def _member_sets(self) -> list[Cut]:
+        """Cuts that let several members of an undrilled dimension (other than time) through: sets, inversions."""
+        drilled = {d.dimension for d in self.drilldowns}
+        return [c for c in self.cuts if c.dimension != self.cube.time_dimension and c.dimension not in drilled
+                and (c.invert or c.kind != "point")]
+
+    def _present(self, table: str) -> bool:
+        """Whether ``table`` is in the schema (forced onto aggregates without knowing it: every table assumed)."""
+        return table in self.available or (self.use == "aggregate" and not self.available)
+
     def spell_ranges(self) -> list[tuple[tuple, int, int]] | None:
         """Each cell's months as one contiguous range: [(time level keys along the drilled path, first, last)],
         months as indexes year * 12 + month - 1; one range without keys when time is not drilled. None when
@@ -585,9 +595,10 @@ class AggregateQuery:
             out.append((key, months[0], months[-1]))
         return out
 
-    def _spell_source(self, dagg: DistinctAggregate, params: Params) -> sql.Composable:
+    def _spell_source(self, dagg: DistinctAggregate, params: Params, movers: bool = False) -> sql.Composable:
         """The spell-count rows that count for each cell (a spell meeting the cell's month range whose prior
-        spell ended before it), with the level keys of the drilled time path, as a derived table."""
+        spell ended before it), with the level keys of the drilled time path, as a derived table; ``movers``:
+        the movers' own spells meeting the range instead (counted by a DISTINCT)."""
         tdim = self.cube.time_dim
         drill = self._time_drill()
         levels = tdim.path_to(drill.level) if drill is not None else []
@@ -604,11 +615,13 @@ class AggregateQuery:
         arrays += [sql.SQL("{}::date[]").format(params.add([month(r[1]) for r in ranges])),
                    sql.SQL("{}::date[]").format(params.add([month(r[2]) for r in ranges]))]
         first, last, prior = (sql.Identifier("s", c) for c in (dagg.first_column, dagg.last_column, dagg.prior_column))
-        return sql.SQL("(select s.*{} from {} as s join unnest({}) as p({}) on {} <= p.__hi and {} >= p.__lo "
-                       "and ({} is null or {} < p.__lo))").format(
-            sql.SQL("").join(sql.SQL(", p.{}").format(n) for n in names), sql.Identifier(self.schema, dagg.table),
-            sql.SQL(", ").join(arrays), sql.SQL(", ").join([*names, sql.SQL("__lo"), sql.SQL("__hi")]),
-            first, last, prior, prior)
+        on = sql.SQL("{} <= p.__hi and {} >= p.__lo").format(first, last)
+        if not movers:
+            on = sql.SQL("{} and ({} is null or {} < p.__lo)").format(on, prior, prior)
+        return sql.SQL("(select s.*{} from {} as s join unnest({}) as p({}) on {})").format(
+            sql.SQL("").join(sql.SQL(", p.{}").format(n) for n in names),
+            sql.Identifier(self.schema, dagg.mover_table if movers else dagg.table),
+            sql.SQL(", ").join(arrays), sql.SQL(", ").join([*names, sql.SQL("__lo"), sql.SQL("__hi")]), on)
 
     # -- the plan ----------------------------------------------------------------------------------
     def plan_full(self) -> tuple[AggregateTable | None, DistinctAggregate | None, str]:
@@ -619,9 +632,7 @@ class AggregateQuery:
         if self.use == "fact":
             return None, None, "fact forced"
 
-        def present(table: str) -> bool:    # forced without knowing the schema: every declared table assumed
-            return table in self.available or (self.use == "aggregate" and not self.available)
-
+        present = self._present
         reasons = []
         for agg in self.cube.aggregates:
             if not present(agg.table):
@@ -915,9 +926,14 @@ class AggregateQuery:
                                                                      sql.Identifier(f"m_{dagg.measure}")))
             elif dagg.type == "spell_counts":       # a sum of counted spells: cells' month ranges joined
                 grouped = {d.dimension for d in self.drilldowns} | {c.dimension for c in self.cuts}
+                rolled = [sql.SQL("{} = {}").format(sql.Identifier("f", dagg.rollup_column),
+                                                    params.add(dagg.rollup_bits(grouped)))]
+                if self._member_sets():     # steady entities summed over the members, movers counted once
+                    rolled.append(sql.SQL("not {}").format(sql.Identifier("f", dagg.movers_column)))
+                    m_from = self._from(source=self._spell_source(dagg, params, movers=True))
+                    m_where = self._where(params, skip_time=True)
                 d_from = self._from(source=self._spell_source(dagg, params))
-                d_where = self._where(params, skip_time=True, extra=[sql.SQL("{} = {}").format(
-                    sql.Identifier("f", dagg.rollup_column), params.add(dagg.rollup_bits(grouped)))])
+                d_where = self._where(params, skip_time=True, extra=rolled)
                 d_cols.append(sql.SQL("sum({})::bigint as {}").format(sql.Identifier("f", dagg.column),
                                                                      sql.Identifier(f"m_{dagg.measure}")))
             else:                       # year bitmask: time cuts are month masks, the rest as usual
@@ -945,6 +961,23 @@ class AggregateQuery:
                 ctes.append(sql.SQL("d as (\n  select {}sum(n)::bigint as {}\n  from ({}\n  union all {}) u{}\n)").format(
                     sql.SQL("{}, ").format(k) if keys else sql.SQL(""), sql.Identifier(f"m_{dagg.measure}"),
                     singles, multiples, sql.SQL(" group by {}").format(k) if keys else sql.SQL("")))
+            elif dagg is not None and dagg.type == "spell_counts" and self._member_sets():
+                # the steady entities' spell counts (each lies in one member) plus the movers once each: distinct
+                # (cell, mover) pairs over the movers' own spells meeting the cells' ranges
+                keys = [sql.Identifier(a.key) for a in attrs]
+                steady = sql.SQL("select {} from {}{}{}").format(sql.SQL(", ").join(
+                    [*d_cols[:-1], sql.SQL("sum({})::bigint as n").format(sql.Identifier("f", dagg.column))]),
+                    d_from, d_where, d_group)
+                mover = sql.SQL("select {} from (select distinct {} from {}{}) x{}").format(
+                    sql.SQL(", ").join([*keys, sql.SQL("count(*)::bigint as n")]),
+                    sql.SQL(", ").join([*d_cols[:-1], sql.SQL("{} as __e").format(
+                        sql.Identifier("f", dagg.mover_entity_column))]),
+                    m_from, m_where,
+                    sql.SQL(" group by {}").format(sql.SQL(", ").join(keys)) if keys else sql.SQL(""))
+                k = sql.SQL(", ").join(keys)
+                ctes.append(sql.SQL("d as (\n  select {}sum(n)::bigint as {}\n  from ({}\n  union all {}) u{}\n)").format(
+                    sql.SQL("{}, ").format(k) if keys else sql.SQL(""), sql.Identifier(f"m_{dagg.measure}"),
+                    steady, mover, sql.SQL(" group by {}").format(k) if keys else sql.SQL("")))
             elif dagg is not None and dagg.type == "year_bitmask":
                 # across years an entity has a row per year (and combination): distinct (cell, entity) pairs by a
                 # hashed DISTINCT, then a count per cell — about twice as fast as count(distinct), which sorts

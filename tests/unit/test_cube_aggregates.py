@@ -190,10 +190,13 @@ def test_every_declared_aggregate_is_a_documented_model():
         for d in cube.distinct_aggregates:
             assert d.table in models, (cube.name, d.table)
             cols = {d.column, d.rollup_column, d.period_column, d.year_column, d.months_column, d.single_column,
-                    d.first_column, d.last_column, d.prior_column} - {None}
-            want = keys(d.dimensions) | cols
+                    d.first_column, d.last_column, d.prior_column, d.movers_column} - {None}
+            want = keys(d.dimensions) | cols - {d.mover_entity_column, None}
             assert want <= models[d.table], (cube.name, d.table, want - models[d.table])
             checked += 1
+            if d.mover_table:
+                want = keys(d.dimensions) | {d.mover_entity_column, d.first_column, d.last_column}
+                assert want <= models[d.mover_table], (cube.name, d.mover_table, want - models[d.mover_table])
     assert checked >= 8
 
 

@@ -12,8 +12,8 @@ from cube.model import CUBES_DIR, ModelError, load_cube, load_cubes
 from cube.query import QueryError, build_request
 
 AGG, PERIOD, YEAR = "agg_pension_month", "agg_pension_contributor_period", "agg_pension_contributor_year"
-SPELL = "agg_pension_contributor_spell"
-ALL = {AGG, PERIOD, SPELL, YEAR}
+SPELL, MOVER = "agg_pension_contributor_spell", "agg_pension_contributor_mover_spell"
+ALL = {AGG, PERIOD, SPELL, MOVER, YEAR}
 NO_SPELLS = {AGG, PERIOD, YEAR}
 A, P, Y = f"aggregate:{AGG}", f"aggregate:{AGG} + distinct:{PERIOD}", f"aggregate:{AGG} + distinct:{YEAR}"
 S = f"aggregate:{AGG} + distinct:{SPELL}"
@@ -39,8 +39,9 @@ def test_pension_declares_its_distinct_aggregates(cube):
     assert (spell.table, spell.type, spell.column, spell.rollup_column) == (SPELL, "spell_counts", "contributors",
                                                                              "rolled_up")
     assert spell.order == period.order              # the same GROUPING() bits
+    assert (spell.mover_table, spell.movers_column, spell.mover_entity_column) == (MOVER, "movers", "entity_no")
     assert (year.table, year.type, year.column) == (YEAR, "year_bitmask", "person_id")
-    assert cube.aggregate_tables == [AGG, PERIOD, SPELL, YEAR]
+    assert cube.aggregate_tables == [AGG, PERIOD, SPELL, YEAR, MOVER]
     assert "contributors" in cube.default_measures
 
 
@@ -60,16 +61,18 @@ def test_pension_declares_its_distinct_aggregates(cube):
     ({"cut": "month:202401-202406", "drilldown": "district", "measures": "contributors"}, S, S),
     ({"cut": "month:202311-202502", "measures": "contributors,insured_total"}, S, S),
     ({"cut": "month:202402-202411", "drilldown": "time@quarter|district", "measures": "contributors"}, S, S),
-    ({"cut": "month:202406-|district:110105;110108", "drilldown": "district", "measures": "contributors"}, S, Y),
+    ({"cut": "month:202406-|district:110105;110108", "drilldown": "district", "measures": "contributors"}, S, S),
     ({"measures": "contributors"}, S, S),
     ({"drilldown": "district", "measures": "contributors.share"}, S, S),
-    # months with a gap, sets and inversions on undrilled dimensions: the month masks
+    # sets and inversions on undrilled dimensions: steady counts + the movers' spells (DISTINCT)
+    ({"cut": "year:2024|district:110105;110108", "measures": "contributors"}, S, S),
+    ({"cut": "year:2024|!gender:1", "drilldown": "district", "measures": "contributors"}, S, S),
+    ({"cut": "!district:110105|year:2024", "drilldown": "district", "measures": "contributors"}, P, S),
+    # months with a gap: the month masks
     ({"cut": "month:202401;202403", "measures": "contributors"}, Y, Y),
     ({"cut": "!month:202401", "measures": "contributors"}, Y, Y),
-    ({"cut": "year:2024|district:110105;110108", "measures": "contributors"}, Y, Y),
-    ({"cut": "year:2024|!gender:1", "drilldown": "district", "measures": "contributors"}, Y, Y),
-    ({"cut": "!district:110105|year:2024", "drilldown": "district", "measures": "contributors"}, P, Y),
     ({"cut": "month:202401;202403", "drilldown": "time@quarter", "measures": "contributors"}, Y, Y),
+    ({"cut": "month:202401;202403|district:110105;110108", "measures": "contributors"}, Y, Y),
     # monthly cells with a multi-month summary: cells from the month aggregate, the summary from the spells
     ({"drilldown": "month", "measures": "contributors"}, A, S),
     # not covered anywhere: divisions (not kept by the distinct structures)
@@ -86,6 +89,11 @@ def test_structures_missing_from_the_schema_mean_the_fact(cube):
     assert paths(cube, available={AGG, YEAR}, **kw) == (Y, Y)
     assert paths(cube, available={AGG, SPELL}, **kw) == (S, S)
     assert paths(cube, available={AGG, SPELL}, cut="month:202401;202403", measures="contributors") == (F, F)
+    # a set of districts needs the movers' spells too
+    kw = {"cut": "month:202401-202406|district:110105;110108", "measures": "contributors"}
+    assert paths(cube, available={AGG, SPELL, MOVER}, **kw) == (S, S)
+    assert paths(cube, available={AGG, SPELL, YEAR}, **kw) == (Y, Y)
+    assert paths(cube, available={AGG, SPELL}, **kw) == (F, F)
     assert paths(cube, available={YEAR}, **kw) == (FY, FY)         # the cells from the fact, counts from the masks
     assert paths(cube, available={AGG, PERIOD}, cut="year:2024", measures="contributors") == (P, P)
     assert paths(cube, available={PERIOD}, cut="year:2024", measures="contributors") == (FP, FP)
@@ -258,3 +266,23 @@ def test_spell_counts_sql(cube):
     assert [datetime.date(2024, 9, 1), datetime.date(2024, 12, 1), datetime.date(2025, 1, 1)] in params.values()
     text, params = summary.build()
     assert 0b10111 in params.values()                                        # gender only (cut to one member)
+
+
+def test_spell_counts_with_member_sets_sql(cube):
+    """A set of districts not drilled: the steady persons' counts (each in one district) plus the movers counted
+    once over their own spells."""
+    cells, summary = build_request(cube, "marts", available=ALL, cut="month:202402-202411|district:110105;110108",
+                                   drilldown="age_band", measures="contributors")
+    text, params = cells.build()
+    d = text.as_string(None).split("d as (")[1]
+    assert f'"marts"."{SPELL}" as s' in d and f'"marts"."{MOVER}" as s' in d and "union all" in d
+    assert 'not "f"."movers"' in d
+    assert 'select distinct "f"."age_band_code" as "k0", "f"."entity_no" as __e' in d
+    assert d.count('"f"."district_code" = any(') == 2                   # both parts cut to the set
+    assert 'p.__lo and ("s"."prior_last_month"' in d                    # steady counts: first spell in range
+    assert 0b01011 in params.values()                                    # district and age band kept
+    # without a set the movers' rows are part of the counts: no DISTINCT, no movers' table
+    text = build_request(cube, "marts", available=ALL, cut="month:202402-202411|district:110105",
+                         drilldown="age_band", measures="contributors")[0].build()[0].as_string(None)
+    d = text.split("d as (")[1].split("\nselect ")[0]
+    assert MOVER not in text and '"movers"' not in d and "distinct" not in d and f'"marts"."{SPELL}"' in d

@@ -19,7 +19,11 @@
   convention as distinct_period_counts), each with the person's spells merged within the kept attributes:
   * persons with one attribute tuple over the whole history (most of them): spells are the same for every
     combination, so they are counted at the finest tuple and rolled up as sums;
-  * the others ("movers": moved, changed age band, retired, …): their spells are merged again per combination.
+  * the others ("movers": moved, changed age band, retired, …): their spells are merged again per combination
+    (`movers` = true on those rows).
+  A set of members of a dimension the question does not group by (two districts together) is answered from the
+  steady counts of each member plus a DISTINCT over the movers' own spells (distinct_mover_spells, one row per
+  mover's spell: a tenth of the persons here), still exact.
 
   Input: a distinct_year_bitmask model (lossless: person × year × attributes with a 12-bit month mask), so the
   spells cost a pass over about a twelfth of the fact's rows. Rebuilt whole on every build (a new month may
@@ -51,11 +55,11 @@ from (
     make_date(({{ i }}) / 12, ({{ i }}) % 12 + 1, 1)
 {%- endmacro %}
 
-{#- Spell counts of `entity` per combination of `attributes`, from the distinct_year_bitmask model. -#}
-{% macro distinct_spell_counts(bitmask_model, entity, attributes, measure) -%}
+{#- The CTEs shared by both models: `spells` (per entity and full attribute tuple, merged across year ends) and
+    `movers` (entities with more than one tuple, numbered: ints partition and de-duplicate faster than ids). -#}
+{% macro spell_ctes(bitmask_model, entity, attributes) -%}
 {%- set attrs = attributes | join(', ') -%}
-{%- set n = attributes | length -%}
-with bits as (
+bits as (
     select m, b from generate_series(1, 4095) as m cross join generate_series(0, 11) as b where (m >> b) & 1 = 1
 ),
 runs as (       -- every 12-bit month mask's runs of consecutive months (bit 0 = January)
@@ -69,15 +73,23 @@ entity_runs as (
     from {{ bitmask_model }} y
     join runs r on r.m = y.months
 ),
-spells as (     -- per entity and full attribute tuple, merged across year ends
+spells as (
     {{ spell_islands('entity_runs', [entity] + attributes) | indent(4) }}
 ),
-movers as (     -- entities with more than one attribute tuple, numbered (ints partition faster than ids)
+movers as (
     select {{ entity }}, (row_number() over (order by {{ entity }}))::int as entity_no
     from (select distinct {{ entity }}, {{ attrs }} from spells) t
     group by {{ entity }}
     having count(*) > 1
-),
+)
+{%- endmacro %}
+
+{#- Spell counts of `entity` per combination of `attributes`, from the distinct_year_bitmask model; `movers`
+    tells the counts of entities with one tuple (false) from the movers' merged spells (true). -#}
+{% macro distinct_spell_counts(bitmask_model, entity, attributes, measure) -%}
+{%- set attrs = attributes | join(', ') -%}
+{%- set n = attributes | length -%}
+with {{ spell_ctes(bitmask_model, entity, attributes) }},
 steady_fine as (
     select {{ attrs }}, s.first_i, s.last_i, s.prior_last_i, count(*)::bigint as n
     from spells s
@@ -103,9 +115,9 @@ mover_spells as (
     {{ spell_islands('mover_runs', ['rolled_up', 'entity_no'] + attributes) | indent(4) }}
 ),
 counted as (
-    select rolled_up, {{ attrs }}, first_i, last_i, prior_last_i, n from steady
+    select false as movers, rolled_up, {{ attrs }}, first_i, last_i, prior_last_i, n from steady
     union all
-    select rolled_up, {{ attrs }}, first_i, last_i, prior_last_i, count(*)::bigint
+    select true, rolled_up, {{ attrs }}, first_i, last_i, prior_last_i, count(*)::bigint
     from mover_spells
     group by rolled_up, {{ attrs }}, first_i, last_i, prior_last_i
 )
@@ -117,8 +129,25 @@ select
     {{ month_of_index('c.first_i') }}                                                    as spell_first_month,
     {{ month_of_index('c.last_i') }}                                                     as spell_last_month,
     case when c.prior_last_i is not null then {{ month_of_index('c.prior_last_i') }} end as prior_last_month,
-    sum(c.n)::bigint                                                                     as {{ measure }},
+    c.movers,
+    c.n                                                                                  as {{ measure }},
     (select max(b.source_batch_id) from {{ bitmask_model }} b)                           as source_batch_id
 from counted c
-group by c.rolled_up, {{ attrs }}, c.first_i, c.last_i, c.prior_last_i
+{%- endmacro %}
+
+{#- The movers' own spells (entity number, full attribute tuple, first and last month): with the steady
+    counts of distinct_spell_counts they answer a set of members of an undrilled dimension (e.g. two districts
+    together), where a mover between the members must be counted once — by a DISTINCT over these rows. -#}
+{% macro distinct_mover_spells(bitmask_model, entity, attributes) -%}
+with {{ spell_ctes(bitmask_model, entity, attributes) }}
+select
+    m.entity_no,
+    {%- for a in attributes %}
+    s.{{ a }},
+    {%- endfor %}
+    {{ month_of_index('s.first_i') }} as spell_first_month,
+    {{ month_of_index('s.last_i') }}  as spell_last_month,
+    (select max(b.source_batch_id) from {{ bitmask_model }} b) as source_batch_id
+from spells s
+join movers m on m.{{ entity }} = s.{{ entity }}
 {%- endmacro %}

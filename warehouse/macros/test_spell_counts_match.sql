@@ -6,12 +6,14 @@
     GROUPING() combinations, so the per-combination merging of movers' spells is checked;
   * over the whole history (ranges across year ends, where spells of consecutive years are joined), the
     distinct entities Beijing-wide and by the first attribute equal count(distinct entity) of the lossless
-    month masks in `bitmask_model`.
+    month masks in `bitmask_model` — from the spell counts, and from the steady entities' counts plus the
+    distinct entities of `mover_model` (distinct_mover_spells), the way the cube answers sets of members.
 
       data_tests:
         - spell_counts_match:
             arguments:
               period_model: ref('agg_pension_contributor_period')
+              mover_model: ref('agg_pension_contributor_mover_spell')
               bitmask_model: ref('agg_pension_contributor_year')
               entity: person_id
               attributes: [district_code, gender_code, ...]     # the models' GROUPING() order
@@ -19,7 +21,7 @@
 
   Returns one row per period, combination and member (or whole-history member) that differs.
 -#}
-{% test spell_counts_match(model, period_model, bitmask_model, entity, attributes, measure) %}
+{% test spell_counts_match(model, period_model, mover_model, bitmask_model, entity, attributes, measure) %}
 {%- set n = attributes | length -%}
 {%- set first = attributes[0] -%}
 with periods as (
@@ -60,6 +62,21 @@ history_spells as (     -- every spell meets the whole history; the first of eac
     from {{ model }}
     where prior_last_month is null and rolled_up in ({{ 2 ** n - 1 }}, {{ 2 ** (n - 1) - 1 }})
     group by 1
+),
+history_split as (      -- steady entities from the counts, movers by a DISTINCT over their own spells
+    select {{ first }}, sum(n) as n
+    from (
+        select case when rolled_up = {{ 2 ** n - 1 }} then '(all)' else coalesce({{ first }}::text, '~') end
+                   as {{ first }}, sum({{ measure }}) as n
+        from {{ model }}
+        where not movers and prior_last_month is null and rolled_up in ({{ 2 ** n - 1 }}, {{ 2 ** (n - 1) - 1 }})
+        group by 1
+        union all
+        select '(all)', count(distinct entity_no) from {{ mover_model }}
+        union all
+        select coalesce({{ first }}::text, '~'), count(distinct entity_no) from {{ mover_model }} group by 1
+    ) x
+    group by 1
 )
 select 'period ' || coalesce(x.year_quarter, x.year::text, y.year_quarter, y.year::text) as checked,
        coalesce(x.rolled_up, y.rolled_up) as rolled_up,
@@ -76,5 +93,10 @@ union all
 select 'whole history', null, {{ first }}{% for a in attributes[1:] %}, null{% endfor %}, e.n, a.n
 from history_masks e
 full join history_spells a using ({{ first }})
+where e.n is distinct from a.n
+union all
+select 'whole history, steady + movers', null, {{ first }}{% for a in attributes[1:] %}, null{% endfor %}, e.n, a.n
+from history_masks e
+full join history_split a using ({{ first }})
 where e.n is distinct from a.n
 {% endtest %}

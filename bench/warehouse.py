@@ -15,12 +15,15 @@ are taken from the interrupted run's bench/results/warehouse.json), the builds a
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg
+from psycopg import sql as pgsql
 
 from bench.common import read_result, write_result
 from ops import settings
@@ -46,7 +49,13 @@ def main(argv=None) -> int:
                          "and the database it kept; runs nothing")
     ap.add_argument("--skip-full-build", action="store_true",
                     help="with --resume: keep the full build's timing from the interrupted run, time only the new month")
+    ap.add_argument("--rebuild-new-month", action="store_true",
+                    help="with --resume --skip-full-build: make the new month new again for every incremental model "
+                         "(its rows deleted, its build's test watermark forgotten) and time its incremental build "
+                         "again — re-measures the monthly build after model changes without regenerating the data")
     a = ap.parse_args(argv)
+    if a.rebuild_new_month and not (a.resume and a.skip_full_build):
+        ap.error("--rebuild-new-month needs --resume --skip-full-build")
     from ops import pg
 
     pg.start()
@@ -118,8 +127,35 @@ def main(argv=None) -> int:
         step(full, ["ops.build", "--skip-load", "--full-refresh", "--month", months[-2]])
     if new_month not in loaded:
         step(f"load {new_month}", ["loaders", "load", "--month", new_month])
+    elif a.rebuild_new_month:
+        forget_month(url, env, var, new_month)
     step(inc, ["ops.build", "--skip-load", "--month", new_month])
     return summarise(a, timings, url, admin, new_month, len(loaded))
+
+
+def forget_month(url: str, env: dict, var: Path, month: str) -> None:
+    """Put the warehouse back to "month loaded, not built": delete the month's rows from every incremental model
+    (by its unique key: the month, or its year for the year-incremental distinct structures) and drop the test
+    watermark its build recorded, so the next build rebuilds and tests it as a new month."""
+    res = subprocess.run([sys.executable, "-m", "ops.dbt", "parse", "-q"], cwd=settings.ROOT, env=env,
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"dbt parse failed:\n{res.stdout[-2000:]}{res.stderr[-2000:]}")
+    manifest = json.loads((var / "target" / "manifest.json").read_text())
+    start = f"{month[:4]}-{month[4:]}-01"
+    with psycopg.connect(url, autocommit=True) as c:
+        for node in manifest["nodes"].values():
+            if node["resource_type"] != "model" or node["config"].get("materialized") != "incremental":
+                continue
+            key = node["config"].get("unique_key")
+            cond = {"month_start": ("month_start = %s::date", start), "year": ("year = %s", int(month[:4]))}.get(key)
+            if cond is None:
+                raise SystemExit(f"{node['name']}: unique key {key!r} — do not know how to forget a month")
+            c.execute(pgsql.SQL("delete from {} where " + cond[0]).format(
+                pgsql.Identifier(node["schema"], node["alias"])), (cond[1],))
+        c.execute("update audit.run_log set detail = detail - 'tested_through_batch' "
+                  "where action = 'build' and data_month = %s", (month,))
+    print(f"[bench] {month}: rows deleted from the incremental models, its test watermark forgotten", flush=True)
 
 
 def summarise(a, timings: dict, url: str, admin: str, new_month: str, resumed_months: int) -> int:
@@ -142,9 +178,11 @@ def summarise(a, timings: dict, url: str, admin: str, new_month: str, resumed_mo
              f"(target < 10 min: {'met' if inc < 600 else 'NOT met'})\n"
              f"- full build of {a.months} months (`make build FULL_REFRESH=1`): **{full / 60:.1f} min**\n"
              f"- loading {a.months + 1} months (validation + COPY): {load_total / 60:.1f} min\n" +
-             (f"- resumed (`--resume{' --skip-full-build' if a.skip_full_build else ''}`) after an interrupted run: "
+             (f"- resumed (`--resume{' --skip-full-build' if a.skip_full_build else ''}"
+              f"{' --rebuild-new-month' if a.rebuild_new_month else ''}`) "
+              f"{'to re-time the new month after model changes' if a.rebuild_new_month else 'after an interrupted run'}: "
               f"generation, the loads of {resumed_months} month(s)"
-              f"{' and the full build' if a.skip_full_build else ''} are that run's figures\n"
+              f"{' and the full build' if a.skip_full_build else ''} are the earlier run's figures\n"
               if a.resume else ""))
     write_result("warehouse", f"python -m bench.warehouse --scale {a.scale} --months {a.months} --start {a.start}",
                  {"scale": a.scale, "months": a.months, "timings": timings, "raw_rows": raw_rows,

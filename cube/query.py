@@ -34,9 +34,11 @@ that grain or finer, or cut to a single member of it). Everything else, and dril
 Distinct counts over longer periods (``distinct_aggregates``, e.g. 缴费人数 over a quarter, a year or any month
 range): when the aggregates above cannot count them exactly, ``plan_full()`` looks for a structure that can —
 ``period_counts`` (the counts per calendar year / quarter and combination of dimensions: exact when every cell
-is one such period and each other cut is a single member or a drilled dimension) or ``year_bitmask`` (person ×
-year × attributes with a month mask: exact for any time cut, turned into per-year month masks, and any cut of
-its dimensions). The distinct measures are then read from there and the other measures from the month
+is one such period and each other cut is a single member or a drilled dimension), ``spell_counts`` (counted
+runs of consecutive months per combination of dimensions: exact when each cell's months are one contiguous
+range; with the movers' own spells also for sets of members of undrilled dimensions) or ``year_bitmask``
+(person × year × attributes with a month mask: exact for any time cut, turned into per-year month masks, and
+any cut of its dimensions). The distinct measures are then read from there and the other measures from the month
 aggregate (or the fact); the path reads ``<main> + distinct:<table>``.
 """
 from __future__ import annotations
@@ -821,6 +823,14 @@ class AggregateQuery:
         return cols
 
     @staticmethod
+    def _sum_of_parts(keys: list[sql.Composable], measure: str, *parts: sql.Composable) -> sql.Composable:
+        """The ``d`` CTE as the per-cell sum of the ``n`` of partial counts over disjoint sets of entities."""
+        k = sql.SQL(", ").join(keys)
+        return sql.SQL("d as (\n  select {}sum(n)::bigint as {}\n  from ({}) u{}\n)").format(
+            sql.SQL("{}, ").format(k) if keys else sql.SQL(""), sql.Identifier(f"m_{measure}"),
+            sql.SQL("\n  union all ").join(parts), sql.SQL(" group by {}").format(k) if keys else sql.SQL(""))
+
+    @staticmethod
     def _ordinals(n: int, start: int = 1) -> sql.Composable:
         return sql.SQL(", ").join(sql.SQL(str(i)) for i in range(start, start + n))
 
@@ -957,10 +967,7 @@ class AggregateQuery:
                                       d_from, split_where[0], d_group)
                 multiples = part.format(sql.SQL(", ").join([*d_cols[:-1], sql.SQL(
                     "count(distinct {})::bigint as n").format(entity)]), d_from, split_where[1], d_group)
-                k = sql.SQL(", ").join(keys)
-                ctes.append(sql.SQL("d as (\n  select {}sum(n)::bigint as {}\n  from ({}\n  union all {}) u{}\n)").format(
-                    sql.SQL("{}, ").format(k) if keys else sql.SQL(""), sql.Identifier(f"m_{dagg.measure}"),
-                    singles, multiples, sql.SQL(" group by {}").format(k) if keys else sql.SQL("")))
+                ctes.append(self._sum_of_parts(keys, dagg.measure, singles, multiples))
             elif dagg is not None and dagg.type == "spell_counts" and self._member_sets():
                 # the steady entities' spell counts (each lies in one member) plus the movers once each: distinct
                 # (cell, mover) pairs over the movers' own spells meeting the cells' ranges
@@ -974,10 +981,7 @@ class AggregateQuery:
                         sql.Identifier("f", dagg.mover_entity_column))]),
                     m_from, m_where,
                     sql.SQL(" group by {}").format(sql.SQL(", ").join(keys)) if keys else sql.SQL(""))
-                k = sql.SQL(", ").join(keys)
-                ctes.append(sql.SQL("d as (\n  select {}sum(n)::bigint as {}\n  from ({}\n  union all {}) u{}\n)").format(
-                    sql.SQL("{}, ").format(k) if keys else sql.SQL(""), sql.Identifier(f"m_{dagg.measure}"),
-                    steady, mover, sql.SQL(" group by {}").format(k) if keys else sql.SQL("")))
+                ctes.append(self._sum_of_parts(keys, dagg.measure, steady, mover))
             elif dagg is not None and dagg.type == "year_bitmask":
                 # across years an entity has a row per year (and combination): distinct (cell, entity) pairs by a
                 # hashed DISTINCT, then a count per cell — about twice as fast as count(distinct), which sorts

@@ -23,7 +23,7 @@
     (`movers` = true on those rows).
   A set of members of a dimension the question does not group by (two districts together) is answered from the
   steady counts of each member plus a DISTINCT over the movers' own spells (distinct_mover_spells, one row per
-  mover's spell: a tenth of the persons here), still exact.
+  mover's spell; a fifth of the persons in the synthetic data), still exact.
 
   Input: a distinct_year_bitmask model (lossless: person × year × attributes with a 12-bit month mask), so the
   spells cost a pass over about a twelfth of the fact's rows. Rebuilt whole on every build (a new month may

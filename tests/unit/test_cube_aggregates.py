@@ -208,3 +208,10 @@ def test_dmp_relations_read_their_month_aggregate():
     cells, _ = build_request(cube, "marts", available={"agg_dmp_person_relation_month"}, drilldown="time@year",
                              measures="insured,new_relations,dependency_ratio")
     assert cells.path == "aggregate:agg_dmp_person_relation_month"
+
+
+def test_injury_insured_reads_its_month_aggregate():
+    cube = load_cubes()["injury_insured"]
+    cells, summary = build_request(cube, "marts", available={"agg_injury_person_month"}, cut="month:202412",
+                                   drilldown="district", measures="insured,person_records,insured_rate")
+    assert cells.path == summary.path == "aggregate:agg_injury_person_month"

@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ops import settings
+from tests.integration.cube_oracle import direct
 
 pytestmark = pytest.mark.integration
 
@@ -341,25 +342,8 @@ def _cube_cases():
 
 
 def _direct(db, cube, measure, where="true", params=(), group=None):
-    """Direct SQL for a stored measure: flows summed, stocks at the last month, opening balances at the first,
-    distinct counted."""
-    m = cube.measures[measure]
-    cond = " and ".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in m.filter) or "true"
-    if m.agg == "count":
-        expr = "count(*)"
-    elif m.agg == "count_distinct":
-        expr = f"count(distinct {m.column})"
-    elif m.columns:
-        expr = "sum(" + " + ".join(f"coalesce({c}, 0)" for c in m.columns) + ")"
-    else:
-        expr = f"sum({m.column})"
-    balance = {"stock": "max", "opening": "min"}.get(m.additivity)     # closing: the last month, opening: the first
-    if balance:
-        cond += f" and month_start = (select {balance}(month_start) from {SCHEMA}.{cube.fact} where {where})"
-    g = group or "'all'"
-    rows = db.execute(f"select {g}, coalesce({expr} filter (where {cond}), 0) from {SCHEMA}.{cube.fact} "
-                      f"where {where} group by 1", params + params if balance else params).fetchall()
-    return {r[0]: r[1] for r in rows}
+    """{group value: value} of one stored measure by direct SQL (tests/integration/cube_oracle.py)."""
+    return {g: vals[measure] for g, vals in direct(db, SCHEMA, cube, where, params, group).items()}
 
 
 @pytest.mark.parametrize("cube_name", sorted({c for c, _ in _cube_cases()}))

@@ -178,6 +178,8 @@ def _write(tmp_path, raw):
     (0, lambda a: a.update(dimensions=["time", "district"]), "time dimension is implied"),
     (0, lambda a: a.update(dimensions=["planet"]), "not a dimension"),
     (1, lambda a: a.pop("prior_column"), "prior_column"),
+    (1, lambda a: a.pop("mover_table"), "go together"),
+    (1, lambda a: a.update(mover_table=SPELL), "a table of its own"),
     (1, lambda a: a.update(dimensions=["time"]), "time dimension is implied"),
     (2, lambda a: a.update(column="unit_id"), "own column"),
     (2, lambda a: a.pop("months_column"), "months_column"),

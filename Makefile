@@ -13,7 +13,7 @@ SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
 
-.PHONY: help setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube demo test unit-test bench psql stop clean-data
+.PHONY: help setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -97,9 +97,15 @@ test: setup browser-deps db generate build publish superset cube  ## the whole t
 unit-test: .venv/.installed  ## fast unit tests only
 	@$(PY) -m pytest tests/unit -q
 
-bench: db  ## benchmarks at scale 0.1, results in bench/results/ (generator, loader)
+bench: db  ## benchmarks at scale 0.1, results in bench/results/ (generator, loader; the warehouse and cube: bench-warehouse, bench-cube)
 	@$(PY) -m bench.generator --scale 0.1
 	@$(PY) -m bench.loader --scale 0.1 --interface ent_pension_person
+
+bench-warehouse: db  ## 12 + 1 months at scale 0.1 into its own database bench_warehouse (about 1 h and 50 GB of disk; kept for bench-cube)
+	@$(PY) -m bench.warehouse --scale 0.1 --months 12 --start 202401 --keep
+
+bench-cube: db  ## cube latency (cold / cached p50, p95) on the database bench-warehouse kept, or on WAREHOUSE_URL
+	@WAREHOUSE_URL="$${WAREHOUSE_URL:-$$($(PY) -m ops.pg url | sed 's#/[^/]*$$#/bench_warehouse#')}" $(PY) -m bench.cube --repeat 10
 
 psql: db  ## a psql shell on the warehouse
 	@$(PY) -m ops.pg psql

@@ -6,23 +6,10 @@
           indexes=month_batch_index()) }}
 {%- set staged = [ref('stg_dmp__person_relations')] %}
 
-select
-    f.month_start,
-    f.month_key,
-    f.district_code,
-    f.gender_code,
-    f.age_band_code,
-    f.insurance_type_code,
-    f.relation_status_code,
-    count(*)::bigint                 as fact_rows,
-    sum(f.is_insured)::bigint        as insured,
-    sum(f.is_active)::bigint         as active,
-    sum(f.is_retired)::bigint        as retired,
-    sum(f.is_new_relation)::bigint   as new_relations,
-    sum(f.is_ended)::bigint          as ended,
-    b.source_batch_id
-from {{ ref('fct_dmp_person_relation_month') }} f
-join ({{ month_batch(staged) }}) b on b.month_start = f.month_start
-where {{ in_months_to_build(staged, 'f.month_start') }}
-group by f.month_start, f.month_key, f.district_code, f.gender_code, f.age_band_code, f.insurance_type_code,
-         f.relation_status_code, b.source_batch_id
+{{ month_preaggregate(ref('fct_dmp_person_relation_month'), staged,
+                     ['district_code', 'gender_code', 'age_band_code', 'insurance_type_code', 'relation_status_code'],
+                     [['insured', 'is_insured', 'bigint'],
+                      ['active', 'is_active', 'bigint'],
+                      ['retired', 'is_retired', 'bigint'],
+                      ['new_relations', 'is_new_relation', 'bigint'],
+                      ['ended', 'is_ended', 'bigint']]) }}

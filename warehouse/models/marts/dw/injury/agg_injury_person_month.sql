@@ -5,18 +5,6 @@
           indexes=month_batch_index()) }}
 {%- set staged = [ref('stg_injury__insured_persons')] %}
 
-select
-    f.month_start,
-    f.month_key,
-    f.district_code,
-    f.gender_code,
-    f.age_band_code,
-    f.insured_status_code,
-    count(*)::bigint            as fact_rows,
-    sum(f.is_insured)::bigint   as insured,
-    b.source_batch_id
-from {{ ref('fct_injury_person_month') }} f
-join ({{ month_batch(staged) }}) b on b.month_start = f.month_start
-where {{ in_months_to_build(staged, 'f.month_start') }}
-group by f.month_start, f.month_key, f.district_code, f.gender_code, f.age_band_code, f.insured_status_code,
-         b.source_batch_id
+{{ month_preaggregate(ref('fct_injury_person_month'), staged,
+                     ['district_code', 'gender_code', 'age_band_code', 'insured_status_code'],
+                     [['insured', 'is_insured', 'bigint']]) }}

@@ -6,27 +6,12 @@
           indexes=month_batch_index()) }}
 {%- set staged = [ref('stg_medical_account__monthly_accounts')] %}
 
-with months as (
-    {{ month_batch(staged) }}
-)
-select
-    f.month_start,
-    f.month_key,
-    f.district_code,
-    f.gender_code,
-    f.age_band_code,
-    f.person_type_code,
-    count(*)::bigint                                as fact_rows,
-    sum(f.is_retired)::bigint                       as retired_holders,
-    sum(f.has_spending)::bigint                     as spenders,
-    sum(f.credit_amount)::numeric(18,2)             as credit_amount,
-    sum(f.spent)::numeric(18,2)                     as spent,
-    sum(f.spend_outpatient)::numeric(18,2)          as spend_outpatient,
-    sum(f.spend_pharmacy)::numeric(18,2)            as spend_pharmacy,
-    sum(f.balance_end)::numeric(18,2)               as balance_end,
-    m.source_batch_id
-from {{ ref('fct_medical_account_person_month') }} f
-join months m on m.month_start = f.month_start
-where {{ in_months_to_build(staged, 'f.month_start') }}
-group by f.month_start, f.month_key, f.district_code, f.gender_code, f.age_band_code, f.person_type_code,
-         m.source_batch_id
+{{ month_preaggregate(ref('fct_medical_account_person_month'), staged,
+                     ['district_code', 'gender_code', 'age_band_code', 'person_type_code'],
+                     [['retired_holders', 'is_retired', 'bigint'],
+                      ['spenders', 'has_spending', 'bigint'],
+                      ['credit_amount', 'credit_amount', 'numeric(18,2)'],
+                      ['spent', 'spent', 'numeric(18,2)'],
+                      ['spend_outpatient', 'spend_outpatient', 'numeric(18,2)'],
+                      ['spend_pharmacy', 'spend_pharmacy', 'numeric(18,2)'],
+                      ['balance_end', 'balance_end', 'numeric(18,2)']]) }}

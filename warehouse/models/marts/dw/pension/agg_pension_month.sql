@@ -10,26 +10,9 @@
 {%- set staged = [ref('stg_pension__persons'), ref('stg_pension__retirees'), ref('stg_pension__contributions'),
                   ref('stg_pension__payments'), ref('stg_pension__units')] %}
 
-with months as (
-    {{ month_batch(staged) }}
-)
-select
-    f.month_start,
-    f.month_key,
-    f.district_code,
-    f.gender_code,
-    f.age_band_code,
-    f.industry_section_code,
-    f.industry_division_code,
-    f.person_type,
-    count(*)::bigint                                as fact_rows,
-    sum(f.is_contributor)::bigint                   as contributors,
-    sum(f.contribution_base)::numeric(18,2)         as contribution_base,
-    sum(f.contribution_income)::numeric(18,2)       as contribution_income,
-    sum(f.pension_paid)::numeric(18,2)              as pension_paid,
-    m.source_batch_id
-from {{ ref('fct_pension_person_month') }} f
-join months m on m.month_start = f.month_start
-where {{ in_months_to_build(staged, 'f.month_start') }}
-group by f.month_start, f.month_key, f.district_code, f.gender_code, f.age_band_code,
-         f.industry_section_code, f.industry_division_code, f.person_type, m.source_batch_id
+{{ month_preaggregate(ref('fct_pension_person_month'), staged,
+                     ['district_code', 'gender_code', 'age_band_code', 'industry_section_code', 'industry_division_code', 'person_type'],
+                     [['contributors', 'is_contributor', 'bigint'],
+                      ['contribution_base', 'contribution_base', 'numeric(18,2)'],
+                      ['contribution_income', 'contribution_income', 'numeric(18,2)'],
+                      ['pension_paid', 'pension_paid', 'numeric(18,2)']]) }}

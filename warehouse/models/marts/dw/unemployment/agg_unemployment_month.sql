@@ -6,26 +6,10 @@
           indexes=month_batch_index()) }}
 {%- set staged = [ref('stg_unemployment__insured_persons'), ref('stg_unemployment__contributions')] %}
 
-with months as (
-    {{ month_batch(staged) }}
-)
-select
-    f.month_start,
-    f.month_key,
-    f.district_code,
-    f.gender_code,
-    f.age_band_code,
-    f.hukou_type_code,
-    f.insured_status_code,
-    count(*)::bigint                                as fact_rows,
-    sum(f.is_insured)::bigint                       as insured,
-    sum(f.is_contributor)::bigint                   as contributors,
-    sum(f.contribution_base)::numeric(18,2)         as contribution_base,
-    sum(f.contribution_income)::numeric(18,2)       as contribution_income,
-    sum(f.arrears_income)::numeric(18,2)            as arrears_income,
-    m.source_batch_id
-from {{ ref('fct_unemployment_person_month') }} f
-join months m on m.month_start = f.month_start
-where {{ in_months_to_build(staged, 'f.month_start') }}
-group by f.month_start, f.month_key, f.district_code, f.gender_code, f.age_band_code, f.hukou_type_code,
-         f.insured_status_code, m.source_batch_id
+{{ month_preaggregate(ref('fct_unemployment_person_month'), staged,
+                     ['district_code', 'gender_code', 'age_band_code', 'hukou_type_code', 'insured_status_code'],
+                     [['insured', 'is_insured', 'bigint'],
+                      ['contributors', 'is_contributor', 'bigint'],
+                      ['contribution_base', 'contribution_base', 'numeric(18,2)'],
+                      ['contribution_income', 'contribution_income', 'numeric(18,2)'],
+                      ['arrears_income', 'arrears_income', 'numeric(18,2)']]) }}

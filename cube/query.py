@@ -572,6 +572,12 @@ class AggregateQuery:
         months as indexes year * 12 + month - 1; one range without keys when time is not drilled. None when
         some cell's months are not contiguous (e.g. a set of months with a gap). Only years with data (when
         known) are listed, so an unbounded cut yields one range per year / quarter / month with data."""
+        if getattr(self, "_ranges", False) is not False:        # planned and built from the same ranges
+            return self._ranges
+        self._ranges = self._contiguous_ranges()
+        return self._ranges
+
+    def _contiguous_ranges(self) -> list[tuple[tuple, int, int]] | None:
         tdim = self.cube.time_dim
         drill = self._time_drill()
         grain = tdim.level(drill.level).grain if drill is not None else None

@@ -47,13 +47,13 @@
 {%- endmacro %}
 
 {#- Person × year × attributes with the month mask. `fact`: the person-month fact (month_start, entity,
-    attributes, source_batch_id); `staged`: the staging relations the fact is built from (month_batch);
+    attributes, source_batch_id; its interfaces are found through it, see staged_relations);
     `filter`: which fact rows count (e.g. 'is_contributor = 1'). -#}
-{% macro distinct_year_bitmask(fact, staged, entity, attributes, filter) -%}
-{%- set years = distinct_years_to_build(month_batch(staged)) -%}
+{% macro distinct_year_bitmask(fact, entity, attributes, filter) -%}
+{%- set years = distinct_years_to_build(month_batch()) -%}
 with years as (
     select extract(year from b.month_start)::int as year, max(b.source_batch_id) as source_batch_id
-    from ({{ month_batch(staged) }}) b
+    from ({{ month_batch() }}) b
     group by 1
 ),
 person_year as (

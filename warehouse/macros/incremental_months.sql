@@ -8,33 +8,57 @@
 
       {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
                 indexes=month_batch_index()) }}
-      {%- set staged = [ref('stg_x__y'), ref('stg_x__z')] %}
-      select ... from {{ ref('stg_x__y') }} where {{ in_months_to_build(staged, 'data_month') }}
-      ... join ({{ month_batch(staged) }}) b using (month_start)   → b.source_batch_id
+      select ... from {{ ref('int_x__y') }} where {{ in_months_to_build('month_start') }}
+      ... join ({{ month_batch() }}) b using (month_start)   → b.source_batch_id
 
   `in_months_to_build` renders the months as literals (`data_month in ('202412')`), so PostgreSQL reads
   only those months through the raw tables' month index (or the models' month index) instead of a scan.
-  Staged relations are the staging views; the interfaces behind them are found in dbt's graph.
+
+  Which interfaces are "behind the model" is derived from the model's own `ref()`s (staged_relations):
+  there is no list to keep in step with the SQL.
 -#}
 
-{#- The raw tables (interface names) behind staging relations. -#}
-{% macro interfaces_of(staging_relations) -%}
+{#- The staging models (names) the model being built is made from: its staging refs, and those of the
+    intermediate models and incremental models it reads, recursively. A non-incremental model of the marts
+    (dim_district, dim_month, …) is rebuilt in full on every run and does not decide which months to rebuild,
+    so the walk stops there; the load audit (stg_audit__*) is not an interface. At parse time: empty. -#}
+{% macro staged_relations(node_id=none) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set names = [] -%}
-    {%- for r in staging_relations -%}
-        {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == r.identifier -%}
-            {%- for dep in node.depends_on.nodes if dep.startswith('source.') -%}
-                {%- do names.append(graph.sources[dep].identifier) -%}
-            {%- endfor -%}
+    {%- set seen = [] -%}
+    {%- set todo = [node_id or model.unique_id] -%}
+    {%- for _ in range(10000) if todo | length > 0 -%}
+        {%- set node = graph.nodes.get(todo.pop()) -%}
+        {%- for dep in (node.depends_on.nodes if node else []) if dep.startswith('model.') and dep not in seen -%}
+            {%- do seen.append(dep) -%}
+            {%- set up = graph.nodes[dep] -%}
+            {%- if up.name.startswith('stg_') -%}
+                {%- if not up.name.startswith('stg_audit__') -%}{%- do names.append(up.name) -%}{%- endif -%}
+            {%- elif 'intermediate' in up.fqn or up.config.materialized == 'incremental' -%}
+                {%- do todo.append(dep) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(names | unique | sort | list) }}
+{%- endmacro %}
+
+{#- The raw tables (interface names) behind staging models (names; relations are accepted too). -#}
+{% macro interfaces_of(staging_models) -%}
+    {%- set wanted = [] -%}
+    {%- for r in staging_models -%}{%- do wanted.append(r if r is string else r.identifier) -%}{%- endfor -%}
+    {%- set names = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name in wanted -%}
+        {%- for dep in node.depends_on.nodes if dep.startswith('source.') -%}
+            {%- do names.append(graph.sources[dep].identifier) -%}
         {%- endfor -%}
     {%- endfor -%}
     {{ return(names | unique | list) }}
 {%- endmacro %}
 
-{#- The newest load batch behind each month, across the staged relations (store it as source_batch_id). -#}
-{% macro month_batch(staging_relations, month_column='month_start') -%}
-    {%- set relations = [staging_relations] if staging_relations is string or staging_relations.identifier is defined
-                        else staging_relations -%}
-    {%- set interfaces = interfaces_of(relations) if execute else [] -%}
+{#- The newest load batch behind each month, across the interfaces the model is built from (store it as
+    source_batch_id). -#}
+{% macro month_batch(month_column='month_start') -%}
+    {%- set interfaces = interfaces_of(staged_relations()) if execute else [] -%}
     select month_start as {{ month_column }}, max(batch_id) as source_batch_id
     from {{ ref('stg_audit__load_batches') }}
     where interface in ({% for i in interfaces %}'{{ i }}'{% if not loop.last %}, {% endif %}{% else %}null{% endfor %})
@@ -42,11 +66,11 @@
 {%- endmacro %}
 
 {#- Months to (re)build, as a list of 'YYYY-MM-DD' strings (at parse time: empty). -#}
-{% macro months_to_build_list(staging_relations, month_column='month_start') -%}
+{% macro months_to_build_list(month_column='month_start') -%}
     {%- if not execute -%}{%- do ref('stg_audit__load_batches') -%}{{ return([]) }}{%- endif -%}
     {%- set sql -%}
         select to_char(b.{{ month_column }}, 'YYYY-MM-DD')
-        from ({{ month_batch(staging_relations, month_column) }}) b
+        from ({{ month_batch(month_column) }}) b
         {%- if is_incremental() %}
         where b.source_batch_id > coalesce(
             (select max(t.source_batch_id) from {{ this }} t where t.{{ month_column }} = b.{{ month_column }}), 0)
@@ -58,8 +82,8 @@
 
 {#- `column in (<months to build>)` with literal months; `column` is a date (month_start) or the raw
     'YYYYMM' text (data_month, which the raw tables are indexed on). Nothing to build → false. -#}
-{% macro in_months_to_build(staging_relations, column='month_start', month_column='month_start') -%}
-    {%- set months = months_to_build_list(staging_relations, month_column) -%}
+{% macro in_months_to_build(column='month_start', month_column='month_start') -%}
+    {%- set months = months_to_build_list(month_column) -%}
     {%- if months | length == 0 -%}
         false
     {%- elif column.split('.')[-1] == 'data_month' -%}

@@ -3,7 +3,6 @@
 -- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_dmp__person_relations')] %}
 
 select
     r.month_start,
@@ -26,8 +25,8 @@ select
 from (
     select distinct on (month_start, person_id, insurance_type_code) *
     from {{ ref('stg_dmp__person_relations') }}
-    where {{ in_months_to_build(staged, 'data_month') }}
+    where {{ in_months_to_build('data_month') }}
     order by month_start, person_id, insurance_type_code, batch_id desc
 ) r
-join ({{ month_batch(staged) }}) b using (month_start)
+join ({{ month_batch() }}) b using (month_start)
 left join {{ ref('code_relation_status') }} rs on rs.code = r.relation_status_code

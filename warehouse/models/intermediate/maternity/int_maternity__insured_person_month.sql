@@ -2,12 +2,11 @@
 -- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_maternity__insured_persons')] %}
 
 with deduped as (
     select distinct on (month_start, person_id) *
     from {{ ref('stg_maternity__insured_persons') }}
-    where {{ in_months_to_build(staged, 'data_month') }}
+    where {{ in_months_to_build('data_month') }}
     order by month_start, person_id, batch_id desc
 )
 select
@@ -25,4 +24,4 @@ select
               where s.code = d.insured_status_code), false)    as is_insured,
     b.source_batch_id
 from deduped d
-join ({{ month_batch(staged) }}) b using (month_start)
+join ({{ month_batch() }}) b using (month_start)

@@ -2,12 +2,11 @@
 -- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_maternity__unit_contributions')] %}
 
 with deduped as (
     select distinct on (month_start, unit_id, fee_month_start) *
     from {{ ref('stg_maternity__unit_contributions') }}
-    where {{ in_months_to_build(staged, 'data_month') }}
+    where {{ in_months_to_build('data_month') }}
     order by month_start, unit_id, fee_month_start, batch_id desc
 ),
 unit_month as (
@@ -33,4 +32,4 @@ select
     u.contribution_rows,
     b.source_batch_id
 from unit_month u
-join ({{ month_batch(staged) }}) b using (month_start)
+join ({{ month_batch() }}) b using (month_start)

@@ -3,12 +3,11 @@
 -- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_medical_account__monthly_accounts')] %}
 
 with deduped as (
     select distinct on (month_start, person_id) *
     from {{ ref('stg_medical_account__monthly_accounts') }}
-    where {{ in_months_to_build(staged, 'data_month') }}
+    where {{ in_months_to_build('data_month') }}
     order by month_start, person_id, batch_id desc
 )
 select
@@ -30,4 +29,4 @@ select
     d.balance_end,
     b.source_batch_id
 from deduped d
-join ({{ month_batch(staged) }}) b using (month_start)
+join ({{ month_batch() }}) b using (month_start)

@@ -1,7 +1,6 @@
 -- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_pension__units')] %}
 
 select
     u.month_start,
@@ -13,5 +12,5 @@ select
     u.unit_status_code = '1'                                           as is_active,
     b.source_batch_id
 from {{ ref('stg_pension__units') }} u
-join ({{ month_batch(staged) }}) b using (month_start)
-where {{ in_months_to_build(staged, 'u.data_month') }}
+join ({{ month_batch() }}) b using (month_start)
+where {{ in_months_to_build('u.data_month') }}

@@ -2,7 +2,6 @@
 -- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_public_pension__units')] %}
 
 select
     u.month_start,
@@ -17,7 +16,7 @@ select
 from (
     select distinct on (month_start, unit_id) *
     from {{ ref('stg_public_pension__units') }}
-    where {{ in_months_to_build(staged, 'data_month') }}
+    where {{ in_months_to_build('data_month') }}
     order by month_start, unit_id, batch_id desc
 ) u
-join ({{ month_batch(staged) }}) b using (month_start)
+join ({{ month_batch() }}) b using (month_start)

@@ -3,7 +3,6 @@
 -- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_residents_pension__enrolments')] %}
 
 select
     e.month_start,
@@ -27,8 +26,8 @@ select
 from (
     select distinct on (month_start, person_id) *
     from {{ ref('stg_residents_pension__enrolments') }}
-    where {{ in_months_to_build(staged, 'data_month') }}
+    where {{ in_months_to_build('data_month') }}
     order by month_start, person_id, batch_id desc
 ) e
-join ({{ month_batch(staged) }}) b using (month_start)
+join ({{ month_batch() }}) b using (month_start)
 left join {{ ref('code_resident_status') }} rs on rs.code = e.enrol_status_code

@@ -2,7 +2,6 @@
 -- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_residents_pension__payments')] %}
 
 select
     month_start,
@@ -14,6 +13,6 @@ select
     sum(total_amount)                              as benefit_paid,
     b.source_batch_id
 from {{ ref('stg_residents_pension__payments') }}
-join ({{ month_batch(staged) }}) b using (month_start)
-where {{ in_months_to_build(staged, 'data_month') }}
+join ({{ month_batch() }}) b using (month_start)
+where {{ in_months_to_build('data_month') }}
 group by month_start, person_id, b.source_batch_id

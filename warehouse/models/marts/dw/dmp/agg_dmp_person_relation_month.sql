@@ -4,9 +4,8 @@
 -- like the fact (same interface, same months): a rebuilt month's rows are all replaced.
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_dmp__person_relations')] %}
 
-{{ month_preaggregate(ref('fct_dmp_person_relation_month'), staged,
+{{ month_preaggregate(ref('fct_dmp_person_relation_month'),
                      ['district_code', 'gender_code', 'age_band_code', 'insurance_type_code', 'relation_status_code'],
                      [['insured', 'is_insured', 'bigint'],
                       ['active', 'is_active', 'bigint'],

@@ -2,8 +2,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_dmp__actuarial_cohorts')] %}
-
 select
     c.month_start,
     (extract(year from c.month_start) * 100 + extract(month from c.month_start))::int as month_key,
@@ -20,6 +18,6 @@ select
     sum(c.pension_total)::numeric(18,2)         as pension_total,
     max(b.source_batch_id)                      as source_batch_id
 from {{ ref('int_dmp__actuarial_cohorts') }} c
-join ({{ month_batch(staged) }}) b on b.month_start = c.month_start
-where {{ in_months_to_build(staged, 'c.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = c.month_start
+where {{ in_months_to_build('c.month_start') }}
 group by c.month_start, c.insurance_type_code, c.gender_code, c.age, c.age_band_code

@@ -2,8 +2,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_dmp__audit_suspects')] %}
-
 select
     a.month_start,
     (extract(year from a.month_start) * 100 + extract(month from a.month_start))::int as month_key,
@@ -19,5 +17,5 @@ select
     a.check_status_code,
     b.source_batch_id
 from {{ ref('int_dmp__audit_suspects') }} a
-join ({{ month_batch(staged) }}) b on b.month_start = a.month_start
-where {{ in_months_to_build(staged, 'a.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = a.month_start
+where {{ in_months_to_build('a.month_start') }}

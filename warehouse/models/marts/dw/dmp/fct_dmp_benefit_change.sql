@@ -3,8 +3,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_dmp__benefit_changes')] %}
-
 select
     c.month_start,
     (extract(year from c.month_start) * 100 + extract(month from c.month_start))::int as month_key,
@@ -25,5 +23,5 @@ select
     c.is_self_approved::int::smallint  as is_self_approved,
     b.source_batch_id
 from {{ ref('int_dmp__benefit_changes') }} c
-join ({{ month_batch(staged) }}) b on b.month_start = c.month_start
-where {{ in_months_to_build(staged, 'c.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = c.month_start
+where {{ in_months_to_build('c.month_start') }}

@@ -2,8 +2,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_dmp__budget_executions')] %}
-
 select
     e.month_start,
     (extract(year from e.month_start) * 100 + extract(month from e.month_start))::int as month_key,
@@ -18,5 +16,5 @@ select
     e.provider_execution_rate_pct::numeric(9,2) as provider_execution_rate_pct,
     b.source_batch_id
 from {{ ref('int_dmp__budget_executions') }} e
-join ({{ month_batch(staged) }}) b on b.month_start = e.month_start
-where {{ in_months_to_build(staged, 'e.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = e.month_start
+where {{ in_months_to_build('e.month_start') }}

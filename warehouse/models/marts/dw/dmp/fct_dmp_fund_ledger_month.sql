@@ -3,9 +3,7 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_dmp__fund_ledger_entries')] %}
-
-with l as (select * from {{ ref('int_dmp__fund_ledger') }} where {{ in_months_to_build(staged, 'month_start') }})
+with l as (select * from {{ ref('int_dmp__fund_ledger') }} where {{ in_months_to_build('month_start') }})
 select
     l.month_start,
     (extract(year from l.month_start) * 100 + extract(month from l.month_start))::int as month_key,
@@ -20,5 +18,5 @@ select
     sum(l.record_count)::bigint                                                  as record_count,
     max(b.source_batch_id)                                                       as source_batch_id
 from l
-join ({{ month_batch(staged) }}) b on b.month_start = l.month_start
+join ({{ month_batch() }}) b on b.month_start = l.month_start
 group by l.month_start, l.insurance_type_code, l.district_code, l.fund_item_code

@@ -3,8 +3,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_dmp__person_relations')] %}
-
 select
     r.month_start,
     (extract(year from r.month_start) * 100 + extract(month from r.month_start))::int as month_key,
@@ -24,5 +22,5 @@ select
     r.end_date,
     b.source_batch_id
 from {{ ref('int_dmp__person_relations') }} r
-join ({{ month_batch(staged) }}) b on b.month_start = r.month_start
-where {{ in_months_to_build(staged, 'r.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = r.month_start
+where {{ in_months_to_build('r.month_start') }}

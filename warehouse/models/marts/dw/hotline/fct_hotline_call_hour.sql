@@ -4,8 +4,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_hotline__calls')] %}
-
 with agg as (
     select
         month_start, call_date, coalesce(call_hour, -1) as call_hour, weekday, channel_code, service_type_code,
@@ -19,7 +17,7 @@ with agg as (
         sum(talk_seconds)                           as talk_seconds,
         sum(talk_seconds) filter (where is_agent)   as agent_talk_seconds
     from {{ ref('int_hotline__calls') }}
-    where {{ in_months_to_build(staged, 'month_start') }}
+    where {{ in_months_to_build('month_start') }}
     group by 1, 2, 3, 4, 5, 6
 )
 select
@@ -32,4 +30,4 @@ select
     coalesce(a.agent_talk_seconds, 0)::bigint as agent_talk_seconds,
     b.source_batch_id
 from agg a
-join ({{ month_batch(staged) }}) b on b.month_start = a.month_start
+join ({{ month_batch() }}) b on b.month_start = a.month_start

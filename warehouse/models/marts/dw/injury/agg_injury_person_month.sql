@@ -3,8 +3,7 @@
 -- fact has one row per person and month). Incremental like the fact: a rebuilt month's rows are all replaced.
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_injury__insured_persons')] %}
 
-{{ month_preaggregate(ref('fct_injury_person_month'), staged,
+{{ month_preaggregate(ref('fct_injury_person_month'),
                      ['district_code', 'gender_code', 'age_band_code', 'insured_status_code'],
                      [['insured', 'is_insured', 'bigint']]) }}

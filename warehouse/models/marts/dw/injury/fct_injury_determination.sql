@@ -2,8 +2,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_injury__determinations')] %}
-
 select
     d.month_start,
     (extract(year from d.month_start) * 100 + extract(month from d.month_start))::int as month_key,
@@ -14,5 +12,5 @@ select
     d.days_to_determination,
     b.source_batch_id
 from {{ ref('int_injury__determinations') }} d
-join ({{ month_batch(staged) }}) b on b.month_start = d.month_start
-where {{ in_months_to_build(staged, 'd.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = d.month_start
+where {{ in_months_to_build('d.month_start') }}

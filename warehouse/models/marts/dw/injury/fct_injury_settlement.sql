@@ -2,8 +2,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_injury__settlements')] %}
-
 select
     s.month_start,
     (extract(year from s.month_start) * 100 + extract(month from s.month_start))::int as month_key,
@@ -12,5 +10,5 @@ select
     s.approved_amount::numeric(14,2)  as approved_amount,
     b.source_batch_id
 from {{ ref('int_injury__settlements') }} s
-join ({{ month_batch(staged) }}) b on b.month_start = s.month_start
-where {{ in_months_to_build(staged, 's.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = s.month_start
+where {{ in_months_to_build('s.month_start') }}

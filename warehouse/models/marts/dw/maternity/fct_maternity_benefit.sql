@@ -3,8 +3,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_maternity__benefits'), ref('stg_maternity__insured_persons')] %}
-
 select
     m.month_start,
     (extract(year from m.month_start) * 100 + extract(month from m.month_start))::int as month_key,
@@ -17,5 +15,5 @@ select
     (m.paid_date - m.event_date)             as days_event_to_payment,
     b.source_batch_id
 from {{ ref('int_maternity__benefits') }} m
-join ({{ month_batch(staged) }}) b on b.month_start = m.month_start
-where {{ in_months_to_build(staged, 'm.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = m.month_start
+where {{ in_months_to_build('m.month_start') }}

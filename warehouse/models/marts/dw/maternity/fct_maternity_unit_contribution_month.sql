@@ -2,8 +2,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_maternity__unit_contributions')] %}
-
 select
     u.month_start,
     (extract(year from u.month_start) * 100 + extract(month from u.month_start))::int as month_key,
@@ -13,5 +11,5 @@ select
     u.contribution_income::numeric(16,2)  as contribution_income,
     b.source_batch_id
 from {{ ref('int_maternity__unit_contribution_month') }} u
-join ({{ month_batch(staged) }}) b on b.month_start = u.month_start
-where {{ in_months_to_build(staged, 'u.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = u.month_start
+where {{ in_months_to_build('u.month_start') }}

@@ -4,9 +4,8 @@
 -- agg_medical_account_spender_period / _year. Incremental like the fact.
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_medical_account__monthly_accounts')] %}
 
-{{ month_preaggregate(ref('fct_medical_account_person_month'), staged,
+{{ month_preaggregate(ref('fct_medical_account_person_month'),
                      ['district_code', 'gender_code', 'age_band_code', 'person_type_code'],
                      [['retired_holders', 'is_retired', 'bigint'],
                       ['spenders', 'has_spending', 'bigint'],

@@ -3,8 +3,7 @@
 -- spending. See macros/distinct_periods.sql. Incremental per year.
 {{ config(materialized='incremental', unique_key='year', incremental_strategy='delete+insert',
           indexes=[{'columns': ['year', 'source_batch_id']}]) }}
-{%- set staged = [ref('stg_medical_account__monthly_accounts')] %}
 
-{{ distinct_year_bitmask(ref('fct_medical_account_person_month'), staged, 'person_id',
+{{ distinct_year_bitmask(ref('fct_medical_account_person_month'), 'person_id',
                          ['district_code', 'gender_code', 'age_band_code', 'person_type_code'],
                          'f.has_spending = 1') }}

@@ -3,8 +3,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_medical_account__monthly_accounts')] %}
-
 select
     a.month_start,
     (extract(year from a.month_start) * 100 + extract(month from a.month_start))::int as month_key,
@@ -21,5 +19,5 @@ select
     a.balance_end::numeric(14,2)                           as balance_end,
     b.source_batch_id
 from {{ ref('int_medical_account__person_month') }} a
-join ({{ month_batch(staged) }}) b on b.month_start = a.month_start
-where {{ in_months_to_build(staged, 'a.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = a.month_start
+where {{ in_months_to_build('a.month_start') }}

@@ -6,10 +6,8 @@
 -- Incremental per year: a year is rebuilt when one of its months has a newer load batch (delete+insert).
 {{ config(materialized='incremental', unique_key='year', incremental_strategy='delete+insert',
           indexes=[{'columns': ['year', 'source_batch_id']}]) }}
-{#- The same interfaces as the fact, so a month rebuilt there rebuilds its year here in the same run. -#}
-{%- set staged = [ref('stg_pension__persons'), ref('stg_pension__retirees'), ref('stg_pension__contributions'),
-                  ref('stg_pension__payments'), ref('stg_pension__units')] %}
+{#- Same interfaces as the fact (staged_relations walks through it), so both rebuild the same months in one run. -#}
 
-{{ distinct_year_bitmask(ref('fct_pension_person_month'), staged, 'person_id',
+{{ distinct_year_bitmask(ref('fct_pension_person_month'), 'person_id',
                          ['district_code', 'gender_code', 'age_band_code', 'industry_section_code', 'person_type'],
                          'f.is_contributor = 1') }}

@@ -6,11 +6,9 @@
 -- Incremental like the fact (same interfaces, same months): a rebuilt month's rows are all replaced.
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{#- The same interfaces as the fact, so both rebuild the same months in one run. -#}
-{%- set staged = [ref('stg_pension__persons'), ref('stg_pension__retirees'), ref('stg_pension__contributions'),
-                  ref('stg_pension__payments'), ref('stg_pension__units')] %}
+{#- Same interfaces as the fact (staged_relations walks through it), so both rebuild the same months in one run. -#}
 
-{{ month_preaggregate(ref('fct_pension_person_month'), staged,
+{{ month_preaggregate(ref('fct_pension_person_month'),
                      ['district_code', 'gender_code', 'age_band_code', 'industry_section_code', 'industry_division_code', 'person_type'],
                      [['contributors', 'is_contributor', 'bigint'],
                       ['contribution_base', 'contribution_base', 'numeric(18,2)'],

@@ -5,12 +5,9 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_pension__persons'), ref('stg_pension__retirees'), ref('stg_pension__contributions'),
-                  ref('stg_pension__payments'), ref('stg_pension__units')] %}
-
-with s as (select * from {{ ref('int_pension__person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
-c as (select * from {{ ref('int_pension__contribution_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
-p as (select * from {{ ref('int_pension__payment_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+with s as (select * from {{ ref('int_pension__person_month') }} where {{ in_months_to_build('month_start') }}),
+c as (select * from {{ ref('int_pension__contribution_person_month') }} where {{ in_months_to_build('month_start') }}),
+p as (select * from {{ ref('int_pension__payment_person_month') }} where {{ in_months_to_build('month_start') }}),
 joined as (
     select
         coalesce(s.month_start, c.month_start, p.month_start)                     as month_start,
@@ -41,4 +38,4 @@ select
     j.is_contributor, j.contribution_base, j.contribution_income, j.pension_paid,
     b.source_batch_id
 from joined j
-join ({{ month_batch(staged) }}) b on b.month_start = j.month_start
+join ({{ month_batch() }}) b on b.month_start = j.month_start

@@ -6,13 +6,9 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_public_pension__persons'), ref('stg_public_pension__retirees'),
-                  ref('stg_public_pension__contributions'), ref('stg_public_pension__payments'),
-                  ref('stg_public_pension__units')] %}
-
-with s as (select * from {{ ref('int_public_pension__person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
-c as (select * from {{ ref('int_public_pension__contribution_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
-p as (select * from {{ ref('int_public_pension__payment_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+with s as (select * from {{ ref('int_public_pension__person_month') }} where {{ in_months_to_build('month_start') }}),
+c as (select * from {{ ref('int_public_pension__contribution_person_month') }} where {{ in_months_to_build('month_start') }}),
+p as (select * from {{ ref('int_public_pension__payment_person_month') }} where {{ in_months_to_build('month_start') }}),
 joined as (
     select
         coalesce(s.month_start, c.month_start, p.month_start)                  as month_start,
@@ -49,4 +45,4 @@ select
     j.pension_paid, j.basic_pension_paid, j.back_pay_paid, j.funeral_grant_paid,
     b.source_batch_id
 from joined j
-join ({{ month_batch(staged) }}) b on b.month_start = j.month_start
+join ({{ month_batch() }}) b on b.month_start = j.month_start

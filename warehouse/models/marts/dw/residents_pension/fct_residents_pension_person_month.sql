@@ -6,12 +6,9 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_residents_pension__enrolments'), ref('stg_residents_pension__contributions'),
-                  ref('stg_residents_pension__payments')] %}
-
-with e as (select * from {{ ref('int_residents_pension__enrolment_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
-c as (select * from {{ ref('int_residents_pension__contribution_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
-p as (select * from {{ ref('int_residents_pension__payment_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+with e as (select * from {{ ref('int_residents_pension__enrolment_month') }} where {{ in_months_to_build('month_start') }}),
+c as (select * from {{ ref('int_residents_pension__contribution_person_month') }} where {{ in_months_to_build('month_start') }}),
+p as (select * from {{ ref('int_residents_pension__payment_person_month') }} where {{ in_months_to_build('month_start') }}),
 joined as (
     select
         coalesce(e.month_start, c.month_start, p.month_start)          as month_start,
@@ -57,4 +54,4 @@ select
     (j.subsidy_amount + j.assisted_amount + j.basic_pension_paid)::numeric(14,2) as fiscal_subsidy,
     b.source_batch_id
 from joined j
-join ({{ month_batch(staged) }}) b on b.month_start = j.month_start
+join ({{ month_batch() }}) b on b.month_start = j.month_start

@@ -2,8 +2,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_training__courses')] %}
-
 select
     i.month_start,
     (extract(year from i.month_start) * 100 + extract(month from i.month_start))::int as month_key,
@@ -14,5 +12,5 @@ select
     i.class_hours, i.enrolled, i.subsidy_standard,
     b.source_batch_id
 from {{ ref('int_training__courses') }} i
-join ({{ month_batch(staged) }}) b on b.month_start = i.month_start
-where {{ in_months_to_build(staged, 'i.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = i.month_start
+where {{ in_months_to_build('i.month_start') }}

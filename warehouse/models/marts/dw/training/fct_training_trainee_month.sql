@@ -3,8 +3,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_training__trainees'), ref('stg_training__courses')] %}
-
 select
     i.month_start,
     (extract(year from i.month_start) * 100 + extract(month from i.month_start))::int as month_key,
@@ -19,5 +17,5 @@ select
     i.certificate_level_code,
     b.source_batch_id
 from {{ ref('int_training__trainees') }} i
-join ({{ month_batch(staged) }}) b on b.month_start = i.month_start
-where {{ in_months_to_build(staged, 'i.month_start') }}
+join ({{ month_batch() }}) b on b.month_start = i.month_start
+where {{ in_months_to_build('i.month_start') }}

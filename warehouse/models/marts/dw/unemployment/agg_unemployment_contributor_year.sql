@@ -3,8 +3,7 @@
 -- contributed with that tuple. See macros/distinct_periods.sql. Incremental per year.
 {{ config(materialized='incremental', unique_key='year', incremental_strategy='delete+insert',
           indexes=[{'columns': ['year', 'source_batch_id']}]) }}
-{%- set staged = [ref('stg_unemployment__insured_persons'), ref('stg_unemployment__contributions')] %}
 
-{{ distinct_year_bitmask(ref('fct_unemployment_person_month'), staged, 'person_id',
+{{ distinct_year_bitmask(ref('fct_unemployment_person_month'), 'person_id',
                          ['district_code', 'gender_code', 'age_band_code', 'hukou_type_code', 'insured_status_code'],
                          'f.is_contributor = 1') }}

@@ -4,9 +4,8 @@
 -- and month); longer periods: agg_unemployment_contributor_period / _year. Incremental like the fact.
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
-{%- set staged = [ref('stg_unemployment__insured_persons'), ref('stg_unemployment__contributions')] %}
 
-{{ month_preaggregate(ref('fct_unemployment_person_month'), staged,
+{{ month_preaggregate(ref('fct_unemployment_person_month'),
                      ['district_code', 'gender_code', 'age_band_code', 'hukou_type_code', 'insured_status_code'],
                      [['insured', 'is_insured', 'bigint'],
                       ['contributors', 'is_contributor', 'bigint'],

@@ -4,9 +4,6 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_unemployment__benefits'), ref('stg_unemployment__migrant_allowances'),
-                  ref('stg_unemployment__insured_persons')] %}
-
 with benefits as (
     select
         b.month_start, b.person_id, 'unemployment_benefit'::text as benefit_type,
@@ -16,7 +13,7 @@ with benefits as (
         b.is_new_claimant::int::smallint as is_new_claimant,
         b.benefit_paid as amount_paid
     from {{ ref('int_unemployment__benefit_person_month') }} b
-    where {{ in_months_to_build(staged, 'b.month_start') }}
+    where {{ in_months_to_build('b.month_start') }}
 ),
 allowances as (
     select
@@ -29,7 +26,7 @@ allowances as (
     from {{ ref('int_unemployment__migrant_allowance_person_month') }} a
     left join {{ ref('int_unemployment__insured_person_month') }} i
         on i.month_start = a.month_start and i.person_id = a.person_id
-    where {{ in_months_to_build(staged, 'a.month_start') }}
+    where {{ in_months_to_build('a.month_start') }}
 ),
 unioned as (
     select * from benefits
@@ -44,4 +41,4 @@ select
     u.is_new_claimant, u.amount_paid::numeric(14,2) as amount_paid,
     b.source_batch_id
 from unioned u
-join ({{ month_batch(staged) }}) b on b.month_start = u.month_start
+join ({{ month_batch() }}) b on b.month_start = u.month_start

@@ -4,10 +4,8 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{%- set staged = [ref('stg_unemployment__insured_persons'), ref('stg_unemployment__contributions')] %}
-
-with s as (select * from {{ ref('int_unemployment__insured_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
-c as (select * from {{ ref('int_unemployment__contribution_person_month') }} where {{ in_months_to_build(staged, 'month_start') }}),
+with s as (select * from {{ ref('int_unemployment__insured_person_month') }} where {{ in_months_to_build('month_start') }}),
+c as (select * from {{ ref('int_unemployment__contribution_person_month') }} where {{ in_months_to_build('month_start') }}),
 joined as (
     select
         coalesce(s.month_start, c.month_start)             as month_start,
@@ -33,4 +31,4 @@ select
     j.has_status_row, j.is_insured, j.is_contributor, j.contribution_base, j.contribution_income, j.arrears_income,
     b.source_batch_id
 from joined j
-join ({{ month_batch(staged) }}) b on b.month_start = j.month_start
+join ({{ month_batch() }}) b on b.month_start = j.month_start

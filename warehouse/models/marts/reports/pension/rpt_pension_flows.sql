@@ -8,10 +8,8 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-{#- The same interfaces as the fact. -#}
-{%- set staged = [ref('stg_pension__persons'), ref('stg_pension__retirees'), ref('stg_pension__contributions'),
-                  ref('stg_pension__payments'), ref('stg_pension__units')] %}
-{%- set changed = months_to_build_list(staged) %}
+{#- Same interfaces as the fact (staged_relations walks through it), so both rebuild the same months in one run. -#}
+{%- set changed = months_to_build_list() %}
 {%- set months = changed + shift_month_list(changed, 1) %}
 
 with cur as (
@@ -53,7 +51,7 @@ built as (      -- the months of the set that have data, and whether their previ
            exists (select 1 from {{ ref('fct_pension_person_month') }} x
                    where x.month_start = (m.month_start - interval '1 month')::date) as has_previous
     from {{ ref('dim_month') }} m
-    join ({{ month_batch(staged) }}) b on b.month_start = m.month_start
+    join ({{ month_batch() }}) b on b.month_start = m.month_start
     where {{ in_month_list('m.month_start', months) }}
       and exists (select 1 from {{ ref('fct_pension_person_month') }} x where x.month_start = m.month_start)
 )

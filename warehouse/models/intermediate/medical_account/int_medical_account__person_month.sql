@@ -13,11 +13,7 @@ with deduped as (
 select
     d.month_start,
     d.person_id,
-    {{ current_district('d.district_code') }}                        as district_code,
-    d.district_code                                                  as source_district_code,
-    {{ known_code('d.gender_code', 'code_gender', '9') }}            as gender_code,
-    d.birth_date,
-    coalesce({{ age_band('d.birth_date', 'd.month_start') }}, 'A9')  as age_band_code,
+    {{ person_month_attributes('d') }},
     {{ known_code('d.person_type_code', 'code_med_person_type', '9') }} as person_type_code,
     d.unit_id,
     d.credit_base,

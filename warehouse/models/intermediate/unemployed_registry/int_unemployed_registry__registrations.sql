@@ -15,11 +15,7 @@ select
     d.month_start,
     d.reg_id,
     d.person_id,
-    {{ current_district('d.district_code') }}                              as district_code,
-    d.district_code                                                        as source_district_code,
-    {{ known_code('d.gender_code', 'code_gender', '9') }}                  as gender_code,
-    d.birth_date,
-    coalesce({{ age_band('d.birth_date', 'd.month_start') }}, 'A9')        as age_band_code,
+    {{ person_month_attributes('d') }},
     {{ known_code('d.hukou_type_code', 'code_hukou_type', 'ZZ') }}         as hukou_type_code,
     case when exists (select 1 from {{ ref('code_education_level') }} zz_code where lpad(zz_code.code::text, 2, '0') = d.education_code)
          then d.education_code else 'ZZ' end     as education_code,

@@ -10,7 +10,9 @@
 {#- Rows of a code table as tuples of the given columns, or none when it cannot be read yet. -#}
 {% macro code_table_rows(code_table, columns) -%}
     {%- set rel = ref(code_table) -%}
-    {%- if not execute or adapter.get_relation(rel.database, rel.schema, rel.identifier) is none -%}
+    {#- a unit test's fixture (a CTE: no schema) is read through the lookup form like a missing table -#}
+    {%- if not execute or rel.schema is none or rel.identifier is none
+           or adapter.get_relation(rel.database, rel.schema, rel.identifier) is none -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(run_query('select ' ~ columns | join(', ') ~ ' from ' ~ rel ~ ' order by 1').rows) }}

@@ -86,15 +86,27 @@ class DS:
         self.columns: list[dict] = []
 
 
+def _doc_blocks() -> dict[str, str]:
+    """The dbt doc blocks ({% docs name %}…{% enddocs %} in warehouse/models/**/*.md), by name."""
+    out: dict[str, str] = {}
+    for f in (ROOT / "warehouse" / "models").rglob("*.md"):
+        for name, body in re.findall(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}",
+                                     f.read_text(encoding="utf-8"), flags=re.S):
+            out[name] = body.strip()
+    return out
+
+
 def _verbose_names() -> dict[str, dict[str, str]]:
-    """{model: {column: short Chinese name}} from the dbt model YAMLs."""
+    """{model: {column: short Chinese name}} from the dbt model YAMLs (doc("name") references resolved)."""
     out: dict[str, dict[str, str]] = {}
+    docs = _doc_blocks()
     for f in (ROOT / "warehouse" / "models" / "marts").rglob("_*.yml"):
         doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         for m in doc.get("models", []):
             cols = {}
             for c in m.get("columns", []) or []:
-                d = str(c.get("description") or "").strip()
+                d = re.sub(r"{{\s*doc\(\s*['\"](\w+)['\"]\s*\)\s*}}", lambda x: docs[x.group(1)],
+                           str(c.get("description") or "")).strip()
                 short = re.split(r"\s*=\s*|[(（:：,，;；]", d, maxsplit=1)[0].strip()
                 if short:
                     cols[c["name"]] = short[:60]

@@ -20,7 +20,7 @@ rules as (
 )
 select
     m.month_start, m.month_key, m.month_label,
-    d.district_code, d.district_name, d.district_sort,
+    m.district_code, m.district_name, m.district_sort,
     r.rule_code, r.rule_name, r.rule_module,
     coalesce(a.suspects, 0)::bigint                 as suspects,
     coalesce(a.amount, 0)::numeric(18,2)            as amount,
@@ -28,9 +28,8 @@ select
     coalesce(a.confirmed, 0)::bigint                as confirmed,
     coalesce(a.excluded, 0)::bigint                 as excluded,
     coalesce(a.confirmed_amount, 0)::numeric(18,2)  as confirmed_amount
-from {{ ref('dim_month') }} m
-cross join {{ ref('dim_district') }} d
+from {{ ref('dim_month_district') }} m
 cross join rules r
-left join a on a.month_start = m.month_start and a.district_code = d.district_code and a.rule_code = r.rule_code
-where d.district_code <> '999999'
-   or exists (select 1 from a a2 where a2.month_start = m.month_start and a2.district_code = d.district_code)
+left join a on a.month_start = m.month_start and a.district_code = m.district_code and a.rule_code = r.rule_code
+where not m.is_unknown_district
+   or exists (select 1 from a a2 where a2.month_start = m.month_start and a2.district_code = m.district_code)

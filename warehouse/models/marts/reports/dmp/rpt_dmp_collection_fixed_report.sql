@@ -19,7 +19,7 @@ with l as (
 ),
 grid as (
     select
-        m.month_start, m.month_key, m.month_label, m.year, d.district_code, d.district_name, d.district_sort,
+        m.month_start, m.month_key, m.month_label, m.year, m.district_code, m.district_name, m.district_sort,
         coalesce(l.ent_contribution_income, 0)::numeric(18,2)   as ent_contribution_income,
         coalesce(l.ent_arrears_income, 0)::numeric(18,2)        as ent_arrears_income,
         coalesce(l.ent_benefit_expenditure, 0)::numeric(18,2)   as ent_benefit_expenditure,
@@ -30,10 +30,9 @@ grid as (
         coalesce(l.res_fiscal_subsidy, 0)::numeric(18,2)        as res_fiscal_subsidy,
         coalesce(l.res_benefit_expenditure, 0)::numeric(18,2)   as res_benefit_expenditure,
         coalesce(l.total_collection, 0)::numeric(18,2)          as total_collection
-    from {{ ref('dim_month') }} m
-    cross join {{ ref('dim_district') }} d
-    left join l on l.month_start = m.month_start and l.district_code = d.district_code
-    where d.district_code <> '999999' or l.district_code is not null
+    from {{ ref('dim_month_district') }} m
+    left join l on l.month_start = m.month_start and l.district_code = m.district_code
+    where not m.is_unknown_district or l.district_code is not null
 )
 select
     g.month_start, g.month_key, g.month_label, g.district_code, g.district_name, g.district_sort,

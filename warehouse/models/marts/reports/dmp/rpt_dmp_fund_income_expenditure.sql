@@ -21,7 +21,7 @@ with f as (
 types as (select distinct insurance_type_code from {{ ref('fct_dmp_fund_ledger_month') }}),
 grid as (
     select
-        m.month_start, m.month_key, m.month_label, d.district_code, d.district_name, d.district_sort,
+        m.month_start, m.month_key, m.month_label, m.district_code, m.district_name, m.district_sort,
         t.insurance_type_code, coalesce(it.name, '未知') as insurance_type_name,
         coalesce(f.basic_contribution_income, 0)::numeric(18,2) as basic_contribution_income,
         coalesce(f.arrears_income, 0)::numeric(18,2)            as arrears_income,
@@ -35,14 +35,13 @@ grid as (
         coalesce(f.refund_expenditure, 0)::numeric(18,2)        as refund_expenditure,
         coalesce(f.total_expenditure, 0)::numeric(18,2)         as total_expenditure,
         coalesce(f.contribution_records, 0)::bigint             as contribution_records
-    from {{ ref('dim_month') }} m
-    cross join {{ ref('dim_district') }} d
+    from {{ ref('dim_month_district') }} m
     cross join types t
     left join {{ ref('code_insurance_type') }} it on it.code = t.insurance_type_code
-    left join f on f.month_start = m.month_start and f.district_code = d.district_code
+    left join f on f.month_start = m.month_start and f.district_code = m.district_code
                and f.insurance_type_code = t.insurance_type_code
-    where d.district_code <> '999999'
-       or exists (select 1 from f f2 where f2.month_start = m.month_start and f2.district_code = d.district_code)
+    where not m.is_unknown_district
+       or exists (select 1 from f f2 where f2.month_start = m.month_start and f2.district_code = m.district_code)
 )
 select
     g.*,

@@ -25,7 +25,7 @@ loaded as (select distinct month_start from {{ ref('fct_dmp_person_relation_mont
 types as (select distinct insurance_type_code from {{ ref('fct_dmp_person_relation_month') }})
 select
     m.month_start, m.month_key, m.month_label,
-    d.district_code, d.district_name, d.district_sort,
+    m.district_code, m.district_name, m.district_sort,
     t.insurance_type_code,
     coalesce(it.name, '未知')                     as insurance_type_name,
     coalesce(r.relations_insured, 0)::bigint      as relations_insured,
@@ -36,14 +36,13 @@ select
     case when pl.month_start is not null then coalesce(f.new_retirements, 0) end::bigint as new_retirements,
     round(coalesce(r.relations_active, 0)::numeric / nullif(r.relations_retired, 0), 4)::numeric(10,4)
                                                   as dependency_ratio
-from {{ ref('dim_month') }} m
-cross join {{ ref('dim_district') }} d
+from {{ ref('dim_month_district') }} m
 cross join types t
 left join {{ ref('code_insurance_type') }} it on it.code = t.insurance_type_code
-left join r on r.month_start = m.month_start and r.district_code = d.district_code
+left join r on r.month_start = m.month_start and r.district_code = m.district_code
            and r.insurance_type_code = t.insurance_type_code
-left join retire_flow f on f.month_start = m.month_start and f.district_code = d.district_code
+left join retire_flow f on f.month_start = m.month_start and f.district_code = m.district_code
                        and f.insurance_type_code = t.insurance_type_code
 left join loaded pl on pl.month_start = (m.month_start - interval '1 month')::date
-where d.district_code <> '999999'
-   or exists (select 1 from r r2 where r2.month_start = m.month_start and r2.district_code = d.district_code)
+where not m.is_unknown_district
+   or exists (select 1 from r r2 where r2.month_start = m.month_start and r2.district_code = m.district_code)

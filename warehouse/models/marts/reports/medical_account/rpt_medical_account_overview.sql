@@ -17,7 +17,7 @@ with agg as (
 grid as (
     select
         m.month_start, m.month_key, m.month_label,
-        d.district_code, d.district_name, d.district_sort,
+        m.district_code, m.district_name, m.district_sort,
         coalesce(a.insured_active, 0)::bigint                                   as insured_active,
         coalesce(a.insured_retired, 0)::bigint                                  as insured_retired,
         (coalesce(a.insured_active, 0) + coalesce(a.insured_retired, 0))::bigint as insured_total,
@@ -31,10 +31,9 @@ grid as (
         coalesce(a.persons_spending, 0)::bigint                                 as persons_spending,
         coalesce(a.balance_begin, 0)::numeric(18,2)                             as balance_begin,
         coalesce(a.balance_end, 0)::numeric(18,2)                               as balance_end
-    from {{ ref('dim_month') }} m
-    cross join {{ ref('dim_district') }} d
-    left join agg a on a.month_start = m.month_start and a.district_code = d.district_code
-    where d.district_code <> '999999' or a.district_code is not null
+    from {{ ref('dim_month_district') }} m
+    left join agg a on a.month_start = m.month_start and a.district_code = m.district_code
+    where not m.is_unknown_district or a.district_code is not null
 )
 select
     g.*,

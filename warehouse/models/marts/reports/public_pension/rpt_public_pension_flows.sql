@@ -31,18 +31,17 @@ events as (
 select
     m.month_start,
     m.month_key,
-    d.district_code,
-    d.district_name,
+    m.district_code,
+    m.district_name,
     case when pm.month_start is not null then coalesce(j.joiners, 0) end::bigint          as joiners,
     case when pm.month_start is not null then coalesce(l.active_leavers, 0) end::bigint   as leavers,
     case when pm.month_start is not null then coalesce(l.retiree_exits, 0) end::bigint    as retiree_exits,
     coalesce(e.new_retirees, 0)::bigint                                                   as new_retirees,
     coalesce(e.deaths, 0)::bigint                                                         as deaths
-from {{ ref('dim_month') }} m
-cross join {{ ref('dim_district') }} d
+from {{ ref('dim_month_district') }} m
 left join loaded pm on pm.month_start = (m.month_start - interval '1 month')::date
-left join joiners j on j.month_start = m.month_start and j.district_code = d.district_code
-left join leavers l on l.month_start = m.month_start and l.district_code = d.district_code
-left join events e on e.month_start = m.month_start and e.district_code = d.district_code
-where d.district_code <> '999999' or j.district_code is not null or l.district_code is not null
+left join joiners j on j.month_start = m.month_start and j.district_code = m.district_code
+left join leavers l on l.month_start = m.month_start and l.district_code = m.district_code
+left join events e on e.month_start = m.month_start and e.district_code = m.district_code
+where not m.is_unknown_district or j.district_code is not null or l.district_code is not null
    or e.district_code is not null

@@ -21,7 +21,7 @@ units as (
 ),
 grid as (
     select
-        m.month_start, m.month_key, m.month_label, d.district_code, d.district_name, d.district_sort,
+        m.month_start, m.month_key, m.month_label, m.district_code, m.district_name, m.district_sort,
         coalesce(un.units, 0)::bigint                                  as units,
         coalesce(a.insured_active, 0)::bigint                          as insured_active,
         coalesce(a.insured_retired, 0)::bigint                         as insured_retired,
@@ -31,12 +31,11 @@ grid as (
         coalesce(a.annuity_income, 0)::numeric(18,2)                   as annuity_income,
         coalesce(a.pension_paid, 0)::numeric(18,2)                     as pension_paid,
         coalesce(a.basic_pension_paid, 0)::numeric(18,2)               as basic_pension_paid
-    from {{ ref('dim_month') }} m
-    cross join {{ ref('dim_district') }} d
-    left join agg a on a.month_start = m.month_start and a.district_code = d.district_code
-    left join units un on un.month_start = m.month_start and un.district_code = d.district_code
+    from {{ ref('dim_month_district') }} m
+    left join agg a on a.month_start = m.month_start and a.district_code = m.district_code
+    left join units un on un.month_start = m.month_start and un.district_code = m.district_code
     -- the unknown district appears only in months where some rows fall into it
-    where d.district_code <> '999999' or a.district_code is not null or un.district_code is not null
+    where not m.is_unknown_district or a.district_code is not null or un.district_code is not null
 )
 select
     g.month_start, g.month_key, g.month_label, g.district_code, g.district_name, g.district_sort,

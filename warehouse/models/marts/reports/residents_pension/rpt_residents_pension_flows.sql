@@ -16,17 +16,16 @@ loaded as (select distinct month_start from f)
 select
     m.month_start,
     m.month_key,
-    d.district_code,
-    d.district_name,
+    m.district_code,
+    m.district_name,
     coalesce(f.new_enrolees, 0)::bigint         as new_enrolees,
     coalesce(f.new_beneficiaries, 0)::bigint    as new_beneficiaries,
     coalesce(f.transfers_out, 0)::bigint        as transfers_out,
     coalesce(f.deaths, 0)::bigint               as deaths,
     case when pl.month_start is not null
          then coalesce(f.insured, 0) - coalesce(pf.insured, 0) end::bigint as insured_net_change
-from {{ ref('dim_month') }} m
-cross join {{ ref('dim_district') }} d
-left join f on f.month_start = m.month_start and f.district_code = d.district_code
+from {{ ref('dim_month_district') }} m
+left join f on f.month_start = m.month_start and f.district_code = m.district_code
 left join loaded pl on pl.month_start = (m.month_start - interval '1 month')::date
-left join f pf on pf.month_start = pl.month_start and pf.district_code = d.district_code
-where d.district_code <> '999999' or f.district_code is not null or pf.district_code is not null
+left join f pf on pf.month_start = pl.month_start and pf.district_code = m.district_code
+where not m.is_unknown_district or f.district_code is not null or pf.district_code is not null

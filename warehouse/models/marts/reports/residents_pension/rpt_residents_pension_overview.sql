@@ -22,7 +22,7 @@ with agg as (
 ),
 grid as (
     select
-        m.month_start, m.month_key, m.month_label, d.district_code, d.district_name, d.district_sort,
+        m.month_start, m.month_key, m.month_label, m.district_code, m.district_name, m.district_sort,
         coalesce(a.insured, 0)::bigint                       as insured,
         coalesce(a.contributing_status, 0)::bigint           as insured_contributing,
         coalesce(a.suspended, 0)::bigint                     as insured_suspended,
@@ -37,10 +37,9 @@ grid as (
         coalesce(a.account_pension_paid, 0)::numeric(18,2)   as account_pension_paid,
         coalesce(a.refund_paid, 0)::numeric(18,2)            as refund_paid,
         coalesce(a.benefit_paid, 0)::numeric(18,2)           as benefit_paid
-    from {{ ref('dim_month') }} m
-    cross join {{ ref('dim_district') }} d
-    left join agg a on a.month_start = m.month_start and a.district_code = d.district_code
-    where d.district_code <> '999999' or a.district_code is not null
+    from {{ ref('dim_month_district') }} m
+    left join agg a on a.month_start = m.month_start and a.district_code = m.district_code
+    where not m.is_unknown_district or a.district_code is not null
 )
 select
     g.*,

@@ -23,7 +23,7 @@ benefits as (
 grid as (
     select
         m.month_start, m.month_key, m.month_label,
-        d.district_code, d.district_name, d.district_sort,
+        m.district_code, m.district_name, m.district_sort,
         coalesce(i.insured, 0)::bigint                  as insured,
         coalesce(i.insured_suspended, 0)::bigint        as insured_suspended,
         coalesce(i.contributors, 0)::bigint             as contributors,
@@ -35,12 +35,11 @@ grid as (
         coalesce(b.benefit_paid, 0)::numeric(18,2)      as benefit_paid,
         coalesce(b.allowance_recipients, 0)::bigint     as allowance_recipients,
         coalesce(b.allowance_paid, 0)::numeric(18,2)    as allowance_paid
-    from {{ ref('dim_month') }} m
-    cross join {{ ref('dim_district') }} d
-    left join insured i on i.month_start = m.month_start and i.district_code = d.district_code
-    left join benefits b on b.month_start = m.month_start and b.district_code = d.district_code
+    from {{ ref('dim_month_district') }} m
+    left join insured i on i.month_start = m.month_start and i.district_code = m.district_code
+    left join benefits b on b.month_start = m.month_start and b.district_code = m.district_code
     -- the unknown district appears only in months where some rows fall into it
-    where d.district_code <> '999999' or i.district_code is not null or b.district_code is not null
+    where not m.is_unknown_district or i.district_code is not null or b.district_code is not null
 )
 select
     g.*,

@@ -13,7 +13,7 @@ SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
 
-.PHONY: help setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
+.PHONY: help lint setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -41,7 +41,7 @@ browser-deps:  ## Debian's Chromium + CJK fonts for the browser tests (needs roo
 	fi
 
 db: .venv/.installed  ## start the embedded PostgreSQL in var/pgdata (or use WAREHOUSE_URL)
-	@$(PY) -m ops.pg start
+	@$(PY) -m runtime.pg start
 
 generate: db  ## write the synthetic drop: START=YYYYMM MONTHS=n SCALE=x SEED=n
 	@$(PY) -m synth --start $(START) --months $(MONTHS) --scale $(SCALE) --seed $(SEED)
@@ -50,27 +50,27 @@ load: db  ## validate and load MONTH=YYYYMM (default: every month in the drop zo
 	@$(PY) -m loaders load $(if $(MONTH),--month $(MONTH),--all) $(if $(FORCE),--force)
 
 build: db  ## load + incremental dbt build (staging → ODS → DW → marts, balance tests); MONTH=YYYYMM, FULL_REFRESH=1, TEST_ALL=1 optional
-	@$(PY) -m ops.build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(FULL_REFRESH),--full-refresh) $(if $(TEST_ALL),--test-all)
+	@$(PY) -m pipeline.build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(FULL_REFRESH),--full-refresh) $(if $(TEST_ALL),--test-all)
 
 LATEST   = $(shell ls -d var/exchange/[0-9][0-9][0-9][0-9][0-9][0-9] 2>/dev/null | tail -1 | xargs -r basename)
 
 publish: db  ## promote the review release to official in one atomic step: MONTH=YYYYMM (default latest); FORCE=1 overrides a failed build (recorded)
-	@$(PY) -m ops.release publish --month $(or $(MONTH),$(LATEST)) $(if $(FORCE),--force)
+	@$(PY) -m pipeline.release publish --month $(or $(MONTH),$(LATEST)) $(if $(FORCE),--force)
 
 rollback: db  ## restore the previous official release in one step
-	@$(PY) -m ops.release rollback
+	@$(PY) -m pipeline.release rollback
 
 status: db  ## per month: files arrived / missing, loaded, built, checks, published, backed up
-	@$(PY) -m ops.status
+	@$(PY) -m pipeline.status
 
 backup: db  ## full (first of the period) or incremental backup + sources + Superset metadata, checksummed: MONTH=YYYYMM
-	@$(PY) -m ops.backup backup --month $(or $(MONTH),$(LATEST))
+	@$(PY) -m pipeline.backup backup --month $(or $(MONTH),$(LATEST))
 
 restore-test: db  ## restore the latest backup chain into a scratch cluster and verify it
-	@$(PY) -m ops.backup restore-test
+	@$(PY) -m pipeline.backup restore-test
 
 docs: db  ## dbt docs (catalog of every model and column) into warehouse/target
-	@$(PY) -m ops.dbt docs generate --no-use-colors
+	@$(PY) -m runtime.dbt docs generate --no-use-colors
 
 superset: .venv-superset/.installed db  ## set up Superset, import the dashboards, serve on 127.0.0.1:8088
 	@$(SS_PY) superset/manage.py setup
@@ -87,11 +87,16 @@ demo: setup db generate build publish superset cube  ## the whole thing: data, b
 	@echo "  Superset dashboards : http://127.0.0.1:$${SUPERSET_PORT:-8088}/"
 	@echo "    login             : admin / $$(cat var/secrets/superset_admin_password)"
 	@echo "  Cube API (OpenAPI)  : http://127.0.0.1:$${CUBE_PORT:-8089}/docs"
-	@echo "  PostgreSQL          : $$($(PY) -m ops.pg url | sed 's/:[^:@]*@/:***@/')  (make psql)"
+	@echo "  PostgreSQL          : $$($(PY) -m runtime.pg url | sed 's/:[^:@]*@/:***@/')  (make psql)"
 	@echo "  Stop everything     : make stop"
 	@echo "=============================================================="
 
-test: setup browser-deps db generate build publish superset cube  ## the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
+lint: .venv/.installed  ## ruff (pyproject.toml), import-linter layers (.importlinter), sqlfluff (warehouse/.sqlfluff)
+	@echo "[lint] ruff" && $(PY) -m ruff check .
+	@echo "[lint] import-linter" && .venv/bin/lint-imports
+	@echo "[lint] sqlfluff (dbt models, snapshots, macros)" && cd warehouse && ../.venv/bin/sqlfluff lint models snapshots macros --processes 2
+
+test: lint setup browser-deps db generate build publish superset cube  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
 	@$(PY) -m pytest
 
 unit-test: .venv/.installed  ## fast unit tests only
@@ -105,15 +110,15 @@ bench-warehouse: db  ## 12 + 1 months at scale 0.1 into its own database bench_w
 	@$(PY) -m bench.warehouse --scale 0.1 --months 12 --start 202401 --keep
 
 bench-cube: db  ## cube latency (cold / cached p50, p95) on the database bench-warehouse kept, or on WAREHOUSE_URL
-	@WAREHOUSE_URL="$${WAREHOUSE_URL:-$$($(PY) -m ops.pg url | sed 's#/[^/]*$$#/bench_warehouse#')}" $(PY) -m bench.cube --repeat 10
+	@WAREHOUSE_URL="$${WAREHOUSE_URL:-$$($(PY) -m runtime.pg url | sed 's#/[^/]*$$#/bench_warehouse#')}" $(PY) -m bench.cube --repeat 10
 
 psql: db  ## a psql shell on the warehouse
-	@$(PY) -m ops.pg psql
+	@$(PY) -m runtime.pg psql
 
 stop:  ## stop Superset, the cube service and the embedded PostgreSQL
 	-@test -x $(SS_PY) && $(SS_PY) superset/manage.py stop || true
 	-@test -x $(PY) && $(PY) -m cube.serve stop || true
-	-@test -x $(PY) && $(PY) -m ops.pg stop || true
+	-@test -x $(PY) && $(PY) -m runtime.pg stop || true
 
 clean-data: stop  ## remove generated data, database and reports (keeps the virtual environments)
 	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube var/backups

@@ -42,7 +42,7 @@ SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
 
 def _settings():
-    from ops import settings  # the bottom layer; imported late so `--help` works without the project on the path
+    from foundation import settings  # the bottom layer; imported late so `--help` works without the project on the path
     return settings
 
 

@@ -5,7 +5,7 @@
     python -m bench.cube --generate [--scale 0.1 --months 12 --start 202401]
 
 Without ``--generate`` it measures whatever the database holds and never writes to it: the database is the one
-of ops.settings (``WAREHOUSE_URL`` when set, else the embedded ``warehouse``), the schema ``official`` when it
+of foundation.settings (``WAREHOUSE_URL`` when set, else the embedded ``warehouse``), the schema ``official`` when it
 holds a release, else the review build ``marts`` (``--schema`` to choose). Tables a database lacks are not an
 error: without the pre-aggregates the planner reads the facts (the path column shows it), a cube whose fact is
 missing is reported as skipped. With ``--generate`` it first writes, loads and builds its own synthetic drop
@@ -36,7 +36,7 @@ import httpx
 import psycopg
 
 from bench.common import write_result
-from ops import settings
+from foundation import settings
 
 # (label, cube, request). {last}: the last month of the pension fact, {first6}/{first12}: 6/12 months before
 # (or the first month), {year}: the last complete calendar year (or the last month's year).

@@ -9,7 +9,7 @@ import shutil
 import sys
 
 from bench.common import run_child, write_result
-from ops import settings
+from foundation import settings
 
 CHILD = """
 import json, time

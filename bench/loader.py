@@ -15,14 +15,15 @@ import uuid
 import psycopg
 
 from bench.common import run_child, write_result
-from ops import settings
+from foundation import settings
+
 
 def child_code(method: str, url: str, iface: str, month: str, path: str) -> str:
     head = f"""
 import json, time
 from pathlib import Path
 import psycopg
-from loaders.spec import load_specs
+from foundation.spec import load_specs
 spec = load_specs()[{iface!r}]
 url, month, path = {url!r}, {month!r}, Path({path!r})
 """
@@ -89,14 +90,14 @@ def main(argv=None) -> int:
     ap.add_argument("--month", default="202407")
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args(argv)
-    from ops import pg
+    from runtime import pg
     from synth.__main__ import generate
 
     pg.start()
     out = settings.VAR / "bench" / f"scale{a.scale}"
     print(f"[bench] generating {a.month} at scale {a.scale} into {out}", flush=True)
     generate(a.month, 1, a.scale, a.seed, out=out)
-    from loaders.spec import load_specs
+    from foundation.spec import load_specs
 
     spec = load_specs()[a.interface]
     path = out / a.month / spec.file_name(a.month)

@@ -3,10 +3,10 @@
     python -m bench.warehouse [--scale 0.1] [--months 12] [--start 202401] [--keep] [--resume]
 
 Runs on its own database (bench_warehouse) and drop zone (var/bench/warehouse), never on the demo data,
-through the same command as `make build` (ops.build: dbt build + quality reports + run log):
+through the same command as `make build` (pipeline.build: dbt build + quality reports + run log):
 1. generate n + 1 months; 2. load months 1..n (each timed);
-3. `ops.build --full-refresh`: every model built over the n months (timed — a full rebuild);
-4. load month n + 1 and `ops.build` again: incremental models rebuild only the new month and the tests
+3. `pipeline.build --full-refresh`: every model built over the n months (timed — a full rebuild);
+4. load month n + 1 and `pipeline.build` again: incremental models rebuild only the new month and the tests
    on them check only its rows (timed — the monthly build).
 With --keep the database stays for other benchmarks (bench.cube); --resume keeps the database after an interrupted
 run and skips what is done already: months the load audit holds are not generated or loaded again (their timings
@@ -26,8 +26,8 @@ import psycopg
 from psycopg import sql as pgsql
 
 from bench.common import read_result, write_result
-from ops import settings
-from synth.calendar import month_range
+from foundation import settings
+from foundation.months import month_range
 
 DB = "bench_warehouse"
 INCREMENTAL = "incremental build of one new month"     # the names of the two timed builds in the results
@@ -56,7 +56,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     if a.rebuild_new_month and not (a.resume and a.skip_full_build):
         ap.error("--rebuild-new-month needs --resume --skip-full-build")
-    from ops import pg
+    from runtime import pg
 
     pg.start()
     server = settings.warehouse_url()
@@ -124,12 +124,12 @@ def main(argv=None) -> int:
         if m not in loaded:
             step(f"load {m}", ["loaders", "load", "--month", m])
     if not (a.resume and a.skip_full_build and full in timings):
-        step(full, ["ops.build", "--skip-load", "--full-refresh", "--month", months[-2]])
+        step(full, ["pipeline.build", "--skip-load", "--full-refresh", "--month", months[-2]])
     if new_month not in loaded:
         step(f"load {new_month}", ["loaders", "load", "--month", new_month])
     elif a.rebuild_new_month:
         forget_month(url, env, var, new_month)
-    step(inc, ["ops.build", "--skip-load", "--month", new_month])
+    step(inc, ["pipeline.build", "--skip-load", "--month", new_month])
     return summarise(a, timings, url, admin, new_month, len(loaded))
 
 
@@ -137,7 +137,7 @@ def forget_month(url: str, env: dict, var: Path, month: str) -> None:
     """Put the warehouse back to "month loaded, not built": delete the month's rows from every incremental model
     (by its unique key: the month, or its year for the year-incremental distinct structures) and drop the test
     watermark its build recorded, so the next build rebuilds and tests it as a new month."""
-    res = subprocess.run([sys.executable, "-m", "ops.dbt", "parse", "-q"], cwd=settings.ROOT, env=env,
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "parse", "-q"], cwd=settings.ROOT, env=env,
                          capture_output=True, text=True)
     if res.returncode != 0:
         raise SystemExit(f"dbt parse failed:\n{res.stdout[-2000:]}{res.stderr[-2000:]}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -19,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from cube.model import Cube
-from ops import settings
+from foundation import settings
 
 ACCESS_FILE = Path(__file__).resolve().parent / "access.yaml"
 
@@ -74,7 +73,7 @@ def roles() -> dict[str, Role]:
 
 
 def tokens_file() -> Path:
-    return Path(os.environ.get("CUBE_TOKENS_FILE", settings.SECRETS / "cube_tokens.json"))
+    return settings.get().cube_tokens_file
 
 
 def ensure_tokens(log=None) -> Path:

@@ -13,7 +13,7 @@ cube/access.py); a missing or unknown token answers 401, a route the role may no
 Output: JSON by default, ``format=csv`` or ``format=xlsx`` for tables. Bad parameters answer 400 (404 for an
 unknown cube) with {"error": ..., "message": ...}; missing warehouse tables or an unreachable database 503.
 Other settings: CUBE_STATEMENT_TIMEOUT_MS (default 60000), the database from
-ops.settings.warehouse_url() (env WAREHOUSE_URL), CUBE_AGGREGATES=off to read every aggregate from the fact.
+foundation.settings.warehouse_url() (env WAREHOUSE_URL), CUBE_AGGREGATES=off to read every aggregate from the fact.
 Aggregate awareness: an aggregate answer carries ``query_path`` ({"summary", "cells": "aggregate:<table>" |
 "fact"}), where each statement read (cube/query.py ``AggregateQuery.plan``); /facts always reads the fact.
 """
@@ -22,13 +22,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import queue
 import re
-import threading
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -44,14 +41,13 @@ from cube import access, calc, kpi
 from cube.cache import CACHE
 from cube.model import Cube, load_cubes
 from cube.query import MAX_PAGE_SIZE, AggregateQuery, Cut, QueryError, build_facts, build_request
-from ops import settings
+from foundation import settings
 
 SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 FORMATS = ("json", "csv", "xlsx")
 
 
-def _schema(var: str, default: str) -> str:
-    schema = os.environ.get(var, default)
+def _schema(var: str, schema: str) -> str:
     if not SCHEMA_RE.match(schema):
         raise RuntimeError(f"{var} {schema!r} is not a valid schema name")
     return schema
@@ -59,12 +55,12 @@ def _schema(var: str, default: str) -> str:
 
 def schema_name() -> str:
     """Schema of the official release (public API)."""
-    return _schema("CUBE_SCHEMA", "official")
+    return _schema("CUBE_SCHEMA", settings.get().cube_schema)
 
 
 def review_schema_name() -> str:
     """Schema of the review release (/review API)."""
-    return _schema("CUBE_REVIEW_SCHEMA", "marts")
+    return _schema("CUBE_REVIEW_SCHEMA", settings.get().cube_review_schema)
 
 
 class ApiError(Exception):
@@ -160,7 +156,7 @@ class _Pool:
         self._q: queue.LifoQueue = queue.LifoQueue(maxsize=size)
 
     def _new(self) -> psycopg.Connection:
-        timeout = int(os.environ.get("CUBE_STATEMENT_TIMEOUT_MS", "60000"))
+        timeout = settings.get().cube_statement_timeout_ms
         try:
             return psycopg.connect(settings.warehouse_url(), connect_timeout=10, autocommit=True,
                                    options=f"-c statement_timeout={timeout} -c default_transaction_read_only=on")
@@ -189,7 +185,7 @@ class _Pool:
                 conn.close()
 
 
-POOL = _Pool(int(os.environ.get("CUBE_POOL_SIZE", "8")))
+POOL = _Pool(settings.get().cube_pool_size)
 
 
 def run_sql(schema: str, stmt: sql.Composable, params: dict | None = None) -> tuple[list[str], list[tuple]]:
@@ -310,7 +306,7 @@ def _fmt(value: str | None) -> str:
 
 def aggregates_enabled() -> bool:
     """CUBE_AGGREGATES=off makes every query read the fact (aggregate awareness off)."""
-    return os.environ.get("CUBE_AGGREGATES", "on").lower() not in ("off", "0", "false", "no")
+    return settings.get().cube_aggregates
 
 
 def available_aggregates(ctx: Ctx, cube: Cube) -> frozenset[str]:

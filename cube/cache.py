@@ -1,6 +1,6 @@
 """In-process result cache of the cube service, dropped whenever the data version changes.
 
-ops/caches.py bumps the integer in var/cube/data_version on every build, publish and rollback.
+pipeline/caches.py bumps the integer in var/cube/data_version on every build, publish and rollback.
 ``check()`` runs once per request: a ``stat`` of that file (a few µs); only when its mtime, size or inode
 changed is the number read, and when the number changed the cache is cleared. Keys are the exact SQL
 text and parameters of a statement plus the schema, so role restrictions (which are cuts in the SQL)
@@ -8,17 +8,16 @@ and releases (schemas) never share entries.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from ops import settings
+from foundation import settings
 
 
 def version_file() -> Path:
-    return Path(os.environ.get("CUBE_DATA_VERSION_FILE", settings.VAR / "cube" / "data_version"))
+    return settings.get().cube_data_version_file
 
 
 class ResultCache:
@@ -76,4 +75,4 @@ class ResultCache:
                 "data_version": self.version}
 
 
-CACHE = ResultCache(int(os.environ.get("CUBE_CACHE_ENTRIES", "5000")))
+CACHE = ResultCache(settings.get().cube_cache_entries)

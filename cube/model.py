@@ -64,7 +64,6 @@ and filter values passed as parameters by cube/query.py.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -72,6 +71,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from foundation import settings
 
 CUBES_DIR = Path(__file__).resolve().parent / "cubes"
 SEMANTIC_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "models" / "marts" / "semantic"
@@ -723,7 +724,7 @@ def _load_distinct(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimensi
 
 
 def cubes_dir() -> Path:
-    return Path(os.environ.get("CUBE_MODELS_DIR", CUBES_DIR))
+    return settings.get().cube_models_dir
 
 
 @lru_cache(maxsize=4)

@@ -50,8 +50,17 @@ from typing import Any, Iterable
 
 from psycopg import sql
 
-from cube.model import (PERIOD_VALUE, SQL_CALCS, AggregateTable, CalculatedMeasure, Cube, Dimension, DistinctAggregate,
-                        Level, Measure)
+from cube.model import (
+    PERIOD_VALUE,
+    SQL_CALCS,
+    AggregateTable,
+    CalculatedMeasure,
+    Cube,
+    Dimension,
+    DistinctAggregate,
+    Level,
+    Measure,
+)
 
 # per balance kind: the window column holding the month whose value a cell takes, and the output column naming it
 BALANCE_COLUMNS = {"stock": ("__last", "__stock_t"), "opening": ("__first", "__opening_t")}

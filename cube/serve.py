@@ -16,9 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-from ops import settings
+from foundation import settings
 
 RUN_DIR = settings.VAR / "cube"
 PID_FILE = RUN_DIR / "server.pid"
@@ -26,14 +25,14 @@ LOG_FILE = RUN_DIR / "server.log"
 
 
 def host() -> str:
-    h = os.environ.get("CUBE_HOST", "127.0.0.1")
+    h = settings.get().cube_host
     if h not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit(f"CUBE_HOST={h!r}: the cube service binds the loopback interface only (127.0.0.1)")
     return "127.0.0.1" if h == "localhost" else h
 
 
 def port() -> int:
-    return int(os.environ.get("CUBE_PORT", "8089"))
+    return settings.get().cube_port
 
 
 def url() -> str:
@@ -74,7 +73,7 @@ def start(wait: float = 30.0) -> int:
     print(f"cube access tokens (Authorization: Bearer <token>, one per role): {tokens}")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.ROOT), os.environ.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-m", "uvicorn", "cube.app:app", "--host", host(), "--port", str(port()),
-           "--workers", os.environ.get("CUBE_WORKERS", "2")]
+           "--workers", str(settings.get().cube_workers)]
     with open(LOG_FILE, "ab") as log:
         proc = subprocess.Popen(cmd, cwd=settings.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)

@@ -9,8 +9,8 @@ import argparse
 import datetime as dt
 import sys
 
+from foundation import settings
 from loaders.load import MonthIncomplete, load_month
-from ops import settings
 
 
 def main(argv=None) -> int:

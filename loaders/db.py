@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import psycopg
 
-from loaders.spec import Spec
+from foundation.spec import Spec
 
 AUDIT_DDL = """
 create schema if not exists raw;

@@ -8,9 +8,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaders.spec import Spec, load_check_tables, load_specs
-from ops import settings
-from synth.calendar import arrival_date
+from foundation import settings
+from foundation.months import arrival_date
+from foundation.spec import Spec, load_check_tables, load_specs
 
 MARKER_SUFFIX = ".done"
 
@@ -72,7 +72,7 @@ def completeness(month: str, folder: Path | None = None, as_of: dt.date | None =
                  ) -> tuple[list[Problem], dict[str, str]]:
     """Problems for the month's drop, and the SHA-256 of each usable interface file by interface.
     A file not yet due is not a problem; if it is already there it is loaded all the same.
-    `check` has check_file's signature (ops.status passes one that trusts the load audit for unchanged files)."""
+    `check` has check_file's signature (pipeline.status passes one that trusts the load audit for unchanged files)."""
     folder = folder or settings.EXCHANGE / month
     problems, usable = [], {}
     due = {s.interface for s in due_interfaces(month, as_of)}

@@ -7,9 +7,7 @@ rows in the same transaction that loads it. A crash rolls the transaction back: 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
-import os
 import time
 from pathlib import Path
 
@@ -17,23 +15,19 @@ import psycopg
 import psycopg.sql
 from psycopg.copy import QueuedLibpqWriter
 
+from foundation import settings
+from foundation.months import first_day
+from foundation.spec import Spec, load_check_tables, load_specs
 from loaders import db, dropzone
-from loaders.spec import Spec, load_check_tables, load_specs
-from loaders.validate import REJECT_RULES, FileResult, structure_problem, validate_stream
-from ops import settings
-
+from loaders.validate import FileResult, structure_problem, validate_stream
 
 
 class MonthIncomplete(Exception):
     pass
 
 
-def _month_start(month: str) -> dt.date:
-    return dt.date(int(month[:4]), int(month[4:]), 1)
-
-
 def run_by() -> str:
-    return os.environ.get("WAREHOUSE_OPERATOR") or getpass.getuser()
+    return settings.get().operator
 
 
 def load_month(month: str, force: bool = False, url: str | None = None, folder: Path | None = None,
@@ -47,7 +41,7 @@ def load_month(month: str, force: bool = False, url: str | None = None, folder: 
         db.ensure_audit(conn)
         run_id = conn.execute(
             "insert into audit.load_run (data_month, run_by, forced, problems) values (%s,%s,%s,%s) returning run_id",
-            (_month_start(month), run_by(), force, json.dumps([p.as_dict() for p in problems], ensure_ascii=False)),
+            (first_day(month), run_by(), force, json.dumps([p.as_dict() for p in problems], ensure_ascii=False)),
         ).fetchone()[0]
         if problems:
             for p in problems:
@@ -88,8 +82,8 @@ def analyze(tables: list[str], conn: psycopg.Connection, log=print) -> None:
 
 def _load_manual(month: str, folder: Path, url: str, log) -> None:
     """The staff's manual-entry workbook, if it came with the drop (validated; all or nothing)."""
+    from foundation.spec import load_manual_template
     from loaders.manual import ManualEntryInvalid, import_file
-    from loaders.spec import load_manual_template
 
     path = folder / load_manual_template()["file_pattern"].format(month=month)
     if not path.exists():
@@ -114,7 +108,7 @@ def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sh
               log=print) -> dict:
     path = folder / spec.file_name(month)
     start = dt.datetime.now(dt.timezone.utc)
-    mstart = _month_start(month)
+    mstart = first_day(month)
     db.ensure_raw_table(conn, spec)
     already = conn.execute(
         "select batch_id from audit.load_batch where interface=%s and data_month=%s and file_sha256=%s "
@@ -170,7 +164,7 @@ def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sh
 def _store_findings(conn, spec: Spec, month: str, file_name: str, batch_id: int, result: FileResult) -> None:
     if not result.findings:
         return
-    mstart = _month_start(month)
+    mstart = first_day(month)
     with conn.cursor() as cur, cur.copy(
             "copy audit.load_finding (batch_id, interface, data_month, file_name, line_no, column_name, rule,"
             " severity, message, raw_line) from stdin") as copy:
@@ -221,9 +215,9 @@ def load_check_table(conn, month: str, folder: Path, log=print) -> None:
                 continue
             rec = dict(zip(names, r))
             for m in measures:
-                records.append((source, _month_start(month), str(rec[ct["key"]]), m, rec[m]))
+                records.append((source, first_day(month), str(rec[ct["key"]]), m, rec[m]))
         with conn.transaction():
-            conn.execute("delete from raw.check_table where source=%s and data_month=%s", (source, _month_start(month)))
+            conn.execute("delete from raw.check_table where source=%s and data_month=%s", (source, first_day(month)))
             with conn.cursor() as cur:
                 cur.executemany("insert into raw.check_table values (%s,%s,%s,%s,%s)", records)
         log(f"[load] {path.name}: 核对表 {len(records) // max(len(measures), 1)} 行")

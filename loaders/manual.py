@@ -22,11 +22,11 @@ from pathlib import Path
 import psycopg
 import psycopg.sql
 
+from foundation import settings
+from foundation.manual_template import HEADER_ROW, write_template
+from foundation.months import first_day
+from foundation.spec import code_table, load_manual_template
 from loaders import db
-from loaders.spec import code_table, load_manual_template
-from ops import settings
-
-HEADER_ROW = 3  # row 1 title, row 2 hint, row 3 column labels, data from row 4
 
 
 @dataclass
@@ -45,55 +45,6 @@ class ManualEntryInvalid(Exception):
     def __init__(self, path: Path, problems: list[ManualProblem]):
         self.problems = problems
         super().__init__(f"{path.name}: {len(problems)} 处错误, 未导入:\n" + "\n".join(map(str, problems[:30])))
-
-
-def write_template(path: Path, rows: dict[str, list[list]] | None = None) -> Path:
-    """The template (empty, or filled with `rows` per table) with a 说明 sheet and validation lists."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    t = load_manual_template()
-    wb = Workbook()
-    info = wb.active
-    info.title = "说明"
-    info.append([t["title"]])
-    info["A1"].font = Font(bold=True, size=14)
-    info.append(["每月由统计处填报后导入: python -m loaders.manual import 文件 --month YYYYMM"])
-    info.append(["所有字段必填; 数值不能为负; 代码须在代码表中; 同一工作表内主键不得重复; 有错误时整个文件不导入。"])
-    for sheet in t["sheets"]:
-        info.append([f"{sheet['sheet']}: {sheet['title']}; 主键 {', '.join(sheet['key'])}"])
-        for chk in sheet.get("checks", []):
-            info.append([f"    校验: {chk['message']}"])
-    info.column_dimensions["A"].width = 100
-    for sheet in t["sheets"]:
-        ws = wb.create_sheet(sheet["sheet"])
-        ws.append([sheet["title"]])
-        ws["A1"].font = Font(bold=True, size=13)
-        ws.append(["从第 4 行起填写, 不要修改表头"])
-        ws.append([c["label"] for c in sheet["columns"]])
-        for cell in ws[HEADER_ROW]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        for k, c in enumerate(sheet["columns"], 1):
-            letter = ws.cell(row=HEADER_ROW, column=k).column_letter
-            ws.column_dimensions[letter].width = max(14, len(c["label"]) * 2 + 2)
-            if c["type"] == "code":
-                codes = list(code_table(c["code_table"]))
-                dv = DataValidation(type="list", formula1='"' + ",".join(codes) + '"', allow_blank=False)
-            elif c["type"] in ("integer", "decimal"):
-                dv = DataValidation(type="whole" if c["type"] == "integer" else "decimal", operator="greaterThanOrEqual",
-                                    formula1="0")
-            else:
-                continue
-            dv.error = f"{c['label']} 取值不正确"
-            ws.add_data_validation(dv)
-            dv.add(f"{letter}{HEADER_ROW + 1}:{letter}1000")
-        for r in (rows or {}).get(sheet["table"], []):
-            ws.append(r)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
 
 
 def _cell(col: dict, value, month: str) -> tuple[object, str | None, str | None]:
@@ -181,7 +132,7 @@ def import_file(path: Path, month: str, url: str | None = None, run_by: str = "m
         raise ManualEntryInvalid(path, problems)
     t = load_manual_template()
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    mstart = dt.date(int(month[:4]), int(month[4:]), 1)
+    mstart = first_day(month)
     counts = {}
     with psycopg.connect(url or settings.warehouse_url()) as conn:
         db.ensure_audit(conn)

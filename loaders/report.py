@@ -12,9 +12,10 @@ from pathlib import Path
 
 import psycopg
 
-from loaders.spec import load_specs
-from loaders.validate import RULE_HINTS, RULE_LABELS
-from ops import settings
+from foundation import settings
+from foundation.months import first_day
+from foundation.rules import RULE_HINTS, RULE_LABELS
+from foundation.spec import load_specs
 
 SAMPLES_PER_GROUP = 5
 
@@ -25,7 +26,7 @@ def _safe(name: str) -> str:
 
 def collect(conn: psycopg.Connection, month: str) -> dict[str, dict]:
     """Per provider: files (latest batch per interface), counts by rule/column, samples, problems."""
-    mstart = dt.date(int(month[:4]), int(month[4:]), 1)
+    mstart = first_day(month)
     specs = load_specs()
     by_provider: dict[str, dict] = {}
     for spec in specs.values():

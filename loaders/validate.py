@@ -25,43 +25,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from loaders import checks
-from loaders.spec import Column, Spec, code_table
+from foundation import checkdigits
+from foundation.rules import REJECT_RULES, WARN_RULES
+from foundation.spec import Column, Spec, code_table
 
-REJECT_RULES = ("encoding", "column_count", "not_null", "type", "length", "precision", "date_range",
-                "impossible_date", "data_month", "id_number_check", "credit_code_check", "duplicate_key")
-WARN_RULES = ("unknown_code", "rounded")
-
-RULE_LABELS = {
-    "encoding": "编码错误", "column_count": "字段个数不符", "not_null": "必填字段为空", "type": "数据类型错误",
-    "length": "超长", "precision": "小数位数或精度超限", "date_range": "日期早于允许范围",
-    "impossible_date": "不存在的日期", "data_month": "数据月份与文件不符", "id_number_check": "身份证号校验位错误",
-    "credit_code_check": "统一社会信用代码校验位错误", "duplicate_key": "主键重复", "unknown_code": "代码不在代码表中",
-    "rounded": "小数位超长已按规则舍入",
-}
-RULE_HINTS = {
-    "encoding": "请按接口规范的字符集(GBK/UTF-8)导出, 检查是否混入其他编码的文字",
-    "column_count": "请检查该行是否含有多余或缺少的分隔符 |",
-    "not_null": "必填字段不能为空, 请补齐",
-    "type": "请按规范的数据类型输出(整数/数值/日期 YYYYMMDD/年月 YYYYMM)",
-    "length": "字段长度超过规范, 请检查是否截取错误或录入错误",
-    "precision": "数值的小数位或整数位超过规范, 请按规范精度输出",
-    "date_range": "日期不能早于 1753-01-01, 请核实原始业务数据",
-    "impossible_date": "日期不存在(如 2 月 30 日), 请核实原始业务数据",
-    "data_month": "行内数据月份与文件名月份不一致, 请检查抽取条件",
-    "id_number_check": "公民身份号码校验位错误, 请核对证件号码",
-    "credit_code_check": "统一社会信用代码校验位错误, 请核对单位证照",
-    "duplicate_key": "同一主键出现多次, 请去重后重新报送",
-    "unknown_code": "代码不在代码表中; 若为新增代码, 请报送代码表变更",
-    "rounded": "小数位超过规范, 已四舍五入; 请按规范精度输出",
-}
 _CODE = {r: i + 1 for i, r in enumerate(REJECT_RULES + WARN_RULES)}
 _RULE = {i: r for r, i in _CODE.items()}
 
 CHUNK_BYTES = 8 << 20
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _CREDIT_VALUE = np.full(256, -1, dtype=np.int64)
-for _i, _c in enumerate(checks.CREDIT_CHARS):
+for _i, _c in enumerate(checkdigits.CREDIT_CHARS):
     _CREDIT_VALUE[ord(_c)] = _i
 
 
@@ -146,8 +120,8 @@ class _ColumnCheck:
                 if todo.any():
                     b = fixed_width(todo, 18).copy()
                     b[b == ord("x")] = ord("X")
-                    expect = np.frombuffer(checks.ID_CHECK.encode(), dtype=np.uint8)[
-                        ((b[:, :17].astype(np.int64) - 48) * np.array(checks.ID_WEIGHTS)).sum(axis=1) % 11]
+                    expect = np.frombuffer(checkdigits.ID_CHECK.encode(), dtype=np.uint8)[
+                        ((b[:, :17].astype(np.int64) - 48) * np.array(checkdigits.ID_WEIGHTS)).sum(axis=1) % 11]
                     bad = np.zeros(n, dtype=bool)
                     bad[todo] = expect != b[:, 17]
                     fail(bad, "id_number_check")
@@ -155,7 +129,7 @@ class _ColumnCheck:
                 fail(~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$"), "credit_code_check")
                 if todo.any():
                     v = _CREDIT_VALUE[fixed_width(todo, 18)]
-                    c = 31 - (v[:, :17] * np.array(checks.CREDIT_WEIGHTS)).sum(axis=1) % 31
+                    c = 31 - (v[:, :17] * np.array(checkdigits.CREDIT_WEIGHTS)).sum(axis=1) % 31
                     c[c == 31] = 0
                     bad = np.zeros(n, dtype=bool)
                     bad[todo] = c != v[:, 17]

@@ -701,7 +701,7 @@ def review_dataset() -> dict:
 def main() -> None:
     import psycopg
 
-    from ops import settings
+    from foundation import settings
 
     datasets, dashes = specs()
     names = _verbose_names()

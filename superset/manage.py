@@ -15,7 +15,7 @@ user    NAME ROLE[,ROLE...]: create/update a login (password from $SUPERSET_USER
 
 Secrets (SECRET_KEY, admin password) are generated into var/secrets/ on first use.
 This script runs in the Superset venv: it imports nothing from the main venv, only
-ops.settings (standard library) with the repo root appended to sys.path.
+foundation.settings (standard library) with the repo root appended to sys.path.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # append: the repo's superset/ folder must not shadow the package
 if sys.path and Path(sys.path[0]).resolve() == HERE:
     sys.path.pop(0)             # likewise the script's own folder
-from ops import settings  # noqa: E402
+from foundation import settings  # noqa: E402
 
 HOME = settings.VAR / "superset"
 METADATA_DB = HOME / "superset.db"
@@ -54,7 +54,7 @@ SECRET_KEY_FILE = settings.SECRETS / "superset_secret_key"
 ADMIN_PASSWORD_FILE = settings.SECRETS / "superset_admin_password"
 ADMIN_USER = "admin"
 HOST = "127.0.0.1"
-PORT = int(os.environ.get("SUPERSET_PORT", "8088"))
+PORT = settings.get().superset_port
 BIN = Path(sys.executable).parent
 
 
@@ -148,7 +148,8 @@ def _ensure_users_and_roles() -> None:
     """Admin user and the warehouse roles (leadership, analyst, district, reviewer)."""
     app = _app()
     with app.app_context():
-        from superset import db, security_manager as sm
+        from superset import db
+        from superset import security_manager as sm
 
         password = _secret(ADMIN_PASSWORD_FILE, 18)
         admin = sm.find_user(username=ADMIN_USER)
@@ -278,7 +279,8 @@ def cmd_import(force: bool = False) -> None:
     app = _app()
     with app.app_context():
         from flask import g
-        from superset import db, security_manager as sm
+        from superset import db
+        from superset import security_manager as sm
         from superset.commands.importers.v1.assets import ImportAssetsCommand
         from superset.commands.importers.v1.utils import get_contents_from_bundle
 
@@ -355,7 +357,8 @@ def _grant_dashboard_roles(dashboard_uuids: list[str]) -> None:
     leadership, analyst and district), which may read the datasets behind it."""
     import uuid as uuidlib
 
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
     from superset.models.dashboard import Dashboard
 
     for u in dashboard_uuids:
@@ -375,7 +378,8 @@ def _grant_dashboard_roles(dashboard_uuids: list[str]) -> None:
 def _review_database_access() -> None:
     """The review connection (审核版): `reviewer` gets database access (SQL Lab) and its datasets;
     no other warehouse role holds any permission on it."""
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
     from superset.connectors.sqla.models import SqlaTable
     from superset.models.core import Database
 
@@ -408,8 +412,8 @@ def _district_row_level_security(dataset_uuids: list[str]) -> None:
     import uuid as uuidlib
 
     from sqlalchemy import text
-
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
 
     tables = [t for t in (db.session.query(SqlaTable).filter_by(uuid=uuidlib.UUID(u)).one()
@@ -454,12 +458,13 @@ def cmd_user(argv: list[str]) -> None:
     if len(argv) != 2:
         raise SystemExit("usage: manage.py user NAME ROLE[,ROLE...]   (password in $SUPERSET_USER_PASSWORD)")
     username, role_names = argv[0], [r for r in argv[1].split(",") if r]
-    password = os.environ.get("SUPERSET_USER_PASSWORD")
+    password = settings.get().superset_user_password
     if not password:
         raise SystemExit("set SUPERSET_USER_PASSWORD")
     app = _app()
     with app.app_context():
-        from superset import db, security_manager as sm
+        from superset import db
+        from superset import security_manager as sm
 
         roles = [sm.find_role(n) for n in role_names]
         if None in roles:
@@ -516,7 +521,7 @@ def cmd_start() -> None:
         return
     if healthy():
         raise SystemExit(f"something else answers on {url()}: set SUPERSET_PORT")
-    workers = os.environ.get("SUPERSET_WORKERS", str(min(4, max(2, os.cpu_count() or 2))))
+    workers = str(settings.get().superset_workers)
     cmd = [str(BIN / "gunicorn"), "--bind", f"{HOST}:{PORT}", "--workers", workers,
            "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
            "--limit-request-line", "0", "--limit-request-field_size", "0",
@@ -525,7 +530,7 @@ def cmd_start() -> None:
         proc = subprocess.Popen(cmd, env=e, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 cwd=str(HOME), start_new_session=True)
     PIDFILE.write_text(str(proc.pid))
-    deadline = time.time() + float(os.environ.get("SUPERSET_START_TIMEOUT", "180"))
+    deadline = time.time() + settings.get().superset_start_timeout
     while time.time() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"Superset exited ({proc.returncode}); see {LOG}")

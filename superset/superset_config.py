@@ -4,16 +4,15 @@ Everything stateful lives under var/ (git-ignored): the SQLite metadata database
 var/superset/superset.db and the SECRET_KEY in var/secrets/superset_secret_key, which
 `superset/manage.py setup` generates on first run. Nothing here talks to the internet.
 """
-import os
 import sys
 from pathlib import Path
 
-# ops.settings (standard library only) knows where var/ is; append, never prepend, the
+# foundation.settings (standard library only) knows where var/ is; append, never prepend, the
 # repo root so that this folder (also called "superset") cannot shadow the real package.
 _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.append(str(_ROOT))
-from ops import settings  # noqa: E402
+from foundation import settings  # noqa: E402
 
 SUPERSET_HOME = settings.VAR / "superset"
 SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
@@ -48,7 +47,7 @@ FEATURE_FLAGS = {
 
 # --- caches: files under var/superset/cache, no Redis --------------------------------------
 # On disk (not in-process) so that a build or publish can drop them without restarting
-# Superset: ops/caches.py empties these folders.
+# Superset: pipeline/caches.py empties these folders.
 _cache = {"CACHE_TYPE": "FileSystemCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 5000}
 CACHE_CONFIG = {**_cache, "CACHE_DIR": str(SUPERSET_HOME / "cache" / "meta"), "CACHE_KEY_PREFIX": "superset_meta_"}
 DATA_CACHE_CONFIG = {**_cache, "CACHE_DIR": str(SUPERSET_HOME / "cache" / "data"), "CACHE_KEY_PREFIX": "superset_data_"}

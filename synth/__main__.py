@@ -26,9 +26,9 @@ import sys
 import time
 from pathlib import Path
 
-from loaders.spec import load_check_tables, load_specs
-from ops import settings
-from synth.calendar import arrival_date, month_range
+from foundation import settings
+from foundation.months import arrival_date, month_range
+from foundation.spec import load_check_tables, load_specs
 from synth.errors import RULES, render_with_errors
 from synth.manual import write_manual
 from synth.sources import SOURCES

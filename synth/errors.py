@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders.checks import CREDIT_CHARS, ID_CHECK
-from loaders.spec import Column, Spec, code_table
+from foundation.checkdigits import CREDIT_CHARS, ID_CHECK
+from foundation.spec import Column, Spec, code_table
 
 RULES = ("column_count", "type", "length", "precision", "not_null", "date_range", "impossible_date",
          "unknown_code", "id_number_check", "credit_code_check", "duplicate_key", "encoding")

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from loaders.manual import write_template
-from loaders.spec import code_table, load_manual_template
-from synth.population import DISTRICTS, DISTRICT_SHARE
+from foundation.manual_template import write_template
+from foundation.spec import code_table, load_manual_template
+from synth.population import DISTRICT_SHARE, DISTRICTS
 from synth.writer import _deterministic_zip
 
 # Beijing (est.): about 60 thousand in-service training person-times a month; unemployment fund

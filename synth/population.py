@@ -11,8 +11,8 @@ import zlib
 
 import numpy as np
 
-from loaders.checks import CREDIT_CHARS, credit_check_chars, id_check_chars
-from synth.calendar import month_index
+from foundation.checkdigits import CREDIT_CHARS, credit_check_chars, id_check_chars
+from foundation.months import month_index
 
 # Shares of insured workers by district (est., from employment by district), GB/T 2260 order.
 DISTRICTS = np.array(["110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",

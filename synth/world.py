@@ -5,7 +5,7 @@ import zlib
 
 import numpy as np
 
-from synth.calendar import month_index, month_str
+from foundation.months import month_index, month_str
 from synth.population import Population
 
 

@@ -8,14 +8,14 @@ import uuid
 import psycopg
 import pytest
 
-from ops import settings
+from foundation import settings
 
 
 @pytest.fixture(scope="session")
 def server_url() -> str:
     """URL of the warehouse database on a running server (started if embedded)."""
     if not os.environ.get("WAREHOUSE_URL"):
-        from ops import pg
+        from runtime import pg
 
         pg.start()
     return settings.warehouse_url()

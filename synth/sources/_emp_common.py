@@ -198,7 +198,7 @@ def force_min(planned: np.ndarray, month_idx: int, k: int, eligible: np.ndarray 
 
 # ---- check tables --------------------------------------------------------------------------------
 def current_districts() -> list[tuple[str, str]]:
-    from loaders.spec import code_table
+    from foundation.spec import code_table
 
     return [(c, r["name"]) for c, r in code_table("district").items() if r["is_current"] == "true"]
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders.checks import id_check_chars
-from synth.calendar import month_index
-from synth.population import (DISTRICT_SHARE, DISTRICTS, GIVEN, HUKOU, OUT_OF_TOWN_ADDRESS, SURNAMES,
-                              month_to_date)
+from foundation.checkdigits import id_check_chars
+from foundation.months import month_index
+from synth.population import DISTRICT_SHARE, DISTRICTS, GIVEN, HUKOU, OUT_OF_TOWN_ADDRESS, SURNAMES, month_to_date
 
 NAT = np.datetime64("NaT")
 
@@ -131,7 +130,7 @@ def take(d: dict[str, np.ndarray], idx) -> dict[str, np.ndarray]:
 def district_table(district: np.ndarray, measures: dict[str, np.ndarray], money_cols: tuple = ()) -> list[dict]:
     """One row per current district: the sum of each measure (0/1 flags, counts or amounts) over the rows of
     that district. Amounts are summed in whole cents so the totals are exact."""
-    from loaders.spec import code_table
+    from foundation.spec import code_table
 
     names = code_table("district")
     current = [c for c, r in names.items() if r["is_current"] == "true"]
@@ -153,7 +152,7 @@ def district_table(district: np.ndarray, measures: dict[str, np.ndarray], money_
 def credit_codes(rng: np.random.Generator, kind: str, district: np.ndarray) -> np.ndarray:
     """Unified social credit codes (GB 32100) with a valid check character; `kind` the first two characters
     (e.g. '52' private non-enterprise unit, '91' enterprise), region = the district code."""
-    from loaders.checks import CREDIT_CHARS, credit_check_chars
+    from foundation.checkdigits import CREDIT_CHARS, credit_check_chars
 
     n = len(district)
     if not n:
@@ -162,5 +161,5 @@ def credit_codes(rng: np.random.Generator, kind: str, district: np.ndarray) -> n
     region = (np.frombuffer("".join(district).encode(), dtype=np.uint8).reshape(n, 6) - 48).astype(np.int64)
     vals = np.concatenate([head, region, rng.integers(0, 31, size=(n, 9))], axis=1)
     chars = np.array(list(CREDIT_CHARS))[vals]
-    first17 = chars.view(f"U17").ravel() if chars.dtype == "<U1" else np.array(["".join(r) for r in chars])
+    first17 = chars.view("U17").ravel() if chars.dtype == "<U1" else np.array(["".join(r) for r in chars])
     return np.char.add(first17, credit_check_chars(vals)).astype("U18")

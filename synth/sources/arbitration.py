@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index, month_str
+from foundation.months import month_index, month_str
 from synth.population import Population, month_to_date
 from synth.sources._hr_common import NAT, concat, d8, days_in, district_table, ints, money, pick, take, zfill
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_str
 from synth.population import Population, date_month_index, month_to_date
 from synth.sources import _emp_common as c
 

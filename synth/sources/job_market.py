@@ -13,10 +13,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index
+from foundation.months import month_index
 from synth.population import DISTRICTS, Population, month_to_date
-from synth.sources._hr_common import (concat, d8, days_in, district_table, ints, money, new_people, pick,
-                                      pid12, take, world_persons, zid)
+from synth.sources._hr_common import (
+    concat,
+    d8,
+    days_in,
+    district_table,
+    ints,
+    money,
+    new_people,
+    pick,
+    pid12,
+    take,
+    world_persons,
+    zid,
+)
 
 SOURCE = "job_market"
 

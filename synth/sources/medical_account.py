@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index
+from foundation.months import month_index
 from synth.population import Population
 from synth.sources import _emp_common as c
 

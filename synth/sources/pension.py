@@ -8,8 +8,8 @@ import csv
 
 import numpy as np
 
-from ops import settings
-from synth.calendar import first_day, month_str
+from foundation import settings
+from foundation.months import first_day, month_str
 from synth.population import Population, month_to_date
 
 SOURCE = "pension"
@@ -113,7 +113,7 @@ def check_tables(files: dict[str, dict[str, np.ndarray]]) -> dict[str, list[dict
 
 def _check_table(files: dict[str, dict[str, np.ndarray]]) -> list[dict]:
     """The provider's 数据核对表: per-district totals computed from the same rows it delivers."""
-    from loaders.spec import code_table
+    from foundation.spec import code_table
 
     districts = [c for c, r in code_table("district").items() if r["is_current"] == "true"]
     units = files["ent_pension_unit"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index
+from foundation.months import month_index
 from synth.population import Population, month_to_date
 from synth.sources._hr_common import d8, days_in, district_table, ints, new_people, pick, zid
 

@@ -15,10 +15,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders.checks import CREDIT_CHARS, credit_check_chars, id_check_chars
-from synth.calendar import month_index, month_str
-from synth.population import (DISTRICTS, GIVEN, RETIRED_ADDRESS, SURNAMES, date_month_index,
-                              month_to_date, retirement_month)
+from foundation.checkdigits import CREDIT_CHARS, credit_check_chars, id_check_chars
+from foundation.months import month_index, month_str
+from synth.population import (
+    DISTRICTS,
+    GIVEN,
+    RETIRED_ADDRESS,
+    SURNAMES,
+    date_month_index,
+    month_to_date,
+    retirement_month,
+)
 
 SOURCE = "public_pension"
 INSURANCE_TYPE = "120"
@@ -175,7 +182,7 @@ def _open_units(st: dict, rng, n: int, month: int, initial: bool) -> None:
     category = np.where(rng.random(n) < 0.22, "11", "12")
     funding = np.where(category == "11", "1", np.array(["1", "2", "3"])[
         rng.choice(3, size=n, p=FUNDING_SHARE / FUNDING_SHARE.sum())])
-    from loaders.spec import code_table
+    from foundation.spec import code_table
     dname = code_table("district")
     dn = np.array([dname[d]["name"] for d in DISTRICTS])[np.searchsorted(DISTRICTS, district)]
     organ = ORGAN_NAMES[rng.integers(0, len(ORGAN_NAMES), n)]
@@ -456,7 +463,7 @@ def payments(st: dict) -> dict[str, np.ndarray]:
 
 
 def check_tables(files: dict[str, dict[str, np.ndarray]]) -> dict[str, list[dict]]:
-    from loaders.spec import code_table
+    from foundation.spec import code_table
 
     names = code_table("district")
     dists = np.array(sorted(c for c, r in names.items() if r["is_current"] == "true"))

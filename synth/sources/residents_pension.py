@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index, month_str
+from foundation.months import month_index, month_str
 from synth.population import DISTRICTS, date_month_index, month_to_date
-from synth.sources.public_pension import dstr, id_address, make_idno, make_names, money, zpad, cents
+from synth.sources.public_pension import cents, dstr, id_address, make_idno, make_names, money, zpad
 
 SOURCE = "residents_pension"
 INSURANCE_TYPE = "170"
@@ -233,7 +233,7 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
 
 
 def check_tables(files: dict[str, dict[str, np.ndarray]]) -> dict[str, list[dict]]:
-    from loaders.spec import code_table
+    from foundation.spec import code_table
 
     names = code_table("district")
     dists = np.array(sorted(c for c, r in names.items() if r["is_current"] == "true"))

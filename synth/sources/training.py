@@ -14,10 +14,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index, month_str
+from foundation.months import month_index, month_str
 from synth.population import Population, month_to_date
-from synth.sources._hr_common import (NAT, concat, credit_codes, d8, days_in, district_table, districts, ints,
-                                      lookup, money, new_people, pick, pid12, take, world_persons, zid)
+from synth.sources._hr_common import (
+    NAT,
+    concat,
+    credit_codes,
+    d8,
+    days_in,
+    district_table,
+    districts,
+    ints,
+    lookup,
+    money,
+    new_people,
+    pick,
+    pid12,
+    take,
+    world_persons,
+    zid,
+)
 
 SOURCE = "training"
 
@@ -42,7 +58,7 @@ INST_NAMES = ["华夏", "京华", "中联", "育才", "金桥", "博学", "启�
 
 
 def _institutions(rng, n: int) -> dict:
-    from loaders.spec import code_table
+    from foundation.spec import code_table
 
     d = districts(rng, n)
     names = code_table("district")
@@ -148,7 +164,7 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
 
     # Subsidies for those who passed this month.
     pi = np.flatnonzero(passed)
-    ctype, t_type = courses["type"][ci], t["type"]
+    t_type = t["type"]
     ev = pi[(t_type[pi] == "2") & np.isin(level[pi], list(EVALUATION))]
     la = pi[t_type[pi] == "1"]
     days = (cend[la] - courses["start"][ci[la]]).astype(np.int64)

@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index
+from foundation.months import month_index
 from synth.population import Population, month_to_date
-from synth.sources._hr_common import (NAT, concat, d8, district_table, new_people, pick, pid12, take,
-                                      world_persons, zfill, zid)
+from synth.sources._hr_common import (
+    NAT,
+    concat,
+    d8,
+    district_table,
+    new_people,
+    pick,
+    pid12,
+    take,
+    world_persons,
+    zfill,
+    zid,
+)
 
 SOURCE = "unemployed_registry"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index, month_str
+from foundation.months import month_index, month_str
 from synth.population import Population, month_to_date
 from synth.sources import _emp_common as c
 

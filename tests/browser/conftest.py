@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ops import settings
+from foundation import settings
 
 ROOT = settings.ROOT
 SUPERSET_PY = ROOT / ".venv-superset" / "bin" / "python"

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 import yaml
 
-from ops import settings
+from foundation import settings
 
 from .conftest import MANAGE, ROOT, SCREENSHOTS, SUPERSET_PY
 from .test_superset_dashboard import CHART_STATE_JS, EMPTY_OR_ERROR, has_content, wait_for_charts

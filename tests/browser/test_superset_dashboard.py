@@ -14,7 +14,7 @@ import psycopg
 import pytest
 import yaml
 
-from ops import settings
+from foundation import settings
 
 from .conftest import ROOT, SCREENSHOTS
 

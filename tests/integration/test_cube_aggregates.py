@@ -14,7 +14,7 @@ import uuid
 import psycopg
 import pytest
 
-from ops import settings
+from foundation import settings
 
 pytestmark = pytest.mark.integration
 
@@ -207,7 +207,7 @@ def test_divisions_add_up_to_their_section(db, cube, months):
     """Industry section > division: drilled from each section to its divisions, the additive measures and the
     stocks add up exactly to the section, from the fact and from the aggregate alike; and the sections equal
     direct SQL over the fact's own section column (a division never rolls up to another section)."""
-    from loaders.spec import code_table
+    from foundation.spec import code_table
 
     in_section = {k: r["section_code"] for k, r in code_table("industry_division").items()}
     first, last = months[0], months[-1]

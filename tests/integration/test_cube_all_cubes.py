@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from ops import settings
+from foundation import settings
 from tests.integration.cube_oracle import direct as _direct_sql
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,6 @@ Fails — never skips — when the marts are not built.
 from __future__ import annotations
 
 import io
-import os
 import uuid
 from decimal import Decimal
 
@@ -17,7 +16,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from ops import settings
+from foundation import settings
 from tests.integration.cube_oracle import direct
 
 pytestmark = pytest.mark.integration
@@ -48,7 +47,7 @@ def db(server_url, tmp_path_factory):
             for t in tables:
                 conn.execute(f"create table {SCHEMA}.{t} as table marts.{t}")
             if conn.execute(f"select count(*) from {FACT}").fetchone()[0] == 0:
-                pytest.fail(f"marts.fct_pension_person_month is empty: load a month and build the marts first")
+                pytest.fail("marts.fct_pension_person_month is empty: load a month and build the marts first")
             yield conn
         finally:
             conn.execute(f"drop schema if exists {SCHEMA} cascade")
@@ -594,7 +593,7 @@ def test_cache_dropped_when_the_data_version_changes(client, db, env):
     assert agg(client, **q)["summary"]["pension_paid"] == before      # served from the cache
     assert CACHE.hits > hits
     stamp = env / "data_version"
-    stamp.write_text(str(int(stamp.read_text() or 0) + 1 if stamp.exists() else 1))   # what ops/caches.py does
+    stamp.write_text(str(int(stamp.read_text() or 0) + 1 if stamp.exists() else 1))   # what pipeline/caches.py does
     assert agg(client, **q)["summary"]["pension_paid"] == pytest.approx(before + 1000, abs=0.01)
 
 

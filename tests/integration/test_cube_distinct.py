@@ -13,7 +13,7 @@ import uuid
 import psycopg
 import pytest
 
-from ops import settings
+from foundation import settings
 
 pytestmark = pytest.mark.integration
 

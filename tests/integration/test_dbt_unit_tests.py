@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from ops import settings
+from foundation import settings
 
 pytestmark = pytest.mark.integration
 
 
 def test_dbt_unit_tests_pass(server_url, tmp_path):
     env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
-    res = subprocess.run([sys.executable, "-m", "ops.dbt", "test", "--select", "test_type:unit", "--no-use-colors"],
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "test", "--select", "test_type:unit", "--no-use-colors"],
                          cwd=settings.ROOT, env=env, capture_output=True, text=True)
     results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
     unit = {r["unique_id"].split(".")[-1]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}

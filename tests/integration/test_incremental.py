@@ -9,8 +9,8 @@ import uuid
 import psycopg
 import pytest
 
+from foundation import settings
 from loaders.load import load_month
-from ops import settings
 from synth.__main__ import generate
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,7 @@ NEXT_MONTH_TOO = {"marts.rpt_pension_flows"}
 def dbt(args, url, tmp):
     env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"),
            "DBT_LOG_PATH": str(tmp / "logs")}
-    res = subprocess.run([sys.executable, "-m", "ops.dbt", *args, "--no-use-colors"], cwd=settings.ROOT, env=env,
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", *args, "--no-use-colors"], cwd=settings.ROOT, env=env,
                          capture_output=True, text=True)
     (tmp / "last-dbt.log").write_text(res.stdout + res.stderr)
     return res
@@ -155,7 +155,8 @@ def test_tests_on_incremental_models_read_only_rows_above_the_watermark(two_mont
 
 
 def test_the_build_records_the_batch_watermark_only_after_passing_tests(two_months_built, monkeypatch):
-    from ops import build, runlog
+    from pipeline import build
+    from runtime import runlog
 
     url, _ = two_months_built
     monkeypatch.setenv("WAREHOUSE_URL", url)

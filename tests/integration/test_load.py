@@ -46,7 +46,7 @@ def test_load_is_audited_and_exactly_once(scratch_url, drop, tmp_path):
     with psycopg.connect(scratch_url) as c:
         rows = c.execute("select interface, status, rows_read, rows_loaded, file_sha256, run_by "
                          "from audit.load_batch where interface not like 'manual%%' order by batch_id").fetchall()
-    from loaders.spec import load_specs
+    from foundation.spec import load_specs
 
     assert len(rows) == len(load_specs()) and {r[1] for r in rows} == {"loaded"}
     assert all(r[2] == r[3] > 0 and len(r[4]) == 64 and r[5] for r in rows)
@@ -166,6 +166,7 @@ def test_files_not_yet_due_are_not_missing(scratch_url, drop, tmp_path):
 
 def test_error_reports_per_provider(scratch_url, tmp_path):
     from openpyxl import load_workbook
+
     from synth.errors import RULES
 
     generate(MONTH, 1, 0.0005, 25, out=tmp_path, error_rates={r: 0.003 for r in RULES},
@@ -230,7 +231,7 @@ def test_kill_9_mid_copy_leaves_no_partial_batch(scratch_url, drop, tmp_path):
         time.sleep(0.5)
         done = dict(c.execute("select interface, rows_loaded from audit.load_batch where status = 'loaded'").fetchall())
         assert c.execute("select count(*) from audit.load_batch where status <> 'loaded'").fetchone()[0] == 0
-        from loaders.spec import load_specs
+        from foundation.spec import load_specs
 
         for spec in load_specs().values():
             if c.execute("select to_regclass(%s)", (f"raw.{spec.interface}",)).fetchone()[0]:
@@ -247,6 +248,7 @@ def test_kill_9_mid_copy_leaves_no_partial_batch(scratch_url, drop, tmp_path):
 
 def test_manual_entry_is_all_or_nothing(scratch_url, tmp_path):
     from openpyxl import load_workbook
+
     from loaders.manual import ManualEntryInvalid, import_file
 
     generate(MONTH, 1, 0.0005, 26, out=tmp_path)
@@ -262,7 +264,7 @@ def test_manual_entry_is_all_or_nothing(scratch_url, tmp_path):
 
 
 def test_quality_report_lists_new_codes(scratch_url, tmp_path):
-    from ops import quality
+    from pipeline import quality
 
     generate(MONTH, 1, 0.0005, 27, out=tmp_path, error_rates={"unknown_code": 0.004})
     manifest = json.loads((tmp_path / MONTH / "_manifest.json").read_text(encoding="utf-8"))

@@ -1,7 +1,6 @@
 """Releases on a scratch database and drop zone: build → publish → build → publish → rollback while a
 reader queries the official release continuously and must only ever see complete releases; a failed
 balance check blocks publishing unless forced (recorded); backups restore and verify."""
-import json
 import os
 import subprocess
 import sys
@@ -11,7 +10,8 @@ import time
 import psycopg
 import pytest
 
-from ops import release, settings
+from foundation import settings
+from pipeline import release
 from synth.__main__ import generate
 
 pytestmark = pytest.mark.integration
@@ -38,14 +38,14 @@ def run(args, e):
 
 
 def publish(month, e, force=False):
-    return run(["ops.release", "publish", "--month", month] + (["--force"] if force else []), e)
+    return run(["pipeline.release", "publish", "--month", month] + (["--force"] if force else []), e)
 
 
 @pytest.fixture(scope="module")
 def published(env):
     """July built and published: the starting point of every test here."""
     url, tmp, e = env
-    res = run(["ops.build", "--month", "202407"], e)
+    res = run(["pipeline.build", "--month", "202407"], e)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     assert publish("202407", e).returncode == 0
     return env
@@ -82,11 +82,11 @@ def test_readers_only_ever_see_complete_releases(published):
     t = threading.Thread(target=reader)
     t.start()
     try:
-        res = run(["ops.build", "--month", "202408"], e)
+        res = run(["pipeline.build", "--month", "202408"], e)
         assert res.returncode == 0, res.stdout[-2000:]
         assert publish("202408", e).returncode == 0
         time.sleep(0.3)
-        assert run(["ops.release", "rollback"], e).returncode == 0
+        assert run(["pipeline.release", "rollback"], e).returncode == 0
         time.sleep(0.3)
     finally:
         stop.set()
@@ -125,7 +125,7 @@ def test_failed_check_blocks_publish_unless_forced(published):
     xlsx = tmp / "exchange" / "202408" / "QYYL_HDB_202408.xlsx"
     _tamper_check_table(xlsx, 7)
     try:
-        res = run(["ops.build", "--month", "202408"], e)
+        res = run(["pipeline.build", "--month", "202408"], e)
         assert res.returncode == 1 and "assert_pension_overview_equals_check_table" in res.stdout
         before = release.info(psycopg.connect(url))
         res = publish("202408", e)
@@ -149,12 +149,12 @@ def test_failed_check_blocks_publish_unless_forced(published):
 
 
 def test_backup_and_restore(tmp_path, server_url, monkeypatch):
-    from ops import backup
+    from pipeline import backup
 
     if os.environ.get("WAREHOUSE_URL"):
         pytest.skip("backups use pg_basebackup against the embedded cluster")
     monkeypatch.setattr(backup, "BACKUPS", tmp_path / "backups")
-    monkeypatch.setattr(backup, "RETAIN_PERIODS", 2)
+    monkeypatch.setenv("WAREHOUSE_BACKUP_RETAIN", "2")
     full = backup.backup("202407", log=lambda *_: None)
     incr = backup.backup("202407", log=lambda *_: None)
     assert full.name.endswith("_full") and incr.name.endswith("_incr")

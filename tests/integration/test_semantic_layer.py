@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from ops import settings
+from foundation import settings
 
 pytestmark = pytest.mark.integration
 
 
 def mf(args: list[str]) -> subprocess.CompletedProcess:
     env = {**os.environ, "WAREHOUSE_URL": settings.warehouse_url()}
-    return subprocess.run([sys.executable, "-m", "ops.dbt", "mf", *args], cwd=settings.ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "runtime.dbt", "mf", *args], cwd=settings.ROOT, env=env,
                           capture_output=True, text=True, timeout=900)
 
 

@@ -1,12 +1,13 @@
-"""`make status` (ops.status) answers from the load audit: it hashes no file the loader recorded and that
+"""`make status` (pipeline.status) answers from the load audit: it hashes no file the loader recorded and that
 is unchanged on disk, and it is still right — the same as hashing everything — after a file changes."""
 import shutil
 
 import pytest
 
+from foundation import settings
 from loaders import dropzone
 from loaders.load import load_month
-from ops import backup, settings, status
+from pipeline import backup, status
 from synth.__main__ import generate
 from synth.writer import write_marker
 

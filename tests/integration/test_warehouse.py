@@ -6,8 +6,8 @@ import sys
 import psycopg
 import pytest
 
+from foundation import settings
 from loaders.load import load_month
-from ops import settings
 from synth.__main__ import generate
 
 pytestmark = pytest.mark.integration
@@ -15,7 +15,7 @@ MONTHS = ["202407", "202408"]
 
 
 def dbt(args, url, tmp):
-    env_cmd = [sys.executable, "-m", "ops.dbt", *args]
+    env_cmd = [sys.executable, "-m", "runtime.dbt", *args]
     import os
 
     env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"),

@@ -111,7 +111,7 @@ def test_industry_labels_are_the_code_tables():
     members: per section '<section>99' 未知大类（<section name>）, and '99' 未知."""
     import csv
 
-    from ops import settings
+    from foundation import settings
 
     def rows(name):
         with (settings.SEEDS / "codes" / f"code_{name}.csv").open(encoding="utf-8") as f:

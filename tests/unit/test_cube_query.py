@@ -7,8 +7,20 @@ import pytest
 import yaml
 
 from cube.model import CUBES_DIR, SEMANTIC_DIR, ModelError, load_cube, load_cubes
-from cube.query import (AggregateQuery, Cut, QueryError, build_request, parse_cut, parse_cuts,
-                        parse_drilldowns, parse_measures, parse_order, parse_paging, split_escaped, unescape)
+from cube.query import (
+    AggregateQuery,
+    Cut,
+    QueryError,
+    build_request,
+    parse_cut,
+    parse_cuts,
+    parse_drilldowns,
+    parse_measures,
+    parse_order,
+    parse_paging,
+    split_escaped,
+    unescape,
+)
 
 
 @pytest.fixture(scope="module")

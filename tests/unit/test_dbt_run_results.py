@@ -1,9 +1,10 @@
-"""dbt's run_results.json is read in one place (ops.dbt.run_results) by the build and the quality report."""
+"""dbt's run_results.json is read in one place (runtime.dbt.run_results) by the build and the quality report."""
 import json
 
 import pytest
 
-from ops import build, dbt, quality
+from pipeline import build, quality
+from runtime import dbt
 
 PKG = "hrss_warehouse"
 

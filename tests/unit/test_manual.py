@@ -2,7 +2,8 @@
 row, column and rule."""
 from openpyxl import load_workbook
 
-from loaders.manual import validate, write_template
+from foundation.manual_template import write_template
+from loaders.manual import validate
 from synth.manual import manual_rows
 from synth.world import World
 

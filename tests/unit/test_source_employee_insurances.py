@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from loaders.spec import load_check_tables, load_specs
+from foundation.months import month_range
+from foundation.spec import load_check_tables, load_specs
 from synth.__main__ import generate
-from synth.calendar import month_range
 from synth.sources import _emp_common as c
-from synth.sources import injury, maternity, medical_account, unemployment
+from synth.sources import injury, unemployment
 from synth.sources.pension import base_limits
 from synth.world import World
 
@@ -129,7 +129,7 @@ def test_migrant_allowance_goes_to_agricultural_hukou(drop):
 # ---- work injury -------------------------------------------------------------------------------------
 def test_injury_rates_by_risk_class(drop):
     f = read(drop, "injury_unit_contribution", "202407")
-    from loaders.spec import code_table
+    from foundation.spec import code_table
 
     rates = {k: Decimal(v["base_rate"]) for k, v in code_table("risk_class").items()}
     for cls, rate, payroll, amount in zip(f["risk_class"], f["rate"], f["payroll_base"], f["amount"]):

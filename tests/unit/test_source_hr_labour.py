@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from loaders.spec import code_table, load_check_tables, load_specs
+from foundation.months import month_range
+from foundation.spec import code_table, load_check_tables, load_specs
 from loaders.validate import validate_stream
 from synth.__main__ import generate
-from synth.calendar import month_range
 from synth.population import Population
 from synth.sources import SOURCES, arbitration, hotline, job_market, petition, training, unemployed_registry
 from synth.sources.pension import base_limits
@@ -100,7 +100,6 @@ def test_registered_unemployment_rate_and_register_flow(year):
 def test_register_takes_people_who_left_work_with_their_identity(year):
     world, months = year
     f = months[-1][1]["unemployed_registry_person"]
-    p = world.people.p
     from_world = ~np.char.startswith(f["person_id"], "9")
     assert from_world.sum() > 0
     # They registered with a job-loss reason and name their former employer (a unit of the population).

@@ -2,11 +2,10 @@
 consistency, and the DMP extracts reconciling with the interface files they are derived from."""
 from collections import Counter, defaultdict
 
-import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from loaders.spec import code_table, load_check_tables, load_specs
+from foundation.spec import code_table, load_check_tables, load_specs
 from synth.__main__ import generate
 
 MONTHS = ["202406", "202407", "202408"]   # a quarter end (interest), a new base year, the August adjustment

@@ -6,11 +6,11 @@ import json
 import numpy as np
 from openpyxl import load_workbook
 
-from loaders.spec import load_specs
+from foundation.months import month_index
+from foundation.spec import load_specs
 from loaders.validate import validate_stream
 from synth.__main__ import generate
-from synth.population import retirement_month, month_to_date
-from synth.calendar import month_index
+from synth.population import month_to_date, retirement_month
 
 MONTHS = ["202407", "202408"]
 
@@ -25,7 +25,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     generate("202407", 2, 0.0005, 7, out=tmp_path / "b")
     generate("202407", 2, 0.0005, 8, out=tmp_path / "c")
     a, b, c = _digest(tmp_path / "a"), _digest(tmp_path / "b"), _digest(tmp_path / "c")
-    from loaders.spec import load_check_tables
+    from foundation.spec import load_check_tables
 
     per_month = 2 * len(load_specs()) + len(load_check_tables()) + 2  # files + markers, check tables, manual, manifest
     assert a == b and len(a) == 2 * per_month
@@ -122,7 +122,7 @@ def test_unit_divisions_lie_in_their_section_and_are_carried_over(monkeypatch):
     from their own random stream: without them every other column would be the same."""
     from collections import Counter
 
-    from loaders.spec import code_table
+    from foundation.spec import code_table
     from synth import population
     from synth.sources import pension
     from synth.world import World

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from loaders.spec import load_specs
+from foundation.spec import load_specs
 from loaders.validate import structure_problem, validate_stream
 
 SPEC = load_specs()["ent_pension_contribution"]

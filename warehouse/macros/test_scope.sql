@@ -5,7 +5,7 @@
       - sums_match: {arguments: {...}, config: {where: __all_rows__}}   # balance test: every row
 
   `__changed_rows__`: only the rows rebuilt since the last build whose tests all passed — rows with
-  source_batch_id > var('tested_through_batch'). ops/build.py passes the watermark it recorded for that build
+  source_batch_id > var('tested_through_batch'). pipeline/build.py passes the watermark it recorded for that build
   (audit.run_log); 0 (the default, and on a full refresh or `make build TEST_ALL=1`) tests every row. Rows of
   a month are only ever rewritten together with a newer batch, so untested rows always carry a batch above
   the watermark.

@@ -1,7 +1,7 @@
-"""Run dbt (and MetricFlow's `mf`) against the warehouse with the connection from ops.settings.
+"""Run dbt (and MetricFlow's `mf`) against the warehouse with the connection from foundation.settings.
 
-    python -m ops.dbt build [dbt args...]
-    python -m ops.dbt mf validate-configs
+    python -m runtime.dbt build [dbt args...]
+    python -m runtime.dbt mf validate-configs
 """
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ops import settings
+from foundation import settings
 
 
 def env() -> dict:
+    s = settings.get()
     e = {**os.environ, **settings.dbt_env(),
          "DBT_PROFILES_DIR": str(settings.WAREHOUSE_DBT),
          "DBT_PROJECT_DIR": str(settings.WAREHOUSE_DBT),
-         "DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH", str(settings.WAREHOUSE_DBT / "target")),  # mf only reads warehouse/target
-         "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH", str(settings.VAR / "dbt" / "logs")),
+         "DBT_TARGET_PATH": str(s.dbt_target_path),  # mf only reads warehouse/target
+         "DBT_LOG_PATH": str(s.dbt_log_path),
          "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     return e
 
@@ -41,7 +42,7 @@ def run_results() -> list[dict] | None:
     one dict per node: unique_id, resource (model, test, seed, snapshot…), name, status (success, pass,
     fail, error, warn, skipped…), failures (rows a test found; 0 when none) and message (may be empty).
     None when dbt has not written the file or it cannot be read."""
-    path = Path(os.environ.get("DBT_TARGET_PATH", settings.WAREHOUSE_DBT / "target")) / "run_results.json"
+    path = settings.get().dbt_target_path / "run_results.json"
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError, TypeError):

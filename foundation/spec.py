@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from ops import settings
+from foundation import settings
 
 TYPES = {"string", "integer", "decimal", "date", "month"}
 

@@ -1,9 +1,9 @@
 """数据质量报告: per month and source — files received / loaded / rejected by rule, new codes not in the
 code tables, and every reconciliation difference the dbt balance tests found — as HTML and XLSX.
 
-    python -m ops.quality --month 202407
+    python -m pipeline.quality --month 202407
 
-Reads the load audit, the dbt run results (ops.dbt.run_results: run_results.json) and the failing rows
+Reads the load audit, the dbt run results (runtime.dbt.run_results: run_results.json) and the failing rows
 dbt stored in schema test_failures. Written to var/reports/<YYYYMM>/数据质量报告_<YYYYMM>.{html,xlsx}.
 """
 from __future__ import annotations
@@ -16,19 +16,21 @@ from pathlib import Path
 
 import psycopg
 
-from loaders.spec import load_specs
-from loaders.validate import RULE_LABELS
-from ops import dbt, settings
+from foundation import settings
+from foundation.months import first_day
+from foundation.rules import RULE_LABELS
+from foundation.spec import load_specs
+from runtime import dbt
 
 
 def _run_results() -> list[dict]:
-    """The tests of the last dbt run (ops.dbt.run_results), empty when there is none."""
+    """The tests of the last dbt run (runtime.dbt.run_results), empty when there is none."""
     return [{"test": r["name"], "status": r["status"], "failures": r["failures"], "message": r["message"][:300]}
             for r in dbt.run_results() or [] if r["resource"] == "test"]
 
 
 def collect(conn: psycopg.Connection, month: str) -> dict:
-    mstart = dt.date(int(month[:4]), int(month[4:]), 1)
+    mstart = first_day(month)
     specs = load_specs()
     sources = []
     for row in conn.execute("""
@@ -88,7 +90,7 @@ def _html(q: dict) -> str:
              "<h2>一、完整性</h2>",
              table(["提供方", "文件", "问题", "说明"],
                    [[p["provider"], p["file_name"], p["problem"], p["detail"]] for p in (q["run"] or {}).get("problems", [])])
-             + (f"<p class='warn'>本月为强制加载</p>" if q["run"] and q["run"]["forced"] else ""),
+             + ("<p class='warn'>本月为强制加载</p>" if q["run"] and q["run"]["forced"] else ""),
              "<h2>二、接收与加载</h2>",
              table(["来源", "接口", "文件", "读入", "入库", "拒绝", "状态", "按规则"],
                    [[s["source"], s["title"], s["file"], f"{s['read']:,}", f"{s['loaded']:,}", f"{s['rejected']:,}",
@@ -157,7 +159,7 @@ def write(month: str, url: str | None = None, out: Path | None = None) -> list[P
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ops.quality")
+    ap = argparse.ArgumentParser(prog="python -m pipeline.quality")
     ap.add_argument("--month", required=True)
     a = ap.parse_args(argv)
     for p in write(a.month):

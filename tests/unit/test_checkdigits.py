@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from loaders import checks
+from foundation import checkdigits
 
 
 @pytest.mark.parametrize("value,ok", [
@@ -12,7 +12,7 @@ from loaders import checks
     ("11010519491231A02X", False),   # non-digit body
 ])
 def test_id_number(value, ok):
-    assert checks.id_number_ok(value) is ok
+    assert checkdigits.id_number_ok(value) is ok
 
 
 @pytest.mark.parametrize("value,ok", [
@@ -22,14 +22,14 @@ def test_id_number(value, ok):
     ("91350100M000100Y4", False),
 ])
 def test_credit_code(value, ok):
-    assert checks.credit_code_ok(value) is ok
+    assert checkdigits.credit_code_ok(value) is ok
 
 
 def test_vectorised_check_digits_agree_with_scalar():
     rng = np.random.default_rng(1)
     digits = rng.integers(0, 10, size=(500, 17))
-    for row, ch in zip(digits, checks.id_check_chars(digits)):
-        assert checks.id_check_char("".join(map(str, row))) == ch
+    for row, ch in zip(digits, checkdigits.id_check_chars(digits)):
+        assert checkdigits.id_check_char("".join(map(str, row))) == ch
     values = rng.integers(0, 31, size=(500, 17))
-    for row, ch in zip(values, checks.credit_check_chars(values)):
-        assert checks.credit_check_char("".join(checks.CREDIT_CHARS[v] for v in row)) == ch
+    for row, ch in zip(values, checkdigits.credit_check_chars(values)):
+        assert checkdigits.credit_check_char("".join(checkdigits.CREDIT_CHARS[v] for v in row)) == ch

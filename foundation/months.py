@@ -1,4 +1,5 @@
-"""Month arithmetic on YYYYMM strings and month indexes (months since year 0)."""
+"""Month arithmetic on YYYYMM strings and month indexes (months since year 0), and the arrival calendar of the
+interface files. The one place that turns a YYYYMM into a date."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,9 @@ def month_range(start: str, count: int) -> list[str]:
     return [month_str(i + k) for k in range(count)]
 
 
-def first_day(yyyymm: str) -> dt.date:
+def first_day(yyyymm: str | int) -> dt.date:
+    """The first day of the month YYYYMM (the data_month the warehouse stores)."""
+    yyyymm = str(yyyymm)
     return dt.date(int(yyyymm[:4]), int(yyyymm[4:6]), 1)
 
 

@@ -4,7 +4,7 @@ No root, no Docker, no system PostgreSQL needed. When the process runs as root (
 PostgreSQL refuses to start as root, so the cluster is owned by an unprivileged system user.
 The server listens on 127.0.0.1 only, with password (SCRAM) authentication.
 
-    python -m ops.pg start | stop | status | url | psql [args]
+    python -m runtime.pg start | stop | status | url | psql [args]
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from ops import settings
+from foundation import settings
 
 SERVICE_USER = "warehouse_pg"
 
@@ -106,7 +106,7 @@ def init() -> None:
 
 
 def start() -> str:
-    if os.environ.get("WAREHOUSE_URL"):
+    if settings.get().warehouse_url:
         print("WAREHOUSE_URL is set: using the external PostgreSQL, nothing to start.")
         return settings.warehouse_url()
     init()
@@ -153,7 +153,7 @@ def main(argv: list[str]) -> int:
         stop()
         print("PostgreSQL stopped")
     elif cmd == "status":
-        print("running" if running() or os.environ.get("WAREHOUSE_URL") else "stopped")
+        print("running" if running() or settings.get().warehouse_url else "stopped")
     elif cmd == "url":
         print(settings.warehouse_url())
     elif cmd == "psql":

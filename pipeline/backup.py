@@ -1,8 +1,8 @@
 """Backups per period, never overwritten, each with a checksum manifest; and a restore test.
 
-    python -m ops.backup backup [--month YYYYMM]     full base backup (first of the period) or incremental
-    python -m ops.backup restore-test                restore the latest chain into a scratch cluster and verify
-    python -m ops.backup list
+    python -m pipeline.backup backup [--month YYYYMM]     full base backup (first of the period) or incremental
+    python -m pipeline.backup restore-test                restore the latest chain into a scratch cluster and verify
+    python -m pipeline.backup list
 
 Layout: var/backups/<YYYYMM>/<timestamp>_<full|incr>/
     pgdata/               pg_basebackup (PostgreSQL 18): full, or --incremental against the previous
@@ -12,7 +12,7 @@ Layout: var/backups/<YYYYMM>/<timestamp>_<full|incr>/
     tables.json           row counts and content checksums of key tables at backup time
     SHA256SUMS            checksum of every file above
 Each period starts a new chain with a full backup; later backups in the period are incremental.
-Retention: the chains of the last RETAIN_PERIODS periods are kept (default 3); older periods are pruned
+Retention: the chains of the last WAREHOUSE_BACKUP_RETAIN periods are kept (default 3); older periods are pruned
 after a successful backup. The restore test combines the latest chain (pg_combinebackup), verifies the
 full backup (pg_verifybackup), starts it on a scratch port, and compares row counts and checksums.
 Needs the embedded cluster (or an external server whose user may replicate).
@@ -33,11 +33,10 @@ from pathlib import Path
 
 import psycopg
 
-from ops import pg, runlog, settings
+from foundation import settings
+from runtime import pg, runlog
 
 BACKUPS = settings.VAR / "backups"
-RETAIN_PERIODS = int(os.environ.get("WAREHOUSE_BACKUP_RETAIN", "3"))
-SCRATCH_PORT = int(os.environ.get("WAREHOUSE_RESTORE_PORT", "55499"))
 # Tables whose content is checksummed (row counts are taken for every table of these schemas).
 KEY_TABLES = ["official.rpt_pension_overview", "official.release_info", "audit.load_batch", "audit.run_log",
               "raw.check_table"]
@@ -130,7 +129,8 @@ def backup(month: str | None = None, log=print) -> Path:
 
 def prune() -> list[str]:
     periods = sorted(p.name for p in BACKUPS.glob("[0-9]" * 6) if chain(p.name))
-    old = periods[:-RETAIN_PERIODS] if len(periods) > RETAIN_PERIODS else []
+    retain = settings.get().backup_retain
+    old = periods[:-retain] if len(periods) > retain else []
     for name in old:
         shutil.rmtree(BACKUPS / name)
     return old
@@ -171,13 +171,13 @@ def restore_test(log=print) -> dict:
         data.chmod(0o700)
         (data / "postmaster.pid").unlink(missing_ok=True)
         subprocess.run([_tool("pg_ctl"), "-D", str(data), "-l", str(scratch / "server.log"), "-w", "-t", "120",
-                        "-o", f"-p {SCRATCH_PORT} -k {data} -c listen_addresses=127.0.0.1 -c shared_buffers=256MB",
+                        "-o", f"-p {settings.get().restore_port} -k {data} -c listen_addresses=127.0.0.1 -c shared_buffers=256MB",
                         "start"], check=True, user=user, capture_output=True, text=True)
         try:
             from urllib.parse import quote
 
             p = settings.url_parts()
-            url = f"postgresql://{p['user']}:{quote(p['password'], safe='')}@127.0.0.1:{SCRATCH_PORT}/{p['dbname']}"
+            url = f"postgresql://{p['user']}:{quote(p['password'], safe='')}@127.0.0.1:{settings.get().restore_port}/{p['dbname']}"
             restored = _table_state(url)
         finally:
             _stop(scratch)
@@ -208,7 +208,7 @@ def _stop(scratch: Path) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ops.backup", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m pipeline.backup", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("backup")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 
-from ops import settings
+from foundation import settings
 
 CACHE_DIRS = [settings.VAR / "superset" / "cache" / "data", settings.VAR / "superset" / "cache" / "meta",
               settings.VAR / "cube" / "cache"]

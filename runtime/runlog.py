@@ -6,14 +6,12 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
-import os
 import time
 
 import psycopg
 
-from ops import settings
+from foundation import settings
 
 DDL = """
 create schema if not exists audit;
@@ -33,7 +31,7 @@ comment on table audit.run_log is '运行日志: 加载、构建、发布、回�
 
 
 def operator() -> str:
-    return os.environ.get("WAREHOUSE_OPERATOR") or getpass.getuser()
+    return settings.get().operator
 
 
 @contextlib.contextmanager

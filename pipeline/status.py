@@ -1,6 +1,6 @@
 """Per month: files arrived / missing, loaded, built, checks passed, published, backed up.
 
-    python -m ops.status
+    python -m pipeline.status
 
 Cheap at any scale: a file is not hashed again when the load audit (audit.load_batch: file, SHA-256,
 size, load start) still describes it. Only `stat` is taken of the file and its done-marker, and the
@@ -21,9 +21,10 @@ from pathlib import Path
 
 import psycopg
 
+from foundation import settings
+from foundation.spec import load_specs
 from loaders import dropzone
-from loaders.spec import load_specs
-from ops import backup, settings
+from pipeline import backup
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The monthly build: load the month's drop (or every month present), rebuild the warehouse with dbt
 into the review release (schema marts), write the quality reports, and log the run.
 
-    python -m ops.build [--month YYYYMM] [--force] [--skip-load] [--full-refresh] [--test-all]
+    python -m pipeline.build [--month YYYYMM] [--force] [--skip-load] [--full-refresh] [--test-all]
 
 Incremental by default: the month-grained models rebuild only months with a newer load batch, and the
 generic tests on them check only rows above the watermark of the last build whose tests all passed
@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
-from pathlib import Path
 
+from foundation import settings
 from loaders.load import MonthIncomplete, load_month
-from ops import dbt, runlog, settings
+from runtime import dbt, runlog
 
 
 def _failed_tests() -> list[str]:
@@ -68,7 +67,7 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
         print(f"[build] dbt build into the review release (seeds, models, snapshot, balance tests; "
               f"{'full rebuild' if full_refresh else 'incremental'}; tests on incremental models: {scope})", flush=True)
         rc = dbt.run(args, check=False)
-        from ops import caches, quality
+        from pipeline import caches, quality
 
         for m in months:
             paths = quality.write(m)
@@ -90,7 +89,7 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ops.build")
+    ap = argparse.ArgumentParser(prog="python -m pipeline.build")
     ap.add_argument("--month", help="YYYYMM (default: every month in the drop zone)")
     ap.add_argument("--force", action="store_true", help="load even if files are missing (recorded)")
     ap.add_argument("--skip-load", action="store_true", help="only rebuild (the drops are loaded already)")

@@ -6,9 +6,9 @@ and the new schema to `official`. Readers (Superset, the cube) only ever name `o
 sees either the old release or the new one, never a mix. `rollback` swaps `official` and
 `official_previous` back in one transaction. Every release carries `official.release_info`.
 
-    python -m ops.release publish --month 202408 [--force]
-    python -m ops.release rollback
-    python -m ops.release info
+    python -m pipeline.release publish --month 202408 [--force]
+    python -m pipeline.release rollback
+    python -m pipeline.release info
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ import time
 
 import psycopg
 
-from ops import runlog, settings
+from foundation import settings
+from runtime import runlog
 
 REVIEW, OFFICIAL, PREVIOUS = "marts", "official", "official_previous"
 
@@ -91,7 +92,7 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
                 if conn.execute("select 1 from pg_namespace where nspname = %s", (OFFICIAL,)).fetchone():
                     conn.execute(f"alter schema {OFFICIAL} rename to {PREVIOUS}")
                 conn.execute(f"alter schema {staging_schema} rename to {OFFICIAL}")
-        from ops import caches
+        from pipeline import caches
 
         caches.invalidate(log=lambda *_: None)
         entry["detail"].update({"release_id": release_id, "tables": len(fingerprint["row_counts"]),
@@ -114,7 +115,7 @@ def rollback(url: str | None = None, log=print) -> None:
                 conn.execute(f"alter schema {PREVIOUS} rename to {OFFICIAL}")
                 conn.execute(f"alter schema official_swap rename to {PREVIOUS}")
             after = info(conn)
-        from ops import caches
+        from pipeline import caches
 
         caches.invalidate(log=lambda *_: None)
         entry["detail"].update({"from_release": before.get("release_id"), "to_release": after.get("release_id")})
@@ -137,7 +138,7 @@ def info(conn=None) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ops.release")
+    ap = argparse.ArgumentParser(prog="python -m pipeline.release")
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("publish")
     p.add_argument("--month", required=True)

@@ -1,1 +1,0 @@
-"""Operations glue: the PostgreSQL the warehouse runs on, settings shared by every part."""

@@ -4,6 +4,8 @@ SHELL := /bin/bash
 
 PY      := .venv/bin/python
 SS_PY   := .venv-superset/bin/python
+# The front door: one command, a subcommand per task (python -m cli --help).
+HRSS    := $(PY) -m cli
 # Demo drop: months, size (1.0 ≈ Beijing) and seed of the synthetic data. The three demo months span a
 # year boundary (2024-11 … 2025-01) so year-level answers (distinct counts per year, year drill-downs) have two years.
 START   ?= 202411
@@ -13,26 +15,39 @@ SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
 
-.PHONY: help lint setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
+.PHONY: help lint lock setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
 
-.venv/.installed: requirements.txt
+# Installs exactly the versions CI tested (requirements*.lock), then checks the human-edited ranges
+# (requirements*.txt) are met. After editing a requirements*.txt: `make lock` refreshes both lock files.
+.venv/.installed: requirements.txt requirements.lock
 	@echo "[setup] main virtual environment (.venv)"
 	@test -x .venv/bin/python || python3 -m venv .venv
 	@.venv/bin/pip install -q --disable-pip-version-check --upgrade pip
+	@.venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
 	@.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-.venv-superset/.installed: requirements-superset.txt
+.venv-superset/.installed: requirements-superset.txt requirements-superset.lock
 	@echo "[setup] Superset virtual environment (.venv-superset; takes a few minutes the first time)"
 	@test -x .venv-superset/bin/python || python3 -m venv .venv-superset
 	@.venv-superset/bin/pip install -q --disable-pip-version-check --upgrade pip
+	@.venv-superset/bin/pip install -q --disable-pip-version-check -r requirements-superset.lock
 	@.venv-superset/bin/pip install -q --disable-pip-version-check -r requirements-superset.txt
 	@touch $@
 
-setup: .venv/.installed .venv-superset/.installed  ## install both virtual environments (only when requirements changed)
+setup: .venv/.installed .venv-superset/.installed  ## install both virtual environments from the lock files (only when they changed)
+
+lock:  ## after editing requirements*.txt: install the ranges, then write the exact versions to requirements*.lock
+	@.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+	@.venv-superset/bin/pip install -q --disable-pip-version-check -r requirements-superset.txt
+	@(echo "# Exact versions of .venv, written by \`make lock\` from requirements.txt; \`make setup\` installs these."; \
+	  .venv/bin/pip freeze --exclude-editable --disable-pip-version-check | LC_ALL=C sort -f) > requirements.lock
+	@(echo "# Exact versions of .venv-superset, written by \`make lock\` from requirements-superset.txt; \`make setup\` installs these."; \
+	  .venv-superset/bin/pip freeze --exclude-editable --disable-pip-version-check | LC_ALL=C sort -f) > requirements-superset.lock
+	@echo "[lock] requirements.lock, requirements-superset.lock written"
 
 browser-deps:  ## Debian's Chromium + CJK fonts for the browser tests (needs root/apt on a fresh machine)
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
@@ -41,36 +56,36 @@ browser-deps:  ## Debian's Chromium + CJK fonts for the browser tests (needs roo
 	fi
 
 db: .venv/.installed  ## start the embedded PostgreSQL in var/pgdata (or use WAREHOUSE_URL)
-	@$(PY) -m runtime.pg start
+	@$(HRSS) db start
 
 generate: db  ## write the synthetic drop: START=YYYYMM MONTHS=n SCALE=x SEED=n
-	@$(PY) -m synth --start $(START) --months $(MONTHS) --scale $(SCALE) --seed $(SEED)
+	@$(HRSS) generate --start $(START) --months $(MONTHS) --scale $(SCALE) --seed $(SEED)
 
 load: db  ## validate and load MONTH=YYYYMM (default: every month in the drop zone); FORCE=1 loads a month with missing files
-	@$(PY) -m loaders load $(if $(MONTH),--month $(MONTH),--all) $(if $(FORCE),--force)
+	@$(HRSS) load $(if $(MONTH),--month $(MONTH),--all) $(if $(FORCE),--force)
 
 build: db  ## load + incremental dbt build (staging → ODS → DW → marts, balance tests); MONTH=YYYYMM, FULL_REFRESH=1, TEST_ALL=1 optional
-	@$(PY) -m pipeline.build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(FULL_REFRESH),--full-refresh) $(if $(TEST_ALL),--test-all)
+	@$(HRSS) build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(FULL_REFRESH),--full-refresh) $(if $(TEST_ALL),--test-all)
 
 LATEST   = $(shell ls -d var/exchange/[0-9][0-9][0-9][0-9][0-9][0-9] 2>/dev/null | tail -1 | xargs -r basename)
 
 publish: db  ## promote the review release to official in one atomic step: MONTH=YYYYMM (default latest); FORCE=1 overrides a failed build (recorded)
-	@$(PY) -m pipeline.release publish --month $(or $(MONTH),$(LATEST)) $(if $(FORCE),--force)
+	@$(HRSS) publish --month $(or $(MONTH),$(LATEST)) $(if $(FORCE),--force)
 
 rollback: db  ## restore the previous official release in one step
-	@$(PY) -m pipeline.release rollback
+	@$(HRSS) rollback
 
 status: db  ## per month: files arrived / missing, loaded, built, checks, published, backed up
-	@$(PY) -m pipeline.status
+	@$(HRSS) status
 
 backup: db  ## full (first of the period) or incremental backup + sources + Superset metadata, checksummed: MONTH=YYYYMM
-	@$(PY) -m pipeline.backup backup --month $(or $(MONTH),$(LATEST))
+	@$(HRSS) backup --month $(or $(MONTH),$(LATEST))
 
 restore-test: db  ## restore the latest backup chain into a scratch cluster and verify it
-	@$(PY) -m pipeline.backup restore-test
+	@$(HRSS) restore-test
 
 docs: db  ## dbt docs (catalog of every model and column) into warehouse/target
-	@$(PY) -m runtime.dbt docs generate --no-use-colors
+	@$(HRSS) dbt docs generate --no-use-colors
 
 superset: .venv-superset/.installed db  ## set up Superset, import the dashboards, serve on 127.0.0.1:8088
 	@$(SS_PY) superset/manage.py setup
@@ -78,7 +93,7 @@ superset: .venv-superset/.installed db  ## set up Superset, import the dashboard
 	@$(SS_PY) superset/manage.py start
 
 cube: db  ## serve the cube API on 127.0.0.1:8089
-	@$(PY) -m cube.serve start
+	@$(HRSS) cube start
 
 demo: setup db generate build publish superset cube  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
 	@echo ""
@@ -87,7 +102,7 @@ demo: setup db generate build publish superset cube  ## the whole thing: data, b
 	@echo "  Superset dashboards : http://127.0.0.1:$${SUPERSET_PORT:-8088}/"
 	@echo "    login             : admin / $$(cat var/secrets/superset_admin_password)"
 	@echo "  Cube API (OpenAPI)  : http://127.0.0.1:$${CUBE_PORT:-8089}/docs"
-	@echo "  PostgreSQL          : $$($(PY) -m runtime.pg url | sed 's/:[^:@]*@/:***@/')  (make psql)"
+	@echo "  PostgreSQL          : $$($(HRSS) db url | sed 's/:[^:@]*@/:***@/')  (make psql)"
 	@echo "  Stop everything     : make stop"
 	@echo "=============================================================="
 
@@ -110,15 +125,15 @@ bench-warehouse: db  ## 12 + 1 months at scale 0.1 into its own database bench_w
 	@$(PY) -m bench.warehouse --scale 0.1 --months 12 --start 202401 --keep
 
 bench-cube: db  ## cube latency (cold / cached p50, p95) on the database bench-warehouse kept, or on WAREHOUSE_URL
-	@WAREHOUSE_URL="$${WAREHOUSE_URL:-$$($(PY) -m runtime.pg url | sed 's#/[^/]*$$#/bench_warehouse#')}" $(PY) -m bench.cube --repeat 10
+	@WAREHOUSE_URL="$${WAREHOUSE_URL:-$$($(HRSS) db url | sed 's#/[^/]*$$#/bench_warehouse#')}" $(PY) -m bench.cube --repeat 10
 
 psql: db  ## a psql shell on the warehouse
-	@$(PY) -m runtime.pg psql
+	@$(HRSS) db psql
 
 stop:  ## stop Superset, the cube service and the embedded PostgreSQL
 	-@test -x $(SS_PY) && $(SS_PY) superset/manage.py stop || true
-	-@test -x $(PY) && $(PY) -m cube.serve stop || true
-	-@test -x $(PY) && $(PY) -m runtime.pg stop || true
+	-@test -x $(PY) && $(HRSS) cube stop || true
+	-@test -x $(PY) && $(HRSS) db stop || true
 
 clean-data: stop  ## remove generated data, database and reports (keeps the virtual environments)
 	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube var/backups

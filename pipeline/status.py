@@ -113,7 +113,10 @@ def rows(url: str | None = None, hashed: list[str] | None = None) -> list[dict]:
     return out
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    if argv:
+        print("usage: python -m cli status (no arguments)", file=sys.stderr)
+        return 2
     data = rows()
     header = {"month": "月份", "arrived": "到达/应到", "missing": "缺失或有误", "loaded": "加载", "built": "已构建",
               "checks": "校验", "published": "已发布", "backed_up": "备份"}

@@ -52,5 +52,9 @@ def run_results() -> list[dict] | None:
              "failures": r.get("failures") or 0, "message": r.get("message") or ""} for r in raw]
 
 
+def main(argv: list[str] | None = None) -> int:
+    return run(list(sys.argv[1:] if argv is None else argv), check=False)
+
+
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:], check=False))
+    sys.exit(main())

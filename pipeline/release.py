@@ -97,6 +97,15 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
         caches.invalidate(log=lambda *_: None)
         entry["detail"].update({"release_id": release_id, "tables": len(fingerprint["row_counts"]),
                                 "copy_seconds": round(copy_s, 2)})
+        # 历史数据库: the official release's indicators as a new vintage, reconciled with the marts, and the
+        # 监测月报 of the month (history/load.py). The release stands even if this fails; the failure is logged.
+        try:
+            from history import load as history_load
+
+            entry["detail"]["history"] = history_load.after_publish(month, release_id, log=log)
+        except Exception as e:  # noqa: BLE001 — recorded in the run log and printed
+            entry["detail"]["history_error"] = str(e)
+            log(f"[publish] 历史数据库未更新: {e}")
         log(f"[publish] {month}: 审核版已发布为正式版 (release {release_id}, {len(fingerprint['row_counts'])} 张表, "
             f"复制 {copy_s:.1f}s); 上一正式版保留为 {PREVIOUS}; 缓存已失效")
         return release_id

@@ -1,0 +1,276 @@
+"""Schema `history` in the warehouse database: catalogue, observations with vintages, loads and change log.
+
+Idempotent migration (`migrate`), catalogue sync from the YAML in history/catalogue/ (`sync_catalogue`),
+vintage writes (`write_vintage`: a value is inserted only when it differs from the value currently known,
+a revision adds a row and never overwrites) and "as of" reads (`read`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import psycopg
+import yaml
+
+HERE = Path(__file__).resolve().parent
+CATALOGUE_DIR = HERE / "catalogue"
+SCHEMA = "history"
+
+DDL = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.classification (
+    code text primary key, parent_code text, name_zh text not null, sort int not null);
+comment on table {SCHEMA}.classification is '分类体系(指标分类树)';
+create table if not exists {SCHEMA}.region (
+    code text primary key, name_zh text not null, level text not null, parent_code text, sort int not null);
+comment on table {SCHEMA}.region is '地区(全国、京津冀、北京各区)';
+create table if not exists {SCHEMA}.indicator (
+    code text primary key, name_zh text not null, explanation text, unit text not null, decimals int not null,
+    kind text not null check (kind in ('flow','stock','ratio','index')),
+    numerator text, denominator text, ratio_scale numeric, frequency text not null check (frequency in ('M','Q','Y')),
+    classification text not null references {SCHEMA}.classification(code), regions text[] not null,
+    source text, origin text not null, mart text, mart_column text, mart_scale numeric, footnote text,
+    catalogue_version text not null);
+comment on table {SCHEMA}.indicator is '指标体系: 代码、名称、口径、单位、小数位、类型、频度、分类、地区、来源';
+create table if not exists {SCHEMA}.series_break (
+    indicator_code text not null references {SCHEMA}.indicator(code), region_code text not null,
+    period text not null, note text not null, primary key (indicator_code, region_code, period));
+comment on table {SCHEMA}.series_break is '口径断点: period 起为新口径';
+create table if not exists {SCHEMA}.load (
+    load_id bigserial primary key, kind text not null, started_at timestamptz not null default now(),
+    loaded_by text not null, data_month text, detail jsonb not null default '{{}}'::jsonb);
+comment on table {SCHEMA}.load is '每次写入(初始数据、发布后、导入)的记录';
+create table if not exists {SCHEMA}.observation (
+    obs_id bigserial primary key,
+    indicator_code text not null references {SCHEMA}.indicator(code),
+    region_code text not null references {SCHEMA}.region(code),
+    period text not null, freq text not null check (freq in ('M','Q','Y')),
+    value numeric, known_from timestamptz not null,
+    provisional boolean not null default false, revised boolean not null default false,
+    estimated boolean not null default false, is_break boolean not null default false,
+    footnote text, source text, source_url text, load_id bigint references {SCHEMA}.load(load_id),
+    unique (indicator_code, region_code, period, known_from));
+comment on table {SCHEMA}.observation is '观测值及其版本(vintage): known_from 起该值为已知值; 修订新增一行, 不覆盖';
+create index if not exists observation_lookup on {SCHEMA}.observation (indicator_code, region_code, period, known_from desc);
+create table if not exists {SCHEMA}.change_log (
+    change_id bigserial primary key, load_id bigint not null references {SCHEMA}.load(load_id),
+    changed_by text not null, changed_at timestamptz not null,
+    indicator_code text not null, region_code text not null, period text not null,
+    old_value numeric, new_value numeric, note text);
+comment on table {SCHEMA}.change_log is '变更记录: 谁、何时、旧值 → 新值';
+create table if not exists {SCHEMA}.reconciliation (
+    load_id bigint not null references {SCHEMA}.load(load_id), indicator_code text not null, region_code text not null,
+    period text not null, history_value numeric, mart_value numeric, ok boolean not null);
+comment on table {SCHEMA}.reconciliation is '发布后写入的值与来源 mart 的核对';
+create table if not exists {SCHEMA}.saved_query (
+    query_id text primary key, name text not null, owner text not null, spec jsonb not null,
+    created_at timestamptz not null default now());
+create table if not exists {SCHEMA}.import_pending (
+    token text primary key, created_by text not null, created_at timestamptz not null default now(),
+    file_name text not null, rows jsonb not null);
+create table if not exists {SCHEMA}.login_attempt (
+    username text not null, client text not null, at timestamptz not null default now(), ok boolean not null);
+create index if not exists login_attempt_recent on {SCHEMA}.login_attempt (username, at);
+create table if not exists {SCHEMA}.report (
+    month text not null, generated_at timestamptz not null, asof timestamptz not null, path text not null,
+    figures jsonb not null, primary key (month, generated_at));
+comment on table {SCHEMA}.report is '监测月报存档: 生成时间、所用数据版本(asof)与报告中的数字';
+"""
+
+
+def url() -> str:
+    from ops import settings
+
+    return settings.warehouse_url()
+
+
+def connect(autocommit: bool = False) -> psycopg.Connection:
+    return psycopg.connect(url(), autocommit=autocommit)
+
+
+def operator() -> str:
+    return os.environ.get("HISTORY_USER") or os.environ.get("USER") or "system"
+
+
+# --- catalogue ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Catalogue:
+    classification: list[dict]
+    regions: list[dict]
+    indicators: dict[str, dict]
+    breaks: list[dict]
+    units: list[dict]
+    version: str
+
+    def region_name(self, code: str) -> str:
+        return next((r["name_zh"] for r in self.regions if r["code"] == code), code)
+
+    def convert_unit(self, value: float, unit_from: str, unit_to: str) -> float:
+        if unit_from == unit_to:
+            return value
+        for u in self.units:
+            if u["from"] == unit_from and u["to"] == unit_to:
+                return value * u["factor"]
+            if u["to"] == unit_from and u["from"] == unit_to:
+                return value / u["factor"]
+        raise KeyError(f"单位 {unit_from} 不能换算为 {unit_to}")
+
+    def breaks_of(self, indicator: str, region: str) -> list[str]:
+        return [b["period"] for b in self.breaks if b["indicator"] == indicator and b["region"] == region]
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    files = sorted(CATALOGUE_DIR.glob("*.yaml"))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.read_bytes())
+    main = yaml.safe_load((CATALOGUE_DIR / "catalogue.yaml").read_text(encoding="utf-8"))
+    pub = yaml.safe_load((CATALOGUE_DIR / "published_indicators.yaml").read_text(encoding="utf-8"))
+    districts = [r["code"] for r in main["regions"] if r["level"] == "district"]
+    inds: dict[str, dict] = {}
+    for d in main["warehouse_indicators"]:
+        inds[d["code"]] = {**d, "frequency": "M", "origin": "warehouse",
+                           "regions": ["110000"] if d.get("beijing_only") else ["110000", *districts],
+                           "source": "北京市人力社保统计数据仓库正式版(每次发布后写入)"}
+    for d in pub["indicators"]:
+        inds[d["code"]] = {**d, "origin": "published"}
+    return Catalogue(main["classification"], main["regions"], inds, main.get("breaks", []), main.get("units", []),
+                     h.hexdigest()[:16])
+
+
+def migrate(conn) -> None:
+    conn.execute(DDL)
+
+
+def sync_catalogue(conn) -> str:
+    """Upsert the YAML catalogue into the database (indicators are never deleted: observations refer to them)."""
+    cat = catalogue()
+    migrate(conn)
+    for i, c in enumerate(cat.classification):
+        conn.execute(f"insert into {SCHEMA}.classification values (%s,%s,%s,%s) on conflict (code) do update set "
+                     "parent_code = excluded.parent_code, name_zh = excluded.name_zh, sort = excluded.sort",
+                     (c["code"], c.get("parent"), c["name_zh"], i))
+    for i, r in enumerate(cat.regions):
+        conn.execute(f"insert into {SCHEMA}.region values (%s,%s,%s,%s,%s) on conflict (code) do update set "
+                     "name_zh = excluded.name_zh, level = excluded.level, parent_code = excluded.parent_code, sort = excluded.sort",
+                     (r["code"], r["name_zh"], r["level"], r.get("parent"), i))
+    for d in cat.indicators.values():
+        conn.execute(
+            f"""insert into {SCHEMA}.indicator values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)
+                on conflict (code) do update set name_zh = excluded.name_zh, explanation = excluded.explanation,
+                unit = excluded.unit, decimals = excluded.decimals, kind = excluded.kind, numerator = excluded.numerator,
+                denominator = excluded.denominator, ratio_scale = excluded.ratio_scale, frequency = excluded.frequency,
+                classification = excluded.classification, regions = excluded.regions, source = excluded.source,
+                origin = excluded.origin, mart = excluded.mart, mart_column = excluded.mart_column,
+                mart_scale = excluded.mart_scale, footnote = excluded.footnote, catalogue_version = excluded.catalogue_version""",
+            (d["code"], d["name_zh"], d.get("explanation"), d["unit"], d["decimals"], d["kind"], d.get("numerator"),
+             d.get("denominator"), d.get("ratio_scale"), d["frequency"], d["classification"], d["regions"],
+             d.get("source"), d["origin"], d.get("mart"), d.get("column"), d.get("scale", 1), d.get("footnote"),
+             cat.version))
+    conn.execute(f"delete from {SCHEMA}.series_break")
+    for b in cat.breaks:
+        conn.execute(f"insert into {SCHEMA}.series_break values (%s,%s,%s,%s)",
+                     (b["indicator"], b["region"], b["period"], b["note"]))
+    return cat.version
+
+
+def start_load(conn, kind: str, month: str | None = None, who: str | None = None, detail: dict | None = None) -> int:
+    return conn.execute(f"insert into {SCHEMA}.load (kind, loaded_by, data_month, detail) values (%s,%s,%s,%s) "
+                        "returning load_id", (kind, who or operator(), month, json.dumps(detail or {}, ensure_ascii=False))
+                        ).fetchone()[0]
+
+
+def current(conn, keys: list[tuple[str, str, str]], asof: datetime | None = None) -> dict[tuple, dict]:
+    """The value known as of `asof` (default now) for each (indicator, region, period)."""
+    if not keys:
+        return {}
+    rows = conn.execute(
+        f"""select distinct on (o.indicator_code, o.region_code, o.period)
+                   o.indicator_code, o.region_code, o.period, o.value, o.known_from
+            from {SCHEMA}.observation o
+            join unnest(%s::text[], %s::text[], %s::text[]) k(i, r, p)
+              on o.indicator_code = k.i and o.region_code = k.r and o.period = k.p
+            where o.known_from <= coalesce(%s, now())
+            order by o.indicator_code, o.region_code, o.period, o.known_from desc""",
+        ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], asof)).fetchall()
+    return {(r[0], r[1], r[2]): {"value": r[3], "known_from": r[4]} for r in rows}
+
+
+def write_vintage(conn, rows: list[dict], load_id: int, known_from: datetime | None = None, who: str | None = None,
+                  log_changes: bool = True) -> dict:
+    """Insert the rows whose value differs from the currently known one (new or revised). Each row:
+    indicator, region, period, freq, value, and optional flags/footnote/source/source_url.
+    Returns counts {new, revised, unchanged}."""
+    # default: the transaction's time, so that reads in the same transaction ("as of now()") see the rows
+    known_from = known_from or conn.execute("select now()").fetchone()[0]
+    who = who or operator()
+    now = current(conn, [(r["indicator"], r["region"], r["period"]) for r in rows])
+    counts = {"new": 0, "revised": 0, "unchanged": 0}
+    ins, changes = [], []
+    for r in rows:
+        old = now.get((r["indicator"], r["region"], r["period"]))
+        new_v = r["value"]
+        if old is not None and _same(old["value"], new_v) and not r.get("force_vintage"):
+            counts["unchanged"] += 1
+            continue
+        revised = old is not None
+        counts["revised" if revised else "new"] += 1
+        ins.append((r["indicator"], r["region"], r["period"], r["freq"], new_v, known_from,
+                    bool(r.get("provisional")), revised or bool(r.get("revised")), bool(r.get("estimated")),
+                    bool(r.get("is_break")), r.get("footnote"), r.get("source"), r.get("source_url"), load_id))
+        changes.append((load_id, who, known_from, r["indicator"], r["region"], r["period"],
+                        None if old is None else old["value"], new_v, r.get("footnote")))
+    with conn.cursor() as cur:
+        if ins:
+            cur.executemany(
+                f"""insert into {SCHEMA}.observation (indicator_code, region_code, period, freq, value, known_from,
+                    provisional, revised, estimated, is_break, footnote, source, source_url, load_id)
+                    values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)""", ins)
+        if log_changes and changes:
+            cur.executemany(
+                f"""insert into {SCHEMA}.change_log (load_id, changed_by, changed_at, indicator_code, region_code,
+                    period, old_value, new_value, note) values (%s,%s,%s,%s,%s,%s,%s,%s,%s)""", changes)
+    return counts
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+
+
+def read(conn, indicators: list[str], regions: list[str], period_from: str | None = None, period_to: str | None = None,
+         asof: datetime | None = None, freq: str | None = None) -> list[dict]:
+    """Observations known as of `asof` for the indicators × regions, between two periods (inclusive, text order
+    works within one frequency: 'YYYY', 'YYYY-MM', 'YYYYQn')."""
+    rows = conn.execute(
+        f"""select distinct on (indicator_code, region_code, period)
+                   indicator_code, region_code, period, freq, value, known_from, provisional, revised, estimated,
+                   is_break, footnote, source, source_url
+            from {SCHEMA}.observation
+            where indicator_code = any(%s) and region_code = any(%s)
+              and (%s::text is null or period >= %s) and (%s::text is null or period <= %s)
+              and (%s::text is null or freq = %s)
+              and known_from <= coalesce(%s, now())
+            order by indicator_code, region_code, period, known_from desc""",
+        (indicators, regions, period_from, period_from, period_to, period_to, freq, freq, asof)).fetchall()
+    cols = ("indicator", "region", "period", "freq", "value", "known_from", "provisional", "revised", "estimated",
+            "is_break", "footnote", "source", "source_url")
+    return [dict(zip(cols, r)) for r in rows if r[4] is not None or True]
+
+
+def revisions_since(conn, since: datetime, limit: int = 200) -> list[dict]:
+    rows = conn.execute(
+        f"""select c.changed_at, c.changed_by, c.indicator_code, i.name_zh, c.region_code, c.period, c.old_value, c.new_value
+            from {SCHEMA}.change_log c join {SCHEMA}.indicator i on i.code = c.indicator_code
+            where c.changed_at > %s and c.old_value is not null order by c.changed_at desc limit %s""",
+        (since, limit)).fetchall()
+    cols = ("changed_at", "changed_by", "indicator", "name_zh", "region", "period", "old_value", "new_value")
+    return [dict(zip(cols, r)) for r in rows]

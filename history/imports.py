@@ -1,0 +1,232 @@
+"""数据导入流程: XLSX/CSV series through a template → validation → preview → atomic commit with a change log.
+
+Template columns (sheet 数据): 指标代码, 地区代码, 期别, 数值, 单位, 标志, 注释, 来源. Every row is checked
+(indicator code, region covered by the indicator, period format of the indicator's frequency and not in the
+future, number, range by kind/unit, unit equal or convertible to the catalogue unit, flag, duplicates in the
+file, gaps within a series of the file). Any error → nothing is imported, and each error names sheet, row,
+column and rule. Otherwise a preview (new / changed old → new / unchanged) is kept under a token; committing
+it writes one vintage and the change log in one transaction.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import secrets
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+from history import engine, store
+
+COLUMNS = ["指标代码", "地区代码", "期别", "数值", "单位", "标志", "注释", "来源"]
+REQUIRED = ["指标代码", "地区代码", "期别", "数值", "单位"]
+FLAGS = {"": None, "初步": "provisional", "修订": "revised", "估计": "estimated", "断点": "is_break"}
+PERIOD_RE = {"M": (re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "YYYY-MM"), "Q": (re.compile(r"^\d{4}Q[1-4]$"), "YYYYQn"),
+             "Y": (re.compile(r"^\d{4}$"), "YYYY")}
+MAX_ROWS = 200_000
+
+
+class ImportError_(ValueError):
+    pass
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def read_table(file_name: str, data: bytes) -> tuple[str, list[str], list[tuple[int, list]]]:
+    """(sheet name, header, [(row number, values)]) of an XLSX (sheet 数据, else the first) or CSV (UTF-8/GBK)."""
+    name = file_name.lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as e:  # noqa: BLE001 — any unreadable workbook
+            raise ImportError_(f"{file_name}: 不是有效的 XLSX 文件 ({type(e).__name__})") from None
+        ws = wb["数据"] if "数据" in wb.sheetnames else wb[wb.sheetnames[0]]
+        rows = ws.iter_rows(values_only=True)
+        header = [_cell(v) for v in next(rows, [])]
+        body = [(i, list(r)) for i, r in enumerate(rows, start=2) if any(v not in (None, "") for v in r)]
+        return ws.title, header, body
+    if name.endswith(".csv"):
+        for enc in ("utf-8-sig", "gbk"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportError_(f"{file_name}: 编码既不是 UTF-8 也不是 GBK")
+        rows = list(csv.reader(io.StringIO(text)))
+        header = [c.strip() for c in rows[0]] if rows else []
+        return "CSV", header, [(i, r) for i, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
+    raise ImportError_(f"{file_name}: 只接受 .xlsx 或 .csv 文件")
+
+
+def validate(conn, file_name: str, data: bytes, today: date | None = None) -> dict:
+    try:
+        sheet, header, body = read_table(file_name, data)
+    except ImportError_ as e:
+        return {"errors": [{"sheet": None, "row": None, "column": None, "rule": "文件", "message": str(e),
+                            "where": file_name}], "rows": [], "summary": {}}
+    return validate_rows(conn, sheet, header, body, today)
+
+
+def validate_rows(conn, sheet: str, header: list[str], body: list[tuple[int, list]], today: date | None = None) -> dict:
+    cat = store.catalogue()
+    regions = {r["code"] for r in cat.regions}
+    today = today or date.today()
+    errors: list[dict] = []
+
+    def err(row, col, rule, msg):
+        errors.append({"sheet": sheet, "row": row, "column": col, "rule": rule, "message": msg,
+                       "where": f"工作表 {sheet} 第 {row} 行" if row else f"工作表 {sheet}"})
+
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        err(1, ", ".join(missing), "表头", f"缺少列 {', '.join(missing)}; 模板列为 {', '.join(COLUMNS)}")
+        return {"errors": errors, "rows": [], "summary": {}}
+    if len(body) > MAX_ROWS:
+        err(None, None, "行数", f"{len(body)} 行超过单次导入上限 {MAX_ROWS}")
+        return {"errors": errors, "rows": [], "summary": {}}
+    pos = {c: header.index(c) for c in COLUMNS if c in header}
+    rows, seen = [], {}
+    for rn, vals in body:
+        get = lambda c: _cell(vals[pos[c]]) if c in pos and pos[c] < len(vals) else ""
+        code, region, period, raw, unit = (get(c) for c in ("指标代码", "地区代码", "期别", "数值", "单位"))
+        ind = cat.indicators.get(code)
+        ok = True
+        if ind is None:
+            err(rn, "指标代码", "指标代码", f"指标代码 {code!r} 不在指标体系中")
+            continue
+        if region not in regions:
+            err(rn, "地区代码", "地区代码", f"地区代码 {region!r} 不存在")
+            ok = False
+        elif region not in ind["regions"]:
+            err(rn, "地区代码", "地区范围", f"指标 {code} 不包含地区 {cat.region_name(region)}({region})")
+            ok = False
+        rx, fmt = PERIOD_RE[ind["frequency"]]
+        if not rx.match(period):
+            err(rn, "期别", "期别格式", f"{period!r}: 指标 {code} 的频度为 {ind['frequency']}, 期别应为 {fmt}")
+            ok = False
+        elif period[:4] > str(today.year) or (ind["frequency"] == "M" and period > today.strftime("%Y-%m")):
+            err(rn, "期别", "期别", f"期别 {period} 晚于今天")
+            ok = False
+        try:
+            value = float(raw.replace(",", ""))
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError
+        except ValueError:
+            err(rn, "数值", "数值类型", f"{raw!r} 不是数值")
+            continue
+        if unit != ind["unit"]:
+            try:
+                value = cat.convert_unit(value, unit, ind["unit"])
+            except KeyError:
+                err(rn, "单位", "单位", f"单位 {unit!r} 与指标单位 {ind['unit']!r} 不符且不能换算")
+                ok = False
+        if ind["kind"] in ("stock", "flow") and value < 0 and not code.endswith("_change"):
+            err(rn, "数值", "取值范围", f"{ind['name_zh']} 不能为负数 ({value})")
+            ok = False
+        if ind["unit"] == "%" and ind["kind"] == "ratio" and code.startswith("wh_") and not 0 <= value <= 100:
+            err(rn, "数值", "取值范围", f"比率 {value}% 不在 0–100 之间")
+            ok = False
+        flag = get("标志")
+        if flag not in FLAGS:
+            err(rn, "标志", "标志", f"标志 {flag!r} 应为 初步/修订/估计/断点 或留空")
+            ok = False
+        key = (code, region, period)
+        if key in seen:
+            err(rn, "期别", "重复", f"{code} {region} {period} 与第 {seen[key]} 行重复")
+            ok = False
+        seen.setdefault(key, rn)
+        if ok:
+            r = {"indicator": code, "region": region, "period": period, "freq": ind["frequency"],
+                 "value": value, "footnote": get("注释") or None, "source": get("来源") or None, "row": rn}
+            if FLAGS.get(flag):
+                r[FLAGS[flag]] = True
+            rows.append(r)
+    # gaps: within a series of the file, periods must be consecutive
+    by_series = defaultdict(list)
+    for r in rows:
+        by_series[(r["indicator"], r["region"])].append(r)
+    for (code, region), rs in by_series.items():
+        rs.sort(key=lambda r: r["period"])
+        for a, b in zip(rs, rs[1:]):
+            if engine.shift(a["period"], 1) != b["period"]:
+                err(b["row"], "期别", "缺期", f"{code} {region}: {a['period']} 与 {b['period']} 之间缺期 (第 {a['row']} 行之后)")
+    if errors:
+        errors.sort(key=lambda e: (e["row"] or 0))
+        return {"errors": errors, "rows": [], "summary": {}}
+    cur = store.current(conn, [(r["indicator"], r["region"], r["period"]) for r in rows])
+    summary = {"new": 0, "changed": 0, "unchanged": 0}
+    for r in rows:
+        old = cur.get((r["indicator"], r["region"], r["period"]))
+        r["old_value"] = None if old is None else float(old["value"]) if old["value"] is not None else None
+        r["status"] = "new" if old is None else ("unchanged" if store._same(old["value"], r["value"]) else "changed")
+        summary[r["status"]] += 1
+    return {"errors": [], "rows": rows, "summary": summary}
+
+
+def save_pending(conn, who: str, file_name: str, rows: list[dict]) -> str:
+    token = secrets.token_urlsafe(16)
+    conn.execute(f"insert into {store.SCHEMA}.import_pending (token, created_by, file_name, rows) values (%s,%s,%s,%s)",
+                 (token, who, file_name, json.dumps(rows, ensure_ascii=False)))
+    return token
+
+
+def commit_pending(conn, token: str, who: str) -> dict:
+    row = conn.execute(f"select created_by, file_name, rows from {store.SCHEMA}.import_pending where token = %s "
+                       "and created_at > now() - interval '2 hours' for update", (token,)).fetchone()
+    if row is None:
+        raise ImportError_("预览已过期或不存在, 请重新上传")
+    if row[0] != who:
+        raise ImportError_("只能提交自己上传的预览")
+    res = commit_rows(conn, row[2], row[1], who)
+    conn.execute(f"delete from {store.SCHEMA}.import_pending where token = %s", (token,))
+    return res
+
+
+def commit_rows(conn, rows: list[dict], file_name: str, who: str | None = None) -> dict:
+    """One transaction (the caller's): a load record, the changed rows as a vintage, their change log."""
+    todo = [r for r in rows if r.get("status", "new") != "unchanged"]
+    load_id = store.start_load(conn, "import", who=who, detail={"file": Path(file_name).name, "rows": len(rows)})
+    counts = store.write_vintage(conn, todo, load_id, who=who)
+    return {"load_id": load_id, **counts}
+
+
+def write_template(path: Path | None = None) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from ops import settings
+
+    path = path or settings.VAR / "history" / "历史数据导入模板.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cat = store.catalogue()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(COLUMNS)
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    ws.append(["ins_pension_ent", "110000", "2022", 1764.0, "万人", "", "示例行: 导入前请删除", "北京市统计公报"])
+    info = wb.create_sheet("指标")
+    info.append(["指标代码", "指标名称", "单位", "频度(期别格式)", "类型", "地区代码"])
+    for d in cat.indicators.values():
+        info.append([d["code"], d["name_zh"], d["unit"], f"{d['frequency']} ({PERIOD_RE[d['frequency']][1]})", d["kind"],
+                     ",".join(d["regions"])])
+    note = wb.create_sheet("说明")
+    for line in ["数值的单位可以是指标单位或可换算的单位(如 亿人→万人)。", "标志: 初步 / 修订 / 估计 / 断点, 或留空。",
+                 "同一指标同一地区的期别须连续, 同一指标、地区、期别只能出现一次。",
+                 "有任何错误时整份文件都不导入, 错误会指出工作表、行、列和规则。"]:
+        note.append([line])
+    wb.save(path)
+    return path

@@ -15,7 +15,7 @@ SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
 
-.PHONY: help lint lock setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
+.PHONY: help lint lock setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube portal history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -95,13 +95,21 @@ superset: .venv-superset/.installed db  ## set up Superset, import the dashboard
 cube: db  ## serve the cube API on 127.0.0.1:8089
 	@$(HRSS) cube start
 
-demo: setup db generate build publish superset cube  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
+portal: db  ## serve the portal (history database, 门户) on 127.0.0.1:8090; loads the catalogue and published figures on first start
+	@$(PY) -m portal.serve start
+
+history-report: db  ## the 监测月报 of MONTH=YYYYMM (default latest) again, from the data known now (ASOF=… to reproduce an archived one)
+	@$(PY) -m history report --month $(or $(MONTH),$(LATEST)) $(if $(ASOF),--asof $(ASOF))
+
+demo: setup db generate build publish superset cube portal  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
 	@echo ""
 	@echo "=============================================================="
 	@echo " 北京市人力社保统计数据仓库 — demo is up"
 	@echo "  Superset dashboards : http://127.0.0.1:$${SUPERSET_PORT:-8088}/"
 	@echo "    login             : admin / $$(cat var/secrets/superset_admin_password)"
 	@echo "  Cube API (OpenAPI)  : http://127.0.0.1:$${CUBE_PORT:-8089}/docs"
+	@echo "  Portal (历史数据库) : http://127.0.0.1:$${PORTAL_PORT:-8090}/  — users/passwords in var/secrets/portal_users.json"
+	@echo "    监测月报          : http://127.0.0.1:$${PORTAL_PORT:-8090}/reports (HTML / PDF / XLSX)"
 	@echo "  PostgreSQL          : $$($(HRSS) db url | sed 's/:[^:@]*@/:***@/')  (make psql)"
 	@echo "  Stop everything     : make stop"
 	@echo "=============================================================="
@@ -111,7 +119,7 @@ lint: .venv/.installed  ## ruff (pyproject.toml), import-linter layers (.importl
 	@echo "[lint] import-linter" && .venv/bin/lint-imports
 	@echo "[lint] sqlfluff (dbt models, snapshots, macros)" && cd warehouse && ../.venv/bin/sqlfluff lint models snapshots macros --processes 2
 
-test: lint setup browser-deps db generate build publish superset cube  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
+test: lint setup browser-deps db generate build publish superset cube portal  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
 	@$(PY) -m pytest
 
 unit-test: .venv/.installed  ## fast unit tests only
@@ -130,10 +138,11 @@ bench-cube: db  ## cube latency (cold / cached p50, p95) on the database bench-w
 psql: db  ## a psql shell on the warehouse
 	@$(HRSS) db psql
 
-stop:  ## stop Superset, the cube service and the embedded PostgreSQL
+stop:  ## stop Superset, the cube service, the portal and the embedded PostgreSQL
 	-@test -x $(SS_PY) && $(SS_PY) superset/manage.py stop || true
+	-@test -x $(PY) && $(HRSS) portal stop || true
 	-@test -x $(PY) && $(HRSS) cube stop || true
 	-@test -x $(PY) && $(HRSS) db stop || true
 
 clean-data: stop  ## remove generated data, database and reports (keeps the virtual environments)
-	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube var/backups
+	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube var/backups var/portal var/history

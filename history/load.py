@@ -248,6 +248,9 @@ def load_warehouse(conn, month: str | None = None, release_id=None, who: str | N
 def after_publish(month: str, release_id=None, log=print) -> dict:
     """The publish hook (ops/release.py): one transaction; then the 监测月报 of the month."""
     with store.connect() as conn:
+        store.sync_catalogue(conn)
+        if not conn.execute(f"select 1 from {store.SCHEMA}.load where kind = 'published' limit 1").fetchone():
+            load_published(conn, log=log)
         res = load_warehouse(conn, month, release_id, log=log)
     try:
         from history import report

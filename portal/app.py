@@ -23,7 +23,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
 from history import engine, exports, imports, query, store
-from portal import access, charts
+from history import charts
+from portal import access
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "portal_session"

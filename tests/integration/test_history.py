@@ -1,0 +1,243 @@
+"""History database on the real PostgreSQL of the built and published warehouse (make build publish):
+vintages and "as of" reads, import refusals and commits with a change log, the publish → history
+reconciliation with the rpt_* marts, the 监测月报's figures against the marts and the portal's API, and the
+portal's access rules. Tests that write do it in a transaction that is rolled back."""
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from history import imports, load, query, report, store
+
+
+@pytest.fixture(scope="module")
+def ready(server_url):
+    with psycopg.connect(server_url) as conn:
+        if not conn.execute("select to_regclass('official.rpt_pension_overview')").fetchone()[0]:
+            pytest.fail("no official release: run make build publish first (make test does)")
+        store.sync_catalogue(conn)
+        load.load_published(conn, log=lambda *_: None)
+        load.load_warehouse(conn, log=lambda *_: None)
+    return server_url
+
+
+@pytest.fixture()
+def tx(ready):
+    """A connection whose work is rolled back at the end of the test."""
+    conn = psycopg.connect(ready)
+    try:
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def _t(s: str) -> datetime:
+    return datetime.fromisoformat(s).replace(tzinfo=timezone.utc)
+
+
+def test_revision_adds_a_vintage_and_asof_reads_the_old_value(tx):
+    lid = store.start_load(tx, "test")
+    key = {"indicator": "gdp", "region": "110000", "period": "1999", "freq": "Y"}
+    c1 = store.write_vintage(tx, [{**key, "value": 100.0}], lid, known_from=_t("2000-01-01"))
+    c2 = store.write_vintage(tx, [{**key, "value": 105.5}], lid, known_from=_t("2000-02-01"))
+    c3 = store.write_vintage(tx, [{**key, "value": 105.5}], lid, known_from=_t("2000-03-01"))
+    assert (c1["new"], c2["revised"], c3["unchanged"]) == (1, 1, 1)
+    rows = tx.execute("select value, revised from history.observation where indicator_code = 'gdp' and "
+                      "region_code = '110000' and period = '1999' order by known_from").fetchall()
+    assert rows == [(Decimal("100.0"), False), (Decimal("105.5"), True)]     # never overwritten
+    read = lambda asof: [float(o["value"]) for o in store.read(tx, ["gdp"], ["110000"], "1999", "1999", asof=asof)]
+    assert read(_t("1999-12-31")) == []
+    assert read(_t("2000-01-15")) == [100.0]
+    assert read(_t("2000-02-15")) == [105.5]
+    assert read(None) == [105.5]
+    log = tx.execute("select old_value, new_value from history.change_log where load_id = %s order by change_id",
+                     (lid,)).fetchall()
+    assert log == [(None, Decimal("100.0")), (Decimal("100.0"), Decimal("105.5"))]
+    # the free-combination query honours asof as well
+    spec = {"indicators": ["gdp"], "regions": ["110000"], "periods": {"from": "1999", "to": "1999"}, "freq": "Y"}
+    old = query.run(tx, {**spec, "asof": "2000-01-20T00:00:00+00:00"}, use_cache=False)
+    assert [c["value"] for c in old["cells"]] == [100.0]
+    assert [c["value"] for c in query.run(tx, spec, use_cache=False)["cells"]] == [105.5]
+
+
+def _xlsx(rows, header=imports.COLUMNS, sheet="数据") -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _count(conn) -> int:
+    return conn.execute("select count(*) from history.observation").fetchone()[0]
+
+
+def test_import_refusals_name_sheet_row_column_rule_and_import_nothing(tx):
+    before = _count(tx)
+    data = _xlsx([
+        ["ins_pension_ent", "110000", "2019", 1650.2, "万人", "", "", "公报"],           # 2: fine
+        ["no_such_code", "110000", "2019", 1, "万人", "", "", ""],                      # 3: code
+        ["ins_pension_ent", "110000", "2019-05", 1, "万人", "", "", ""],                # 4: period format (yearly)
+        ["ins_pension_ent", "110000", "2019", 1650.2, "万人", "", "", ""],              # 5: duplicate of row 2
+        ["ins_pension_ent", "110000", "2020", "abc", "万人", "", "", ""],               # 6: not a number
+        ["ins_pension_ent", "110000", "2022", 1700, "千克", "", "", ""],                # 7: unit
+        ["ins_pension_ent", "110105", "2022", 10, "万人", "", "", ""],                  # 8: region not covered
+        ["wh_pension_insured", "110105", "2023-01", -5, "人", "", "", ""],              # 9: negative stock
+        ["wh_pension_insured", "110105", "2023-02", 5, "人", "未知", "", ""],           # 10: flag
+        ["ins_pension_ent", "110000", "2099", 1, "万人", "", "", ""],                   # 11: future
+        ["wh_arb_closure_rate", "110105", "2023-01", 130, "%", "", "", ""],             # 12: range
+        ["wh_unemp_insured", "110105", "2023-01", 10, "人", "", "", ""],                # 13 + 14: gap
+        ["wh_unemp_insured", "110105", "2023-03", 10, "人", "", "", ""],
+    ])
+    res = imports.validate(tx, "bad.xlsx", data, today=date(2026, 12, 1))
+    got = {(e["row"], e["column"], e["rule"]) for e in res["errors"]}
+    assert got == {(3, "指标代码", "指标代码"), (4, "期别", "期别格式"), (5, "期别", "重复"), (6, "数值", "数值类型"),
+                   (7, "单位", "单位"), (8, "地区代码", "地区范围"), (9, "数值", "取值范围"), (10, "标志", "标志"),
+                   (11, "期别", "期别"), (12, "数值", "取值范围"), (14, "期别", "缺期")}, res["errors"]
+    assert all(e["sheet"] == "数据" and e["where"].startswith("工作表 数据 第") for e in res["errors"])
+    assert res["rows"] == []
+    assert _count(tx) == before
+    # a header without the required columns, and a file that is not a workbook
+    res = imports.validate(tx, "h.xlsx", _xlsx([["x"]], header=["代码", "值"]))
+    assert res["errors"][0]["rule"] == "表头" and "指标代码" in res["errors"][0]["column"]
+    res = imports.validate(tx, "broken.xlsx", b"not a zip")
+    assert res["errors"][0]["rule"] == "文件"
+    assert _count(tx) == before
+
+
+def test_import_preview_and_atomic_commit_with_change_log(tx):
+    cur = store.current(tx, [("ins_pension_ent", "110000", "2021")])[("ins_pension_ent", "110000", "2021")]
+    data = ("\ufeff" + ",".join(imports.COLUMNS) + "\n"
+            f"ins_pension_ent,110000,2021,{float(cur['value']) + 1},万人,修订,测试修订,测试\n"
+            "ins_pension_ent,110000,2022,0.1764,亿人,,单位换算,测试\n").encode("utf-8")
+    res = imports.validate(tx, "ok.csv", data)
+    assert res["errors"] == []
+    st = {r["period"]: (r["status"], r["value"]) for r in res["rows"]}
+    assert st["2021"][0] == "changed" and st["2022"] == ("new", pytest.approx(1764.0))
+    token = imports.save_pending(tx, "tester", "ok.csv", res["rows"])
+    with pytest.raises(imports.ImportError_, match="自己"):
+        imports.commit_pending(tx, token, "someone_else")
+    out = imports.commit_pending(tx, token, "tester")
+    assert (out["new"], out["revised"]) == (1, 1)
+    log = tx.execute("select changed_by, old_value, new_value, period from history.change_log where load_id = %s "
+                     "order by period", (out["load_id"],)).fetchall()
+    assert log[0][0] == "tester" and log[0][1] == cur["value"] and float(log[0][2]) == float(cur["value"]) + 1
+    assert log[1][1] is None and float(log[1][2]) == pytest.approx(1764.0)
+    # the earlier value is still there "as of" before the import
+    before = store.read(tx, ["ins_pension_ent"], ["110000"], "2021", "2021", asof=cur["known_from"])
+    assert float(before[0]["value"]) == float(cur["value"])
+
+
+def test_publish_writes_a_vintage_reconciled_with_the_marts(tx):
+    res = load.load_warehouse(tx, log=lambda *_: None)
+    assert res["mismatches"] == 0 and res["reconciled"] > 0
+    # independently: Beijing totals and a district straight from the marts
+    for mk, total in tx.execute("select month_key, sum(insured_total) from official.rpt_pension_overview group by 1"):
+        p = f"{mk // 100}-{mk % 100:02d}"
+        v = store.read(tx, ["wh_pension_insured"], ["110000"], p, p)[0]["value"]
+        assert v == total
+    for mk, d, rate in tx.execute("select month_key, district_code, closure_rate from official.rpt_arbitration_overview "
+                                  "where district_code = '110105' and closure_rate is not null"):
+        p = f"{mk // 100}-{mk % 100:02d}"
+        assert store.read(tx, ["wh_arb_closure_rate"], ["110105"], p, p)[0]["value"] == rate * 100
+    # a value that disagrees with its mart is caught by the reconciliation
+    p = tx.execute("select max(period) from history.observation where indicator_code = 'wh_pension_insured'").fetchone()[0]
+    lid = store.start_load(tx, "test")
+    store.write_vintage(tx, [{"indicator": "wh_pension_insured", "region": "110000", "period": p, "freq": "M",
+                              "value": 1}], lid)
+    bad = [r for r in load.reconcile(tx, lid) if not r["ok"]]
+    assert [(r["indicator"], r["region"], r["period"]) for r in bad] == [("wh_pension_insured", "110000", p)]
+
+
+def _client(username: str):
+    from fastapi.testclient import TestClient
+
+    from portal import access
+    from portal.app import app
+
+    pw = json.loads(access.ensure_users(log=lambda *_: None).read_text())[username]
+    c = TestClient(app, follow_redirects=False)
+    r = c.post("/login", content=f"username={username}&password={pw}&next=/",
+               headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 303, r.text
+    return c
+
+
+def test_report_figures_equal_the_marts_and_the_portal_api(ready):
+    with psycopg.connect(ready) as conn:
+        month = conn.execute("select max(month_key) from official.rpt_pension_overview").fetchone()[0]
+        asof = conn.execute("select now()").fetchone()[0].isoformat()
+        fig = report.figures(conn, str(month), asof)
+        key = {r["indicator"]: r for r in fig["key"]}
+        mart = conn.execute("select sum(insured_total), sum(contributors), sum(pension_paid) / 10000 from "
+                            "official.rpt_pension_overview where month_key = %s", (month,)).fetchone()
+        assert key["wh_pension_insured"]["value"] == float(mart[0])
+        assert key["wh_pension_contributors"]["value"] == float(mart[1])
+        assert key["wh_pension_paid"]["value"] == pytest.approx(float(mart[2]), abs=1e-9)
+        rate = conn.execute("select round(sum(closed)::numeric / nullif(sum(cases_handled), 0) * 100, 2) from "
+                            "official.rpt_arbitration_overview where month_key = %s", (month,)).fetchone()[0]
+        assert key["wh_arb_closure_rate"]["value"] == float(rate)
+        prev = conn.execute("select sum(insured_total) from official.rpt_pension_overview where month_key = %s",
+                            (month - 1 if month % 100 != 1 else month - 89,)).fetchone()[0]
+        if prev:
+            assert key["wh_pension_insured"]["mom"] == pytest.approx((float(mart[0]) - float(prev)) / float(prev) * 100)
+        dist = {(r["indicator"], r["region"]): r["value"] for r in fig["district"]}
+        for d, v in conn.execute("select district_code, insured from official.rpt_unemployment_overview where "
+                                 "month_key = %s and district_code <> '999999'", (month,)):
+            assert dist[("wh_unemp_insured", d)] == float(v)
+        # the same figures through the portal's API
+        c = _client("analyst")
+        p = f"{month // 100}-{month % 100:02d}"
+        r = c.post("/api/query", json={"indicators": ["wh_pension_insured", "wh_arb_closure_rate"], "regions": ["110000"],
+                                       "periods": {"from": p, "to": p}, "freq": "M", "asof": asof})
+        assert r.status_code == 200, r.text
+        api = {x["indicator"]: x["value"] for x in r.json()["cells"]}
+        assert api["wh_pension_insured"] == key["wh_pension_insured"]["value"]
+        assert api["wh_arb_closure_rate"] == key["wh_arb_closure_rate"]["value"]
+        # reproducible: the same asof gives the same figures
+        assert report.figures(conn, str(month), asof) == fig
+
+
+def test_portal_roles_districts_and_login_throttling(ready):
+    from fastapi.testclient import TestClient
+
+    from portal.app import app
+
+    d = _client("district_110105")
+    ok = d.post("/api/query", json={"indicators": ["wh_pension_insured"], "regions": ["110105"], "periods": {"latest": 2}})
+    assert ok.status_code == 200 and {c["region"] for c in ok.json()["cells"]} == {"110105"}
+    other = d.post("/api/query", json={"indicators": ["wh_pension_insured"], "regions": ["110000"], "periods": {"latest": 2}})
+    assert other.status_code == 400 and "无权" in other.json()["detail"]
+    assert d.get("/api/data", params={"indicators": "wh_pension_insured", "regions": "110108"}).status_code == 403
+    assert d.get("/import").status_code == 403
+    a = _client("analyst")
+    assert a.post("/api/import/entry", json={"rows": []}).status_code == 403
+    big = a.post("/api/query/estimate", json={"indicators": ["wh_pension_insured"] * 1, "regions": ["110000"],
+                                              "periods": {"latest": 10}})
+    assert big.json()["cells"] == 10
+    too_big = a.post("/api/query", json={"indicators": list(store.catalogue().indicators)[:100],
+                                         "regions": [r["code"] for r in store.catalogue().regions],
+                                         "periods": {"latest": 300}})
+    assert too_big.status_code == 400 and "查询过大" in too_big.json()["detail"]
+    anon = TestClient(app, follow_redirects=False)
+    assert anon.get("/api/catalogue").status_code == 401
+    assert anon.get("/query").status_code == 303
+    name = f"nobody_{uuid.uuid4().hex[:6]}"
+    for _ in range(5):
+        r = anon.post("/login", content=f"username={name}&password=wrong", headers={"content-type": "application/x-www-form-urlencoded"})
+        assert "用户名或密码错误" in r.text
+    r = anon.post("/login", content=f"username={name}&password=wrong", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert "登录失败次数过多" in r.text

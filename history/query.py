@@ -301,8 +301,8 @@ def pivot(res: dict) -> dict:
     """Rows × columns by the layout: header tuples and a value matrix (cells)."""
     lay = res["spec"]["layout"]
     labels = {
-        "indicator": {i["code"]: f"{i['name_zh']}({i['unit']}){'' if i['method'] == 'level' else '·' + i['method_zh']}"
-                      for i in res["indicators"]},
+        "indicator": {i["code"]: (f"{i['name_zh']}({i['unit']})" if i["method"] == "level"
+                                  else f"{i['name_zh']}·{i['method_zh']}") for i in res["indicators"]},
         "region": {r["code"]: r["name_zh"] for r in res["regions"]},
     }
     periods = sorted({c["period"] for c in res["cells"]}, key=lambda p: (p == "全期", p))

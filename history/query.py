@@ -21,6 +21,8 @@ import threading
 from collections import OrderedDict, defaultdict
 from datetime import datetime
 
+import numpy as np
+
 from history import engine, store
 
 MAX_CELLS = 500_000
@@ -158,6 +160,92 @@ def run(conn, spec: dict, allowed_regions: set[str] | None = None, use_cache: bo
     return res
 
 
+VECTOR_METHODS = {"level", "yoy", "pop", "yoy_pp", "pop_pp", "change", "yoy_change", "chain", "fixed_base", "cum_change"}
+EXPLAIN_LIMIT = 20_000      # above this many cells the answer carries values and reasons, formulas on request
+FLAG_BITS = (("provisional", 1), ("revised", 2), ("estimated", 4), ("is_break", 8))
+
+
+def pidx(period: str) -> int:
+    """Integer index of a period within its frequency (months since year 0, quarters, years)."""
+    f = engine.freq_of(period)
+    y = int(period[:4])
+    return y * 12 + int(period[5:7]) - 1 if f == "M" else y * 4 + int(period[-1]) - 1 if f == "Q" else y
+
+
+def from_pidx(i: int, freq: str) -> str:
+    return f"{i // 12}-{i % 12 + 1:02d}" if freq == "M" else f"{i // 4}Q{i % 4 + 1}" if freq == "Q" else str(i)
+
+
+_PIDX_SQL = ("case freq when 'M' then substr(period, 1, 4)::int * 12 + substr(period, 6, 2)::int - 1 "
+             "when 'Q' then substr(period, 1, 4)::int * 4 + substr(period, 6, 1)::int - 1 else substr(period, 1, 4)::int end")
+
+
+def _fetch(conn, inds, regs, bounds: dict[str, tuple[str, str]], asof, detail: bool) -> dict:
+    """(indicator, region, freq) → arrays of the values known as of `asof` within `bounds` (freq → (lo, hi)).
+    One row per series (array_agg), read in binary: 360 000 values arrive as 1 000 arrays."""
+    conds = " or ".join("(freq = %s and period between %s and %s)" for _ in bounds)
+    params: list = [inds, regs, asof]
+    for f, (lo, hi) in bounds.items():
+        params += [f, lo, hi]
+    sql = f"""
+        with v as (
+            select distinct on (indicator_code, region_code, period)
+                   indicator_code, region_code, period, freq, value, known_from, footnote, source, source_url,
+                   (provisional::int | revised::int << 1 | estimated::int << 2 | is_break::int << 3) as flags
+            from {store.SCHEMA}.observation
+            where indicator_code = any(%s) and region_code = any(%s) and known_from <= coalesce(%s, now())
+              and ({conds})
+            order by indicator_code, region_code, period, known_from desc)
+        select indicator_code, region_code, freq,
+               array_agg({_PIDX_SQL} order by period), array_agg(value::float8 order by period),
+               array_agg(flags order by period) filter (where flags <> 0),
+               array_agg({_PIDX_SQL} order by period) filter (where flags <> 0),
+               array_agg(footnote order by period) filter (where footnote is not null),
+               array_agg({_PIDX_SQL} order by period) filter (where footnote is not null),
+               array_agg(source order by period) filter (where source is not null and %s),
+               array_agg({_PIDX_SQL} order by period) filter (where source is not null and %s),
+               array_agg(known_from order by period) filter (where %s)
+        from v group by 1, 2, 3"""
+    out = {}
+    with conn.cursor(binary=True) as cur:
+        cur.execute(sql, params + [detail, detail, detail])
+        for ind, reg, f, idx, vals, fl, fl_i, fn, fn_i, src, src_i, kf in cur:
+            out[(ind, reg, f)] = {
+                "idx": idx, "values": vals, "flags": dict(zip(fl_i or [], fl or [])),
+                "footnote": dict(zip(fn_i or [], fn or [])), "source": dict(zip(src_i or [], src or [])),
+                "known_from": dict(zip(idx, kf)) if kf else {}}
+    return out
+
+
+def _bounds(window: list[str], lag: int, freq: str) -> dict[str, tuple[str, str]]:
+    """Which stored periods a query over `window` (target frequency) with `lag` periods before it reads."""
+    first = engine.shift(window[0], -lag)
+    last = window[-1]
+    y0, y1 = first[:4], last[:4]
+    if freq == "M":
+        return {"M": (first, last)}
+    if freq == "Q":
+        m0 = f"{y0}-{(int(first[-1]) - 1) * 3 + 1:02d}"
+        m1 = f"{y1}-{int(last[-1]) * 3:02d}"
+        return {"M": (m0, m1), "Q": (first, last)}
+    return {"M": (f"{y0}-01", f"{y1}-12"), "Q": (f"{y0}Q1", f"{y1}Q4"), "Y": (first, last)}
+
+
+class QueryResult(dict):
+    """The answer of `run`: metadata plus per-series blocks; `res["cells"]` (one dict per cell, with formula and
+    inputs up to EXPLAIN_LIMIT cells) is built on first use and kept."""
+
+    def __missing__(self, key):
+        if key == "cells":
+            self["cells"] = _materialize(self)
+            return self["cells"]
+        raise KeyError(key)
+
+    def to_json(self) -> dict:
+        self["cells"]
+        return {k: v for k, v in self.items() if k != "blocks"}
+
+
 def _run(conn, spec: dict, cat, est: dict) -> dict:
     freq, asof = spec["freq"], spec["asof"]
     inds, regs = spec["indicators"], spec["regions"]
@@ -167,118 +255,236 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
         window = [] if last is None else [engine.shift(last, -k) for k in range(int(p["latest"]) - 1, -1, -1)]
     else:
         window = _periods_between(_to_freq(p["from"], freq), _to_freq(p["to"], freq))
-    # lags needed by the methods: a year (yoy) or one period before the window
     lag = max([engine.per_year(window[0]) if m.startswith("yoy") else 1 for m in spec["methods"].values()] + [0]) \
         if window else 0
-    first = engine.shift(window[0], -lag) if window else None
-    # what to read: the indicators, their numerator/denominator for ratio averages and conversions
     need = set(inds)
     for i in inds:
         d = cat.indicators[i]
-        if d["kind"] == "ratio" and d.get("numerator"):
+        if d["kind"] == "ratio" and d.get("numerator") and (freq != "M" or spec["methods"][i] == "average"):
             need |= {d["numerator"], d["denominator"]}
     parents = {r: next((x.get("parent") for x in cat.regions if x["code"] == r), None) for r in regs}
     read_regs = set(regs) | ({v for v in parents.values() if v} if "share" in spec["methods"].values() else set())
-    obs = []
-    if window:
-        lo = first if freq != "M" else first
-        # read from the first month of the first target period (for conversions) to the end of the window
-        lo_m = lo if engine.freq_of(lo) == "M" else (f"{lo[:4]}-01" if freq == "Y" else f"{lo[:4]}-{(int(lo[-1]) - 1) * 3 + 1:02d}")
-        hi = window[-1]
-        hi_m = hi if freq == "M" else (f"{hi}-12" if freq == "Y" else f"{hi[:4]}-{int(hi[-1]) * 3:02d}")
-        obs = store.read(conn, sorted(need), sorted(read_regs), None, None, asof=asof)
-        obs = [o for o in obs if _in_range(o, freq, lo, hi, lo_m, hi_m)]
-    series: dict[tuple, dict[str, float]] = defaultdict(dict)
-    meta: dict[tuple, dict] = {}
-    for o in obs:
-        series[(o["indicator"], o["region"], o["freq"])][o["period"]] = None if o["value"] is None else float(o["value"])
-        meta[(o["indicator"], o["region"], o["period"])] = o
-    cells = []
-    conversions: dict[tuple, dict] = {}
+    explain = est["cells"] <= EXPLAIN_LIMIT
+    data = _fetch(conn, sorted(need), sorted(read_regs), _bounds(window, lag, freq), asof, explain) if window else {}
+    n = len(window)
+    w0 = pidx(window[0]) if window else 0
+    blocks = []
+    dict_series: dict[tuple, dict] = {}
 
-    def target_series(ind: str, reg: str) -> dict[str, float]:
-        """The series at the target frequency: native values, or converted from monthly by kind."""
+    def as_dict(ind, reg, f):
+        key = (ind, reg, f)
+        if key not in dict_series:
+            s = data.get(key)
+            dict_series[key] = {} if s is None else {from_pidx(i, f): v for i, v in zip(s["idx"], s["values"])}
+        return dict_series[key]
+
+    conversions: dict[tuple, tuple[dict, dict]] = {}
+
+    def target_series(ind: str, reg: str) -> tuple[dict, dict]:
+        """(period → value at the target frequency, period → conversion Result or refusal)."""
         if (ind, reg) in conversions:
             return conversions[(ind, reg)]
         d = cat.indicators[ind]
-        out = dict(series.get((ind, reg, freq), {}))
-        conv_notes = {}
-        src = "M" if series.get((ind, reg, "M")) else ("Q" if freq == "Y" and series.get((ind, reg, "Q")) else None)
+        out = dict(as_dict(ind, reg, freq))
+        notes: dict = {}
+        src = "M" if data.get((ind, reg, "M")) else ("Q" if freq == "Y" and data.get((ind, reg, "Q")) else None)
         if freq != "M" and src and src != freq:
-            sub = series[(ind, reg, src)]
-            targets = sorted({_to_freq(k, freq) for k in sub})
-            for t in targets:
+            sub = as_dict(ind, reg, src)
+            for t in sorted({_to_freq(k, freq) for k in sub}):
                 if t in out:
                     continue
                 try:
                     if d["kind"] == "ratio" and d.get("numerator"):
-                        n, q = cat.indicators[d["numerator"]], cat.indicators[d["denominator"]]
-                        r = engine.convert_ratio(n["kind"], series.get((n["code"], reg, src), {}), q["kind"],
-                                                 series.get((q["code"], reg, src), {}), t, freq,
-                                                 float(d.get("ratio_scale", 1)), from_freq=src)
+                        nn, q = cat.indicators[d["numerator"]], cat.indicators[d["denominator"]]
+                        r = engine.convert_ratio(nn["kind"], as_dict(nn["code"], reg, src), q["kind"],
+                                                 as_dict(q["code"], reg, src), t, freq, float(d.get("ratio_scale", 1)),
+                                                 from_freq=src)
                     else:
                         r = engine.convert(d["kind"], sub, t, freq, from_freq=src)
                     out[t] = r.value
-                    conv_notes[t] = r
+                    notes[t] = r
                 except engine.Refused as e:
-                    conv_notes[t] = str(e)
-        conversions[(ind, reg)] = out
-        conversions[(ind, reg, "notes")] = conv_notes
-        return out
+                    notes[t] = str(e)
+        conversions[(ind, reg)] = (out, notes)
+        return out, notes
 
     for ind in inds:
         d = cat.indicators[ind]
         method = spec["methods"][ind]
         for reg in regs:
-            ser = target_series(ind, reg)
+            s = data.get((ind, reg, freq))
+            native_only = freq == "M" or not (data.get((ind, reg, "M")) or (freq == "Y" and data.get((ind, reg, "Q"))))
+            meta = s or {"flags": {}, "footnote": {}, "source": {}, "known_from": {}}
+            if method in VECTOR_METHODS and native_only:
+                blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta,
+                               **_vector(method, s, window, w0, lag, freq, d, cat.breaks_of(ind, reg),
+                                         spec["allow_break"])})
+                continue
+            ser, notes = target_series(ind, reg)
             parts = None
             if d["kind"] == "ratio" and d.get("numerator"):
-                n, q = cat.indicators[d["numerator"]], cat.indicators[d["denominator"]]
-                parts = (target_series(n["code"], reg), target_series(q["code"], reg), n["kind"], q["kind"],
+                nn, q = cat.indicators[d["numerator"]], cat.indicators[d["denominator"]]
+                parts = (target_series(nn["code"], reg)[0], target_series(q["code"], reg)[0], nn["kind"], q["kind"],
                          float(d.get("ratio_scale", 1)))
-            parent = target_series(ind, parents[reg]) if method == "share" and parents.get(reg) else None
+            parent = target_series(ind, parents[reg])[0] if method == "share" and parents.get(reg) else None
             res = engine.apply_method(method, ser, window, kind=d["kind"], unit=d["unit"],
                                       breaks=cat.breaks_of(ind, reg), allow_break=spec["allow_break"],
                                       parent=parent, parts=parts)
-            notes = conversions.get((ind, reg, "notes"), {})
             periods = ["全期"] if method in engine.SUMMARY_METHODS else window
-            for per in periods:
-                r = res.get(per)
-                m = meta.get((ind, reg, per), {})
-                cell = {"indicator": ind, "region": reg, "period": per, "method": method,
-                        "value": None, "formula": None, "inputs": None, "refused": None,
-                        "flags": [f for f in ("provisional", "revised", "estimated", "is_break") if m.get(f)],
-                        "footnote": m.get("footnote"), "source": m.get("source") or d.get("source"),
-                        "known_from": m.get("known_from").isoformat() if m.get("known_from") else None}
-                if isinstance(r, engine.Result):
-                    cell.update(value=r.value, formula=r.formula, inputs=r.inputs)
-                    if per in notes and isinstance(notes[per], engine.Result):
-                        cell["conversion"] = notes[per].formula
-                elif isinstance(r, str):
-                    cell["refused"] = r
-                elif per in notes and isinstance(notes[per], str):
-                    cell["refused"] = notes[per]
-                cells.append(cell)
+            blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta, "periods": periods,
+                           "results": res, "notes": notes})
     unit_of = {i: _unit(cat.indicators[i], spec["methods"][i]) for i in inds}
-    return {"spec": spec, "estimate": est, "periods": window, "cells": cells,
-            "indicators": [{"code": i, "name_zh": cat.indicators[i]["name_zh"], "unit": unit_of[i],
-                            "method": spec["methods"][i], "method_zh": engine.METHODS[spec["methods"][i]],
-                            "decimals": _decimals(cat.indicators[i], spec["methods"][i]),
-                            "kind": cat.indicators[i]["kind"], "source": cat.indicators[i].get("source"),
-                            "explanation": cat.indicators[i].get("explanation")} for i in inds],
-            "regions": [{"code": r, "name_zh": cat.region_name(r)} for r in regs],
-            "catalogue_version": cat.version, "asof": asof}
+    return QueryResult({
+        "spec": spec, "estimate": est, "periods": window, "blocks": blocks, "explained": explain,
+        "indicators": [{"code": i, "name_zh": cat.indicators[i]["name_zh"], "unit": unit_of[i],
+                        "method": spec["methods"][i], "method_zh": engine.METHODS[spec["methods"][i]],
+                        "decimals": _decimals(cat.indicators[i], spec["methods"][i]),
+                        "kind": cat.indicators[i]["kind"], "source": cat.indicators[i].get("source"),
+                        "explanation": cat.indicators[i].get("explanation")} for i in inds],
+        "regions": [{"code": r, "name_zh": cat.region_name(r)} for r in regs],
+        "catalogue_version": cat.version, "asof": asof})
 
 
-def _in_range(o, freq, lo, hi, lo_m, hi_m) -> bool:
-    p = o["period"]
-    if o["freq"] == freq:
-        return lo <= p <= hi
-    if o["freq"] == "M":
-        return lo_m <= p <= hi_m
-    if o["freq"] == "Q" and freq == "Y":
-        return lo[:4] <= p[:4] <= hi[:4]
-    return False
+def _vector(method, s, window, w0, lag, freq, d, breaks, allow_break) -> dict:
+    """Element-wise methods over the window with numpy (same definitions and refusals as engine.apply_method,
+    tested against it): values (NaN = none) and refusal messages by window position."""
+    n = len(window)
+    a = np.full(n + lag, np.nan)
+    if s is not None:
+        idx = np.asarray(s["idx"], dtype=np.int64) - (w0 - lag)
+        vals = np.asarray([np.nan if v is None else v for v in s["values"]], dtype=float) \
+            if None in s["values"] else np.asarray(s["values"], dtype=float)
+        ok = (idx >= 0) & (idx < n + lag)
+        a[idx[ok]] = vals[ok]
+    cur = a[lag:]
+    refused: dict[int, str] = {}
+    have = ~np.isnan(cur)
+    if method == "level":
+        return {"values": cur, "refused": refused, "cur": cur, "prev": None, "l": 0}
+    if method in ("fixed_base", "cum_change"):
+        l = None
+        base = a[lag]
+        prev = np.full(n, base)
+        q_idx = np.full(n, w0)
+        if np.isnan(base):
+            for j in np.flatnonzero(have):
+                refused[int(j)] = f"基期 {window[0]} 没有数值"
+    else:
+        l = engine.per_year(window[0]) if method.startswith("yoy") else 1
+        prev = a[lag - l: lag - l + n]
+        q_idx = np.arange(w0, w0 + n) - l
+        for j in np.flatnonzero(have & np.isnan(prev)):
+            refused[int(j)] = f"缺少对比期 {from_pidx(int(q_idx[j]), freq)} 的数值"
+    p_idx = np.arange(w0, w0 + n)
+    if not allow_break:
+        for b in breaks:
+            bi = _break_idx(b, freq)
+            for j in np.flatnonzero(have & (np.minimum(q_idx, p_idx) < bi) & (bi <= np.maximum(q_idx, p_idx))):
+                refused.setdefault(int(j), f"{from_pidx(int(q_idx[j]), freq)} 与 {window[j]} 之间存在口径断点({b} 起为新口径), "
+                                           "不计算跨断点的增速/比较")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method in ("yoy", "pop", "chain", "fixed_base"):
+            if d["unit"] == "%":
+                for j in np.flatnonzero(have):
+                    refused.setdefault(int(j), "比率(单位 %)的变化用百分点表示: 请选择“百分点差”而不是增长率")
+            zero = {"yoy": "对比期数值", "pop": "对比期数值", "chain": "上期数值", "fixed_base": "基期数值"}[method]
+            for j in np.flatnonzero(have & (prev == 0)):
+                refused.setdefault(int(j), f"{zero}为 0, 不能作除数")
+            vals = (cur - prev) / prev * 100 if method in ("yoy", "pop") else cur / prev * 100
+        elif method in ("yoy_pp", "pop_pp"):
+            if d["unit"] != "%":
+                for j in np.flatnonzero(have):
+                    refused.setdefault(int(j), "百分点差只用于比率指标(单位 %)")
+            vals = cur - prev
+        else:  # change, yoy_change, cum_change
+            vals = cur - prev
+    vals = np.where(have, vals, np.nan)
+    if refused:
+        vals[list(refused)] = np.nan
+    return {"values": vals, "refused": refused, "cur": cur, "prev": prev, "l": l}
+
+
+def _break_idx(b: str, freq: str) -> int:
+    """A break period at the target frequency: '2019' begins at 2019-01 / 2019Q1."""
+    y = int(b[:4])
+    if engine.freq_of(b) == freq:
+        return pidx(b)
+    if freq == "M":
+        return y * 12 + (int(b[5:7]) - 1 if len(b) > 4 and "Q" not in b else (int(b[-1]) - 1) * 3 if "Q" in b else 0)
+    if freq == "Q":
+        return y * 4 + ((int(b[5:7]) - 1) // 3 if len(b) > 4 else 0)
+    return y
+
+
+def _explain(method: str, cur: float, prev: float, periods: list[str]) -> engine.Result:
+    """The engine's own Result (formula, inputs) for an element-wise cell."""
+    if method == "level":
+        return engine.Result(cur, "level", "原值", {"value": cur})
+    if method == "yoy":
+        r = engine.yoy(cur, prev)
+    elif method == "pop":
+        r = engine.pop(cur, prev)
+    elif method in ("yoy_pp", "pop_pp"):
+        r = engine.pp_difference(cur, prev, method)
+    elif method == "chain":
+        r = engine.chain_index([prev, cur])[1]
+    elif method == "fixed_base":
+        r = engine.fixed_base_index([prev, cur])[1]
+    elif method == "cum_change":
+        r = engine.cumulative_change(cur, prev)
+    else:
+        r = engine.change(cur, prev)
+        r.method = method
+    r.inputs = {**r.inputs, "periods": periods}
+    return r
+
+
+def _materialize(res: dict) -> list[dict]:
+    cat = store.catalogue()
+    window = res["periods"]
+    explain = res["explained"]
+    freq = res["spec"]["freq"]
+    cells = []
+    for b in res["blocks"]:
+        ind, reg, method, meta = b["ind"], b["reg"], b["method"], b["meta"]
+        src_default = cat.indicators[ind].get("source")
+        if "values" in b:
+            vals, refused = b["values"], b["refused"]
+            for j, per in enumerate(window):
+                pi = pidx(per)
+                fl = meta["flags"].get(pi, 0)
+                v = vals[j]
+                cell = {"indicator": ind, "region": reg, "period": per, "method": method,
+                        "value": None if v != v else float(v), "formula": None, "inputs": None,
+                        "refused": refused.get(j), "flags": [f for f, bit in FLAG_BITS if fl & bit],
+                        "footnote": meta["footnote"].get(pi), "source": meta["source"].get(pi) or src_default,
+                        "known_from": meta["known_from"][pi].isoformat() if pi in meta["known_from"] else None}
+                if explain and cell["value"] is not None:
+                    q = window[0] if b["l"] is None else engine.shift(per, -b["l"]) if b["l"] else per
+                    r = _explain(method, float(b["cur"][j]), None if b["prev"] is None else float(b["prev"][j]),
+                                 [q, per] if b["l"] != 0 else [per])
+                    cell["formula"], cell["inputs"] = r.formula, r.inputs
+                cells.append(cell)
+            continue
+        for per in b["periods"]:
+            r = b["results"].get(per)
+            pi = pidx(per) if per != "全期" else None
+            fl = meta["flags"].get(pi, 0) if pi is not None and engine.freq_of(per) == freq else 0
+            cell = {"indicator": ind, "region": reg, "period": per, "method": method, "value": None, "formula": None,
+                    "inputs": None, "refused": None, "flags": [f for f, bit in FLAG_BITS if fl & bit],
+                    "footnote": meta["footnote"].get(pi), "source": meta["source"].get(pi) or src_default,
+                    "known_from": meta["known_from"][pi].isoformat() if pi in meta["known_from"] else None}
+            notes = b["notes"]
+            if isinstance(r, engine.Result):
+                cell.update(value=r.value, formula=r.formula, inputs=r.inputs)
+                if isinstance(notes.get(per), engine.Result):
+                    cell["conversion"] = notes[per].formula
+            elif isinstance(r, str):
+                cell["refused"] = r
+            elif isinstance(notes.get(per), str):
+                cell["refused"] = notes[per]
+            cells.append(cell)
+    return cells
 
 
 def _unit(d: dict, method: str) -> str:

@@ -73,6 +73,7 @@ def fill(conn, store, regions, seed: int = 42) -> int:
                       "revised, load_id) from stdin") as cp:
             while chunk := buf.read(1 << 20):
                 cp.write(chunk)
+    store.refresh_series(conn, None)
     conn.execute(f"analyze {store.SCHEMA}.observation")
     return n
 
@@ -111,18 +112,21 @@ def main(argv=None) -> int:
         cold, cached, cells = [], [], 0
         with store.connect(autocommit=True) as conn:
             query.run(conn, spec)                               # warm PostgreSQL's buffers and imports
+            mat = []
             for _ in range(a.repeat):
                 query._cache.clear()
                 t = time.perf_counter()
                 res = query.run(conn, spec)
                 cold.append((time.perf_counter() - t) * 1000)
-                cells = len(res["cells"])
+                t = time.perf_counter()
+                cells = len(res["cells"])           # one dict per cell: what the HTML table / exports iterate
+                mat.append((time.perf_counter() - t) * 1000)
                 refused = sum(1 for c in res["cells"] if c["refused"])
             for _ in range(a.repeat):
                 t = time.perf_counter()
                 query.run(conn, spec)
                 cached.append((time.perf_counter() - t) * 1000)
-        out["query"] = {"cells": cells, "refused": refused, "cold_p50_ms": round(pct(cold, 50), 1),
+        out["query"] = {"cells": cells, "refused": refused, "materialise_p50_ms": round(pct(mat, 50), 1), "cold_p50_ms": round(pct(cold, 50), 1),
                         "cold_p95_ms": round(pct(cold, 95), 1), "cached_p50_ms": round(pct(cached, 50), 2),
                         "cached_p95_ms": round(pct(cached, 95), 2)}
         print(f"[bench.history] query {cells} cells: cold p50 {pct(cold, 50):.0f} ms p95 {pct(cold, 95):.0f} ms; "
@@ -163,6 +167,7 @@ def main(argv=None) -> int:
           f"| measure | value | target |\n|---|---:|---|\n"
           f"| free combination 50 × 20 × 360 with YoY / MoM / YoY-pp, cold p50 | {q['cold_p50_ms']} ms | |\n"
           f"| … cold p95 ({a.repeat} runs, query cache cleared) | {q['cold_p95_ms']} ms | ≤ 200 ms {ok(q['cold_p95_ms'], 200)} |\n"
+          f"| … then one dict per cell (HTML table, exports; not needed by the API's arrays) p50 | {q['materialise_p50_ms']} ms | |\n"
           f"| … cached p50 | {q['cached_p50_ms']} ms | |\n"
           f"| … cached p95 | {q['cached_p95_ms']} ms | ≤ 20 ms {ok(q['cached_p95_ms'], 20)} |\n"
           f"| cells in the answer (of which refused: first year without a comparison) | {q['cells']:,} ({q['refused']:,}) | |\n"

@@ -217,6 +217,27 @@ def _fetch(conn, inds, regs, bounds: dict[str, tuple[str, str]], asof, detail: b
     return out
 
 
+def _fetch_current(conn, inds, regs, bounds: dict[str, tuple[str, str]]) -> dict:
+    """Like _fetch for the newest vintage, from history.series_current (one stored row per series). Periods
+    outside `bounds` are kept (the vector path ignores them; conversions filter by period)."""
+    out = {}
+    with conn.cursor(binary=True) as cur:
+        cur.execute(f"""select indicator_code, region_code, freq, idx, val, flag_idx, flags, fn_idx, footnotes,
+                               src_idx, sources
+                        from {store.SCHEMA}.series_current
+                        where indicator_code = any(%s) and region_code = any(%s) and freq = any(%s)""",
+                    (inds, regs, list(bounds)))
+        for ind, reg, f, idx, vals, fl_i, fl, fn_i, fn, src_i, src in cur:
+            lo, hi = (pidx(x) for x in bounds[f])
+            if not idx or idx[0] < lo or idx[-1] > hi:
+                keep = [k for k, i in enumerate(idx) if lo <= i <= hi]
+                idx, vals = [idx[k] for k in keep], [vals[k] for k in keep]
+            out[(ind, reg, f)] = {"idx": idx, "values": vals, "flags": dict(zip(fl_i or [], fl or [])),
+                                  "footnote": dict(zip(fn_i or [], fn or [])), "source": dict(zip(src_i or [], src or [])),
+                                  "known_from": {}}
+    return out
+
+
 def _bounds(window: list[str], lag: int, freq: str) -> dict[str, tuple[str, str]]:
     """Which stored periods a query over `window` (target frequency) with `lag` periods before it reads."""
     first = engine.shift(window[0], -lag)
@@ -265,7 +286,13 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
     parents = {r: next((x.get("parent") for x in cat.regions if x["code"] == r), None) for r in regs}
     read_regs = set(regs) | ({v for v in parents.values() if v} if "share" in spec["methods"].values() else set())
     explain = est["cells"] <= EXPLAIN_LIMIT
-    data = _fetch(conn, sorted(need), sorted(read_regs), _bounds(window, lag, freq), asof, explain) if window else {}
+    bounds = _bounds(window, lag, freq) if window else {}
+    if not window:
+        data = {}
+    elif explain or asof:
+        data = _fetch(conn, sorted(need), sorted(read_regs), bounds, asof, explain)
+    else:        # a large query on the current vintage: whole series as arrays, sliced by _vector / _bounds
+        data = _fetch_current(conn, sorted(need), sorted(read_regs), bounds)
     n = len(window)
     w0 = pidx(window[0]) if window else 0
     blocks = []

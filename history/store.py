@@ -57,6 +57,11 @@ create table if not exists {SCHEMA}.observation (
     unique (indicator_code, region_code, period, known_from));
 comment on table {SCHEMA}.observation is '观测值及其版本(vintage): known_from 起该值为已知值; 修订新增一行, 不覆盖';
 create index if not exists observation_lookup on {SCHEMA}.observation (indicator_code, region_code, period, known_from desc);
+create table if not exists {SCHEMA}.series_current (
+    indicator_code text not null, region_code text not null, freq text not null,
+    idx int[] not null, val float8[] not null, flag_idx int[], flags int[], fn_idx int[], footnotes text[],
+    src_idx int[], sources text[], primary key (indicator_code, region_code, freq));
+comment on table {SCHEMA}.series_current is '每个序列的最新版本(数组形式, 由 write_vintage 维护): 大查询的快速读取路径';
 create table if not exists {SCHEMA}.change_log (
     change_id bigserial primary key, load_id bigint not null references {SCHEMA}.load(load_id),
     changed_by text not null, changed_at timestamptz not null,
@@ -147,6 +152,40 @@ def catalogue() -> Catalogue:
 
 def migrate(conn) -> None:
     conn.execute(DDL)
+    if conn.execute(f"select not exists (select 1 from {SCHEMA}.series_current) and exists "
+                    f"(select 1 from {SCHEMA}.observation)").fetchone()[0]:
+        refresh_series(conn, None)
+
+
+PIDX_SQL = ("case freq when 'M' then substr(period, 1, 4)::int * 12 + substr(period, 6, 2)::int - 1 "
+            "when 'Q' then substr(period, 1, 4)::int * 4 + substr(period, 6, 1)::int - 1 else substr(period, 1, 4)::int end")
+
+
+def refresh_series(conn, keys: list[tuple[str, str, str]] | None) -> None:
+    """Rebuild history.series_current for the (indicator, region, freq) series given (None = all): the newest
+    vintage of every period as arrays, the fast read path of large free-combination queries."""
+    where = "" if keys is None else (
+        "where (indicator_code, region_code, freq) in (select * from unnest(%s::text[], %s::text[], %s::text[]))")
+    params = () if keys is None else ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+    if keys is None:
+        conn.execute(f"delete from {SCHEMA}.series_current")
+    else:
+        conn.execute(f"delete from {SCHEMA}.series_current {where}", params)
+    conn.execute(f"""
+        insert into {SCHEMA}.series_current
+        select indicator_code, region_code, freq,
+               array_agg(pidx order by pidx), array_agg(value::float8 order by pidx),
+               array_agg(pidx order by pidx) filter (where flags <> 0), array_agg(flags order by pidx) filter (where flags <> 0),
+               array_agg(pidx order by pidx) filter (where footnote is not null),
+               array_agg(footnote order by pidx) filter (where footnote is not null),
+               array_agg(pidx order by pidx) filter (where source is not null),
+               array_agg(source order by pidx) filter (where source is not null)
+        from (select distinct on (indicator_code, region_code, period) indicator_code, region_code, freq, period,
+                     {PIDX_SQL} as pidx, value, footnote, source,
+                     (provisional::int | revised::int << 1 | estimated::int << 2 | is_break::int << 3) as flags
+              from {SCHEMA}.observation {where}
+              order by indicator_code, region_code, period, known_from desc) v
+        group by 1, 2, 3""", params)
 
 
 def sync_catalogue(conn) -> str:
@@ -233,6 +272,8 @@ def write_vintage(conn, rows: list[dict], load_id: int, known_from: datetime | N
                 f"""insert into {SCHEMA}.observation (indicator_code, region_code, period, freq, value, known_from,
                     provisional, revised, estimated, is_break, footnote, source, source_url, load_id)
                     values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)""", ins)
+        if ins:
+            refresh_series(conn, sorted({(r[0], r[1], r[3]) for r in ins}))
         if log_changes and changes:
             cur.executemany(
                 f"""insert into {SCHEMA}.change_log (load_id, changed_by, changed_at, indicator_code, region_code,

@@ -67,6 +67,23 @@ def test_revision_adds_a_vintage_and_asof_reads_the_old_value(tx):
     assert [c["value"] for c in query.run(tx, spec, use_cache=False)["cells"]] == [105.5]
 
 
+def test_large_query_path_equals_the_exact_path(tx, monkeypatch):
+    """Queries above EXPLAIN_LIMIT read history.series_current (kept by write_vintage); same values and refusals."""
+    lid = store.start_load(tx, "test")
+    store.write_vintage(tx, [{"indicator": "wh_pension_insured", "region": "110105", "period": "2024-10", "freq": "M",
+                              "value": 1234, "footnote": "测试"}], lid)
+    spec = {"indicators": ["wh_pension_insured", "wh_arb_closure_rate", "wh_registered_unemp_rate"],
+            "regions": ["110000", "110105", "110108"], "periods": {"latest": 4}, "freq": "M",
+            "methods": {"wh_pension_insured": "pop", "wh_arb_closure_rate": "pop_pp"}}
+    exact = query.run(tx, spec, use_cache=False)["cells"]
+    monkeypatch.setattr(query, "EXPLAIN_LIMIT", 0)
+    fast = query.run(tx, spec, use_cache=False)
+    assert not fast["explained"]
+    strip = lambda cs: [(c["indicator"], c["region"], c["period"], c["value"], c["refused"], c["footnote"]) for c in cs]
+    assert strip(fast["cells"]) == strip(exact)
+    assert any(c["value"] is not None for c in exact) and any(c["footnote"] == "测试" for c in exact)
+
+
 def _xlsx(rows, header=imports.COLUMNS, sheet="数据") -> bytes:
     from openpyxl import Workbook
 

@@ -222,16 +222,18 @@ def _fetch_current(conn, inds, regs, bounds: dict[str, tuple[str, str]]) -> dict
     outside `bounds` are kept (the vector path ignores them; conversions filter by period)."""
     out = {}
     with conn.cursor(binary=True) as cur:
-        cur.execute(f"""select indicator_code, region_code, freq, idx, val, flag_idx, flags, fn_idx, footnotes,
+        cur.execute(f"""select indicator_code, region_code, freq, idx_b, val_b, flag_idx, flags, fn_idx, footnotes,
                                src_idx, sources
                         from {store.SCHEMA}.series_current
                         where indicator_code = any(%s) and region_code = any(%s) and freq = any(%s)""",
                     (inds, regs, list(bounds)))
         for ind, reg, f, idx, vals, fl_i, fl, fn_i, fn, src_i, src in cur:
             lo, hi = (pidx(x) for x in bounds[f])
-            if not idx or idx[0] < lo or idx[-1] > hi:
-                keep = [k for k, i in enumerate(idx) if lo <= i <= hi]
-                idx, vals = [idx[k] for k in keep], [vals[k] for k in keep]
+            idx = np.frombuffer(idx, dtype=">i4").astype(np.int64)     # int4send / float8send: big-endian
+            vals = np.frombuffer(vals, dtype=">f8").astype(float)
+            if len(idx) and (idx[0] < lo or idx[-1] > hi):
+                keep = (idx >= lo) & (idx <= hi)
+                idx, vals = idx[keep], vals[keep]
             out[(ind, reg, f)] = {"idx": idx, "values": vals, "flags": dict(zip(fl_i or [], fl or [])),
                                   "footnote": dict(zip(fn_i or [], fn or [])), "source": dict(zip(src_i or [], src or [])),
                                   "known_from": {}}
@@ -335,17 +337,20 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
         conversions[(ind, reg)] = (out, notes)
         return out, notes
 
+    empty_meta = {"flags": {}, "footnote": {}, "source": {}, "known_from": {}}
     for ind in inds:
         d = cat.indicators[ind]
         method = spec["methods"][ind]
+        vec_regs = [reg for reg in regs if method in VECTOR_METHODS and (
+            freq == "M" or not (data.get((ind, reg, "M")) or (freq == "Y" and data.get((ind, reg, "Q")))))]
+        vec = dict(zip(vec_regs, _vector_rows(method, [data.get((ind, reg, freq)) for reg in vec_regs], window, w0,
+                                              lag, freq, d, [cat.breaks_of(ind, reg) for reg in vec_regs],
+                                              spec["allow_break"]))) if vec_regs else {}
         for reg in regs:
             s = data.get((ind, reg, freq))
-            native_only = freq == "M" or not (data.get((ind, reg, "M")) or (freq == "Y" and data.get((ind, reg, "Q"))))
-            meta = s or {"flags": {}, "footnote": {}, "source": {}, "known_from": {}}
-            if method in VECTOR_METHODS and native_only:
-                blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta,
-                               **_vector(method, s, window, w0, lag, freq, d, cat.breaks_of(ind, reg),
-                                         spec["allow_break"])})
+            meta = s or empty_meta
+            if reg in vec:
+                blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta, **vec[reg]})
                 continue
             ser, notes = target_series(ind, reg)
             parts = None
@@ -373,62 +378,80 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
 
 
 def _vector(method, s, window, w0, lag, freq, d, breaks, allow_break) -> dict:
-    """Element-wise methods over the window with numpy (same definitions and refusals as engine.apply_method,
-    tested against it): values (NaN = none) and refusal messages by window position."""
-    n = len(window)
-    a = np.full(n + lag, np.nan)
-    if s is not None:
+    """One series: see _vector_rows."""
+    return _vector_rows(method, [s], window, w0, lag, freq, d, [breaks], allow_break)[0]
+
+
+def _as_array(values) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values
+    return np.asarray([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _vector_rows(method, rows, window, w0, lag, freq, d, breaks_rows, allow_break) -> list[dict]:
+    """Element-wise methods over the window for several series of one indicator at once (a regions × periods
+    matrix), with the same definitions and refusals as engine.apply_method (tested against it): per series the
+    values (NaN = none) and refusal messages by window position."""
+    n, k = len(window), len(rows)
+    A = np.full((k, n + lag), np.nan)
+    for r, s in enumerate(rows):
+        if s is None or len(s["idx"]) == 0:
+            continue
         idx = np.asarray(s["idx"], dtype=np.int64) - (w0 - lag)
-        vals = np.asarray([np.nan if v is None else v for v in s["values"]], dtype=float) \
-            if None in s["values"] else np.asarray(s["values"], dtype=float)
+        vals = _as_array(s["values"])
         ok = (idx >= 0) & (idx < n + lag)
-        a[idx[ok]] = vals[ok]
-    cur = a[lag:]
-    refused: dict[int, str] = {}
+        A[r, idx[ok]] = vals[ok]
+    cur = A[:, lag:]
     have = ~np.isnan(cur)
+    refused: list[dict[int, str]] = [{} for _ in range(k)]
     if method == "level":
-        return {"values": cur, "refused": refused, "cur": cur, "prev": None, "l": 0}
+        return [{"values": cur[r], "refused": refused[r], "cur": cur[r], "prev": None, "l": 0} for r in range(k)]
+    p_idx = np.arange(w0, w0 + n)
     if method in ("fixed_base", "cum_change"):
         l = None
-        base = a[lag]
-        prev = np.full(n, base)
+        prev = np.repeat(A[:, lag:lag + 1], n, axis=1)
         q_idx = np.full(n, w0)
-        if np.isnan(base):
-            for j in np.flatnonzero(have):
-                refused[int(j)] = f"基期 {window[0]} 没有数值"
+        for r, j in zip(*np.nonzero(have & np.isnan(prev))):
+            refused[r][int(j)] = f"基期 {window[0]} 没有数值"
     else:
         l = engine.per_year(window[0]) if method.startswith("yoy") else 1
-        prev = a[lag - l: lag - l + n]
-        q_idx = np.arange(w0, w0 + n) - l
-        for j in np.flatnonzero(have & np.isnan(prev)):
-            refused[int(j)] = f"缺少对比期 {from_pidx(int(q_idx[j]), freq)} 的数值"
-    p_idx = np.arange(w0, w0 + n)
+        prev = A[:, lag - l: lag - l + n]
+        q_idx = p_idx - l
+        for r, j in zip(*np.nonzero(have & np.isnan(prev))):
+            refused[r][int(j)] = f"缺少对比期 {from_pidx(int(q_idx[j]), freq)} 的数值"
     if not allow_break:
-        for b in breaks:
-            bi = _break_idx(b, freq)
-            for j in np.flatnonzero(have & (np.minimum(q_idx, p_idx) < bi) & (bi <= np.maximum(q_idx, p_idx))):
-                refused.setdefault(int(j), f"{from_pidx(int(q_idx[j]), freq)} 与 {window[j]} 之间存在口径断点({b} 起为新口径), "
-                                           "不计算跨断点的增速/比较")
+        lo, hi = np.minimum(q_idx, p_idx), np.maximum(q_idx, p_idx)
+        for r, brs in enumerate(breaks_rows):
+            for b in brs:
+                bi = _break_idx(b, freq)
+                for j in np.flatnonzero(have[r] & (lo < bi) & (bi <= hi)):
+                    refused[r].setdefault(int(j), f"{from_pidx(int(q_idx[j]), freq)} 与 {window[j]} 之间存在口径断点"
+                                                  f"({b} 起为新口径), 不计算跨断点的增速/比较")
     with np.errstate(divide="ignore", invalid="ignore"):
         if method in ("yoy", "pop", "chain", "fixed_base"):
             if d["unit"] == "%":
-                for j in np.flatnonzero(have):
-                    refused.setdefault(int(j), "比率(单位 %)的变化用百分点表示: 请选择“百分点差”而不是增长率")
+                for r, j in zip(*np.nonzero(have)):
+                    refused[r].setdefault(int(j), "比率(单位 %)的变化用百分点表示: 请选择“百分点差”而不是增长率")
             zero = {"yoy": "对比期数值", "pop": "对比期数值", "chain": "上期数值", "fixed_base": "基期数值"}[method]
-            for j in np.flatnonzero(have & (prev == 0)):
-                refused.setdefault(int(j), f"{zero}为 0, 不能作除数")
+            for r, j in zip(*np.nonzero(have & (prev == 0))):
+                refused[r].setdefault(int(j), f"{zero}为 0, 不能作除数")
             vals = (cur - prev) / prev * 100 if method in ("yoy", "pop") else cur / prev * 100
         elif method in ("yoy_pp", "pop_pp"):
             if d["unit"] != "%":
-                for j in np.flatnonzero(have):
-                    refused.setdefault(int(j), "百分点差只用于比率指标(单位 %)")
+                for r, j in zip(*np.nonzero(have)):
+                    refused[r].setdefault(int(j), "百分点差只用于比率指标(单位 %)")
             vals = cur - prev
         else:  # change, yoy_change, cum_change
             vals = cur - prev
     vals = np.where(have, vals, np.nan)
-    if refused:
-        vals[list(refused)] = np.nan
-    return {"values": vals, "refused": refused, "cur": cur, "prev": prev, "l": l}
+    out = []
+    for r in range(k):
+        v = vals[r]
+        if refused[r]:
+            v = v.copy()
+            v[list(refused[r])] = np.nan
+        out.append({"values": v, "refused": refused[r], "cur": cur[r], "prev": prev[r], "l": l})
+    return out
 
 
 def _break_idx(b: str, freq: str) -> int:

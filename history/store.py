@@ -59,8 +59,9 @@ comment on table {SCHEMA}.observation is '观测值及其版本(vintage): known_
 create index if not exists observation_lookup on {SCHEMA}.observation (indicator_code, region_code, period, known_from desc);
 create table if not exists {SCHEMA}.series_current (
     indicator_code text not null, region_code text not null, freq text not null,
-    idx int[] not null, val float8[] not null, flag_idx int[], flags int[], fn_idx int[], footnotes text[],
+    idx_b bytea not null, val_b bytea not null, flag_idx int[], flags int[], fn_idx int[], footnotes text[],
     src_idx int[], sources text[], primary key (indicator_code, region_code, freq));
+alter table {SCHEMA}.series_current alter column idx_b set storage external, alter column val_b set storage external;
 comment on table {SCHEMA}.series_current is '每个序列的最新版本(数组形式, 由 write_vintage 维护): 大查询的快速读取路径';
 create table if not exists {SCHEMA}.change_log (
     change_id bigserial primary key, load_id bigint not null references {SCHEMA}.load(load_id),
@@ -174,7 +175,8 @@ def refresh_series(conn, keys: list[tuple[str, str, str]] | None) -> None:
     conn.execute(f"""
         insert into {SCHEMA}.series_current
         select indicator_code, region_code, freq,
-               array_agg(pidx order by pidx), array_agg(value::float8 order by pidx),
+               string_agg(int4send(pidx), ''::bytea order by pidx),
+               string_agg(float8send(coalesce(value::float8, 'NaN')), ''::bytea order by pidx),
                array_agg(pidx order by pidx) filter (where flags <> 0), array_agg(flags order by pidx) filter (where flags <> 0),
                array_agg(pidx order by pidx) filter (where footnote is not null),
                array_agg(footnote order by pidx) filter (where footnote is not null),

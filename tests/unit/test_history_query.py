@@ -51,3 +51,19 @@ def test_vector_methods_equal_engine(seed, method):
             assert math.isnan(v) and vec["refused"].get(j) == r, (p, r, vec["refused"].get(j))
         else:
             assert math.isnan(v) and j not in vec["refused"]
+
+
+@pytest.mark.parametrize("method", sorted(query.VECTOR_METHODS))
+def test_matrix_of_series_equals_one_series_at_a_time(method):
+    rnd = random.Random(7)
+    allp = [engine.shift("2015-01", k) for k in range(60)]
+    window = allp[13:50]
+    lag = 12 if method.startswith("yoy") else 1
+    sers = [_series(rnd, allp) for _ in range(6)] + [{}]
+    rows = [{"idx": [query.pidx(p) for p in sorted(s)], "values": [s[p] for p in sorted(s)]} if s else None for s in sers]
+    breaks = [[allp[20]], [], [allp[40]], [], [], [], []]
+    many = query._vector_rows(method, rows, window, query.pidx(window[0]), lag, "M", {"unit": "人"}, breaks, False)
+    for r, s in enumerate(rows):
+        one = query._vector(method, s, window, query.pidx(window[0]), lag, "M", {"unit": "人"}, breaks[r], False)
+        assert one["refused"] == many[r]["refused"]
+        assert [None if x != x else x for x in one["values"]] == [None if x != x else x for x in many[r]["values"]]

@@ -162,7 +162,11 @@ def main(argv=None) -> int:
                 c.execute("drop database if exists bench_history with (force)")
     q, im = out["query"], out["import"]
     ok = lambda v, lim: "✓" if v <= lim else "✗"
-    md = (f"Data: database `bench_history`, {out['data']['observations']:,} observations (50 monthly indicators × 20 "
+    load = os.getloadavg()
+    out["loadavg_1_5_15"] = [round(x, 1) for x in load]
+    md = (f"Machine load during the run (1/5/15-min load average on {os.cpu_count()} cores, shared with other "
+          f"developers' builds): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.\n\n"
+          f"Data: database `bench_history`, {out['data']['observations']:,} observations (50 monthly indicators × 20 "
           f"regions × 360 months 1995-01…2024-12, 5 % with a second vintage), loaded by COPY in {out['data']['fill_s']} s.\n\n"
           f"| measure | value | target |\n|---|---:|---|\n"
           f"| free combination 50 × 20 × 360 with YoY / MoM / YoY-pp, cold p50 | {q['cold_p50_ms']} ms | |\n"

@@ -113,6 +113,7 @@ class Catalogue:
     breaks: list[dict]
     units: list[dict]
     version: str
+    fixed_queries: list[dict] = None
 
     def region_name(self, code: str) -> str:
         return next((r["name_zh"] for r in self.regions if r["code"] == code), code)
@@ -148,7 +149,7 @@ def catalogue() -> Catalogue:
     for d in pub["indicators"]:
         inds[d["code"]] = {**d, "origin": "published"}
     return Catalogue(main["classification"], main["regions"], inds, main.get("breaks", []), main.get("units", []),
-                     h.hexdigest()[:16])
+                     h.hexdigest()[:16], main.get("fixed_queries", []))
 
 
 def migrate(conn) -> None:

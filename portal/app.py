@@ -216,8 +216,33 @@ def _chart(res) -> str:
     if ind["method"] in engine.SUMMARY_METHODS:
         periods = ["全期"]
     idx = {(c["indicator"], c["region"], c["period"]): c["value"] for c in res["cells"]}
+    if len(res["regions"]) == 1 and len(res["indicators"]) > 1:      # one region: one line per indicator
+        same_unit = [i for i in res["indicators"] if i["unit"] == ind["unit"]]
+        series = [(i["name_zh"], [idx.get((i["code"], res["regions"][0]["code"], p)) for p in periods]) for i in same_unit]
+        return charts.line_chart(f"{res['regions'][0]['name_zh']}·{ind['method_zh']}", periods, series, unit=ind["unit"])
     series = [(r["name_zh"], [idx.get((ind["code"], r["code"], p)) for p in periods]) for r in res["regions"]]
     return charts.line_chart(f"{ind['name_zh']}·{ind['method_zh']}", periods, series, unit=ind["unit"])
+
+
+@app.get("/fixed", response_class=HTMLResponse, include_in_schema=False)
+def fixed_page(request: Request, u=Depends(user), c=Depends(conn)):
+    """固定图表查询 and 京津冀监测: the curated queries of the catalogue, each computed by the same engine."""
+    cat = store.catalogue()
+    allowed = u.allowed_regions()
+    items = []
+    for fq in cat.fixed_queries or []:
+        spec = dict(fq["spec"])
+        if allowed is not None:
+            spec["regions"] = [r for r in spec["regions"] if r in allowed]
+            if not spec["regions"]:
+                continue
+        try:
+            res = query.run(c, spec, allowed)
+            items.append({**fq, "res": res, "pv": query.pivot(res), "chart": _chart(res),
+                          "spec_json": json.dumps(spec, ensure_ascii=False)})
+        except query.QueryError as e:
+            items.append({**fq, "error": str(e)})
+    return page("fixed.html", request, u, items=items)
 
 
 @app.get("/q/{query_id}", include_in_schema=False)

@@ -65,8 +65,20 @@ def figures(conn, month: str, asof: str | None) -> dict:
                             "known_from": lv.get("known_from"), "source": lv.get("source")})
         return out
 
+    from history import forecast as fc
+
+    warnings, skipped = [], []
+    for i in KEY:
+        obs = store.read(conn, [i], ["110000"], None, p, asof=asof, freq="M")
+        w = fc.band_warning({o["period"]: None if o["value"] is None else float(o["value"]) for o in obs})
+        if w and "skipped" in w:
+            skipped.append(cat.indicators[i]["name_zh"])
+        elif w:
+            warnings.append(f"{cat.indicators[i]['name_zh']}: {w['message']}")
+    warnings += [b["message"] for b in fc.budget_warnings(conn, p)]
     return {"month": p, "asof": asof, "catalogue_version": cat.version,
-            "key": rows(KEY, ["110000"]), "district": rows(DISTRICT, districts)}
+            "key": rows(KEY, ["110000"]), "district": rows(DISTRICT, districts),
+            "warnings": warnings, "warnings_skipped": skipped}
 
 
 def _fmt(v, d) -> str:
@@ -110,6 +122,9 @@ def _html(fig: dict, generated: str) -> str:
     from history import charts
 
     sent = sentences(fig)
+    from history.forecast import MIN_POINTS
+
+    fc_min = MIN_POINTS + 1
     key_rows = "".join(
         f"<tr><td>{escape(r['name_zh'])}</td><td>{escape(r['unit'])}</td><td class=num data-indicator='{r['indicator']}'>"
         f"{_fmt(r['value'], r['decimals'])}</td>"
@@ -138,6 +153,8 @@ table{{border-collapse:collapse;margin:8px 0}}td,th{{border:1px solid #bbb;paddi
 <h2>一、主要指标</h2><ul class=sent>{''.join(f'<li>{escape(s)}</li>' for s in sent)}</ul>
 <table><tr><th>指标</th><th>单位</th><th>本月</th><th>环比</th><th>同比</th><th>变化单位</th></tr>{key_rows}</table>
 <h2>二、分区情况</h2>{''.join(dist_tables)}
+<h2>三、预警</h2>{('<ul>' + ''.join(f'<li>{escape(w)}</li>' for w in fig.get('warnings', [])) + '</ul>') if fig.get('warnings') else '<p>本月没有预警。</p>'}
+{f"<p class=meta>序列不足 {fc_min} 期、未做区间预警: {escape('、'.join(fig['warnings_skipped']))}。</p>" if fig.get('warnings_skipped') else ''}
 {('<h2>注</h2><ul>' + ''.join(f'<li>{escape(n)}</li>' for n in notes) + '</ul>') if notes else ''}
 </body></html>"""
 

@@ -245,6 +245,55 @@ def fixed_page(request: Request, u=Depends(user), c=Depends(conn)):
     return page("fixed.html", request, u, items=items)
 
 
+@app.get("/forecast", response_class=HTMLResponse, include_in_schema=False)
+def forecast_page(request: Request, indicator: str = "gdp", region: str = "110000", horizon: int = 3,
+                  u=Depends(user), c=Depends(conn)):
+    """预警预测: an indicator's forecast with its interval and backtest, and the warnings of the latest month."""
+    from history import forecast as fc
+    from history import report
+
+    cat = store.catalogue()
+    allowed = u.allowed_regions()
+    if allowed is not None and region not in allowed:
+        region = u.district
+    d = cat.indicators.get(indicator)
+    result = error = chart = None
+    if d is None:
+        error = f"指标 {indicator} 不存在"
+    else:
+        obs = store.read(c, [indicator], [region], freq=d["frequency"])
+        series = {o["period"]: None if o["value"] is None else float(o["value"]) for o in obs}
+        try:
+            result = fc.forecast(series, horizon)
+            hist = sorted(series)[-24:]
+            periods = hist + [r["period"] for r in result["forecast"]]
+            fmap = {r["period"]: r for r in result["forecast"]}
+            chart = charts.line_chart(f"{d['name_zh']}·{cat.region_name(region)}·预测", periods, [
+                ("实际值", [series.get(p) for p in periods]),
+                ("预测值", [fmap[p]["mean"] if p in fmap else None for p in periods]),
+                ("95%区间下限", [fmap[p]["lower"] if p in fmap else None for p in periods]),
+                ("95%区间上限", [fmap[p]["upper"] if p in fmap else None for p in periods])], unit=d["unit"])
+        except engine.Refused as e:
+            error = str(e)
+    warn, skipped = [], []
+    if allowed is None:
+        month = c.execute(f"select max(period) from {store.SCHEMA}.observation where indicator_code = 'wh_pension_insured'"
+                          ).fetchone()[0]
+        for code in report.KEY:
+            obs = store.read(c, [code], ["110000"], freq="M")
+            w = fc.band_warning({o["period"]: None if o["value"] is None else float(o["value"]) for o in obs})
+            if w and "skipped" in w:
+                skipped.append(cat.indicators[code]["name_zh"])
+            elif w:
+                warn.append({"indicator": cat.indicators[code]["name_zh"], **w})
+        for b in fc.budget_warnings(c):
+            warn.append({"indicator": "失业保险基金预算执行", **b})
+    inds = sorted(((k, v) for k, v in cat.indicators.items()), key=lambda kv: kv[1]["classification"])
+    regions = [r for r in cat.regions if allowed is None or r["code"] in allowed]
+    return page("forecast.html", request, u, d=d, indicator=indicator, region=region, horizon=horizon, result=result,
+                error=error, chart=chart, warnings=warn, skipped=skipped, inds=inds, regions=regions, cat=cat)
+
+
 @app.get("/q/{query_id}", include_in_schema=False)
 def saved_query(query_id: str, u=Depends(user), c=Depends(conn)):
     row = c.execute(f"select spec from {store.SCHEMA}.saved_query where query_id = %s", (query_id,)).fetchone()

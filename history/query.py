@@ -388,10 +388,65 @@ def _as_array(values) -> np.ndarray:
     return np.asarray([np.nan if v is None else v for v in values], dtype=float)
 
 
+class Refusals:
+    """Refusal messages of one series by window position, kept as a reason code per cell (0 = none) and formatted
+    only when read: a large answer does not build thousands of strings nobody looks at."""
+
+    MISSING, BREAK, UNIT_PCT, ZERO, NO_BASE, PP_UNIT = 1, 2, 3, 4, 5, 6
+
+    def __init__(self, codes, q_idx, window, freq, zero_label="", break_of=None):
+        self.codes, self.q_idx, self.window, self.freq = codes, q_idx, window, freq
+        self.zero_label, self.break_of = zero_label, break_of
+
+    def __bool__(self):
+        return bool(self.codes.any())
+
+    def __len__(self):
+        return int(np.count_nonzero(self.codes))
+
+    def __iter__(self):
+        return (int(j) for j in np.flatnonzero(self.codes))
+
+    def __contains__(self, j):
+        return 0 <= j < len(self.codes) and self.codes[j] != 0
+
+    def keys(self):
+        return list(self)
+
+    def items(self):
+        return [(j, self.get(j)) for j in self]
+
+    def __eq__(self, other):
+        return dict(self.items()) == (dict(other.items()) if hasattr(other, "items") else other)
+
+    def get(self, j, default=None):
+        if j not in self:
+            return default
+        c = int(self.codes[j])
+        q = from_pidx(int(self.q_idx[j]), self.freq)
+        if c == self.MISSING:
+            return f"缺少对比期 {q} 的数值"
+        if c == self.NO_BASE:
+            return f"基期 {self.window[0]} 没有数值"
+        if c == self.BREAK:
+            return f"{q} 与 {self.window[j]} 之间存在口径断点({self.break_of[j]} 起为新口径), 不计算跨断点的增速/比较"
+        if c == self.UNIT_PCT:
+            return "比率(单位 %)的变化用百分点表示: 请选择“百分点差”而不是增长率"
+        if c == self.ZERO:
+            return f"{self.zero_label}为 0, 不能作除数"
+        return "百分点差只用于比率指标(单位 %)"
+
+    def __getitem__(self, j):
+        v = self.get(j)
+        if v is None:
+            raise KeyError(j)
+        return v
+
+
 def _vector_rows(method, rows, window, w0, lag, freq, d, breaks_rows, allow_break) -> list[dict]:
     """Element-wise methods over the window for several series of one indicator at once (a regions × periods
     matrix), with the same definitions and refusals as engine.apply_method (tested against it): per series the
-    values (NaN = none) and refusal messages by window position."""
+    values (NaN = none) and the refusals by window position (the first reason in the engine's order wins)."""
     n, k = len(window), len(rows)
     A = np.full((k, n + lag), np.nan)
     for r, s in enumerate(rows):
@@ -403,55 +458,54 @@ def _vector_rows(method, rows, window, w0, lag, freq, d, breaks_rows, allow_brea
         A[r, idx[ok]] = vals[ok]
     cur = A[:, lag:]
     have = ~np.isnan(cur)
-    refused: list[dict[int, str]] = [{} for _ in range(k)]
-    if method == "level":
-        return [{"values": cur[r], "refused": refused[r], "cur": cur[r], "prev": None, "l": 0} for r in range(k)]
+    codes = np.zeros((k, n), dtype=np.int8)
     p_idx = np.arange(w0, w0 + n)
+    if method == "level":
+        return [{"values": cur[r], "refused": Refusals(codes[r], p_idx, window, freq), "cur": cur[r], "prev": None,
+                 "l": 0} for r in range(k)]
+
+    def mark(mask, code):
+        codes[(codes == 0) & have & mask] = code
+
     if method in ("fixed_base", "cum_change"):
         l = None
         prev = np.repeat(A[:, lag:lag + 1], n, axis=1)
         q_idx = np.full(n, w0)
-        for r, j in zip(*np.nonzero(have & np.isnan(prev))):
-            refused[r][int(j)] = f"基期 {window[0]} 没有数值"
+        mark(np.isnan(prev), Refusals.NO_BASE)
     else:
         l = engine.per_year(window[0]) if method.startswith("yoy") else 1
         prev = A[:, lag - l: lag - l + n]
         q_idx = p_idx - l
-        for r, j in zip(*np.nonzero(have & np.isnan(prev))):
-            refused[r][int(j)] = f"缺少对比期 {from_pidx(int(q_idx[j]), freq)} 的数值"
+        mark(np.isnan(prev), Refusals.MISSING)
+    break_of = [None] * k
     if not allow_break:
         lo, hi = np.minimum(q_idx, p_idx), np.maximum(q_idx, p_idx)
         for r, brs in enumerate(breaks_rows):
             for b in brs:
                 bi = _break_idx(b, freq)
-                for j in np.flatnonzero(have[r] & (lo < bi) & (bi <= hi)):
-                    refused[r].setdefault(int(j), f"{from_pidx(int(q_idx[j]), freq)} 与 {window[j]} 之间存在口径断点"
-                                                  f"({b} 起为新口径), 不计算跨断点的增速/比较")
+                hit = (codes[r] == 0) & have[r] & (lo < bi) & (bi <= hi)
+                if hit.any():
+                    codes[r][hit] = Refusals.BREAK
+                    if break_of[r] is None:
+                        break_of[r] = np.empty(n, dtype=object)
+                    break_of[r][hit] = b
+    zero = ""
     with np.errstate(divide="ignore", invalid="ignore"):
         if method in ("yoy", "pop", "chain", "fixed_base"):
             if d["unit"] == "%":
-                for r, j in zip(*np.nonzero(have)):
-                    refused[r].setdefault(int(j), "比率(单位 %)的变化用百分点表示: 请选择“百分点差”而不是增长率")
+                mark(np.ones_like(have), Refusals.UNIT_PCT)
             zero = {"yoy": "对比期数值", "pop": "对比期数值", "chain": "上期数值", "fixed_base": "基期数值"}[method]
-            for r, j in zip(*np.nonzero(have & (prev == 0))):
-                refused[r].setdefault(int(j), f"{zero}为 0, 不能作除数")
+            mark(prev == 0, Refusals.ZERO)
             vals = (cur - prev) / prev * 100 if method in ("yoy", "pop") else cur / prev * 100
         elif method in ("yoy_pp", "pop_pp"):
             if d["unit"] != "%":
-                for r, j in zip(*np.nonzero(have)):
-                    refused[r].setdefault(int(j), "百分点差只用于比率指标(单位 %)")
+                mark(np.ones_like(have), Refusals.PP_UNIT)
             vals = cur - prev
         else:  # change, yoy_change, cum_change
             vals = cur - prev
-    vals = np.where(have, vals, np.nan)
-    out = []
-    for r in range(k):
-        v = vals[r]
-        if refused[r]:
-            v = v.copy()
-            v[list(refused[r])] = np.nan
-        out.append({"values": v, "refused": refused[r], "cur": cur[r], "prev": prev[r], "l": l})
-    return out
+    vals = np.where(have & (codes == 0), vals, np.nan)
+    return [{"values": vals[r], "refused": Refusals(codes[r], q_idx, window, freq, zero, break_of[r]),
+             "cur": cur[r], "prev": prev[r], "l": l} for r in range(k)]
 
 
 def _break_idx(b: str, freq: str) -> int:

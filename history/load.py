@@ -245,9 +245,10 @@ def load_warehouse(conn, month: str | None = None, release_id=None, who: str | N
     return {**detail, "load_id": load_id}
 
 
-def after_publish(month: str, release_id=None, log=print) -> dict:
-    """The publish hook (ops/release.py): one transaction; then the 监测月报 of the month."""
-    with store.connect() as conn:
+def after_publish(month: str, release_id=None, log=print, url: str | None = None) -> dict:
+    """The publish hook (ops/release.py), on the database that was published: one transaction; then the 监测月报
+    of the month."""
+    with store.connect(dsn=url) as conn:
         store.sync_catalogue(conn)
         if not conn.execute(f"select 1 from {store.SCHEMA}.load where kind = 'published' limit 1").fetchone():
             load_published(conn, log=log)
@@ -255,7 +256,7 @@ def after_publish(month: str, release_id=None, log=print) -> dict:
     try:
         from history import report
 
-        paths = report.generate(month, log=log)
+        paths = report.generate(month, log=log, url=url)
         res["report"] = {k: str(v) for k, v in paths.items()}
     except Exception as e:  # the report failing must not hide that the data was written
         log(f"[history] 监测月报 {month} 生成失败: {e}")

@@ -204,10 +204,10 @@ def print_pdf(html_path: Path, pdf_path: Path) -> None:
         raise RuntimeError(f"Chromium 未生成 PDF: {res.stderr[-500:]}")
 
 
-def generate(month: str, asof: str | None = None, log=print, pdf: bool = True) -> dict[str, Path]:
+def generate(month: str, asof: str | None = None, log=print, pdf: bool = True, url: str | None = None) -> dict[str, Path]:
     from ops import settings
 
-    with store.connect() as conn:
+    with store.connect(dsn=url) as conn:
         store.sync_catalogue(conn)
         asof = asof or conn.execute("select now()").fetchone()[0].isoformat()
         fig = figures(conn, month, asof)
@@ -222,8 +222,11 @@ def generate(month: str, asof: str | None = None, log=print, pdf: bool = True) -
             _xlsx(fig, paths["xlsx"])
             paths["json"].write_text(json.dumps(fig, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
             if pdf:
-                paths["pdf"] = base.with_suffix(".pdf")
-                print_pdf(paths["html"], paths["pdf"])
+                try:
+                    print_pdf(paths["html"], base.with_suffix(".pdf"))
+                    paths["pdf"] = base.with_suffix(".pdf")
+                except (OSError, RuntimeError, subprocess.TimeoutExpired) as e:   # no Chromium: HTML and XLSX stand
+                    log(f"[history] 监测月报 PDF 未生成 ({e}); HTML 与 XLSX 已生成")
         finally:
             os.umask(old)
         for p in paths.values():

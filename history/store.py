@@ -95,8 +95,8 @@ def url() -> str:
     return settings.warehouse_url()
 
 
-def connect(autocommit: bool = False) -> psycopg.Connection:
-    return psycopg.connect(url(), autocommit=autocommit)
+def connect(autocommit: bool = False, dsn: str | None = None) -> psycopg.Connection:
+    return psycopg.connect(dsn or url(), autocommit=autocommit)
 
 
 def operator() -> str:

@@ -102,7 +102,7 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
         try:
             from history import load as history_load
 
-            entry["detail"]["history"] = history_load.after_publish(month, release_id, log=log)
+            entry["detail"]["history"] = history_load.after_publish(month, release_id, log=log, url=url)
         except Exception as e:  # noqa: BLE001 — recorded in the run log and printed
             entry["detail"]["history_error"] = str(e)
             log(f"[publish] 历史数据库未更新: {e}")

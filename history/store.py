@@ -85,6 +85,32 @@ create index if not exists login_attempt_recent on {SCHEMA}.login_attempt (usern
 create table if not exists {SCHEMA}.report (
     month text not null, generated_at timestamptz not null, asof timestamptz not null, path text not null,
     figures jsonb not null, primary key (month, generated_at));
+-- district isolation in the database: a session with history.district set (the portal does it for district users)
+-- sees only that district's observations, whatever the query says
+alter table {SCHEMA}.observation enable row level security;
+alter table {SCHEMA}.observation force row level security;
+drop policy if exists district_only on {SCHEMA}.observation;
+create policy district_only on {SCHEMA}.observation using (
+    coalesce(current_setting('history.district', true), '') = '' or region_code = current_setting('history.district', true));
+alter table {SCHEMA}.series_current enable row level security;
+alter table {SCHEMA}.series_current force row level security;
+drop policy if exists district_only on {SCHEMA}.series_current;
+create policy district_only on {SCHEMA}.series_current using (
+    coalesce(current_setting('history.district', true), '') = '' or region_code = current_setting('history.district', true));
+-- the role district sessions run as (superusers bypass row-level security, so the portal switches to it)
+do $$ begin
+    if not exists (select from pg_roles where rolname = 'history_district_reader') then
+        create role history_district_reader nologin;
+    end if;
+exception when insufficient_privilege then
+    raise notice 'history_district_reader not created (no CREATEROLE): district isolation relies on a non-superuser owner';
+end $$;
+do $$ begin
+    grant usage on schema {SCHEMA} to history_district_reader;
+    grant select on all tables in schema {SCHEMA} to history_district_reader;
+    grant insert on {SCHEMA}.saved_query, {SCHEMA}.login_attempt to history_district_reader;
+exception when undefined_object then null;
+end $$;
 comment on table {SCHEMA}.report is '监测月报存档: 生成时间、所用数据版本(asof)与报告中的数字';
 """
 

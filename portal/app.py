@@ -88,9 +88,16 @@ def page(name: str, request: Request, u: access.User | None, **ctx) -> HTMLRespo
     return HTMLResponse(env.get_template(name).render(user=u, request=request, superset_url=superset, **ctx))
 
 
-def conn():
+def conn(request: Request):
+    """A connection per request; for a district user the session is pinned to the district (row-level security on
+    history.observation / series_current), so the database itself returns no other district's rows."""
     c = store.connect(autocommit=True)
     try:
+        u = access.read_session(request.cookies.get(COOKIE))
+        if u is not None and u.allowed_regions() is not None:
+            c.execute("select set_config('history.district', %s, false)", (u.district,))
+            if c.execute("select 1 from pg_roles where rolname = 'history_district_reader'").fetchone():
+                c.execute("set role history_district_reader")
         yield c
     finally:
         c.close()

@@ -228,6 +228,21 @@ def test_report_figures_equal_the_marts_and_the_portal_api(ready):
         assert report.figures(conn, str(month), asof) == fig
 
 
+def test_district_isolation_in_the_database(tx):
+    tx.execute("set local role history_district_reader")
+    tx.execute("select set_config('history.district', '110105', true)")
+    regions = {r[0] for r in tx.execute("select distinct region_code from history.observation")}
+    assert regions == {"110105"}
+    assert {r[0] for r in tx.execute("select distinct region_code from history.series_current")} == {"110105"}
+    rows = store.read(tx, ["wh_pension_insured"], ["110000", "110105", "110108"])
+    assert rows and {r["region"] for r in rows} == {"110105"}
+    tx.execute("select set_config('history.district', '', true)")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        tx.execute("insert into history.load (kind, loaded_by) values ('x', 'x')")   # read-only role
+    tx.rollback()
+    assert len({r[0] for r in tx.execute("select distinct region_code from history.observation")}) > 1
+
+
 def test_portal_roles_districts_and_login_throttling(ready):
     from fastapi.testclient import TestClient
 

@@ -227,16 +227,17 @@ def _fetch_current(conn, inds, regs, bounds: dict[str, tuple[str, str]]) -> dict
                         from {store.SCHEMA}.series_current
                         where indicator_code = any(%s) and region_code = any(%s) and freq = any(%s)""",
                     (inds, regs, list(bounds)))
+        lims = {f: (pidx(lo), pidx(hi)) for f, (lo, hi) in bounds.items()}
         for ind, reg, f, idx, vals, fl_i, fl, fn_i, fn, src_i, src in cur:
-            lo, hi = (pidx(x) for x in bounds[f])
+            lo, hi = lims[f]
             idx = np.frombuffer(idx, dtype=">i4").astype(np.int64)     # int4send / float8send: big-endian
             vals = np.frombuffer(vals, dtype=">f8").astype(float)
             if len(idx) and (idx[0] < lo or idx[-1] > hi):
                 keep = (idx >= lo) & (idx <= hi)
                 idx, vals = idx[keep], vals[keep]
-            out[(ind, reg, f)] = {"idx": idx, "values": vals, "flags": dict(zip(fl_i or [], fl or [])),
-                                  "footnote": dict(zip(fn_i or [], fn or [])), "source": dict(zip(src_i or [], src or [])),
-                                  "known_from": {}}
+            out[(ind, reg, f)] = {"idx": idx, "values": vals, "flags": dict(zip(fl_i, fl)) if fl_i else {},
+                                  "footnote": dict(zip(fn_i, fn)) if fn_i else {},
+                                  "source": dict(zip(src_i, src)) if src_i else {}, "known_from": {}}
     return out
 
 
@@ -548,21 +549,24 @@ def _materialize(res: dict) -> list[dict]:
     window = res["periods"]
     explain = res["explained"]
     freq = res["spec"]["freq"]
+    pidxs = [pidx(p) for p in window]
     cells = []
     for b in res["blocks"]:
         ind, reg, method, meta = b["ind"], b["reg"], b["method"], b["meta"]
         src_default = cat.indicators[ind].get("source")
         if "values" in b:
-            vals, refused = b["values"], b["refused"]
+            vals, refused = b["values"].tolist(), b["refused"]
+            flags, foot, srcs, kfs = meta["flags"], meta["footnote"], meta["source"], meta["known_from"]
             for j, per in enumerate(window):
-                pi = pidx(per)
-                fl = meta["flags"].get(pi, 0)
+                pi = pidxs[j]
+                fl = flags.get(pi, 0) if flags else 0
                 v = vals[j]
                 cell = {"indicator": ind, "region": reg, "period": per, "method": method,
-                        "value": None if v != v else float(v), "formula": None, "inputs": None,
-                        "refused": refused.get(j), "flags": [f for f, bit in FLAG_BITS if fl & bit],
-                        "footnote": meta["footnote"].get(pi), "source": meta["source"].get(pi) or src_default,
-                        "known_from": meta["known_from"][pi].isoformat() if pi in meta["known_from"] else None}
+                        "value": None if v != v else v, "formula": None, "inputs": None,
+                        "refused": refused.get(j) if v != v else None,
+                        "flags": [f for f, bit in FLAG_BITS if fl & bit] if fl else [],
+                        "footnote": foot.get(pi) if foot else None, "source": (srcs.get(pi) if srcs else None) or src_default,
+                        "known_from": kfs[pi].isoformat() if pi in kfs else None}
                 if explain and cell["value"] is not None:
                     q = window[0] if b["l"] is None else engine.shift(per, -b["l"]) if b["l"] else per
                     r = _explain(method, float(b["cur"][j]), None if b["prev"] is None else float(b["prev"][j]),

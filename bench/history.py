@@ -16,7 +16,6 @@ import argparse
 import io
 import os
 import random
-import statistics
 import sys
 import time
 from dataclasses import replace

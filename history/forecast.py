@@ -26,9 +26,8 @@ BUDGET_MARGIN = 0.10
 
 
 def _fit(values: list[float], seasonal: bool):
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
     import pandas as pd
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     y = pd.Series([float(v) for v in values])
     model = ETSModel(y, error="add", trend="add", damped_trend=True,

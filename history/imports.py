@@ -99,7 +99,8 @@ def validate_rows(conn, sheet: str, header: list[str], body: list[tuple[int, lis
     pos = {c: header.index(c) for c in COLUMNS if c in header}
     rows, seen = [], {}
     for rn, vals in body:
-        get = lambda c: _cell(vals[pos[c]]) if c in pos and pos[c] < len(vals) else ""
+        def get(c, vals=vals):
+            return _cell(vals[pos[c]]) if c in pos and pos[c] < len(vals) else ""
         code, region, period, raw, unit = (get(c) for c in ("指标代码", "地区代码", "期别", "数值", "单位"))
         ind = cat.indicators.get(code)
         ok = True

@@ -258,7 +258,7 @@ def after_publish(month: str, release_id=None, log=print, url: str | None = None
 
         paths = report.generate(month, log=log, url=url)
         res["report"] = {k: str(v) for k, v in paths.items()}
-    except Exception as e:  # the report failing must not hide that the data was written
+    except Exception as e:  # noqa: BLE001 — the report failing must not hide that the data was written
         log(f"[history] 监测月报 {month} 生成失败: {e}")
         res["report_error"] = str(e)
     return res

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from datetime import datetime
 
 import numpy as np
@@ -296,7 +296,6 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
         data = _fetch(conn, sorted(need), sorted(read_regs), bounds, asof, explain)
     else:        # a large query on the current vintage: whole series as arrays, sliced by _vector / _bounds
         data = _fetch_current(conn, sorted(need), sorted(read_regs), bounds)
-    n = len(window)
     w0 = pidx(window[0]) if window else 0
     blocks = []
     dict_series: dict[tuple, dict] = {}

@@ -17,7 +17,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from history import engine, query, store
+from history import query, store
 
 KEY = ["wh_pension_insured", "wh_pension_insured_active", "wh_pension_insured_retired", "wh_pension_contributors",
        "wh_pension_income", "wh_pension_paid", "wh_pension_dependency_ratio", "wh_unemp_insured",
@@ -101,7 +101,7 @@ def sentences(fig: dict) -> list[str]:
             continue
         val, unit = _big(r["value"], r["unit"])
         stock = store.catalogue().indicators[r["indicator"]]["kind"] == "stock"
-        head = f"{y}年{m}月{'末' if stock else ''}全市{r['name_zh']}{'为' if r['unit'] in ('%', '倍') else ''}{val}{'' if unit == '倍' else ''}{unit}"
+        head = f"{y}年{m}月{'末' if stock else ''}全市{r['name_zh']}{'为' if r['unit'] in ('%', '倍') else ''}{val}{unit}"
         parts = []
         for key, label in (("yoy", "同比"), ("mom", "环比")):
             v = r[key]

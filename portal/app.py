@@ -22,8 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
-from history import engine, exports, imports, query, store
-from history import charts
+from history import charts, engine, exports, imports, query, store
 from portal import access
 
 HERE = Path(__file__).resolve().parent
@@ -284,8 +283,6 @@ def forecast_page(request: Request, indicator: str = "gdp", region: str = "11000
             error = str(e)
     warn, skipped = [], []
     if allowed is None:
-        month = c.execute(f"select max(period) from {store.SCHEMA}.observation where indicator_code = 'wh_pension_insured'"
-                          ).fetchone()[0]
         for code in report.KEY:
             obs = store.read(c, [code], ["110000"], freq="M")
             w = fc.band_warning({o["period"]: None if o["value"] is None else float(o["value"]) for o in obs})

@@ -3,7 +3,6 @@ combination page, check the table against the engine applied to the stored value
 read it back; the 监测月报 opens as HTML and PDF."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess

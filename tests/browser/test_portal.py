@@ -116,3 +116,40 @@ def test_monthly_report_opens_as_html_and_pdf(portal_page, portal_url):
     assert pg.locator("li", has_text="全市企业职工养老保险参保人数").count() == 1
     r = pg.request.get(portal_url + href.replace("/html", "/pdf"))
     assert r.status == 200 and r.body()[:5] == b"%PDF-"
+
+
+def test_import_page_names_errors_and_previews(browser, portal_url, tmp_path):
+    """A data administrator uploads a bad CSV (errors by row, column and rule, nothing imported), then a file
+    that repeats a stored value (preview: unchanged) and commits it (no new vintage)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    pw = json.loads((settings.SECRETS / "portal_users.json").read_text())["data_admin"]
+    pg.goto(f"{portal_url}/login?next=/import")
+    pg.fill("input[name=username]", "data_admin")
+    pg.fill("input[name=password]", pw)
+    pg.click("button[type=submit]")
+    pg.wait_for_url(lambda u: "/import" in u)
+    with store.connect() as conn:
+        before = conn.execute("select count(*) from history.observation").fetchone()[0]
+        cur = store.read(conn, ["ins_pension_ent"], ["110000"], "2021", "2021")[0]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("指标代码,地区代码,期别,数值,单位\nins_pension_ent,110000,2021-13,1,万人\nnope,110000,2021,1,万人\n",
+                   encoding="utf-8")
+    pg.set_input_files("#file", str(bad))
+    pg.click("text=上传并校验")
+    pg.wait_for_selector("#errors")
+    rows = pg.eval_on_selector_all("#errors tr", "els => els.slice(1).map(e => Array.from(e.cells).map(c => c.textContent))")
+    assert rows == [["工作表 CSV 第 2 行", "期别", "期别格式", rows[0][3]], ["工作表 CSV 第 3 行", "指标代码", "指标代码", rows[1][3]]]
+    assert "未导入任何数据" in pg.inner_text("#preview")
+    good = tmp_path / "good.csv"
+    good.write_text(f"指标代码,地区代码,期别,数值,单位\nins_pension_ent,110000,2021,{float(cur['value'])},万人\n", encoding="utf-8")
+    pg.set_input_files("#file", str(good))
+    pg.click("text=上传并校验")
+    pg.wait_for_selector("#commit")
+    assert "未变 1" in pg.inner_text("#preview")
+    pg.click("#commit")
+    pg.wait_for_selector("text=已提交")
+    with store.connect() as conn:
+        assert conn.execute("select count(*) from history.observation").fetchone()[0] == before
+    ctx.close()

@@ -273,3 +273,43 @@ def test_portal_roles_districts_and_login_throttling(ready):
         assert "用户名或密码错误" in r.text
     r = anon.post("/login", content=f"username={name}&password=wrong", headers={"content-type": "application/x-www-form-urlencoded"})
     assert "登录失败次数过多" in r.text
+
+
+def test_latest_n_rolls_forward_to_a_new_period(tx):
+    spec = {"indicators": ["wh_pension_insured"], "regions": ["110000"], "periods": {"latest": 2}, "freq": "M"}
+    before = query.run(tx, spec, use_cache=False)["periods"]
+    nxt = engine_shift(before[-1], 1)
+    lid = store.start_load(tx, "test")
+    store.write_vintage(tx, [{"indicator": "wh_pension_insured", "region": "110000", "period": nxt, "freq": "M",
+                              "value": 1.0}], lid)
+    after = query.run(tx, spec, use_cache=False)["periods"]
+    assert after == [before[-1], nxt]
+
+
+def engine_shift(p, k):
+    from history import engine
+
+    return engine.shift(p, k)
+
+
+def test_saved_query_share_url_and_exports(ready):
+    c = _client("analyst")
+    spec = {"indicators": ["wh_pension_insured", "wh_arb_closure_rate"], "regions": ["110000", "110105"],
+            "periods": {"latest": 2}, "freq": "M", "methods": {"wh_pension_insured": "pop"}}
+    r = c.post("/api/saved-queries", json={"name": "测试查询", "spec": spec})
+    assert r.status_code == 200
+    loc = c.get(r.json()["url"]).headers["location"]
+    assert loc.startswith("/query?spec=")
+    page = c.get(loc)
+    assert page.status_code == 200 and 'id="result-table"' in page.text
+    js = c.get("/api/export", params={"format": "jsonstat", "spec": json.dumps(spec)}).json()
+    assert js["version"] == "2.0" and js["class"] == "dataset" and js["id"] == ["indicator", "region", "period"]
+    assert len(js["value"]) == js["size"][0] * js["size"][1] * js["size"][2] == 2 * 2 * 2
+    assert js["dimension"]["indicator"]["category"]["unit"]["wh_arb_closure_rate"]["label"] == "%"
+    csv_text = c.get("/api/export", params={"format": "csv", "spec": json.dumps(spec)}).content.decode("utf-8-sig")
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("指标代码,指标名称,单位") and len(lines) == 1 + 8
+    x = c.get("/api/export", params={"format": "xlsx", "spec": json.dumps(spec)})
+    assert x.status_code == 200 and x.content[:2] == b"PK"
+    bad = c.get("/api/export", params={"format": "xlsx", "spec": json.dumps({**spec, "indicators": ["nope"]})})
+    assert bad.status_code == 400 and "未知指标" in bad.json()["detail"]

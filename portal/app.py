@@ -298,6 +298,19 @@ def forecast_page(request: Request, indicator: str = "gdp", region: str = "11000
                 error=error, chart=chart, warnings=warn, skipped=skipped, inds=inds, regions=regions, cat=cat)
 
 
+@app.get("/yearbook/{year}.xlsx", include_in_schema=False)
+def yearbook(year: int, u=Depends(user), c=Depends(conn)):
+    """定期报表 / 统计资料: the year's annual tables (京津冀 and national), multi-level headers, units, notes."""
+    from history import yearbook as yb
+
+    if u.allowed_regions() is not None:
+        raise HTTPException(403, "统计资料为全市及京津冀数据, 区县用户不可下载")
+    if not 1949 <= year <= 2100:
+        raise HTTPException(400, "年份不正确")
+    return Response(yb.build(c, year), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'统计资料_{year}年.xlsx')}"})
+
+
 @app.get("/q/{query_id}", include_in_schema=False)
 def saved_query(query_id: str, u=Depends(user), c=Depends(conn)):
     row = c.execute(f"select spec from {store.SCHEMA}.saved_query where query_id = %s", (query_id,)).fetchone()

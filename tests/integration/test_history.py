@@ -313,3 +313,18 @@ def test_saved_query_share_url_and_exports(ready):
     assert x.status_code == 200 and x.content[:2] == b"PK"
     bad = c.get("/api/export", params={"format": "xlsx", "spec": json.dumps({**spec, "indicators": ["nope"]})})
     assert bad.status_code == 400 and "未知指标" in bad.json()["detail"]
+
+
+def test_yearbook_tables_with_two_level_headers(tx):
+    from openpyxl import load_workbook
+
+    from history import yearbook
+
+    wb = load_workbook(io.BytesIO(yearbook.build(tx, 2011)))
+    ws = next(wb[n] for n in wb.sheetnames if "社会保险" in n)
+    assert ws["C2"].value == "2011年" and ws["C3"].value == "北京市" and ws["F3"].value == "全国"
+    assert any(str(m) == "C2:F2" for m in ws.merged_cells.ranges)
+    rows = {str(r[0].value).strip(): [c.value for c in r] for r in ws.iter_rows(min_row=4) if r[0].value}
+    inj = rows["年末参加工伤保险人数"]
+    assert inj[1] == "万人" and inj[2] == pytest.approx(862.4) and inj[5] == pytest.approx(17695.9)
+    assert any(str(k).startswith("资料来源") for k in rows)

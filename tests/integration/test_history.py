@@ -328,3 +328,18 @@ def test_yearbook_tables_with_two_level_headers(tx):
     inj = rows["年末参加工伤保险人数"]
     assert inj[1] == "万人" and inj[2] == pytest.approx(862.4) and inj[5] == pytest.approx(17695.9)
     assert any(str(k).startswith("资料来源") for k in rows)
+
+
+def test_report_reproduced_from_its_vintage_after_a_revision(tx):
+    month = tx.execute("select max(month_key) from official.rpt_pension_overview").fetchone()[0]
+    p = f"{month // 100}-{month % 100:02d}"
+    asof = tx.execute("select now() - interval '1 second'").fetchone()[0].isoformat()
+    before = report.figures(tx, str(month), asof)
+    lid = store.start_load(tx, "test")
+    old = next(r["value"] for r in before["key"] if r["indicator"] == "wh_pension_insured")
+    store.write_vintage(tx, [{"indicator": "wh_pension_insured", "region": "110000", "period": p, "freq": "M",
+                              "value": old + 100}], lid)
+    now = tx.execute("select now()").fetchone()[0].isoformat()
+    assert report.figures(tx, str(month), asof) == before                      # the archived report, exactly
+    after = next(r["value"] for r in report.figures(tx, str(month), now)["key"] if r["indicator"] == "wh_pension_insured")
+    assert after == old + 100

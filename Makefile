@@ -96,10 +96,10 @@ cube: db  ## serve the cube API on 127.0.0.1:8089
 	@$(HRSS) cube start
 
 portal: db  ## serve the portal (history database, 门户) on 127.0.0.1:8090; loads the catalogue and published figures on first start
-	@$(PY) -m portal.serve start
+	@$(HRSS) portal start
 
 history-report: db  ## the 监测月报 of MONTH=YYYYMM (default latest) again, from the data known now (ASOF=… to reproduce an archived one)
-	@$(PY) -m history report --month $(or $(MONTH),$(LATEST)) $(if $(ASOF),--asof $(ASOF))
+	@$(HRSS) history report --month $(or $(MONTH),$(LATEST)) $(if $(ASOF),--asof $(ASOF))
 
 demo: setup db generate build publish superset cube portal  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
 	@echo ""

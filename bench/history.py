@@ -23,7 +23,7 @@ from dataclasses import replace
 import psycopg
 
 from bench.common import write_result
-from ops import settings
+from foundation import settings
 
 N_IND, N_REG, N_MONTH = 50, 20, 360
 

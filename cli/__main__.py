@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "backups": ("pipeline.backup", "main", ("list",), "list the backup chains"),
     "dbt": ("runtime.dbt", "main", (), "dbt (or `dbt mf …`, MetricFlow) with the warehouse connection"),
     "cube": ("cube.serve", "main", (), "the cube API: start | stop | status | url"),
+    "portal": ("portal.serve", "main", (), "the portal (history database): start | stop | status | restart"),
+    "history": ("history.__main__", "main", (), "history database: sync | load-published | load-warehouse | report | import | template"),
 }
 
 

@@ -207,7 +207,7 @@ def write_template(path: Path | None = None) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from ops import settings
+    from foundation import settings
 
     path = path or settings.VAR / "history" / "历史数据导入模板.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -246,7 +246,7 @@ def load_warehouse(conn, month: str | None = None, release_id=None, who: str | N
 
 
 def after_publish(month: str, release_id=None, log=print, url: str | None = None) -> dict:
-    """The publish hook (ops/release.py), on the database that was published: one transaction; then the 监测月报
+    """The publish hook (pipeline/release.py), on the database that was published: one transaction; then the 监测月报
     of the month."""
     with store.connect(dsn=url) as conn:
         store.sync_catalogue(conn)

@@ -205,7 +205,7 @@ def print_pdf(html_path: Path, pdf_path: Path) -> None:
 
 
 def generate(month: str, asof: str | None = None, log=print, pdf: bool = True, url: str | None = None) -> dict[str, Path]:
-    from ops import settings
+    from foundation import settings
 
     with store.connect(dsn=url) as conn:
         store.sync_catalogue(conn)

@@ -116,7 +116,7 @@ comment on table {SCHEMA}.report is '监测月报存档: 生成时间、所用�
 
 
 def url() -> str:
-    from ops import settings
+    from foundation import settings
 
     return settings.warehouse_url()
 

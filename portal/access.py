@@ -34,7 +34,7 @@ FAILURE_WINDOW_MIN = 15       # … within this many minutes lock the name for t
 
 
 def secrets_dir() -> Path:
-    from ops import settings
+    from foundation import settings
 
     d = settings.SECRETS
     d.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 
-from ops import settings
+from foundation import settings
 
 RUN_DIR = settings.VAR / "portal"
 PID_FILE = RUN_DIR / "server.pid"

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
+from foundation import settings
 from history import engine, store
-from ops import settings
 
 ROOT = settings.ROOT
 

@@ -170,7 +170,7 @@ def main(argv=None) -> int:
           f"| measure | value | target |\n|---|---:|---|\n"
           f"| free combination 50 × 20 × 360 with YoY / MoM / YoY-pp, cold p50 | {q['cold_p50_ms']} ms | |\n"
           f"| … cold p95 ({a.repeat} runs, query cache cleared) | {q['cold_p95_ms']} ms | ≤ 200 ms {ok(q['cold_p95_ms'], 200)} |\n"
-          f"| … then one dict per cell (HTML table, exports; not needed by the API's arrays) p50 | {q['materialise_p50_ms']} ms | |\n"
+          f"| … then one dict per cell, as /api/query, the HTML table and the exports return it (not timed in the target) p50 | {q['materialise_p50_ms']} ms | |\n"
           f"| … cached p50 | {q['cached_p50_ms']} ms | |\n"
           f"| … cached p95 | {q['cached_p95_ms']} ms | ≤ 20 ms {ok(q['cached_p95_ms'], 20)} |\n"
           f"| cells in the answer (of which refused: first year without a comparison) | {q['cells']:,} ({q['refused']:,}) | |\n"

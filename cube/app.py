@@ -37,11 +37,11 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cube import access, calc, docs, kpi
+from cube import access, calc, kpi
 from cube.cache import CACHE
 from cube.model import Cube, load_cubes
 from cube.query import MAX_PAGE_SIZE, AggregateQuery, Cut, QueryError, build_facts, build_request
-from foundation import settings
+from foundation import openapi_docs, settings
 
 SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 FORMATS = ("json", "csv", "xlsx")
@@ -97,10 +97,10 @@ app = FastAPI(
                 "pivot, drill-through, KPIs. Measures are the MetricFlow metrics of the dbt semantic layer.\n"
                 + AUTH_DOC,
     version="0.2.0",
-    docs_url=None,  # /docs is served with local assets (cube.docs): no CDN on the bureau's network
+    docs_url=None,  # /docs is served with local assets (foundation.openapi_docs): no CDN on the bureau's network
     redoc_url=None,  # ReDoc would load from a CDN too; /docs is the one API page
 )
-docs.mount(app)
+openapi_docs.mount(app)
 bearer = HTTPBearer(auto_error=False, description="token from var/secrets/cube_tokens.json")
 
 

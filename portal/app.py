@@ -16,12 +16,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
+from foundation import openapi_docs
 from history import charts, engine, exports, imports, query, store
 from portal import access
 
@@ -37,12 +37,7 @@ app = FastAPI(title="人力资源社会保障与国民经济相关指标历史�
 app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 
-@app.get("/docs", include_in_schema=False)
-def docs():
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="历史数据系统 API",
-                               swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-                               swagger_css_url="/static/swagger/swagger-ui.css",
-                               swagger_favicon_url="/static/favicon.svg")
+openapi_docs.mount(app)
 
 
 # --- session and roles -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""The OpenAPI page (/docs) served entirely from this service: FastAPI's default page loads Swagger UI from a CDN,
-which the bureau's network (no internet) cannot reach, leaving the page blank. Swagger UI's own files (npm
-`swagger-ui-dist`, Apache-2.0, vendored in cube/static/swagger-ui/ — see its README) are served under /docs/assets."""
+"""The OpenAPI page (/docs) of every web service (cube, portal), served entirely by that service: FastAPI's default
+page loads Swagger UI from a CDN, which the bureau's network (no internet) cannot reach, leaving the page blank.
+Swagger UI's own files (npm `swagger-ui-dist`, Apache-2.0, vendored once in foundation/static/swagger-ui/ — see its
+README) are served under /docs/assets."""
 from __future__ import annotations
 
 from pathlib import Path

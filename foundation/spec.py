@@ -34,6 +34,7 @@ class Column:
     check: str | None = None
     pii: bool = False
     min_date: str = "1753-01-01"
+    range: dict | None = field(default=None, hash=False, compare=False)  # business range, see interfaces/README.md
 
     @property
     def pg_type(self) -> str:

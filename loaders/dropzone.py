@@ -27,15 +27,18 @@ class Problem:
 
 
 def sha256_of(path: Path) -> tuple[str, int, int]:
-    """SHA-256, byte size and line count of a file, streamed."""
+    """SHA-256, byte size and record count of a file, streamed. Records = lines: the newlines, plus one
+    for a last line without a final newline (interfaces/README.md, "Done-marker")."""
     h = hashlib.sha256()
     lines = size = 0
+    last = b"\n"
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
             size += len(chunk)
             lines += chunk.count(b"\n")
-    return h.hexdigest(), size, lines
+            last = chunk[-1:]
+    return h.hexdigest(), size, lines + (size > 0 and last != b"\n")
 
 
 def check_file(folder: Path, provider: str, file_name: str) -> tuple[Problem | None, str | None]:
@@ -57,7 +60,7 @@ def check_file(folder: Path, provider: str, file_name: str) -> tuple[Problem | N
         return Problem(provider, file_name, "marker_mismatch",
                        f"SHA-256 不符: 标志 {str(m.get('sha256'))[:12]}…, 实际 {sha[:12]}…(文件不完整或被改动)"), None
     if int(m.get("rows", -1)) != lines:
-        return Problem(provider, file_name, "marker_mismatch", f"行数不符: 标志 {m.get('rows')}, 实际 {lines}"), None
+        return Problem(provider, file_name, "marker_mismatch", f"行数不符: 标志 {m.get('rows')} 行, 文件实有 {lines} 行(记录数, 末行无换行符也计 1 行)"), None
     return None, sha
 
 

@@ -19,7 +19,7 @@ from foundation import settings
 from foundation.months import first_day
 from foundation.spec import Spec, load_check_tables, load_specs
 from loaders import db, dropzone
-from loaders.validate import FileResult, structure_problem, validate_stream
+from loaders.validate import FileResult, encoding_problem, sample_lines, structure_problem, validate_stream
 
 
 class MonthIncomplete(Exception):
@@ -51,21 +51,47 @@ def load_month(month: str, force: bool = False, url: str | None = None, folder: 
                 _reports(month, url, reports, log)
                 raise MonthIncomplete(f"{month}: {len(problems)} 个文件缺失或有误, 本月不加载(可用 FORCE=1 强制加载并记录)")
             log(f"[load] {month}: 强制加载 (forced), 已记录于 audit.load_run #{run_id}")
-        summary = {}
-        try:
-            specs = load_specs()
-            for interface, sha in usable.items():
+        summary: dict[str, dict] = {}
+        specs = load_specs()
+        for interface, sha in usable.items():
+            # One file's failure never stops the others: it is recorded and named, the month goes on.
+            try:
                 summary[interface] = load_file(conn, specs[interface], month, folder, sha, run_id, log)
-            load_check_table(conn, month, folder, log)
-            analyze([db.raw_table(specs[i]) for i, r in summary.items() if r.get("status") == "loaded"]
-                    + ["raw.check_table"], conn, log)
-            _load_manual(month, folder, url, log)
-        except Exception:
-            conn.execute("update audit.load_run set status='failed', finished_at=now() where run_id=%s", (run_id,))
-            raise
-        conn.execute("update audit.load_run set status='loaded', finished_at=now() where run_id=%s", (run_id,))
+            except Exception as e:  # noqa: BLE001 — an unexpected fault in one file, recorded as such
+                summary[interface] = _record_failure(conn, specs[interface], month, folder, sha, run_id, e, log)
+        summary.update(load_check_table(conn, month, folder, log, run_id))
+        analyze([db.raw_table(specs[i]) for i, r in summary.items() if r.get("status") == "loaded" and i in specs]
+                + ["raw.check_table"], conn, log)
+        manual = _load_manual(month, folder, url, log)
+        if manual:  # only a refused workbook: a loaded one is not a file of the interface summary
+            summary["manual"] = manual
+        failed = not_loaded(summary)
+        status = "failed" if any(v["status"] == "failed" for v in failed.values()) else "held" if failed else "loaded"
+        conn.execute("update audit.load_run set status=%s, finished_at=now() where run_id=%s", (status, run_id))
+        for name, v in failed.items():
+            log(f"[load] {month}: {name} 未加载 ({v['status']}): {v.get('message', '')}")
     _reports(month, url, reports, log)
     return summary
+
+
+NOT_LOADED = ("held", "failed", "refused")
+
+
+def not_loaded(summary: dict) -> dict[str, dict]:
+    """The files of a month's summary that were held, refused or failed (the run exits non-zero for them)."""
+    return {k: v for k, v in summary.items() if v.get("status") in NOT_LOADED}
+
+
+def _record_failure(conn, spec: Spec, month: str, folder: Path, sha: str, run_id: int, e: Exception, log) -> dict:
+    path = folder / spec.file_name(month)
+    msg = f"加载失败({type(e).__name__}: {e}); 其他文件照常加载, 请联系数据平台运维"
+    conn.execute(
+        "insert into audit.load_batch (run_id, interface, provider, data_month, file_name, file_sha256, file_bytes,"
+        " status, message, run_by, started_at) values (%s,%s,%s,%s,%s,%s,%s,'failed',%s,%s,now())",
+        (run_id, spec.interface, spec.provider, first_day(month), path.name, sha,
+         path.stat().st_size if path.exists() else 0, msg, run_by()))
+    log(f"[load] {path.name}: {msg}")
+    return {"status": "failed", "message": msg}
 
 
 def analyze(tables: list[str], conn: psycopg.Connection, log=print) -> None:
@@ -80,7 +106,7 @@ def analyze(tables: list[str], conn: psycopg.Connection, log=print) -> None:
         log(f"[load] 统计信息已更新 (ANALYZE {len(tables)} 张表, {time.perf_counter() - t:.1f}s)")
 
 
-def _load_manual(month: str, folder: Path, url: str, log) -> None:
+def _load_manual(month: str, folder: Path, url: str, log) -> dict | None:
     """The staff's manual-entry workbook, if it came with the drop (validated; all or nothing)."""
     from foundation.spec import load_manual_template
     from loaders.manual import ManualEntryInvalid, import_file
@@ -88,12 +114,14 @@ def _load_manual(month: str, folder: Path, url: str, log) -> None:
     path = folder / load_manual_template()["file_pattern"].format(month=month)
     if not path.exists():
         log(f"[load] {month}: 手工录入文件 {path.name} 未提供")
-        return
+        return None
     try:
         counts = import_file(path, month, url, run_by())
         log(f"[load] {path.name}: 手工录入 {sum(counts.values())} 行")
+        return None
     except ManualEntryInvalid as e:
         log(f"[load] {e}")
+        return {"status": "refused", "message": str(e).splitlines()[0]}
 
 
 def _reports(month: str, url: str, out: Path, log) -> None:
@@ -117,15 +145,24 @@ def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sh
         log(f"[load] {path.name}: 已加载(batch {already[0]}), 内容未变, 跳过")
         return {"status": "unchanged", "batch_id": already[0]}
     with path.open("rb") as f:
-        sample = [next(f, b"") for _ in range(200)]
-    held = structure_problem(spec, [s for s in sample if s])
+        first_bytes = f.read(4)
+    sample = sample_lines(path)
+    held = encoding_problem(spec, first_bytes, sample) or structure_problem(spec, sample, month)
     if held:
-        conn.execute(
+        # Recorded once per delivery: a re-run on the same file does not add another held batch.
+        before = conn.execute(
+            "select batch_id from audit.load_batch where interface=%s and data_month=%s and file_sha256=%s "
+            "and status='held'", (spec.interface, mstart, sha)).fetchone()
+        if before:
+            log(f"[load] {path.name}: 仍暂缓(batch {before[0]}, 文件未更正) — {held}")
+            return {"status": "held", "message": held, "batch_id": before[0]}
+        batch_id = conn.execute(
             "insert into audit.load_batch (run_id, interface, provider, data_month, file_name, file_sha256, file_bytes,"
-            " status, message, run_by, started_at) values (%s,%s,%s,%s,%s,%s,%s,'held',%s,%s,%s)",
-            (run_id, spec.interface, spec.provider, mstart, path.name, sha, path.stat().st_size, held, run_by(), start))
+            " status, message, run_by, started_at) values (%s,%s,%s,%s,%s,%s,%s,'held',%s,%s,%s) returning batch_id",
+            (run_id, spec.interface, spec.provider, mstart, path.name, sha, path.stat().st_size, held, run_by(),
+             start)).fetchone()[0]
         log(f"[load] {path.name}: 暂缓 — {held}")
-        return {"status": "held", "message": held}
+        return {"status": "held", "message": held, "batch_id": batch_id}
     t0 = time.perf_counter()
     with conn.transaction():
         # One loader per interface and month at a time.
@@ -170,7 +207,7 @@ def _store_findings(conn, spec: Spec, month: str, file_name: str, batch_id: int,
             " severity, message, raw_line) from stdin") as copy:
         for f in result.findings:
             copy.write_row((batch_id, spec.interface, mstart, file_name, f.line_no, f.column, f.rule,
-                            "reject" if f.rejected else "warn", f.message, f.raw))
+                            f.severity, f.message, f.raw))
 
 
 def _write_reject_files(spec: Spec, month: str, file_name: str, result: FileResult) -> None:
@@ -192,32 +229,50 @@ def _write_reject_files(spec: Spec, month: str, file_name: str, result: FileResu
         (folder / f"{file_name}.{rule}.rej").write_bytes(b"\n".join(rows) + b"\n")
 
 
-def load_check_table(conn, month: str, folder: Path, log=print) -> None:
-    """Load each provider's 数据核对表 (XLSX) into raw.check_table, replacing the month atomically."""
-    from openpyxl import load_workbook
-
+def load_check_table(conn, month: str, folder: Path, log=print, run_id: int | None = None) -> dict[str, dict]:
+    """Load each provider's 数据核对表 (XLSX) into raw.check_table, replacing the month atomically. A workbook
+    that cannot be read is recorded (status failed, named in the summary) and the others load."""
+    out = {}
     for source, ct in load_check_tables().items():
         path = folder / ct["file_pattern"].format(month=month)
         if not path.exists():
             continue
-        wb = load_workbook(path, read_only=True, data_only=True)
-        ws = wb[ct["sheet"]]
-        rows = list(ws.iter_rows(values_only=True))
-        labels = [c["label"] for c in ct["columns"]]
-        header_at = next((i for i, r in enumerate(rows) if list(r[:len(labels)]) == labels), None)
-        if header_at is None:
-            raise ValueError(f"{path.name}: 工作表 {ct['sheet']} 中找不到表头 {labels}")
-        names = [c["name"] for c in ct["columns"]]
-        measures = [n for n in names if n not in (ct["key"], "district_name")]
-        records = []
-        for r in rows[header_at + 1:]:
-            if r[0] is None:
-                continue
-            rec = dict(zip(names, r))
-            for m in measures:
-                records.append((source, first_day(month), str(rec[ct["key"]]), m, rec[m]))
-        with conn.transaction():
-            conn.execute("delete from raw.check_table where source=%s and data_month=%s", (source, first_day(month)))
-            with conn.cursor() as cur:
-                cur.executemany("insert into raw.check_table values (%s,%s,%s,%s,%s)", records)
-        log(f"[load] {path.name}: 核对表 {len(records) // max(len(measures), 1)} 行")
+        try:
+            _load_one_check_table(conn, source, ct, month, path, log)
+        except Exception as e:  # noqa: BLE001 — a broken workbook from a provider
+            msg = f"核对表无法读取({type(e).__name__}: {e}); 请提供方按模板重新报送"
+            log(f"[load] {path.name}: {msg}")
+            out[f"check_table:{source}"] = {"status": "failed", "message": msg, "file": path.name}
+            if run_id is not None:  # named in the provider's error report with the interface files
+                conn.execute(
+                    "insert into audit.load_batch (run_id, interface, provider, data_month, file_name, file_sha256,"
+                    " file_bytes, status, message, run_by, started_at) values (%s,%s,%s,%s,%s,%s,%s,'failed',%s,%s,now())",
+                    (run_id, f"check_table:{source}", ct["provider"], first_day(month), path.name,
+                     dropzone.sha256_of(path)[0], path.stat().st_size, msg, run_by()))
+    return out
+
+
+def _load_one_check_table(conn, source: str, ct: dict, month: str, path: Path, log) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    ws = wb[ct["sheet"]]
+    rows = list(ws.iter_rows(values_only=True))
+    labels = [c["label"] for c in ct["columns"]]
+    header_at = next((i for i, r in enumerate(rows) if list(r[:len(labels)]) == labels), None)
+    if header_at is None:
+        raise ValueError(f"{path.name}: 工作表 {ct['sheet']} 中找不到表头 {labels}")
+    names = [c["name"] for c in ct["columns"]]
+    measures = [n for n in names if n not in (ct["key"], "district_name")]
+    records = []
+    for r in rows[header_at + 1:]:
+        if r[0] is None:
+            continue
+        rec = dict(zip(names, r))
+        for m in measures:
+            records.append((source, first_day(month), str(rec[ct["key"]]), m, rec[m]))
+    with conn.transaction():
+        conn.execute("delete from raw.check_table where source=%s and data_month=%s", (source, first_day(month)))
+        with conn.cursor() as cur:
+            cur.executemany("insert into raw.check_table values (%s,%s,%s,%s,%s)", records)
+    log(f"[load] {path.name}: 核对表 {len(records) // max(len(measures), 1)} 行")

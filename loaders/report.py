@@ -20,6 +20,11 @@ from foundation.spec import load_specs
 SAMPLES_PER_GROUP = 5
 
 
+def _visible(text: str) -> str:
+    """Control characters shown as <0x00> (a sample row exactly as delivered, readable, and storable in XLSX)."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"<0x{ord(m.group()):02X}>", text)
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[\\/:*?\"<>|()（）\s]+", "_", name).strip("_")
 
@@ -56,7 +61,7 @@ def collect(conn: psycopg.Connection, month: str) -> dict[str, dict]:
             enc = specs[b[1]].encoding if b[1] in specs else "utf-8"
             rep["samples"].append({"file": b[3], "line": line_no, "column": column, "rule": rule,
                                    "rule_label": RULE_LABELS.get(rule, rule), "message": message,
-                                   "raw": bytes(raw).decode(enc, errors="replace")})
+                                   "raw": _visible(bytes(raw).decode(enc, errors="replace"))})
     run = conn.execute("select problems from audit.load_run where data_month = %s order by run_id desc limit 1",
                        (mstart,)).fetchone()
     for p in (run[0] if run else []):

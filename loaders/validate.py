@@ -5,19 +5,32 @@ once with Arrow compute kernels and NumPy (no per-field Python code on the hot p
 fail a rule are looked at one by one, to describe them. Good lines are passed on nearly as delivered:
 the COPY stream uses the file's own delimiter with an empty field as NULL, plus the line number and any
 extra columns, so PostgreSQL does the typing. Every rejected row keeps its original bytes and names
-the file line, column and rule:
+the file line, column (where one can be named) and rule.
 
-  encoding, column_count, not_null, type, length, precision, date_range, impossible_date,
-  data_month, id_number_check, credit_code_check, duplicate_key   → the row is rejected
-  unknown_code, rounded                                           → the row is kept, the finding
-                                                                    reported (dbt maps unknown codes
-                                                                    to the 未知 member)
-Rules are checked per column in the order above; a column reports its first failing rule.
+Whole-line rules, checked first on the raw bytes of every line (the row is rejected):
+  control_char   a C0 control character (NUL, a CR not followed by LF, ESC, …; TAB is allowed)
+  encoding       not valid in the file's encoding, or UTF-8 text inside a GBK file (loaders/encoding.py)
+  header_line    line 1 is a header (column names or labels), files carry none
+  column_count   more or fewer delimiters than the spec has columns
+Column rules, in this order per column; a column reports its first failing rule:
+  not_null, type, length, precision, date_range, impossible_date, data_month,
+  id_number_old15, id_number_length, id_number_format, id_number_birth, id_number_check,
+  credit_code_length, credit_code_chars, credit_code_check                      → the row is rejected
+  unknown_code, rounded                                                         → kept, finding reported
+Then, on the rows still good: out_of_range (the column's `range` in the spec: min/max, a date not after
+the data month, an age at a date, or bounds from a caliber seed; severity reject, or warn = kept and
+reported), duplicate_key (the first occurrence wins), truncated_line (the last line has no newline and its
+last field is shorter than that field on every other line). A missing final newline is accepted and
+noted (no_final_newline, a warning).
 """
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import BinaryIO, Callable
 
 import numpy as np
@@ -28,9 +41,11 @@ import pyarrow.csv as pacsv
 from foundation import checkdigits
 from foundation.rules import REJECT_RULES, WARN_RULES
 from foundation.spec import Column, Spec, code_table
+from loaders.encoding import bom, utf8_fields
 
 _CODE = {r: i + 1 for i, r in enumerate(REJECT_RULES + WARN_RULES)}
 _RULE = {i: r for r, i in _CODE.items()}
+_N_REJECT = len(REJECT_RULES)
 
 CHUNK_BYTES = 8 << 20
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -46,10 +61,15 @@ class Finding:
     rule: str
     message: str
     raw: bytes
+    severity: str = ""   # reject | warn; by default from the rule (out_of_range's comes from the spec)
+
+    def __post_init__(self):
+        if not self.severity:
+            self.severity = "reject" if self.rule in REJECT_RULES else "warn"
 
     @property
     def rejected(self) -> bool:
-        return self.rule in REJECT_RULES
+        return self.severity == "reject"
 
 
 @dataclass
@@ -77,6 +97,22 @@ def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
     return _np(pc.match_substring_regex(arr, pattern))
 
 
+def _month_end(month: str) -> int:
+    """YYYYMMDD of the last day of month YYYYMM."""
+    y, m = int(month[:4]), int(month[4:])
+    if not (1 <= y <= 9998 and 1 <= m <= 12):
+        return 99991231
+    nxt = dt.date(y + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+    return int(nxt.strftime("%Y%m%d"))
+
+
+def _valid_ymd(v: np.ndarray) -> np.ndarray:
+    y, m, d = v // 10000, v // 100 % 100, v % 100
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    dim = _DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
+    return (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim)
+
+
 class _ColumnCheck:
     """Checks one column of a chunk at once; returns per-row rule codes and the column to load."""
 
@@ -84,6 +120,7 @@ class _ColumnCheck:
         self.col = col
         self.data_month = data_month
         self.min_date = int(col.min_date.replace("-", ""))
+        self.month_end = _month_end(data_month) if len(data_month) == 6 and data_month.isdigit() else 99991231
         self.codes = pa.array(sorted(code_table(col.code_table))) if col.code_table else None
 
     def check(self, arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -113,20 +150,39 @@ class _ColumnCheck:
             return data.reshape(-1, width)
 
         if col.type == "string":
-            if col.length:
+            if col.length and not col.check:  # identifiers have rules of their own, naming what is wrong
                 fail(_np(pc.utf8_length(arr)) > col.length, "length")
             if col.check == "id_number":
-                fail(~_regex(arr, r"^\d{17}[\dXx]$"), "id_number_check")
+                shape = ~_regex(arr, r"^\d{17}[\dXx]$")
+                if (todo & shape).any():  # the few malformed ones, one by one: which way they are wrong
+                    sub = np.zeros(n, dtype=bool)
+                    for i in np.flatnonzero(todo & shape):
+                        v = arr[int(i)].as_py()
+                        sub[i] = True
+                        err[i] = _CODE["id_number_old15" if len(v) == 15 and v.isdigit() else
+                                       "id_number_length" if len(v) != 18 else "id_number_format"]
+                    todo &= ~sub
                 if todo.any():
                     b = fixed_width(todo, 18).copy()
+                    birth = (b[:, 6:14].astype(np.int64) - 48) @ (10 ** np.arange(7, -1, -1))
+                    bad = np.zeros(n, dtype=bool)
+                    bad[todo] = ~_valid_ymd(birth) | (birth < 18000101) | (birth > self.month_end)
                     b[b == ord("x")] = ord("X")
                     expect = np.frombuffer(checkdigits.ID_CHECK.encode(), dtype=np.uint8)[
                         ((b[:, :17].astype(np.int64) - 48) * np.array(checkdigits.ID_WEIGHTS)).sum(axis=1) % 11]
-                    bad = np.zeros(n, dtype=bool)
-                    bad[todo] = expect != b[:, 17]
-                    fail(bad, "id_number_check")
+                    wrong = np.zeros(n, dtype=bool)
+                    wrong[todo] = expect != b[:, 17]
+                    fail(bad, "id_number_birth")
+                    fail(wrong, "id_number_check")
             if col.check == "credit_code":
-                fail(~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$"), "credit_code_check")
+                shape = ~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+                if (todo & shape).any():
+                    sub = np.zeros(n, dtype=bool)
+                    for i in np.flatnonzero(todo & shape):
+                        v = arr[int(i)].as_py()
+                        sub[i] = True
+                        err[i] = _CODE["credit_code_length" if len(v) != 18 else "credit_code_chars"]
+                    todo &= ~sub
                 if todo.any():
                     v = _CREDIT_VALUE[fixed_width(todo, 18)]
                     c = 31 - (v[:, :17] * np.array(checkdigits.CREDIT_WEIGHTS)).sum(axis=1) % 31
@@ -163,11 +219,8 @@ class _ColumnCheck:
             fail(~_regex(arr, r"^\d{8}$"), "type")
             if todo.any():
                 v = _np(pc.cast(arr.filter(pa.array(todo)), pa.int64()))
-                y, m, d = v // 10000, v // 100 % 100, v % 100
-                leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-                dim = _DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
                 bad = np.zeros(n, dtype=bool)
-                bad[todo] = (m < 1) | (m > 12) | (d < 1) | (d > dim)
+                bad[todo] = ~_valid_ymd(v)
                 early = np.zeros(n, dtype=bool)
                 early[todo] = v < self.min_date
                 fail(bad, "impossible_date")
@@ -187,8 +240,17 @@ def _message(col: Column, rule: str, value: str, first_line: int | None = None) 
     return {
         "not_null": f"{label} 不能为空",
         "length": f"{label} 长度 {len(value)} 超过 {col.length}: {value!r}",
-        "id_number_check": f"{label} 校验位错误: {value!r}",
-        "credit_code_check": f"{label} 校验位错误: {value!r}",
+        "id_number_old15": f"{label} 为 15 位旧身份证号码: {value!r}, 应为 18 位",
+        "id_number_length": f"{label} 位数 {len(value)} 不符, 应为 18 位: {value!r}",
+        "id_number_format": f"{label} 含非法字符(前 17 位应为数字, 末位为数字或 X): {value!r}",
+        "id_number_birth": f"{label} 第 7-14 位出生日期 {value[6:14]} 不存在或晚于数据月份: {value!r}",
+        "id_number_check": f"{label} 校验位错误: {value!r}, 按前 17 位应为 "
+                           f"{checkdigits.id_check_char(value[:17]) if value[:17].isdigit() else '?'}",
+        "credit_code_length": f"{label} 位数 {len(value)} 不符, 应为 18 位: {value!r}",
+        "credit_code_chars": f"{label} 含编码字符集以外的字符 "
+                             f"{''.join(sorted({c for c in value if c not in checkdigits.CREDIT_VALUE}))!r}: {value!r}",
+        "credit_code_check": f"{label} 校验位错误: {value!r}, 按前 17 位应为 "
+                             f"{checkdigits.credit_check_char(value[:17]) if all(c in checkdigits.CREDIT_VALUE for c in value[:17]) else '?'}",
         "type": f"{label} 类型应为 {col.type}: {value!r}",
         "precision": f"{label} 超过精度 ({col.precision},{col.scale}): {value!r}",
         "impossible_date": f"{label} 不存在的日期: {value!r}",
@@ -199,14 +261,181 @@ def _message(col: Column, rule: str, value: str, first_line: int | None = None) 
     }.get(rule, f"{label}: {rule}")
 
 
-def structure_problem(spec: Spec, first_lines: list[bytes]) -> str | None:
-    """If most sampled lines have another column count, the layout changed upstream: say how."""
-    counts = []
-    for line in first_lines:
-        try:
-            counts.append(len(line.rstrip(b"\r\n").decode(spec.encoding).split(spec.delimiter)))
-        except UnicodeDecodeError:
-            continue
+# --- ranges (the `range` key of a column) -------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _seed(name: str) -> list[dict]:
+    from foundation import settings
+
+    for folder in ("caliber", "codes"):
+        path = Path(settings.SEEDS) / folder / f"{name}.csv"
+        if path.exists():
+            with path.open(encoding="utf-8") as f:
+                return list(csv.DictReader(f))
+    raise FileNotFoundError(f"seed {name} not found under {settings.SEEDS}")
+
+
+class _RangeCheck:
+    """A column's `range`: min/max (numbers; dates as YYYY-MM-DD or `data_month_end`), `min_age`/`max_age`
+    with `birth` (the age at this date), or `seed` + `at` (the seed row in effect in the month of column
+    `at`, its columns `min`/`max` as bounds). `severity`: reject (default) or warn."""
+
+    def __init__(self, col: Column, spec: Spec, data_month: str):
+        r = dict(col.range)
+        self.col = col
+        self.severity = r.pop("severity", "reject")
+        self.birth = r.pop("birth", None)
+        self.at = r.pop("at", None)
+        self.seed = r.pop("seed", None)
+        self.min_age, self.max_age = r.pop("min_age", None), r.pop("max_age", None)
+        lo, hi = r.pop("min", None), r.pop("max", None)
+        if r:
+            raise ValueError(f"{spec.interface}.{col.name}: unknown range keys {sorted(r)}")
+        if self.severity not in ("reject", "warn"):
+            raise ValueError(f"{spec.interface}.{col.name}: range severity must be reject or warn")
+        self.month_end = _month_end(data_month) if len(data_month) == 6 and data_month.isdigit() else 99991231
+        if self.seed:
+            rows = sorted(_seed(self.seed), key=lambda x: x["effective_from"])
+            self.starts = np.array([int(x["effective_from"][:7].replace("-", "")) for x in rows])
+            self.lows = np.array([float(x[lo]) if lo else -np.inf for x in rows])
+            self.highs = np.array([float(x[hi]) if hi else np.inf for x in rows])
+            self.lo_name, self.hi_name = lo, hi
+            self.lo = self.hi = None
+        else:
+            self.lo, self.hi = self._bound(lo), self._bound(hi)
+        self.names = [n for n in (col.name, self.birth, self.at) if n]
+        # columns that can be empty on a good row (the others passed not_null or got their default)
+        self.optional = [n for n in self.names if spec.column(n).nullable and spec.column(n).default is None]
+
+    def _bound(self, v):
+        if v is None:
+            return None
+        if self.col.type == "date":
+            return self.month_end if v == "data_month_end" else int(str(v).replace("-", ""))
+        return float(v)
+
+    def violations(self, cols: dict[str, pa.Array], ok: np.ndarray) -> tuple[np.ndarray, list]:
+        """Rows (indices) outside the range among `ok` with all the columns used non-empty, and per row
+        the bounds (lo, hi) they were checked against."""
+        mask = ok.copy()
+        for name in self.optional:
+            mask &= _np(pc.greater(pc.utf8_length(cols[name]), 0))
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return idx, []
+        take = pa.array(idx)
+        kind = pa.int64() if self.col.type == "date" else pa.float64()
+        v = _np(pc.cast(cols[self.col.name].take(take), kind)).astype(np.float64)
+        if self.birth:
+            b = _np(pc.cast(cols[self.birth].take(take), pa.int64()))
+            v = (v.astype(np.int64) - b) // 10000  # whole years of age at this date
+            lo = np.full(len(idx), -np.inf if self.min_age is None else float(self.min_age))
+            hi = np.full(len(idx), np.inf if self.max_age is None else float(self.max_age))
+        elif self.seed:
+            at = _np(pc.cast(pc.utf8_slice_codeunits(cols[self.at].take(take), 0, 6), pa.int64()))
+            k = np.clip(np.searchsorted(self.starts, at, side="right") - 1, 0, len(self.starts) - 1)
+            lo, hi = self.lows[k], self.highs[k]
+        else:
+            lo = np.full(len(idx), -np.inf if self.lo is None else self.lo)
+            hi = np.full(len(idx), np.inf if self.hi is None else self.hi)
+        bad = (v < lo) | (v > hi)
+        return idx[bad], list(zip(lo[bad], hi[bad], v[bad]))
+
+    def message(self, value: str, bounds, row: dict[str, str]) -> str:
+        lo, hi, v = bounds
+        label = f"{self.col.label}({self.col.name})"
+
+        def fmt(x):
+            if not np.isfinite(x):
+                return None
+            if self.col.type == "date" and not self.birth:
+                return f"{int(x) // 10000:04d}-{int(x) // 100 % 100:02d}-{int(x) % 100:02d}"
+            return f"{x:g}"
+        side = f"低于下限 {fmt(lo)}" if v < lo else f"高于上限 {fmt(hi)}"
+        if self.birth:
+            return (f"{label} {value} 时年龄 {int(v)} 岁, {side} 岁(出生日期 {row.get(self.birth)}); "
+                    f"范围 {fmt(lo) or '-'}~{fmt(hi) or '-'} 岁")
+        if self.seed:
+            return (f"{label} {value} {side} ({self.at} {row.get(self.at)} 所属年度: {self.seed} "
+                    f"{self.lo_name or ''} {fmt(lo) or '-'} ~ {self.hi_name or ''} {fmt(hi) or '-'})")
+        if self.col.type == "date" and self.hi == self.month_end and v > hi:
+            return f"{label} {value} 晚于数据月份最后一天 {fmt(hi)}"
+        return f"{label} {value} {side}(范围 {fmt(lo) or '-'} ~ {fmt(hi) or '-'})"
+
+
+# --- structure and encoding of the file as a whole ---------------------------------------------------
+
+def _fields(spec: Spec, line: bytes) -> list[str] | None:
+    try:
+        return line.rstrip(b"\r\n").decode(spec.encoding).split(spec.delimiter)
+    except UnicodeDecodeError:
+        return None
+
+
+def is_header(spec: Spec, fields: list[str]) -> bool:
+    """A line whose fields are mostly the spec's column names or labels (a header row)."""
+    known = {c.name.lower() for c in spec.columns} | {c.label for c in spec.columns} | \
+        {c.label.split("(")[0].split("（")[0] for c in spec.columns}
+    hits = sum(f.strip().lower() in known or f.strip() in known for f in fields)
+    return hits >= max(2, len(spec.columns) // 2)
+
+
+def sample_lines(path: Path, head: int = 200, windows: int = 4, per_window: int = 100) -> list[bytes]:
+    """The first `head` lines and `per_window` lines at each of `windows` offsets spread over the file:
+    the structure is judged on the file as a whole, not on its first lines."""
+    size = path.stat().st_size
+    out: list[bytes] = []
+    with path.open("rb") as f:
+        for _ in range(head):
+            line = f.readline()
+            if not line:
+                return out
+            out.append(line)
+        end = f.tell()
+        for k in range(1, windows + 1):
+            pos = size * k // (windows + 1)
+            if pos <= end:
+                continue
+            f.seek(pos)
+            f.readline()  # skip to the next line start
+            for _ in range(per_window):
+                line = f.readline()
+                if not line:
+                    break
+                out.append(line)
+            end = f.tell()
+    return out
+
+
+def encoding_problem(spec: Spec, first_bytes: bytes, lines: list[bytes]) -> str | None:
+    """The whole file is in another encoding than the spec's: a byte-order mark, or most of its sampled
+    lines Chinese text and most of those UTF-8 (loaders/encoding.py). None when the encoding is right."""
+    mark = bom(first_bytes)
+    if mark:
+        return (f"文件编码不符: 文件以 {mark} 字节顺序标记(BOM {first_bytes[:3 if mark == 'UTF-8' else 2].hex(' ').upper()})"
+                f"开头, 是 {mark} 编码, 接口规范要求 {spec.encoding.upper()}(不带 BOM)。整个文件暂缓加载, "
+                f"请按 {spec.encoding.upper()} 重新导出。")
+    wide = [line.rstrip(b"\r\n") for line in lines if not line.isascii()]
+    if not wide:
+        return None
+    utf8 = [(line, found) for line in wide if (found := utf8_fields(line, spec.delimiter.encode(), spec.encoding))]
+    # Most lines carry Chinese text, and most of those lines are UTF-8: the file, not a few lines, is UTF-8.
+    # (A file of codes and numbers is the same in both encodings: its few UTF-8 lines are line findings.)
+    if len(utf8) >= 3 and len(utf8) * 2 > len(wide) and len(wide) * 2 > len(lines):
+        line, found = utf8[0]
+        k, text = found[0]
+        shown = line.split(spec.delimiter.encode())[k].decode(spec.encoding, errors="replace")
+        return (f"文件编码不符: 抽样 {len(wide)} 行含中文的行中 {len(utf8)} 行为 UTF-8 编码(如 {text!r} 按 "
+                f"{spec.encoding.upper()} 读作 {shown!r}), 接口规范要求 {spec.encoding.upper()}。整个文件暂缓加载, "
+                f"请按 {spec.encoding.upper()} 重新导出。")
+    return None
+
+
+def structure_problem(spec: Spec, first_lines: list[bytes], data_month: str | None = None) -> str | None:
+    """If most sampled lines have another column count, the layout changed upstream: say how. Header lines
+    and lines that do not decode are left out; the verdict needs a clear majority of the sample."""
+    rows = [f for f in (_fields(spec, line) for line in first_lines) if f is not None and not is_header(spec, f)]
+    counts = [len(f) for f in rows]
     if not counts:
         return None
     expected = len(spec.columns)
@@ -216,29 +445,22 @@ def structure_problem(spec: Spec, first_lines: list[bytes]) -> str | None:
         return (f"文件结构与接口规范不符: 文件每行 {common} 个字段, 规范要求 {expected} 个"
                 f"({diff} {abs(common - expected)} 个); 规范字段顺序: {', '.join(spec.column_names)}。"
                 f"整个文件暂缓加载, 请提供方确认接口变更。")
-    return _reordered(spec, first_lines)
+    return _reordered(spec, [f for f in rows if len(f) == expected], data_month)
 
 
-def _reordered(spec: Spec, lines: list[bytes]) -> str | None:
+def _reordered(spec: Spec, rows: list[list[str]], data_month: str | None) -> str | None:
     """Same column count, but most sampled rows fail in the same columns: the columns were moved.
-    Names each failing column and the spec column whose format its values have."""
-    rows = []
-    for line in lines:
-        try:
-            fields = line.rstrip(b"\r\n").decode(spec.encoding).split(spec.delimiter)
-        except UnicodeDecodeError:
-            continue
-        if len(fields) == len(spec.columns):
-            rows.append(fields)
+    Names each failing column and the spec column whose format its values have. The data month is not
+    a layout question (a wrong month is a finding per row), so that rule does not count here."""
     if len(rows) < 5:
         return None
-    month = rows[0][spec.column_names.index("data_month")] if "data_month" in spec.column_names else "000000"
-    checkers = [_ColumnCheck(c, month) for c in spec.columns]
+    checkers = [_ColumnCheck(c, data_month or "999912") for c in spec.columns]
     columns = [pa.array(list(v), type=pa.string()) for v in zip(*rows)]
+    month_code = _CODE["data_month"]
 
     def failing(chk: _ColumnCheck, arr: pa.Array) -> float:
         err, _ = chk.check(arr)
-        return float(((err > 0) & (err <= len(REJECT_RULES))).mean())
+        return float(((err > 0) & (err <= _N_REJECT) & (err != month_code)).mean())
 
     bad = [j for j, (chk, arr) in enumerate(zip(checkers, columns)) if failing(chk, arr) > 0.5]
     if not bad:
@@ -253,20 +475,27 @@ def _reordered(spec: Spec, lines: list[bytes]) -> str | None:
 
 
 def _chunks(stream: BinaryIO):
+    """(chunk of whole lines ending in a newline, is the last chunk, the file's final newline was missing)."""
     rest = b""
+    pending = None
     while True:
         block = stream.read(CHUNK_BYTES)
         if not block:
-            if rest:
-                yield rest + b"\n"
-            return
+            break
         block = rest + block
         cut = block.rfind(b"\n")
         if cut < 0:
             rest = block
             continue
-        yield block[:cut + 1]
-        rest = block[cut + 1:]
+        if pending is not None:
+            yield pending, False, False
+        pending, rest = block[:cut + 1], block[cut + 1:]
+    if rest:
+        if pending is not None:
+            yield pending, False, False
+        yield rest + b"\n", True, True
+    elif pending is not None:
+        yield pending, True, False
 
 
 def _line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -288,6 +517,127 @@ def _without_lines(data: bytes, starts: np.ndarray, ends: np.ndarray, drop: np.n
     return b"".join(pieces)
 
 
+_CONTROL_NAMES = {0: "NUL", 13: "CR(单独的回车, 未与换行成对)", 27: "ESC", 8: "BS(退格)", 12: "FF(换页)",
+                  11: "VT(垂直制表)", 26: "SUB(Ctrl-Z)", 7: "BEL"}
+
+
+def _field_at(spec: Spec, line: bytes, pos: int) -> int:
+    """0-based index of the field holding byte `pos` of a raw line (delimiters counted in the text before it)."""
+    return line[:pos].decode(spec.encoding, errors="replace").count(spec.delimiter)
+
+
+def _column_name(spec: Spec, k: int) -> tuple[str | None, str]:
+    if 0 <= k < len(spec.columns):
+        c = spec.columns[k]
+        return c.name, f"第 {k + 1} 个字段 {c.label}({c.name})"
+    return None, f"第 {k + 1} 个字段(规范之外)"
+
+
+def _utf8_finding(spec: Spec, line_no: int, line: bytes, found: list[tuple[int, str]]) -> Finding:
+    k, text = found[0]
+    name, where = _column_name(spec, k)
+    part = line.split(spec.delimiter.encode())[k]
+    shown = part.decode(spec.encoding, errors="replace")
+    more = f"(另有 {len(found) - 1} 个字段同样)" if len(found) > 1 else ""
+    return Finding(line_no, name, "encoding",
+                   f"{where} 为 UTF-8 编码的文字 {text!r}(按 {spec.encoding.upper()} 读作 {shown!r}){more}; "
+                   f"请按 {spec.encoding.upper()} 编码导出", line)
+
+
+def _decode_finding(spec: Spec, line_no: int, line: bytes, e: UnicodeDecodeError) -> Finding:
+    k = _field_at(spec, line, e.start)
+    name, where = _column_name(spec, k)
+    bad = line[e.start:e.end + 1][:4]
+    return Finding(line_no, name, "encoding",
+                   f"{where} 含非法 {spec.encoding.upper()} 字节 {bad.hex(' ').upper()}(行内字节位置 {e.start + 1}); "
+                   f"请按 {spec.encoding.upper()} 编码导出, 检查是否混入其他编码的文字", line)
+
+
+def _wide_starts(b: np.ndarray) -> np.ndarray:
+    """Positions where a UTF-8 three/four-byte sequence starts right after an ASCII byte (a delimiter, a
+    digit, a space …). In GBK text of everyday characters that byte would be a level-1 lead (B0–D7), never
+    E3–F4, so this finds the UTF-8 fields of a GBK file at the cost of two comparisons per byte."""
+    lead = np.flatnonzero(b[:-2] >= 0xE3)  # one pass; few hits (GBK trail bytes), filtered below
+    v = b[lead]
+    prev = b[np.maximum(lead - 1, 0)]
+    lead = lead[(v <= 0xF4) & ((prev < 0x80) | (lead == 0))]  # position 0 of a chunk is a line start
+    return lead[((b[lead + 1] & 0xC0) == 0x80) & ((b[lead + 2] & 0xC0) == 0x80)]
+
+
+class _KeySet:
+    """The primary keys seen so far in a file, with the line of their first occurrence.
+
+    Keys whose columns are digits of one fixed width (months, numeric person and unit numbers: nearly
+    every interface) are packed into one int64 and kept in a sorted NumPy array: a chunk is checked with
+    one sort and one binary search, no Python object per row. Any other key (or a width that changes)
+    moves the set to a dict of strings, checked row by row."""
+
+    def __init__(self):
+        self.widths: list[int] | None = None
+        self.keys = np.empty(0, dtype=np.int64)
+        self.lines = np.empty(0, dtype=np.int64)
+        self.seen: dict[str, int] | None = None     # the dict mode
+
+    def _pack(self, cols: list[pa.Array]) -> np.ndarray | None:
+        widths, key = [], None
+        for arr in cols:
+            mm = pc.min_max(pc.utf8_length(arr))
+            lo, hi = mm["min"].as_py(), mm["max"].as_py()
+            if lo is None or lo != hi or lo == 0:
+                return None
+            try:
+                v = _np(pc.cast(arr, pa.int64()))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                return None
+            if (v < 0).any():
+                return None
+            widths.append(lo)
+            key = v if key is None else key * 10 ** lo + v
+        if sum(widths) > 18 or (self.widths is not None and widths != self.widths):
+            return None
+        self.widths = widths
+        return key
+
+    def _to_dict(self) -> None:
+        self.seen = {}
+        total = sum(self.widths or [])
+        for k, ln in zip(self.keys.tolist(), self.lines.tolist()):
+            digits, parts, pos = str(k).zfill(total), [], 0
+            for w in self.widths:
+                parts.append(digits[pos:pos + w])
+                pos += w
+            self.seen["\x1f".join(parts)] = ln
+
+    def duplicates(self, cols: list[pa.Array], lines: np.ndarray) -> list[tuple[int, int]]:
+        """(row, line of the first occurrence) for every row whose key was seen before; records the others."""
+        if not len(lines):
+            return []
+        key = self._pack(cols) if self.seen is None else None
+        if key is None:
+            if self.seen is None:
+                self._to_dict()
+            joined = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, "\x1f")
+            sd = self.seen.setdefault
+            lns = lines.tolist()
+            firsts = [sd(k, ln) for k, ln in zip(joined.to_pylist(), lns)]
+            return [(r, f) for r, (f, ln) in enumerate(zip(firsts, lns)) if f != ln]
+        order = np.argsort(key, kind="stable")
+        ks, ls = key[order], lines[order]
+        first = np.ones(len(ks), dtype=bool)
+        first[1:] = ks[1:] != ks[:-1]
+        first_line = ls[np.maximum.accumulate(np.where(first, np.arange(len(ks)), 0))]
+        pos = np.minimum(np.searchsorted(self.keys, ks), max(len(self.keys) - 1, 0))
+        before = (self.keys[pos] == ks) if len(self.keys) else np.zeros(len(ks), dtype=bool)
+        if before.any():
+            first_line = np.where(before, self.lines[pos], first_line)
+        dup = before | ~first
+        new = first & ~before
+        at = np.searchsorted(self.keys, ks[new])
+        self.keys = np.insert(self.keys, at, ks[new])
+        self.lines = np.insert(self.lines, at, ls[new])
+        return sorted(zip(order[dup].tolist(), first_line[dup].tolist()))
+
+
 def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callable[[bytes], None],
                     extra_columns: tuple[str, ...] = ()) -> FileResult:
     """Validate every line; good rows go to `sink` as UTF-8 COPY text (delimiter = the file's, '' =
@@ -295,7 +645,10 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
     n_cols = len(spec.columns)
     names = spec.column_names
     delim = spec.delimiter
+    delim_b = delim.encode()
+    gbk = spec.encoding.lower() in ("gbk", "gb2312", "gb18030")
     checkers = [_ColumnCheck(c, data_month) for c in spec.columns]
+    ranges = [(names.index(c.name), _RangeCheck(c, spec, data_month)) for c in spec.columns if c.range]
     pk_idx = [names.index(k) for k in spec.primary_key]
     pk_name = ",".join(spec.primary_key)
     suffix = pa.scalar("".join(delim + v for v in extra_columns))
@@ -304,55 +657,109 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
                                     newlines_in_values=False, ignore_empty_lines=False)
     convert_opts = pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=False,
                                         quoted_strings_can_be_null=False, check_utf8=False)
-    seen: dict[str, int] = {}
+    keyset = _KeySet()
+    # data_month is the file's month on every row still good (rule data_month): not needed in the key set
+    pk_set = [i for i in pk_idx if names[i] != "data_month"] or pk_idx
     res = FileResult()
     line_base = 0
     delim_byte = ord(delim)
-    for chunk in _chunks(stream):
-        starts, ends = _line_bounds(chunk)
+    last_min = None  # shortest last field on the good lines so far (for a cut last line)
+    for chunk, is_last, no_newline in _chunks(stream):
+        b = np.frombuffer(chunk, dtype=np.uint8)
+        ctl = np.flatnonzero(b < 32)          # newlines and any other control character, in one pass
+        kinds = b[ctl]
+        ends = ctl[kinds == 10]
+        starts = np.concatenate(([0], ends[:-1] + 1))
         n_lines = len(starts)
         first_line = line_base + 1
         line_base += n_lines
         res.rows_read += n_lines
+        last_idx = n_lines - 1 if is_last and no_newline else -1
 
         def raw(i: int) -> bytes:
-            return chunk[starts[i]:ends[i]].rstrip(b"\r")
+            end = ends[i]
+            return chunk[starts[i]:end - 1 if end > starts[i] and chunk[end - 1] == 13 else end]
 
-        # 1. Encoding: decode the chunk; on failure find the bad lines and blank them.
-        bad_enc = np.zeros(n_lines, dtype=bool)
+        bad = np.zeros(n_lines, dtype=bool)
+        # 1. Control characters (a CR directly before the newline is a line end, TAB is allowed).
+        odd = ctl[(kinds != 10) & (kinds != 9)]
+        if len(odd):
+            odd = odd[~((b[odd] == 13) & (b[np.minimum(odd + 1, len(b) - 1)] == 10))]
+        if len(odd):
+            where = np.searchsorted(ends, odd)
+            for i in np.unique(where):
+                pos = int(odd[where == i][0]) - int(starts[i])
+                line = raw(int(i))
+                name, at = _column_name(spec, _field_at(spec, line, pos))
+                v = int(b[starts[i] + pos])
+                bad[i] = True
+                res.findings.append(Finding(
+                    first_line + int(i), name, "control_char",
+                    f"{at} 含控制字符 {_CONTROL_NAMES.get(v, 'C0')} (0x{v:02X}, 行内字节位置 {pos + 1}); "
+                    f"请删除该字符后重新导出", line))
+        # 2. UTF-8 text inside a GBK file: fields that are valid UTF-8 and not plausible GBK.
+        if gbk and len(b) > 3:
+            wide = _wide_starts(b)
+            if len(wide):
+                for i in np.unique(np.searchsorted(ends, wide)):
+                    if bad[i]:
+                        continue
+                    line = raw(int(i))
+                    found = utf8_fields(line, delim_b, spec.encoding)
+                    if found:
+                        bad[i] = True
+                        res.findings.append(_utf8_finding(spec, first_line + int(i), line, found))
+        # 3. Decode the chunk; on failure find the lines that are not in the encoding.
         try:
             text = chunk.decode(spec.encoding)
         except UnicodeDecodeError:
             parts = []
             for i in range(n_lines):
+                line = chunk[starts[i]:ends[i]]
                 try:
-                    parts.append(chunk[starts[i]:ends[i]].decode(spec.encoding))
+                    parts.append(line.decode(spec.encoding))
                 except UnicodeDecodeError as e:
-                    bad_enc[i] = True
                     parts.append("")
-                    res.findings.append(Finding(first_line + i, None, "encoding",
-                                                f"不是合法的 {spec.encoding.upper()} 编码(字节位置 {e.start})", raw(i)))
+                    if bad[i]:
+                        continue
+                    bad[i] = True
+                    found = utf8_fields(raw(i), delim_b, spec.encoding) if gbk else []
+                    res.findings.append(_utf8_finding(spec, first_line + i, raw(i), found) if found
+                                        else _decode_finding(spec, first_line + i, raw(i), e))
             text = "\n".join(parts) + "\n"
         if "\r" in text:
             text = text.replace("\r\n", "\n")
         utf8 = text.encode("utf-8")
-        # 2. Column count, from the delimiters per line (in UTF-8 a delimiter byte is always a delimiter).
         u_starts, u_ends = _line_bounds(utf8)
+        # 4. A header on line 1 of the file.
+        if first_line == 1 and n_lines and not bad[0]:
+            head = utf8[u_starts[0]:u_ends[0]].decode("utf-8").split(delim)
+            if is_header(spec, head):
+                bad[0] = True
+                res.findings.append(Finding(1, None, "header_line",
+                                            f"首行为表头({delim.join(head)[:80]}); 接口文件不含表头, 该行未加载", raw(0)))
+        # 5. Column count, from the delimiters per line (in UTF-8 a delimiter byte is always a delimiter).
         dpos = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == delim_byte)
         fields = np.searchsorted(dpos, u_ends) - np.searchsorted(dpos, u_starts) + 1
-        bad_count = (fields != n_cols) & ~bad_enc
+        bad_count = (fields != n_cols) & ~bad
         for i in np.flatnonzero(bad_count):
-            res.findings.append(Finding(first_line + int(i), None, "column_count",
-                                        f"字段个数 {fields[i]}, 应为 {n_cols}", raw(int(i))))
-        good_lines = np.flatnonzero(~(bad_count | bad_enc))
+            i = int(i)
+            cut = "; 该行为文件最后一行且无换行符, 文件疑似被截断" if i == last_idx and fields[i] < n_cols else ""
+            res.findings.append(Finding(first_line + i, None, "column_count",
+                                        f"字段个数 {fields[i]}, 应为 {n_cols}{cut}", raw(i)))
+        bad |= bad_count
+        if last_idx >= 0:
+            res.findings.append(Finding(first_line + last_idx, None, "no_final_newline",
+                                        "文件末尾缺少换行符; 最后一行按完整记录处理", raw(last_idx)))
+        good_lines = np.flatnonzero(~bad)
         if not len(good_lines):
             continue
-        table = pacsv.read_csv(pa.py_buffer(_without_lines(utf8, u_starts, u_ends, bad_count | bad_enc)),
+        table = pacsv.read_csv(pa.py_buffer(_without_lines(utf8, u_starts, u_ends, bad)),
                                read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
         if table.num_rows != len(good_lines):
             raise RuntimeError(f"{spec.interface}: parser saw {table.num_rows} rows, expected {len(good_lines)}")
         line_nos = good_lines + first_line
-        # 3. Column rules, all rows of the chunk at once.
+        # 6. Column rules, all rows of the chunk at once.
         reject = np.zeros(len(good_lines), dtype=bool)
         columns = []
         pending: list[tuple[np.ndarray, int, np.ndarray]] = []
@@ -363,23 +770,7 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
             hit = np.flatnonzero(err)
             if len(hit):
                 pending.append((hit, j, err[hit]))
-                reject |= (err > 0) & (err <= len(REJECT_RULES))
-        # 4. Duplicate keys among rows that are otherwise fine; the first occurrence wins.
-        ok = np.flatnonzero(~reject)
-        if len(pk_idx) == 1:
-            key_arr = columns[pk_idx[0]]
-        else:
-            key_arr = pc.binary_join_element_wise(*(columns[i] for i in pk_idx), "\x1f")
-        keys = key_arr.take(pa.array(ok)).to_pylist()
-        lns = line_nos[ok].tolist()
-        sd = seen.setdefault
-        firsts = np.array([sd(k, ln) for k, ln in zip(keys, lns)], dtype=np.int64)
-        for r in np.flatnonzero(firsts != np.array(lns, dtype=np.int64)):
-            row = ok[r]
-            reject[row] = True
-            res.findings.append(Finding(int(line_nos[row]), pk_name, "duplicate_key",
-                                        f"主键 {keys[r].replace(chr(31), '/')} 与第 {firsts[r]} 行重复",
-                                        raw(int(good_lines[row]))))
+                reject |= (err > 0) & (err <= _N_REJECT)
         for hit, j, codes in pending:
             col = spec.columns[j]
             for r, code in zip(hit, codes):
@@ -387,7 +778,45 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
                 value = table.column(j)[int(r)].as_py()
                 res.findings.append(Finding(int(line_nos[r]), col.name, rule, _message(col, rule, value),
                                             raw(int(good_lines[r]))))
-        # 5. COPY text for the good rows, assembled column-wise: fields, line number, extras, newline.
+        # 7. Ranges, on the rows still good.
+        if ranges:
+            by_name = dict(zip(names, columns))
+            for j, rc in ranges:  # in column order: a row out of range in one column is not judged further
+                rows, bounds = rc.violations(by_name, ~reject)
+                for r, bd in zip(rows, bounds):
+                    row = {n: table.column(k)[int(r)].as_py() for k, n in enumerate(names) if n in rc.names}
+                    res.findings.append(Finding(int(line_nos[r]), rc.col.name, "out_of_range",
+                                                rc.message(row[rc.col.name], bd, row), raw(int(good_lines[r])),
+                                                severity=rc.severity))
+                    if rc.severity == "reject":
+                        reject[r] = True
+        # 8. A last line without newline, cut inside its last field: shorter than on every other line.
+        if last_idx >= 0 and good_lines[-1] == last_idx and not reject[-1]:
+            lens = _np(pc.utf8_length(columns[-1]))
+            others = lens[:-1][~reject[:-1] & (lens[:-1] > 0)]  # an empty optional field says nothing
+            shortest = min([x for x in (last_min, int(others.min()) if len(others) else None) if x is not None],
+                           default=None)
+            if shortest is not None and 0 < lens[-1] < shortest:
+                col = spec.columns[-1]
+                reject[-1] = True
+                res.findings.append(Finding(
+                    int(line_nos[-1]), col.name, "truncated_line",
+                    f"最后一行无换行符, 其 {col.label}({col.name}) {table.column(n_cols - 1)[-1].as_py()!r} 长度 "
+                    f"{lens[-1]} 短于本文件其他各行(最短 {shortest}), 疑似传输中断被截断", raw(int(good_lines[-1]))))
+        elif not is_last:
+            lens = _np(pc.utf8_length(columns[-1]))[~reject]
+            lens = lens[lens > 0]
+            if len(lens):
+                last_min = int(lens.min()) if last_min is None else min(last_min, int(lens.min()))
+        # 9. Duplicate keys among rows that are otherwise fine; the first occurrence wins.
+        ok = np.flatnonzero(~reject)
+        for r, first in keyset.duplicates([columns[i].take(pa.array(ok)) for i in pk_set], line_nos[ok]):
+            row = ok[r]
+            reject[row] = True
+            key = "/".join(str(columns[i][int(row)].as_py()) for i in pk_idx)
+            res.findings.append(Finding(int(line_nos[row]), pk_name, "duplicate_key",
+                                        f"主键 {key} 与第 {first} 行重复", raw(int(good_lines[row]))))
+        # 10. COPY text for the good rows, assembled column-wise: fields, line number, extras, newline.
         keep = pa.array(~reject)
         n_keep = int((~reject).sum())
         if n_keep:

@@ -120,8 +120,9 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
                     continue
                 marker_data = None
                 if "structure" in my:  # upstream added a column at the end of every line
+                    # split on newlines only: a lone CR (an injected control character) is no line end
                     data = b"".join(l + spec.delimiter.encode() + "新增字段".encode(spec.encoding) + b"\n"
-                                    for l in data.splitlines())
+                                    for l in data.split(b"\n")[:-1])
                     errs = []
                 if "truncated" in my:  # the transfer stopped part-way; the marker describes the full file
                     marker_data = data

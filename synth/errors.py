@@ -3,7 +3,14 @@
 Each chosen row gets exactly one error, made so that the loader's first (and only) finding for that
 row is the intended rule on the intended column. The manifest uses the loader's conventions: line
 numbers are 1-based positions in the final file, `column` is None for whole-line rules
-(encoding, column_count) and the comma-joined primary key for duplicate_key.
+(column_count, header_line) and the comma-joined primary key for duplicate_key; encoding and control_char
+name the column whose bytes are wrong.
+
+Besides the column rules: control_char (a NUL, lone CR or ESC at the start of a text field), encoding
+(invalid bytes, or the field's text in UTF-8 inside a GBK file — half each), header_line (the file starts
+with a header of column names, a line of its own: every later line moves down one) and out_of_range
+(a value outside the column's `range` with severity reject: −1 for amounts and counts, a date a year after
+the data month, a date that makes the person ten years old, …).
 """
 from __future__ import annotations
 
@@ -13,16 +20,18 @@ from foundation.checkdigits import CREDIT_CHARS, ID_CHECK
 from foundation.spec import Column, Spec, code_table
 
 RULES = ("column_count", "type", "length", "precision", "not_null", "date_range", "impossible_date",
-         "unknown_code", "id_number_check", "credit_code_check", "duplicate_key", "encoding")
+         "unknown_code", "id_number_check", "credit_code_check", "duplicate_key", "encoding",
+         "control_char", "header_line", "out_of_range")
 BAD_BYTES = b"\xff\xfe"  # never valid in GBK or UTF-8
+CONTROL = (b"\x00", b"\r", b"\x1b")
 
 
 def _eligible(spec: Spec, rule: str) -> list[Column]:
     cols = spec.columns
     if rule == "type":
         return [c for c in cols if c.type in ("integer", "decimal", "date", "month")]
-    if rule == "length":
-        return [c for c in cols if c.type == "string" and c.length]
+    if rule == "length":  # identifiers have their own length rules (id_number_length, credit_code_length)
+        return [c for c in cols if c.type == "string" and c.length and not c.check]
     if rule == "precision":
         return [c for c in cols if c.type == "decimal" and not c.round_excess]
     if rule == "not_null":
@@ -35,8 +44,10 @@ def _eligible(spec: Spec, rule: str) -> list[Column]:
         return [c for c in cols if c.check == "id_number"]
     if rule == "credit_code_check":
         return [c for c in cols if c.check == "credit_code"]
-    if rule == "encoding":
+    if rule in ("encoding", "control_char"):
         return [c for c in cols if c.type == "string"]
+    if rule == "out_of_range":
+        return [c for c in cols if c.range and c.range.get("severity", "reject") == "reject"]
     return list(cols[:1])  # column_count, duplicate_key: whole-row rules
 
 
@@ -50,7 +61,22 @@ def _unknown_code(col: Column) -> str:
     raise ValueError(f"no free code for {col.code_table}")
 
 
-def _mutate(col: Column, value: str, rule: str) -> str | None:
+def _out_of_range(col: Column, value: str, row: dict[str, str]) -> str | None:
+    r = col.range
+    if col.type in ("integer", "decimal"):
+        return "-1"  # every numeric range in the specs has a lower bound of 0 or more
+    if col.type == "date" and r.get("birth"):
+        birth = row.get(r["birth"], "")
+        if len(birth) != 8 or r.get("min_age") is None:
+            return None
+        return f"{int(birth[:4]) + max(int(r['min_age']) - 6, 1):04d}0101"
+    if col.type == "date" and r.get("max") == "data_month_end":
+        month = row.get("data_month", "")
+        return f"{int(month[:4]) + 1:04d}{month[4:6]}01" if len(month) == 6 else None
+    return None
+
+
+def _mutate(col: Column, value: str, rule: str, row: dict[str, str] | None = None) -> str | None:
     """The field value that breaks exactly `rule`; None when this value cannot carry it."""
     if rule == "type":
         return "X" + value[1:] if value else "X"
@@ -69,6 +95,8 @@ def _mutate(col: Column, value: str, rule: str) -> str | None:
         return _unknown_code(col)
     if rule in ("id_number_check", "credit_code_check") and len(value) != 18:
         return None
+    if rule == "out_of_range":
+        return _out_of_range(col, value, row)
     if rule == "id_number_check":
         return value[:17] + next(c for c in ID_CHECK if c != value[17:].upper())
     if rule == "credit_code_check":
@@ -92,7 +120,7 @@ def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[s
     for rule in RULES:
         rate = rates.get(rule, 0.0)
         eligible = _eligible(spec, rule)
-        if rate <= 0 or not eligible:
+        if rate <= 0 or not eligible or rule == "header_line":  # the header is a line of its own, below
             continue
         k = int(rng.binomial(n, rate))
         for i in free[pos:pos + k]:
@@ -103,6 +131,10 @@ def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[s
     pieces: list[bytes] = []
     manifest: list[dict] = []
     line_no = 0
+    if rates.get("header_line", 0) > 0 and rng.random() < min(1.0, rates["header_line"] * 100):
+        pieces.append(delim.join(names).encode(enc) + b"\n")  # a header row: a line of its own
+        line_no = 1
+        manifest.append({"file": file_name, "line": 1, "column": None, "rule": "header_line"})
     t = 0
     for b0 in range(0, n, BLOCK_ROWS):
         b1 = min(n, b0 + BLOCK_ROWS)
@@ -136,14 +168,23 @@ def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[s
                 continue
             fields = [c[k] for c in cols]
             j = names.index(col.name)
-            if rule == "encoding":
+            if rule in ("encoding", "control_char"):
                 flush()
                 parts = [f.encode(enc) for f in fields]
-                parts[j] = parts[j][:1] + BAD_BYTES + parts[j][1:]
+                if rule == "control_char":
+                    ctrl = CONTROL[int(rng.integers(len(CONTROL)))]
+                    if ctrl == b"\r" and j == len(parts) - 1 and not parts[j]:
+                        ctrl = b"\x00"  # a CR right before the newline would be a line end
+                    parts[j] = ctrl + parts[j]
+                elif enc.lower() == "gbk" and rng.random() < 0.5:
+                    text = fields[j] if not fields[j].isascii() else "张" + fields[j][:1]
+                    parts[j] = text.encode("utf-8")  # the field exported as UTF-8 by another system
+                else:
+                    parts[j] = parts[j][:1] + BAD_BYTES + parts[j][1:]
                 pieces.append(delim.encode(enc).join(parts) + b"\n")
-                manifest.append({"file": file_name, "line": line_no, "column": None, "rule": rule})
+                manifest.append({"file": file_name, "line": line_no, "column": col.name, "rule": rule})
                 continue
-            bad = _mutate(col, fields[j], rule)
+            bad = _mutate(col, fields[j], rule, dict(zip(names, fields)))
             if bad is None:
                 seg.append(lines[k])
                 continue

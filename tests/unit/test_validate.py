@@ -78,7 +78,8 @@ def test_encoding_error_keeps_bytes():
     bad = GOOD_CONTRIB.encode("gbk")[:-2] + b"\xff\xfe"
     out = []
     res = validate_stream(SPEC, "202407", io.BytesIO(bad + b"\n" + GOOD_CONTRIB.encode() + b"\n"), out.append)
-    assert only(res)[:3] == (1, None, "encoding") and res.findings[0].raw == bad
+    assert only(res)[:3] == (1, "paid_date", "encoding") and res.findings[0].raw == bad
+    assert "FF FE" in res.findings[0].message and "到账日期" in res.findings[0].message
     assert _text(out) == [GOOD_CONTRIB + "|2"]
 
 
@@ -141,3 +142,217 @@ def test_reordered_columns_are_detected_and_named():
     msg = structure_problem(PERSON, lines)
     assert msg and "字段顺序" in msg and "出生日期(birth_date)" in msg and "phone" in msg
     assert structure_problem(PERSON, [GOOD_PERSON.encode("gbk")] * 20) is None
+
+
+# --- hardening: files written byte by byte, as a provider's worst delivery would look ---------------------
+
+def run_bytes(spec, data: bytes, month="202407"):
+    out = []
+    res = validate_stream(spec, month, io.BytesIO(data), out.append)
+    return res, _text(out)
+
+
+def contrib(i: int, **change) -> str:
+    fields = GOOD_CONTRIB.split("|")
+    fields[1] = f"{i:012d}"
+    names = SPEC.column_names
+    for k, v in change.items():
+        fields[names.index(k)] = v
+    return "|".join(fields)
+
+
+def person(i: int, **change) -> str:
+    fields = GOOD_PERSON.split("|")
+    fields[1] = f"{i:012d}"
+    names = PERSON.column_names
+    for k, v in change.items():
+        fields[names.index(k)] = v
+    return "|".join(fields)
+
+
+def gbk_lines(lines) -> bytes:
+    return b"".join(line.encode("gbk") + b"\n" for line in lines)
+
+
+@pytest.mark.parametrize("ctrl,name", [(b"\x00", "NUL"), (b"\r", "CR"), (b"\x1b", "ESC")])
+def test_control_characters_are_findings_of_their_own(ctrl, name):
+    lines = [person(i).encode("gbk") for i in range(1, 6)]
+    lines[2] = lines[2].replace("张三".encode("gbk"), "张".encode("gbk") + ctrl + "三".encode("gbk"))
+    res, out = run_bytes(PERSON, b"\n".join(lines) + b"\n")
+    assert only(res) == (3, "person_name", "control_char")
+    assert name in res.findings[0].message and "姓名" in res.findings[0].message
+    assert res.rows_read == 5 and res.rows_loaded == 4 and res.rows_rejected == 1 and len(out) == 4
+
+
+def test_tab_and_crlf_are_not_control_findings():
+    data = person(1).replace("张三", "张\t三").encode("gbk") + b"\r\n" + person(2).encode("gbk") + b"\r\n"
+    res, out = run_bytes(PERSON, data)
+    assert res.findings == [] and len(out) == 2
+
+
+def test_header_line_is_one_finding_and_the_rest_loads():
+    header = "|".join(SPEC.column_names)
+    res, out = run_bytes(SPEC, gbk_lines([header] + [contrib(i) for i in range(1, 9)]))
+    assert only(res) == (1, None, "header_line") and "首行为表头" in res.findings[0].message
+    assert res.rows_read == 9 and res.rows_loaded == 8 and res.rows_rejected == 1
+    labels = "|".join(c.label for c in SPEC.columns)  # a header of Chinese labels, too
+    res, _ = run_bytes(SPEC, gbk_lines([labels] + [contrib(i) for i in range(1, 4)]))
+    assert only(res) == (1, None, "header_line")
+
+
+def test_structure_is_judged_on_the_whole_file_not_the_first_line():
+    good = [contrib(i).encode("gbk") + b"\n" for i in range(1, 50)]
+    header = ("|".join(SPEC.column_names)).encode("gbk") + b"\n"
+    wrong_month = contrib(99, data_month="202406", fee_month="202406").encode("gbk") + b"\n"
+    assert structure_problem(SPEC, [header] + good, "202407") is None
+    assert structure_problem(SPEC, [wrong_month] + good, "202407") is None
+    extra = [line.rstrip(b"\n") + b"|x\n" for line in good[:3]]  # a handful of bad lines anywhere
+    assert structure_problem(SPEC, good[:20] + extra + good[20:], "202407") is None
+
+
+def test_sample_lines_reach_the_whole_file(tmp_path):
+    from loaders.validate import sample_lines
+
+    path = tmp_path / "f.txt"
+    path.write_bytes(gbk_lines([contrib(i) for i in range(1, 2001)]))
+    sample = sample_lines(path)
+    assert len(sample) == 600 and sample[-1].startswith(b"202407|00000000")
+    assert int(sample[-1].split(b"|")[1]) > 1500  # lines from the end of the file, not only its head
+
+
+def test_utf8_line_in_a_gbk_file_is_an_encoding_finding_on_its_line():
+    lines = [person(i, person_name=n) for i, n in enumerate(["张三", "李四", "王五"], 1)]
+    data = gbk_lines(lines[:1]) + person(2, person_name="白玉").encode("utf-8") + b"\n" + gbk_lines(lines[2:])
+    res, out = run_bytes(PERSON, data)
+    assert only(res) == (2, "person_name", "encoding")
+    assert "UTF-8" in res.findings[0].message and "白玉" in res.findings[0].message and "鐧界帀" in res.findings[0].message
+    assert len(out) == 2 and "鐧界帀" not in "".join(out)
+
+
+def test_utf8_field_that_swallows_the_delimiter_as_gbk_is_still_an_encoding_finding():
+    # 白 in UTF-8 is three bytes: read as GBK the last one pairs with the delimiter
+    data = gbk_lines([person(1)]) + person(2, person_name="白").encode("utf-8") + b"\n"
+    res, out = run_bytes(PERSON, data)
+    assert only(res) == (2, "person_name", "encoding") and len(out) == 1
+
+
+def test_invalid_bytes_name_the_column_and_bytes():
+    data = gbk_lines([person(1)]) + person(2).encode("gbk").replace("张三".encode("gbk"), b"\xff\xfe") + b"\n"
+    res, _ = run_bytes(PERSON, data)
+    assert only(res) == (2, "person_name", "encoding") and "FF" in res.findings[0].message
+
+
+def test_whole_file_in_utf8_or_with_a_bom_is_held_as_an_encoding_problem():
+    from loaders.validate import encoding_problem
+
+    lines = [person(i, person_name=n).encode("utf-8") + b"\n" for i, n in enumerate(["白玉", "张伟", "王芳", "刘洋"], 1)]
+    msg = encoding_problem(PERSON, lines[0][:4], lines)
+    assert msg and "UTF-8" in msg and "GBK" in msg
+    bom_msg = encoding_problem(PERSON, b"\xef\xbb\xbf2", [b"\xef\xbb\xbf" + lines[0]] + lines[1:])
+    assert bom_msg and "BOM" in bom_msg and "EF BB BF" in bom_msg
+    gbk = [person(i).encode("gbk") + b"\n" for i in range(1, 5)]
+    assert encoding_problem(PERSON, gbk[0][:4], gbk) is None
+    # a file of codes and numbers with a few UTF-8 lines: line findings, not a held file
+    ascii_lines = [contrib(i).encode() + b"\n" for i in range(1, 40)]
+    utf8_few = [contrib(i, person_id="白玉").encode("utf-8") + b"\n" for i in range(40, 44)]
+    assert encoding_problem(SPEC, b"2024", ascii_lines + utf8_few) is None
+
+
+def test_missing_final_newline_is_accepted_and_noted():
+    data = gbk_lines([contrib(1), contrib(2)]) + contrib(3).encode("gbk")
+    res, out = run_bytes(SPEC, data)
+    assert only(res) == (3, None, "no_final_newline") and res.rows_loaded == 3 and res.rows_rejected == 0
+
+
+def test_last_field_cut_short_is_caught():
+    lines = [person(i) for i in range(1, 8)]
+    lines[2] = person(3, phone="")  # an empty optional phone elsewhere does not hide the cut
+    data = gbk_lines(lines[:-1]) + lines[-1][:-5].encode("gbk")  # phone 13800000000 cut to 138000
+    res, out = run_bytes(PERSON, data)
+    rules = [(f.line_no, f.column, f.rule) for f in res.findings]
+    assert (7, "phone", "truncated_line") in rules and (7, None, "no_final_newline") in rules
+    assert res.rows_loaded == 6 and res.rows_rejected == 1
+    cut_date = gbk_lines([contrib(1)]) + contrib(2)[:-3].encode("gbk")  # paid_date cut: a type error
+    res, _ = run_bytes(SPEC, cut_date)
+    assert (2, "paid_date", "type") in [(f.line_no, f.column, f.rule) for f in res.findings]
+
+
+@pytest.mark.parametrize("change,column,needle", [
+    ({"contribution_base": "-100.00"}, "contribution_base", "低于下限 6821"),
+    ({"contribution_base": "99999.00"}, "contribution_base", "高于上限 35283"),
+    ({"fee_month": "202406", "contribution_base": "34000.00"}, "contribution_base", "高于上限 33891"),
+    ({"employer_amount": "-1.00"}, "employer_amount", "低于下限 0"),
+    ({"paid_date": "20240901"}, "paid_date", "晚于数据月份最后一天 2024-07-31"),
+])
+def test_range_rules_reject(change, column, needle):
+    res, out = run(SPEC, [contrib(1), contrib(2, **change)])
+    assert only(res) == (2, column, "out_of_range") and needle in res.findings[0].message
+    assert res.findings[0].rejected and len(out) == 1
+
+
+def test_range_on_the_lower_limit_of_an_earlier_year_is_fine():
+    res, _ = run(SPEC, [contrib(1, fee_month="202406", contribution_base="6326.00")])
+    assert res.findings == []
+
+
+def test_age_range_and_warn_severity():
+    retiree = load_specs()["ent_pension_retiree"]
+    names = retiree.column_names
+    good = {"data_month": "202407", "person_id": "000000000001", "id_number": "11010519491231002X",
+            "person_name": "张三", "gender": "1", "birth_date": "19491231", "district_code": "110105",
+            "retire_date": "20091231", "retire_type": "1", "contribution_months": "360", "monthly_pension": "5000.00"}
+    good = {n: good.get(n, "") for n in names}
+    young = dict(good, person_id="000000000002", retire_date="19791231")
+    res, out = run(retiree, ["|".join(good[n] for n in names), "|".join(young[n] for n in names)])
+    if res.findings and res.findings[0].rule != "out_of_range":
+        pytest.skip(f"retiree fixture does not fit the spec: {res.findings}")
+    assert only(res) == (2, "retire_date", "out_of_range") and "年龄 30" in res.findings[0].message
+    injury = load_specs()["injury_unit_contribution"]
+    col = injury.column("rate")
+    assert col.range["severity"] == "warn"
+
+
+@pytest.mark.parametrize("value,rule", [
+    ("110105491231002", "id_number_old15"),
+    ("11010519491231002", "id_number_length"),
+    ("1101051949123100XX", "id_number_format"),
+    ("110105194913310023", "id_number_birth"),
+    ("110105203012310029", "id_number_birth"),    # born after the data month
+    ("110105194912310021", "id_number_check"),
+])
+def test_id_number_rules_are_distinct(value, rule):
+    res, _ = run(PERSON, [person(1, id_number=value)])
+    assert only(res) == (1, "id_number", rule)
+
+
+@pytest.mark.parametrize("value,rule,needle", [
+    ("91350100M000100Y4", "credit_code_length", "18 位"),
+    ("91350100M0001O0Y43", "credit_code_chars", "'O'"),
+    ("91350100I000100Y43", "credit_code_chars", "'I'"),
+    ("91350100M000100Y44", "credit_code_check", "应为 3"),
+])
+def test_credit_code_rules_are_distinct(value, rule, needle):
+    line = f"202407|0000000001|{value}|某公司|110105|C|39|150|20200101|1|10"
+    res, _ = run(UNIT, [line])
+    assert only(res) == (1, "credit_code", rule) and needle in res.findings[0].message
+
+
+@pytest.mark.parametrize("ids", [
+    [f"{i:012d}" for i in range(1, 30)],                          # digits of one width: packed int64 keys
+    [f"P{i:011d}" for i in range(1, 30)],                         # letters: keys kept as strings
+    [f"{i:012d}" for i in range(1, 15)] + [f"{i:011d}" for i in range(15, 30)],  # width changes mid-file
+])
+def test_duplicates_within_and_across_chunks_whatever_the_key(monkeypatch, ids):
+    from loaders import validate
+
+    monkeypatch.setattr(validate, "CHUNK_BYTES", 200)
+    lines = [contrib(1, person_id=p) for p in ids]
+    lines[20] = lines[3]                     # across chunks
+    lines[22] = lines[21]                    # next line, same chunk
+    lines[27] = lines[16]                    # after a width change
+    res, out = run(SPEC, lines)
+    assert [(f.line_no, f.rule) for f in res.findings] == [(21, "duplicate_key"), (23, "duplicate_key"),
+                                                           (28, "duplicate_key")]
+    assert ["第 4 行" in res.findings[0].message, "第 22 行" in res.findings[1].message,
+            "第 17 行" in res.findings[2].message] == [True] * 3
+    assert ids[3] in res.findings[0].message and len(out) == len(lines) - 3

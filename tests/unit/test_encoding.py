@@ -1,0 +1,64 @@
+"""The rule that tells GBK text from UTF-8 text read as GBK (loaders/encoding.py), on real Chinese names and
+addresses, in both directions: every one in GBK is accepted, every one in UTF-8 is recognised."""
+import pytest
+
+from loaders.encoding import bom, commonness, utf8_fields, utf8_reading
+
+# Real-world style names (common and less common characters, compound surnames, a minority name with
+# the middle dot) and Beijing addresses / unit names.
+NAMES = ["白玉", "张伟", "王芳", "李娜", "刘洋", "陈静", "杨秀英", "赵丽", "黄磊", "周杰", "吴敏", "徐强", "孙丽娟",
+         "胡军", "朱婷婷", "高志宏", "林欣悦", "何俊", "郭晨", "马超", "罗雪梅", "梁帅", "宋佳", "郑爽", "谢霆",
+         "韩梅梅", "唐嫣", "冯巩", "于谦", "董卿", "萧敬腾", "程蝶衣", "曹操", "袁隆平", "邓稼先", "许三多",
+         "欧阳修", "司马光", "诸葛亮", "上官婉儿", "阿依古丽·买买提", "王喆", "李昇", "张堃", "刘珺", "陈琮",
+         "钱钟书", "褚时健", "卫青", "蒋介石", "沈从文", "韩愈", "杨绛", "朱镕基", "温家宝", "习近平", "屠呦呦"]
+ADDRESSES = ["北京市朝阳区建国路88号", "北京市海淀区中关村大街27号", "北京市东城区王府井大街255号",
+             "北京市西城区金融大街7号英蓝国际金融中心", "北京市丰台区丽泽路18号院1号楼", "北京市通州区新华西街58号",
+             "北京市昌平区回龙观镇西大街3号", "北京市大兴区亦庄经济技术开发区荣华中路10号", "北京市顺义区后沙峪镇安富街6号",
+             "北京市房山区良乡镇拱辰大街1号", "北京市门头沟区新桥大街8号", "北京市怀柔区青春路9号",
+             "北京市密云区鼓楼东大街3号", "北京市延庆区妫水北街15号", "北京市平谷区府前街9号", "北京市石景山区鲁谷路74号",
+             "北京京东世纪贸易有限公司", "北京字节跳动科技有限公司", "中国石油天然气集团有限公司", "北京首都国际机场股份有限公司",
+             "河北省石家庄市长安区中山东路", "山东省济南市历下区泉城路", "四川省成都市锦江区春熙路（步行街）"]
+TEXTS = NAMES + ADDRESSES
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_gbk_text_is_never_taken_for_utf8(text):
+    assert utf8_reading(text.encode("gbk")) is None
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_utf8_text_is_recognised_in_a_gbk_file(text):
+    assert utf8_reading(text.encode("utf-8")) == text
+
+
+def test_generator_vocabulary_both_ways():
+    """Every name and unit-name part the generator writes, alone and in pairs."""
+    from synth.population import GIVEN, SURNAMES, UNIT_SUFFIX, UNIT_WORDS
+
+    words = SURNAMES + GIVEN + UNIT_WORDS + UNIT_SUFFIX
+    pairs = [a + b for a in SURNAMES for b in GIVEN] + ["北京" + w + s for w in UNIT_WORDS for s in UNIT_SUFFIX]
+    for text in words + pairs:
+        assert utf8_reading(text.encode("gbk")) is None, text
+        assert utf8_reading(text.encode("utf-8")) == text, text
+
+
+def test_the_scores_behind_the_rule():
+    # 白玉 in UTF-8 read as GBK: 鐧界帀, one of three characters everyday Chinese
+    assert "白玉".encode("utf-8").decode("gbk") == "鐧界帀"
+    assert commonness("鐧界帀") == pytest.approx(1 / 3) and commonness("白玉") == 1.0
+    assert commonness("abc") == 1.0
+
+
+def test_ascii_and_other_encodings_are_left_alone():
+    assert utf8_reading(b"13800000000") is None
+    assert utf8_reading("白玉".encode("utf-8"), encoding="utf-8") is None  # a UTF-8 spec: nothing to say
+    assert utf8_reading(b"\xff\xfe") is None                              # not UTF-8: a decoding error instead
+
+
+def test_fields_of_a_line_are_found_by_position():
+    line = "202407|张三|".encode("gbk") + "白玉".encode("utf-8") + "|北京".encode("gbk")
+    assert utf8_fields(line, b"|") == [(2, "白玉")]
+
+
+def test_byte_order_marks():
+    assert bom(b"\xef\xbb\xbf202407|") == "UTF-8" and bom(b"\xff\xfe2\x00") == "UTF-16LE" and bom(b"2024") is None

@@ -21,8 +21,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 import uuid
+from pathlib import Path
 
 import psycopg
 

@@ -107,6 +107,24 @@ def _mutate(col: Column, value: str, rule: str, row: dict[str, str] | None = Non
 BLOCK_ROWS = 200_000  # rows rendered at a time: bounds memory, keeps the joins in C
 
 
+def _raw_line(spec: Spec, fields: list[str], j: int, rule: str, rng: np.random.Generator) -> bytes:
+    """A line whose field j carries a byte-level error: a control character, or (encoding) invalid bytes or
+    the field's text in UTF-8 inside a GBK file, half each."""
+    enc = spec.encoding
+    parts = [f.encode(enc) for f in fields]
+    if rule == "control_char":
+        ctrl = CONTROL[int(rng.integers(len(CONTROL)))]
+        if ctrl == b"\r" and j == len(parts) - 1 and not parts[j]:
+            ctrl = b"\x00"  # a CR right before the newline would be a line end
+        parts[j] = ctrl + parts[j]
+    elif enc.lower() == "gbk" and rng.random() < 0.5:
+        text = fields[j] if not fields[j].isascii() else "张" + fields[j][:1]
+        parts[j] = text.encode("utf-8")  # the field exported as UTF-8 by another system
+    else:
+        parts[j] = parts[j][:1] + BAD_BYTES + parts[j][1:]
+    return spec.delimiter.encode(enc).join(parts) + b"\n"
+
+
 def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[str, float],
                        rng: np.random.Generator, file_name: str) -> tuple[bytes, int, list[dict]]:
     """Encode the rows, injecting errors at `rates` (fraction of rows per rule). Returns bytes,
@@ -170,18 +188,7 @@ def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[s
             j = names.index(col.name)
             if rule in ("encoding", "control_char"):
                 flush()
-                parts = [f.encode(enc) for f in fields]
-                if rule == "control_char":
-                    ctrl = CONTROL[int(rng.integers(len(CONTROL)))]
-                    if ctrl == b"\r" and j == len(parts) - 1 and not parts[j]:
-                        ctrl = b"\x00"  # a CR right before the newline would be a line end
-                    parts[j] = ctrl + parts[j]
-                elif enc.lower() == "gbk" and rng.random() < 0.5:
-                    text = fields[j] if not fields[j].isascii() else "张" + fields[j][:1]
-                    parts[j] = text.encode("utf-8")  # the field exported as UTF-8 by another system
-                else:
-                    parts[j] = parts[j][:1] + BAD_BYTES + parts[j][1:]
-                pieces.append(delim.encode(enc).join(parts) + b"\n")
+                pieces.append(_raw_line(spec, fields, j, rule, rng))
                 manifest.append({"file": file_name, "line": line_no, "column": col.name, "rule": rule})
                 continue
             bad = _mutate(col, fields[j], rule, dict(zip(names, fields)))

@@ -6,8 +6,8 @@ import shutil
 import psycopg
 import pytest
 
-from loaders.load import load_month, not_loaded
 from foundation.spec import load_specs
+from loaders.load import load_month, not_loaded
 from synth.__main__ import generate
 from synth.writer import write_marker
 
@@ -132,8 +132,8 @@ def test_utf8_file_is_held_once_per_delivery_and_the_month_says_held(scratch_url
 
 
 def test_cli_exits_non_zero_and_names_the_held_file(scratch_url, folder, monkeypatch, capsys):
-    from loaders import __main__ as cli
     from foundation import settings
+    from loaders import __main__ as cli
 
     path = folder / "QYYL_RY_202407.txt"
     _deliver(folder, path.name, b"\xef\xbb\xbf" + path.read_bytes())

@@ -15,7 +15,7 @@ SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
 
-.PHONY: help lint lock setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube portal history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
+.PHONY: roles help lint lock setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube portal history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -55,7 +55,7 @@ browser-deps:  ## Debian's Chromium + CJK fonts for the browser tests (needs roo
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
 	fi
 
-db: .venv/.installed  ## start the embedded PostgreSQL in var/pgdata (or use WAREHOUSE_URL)
+db: .venv/.installed  ## start the embedded PostgreSQL in var/pgdata (or use WAREHOUSE_URL), then set up the database roles (pipeline/roles.py)
 	@$(HRSS) db start
 
 generate: db  ## write the synthetic drop: START=YYYYMM MONTHS=n SCALE=x SEED=n
@@ -106,7 +106,8 @@ demo: setup db generate build publish superset cube portal  ## the whole thing: 
 	@echo "=============================================================="
 	@echo " 北京市人力社保统计数据仓库 — demo is up"
 	@echo "  Superset dashboards : http://127.0.0.1:$${SUPERSET_PORT:-8088}/"
-	@echo "    login             : admin / $$(cat var/secrets/superset_admin_password)"
+	@echo "    login             : admin — password in var/secrets/superset_admin_password (owner-only file, never printed)"
+	@echo "    demo users        : leader, analyst, reviewer, district_110105, district_110108 — passwords in var/secrets/superset_users.json"
 	@echo "  Cube API (OpenAPI)  : http://127.0.0.1:$${CUBE_PORT:-8089}/docs"
 	@echo "  Portal (历史数据库) : http://127.0.0.1:$${PORTAL_PORT:-8090}/  — users/passwords in var/secrets/portal_users.json"
 	@echo "    监测月报          : http://127.0.0.1:$${PORTAL_PORT:-8090}/reports (HTML / PDF / XLSX)"
@@ -134,6 +135,9 @@ bench-warehouse: db  ## 12 + 1 months at scale 0.1 into its own database bench_w
 
 bench-cube: db  ## cube latency (cold / cached p50, p95) on the database bench-warehouse kept, or on WAREHOUSE_URL
 	@WAREHOUSE_URL="$${WAREHOUSE_URL:-$$($(HRSS) db url | sed 's#/[^/]*$$#/bench_warehouse#')}" $(PY) -m bench.cube --repeat 10
+
+roles: db  ## list the database login roles and what matters about them (superuser, owner, limits)
+	@$(HRSS) roles check
 
 psql: db  ## a psql shell on the warehouse
 	@$(HRSS) db psql

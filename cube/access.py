@@ -1,4 +1,4 @@
-"""Roles, perspectives and tokens of the cube service (see cube/access.yaml).
+"""Roles, perspectives and tokens of the cube service (see access/model.yaml).
 
 Tokens are random strings generated on first start into var/secrets/cube_tokens.json (mode 0600,
 never committed; env CUBE_TOKENS_FILE overrides the path), one per role: admin, leadership, analyst,
@@ -18,9 +18,10 @@ from pathlib import Path
 import yaml
 
 from cube.model import Cube
+from access import MODEL_FILE
 from foundation import settings
 
-ACCESS_FILE = Path(__file__).resolve().parent / "access.yaml"
+ACCESS_FILE = MODEL_FILE  # access/model.yaml: one access model for every service
 
 
 class AccessError(ValueError):
@@ -60,7 +61,7 @@ def roles() -> dict[str, Role]:
     for name, r in cfg["roles"].items():
         for p in r.get("perspectives") or []:
             if p not in cfg["perspectives"]:
-                raise ValueError(f"cube/access.yaml: role {name}: unknown perspective {p!r}")
+                raise ValueError(f"access/model.yaml: role {name}: unknown perspective {p!r}")
         base = Role(name=name, label=r.get("label", name), perspectives=tuple(r.get("perspectives") or ()),
                     pii=bool(r.get("pii")), facts=bool(r.get("facts")), review=bool(r.get("review")))
         if r.get("district") == "per_district":

@@ -19,7 +19,12 @@ Aggregate awareness: an aggregate answer carries ``query_path`` ({"summary", "ce
 """
 from __future__ import annotations
 
+import contextvars
 import csv
+import hashlib
+import hmac
+import json
+import time
 import datetime as dt
 import io
 import queue
@@ -73,7 +78,7 @@ AUTH_DOC = """
 **Access.** Every route except `/health`, `/docs` and `/openapi.json` needs a bearer token:
 `Authorization: Bearer <token>`. Tokens are generated on the first start of the service into
 `var/secrets/cube_tokens.json` (one per role: `admin`, `leadership`, `analyst`, `reviewer`,
-`district_<code>` for each of the 16 districts); roles and their perspectives are in `cube/access.yaml`.
+`district_<code>` for each of the 16 districts); roles and their perspectives are in `access/model.yaml`.
 An anonymous request or an unknown token gets **401**; a route the role may not use gets **403**
 (the `/review` release needs `reviewer` or `admin`; `/facts` needs a role with drill-through).
 A district role only ever sees its own district: every query is cut to it, whatever it asks.
@@ -154,6 +159,9 @@ def _startup() -> None:
 # ---------------------------------------------------------------------------------------------
 # database: a small connection pool and the cached runner
 
+STATEMENT_TIMEOUT_MS = int(os.environ.get("CUBE_STATEMENT_TIMEOUT_MS", "60000"))
+
+
 class _Pool:
     def __init__(self, size: int = 8) -> None:
         self._q: queue.LifoQueue = queue.LifoQueue(maxsize=size)
@@ -164,16 +172,22 @@ class _Pool:
             return psycopg.connect(settings.warehouse_url(), connect_timeout=10, autocommit=True,
                                    options=f"-c statement_timeout={timeout} -c default_transaction_read_only=on")
         except psycopg.OperationalError as exc:
-            raise ApiError(503, "database_unavailable",
-                           f"cannot connect to the warehouse database: {exc}".strip()) from None
+            print(f"[cube] cannot connect to the warehouse database: {exc}", flush=True)
+            raise ApiError(503, "database_unavailable", "cannot connect to the warehouse database") from None
 
-    def run(self, stmt: sql.Composable, params: dict | None) -> tuple[list[str], list[tuple]]:
+    def run(self, stmt: sql.Composable, params: dict | None, timeout_ms: int | None = None
+            ) -> tuple[list[str], list[tuple]]:
         try:
             conn = self._q.get_nowait()
         except queue.Empty:
             conn = self._new()
         ok = False
         try:
+            # what is left of the request's time (REQUEST_TIMEOUT_S), else the service's statement timeout
+            ms = max(1, int(timeout_ms)) if timeout_ms is not None else STATEMENT_TIMEOUT_MS
+            if getattr(conn, "_wh_timeout", None) != ms:
+                conn.execute(sql.SQL("set statement_timeout = {}").format(sql.Literal(ms)))
+                conn._wh_timeout = ms
             cur = conn.execute(stmt, params)
             out = ([d.name for d in cur.description], cur.fetchall())
             ok = True
@@ -190,26 +204,136 @@ class _Pool:
 
 POOL = _Pool(settings.get().cube_pool_size)
 
+# ---------------------------------------------------------------------------------------------
+# cost guard: every statement not answered from the cache is estimated first (EXPLAIN, planning only).
+# Too many result rows or too high a cost → 422 explaining what to cut; a heavy statement (cost above
+# CUBE_HEAVY_COST) needs one of the token's CUBE_HEAVY_PER_TOKEN slots (else 429); every request has
+# CUBE_REQUEST_TIMEOUT_S in all (its statements get what is left as statement_timeout; then 504).
+MAX_RESULT_ROWS = int(os.environ.get("CUBE_MAX_RESULT_ROWS", "200000"))
+MAX_COST = float(os.environ.get("CUBE_MAX_COST", "20000000"))
+HEAVY_COST = float(os.environ.get("CUBE_HEAVY_COST", "500000"))
+HEAVY_PER_TOKEN = int(os.environ.get("CUBE_HEAVY_PER_TOKEN", "2"))
+REQUEST_TIMEOUT_S = float(os.environ.get("CUBE_REQUEST_TIMEOUT_S", "30"))
+
+
+@dataclass
+class RequestState:
+    token_role: str
+    deadline: float
+
+
+REQUEST: contextvars.ContextVar[RequestState | None] = contextvars.ContextVar("cube_request", default=None)
+_heavy_lock = threading.Lock()
+_heavy_running: dict[str, int] = {}
+
+
+def _remaining_ms() -> int | None:
+    state = REQUEST.get()
+    if state is None:
+        return None
+    left = state.deadline - time.monotonic()
+    if left <= 0:
+        raise ApiError(504, "timeout", f"the request exceeded its {REQUEST_TIMEOUT_S:.0f} s; cut the cube further "
+                                       "or drill down less")
+    return int(left * 1000)
+
+
+def _too_big(n: float, what: str) -> ApiError:
+    if what == "rows":
+        return ApiError(422, "query_too_large", f"this query would produce about {int(n):,} cells (limit "
+                        f"{MAX_RESULT_ROWS:,}): cut the cube (e.g. a shorter period or fewer members) or drill down "
+                        "fewer dimensions / coarser levels")
+    return ApiError(422, "query_too_expensive", f"this query is estimated to cost {n:,.0f} (limit {MAX_COST:,.0f}): "
+                    "cut the cube or drill down fewer dimensions / coarser levels")
+
+
+def _estimate(stmt: sql.Composable, params: dict | None) -> tuple[float, float]:
+    """(total cost, result rows) of the statement's plan, without running it."""
+    _, rows = POOL.run(sql.SQL("explain (format json) ") + stmt, params)
+    plan = rows[0][0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    top = node = plan[0]["Plan"]
+    rows = float(node.get("Plan Rows", 0))
+    # the cells a query produces before paging: the largest estimate down the chain of Limit / Sort / window
+    # nodes on top of the aggregate (the page's LIMIT says nothing about the work)
+    while node.get("Node Type") in ("Limit", "Sort", "Incremental Sort", "WindowAgg", "Subquery Scan", "Result",
+                                    "Gather Merge", "Gather", "Unique") and node.get("Plans"):
+        node = node["Plans"][0]
+        rows = max(rows, float(node.get("Plan Rows", 0)))
+    return float(top.get("Total Cost", 0)), rows
+
+
+_ESTIMATES: dict[tuple, tuple[float, float]] = {}    # statement key → (cost, rows): EXPLAIN once per statement
+
+
+def _check(key: tuple, stmt: sql.Composable, params: dict | None) -> tuple[float, float] | None:
+    """Refuse what is too large or too expensive (422, saying what to cut). None for internal statements."""
+    if REQUEST.get() is None:    # internal statements (members lists, health) are small by construction
+        return None
+    estimate = _ESTIMATES.get(key)
+    if estimate is None:
+        estimate = _estimate(stmt, params)
+        if len(_ESTIMATES) > 20000:
+            _ESTIMATES.clear()
+        _ESTIMATES[key] = estimate
+    cost, rows = estimate
+    if rows > MAX_RESULT_ROWS:
+        raise _too_big(rows, "rows")
+    if cost > MAX_COST:
+        raise _too_big(cost, "cost")
+    return estimate
+
+
+def _take_heavy_slot(estimate: tuple[float, float] | None) -> bool:
+    """A statement costing more than HEAVY_COST needs one of its token's HEAVY_PER_TOKEN slots (else 429).
+    Returns True when a slot was taken (the caller releases it)."""
+    state = REQUEST.get()
+    if state is None or estimate is None or estimate[0] <= HEAVY_COST:
+        return False
+    with _heavy_lock:
+        running = _heavy_running.get(state.token_role, 0)
+        if running >= HEAVY_PER_TOKEN:
+            raise ApiError(429, "too_many_heavy_queries",
+                           f"{running} expensive queries of this token are still running (at most {HEAVY_PER_TOKEN} at "
+                           "a time): wait for them, or cut the cube further", {"Retry-After": "5"})
+        _heavy_running[state.token_role] = running + 1
+    return True
+
+
+def _release_heavy() -> None:
+    state = REQUEST.get()
+    if state is None:
+        return
+    with _heavy_lock:
+        _heavy_running[state.token_role] = max(0, _heavy_running.get(state.token_role, 0) - 1)
+
 
 def run_sql(schema: str, stmt: sql.Composable, params: dict | None = None) -> tuple[list[str], list[tuple]]:
     """Run a read-only statement, through the result cache."""
     key = (schema, stmt.as_string(None), repr(sorted((params or {}).items())))
+    estimate = _check(key, stmt, params)    # before the cache too: a refused query stays refused
     hit = CACHE.get(key)
     if hit is not None:
         return hit
+    heavy = _take_heavy_slot(estimate)
     try:
-        result = POOL.run(stmt, params)
+        result = POOL.run(stmt, params, _remaining_ms())
     except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn, pg_errors.InvalidSchemaName) as exc:
         raise ApiError(503, "warehouse_not_built",
                        f"the cube's tables are missing or out of date in schema {schema!r} "
                        f"({exc.diag.message_primary}); build the marts (dbt) and publish the release, "
                        f"or set CUBE_SCHEMA / CUBE_REVIEW_SCHEMA") from None
     except pg_errors.QueryCanceled:
-        raise ApiError(503, "timeout", "the query took too long; cut the cube further or drill down less") from None
+        raise ApiError(504, "timeout", f"the query took too long (limit {REQUEST_TIMEOUT_S:.0f} s per request); "
+                       "cut the cube further or drill down less") from None
     except pg_errors.DataError as exc:
         raise ApiError(400, "bad_request", f"a parameter value is out of range: {exc.diag.message_primary}") from None
     except psycopg.OperationalError as exc:
-        raise ApiError(503, "database_unavailable", f"warehouse database error: {exc}".strip()) from None
+        print(f"[cube] warehouse database error: {exc}", flush=True)
+        raise ApiError(503, "database_unavailable", "warehouse database error (see the service log)") from None
+    finally:
+        if heavy:
+            _release_heavy()
     CACHE.put(key, result)
     return result
 
@@ -222,6 +346,7 @@ class Ctx:
     role: access.Role
     schema: str
     review: bool
+    state: RequestState | None = None      # the token's deadline and heavy-query slots (cost guard)
 
     def cube(self, name: str) -> Cube:
         cubes = load_cubes()
@@ -240,7 +365,11 @@ class Ctx:
         return [Cut(dim.name, dim.levels[-1].name, "point", values=(self.role.district,))]
 
     def run(self, stmt: sql.Composable, params: dict | None = None) -> tuple[list[str], list[tuple]]:
-        return run_sql(self.schema, stmt, params)
+        token = REQUEST.set(self.state)
+        try:
+            return run_sql(self.schema, stmt, params)
+        finally:
+            REQUEST.reset(token)
 
 
 def _context(review: bool):
@@ -248,14 +377,15 @@ def _context(review: bool):
         CACHE.check()
         if creds is None:
             raise ApiError(401, "unauthorized", "authentication required: send 'Authorization: Bearer <token>' "
-                           f"(tokens are in {access.tokens_file()} on the server)", {"WWW-Authenticate": "Bearer"})
+                           "(ask the administrator for your role's token)", {"WWW-Authenticate": "Bearer"})
         role = access.role_for_token(creds.credentials)
         if role is None:
             raise ApiError(401, "unauthorized", "unknown token", {"WWW-Authenticate": "Bearer"})
         if review and not role.review:
             raise ApiError(403, "forbidden", f"role {role.name!r} may not read the review release (/review); "
                            "roles reviewer and admin may")
-        return Ctx(role, review_schema_name() if review else schema_name(), review)
+        return Ctx(role, review_schema_name() if review else schema_name(), review,
+                   RequestState(role.name, time.monotonic() + REQUEST_TIMEOUT_S))
     return dep
 
 
@@ -495,6 +625,9 @@ def make_router(review: bool) -> APIRouter:
                 sql.SQL(", ").join(cols), table, where)
             _, rows = ctx.run(stmt, params)
             data = [{"key": r[0], "label": lv.format_label(r[0], tuple(r[2:]))} for r in rows]
+        if ctx.role.district and dim.name != cube.district_dimension:
+            present = _district_members(ctx, cube, dim.name, lv.name)
+            data = [m for m in data if m["key"] in present]
         if fmt != "json":
             return _table_response(fmt, f"{cube.name}_{dim.name}", ["key", "label"],
                                    [[m["key"], m["label"]] for m in data])
@@ -516,8 +649,9 @@ def make_router(review: bool) -> APIRouter:
         cube = ctx.cube(name)
         if not ctx.role.facts:
             raise ApiError(403, "forbidden", f"role {ctx.role.name!r} may not drill through to the facts")
+        masked = frozenset() if ctx.role.pii else frozenset(c.name for c in cube.fact_columns if c.mask)
         stmt, params, names = build_facts(cube, ctx.schema, cut=cut, fields=fields, order=order, page=page,
-                                          pagesize=pagesize, restrict=ctx.restrict(cube))
+                                          pagesize=pagesize, restrict=ctx.restrict(cube), masked=masked)
         cols, rows = ctx.run(stmt, params)
         masks = {c.name: c.mask for c in cube.fact_columns}
         out = []
@@ -625,34 +759,56 @@ def make_router(review: bool) -> APIRouter:
     return router
 
 
+PSEUDONYM_KEY_FILE = settings.SECRETS / "cube_pseudonym_key"
+
+
+def _pseudonym_key() -> bytes:
+    global _KEY
+    if _KEY is None:
+        if not PSEUDONYM_KEY_FILE.exists():
+            import secrets as _secrets
+
+            settings.write_private(PSEUDONYM_KEY_FILE, _secrets.token_hex(32))
+        _KEY = bytes.fromhex(PSEUDONYM_KEY_FILE.read_text().strip())
+    return _KEY
+
+
+_KEY: bytes | None = None
+
+
+def _district_members(ctx: Ctx, cube: Cube, dimension: str, level: str) -> set:
+    """Keys of a level that occur in the caller's district: a district role's members lists name only the
+    categories of its own district (an aggregate drilled by the level, restricted like every query)."""
+    additive = [n for n, m in cube.measures.items() if m.agg != "count_distinct" and cube.is_exposed(n)]
+    if not additive:
+        return set()
+    res = aggregate_result(ctx, cube, drilldown=[f"{dimension}@{level}"], measures=[additive[0]],
+                           pagesize=MAX_PAGE_SIZE)
+    ref = dimension if level == dimension else f"{dimension}.{level}"     # the attribute's name in the cells
+    return {c[ref] for c in res["cells"] if c.get(ref) is not None}
+
+
 def mask_value(kind: str | None, value: Any) -> Any:
-    """110105199001010021 → 110105********0021; 张三 → 张*; 13812340000 → 138****0000."""
+    """Identifiers (ID numbers, person ids, phones) → a keyed pseudonym: HMAC-SHA256 with the service's secret
+    key (var/secrets/cube_pseudonym_key), 16 hex digits: the same person always gets the same pseudonym (rows
+    can be linked and counted) but nothing of the original is in it, and it cannot be reversed or ordered
+    back without the key. Names keep their first character only (张三 → 张*)."""
     if kind is None or value is None:
         return value
     s = str(value)
-    if kind == "id_number":
-        if len(s) > 10:
-            return s[:6] + "*" * (len(s) - 10) + s[-4:]
-        return s[:1] + "*" * max(len(s) - 2, 0) + s[-1:] if len(s) > 2 else "*" * len(s)
     if kind == "name":
         return s[:1] + "*" * max(len(s) - 1, 1)
-    if kind == "phone":
-        if len(s) >= 7:
-            return s[:3] + "*" * (len(s) - 7) + s[-4:] if len(s) > 11 else s[:3] + "****" + s[-4:]
-        return "*" * len(s)
-    return "***"
+    digest = hmac.new(_pseudonym_key(), f"{kind}:{s}".encode(), hashlib.sha256).hexdigest()[:16]
+    return f"P{digest}" if kind in ("id_number", "phone") else "***"
 
 
-@app.get("/health", summary="Liveness and database reachability (public)")
-def health() -> dict:
-    status = {"status": "ok", "schema": schema_name(), "review_schema": review_schema_name(),
-              "cubes": list(load_cubes()), "cache": CACHE.stats()}
+@app.get("/health", summary="Liveness: \"ok\" when the service and its database answer (public, nothing else)")
+def health() -> Response:
     try:
         POOL.run(sql.SQL("select 1"), None)
-        status["database"] = "ok"
-    except ApiError as exc:
-        status["database"] = exc.message
-    return status
+    except ApiError:
+        return Response("unavailable", status_code=503, media_type="text/plain")
+    return Response("ok", media_type="text/plain")
 
 
 app.include_router(make_router(False))

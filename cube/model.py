@@ -347,8 +347,7 @@ class Cube:
         if name in self.measures or name in self.calculated:
             return (self.measures.get(name) or self.calculated[name]) if self.is_exposed(name) else None
         base, dot, kind = name.rpartition(".")
-        if dot and kind in CALC_LABELS and self.resolve_measure(base) is not None:
-            b = self.measures.get(base) or self.calculated[base]
+        if dot and kind in CALC_LABELS and (b := self.resolve_measure(base)) is not None:
             return CalculatedMeasure(name=name, label=f"{b.label}{CALC_LABELS[kind]}", type=kind, base=base,
                                      unit=b.unit if kind == "ytd" else None)
         return None

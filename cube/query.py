@@ -51,6 +51,7 @@ from typing import Any, Iterable
 from psycopg import sql
 
 from cube.model import (
+    CALC_LABELS,
     PERIOD_VALUE,
     SQL_CALCS,
     AggregateTable,
@@ -286,6 +287,13 @@ def parse_measures(cube: Cube, measures: Iterable[str] | str | None) -> list[str
     names = _split_list(measures, "|,")
     if not names:
         return [m for m in cube.default_measures if cube.is_exposed(m)]
+    for name in names:       # a member of a member (insured_total.yoy.yoy, pension_paid.ytd.yoy): refused, named
+        base, dot, kind = name.rpartition(".")
+        inner = cube.resolve_measure(base) if dot and kind in CALC_LABELS else None
+        if isinstance(inner, CalculatedMeasure) and inner.type not in SQL_CALCS:
+            raise QueryError(f"measure {name!r}: the calculated member .{kind} of {base!r}, itself a calculated "
+                             f"member ({inner.type}), is not supported; .yoy, .mom, .ytd and .share apply to a stored "
+                             f"measure or a ratio / sum measure (e.g. {sql_measure_name(cube, base)}.{kind})")
     unknown = [m for m in names if cube.resolve_measure(m) is None]
     if unknown:
         raise QueryError(f"unknown measure(s) {', '.join(map(repr, unknown))} for cube {cube.name!r}; "
@@ -1144,9 +1152,11 @@ def parse_fields(cube: Cube, fields: Iterable[str] | str | None) -> list[str]:
 
 
 def build_facts(cube: Cube, schema: str, *, cut=None, fields=None, order=None, page: int | None = None,
-                pagesize: int | None = None, restrict: list[Cut] = ()) -> tuple[sql.Composed, dict, list[str]]:
+                pagesize: int | None = None, restrict: list[Cut] = (), masked: frozenset[str] = frozenset()
+                ) -> tuple[sql.Composed, dict, list[str]]:
     """Drill-through statement: declared fact columns of the facts inside the cuts, paged.
-    Returns (statement, parameters, field names); the statement also yields ``__total``."""
+    Returns (statement, parameters, field names); the statement also yields ``__total``. Fields in ``masked``
+    (shown as pseudonyms) can be neither ordered by nor used to break ties: the order would reveal them."""
     cuts = parse_cuts(cube, cut) + list(restrict)
     names = parse_fields(cube, fields)
     page, pagesize = parse_paging(page, DEFAULT_FACTS_PAGE_SIZE if pagesize is None else pagesize)
@@ -1159,6 +1169,9 @@ def build_facts(cube: Cube, schema: str, *, cut=None, fields=None, order=None, p
             raise QueryError(f"malformed order {token!r}: direction must be asc or desc")
         if name.strip() not in declared:
             raise QueryError(f"cannot order facts by {name.strip()!r}: not a fact field ({', '.join(sorted(declared))})")
+        if name.strip() in masked:
+            raise QueryError(f"cannot order facts by {name.strip()!r}: it is masked for your role (ordering by it "
+                             "would reveal the original values)")
         orders.append((name.strip(), direction == "desc"))
     q = AggregateQuery(cube, schema, cuts, [], [])
     params = Params()
@@ -1166,7 +1179,9 @@ def build_facts(cube: Cube, schema: str, *, cut=None, fields=None, order=None, p
     cols.append(sql.SQL("count(*) over () as __total"))
     order_items = [sql.SQL("{} {}").format(sql.Identifier("f", n), sql.SQL("desc nulls last" if d else "asc nulls last"))
                    for n, d in orders]
-    order_items += [sql.SQL("{} asc").format(sql.Identifier("f", n)) for n in names]
+    order_items += [sql.SQL("{} asc").format(sql.Identifier("f", n)) for n in names if n not in masked]
+    if not order_items:
+        order_items = [sql.SQL("1")]
     stmt = sql.SQL("select {}\nfrom {}{}\norder by {}\nlimit {} offset {}").format(
         sql.SQL(", ").join(cols), q._from(), q._where(params), sql.SQL(", ").join(order_items),
         params.add(pagesize), params.add(page * pagesize))

@@ -9,7 +9,6 @@ the URL and where the tokens are; it does nothing if the service is already runn
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -53,12 +52,13 @@ def _pid() -> int | None:
     return pid
 
 
-def _health(timeout: float = 2.0) -> dict | None:
+def _health(timeout: float = 2.0) -> bool:
+    """/health answers exactly "ok" (and nothing else about the service) when it and its database are up."""
     try:
         with urllib.request.urlopen(f"{url()}/health", timeout=timeout) as resp:
-            return json.loads(resp.read().decode())
-    except (OSError, ValueError):
-        return None
+            return resp.read().decode().strip() == "ok"
+    except OSError:
+        return False
 
 
 def start(wait: float = 30.0) -> int:
@@ -71,7 +71,8 @@ def start(wait: float = 30.0) -> int:
 
     tokens = access.ensure_tokens(log=print)
     print(f"cube access tokens (Authorization: Bearer <token>, one per role): {tokens}")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, settings.COMPONENT_ENV: "cube",   # read-only role wh_cube, never the owner
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.ROOT), os.environ.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-m", "uvicorn", "cube.app:app", "--host", host(), "--port", str(port()),
            "--workers", str(settings.get().cube_workers)]
     with open(LOG_FILE, "ab") as log:
@@ -84,10 +85,9 @@ def start(wait: float = 30.0) -> int:
             PID_FILE.unlink(missing_ok=True)
             print(f"cube service exited with code {proc.returncode}; see {LOG_FILE}", file=sys.stderr)
             return 1
-        health = _health()
-        if health:
-            db = health.get("database")
-            print(f"cube service running (pid {proc.pid}): {url()}  (API docs {url()}/docs; database: {db})")
+        if _health():
+            print(f"cube service running (pid {proc.pid}): {url()}  (API docs {url()}/docs; "
+                  "database role wh_cube)")
             return 0
         time.sleep(0.3)
     print(f"cube service did not answer {url()}/health within {wait:.0f}s; see {LOG_FILE}", file=sys.stderr)
@@ -119,9 +119,8 @@ def status() -> int:
     if not pid:
         print("cube service not running")
         return 1
-    health = _health()
-    if health:
-        print(f"cube service running (pid {pid}): {url()}  database: {health.get('database')}")
+    if _health():
+        print(f"cube service running (pid {pid}): {url()}  (database reachable)")
         return 0
     print(f"cube service process {pid} is up but {url()}/health does not answer; see {LOG_FILE}")
     return 2

@@ -35,6 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+# Everything the warehouse's processes create (drops with ID numbers, rejects, reports, Superset's metadata,
+# secrets, backups) is for the owner only: files 0600, folders 0700, from the moment they are created.
+os.umask(0o077)
+
 ROOT = Path(__file__).resolve().parent.parent
 INTERFACES = ROOT / "interfaces"
 WAREHOUSE_DBT = ROOT / "warehouse"
@@ -149,7 +153,10 @@ _DERIVED = {
     "PGDATA": lambda s: s.pgdata,
     "SECRETS": lambda s: s.secrets,
     "EMBEDDED_PORT": lambda s: s.pg_port,
+    "ROLE_PASSWORDS": lambda s: s.secrets / "pg_roles.json",   # database role -> password (pipeline/roles.py)
 }
+SETUP_KEY = "_database"          # in pg_roles.json: host:port/dbname the roles were set up for
+COMPONENT_ENV = "WAREHOUSE_COMPONENT"
 
 
 def __getattr__(name: str):
@@ -164,14 +171,122 @@ def embedded_password() -> str:
     if not path.exists():
         import secrets
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(24))
     return path.read_text().strip()
 
 
+def private_dir(path: Path) -> Path:
+    """Create a folder readable by the owner only (0700)."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file created 0600 from the start (no window where it is world-readable)."""
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+PRIVATE_TREES = ("exchange", "rejects", "reports", "superset", "secrets", "backups", "cube", "dbt", "templates",
+                 "screenshots", "restore-test")
+
+
+def harden_var(service_group: int | None = None) -> list[str]:
+    """var/ 0700 (0710 with the embedded PostgreSQL's service group when a cluster from before still lives in a
+    real var/pgdata folder), and everything in the private trees owner-only, including what older versions left
+    world-readable. Returns the paths whose mode was changed."""
+    var = get().var
+    changed = []
+    var.mkdir(parents=True, exist_ok=True)
+    want = 0o710 if service_group is not None else 0o700
+    if service_group is not None and var.stat().st_gid != service_group:
+        os.chown(var, -1, service_group)
+    if var.stat().st_mode & 0o777 != want:
+        var.chmod(want)
+        changed.append(str(var))
+    for name in PRIVATE_TREES:
+        top = var / name
+        if not top.exists():
+            continue
+        for p in [top, *top.rglob("*")]:
+            if p.is_symlink():
+                continue
+            mode = p.stat().st_mode & 0o777
+            new = (mode & 0o700) | (0o700 if p.is_dir() else 0)
+            if mode != new:
+                p.chmod(new)
+                changed.append(str(p))
+    return changed
+
+
+def role_password(role: str) -> str | None:
+    import json
+
+    try:
+        return json.loads((get().secrets / "pg_roles.json").read_text(encoding="utf-8")).get(role)
+    except FileNotFoundError:
+        return None
+
+
+def role_url(role: str, url: str | None = None) -> str:
+    """The admin URL with the login of one of the warehouse's own database roles (access/model.yaml)."""
+    password = role_password(role)
+    if password is None:
+        raise RuntimeError(f"database role {role} is not set up (no password for it in var/secrets/pg_roles.json): "
+                           f"run `make db` (python -m cli roles setup)")
+    parts = urlsplit(url or admin_url())
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{quote(role, safe='')}:{quote(password, safe='')}@{host}" + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def use_component(component: str | None) -> None:
+    """The component this process runs as (loader, dbt, publish, backup, cube, …): from now on warehouse_url()
+    logs in as that component's role, never as the owner."""
+    if component:
+        os.environ[COMPONENT_ENV] = component
+    else:
+        os.environ.pop(COMPONENT_ENV, None)
+
+
+_warned: set[str] = set()
+
+
+def component_url(component: str) -> str:
+    """The component's own role. With a WAREHOUSE_URL whose database has no roles set up from this var/
+    (scratch databases of the tests and benchmarks, or a server whose DBA has not run `python -m cli roles
+    setup` yet) the process runs as WAREHOUSE_URL's user and says so once on stderr; the embedded cluster
+    always has its roles (`make db`)."""
+    from access import component_role
+
+    role = component_role(component)
+    p = url_parts(admin_url())
+    if get().warehouse_url and (role_password(role) is None
+                                or role_password(SETUP_KEY) != f"{p['host']}:{p['port']}/{p['dbname']}"):
+        if component not in _warned:
+            import sys
+
+            _warned.add(component)
+            print(f"[settings] database roles are not set up for WAREHOUSE_URL in {get().var} (python -m cli roles "
+                  f"setup): {component} runs as {p['user']}", file=sys.stderr)
+        return admin_url()
+    return role_url(role)
+
+
 def warehouse_url() -> str:
-    """SQLAlchemy/libpq URL of the warehouse database."""
+    """SQLAlchemy/libpq URL of the warehouse database for the running component (see use_component), or the
+    admin URL in a process that declared none (setup, tests, operators' tools)."""
+    component = os.environ.get(COMPONENT_ENV)
+    return component_url(component) if component else admin_url()
+
+
+def admin_url() -> str:
+    """The owner / administrator URL (embedded superuser `warehouse`, or WAREHOUSE_URL). Used only to set up
+    the database roles (pipeline/roles.py) and by operators' tools (psql, status, restore test)."""
     s = get()
     if s.warehouse_url:
         return s.warehouse_url
@@ -183,7 +298,7 @@ def warehouse_url() -> str:
 
 def url_parts(url: str | None = None) -> dict:
     """Split the URL into the pieces dbt's profile and libpq tools want."""
-    parts = urlsplit(url or warehouse_url())
+    parts = urlsplit(url or warehouse_url())  # noqa: the running component's URL unless one is given
     return {
         "host": parts.hostname or "127.0.0.1",
         "port": parts.port or 5432,

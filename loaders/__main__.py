@@ -26,6 +26,7 @@ def main(argv=None) -> int:
     ld.add_argument("--force", action="store_true", help="load even if files are missing (recorded)")
     ld.add_argument("--as-of", help="judge completeness as of this date (YYYY-MM-DD, default today)")
     a = ap.parse_args(argv)
+    settings.use_component("loader")  # raw and audit only, as wh_loader
     months = sorted(p.name for p in settings.EXCHANGE.glob("[0-9]" * 6)) if a.all else [a.month]
     if not months or months == [None]:
         ap.error("give --month YYYYMM or --all")

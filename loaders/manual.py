@@ -171,6 +171,7 @@ def main(argv=None) -> int:
     ip.add_argument("file")
     ip.add_argument("--month", required=True)
     a = ap.parse_args(argv)
+    settings.use_component("loader")  # raw and audit only, as wh_loader
     if a.cmd == "template":
         print(f"模板已生成: {write_template(Path(a.out))}")
         return 0

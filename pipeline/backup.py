@@ -177,7 +177,7 @@ def restore_test(log=print) -> dict:
         try:
             from urllib.parse import quote
 
-            p = settings.url_parts()
+            p = settings.url_parts(settings.admin_url())  # the scratch copy: the cluster's owner
             url = f"postgresql://{p['user']}:{quote(p['password'], safe='')}@127.0.0.1:{settings.get().restore_port}/{p['dbname']}"
             restored = _table_state(url)
         finally:
@@ -209,6 +209,7 @@ def _stop(scratch: Path) -> None:
 
 
 def main(argv=None) -> int:
+    settings.use_component("backup")  # replication + read-only role wh_backup, never the owner
     ap = argparse.ArgumentParser(prog="python -m pipeline.backup", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)

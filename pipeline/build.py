@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -33,12 +34,17 @@ def _batch_watermarks() -> tuple[int, int]:
     import psycopg
 
     with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
-        conn.execute(runlog.DDL)
+        runlog.ensure(conn)
         tested = conn.execute("select coalesce(max((detail->>'tested_through_batch')::bigint), 0) from audit.run_log "
                               "where action = 'build' and result = 'ok'").fetchone()[0]
         newest = conn.execute("select coalesce(max(batch_id), 0) from audit.load_batch "
                               "where status = 'loaded'").fetchone()[0]
     return tested, newest
+
+
+def _loader_url() -> str | None:
+    """The loader's own role when this process runs as a component (python -m cli build), else the default."""
+    return settings.component_url("loader") if os.environ.get(settings.COMPONENT_ENV) else None
 
 
 def build(months: list[str] | None = None, force: bool = False, load: bool = True,
@@ -50,7 +56,7 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
     for m in months if load else []:
         print(f"[build] loading {m}", flush=True)
         with runlog.logged("load", m) as entry:
-            summary = load_month(m, force=force)
+            summary = load_month(m, force=force, url=_loader_url())
             entry["detail"] = {"files": len(summary), "forced": force,
                                "rejected": sum(v.get("rows_rejected", 0) for v in summary.values())}
             if force:
@@ -96,6 +102,7 @@ def main(argv=None) -> int:
     ap.add_argument("--full-refresh", action="store_true", help="rebuild every model over all months")
     ap.add_argument("--test-all", action="store_true", help="test every row, not only the newly built ones")
     a = ap.parse_args(argv)
+    settings.use_component("dbt")  # loads run as wh_loader, dbt and the run log as wh_dbt
     try:
         build([a.month] if a.month else None, a.force, load=not a.skip_load, full_refresh=a.full_refresh,
               test_all=a.test_all)

@@ -85,6 +85,10 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
             # Planner statistics for the new tables only (not the whole database: raw, audit and the review
             # release are not touched by a publish).
             conn.execute("analyze " + ", ".join(f'{staging_schema}."{t}"' for t in [*copied, "release_info"]))
+            # Grants and district row security are per table: the copy gets them before it becomes official.
+            from pipeline.roles import apply_release_security
+
+            protected = apply_release_security(conn, staging_schema)
             copy_s = time.time() - t0
             # The swap: one short transaction.
             with conn.transaction():
@@ -96,7 +100,8 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
 
         caches.invalidate(log=lambda *_: None)
         entry["detail"].update({"release_id": release_id, "tables": len(fingerprint["row_counts"]),
-                                "copy_seconds": round(copy_s, 2)})
+                                "copy_seconds": round(copy_s, 2),
+                                "row_security_tables": len(protected)})
         # 历史数据库: the official release's indicators as a new vintage, reconciled with the marts, and the
         # 监测月报 of the month (history/load.py). The release stands even if this fails; the failure is logged.
         try:
@@ -155,6 +160,7 @@ def main(argv=None) -> int:
     sub.add_parser("rollback")
     sub.add_parser("info")
     a = ap.parse_args(argv)
+    settings.use_component("publish")  # wh_publish owns the official releases, nothing else
     try:
         if a.cmd == "publish":
             publish(a.month, a.force)

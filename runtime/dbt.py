@@ -53,6 +53,7 @@ def run_results() -> list[dict] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings.use_component("dbt")  # the build role wh_dbt, never the owner
     return run(list(sys.argv[1:] if argv is None else argv), check=False)
 
 

@@ -138,6 +138,8 @@ def _run_as() -> str | None:
 
 
 def _pg(cmd: str, *args: str, user: str | None, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    if user:   # the service user's own group only, never root's (a cluster in a real var/pgdata: var/ is 0710)
+        kw.update(group=pwd.getpwnam(user).pw_gid, extra_groups=[])
     return subprocess.run([str(bin_dir() / cmd), *args], user=user, check=check,
                           capture_output=True, text=True, **kw)
 

@@ -30,6 +30,13 @@ comment on table audit.run_log is '运行日志: 加载、构建、发布、回�
 """
 
 
+def ensure(conn) -> None:
+    """Create the run log when missing. ops/roles.py creates it (owned by the loader role) so that the
+    components, which may not create objects in audit, only insert and update."""
+    if conn.execute("select to_regclass('audit.run_log')").fetchone()[0] is None:
+        conn.execute(DDL)
+
+
 def operator() -> str:
     return settings.get().operator
 
@@ -39,7 +46,7 @@ def logged(action: str, month: str | None = None, url: str | None = None):
     url = url or settings.warehouse_url()
     entry = {"detail": {}, "result": "ok"}
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(DDL)
+        ensure(conn)
         run_id = conn.execute("insert into audit.run_log (action, data_month, run_by) values (%s, %s, %s) "
                               "returning run_id", (action, month, operator())).fetchone()[0]
     t0 = time.time()
@@ -58,7 +65,7 @@ def logged(action: str, month: str | None = None, url: str | None = None):
 
 def last(action: str, month: str | None = None, url: str | None = None) -> dict | None:
     with psycopg.connect(url or settings.warehouse_url()) as conn:
-        conn.execute(DDL)
+        ensure(conn)
         row = conn.execute("select run_id, result, detail, finished_at from audit.run_log where action = %s "
                            "and (%s::text is null or data_month = %s) and result <> 'running' "
                            "order by run_id desc limit 1", (action, month, month)).fetchone()

@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # append: the repo's superset/ folder must not shadow the package
 if sys.path and Path(sys.path[0]).resolve() == HERE:
     sys.path.pop(0)             # likewise the script's own folder
+import access  # noqa: E402
 from foundation import settings  # noqa: E402
 
 HOME = settings.VAR / "superset"
@@ -61,14 +62,12 @@ BIN = Path(sys.executable).parent
 # ---------------------------------------------------------------- helpers
 def _secret(path: Path, nbytes: int) -> str:
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(nbytes))
-        path.chmod(0o600)
+        settings.write_private(path, secrets.token_urlsafe(nbytes))
     return path.read_text().strip()
 
 
 def env() -> dict:
-    HOME.mkdir(parents=True, exist_ok=True)
+    settings.private_dir(HOME)   # metadata DB (password hashes, SQL Lab history), caches, logs: owner only
     _secret(SECRET_KEY_FILE, 48)
     e = dict(os.environ)
     e.update(SUPERSET_CONFIG_PATH=str(HERE / "superset_config.py"), SUPERSET_HOME=str(HOME),
@@ -140,7 +139,7 @@ def _head_revision() -> str:
     return heads.pop()
 
 
-ROLES_VERSION = "2"  # bump when _ensure_users_and_roles changes
+ROLES_VERSION = "3"  # bump when _ensure_users_and_roles changes
 DATA_PERMISSIONS = ("datasource_access", "schema_access", "database_access")
 
 
@@ -177,7 +176,35 @@ def _ensure_users_and_roles() -> None:
         role("analyst", gamma, sql_lab)    # + SQL Lab, explore, export
         role("district", gamma)            # + row-level security on district (see import)
         role("reviewer", gamma, sql_lab)   # the review release (审核版) only: warehouse_review (see import)
+        for code in access.districts():    # rows: Superset RLS (import) + the database login wh_district_<code>
+            sm.find_role(f"district_{code}") or sm.add_role(f"district_{code}")
         db.session.commit()
+        _ensure_demo_users(sm)
+        db.session.commit()
+
+
+DEMO_PASSWORDS_FILE = settings.SECRETS / "superset_users.json"
+
+
+def _ensure_demo_users(sm) -> None:
+    """The demo accounts of access/model.yaml (demo_users); passwords generated into
+    var/secrets/superset_users.json (0600), never printed."""
+    current = json.loads(DEMO_PASSWORDS_FILE.read_text(encoding="utf-8")) if DEMO_PASSWORDS_FILE.exists() else {}
+    for u in access.demo_users():
+        password = current.setdefault(u["username"], secrets.token_urlsafe(15))
+        roles = [sm.find_role(r) for r in u["superset_roles"]]
+        if None in roles:
+            raise SystemExit(f"access/model.yaml demo user {u['username']}: missing Superset role(s) {u['superset_roles']}")
+        user = sm.find_user(username=u["username"])
+        if user is None:
+            sm.add_user(u["username"], u["username"], u["group"], f"{u['username']}@localhost", roles, password=password)
+        else:
+            from werkzeug.security import check_password_hash
+
+            user.roles = roles
+            if not check_password_hash(user.password, password):
+                sm.reset_password(user.id, password)
+    settings.write_private(DEMO_PASSWORDS_FILE, json.dumps(current, indent=1) + "\n")
 
 
 def cmd_setup() -> None:
@@ -204,8 +231,13 @@ def cmd_setup() -> None:
 
 
 # ---------------------------------------------------------------- import
-def sqlalchemy_uri() -> str:
-    url = settings.warehouse_url()
+DATABASE_ROLES = {"warehouse": "superset", "warehouse_review": "superset_review"}   # connection → component
+
+
+def sqlalchemy_uri(database: str = "warehouse") -> str:
+    """The connection's own login (wh_superset / wh_superset_review), never the owner's; per user the
+    DB_CONNECTION_MUTATOR of superset_config.py narrows it further (district roles)."""
+    url = settings.component_url(DATABASE_ROLES[database])
     scheme, rest = url.split("://", 1)
     return f"postgresql+psycopg2://{rest}" if scheme in ("postgresql", "postgres") else url
 
@@ -229,7 +261,7 @@ def render() -> dict[str, str]:
             text = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
         elif rel.startswith("databases/"):
             cfg = yaml.safe_load(text)
-            cfg["sqlalchemy_uri"] = sqlalchemy_uri()
+            cfg["sqlalchemy_uri"] = sqlalchemy_uri(cfg["database_name"])
             text = yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False)
         contents[rel] = text
     return contents
@@ -292,6 +324,7 @@ def cmd_import(force: bool = False) -> None:
         _fix_filter_scopes(uuids["dashboards"])
         _grant_dashboard_roles(uuids["dashboards"])
         _review_database_access()
+        _sql_lab_schema_access()
         _district_row_level_security(uuids["tables"])
         db.session.commit()
     if not _all_present(uuids):
@@ -405,13 +438,34 @@ def _review_database_access() -> None:
             sm.del_permission_role(r, p)
 
 
+SQL_LAB_SCHEMAS = {"analyst": ("warehouse", "official")}   # ad-hoc SQL: analysts read the official release
+
+
+def _sql_lab_schema_access() -> None:
+    """SQL Lab over the whole official release for the roles that need ad-hoc SQL (not only the tables
+    behind dashboards). What the SQL can do is bounded by the connection's database role (wh_superset:
+    SELECT on official, read-only), not by Superset's parser."""
+    from superset import db, security_manager as sm
+    from superset.models.core import Database
+
+    for role_name, (database, schema) in SQL_LAB_SCHEMAS.items():
+        r = sm.find_role(role_name)
+        obj = db.session.query(Database).filter_by(database_name=database).one_or_none()
+        if r is None or obj is None:
+            continue
+        # with and without the catalog (PostgreSQL's default catalog is the database): SQL Lab checks the former
+        catalog = obj.get_default_catalog() if obj.db_engine_spec.supports_catalog else None
+        for cat in {None, catalog}:
+            perm = sm.get_schema_perm(database, cat, schema)
+            sm.add_permission_role(r, sm.add_permission_view_menu("schema_access", perm))
+
+
 def _district_row_level_security(dataset_uuids: list[str]) -> None:
     """One role per district (district_<code>) with a row-level-security filter
     `district_code = '<code>'` on every imported dataset that has a district_code column.
     A district user gets the roles `district` (dashboards) + `district_<code>` (rows)."""
     import uuid as uuidlib
 
-    from sqlalchemy import text
     from superset import db
     from superset import security_manager as sm
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
@@ -421,20 +475,7 @@ def _district_row_level_security(dataset_uuids: list[str]) -> None:
               if any(c.column_name == "district_code" for c in t.columns)]
     if not tables:
         return
-    # the district list: a physical table with both code and name columns, the official one first
-    named = [t for t in tables if t.sql is None and any(
-        c.column_name == "district_name" and not c.expression for c in t.columns)]
-    if not named:
-        return
-    t = sorted(named, key=lambda t: (t.schema != "official", t.table_name != "rpt_pension_overview"))[0]
-    try:
-        with t.database.get_sqla_engine() as engine, engine.connect() as conn:
-            districts = conn.execute(text(
-                f"select distinct district_code, district_name from {t.schema}.{t.table_name} "  # noqa: S608
-                "where district_code is not null order by 1")).fetchall()
-    except Exception as exc:  # the warehouse may not be built yet: roles come with the next import
-        log(f"row-level security skipped (warehouse not readable: {exc.__class__.__name__})")
-        return
+    districts = list(access.districts().items())   # the access model: one list for every service
     for code, name in districts:
         if not re.fullmatch(r"\d{6}", str(code)) or str(code) == "110000":  # 110000 = the city
             continue
@@ -509,7 +550,7 @@ def _login_hint() -> None:
     for slug, title in _query("select slug, dashboard_title from dashboards where slug != 'pension-overview' "
                               "order by id"):
         print(f"          {url()}/superset/dashboard/{slug}/   {title}")
-    print(f"login:    {ADMIN_USER} / {_secret(ADMIN_PASSWORD_FILE, 18)}   (password in {ADMIN_PASSWORD_FILE})")
+    print(f"login:    {ADMIN_USER} (password in {ADMIN_PASSWORD_FILE}; demo users' in {DEMO_PASSWORDS_FILE})")
 
 
 def cmd_start() -> None:

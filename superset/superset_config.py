@@ -80,3 +80,82 @@ TALISMAN_CONFIG = {
 CONTENT_SECURITY_POLICY_WARNING = False
 
 ROW_LIMIT = 50000
+
+# --- database logins per user group (defence in depth below Superset's own permissions) --------------
+# Every query Superset sends for a user logs in as the PostgreSQL role of that user's group
+# (access/model.yaml → superset): a district user's charts, custom SQL metrics and filters run as
+# wh_district_<code>, which row level security restricts to that district's rows and which has no right
+# on raw, audit, the review release or any file / admin function; leadership and analysts run as
+# wh_superset (SELECT on the official release only, read-only transactions). A user of no warehouse group,
+# or of two districts, gets no connection at all.
+import access  # noqa: E402
+
+
+class _NoWarehouseAccess(Exception):
+    pass
+
+
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
+    if not username:                      # CLI / import without a user: the connection's own login
+        return uri, params
+    user = security_manager.find_user(username=username)
+    role = access.superset_database_role([r.name for r in (user.roles if user else [])])
+    if role is None:
+        raise _NoWarehouseAccess(f"用户 {username} 没有数据仓库访问权限")
+    if uri.username == role:
+        return uri, params
+    district = access.district_of_database_role(role)
+    if district or uri.username == access.superset_groups()["leadership"]["database_role"]:
+        password = settings.role_password(role)
+        if password is None:
+            raise _NoWarehouseAccess(f"数据库角色 {role} 未建立: 运行 make db")
+        return uri.set(username=role, password=password), params
+    return uri, params
+
+
+# --- login throttling ----------------------------------------------------------------------------
+# Flask-Limiter on the login view (per worker process, in memory) plus access/throttle.py: failures per
+# user name and per address shared by all workers in var/superset/login_throttle.db; after 5 failed
+# logins of one name within 15 minutes the name is locked for 15 minutes (HTTP 429, in Chinese).
+RATELIMIT_ENABLED = True
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = "10 per minute"
+RATELIMIT_APPLICATION = "500 per second"
+LOGIN_PATHS = ("/login/", "/api/v1/security/login")
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802
+    from flask import request
+    from flask_login import current_user
+
+    from access.throttle import LoginThrottle
+
+    throttle = LoginThrottle(SUPERSET_HOME / "login_throttle.db")
+
+    def _attempt():
+        if request.method != "POST" or request.path not in LOGIN_PATHS:
+            return None
+        if request.path == "/login/":
+            return request.form.get("username")
+        return (request.get_json(silent=True) or {}).get("username")
+
+    @app.before_request
+    def _refuse_locked():
+        username = _attempt()
+        if username is None:
+            return None
+        wait = throttle.blocked(username, request.remote_addr)
+        if wait:
+            message = (f"登录失败次数过多，请 {(wait + 59) // 60} 分钟后再试。"
+                       f" Too many failed logins: try again in {wait} s.")
+            return (message, 429,
+                    {"Retry-After": str(wait), "Content-Type": "text/plain; charset=utf-8"})
+        return None
+
+    @app.after_request
+    def _count(response):
+        username = _attempt()
+        if username is not None and response.status_code != 429:
+            ok = (current_user.is_authenticated if request.path == "/login/" else response.status_code == 200)
+            (throttle.success if ok else throttle.failure)(username, request.remote_addr)
+        return response

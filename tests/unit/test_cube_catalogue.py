@@ -1,4 +1,4 @@
-"""The cube catalogue is consistent: perspectives (cube/access.yaml) and KPI goals (warehouse/seeds/caliber/caliber_kpi_goals.csv) only name
+"""The cube catalogue is consistent: perspectives (access/model.yaml) and KPI goals (warehouse/seeds/caliber/caliber_kpi_goals.csv) only name
 cubes, measures and dimensions that exist; every cube speaks Chinese to its users and declares how stocks and
 distinct counts behave."""
 from __future__ import annotations

@@ -325,9 +325,13 @@ def test_calculated_member_syntax(cube):
 def test_masking():
     from cube.app import mask_value
 
-    assert mask_value("id_number", "11010519900101002X") == "110105********002X"
+    pid = mask_value("id_number", "11010519900101002X")
+    assert re.fullmatch(r"P[0-9a-f]{16}", pid), pid                       # a keyed pseudonym, no digits kept
+    assert pid == mask_value("id_number", "11010519900101002X")          # stable: rows of a person link up
+    assert pid != mask_value("id_number", "11010519900101003X")
     assert mask_value("name", "张三") == "张*"
-    assert mask_value("phone", "13800000000") == "138****0000"
+    phone = mask_value("phone", "13800000000")
+    assert re.fullmatch(r"P[0-9a-f]{16}", phone) and "0000" not in phone[1:5]
     assert mask_value(None, "x") == "x" and mask_value("name", None) is None
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from cube.model import Cube
 from access import MODEL_FILE
+from cube.model import Cube
 from foundation import settings
 
 ACCESS_FILE = MODEL_FILE  # access/model.yaml: one access model for every service

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import contextvars
 import csv
+import datetime as dt
 import hashlib
 import hmac
-import json
-import time
-import datetime as dt
 import io
+import json
+import os
 import queue
 import re
+import threading
+import time
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any

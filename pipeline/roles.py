@@ -196,7 +196,7 @@ def _duration_ms(text: str | int | None) -> str:
     return "0" if text in (None, 0, "0") else str(text)
 
 
-def setup(url: str | None = None, log=print) -> dict[str, str]:
+def setup(url: str | None = None, log=print) -> dict[str, str]:  # noqa: C901 — one linear script, block by block
     """Create or update every role, grant and policy. Idempotent; needs the owner / admin URL."""
     url = url or settings.admin_url()
     specs = access.database_roles()

@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
 if sys.path and Path(sys.path[0]).resolve() == HERE:
     sys.path.pop(0)             # likewise the script's own folder
 import access  # noqa: E402
+
 from foundation import settings  # noqa: E402
 
 HOME = settings.VAR / "superset"
@@ -445,7 +446,8 @@ def _sql_lab_schema_access() -> None:
     """SQL Lab over the whole official release for the roles that need ad-hoc SQL (not only the tables
     behind dashboards). What the SQL can do is bounded by the connection's database role (wh_superset:
     SELECT on official, read-only), not by Superset's parser."""
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
     from superset.models.core import Database
 
     for role_name, (database, schema) in SQL_LAB_SCHEMAS.items():

@@ -125,10 +125,9 @@ LOGIN_PATHS = ("/login/", "/api/v1/security/login")
 
 
 def FLASK_APP_MUTATOR(app):  # noqa: N802
+    from access.throttle import LoginThrottle
     from flask import request
     from flask_login import current_user
-
-    from access.throttle import LoginThrottle
 
     throttle = LoginThrottle(SUPERSET_HOME / "login_throttle.db")
 

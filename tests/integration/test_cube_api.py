@@ -8,9 +8,8 @@ Fails — never skips — when the marts are not built.
 """
 from __future__ import annotations
 
-import re
-
 import io
+import re
 import uuid
 from decimal import Decimal
 

@@ -5,7 +5,6 @@ import os
 import stat
 import time
 
-
 import access
 from access.throttle import LoginThrottle
 

@@ -13,7 +13,9 @@
 Deterministic for a seed: the population is simulated from --start, and each source has its own random
 stream per month, so the same parameters give byte-identical files. Each month folder holds the files
 (mtime = arrival time), their .done markers, the providers' check tables, and `_manifest.json`: the
-ground truth of every injected error (file, line, column, rule), the scenarios and the arrival times.
+ground truth of every injected error (file, line, column, rule), the scenarios and the arrival times, and
+the injected cross-source anomalies the governance rules must find ("anomalies": rule, interface, month, key)
+with their rates, and the identity noise of the external agencies ("identity": old IDs, lower-case x, typos).
 A month whose parameters are unchanged is skipped unless --force.
 """
 from __future__ import annotations
@@ -32,12 +34,13 @@ from foundation.spec import load_check_tables, load_specs
 from synth.errors import RULES, render_with_errors
 from synth.manual import write_manual
 from synth.sources import SOURCES
+from synth.sources._gov_common import ANOMALY_RATES
 from synth.sources.pension import base_limits
 from synth.world import World
 from synth.writer import write_check_table, write_marker
 
 MANIFEST = "_manifest.json"
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 
 def _parse_scenarios(items: list[str], last_month: str) -> list[dict]:
@@ -89,7 +92,12 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
                   "errors": rates, "scenarios": [s for s in scen if s["month"] == month], "as_of": as_of}
         events = world.advance_to(month, base_limits)
         # Every source runs every month (its state must advance); only changed months are written.
-        produced = [(source, source.month_files(world, month, events)) for source in SOURCES]
+        world.files, world.anomalies, world.identity_noise = {}, [], []
+        produced = []
+        for source in SOURCES:
+            files = source.month_files(world, month, events)
+            world.files.update(files)
+            produced.append((source, files))
         manifest_path = folder / MANIFEST
         if not force and manifest_path.exists() and json.loads(manifest_path.read_text())["params"] == params:
             log(f"[synth] {month}: up to date, skipped ({k}/{len(month_list)})")
@@ -97,7 +105,9 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
         folder.mkdir(parents=True, exist_ok=True)
         for stale in list(folder.glob("*.txt")) + list(folder.glob("*.done")) + list(folder.glob("*.xlsx")):
             stale.unlink()
-        manifest = {"params": params, "errors": [], "arrivals": {}, "not_delivered": []}
+        manifest = {"params": params, "errors": [], "arrivals": {}, "not_delivered": [],
+                    "anomaly_rates": ANOMALY_RATES, "anomalies": world.anomalies,
+                    "identity": world.identity_noise}
         rows_total = 0
         for source, files in produced:
             rng = world.rng(source.SOURCE + "/errors", month)

@@ -20,7 +20,7 @@ from synth.calendar import month_index
 from synth.population import GIVEN, Population, date_month_index, month_to_date
 from synth.sources import public_pension as pub
 from synth.sources import residents_pension as res
-from synth.sources._emp_common import dates, member_value
+from synth.sources._emp_common import dates
 
 # Injected cross-source anomalies: share of the eligible records per month (at least MIN_PER_MONTH).
 ANOMALY_RATES = {
@@ -143,8 +143,14 @@ def noisy_ids_and_names(world, rng, interface: str, month: str, idno: np.ndarray
 
 
 def stable_share(key: np.ndarray, salt: int) -> np.ndarray:
-    """A stable value in [0, 1) per integer key and salt (membership in lists that persist month to month)."""
-    return member_value(np.asarray(key, dtype=np.int64) * 7919 + salt)
+    """A stable value in [0, 1) per integer key and salt (membership in lists that persist month to month).
+    SplitMix64 finaliser, so different salts give independent values (a linear hash would only shift them)."""
+    with np.errstate(over="ignore"):
+        x = np.asarray(key, dtype=np.int64).astype(np.uint64) + np.uint64(salt) * np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
 def mismatch_fields(world, rng, interface: str, month: str, idno: np.ndarray, gender: np.ndarray,

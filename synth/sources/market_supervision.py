@@ -1,6 +1,6 @@
 """市场监督管理局 企业异常和违规信息 (catalogue #24, 按日 upstream; delivered as the month's snapshot):
-经营异常名录 and 严重违法失信企业名单 of the world's enterprises (credit codes of the enterprise employers; about one
-record in ten still carries the old 组织机构代码 instead — identity resolution maps it to the credit code).
+经营异常名录 and 严重违法失信企业名单 of the world's enterprises (credit codes of the enterprise employers; about three
+records in ten still carry the old 组织机构代码 instead — identity resolution maps it to the credit code).
 Membership is stable month to month (a unit's listing persists; a few are removed after rectification).
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _listed(world, month, share_lo, share_hi, salt, interface):
     listed = month_to_date(m - 1 - (g.stable_share(u["uid"][idx], salt + 1) * 36).astype(np.int64), 1) \
         + (g.stable_share(u["uid"][idx], salt + 2) * 28).astype("timedelta64[D]")
     listed = np.maximum(listed, u["open"][idx] + np.timedelta64(60, "D"))
-    old = g.stable_share(u["uid"][idx], salt + 3) < 0.1
+    old = g.stable_share(u["uid"][idx], salt + 3) < 0.3
     code = np.where(old, org_code(u["credit"][idx]), u["credit"][idx])
     return idx, listed, code
 

@@ -4,7 +4,7 @@
 {%- set unit_sources = [
     ('legal_person_basic',        '市经信局',       1, 'stg_legal_person__legal_persons',        'credit_code', 'unit_name'),
     ('ent_pension_unit',          '企业职工养老保险', 2, 'stg_pension__units',                     'credit_code', 'unit_name'),
-    ('pub_pension_unit',          '机关事业养老保险', 2, 'stg_public_pension__units',              'credit_code', 'unit_name'),
+    ('public_pension_unit',          '机关事业养老保险', 2, 'stg_public_pension__units',              'credit_code', 'unit_name'),
     ('market_abnormal_operation', '市市场监管局',    3, 'stg_market_supervision__abnormal_operations', 'unit_code', 'unit_name'),
     ('market_serious_violation',  '市市场监管局',    3, 'stg_market_supervision__serious_violations',  'unit_code', 'unit_name'),
     ('points_applicant',          '积分落户',       4, 'stg_points_settlement__applicants',      'credit_code', none),

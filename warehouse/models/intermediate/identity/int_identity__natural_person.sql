@@ -44,6 +44,7 @@ select
     h.household_no,
     coalesce(h.hukou_district_code, p.permit_district_code) as district_code,
     h.id_number is not null                              as is_beijing_hukou,
+    h.hukou_month,
     p.permit_valid_to,
     d.death_date,
     c.cremation_date,

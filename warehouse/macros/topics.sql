@@ -36,11 +36,11 @@
           else least(20.0, 15.0 + 0.5 * (extract(year from {{ month }}) - 2029)) end)
 {%- endmacro %}
 
-{% macro topic_change_log(snapshot, key) -%}
+{% macro topic_change_log(snapshot, key, deleted_reason='不再出现在任何来源') -%}
 with versions as (
-    select {{ key }} as member_key, in_population, reason, dbt_valid_from,
+    select {{ key }} as member_key, coalesce(in_population, false) as in_population, reason, dbt_valid_from,
            coalesce(dbt_is_deleted, 'False') = 'True' as is_deleted,
-           lag(in_population) over w as prev_in_population,
+           lag(coalesce(in_population, false)) over w as prev_in_population,
            lag(coalesce(dbt_is_deleted, 'False') = 'True') over w as prev_deleted,
            lag(reason) over w as prev_reason
     from {{ ref(snapshot) }}
@@ -54,7 +54,7 @@ select
               then 'entered'
          when not is_deleted and not in_population and prev_in_population and not prev_deleted then 'left'
          when not is_deleted and in_population and prev_in_population then 'changed' end as change_type,
-    case when is_deleted then '不再出现在任何来源' else reason end as reason,
+    case when is_deleted then '{{ deleted_reason }}' else reason end as reason,
     prev_reason
 from versions
 where (is_deleted and coalesce(prev_in_population, false))

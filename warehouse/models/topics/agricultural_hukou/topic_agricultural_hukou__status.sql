@@ -23,7 +23,7 @@ select
     ent.id_number is not null as in_enterprise_pension, res.id_number is not null as in_residents_pension,
     low.id_number is not null as is_low_income, dis.id_number is not null as is_disabled,
     r.last_register_month, a.as_of_month,
-    (r.last_register_month = a.as_of_month and hn.is_agricultural::boolean) as in_population,
+    coalesce(r.last_register_month = a.as_of_month and hn.is_agricultural::boolean, false) as in_population,
     case when r.last_register_month = a.as_of_month and hn.is_agricultural::boolean
               then '农业户籍在册(' || hn.name || ')'
          when dead.id_number is not null then '死亡注销'

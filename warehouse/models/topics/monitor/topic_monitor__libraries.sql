@@ -6,6 +6,7 @@
     ('临近一年退休人员专题库', 'near_retirement',    'topic_near_retirement__persons',    ['ent_pension_person', 'public_pension_person']),
     ('失业查社保专题库',       'unemployment_check', 'topic_unemployment_check__persons', ['unemp_insured', 'unemp_contribution', 'unemp_benefit']),
     ('北京市农业户籍专题库',   'agricultural_hukou', 'topic_agricultural_hukou__persons', ['police_hukou_register', 'residents_pension_enrol', 'civil_low_income', 'disabled_person']),
+    ('北京市社保权益查询专题库', 'insurance_rights',  'topic_insurance_rights__persons',   ['ent_pension_person', 'public_pension_person', 'residents_pension_enrol', 'unemp_insured', 'maternity_insured']),
 ] %}
 {%- for title, lib, model, ifaces in libs %}
 select

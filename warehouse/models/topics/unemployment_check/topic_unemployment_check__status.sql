@@ -41,8 +41,8 @@ select
     coalesce(b.benefit_amount_12m, 0)                             as benefit_amount_12m,
     coalesce(m.migrant_allowance_12m, 0)                          as migrant_allowance_12m,
     w.as_of_month,
-    (ins.last_insured_month = w.as_of_month and ins.insured_status_code in ('1', '2'))
-        or b.id_number is not null or m.id_number is not null      as in_population,
+    coalesce((ins.last_insured_month = w.as_of_month and ins.insured_status_code in ('1', '2'))
+             or b.id_number is not null or m.id_number is not null, false) as in_population,
     case when b.id_number is not null then '12个月内领取失业保险金'
          when m.id_number is not null then '12个月内领取农民工一次性生活补助'
          when ins.last_insured_month = w.as_of_month and ins.insured_status_code in ('1', '2') then '失业保险参保'

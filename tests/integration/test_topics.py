@@ -1,4 +1,4 @@
-"""Topic libraries on a scratch database: two refreshes (as of 2024-12, then 2025-01) of the six libraries.
+"""Topic libraries on a scratch database: two refreshes (as of 2024-12, then 2025-01) of the seven libraries.
 
 The change log between the refreshes lists exactly who entered and who left each population (with a reason
 that is not the population's), freshness is measured against the sources' business month, the contracts
@@ -25,7 +25,8 @@ LIBS = {"natural_person": ("topic_natural_person__persons", "id_number"),
         "near_retirement": ("topic_near_retirement__persons", "insurance_type_code || ':' || id_number"),
         "unemployment_check": ("topic_unemployment_check__persons", "id_number"),
         "agricultural_hukou": ("topic_agricultural_hukou__persons", "id_number"),
-        "insurance_rights": ("topic_insurance_rights__persons", "insurance_type_code || ':' || id_number")}
+        "insurance_rights": ("topic_insurance_rights__persons", "insurance_type_code || ':' || id_number"),
+        "skill_subsidy": ("topic_skill_subsidy__person_roster", "record_key")}
 
 
 def _build(url, tmp, as_of):
@@ -62,12 +63,16 @@ def test_change_log_lists_exactly_who_entered_and_left(refreshed):
     url, first, second, _ = refreshed
     with psycopg.connect(url) as c:
         for lib in LIBS:
+            # the second refresh's changes: snapshot versions stamped after its status evaluation
             log = c.execute(f"""select change_type, member_key, reason from topic_{lib}.topic_{lib}__change_log
-                                where refreshed_at = (select max(refreshed_at) from topic_{lib}.topic_{lib}__change_log)""").fetchall()
+                                where refreshed_at >= (select max(evaluated_at) from topic_{lib}.topic_{lib}__status)""").fetchall()
+            monitor = c.execute("select entered_last_refresh, left_last_refresh from topic_monitor.topic_monitor__libraries "
+                                "where schema_name = %s", (f"topic_{lib}",)).fetchone()
             entered = {k for t, k, _ in log if t == "entered"}
             left = {k for t, k, _ in log if t == "left"}
             assert entered == second[lib] - first[lib], lib
             assert left == first[lib] - second[lib], lib
+            assert monitor == (len(entered), len(left)), lib
             assert all(r for t, _, r in log), f"{lib}: every change has a reason"
             assert first[lib] and second[lib], f"{lib}: both refreshes have a population"
     # Something actually moved: the retirement window slides by a month.

@@ -22,7 +22,7 @@ select
     r.household_no, r.hukou_nature_code, hn.name                           as hukou_nature_name, r.district_code,
     ent.id_number is not null as in_enterprise_pension, res.id_number is not null as in_residents_pension,
     low.id_number is not null as is_low_income, dis.id_number is not null as is_disabled,
-    r.last_register_month, a.as_of_month,
+    r.last_register_month, a.as_of_month, now()::timestamp as evaluated_at,
     coalesce(r.last_register_month = a.as_of_month and hn.is_agricultural::boolean, false) as in_population,
     case when r.last_register_month = a.as_of_month and hn.is_agricultural::boolean
               then '农业户籍在册(' || hn.name || ')'

@@ -53,7 +53,7 @@ select
     r.id_number, r.person_name, r.insurance_type_code, r.insurance_type_name, r.person_id,
     r.month_start as last_registered_month, r.status_code, r.first_insured_date,
     coalesce(c.months, 0) as contribution_months_12m, c.last_fee_month, coalesce(c.amount, 0) as contribution_amount_12m,
-    coalesce(b.amount, 0) as benefit_amount_12m, w.as_of_month,
+    coalesce(b.amount, 0) as benefit_amount_12m, w.as_of_month, now()::timestamp as evaluated_at,
     true as in_population,
     case when r.month_start = w.as_of_month then '口径月份在册(' || r.insurance_type_name || ')'
          else '12个月内曾在册(' || r.insurance_type_name || ')' end as reason

@@ -21,6 +21,7 @@ select
     vi.credit_code is not null                   as on_serious_violation_list,
     coalesce(i.contributors, 0)                  as pension_contributors,
     a.as_of_month,
+    now()::timestamp                             as evaluated_at,
     coalesce(l.in_legal_register, false)         as in_population,
     case when not l.in_legal_register then '不在经信局法人库(仅见于社保等来源)'
          when l.unit_status_code = '2' then '法人库登记已注销'

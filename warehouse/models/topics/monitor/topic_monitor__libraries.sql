@@ -7,6 +7,7 @@
     ('失业查社保专题库',       'unemployment_check', 'topic_unemployment_check__persons', ['unemp_insured', 'unemp_contribution', 'unemp_benefit']),
     ('北京市农业户籍专题库',   'agricultural_hukou', 'topic_agricultural_hukou__persons', ['police_hukou_register', 'residents_pension_enrol', 'civil_low_income', 'disabled_person']),
     ('北京市社保权益查询专题库', 'insurance_rights',  'topic_insurance_rights__persons',   ['ent_pension_person', 'public_pension_person', 'residents_pension_enrol', 'unemp_insured', 'maternity_insured']),
+    ('技能提升补贴专题库',     'skill_subsidy',      'topic_skill_subsidy__person_roster', ['skill_subsidy_person', 'ent_pension_contribution']),
 ] %}
 {%- for title, lib, model, ifaces in libs %}
 select
@@ -23,9 +24,9 @@ select
     (select max(refreshed_at) from {{ ref(model) }})                      as last_refresh,
     (select count(*) from {{ ref('topic_' ~ lib ~ '__change_log') }} c
       where c.change_type = 'entered'
-        and c.refreshed_at = (select max(refreshed_at) from {{ ref('topic_' ~ lib ~ '__change_log') }})) as entered_last_refresh,
+        and c.refreshed_at >= (select max(evaluated_at) from {{ ref('topic_' ~ lib ~ '__status') }})) as entered_last_refresh,
     (select count(*) from {{ ref('topic_' ~ lib ~ '__change_log') }} c
       where c.change_type = 'left'
-        and c.refreshed_at = (select max(refreshed_at) from {{ ref('topic_' ~ lib ~ '__change_log') }})) as left_last_refresh
+        and c.refreshed_at >= (select max(evaluated_at) from {{ ref('topic_' ~ lib ~ '__status') }})) as left_last_refresh
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}

@@ -3,6 +3,7 @@ with as_of as (select {{ topic_as_of() }} as as_of_month)
 select
     n.id_number, n.person_name, n.gender_code, n.birth_date, n.hukou_nature_code, n.household_no, n.district_code,
     n.is_beijing_hukou, n.hukou_month, n.permit_valid_to, n.death_date, n.source_count, n.source_list, a.as_of_month,
+    now()::timestamp as evaluated_at,
     case when n.death_date is not null then '死亡注销'
          when n.hukou_month = a.as_of_month then '本市户籍'
          when n.permit_valid_to >= a.as_of_month then '居住证' end          as population_group,

@@ -25,6 +25,7 @@ select
     id_number, person_name, person_id, insurance_type_code, gender_code, birth_date, female_base_age, district_code,
     unit_id, insured_status_code, first_insured_date, as_of_month, old_retirement_month, retirement_month,
     months_to_retirement, contribution_years, contribution_years_at_retirement, minimum_contribution_years,
+    now()::timestamp as evaluated_at,
     contribution_years_at_retirement >= minimum_contribution_years            as meets_minimum,
     months_to_retirement between 1 and 12                                      as in_population,
     case when months_to_retirement between 1 and 12 then '12个月内到达法定退休年龄'

@@ -41,6 +41,7 @@ select
     coalesce(b.benefit_amount_12m, 0)                             as benefit_amount_12m,
     coalesce(m.migrant_allowance_12m, 0)                          as migrant_allowance_12m,
     w.as_of_month,
+    now()::timestamp                                              as evaluated_at,
     coalesce((ins.last_insured_month = w.as_of_month and ins.insured_status_code in ('1', '2'))
              or b.id_number is not null or m.id_number is not null, false) as in_population,
     case when b.id_number is not null then '12个月内领取失业保险金'

@@ -26,7 +26,7 @@ SELECT = ("+rpt_governance_anomaly_summary +int_identity__person_conflicts +dim_
 def built(tmp_path_factory, module_scratch_url):
     tmp = tmp_path_factory.mktemp("gov")
     url = module_scratch_url
-    generate(MONTHS[0], len(MONTHS), 0.0005, 7, out=tmp / "exchange", log=lambda *_: None)
+    generate(MONTHS[0], len(MONTHS), 0.0005, 7, out=tmp / "exchange", log=lambda *_: None, cross_anomalies=True)
     for m in MONTHS:
         load_month(m, url=url, folder=tmp / "exchange" / m, log=lambda *_: None)
     env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")}
@@ -42,7 +42,8 @@ def test_every_rule_fires_exactly_on_the_injected_anomalies(built):
     url, _, manifests = built
     truth = {(a["rule"], a["interface"], m, a["key"]) for m, man in manifests.items() for a in man["anomalies"]}
     assert {t[0] for t in truth} >= {"G_PERSON_DEATH_PAID", "G_UNIT_DEREG_CONTRIB", "G_ID_GENDER_MISMATCH",
-                                     "G_ID_BIRTH_MISMATCH", "G_LOWINCOME_HIGH_BASE"}, "every injected kind present"
+                                     "G_ID_BIRTH_MISMATCH", "G_LOWINCOME_HIGH_BASE", "G_UNDER16_CONTRIB",
+                                     "G_DOUBLE_PENSION"}, "every injected kind present"
     with psycopg.connect(url) as c:
         found = set(c.execute("select rule_code, interface, to_char(data_month, 'YYYYMM'), record_key "
                               "from intermediate.int_governance__anomalies").fetchall())

@@ -1,14 +1,16 @@
 -- G07 企业与机关事业养老重复参保缴费: the same person (ID number) has contributions for the same fee month in both the
--- enterprise and the public-institution pension.
+-- enterprise and the public-institution pension (ID numbers from each system's registration of the same data month).
 with ent as (
     select distinct i.id_number, c.fee_month_start, c.month_start
     from {{ ref('stg_pension__contributions') }} c
-    join (select distinct person_id, id_number from {{ ref('stg_pension__persons') }}) i using (person_id)
+    join (select distinct month_start, person_id, id_number from {{ ref('stg_pension__persons') }}) i
+      using (month_start, person_id)
 ),
 pub as (
     select distinct i.id_number, c.fee_month_start
     from {{ ref('stg_public_pension__contributions') }} c
-    join (select distinct person_id, id_number from {{ ref('stg_public_pension__persons') }}) i using (person_id)
+    join (select distinct month_start, person_id, id_number from {{ ref('stg_public_pension__persons') }}) i
+      using (month_start, person_id)
 )
 select
     'G07'::text                       as rule_id,

@@ -95,7 +95,7 @@ def test_contracts_hold_the_declared_types(refreshed):
 
     with psycopg.connect(url) as c:
         for lib, (model, _) in LIBS.items():
-            doc = yaml.safe_load((settings.WAREHOUSE_DBT / "models" / "topics" / lib / f"_{lib}.yml").read_text(encoding="utf-8"))
+            doc = yaml.safe_load((settings.WAREHOUSE_DBT / "models" / "topics" / lib / f"_{lib}__models.yml").read_text(encoding="utf-8"))
             declared = next(m for m in doc["models"] if m["name"] == model)
             assert declared["config"]["meta"]["population_rule_version"] == "v1"
             actual = dict(c.execute("select column_name, format_type(atttypid, atttypmod) from information_schema.columns ic "

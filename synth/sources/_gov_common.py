@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index
+from foundation.months import month_index
 from synth.population import GIVEN, Population, date_month_index, month_to_date
 from synth.sources import public_pension as pub
 from synth.sources import residents_pension as res

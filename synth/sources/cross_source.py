@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders.checks import id_check_chars
-from synth.calendar import month_index
+from foundation.checkdigits import id_check_chars
+from foundation.months import month_index
 from synth.population import month_to_date
 from synth.sources import _gov_common as g
 from synth.sources._emp_common import dates

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index
+from foundation.months import month_index
 from synth.population import month_to_date
 from synth.sources import _gov_common as g
 from synth.sources._emp_common import age_years, dates, zfill

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index
+from foundation.months import month_index
 from synth.population import Population, month_to_date
 from synth.sources import _gov_common as g
 from synth.sources._emp_common import dates, zfill
@@ -26,7 +26,7 @@ STREETS = np.array(["建国路", "复兴路", "中关村大街", "学院路", "�
 
 
 def _district_names() -> dict[str, str]:
-    from loaders.spec import code_table
+    from foundation.spec import code_table
 
     return {c: r["name"] for c, r in code_table("district").items()}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.calendar import month_index
+from foundation.months import month_index
 from synth.population import Population, month_to_date
 from synth.sources._emp_common import dates, money, person_hash
 

@@ -13,8 +13,9 @@ import psycopg
 import pytest
 from openpyxl import load_workbook
 
+from foundation import settings
 from loaders.load import load_month
-from ops import governance, settings
+from pipeline import governance
 from synth.__main__ import generate
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,7 @@ def built(tmp_path_factory, module_scratch_url):
     for m in MONTHS:
         load_month(m, url=url, folder=tmp / "exchange" / m, log=lambda *_: None)
     env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")}
-    res = subprocess.run([sys.executable, "-m", "ops.dbt", "build", "--no-use-colors", "--select", SELECT,
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "build", "--no-use-colors", "--select", SELECT,
                           "--indirect-selection", "cautious"],
                          cwd=settings.ROOT, env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-4000:]

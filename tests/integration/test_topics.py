@@ -12,10 +12,10 @@ import numpy as np
 import psycopg
 import pytest
 
+from foundation import settings
+from foundation.months import month_index
 from loaders.load import load_month
-from ops import settings
 from synth.__main__ import generate
-from synth.calendar import month_index
 from synth.population import retirement_month
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,7 @@ LIBS = {"natural_person": ("topic_natural_person__persons", "id_number"),
 
 def _build(url, tmp, as_of):
     env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")}
-    res = subprocess.run([sys.executable, "-m", "ops.dbt", "build", "--no-use-colors", "--select",
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "build", "--no-use-colors", "--select",
                           "+path:models/topics", "+path:snapshots/topics", "--indirect-selection", "cautious",
                           "--vars", json.dumps({"topic_as_of": as_of})],
                          cwd=settings.ROOT, env=env, capture_output=True, text=True)

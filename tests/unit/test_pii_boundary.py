@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from loaders.spec import load_specs
-from ops import settings
+from foundation import settings
+from foundation.spec import load_specs
 
 MODELS = settings.WAREHOUSE_DBT / "models"
 DATASETS = settings.ROOT / "superset" / "dashboards" / "datasets"

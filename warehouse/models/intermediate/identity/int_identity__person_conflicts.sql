@@ -7,10 +7,12 @@ select r.id_number, 'person_name'::text as attribute, '姓名'::text as attribut
 from r join g using (id_number)
 where r.person_name is distinct from g.person_name
 union all
-select r.id_number, 'gender', '性别', r.source_interface, r.provider, r.gender_code, g.gender_code, r.last_month
+select r.id_number, 'gender', '性别', r.source_interface, r.provider, r.gender_code as source_value,
+       g.gender_code as golden_value, r.last_month
 from r join g using (id_number)
 where r.gender_code is not null and r.gender_code is distinct from g.gender_code
 union all
-select r.id_number, 'birth_date', '出生日期', r.source_interface, r.provider, r.birth_date::text, g.birth_date::text, r.last_month
+select r.id_number, 'birth_date', '出生日期', r.source_interface, r.provider, r.birth_date::text as source_value,
+       g.birth_date::text as golden_value, r.last_month
 from r join g using (id_number)
 where r.birth_date is not null and r.birth_date is distinct from g.birth_date

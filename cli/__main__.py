@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "manual": ("loaders.manual", "main", (), "the manual-entry form: template | import FILE --month YYYYMM"),
     "build": ("pipeline.build", "main", (), "load + incremental dbt build: [--month] [--full-refresh] [--test-all]"),
     "quality": ("pipeline.quality", "main", (), "write the data quality report of a month"),
+    "governance-feedback": ("pipeline.governance", "main", ("feedback",),
+                            "数据治理反馈 XLSX per provider for a month: --month YYYYMM"),
     "publish": ("pipeline.release", "main", ("publish",), "promote the review release: --month YYYYMM [--force]"),
     "rollback": ("pipeline.release", "main", ("rollback",), "restore the previous official release"),
     "release-info": ("pipeline.release", "main", ("info",), "the official and previous releases (JSON)"),

@@ -73,11 +73,13 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
         print(f"[build] dbt build into the review release (seeds, models, snapshot, balance tests; "
               f"{'full rebuild' if full_refresh else 'incremental'}; tests on incremental models: {scope})", flush=True)
         rc = dbt.run(args, check=False)
-        from pipeline import caches, quality
+        from pipeline import caches, governance, quality
 
         for m in months:
             paths = quality.write(m)
             print(f"[build] 数据质量报告 {m}: {paths[0]}", flush=True)
+            feedback = governance.write_feedback(m)
+            print(f"[build] 数据治理反馈 {m}: {len(feedback)} 份 → {paths[0].parent}", flush=True)
         caches.invalidate()
         failed = _failed_tests() if rc != 0 else []
         entry["detail"] = {"months": label, "dbt_exit": rc, "failed_tests": failed, "full_refresh": full_refresh,

@@ -70,8 +70,11 @@ def collect(conn: psycopg.Connection, month: str) -> dict:
                 conn.rollback()
     run = conn.execute("select status, forced, problems from audit.load_run where data_month = %s "
                        "order by run_id desc limit 1", (mstart,)).fetchone()
+    from pipeline import governance
+
     return {"month": month, "generated": dt.datetime.now().isoformat(timespec="seconds"), "sources": sources,
             "new_codes": new_codes, "tests": tests, "differences": differences,
+            "governance": governance.summary(conn, month),
             "run": {"status": run[0], "forced": run[1], "problems": run[2]} if run else None}
 
 
@@ -107,7 +110,11 @@ def _html(q: dict) -> str:
                                                 for t in q["tests"] if t["status"] == "warn"]),
              "<h2>五、差异明细</h2>",
              table(["测试", "明细"], [[d["test"], ", ".join(f"{k}={v}" for k, v in d.items() if k != "test")]
-                                   for d in q["differences"]])]
+                                   for d in q["differences"]]),
+             "<h2>六、数据治理(跨来源规则, 异常已反馈提供方: 数据治理反馈_提供方_月份.xlsx)</h2>",
+             table(["规则", "名称", "分类", "严重程度", "本月异常", "未解决", "反馈提供方"],
+                   [[g["rule_id"], g["rule_name"], g["category"], g["severity"], g["anomalies"], g["open"],
+                     g["providers"]] for g in q.get("governance", [])])]
     style = ("body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em;color:#222} table{border-collapse:collapse;"
              "margin:.5em 0 1.5em} th,td{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left} "
              "th{background:#eef3fa} .ok{color:#2a7} .warn{color:#c33;font-weight:bold} h2{margin-top:1.5em}")
@@ -132,6 +139,9 @@ def _xlsx(path: Path, q: dict) -> None:
          [[t["test"], t["status"], t["failures"], t["message"]] for t in q["tests"]]),
         ("差异明细", ["测试", "明细"],
          [[d["test"], ", ".join(f"{k}={v}" for k, v in d.items() if k != "test")] for d in q["differences"]]),
+        ("数据治理", ["规则", "名称", "分类", "严重程度", "本月异常", "未解决", "反馈提供方"],
+         [[g["rule_id"], g["rule_name"], g["category"], g["severity"], g["anomalies"], g["open"], g["providers"]]
+          for g in q.get("governance", [])]),
     ]
     for k, (title, header, rows) in enumerate(sheets):
         ws = wb.active if k == 0 else wb.create_sheet()

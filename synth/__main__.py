@@ -9,11 +9,14 @@
                         --scenario structure:ent_pension_unit         (upstream added a column)
                         --scenario truncated:ent_pension_retiree      (transfer cut short; marker of the full file)
     python -m synth ... --as-of 2024-09-05                  only what has arrived by that date
+    python -m synth ... --cross-anomalies                   also under-16 and double-insured registrations (governance)
 
 Deterministic for a seed: the population is simulated from --start, and each source has its own random
 stream per month, so the same parameters give byte-identical files. Each month folder holds the files
 (mtime = arrival time), their .done markers, the providers' check tables, and `_manifest.json`: the
-ground truth of every injected error (file, line, column, rule), the scenarios and the arrival times.
+ground truth of every injected error (file, line, column, rule), the scenarios and the arrival times, and
+the injected cross-source anomalies the governance rules must find ("anomalies": rule, interface, month, key)
+with their rates, and the identity noise of the external agencies ("identity": old IDs, lower-case x, typos).
 A month whose parameters are unchanged is skipped unless --force.
 """
 from __future__ import annotations
@@ -32,12 +35,13 @@ from foundation.spec import load_check_tables, load_specs
 from synth.errors import RULES, render_with_errors
 from synth.manual import write_manual
 from synth.sources import SOURCES
+from synth.sources._gov_common import ANOMALY_RATES
 from synth.sources.pension import base_limits
 from synth.world import World
 from synth.writer import write_check_table, write_marker
 
 MANIFEST = "_manifest.json"
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 
 def _parse_scenarios(items: list[str], last_month: str) -> list[dict]:
@@ -73,7 +77,7 @@ def _write(path: Path, data: bytes, rows: int, when: dt.datetime, marker_data: b
 
 def generate(start: str, months: int, scale: float, seed: int, out: Path | None = None, force: bool = False,
              error_rates: dict[str, float] | None = None, scenarios: list[str] | None = None,
-             as_of: str | None = None, log=print) -> list[str]:
+             as_of: str | None = None, log=print, cross_anomalies: bool = False) -> list[str]:
     out = out or settings.EXCHANGE
     specs = load_specs()
     check_defs = load_check_tables()
@@ -82,14 +86,22 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
     rates = {k: v for k, v in (error_rates or {}).items() if v}
     as_of_dt = dt.datetime.fromisoformat(as_of) if as_of else None
     world = World(scale, seed, start)
+    world.cross_anomalies = cross_anomalies
     t0 = time.time()
     for k, month in enumerate(month_list, 1):
         folder = out / month
         params = {"generator": GENERATOR_VERSION, "start": start, "scale": scale, "seed": seed,
                   "errors": rates, "scenarios": [s for s in scen if s["month"] == month], "as_of": as_of}
+        if cross_anomalies:  # only when on, so the parameters (and files) of a default run are unchanged
+            params["cross_anomalies"] = True
         events = world.advance_to(month, base_limits)
         # Every source runs every month (its state must advance); only changed months are written.
-        produced = [(source, source.month_files(world, month, events)) for source in SOURCES]
+        world.files, world.anomalies, world.identity_noise = {}, [], []
+        produced = []
+        for source in SOURCES:
+            files = source.month_files(world, month, events)
+            world.files.update(files)
+            produced.append((source, files))
         manifest_path = folder / MANIFEST
         if not force and manifest_path.exists() and json.loads(manifest_path.read_text())["params"] == params:
             log(f"[synth] {month}: up to date, skipped ({k}/{len(month_list)})")
@@ -97,7 +109,9 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
         folder.mkdir(parents=True, exist_ok=True)
         for stale in list(folder.glob("*.txt")) + list(folder.glob("*.done")) + list(folder.glob("*.xlsx")):
             stale.unlink()
-        manifest = {"params": params, "errors": [], "arrivals": {}, "not_delivered": []}
+        manifest = {"params": params, "errors": [], "arrivals": {}, "not_delivered": [],
+                    "anomaly_rates": ANOMALY_RATES, "anomalies": world.anomalies,
+                    "identity": world.identity_noise}
         rows_total = 0
         for source, files in produced:
             rng = world.rng(source.SOURCE + "/errors", month)
@@ -170,9 +184,11 @@ def main(argv=None) -> int:
     ap.add_argument("--scenario", action="append", help="kind:interface[:days][@YYYYMM]; repeatable")
     ap.add_argument("--as-of", help="only files arrived by this date/time (ISO)")
     ap.add_argument("--force", action="store_true", help="regenerate months that are up to date")
+    ap.add_argument("--cross-anomalies", action="store_true",
+                    help="also inject the anomalies between production systems (under 16, insured twice) into their files")
     a = ap.parse_args(argv)
     generate(a.start, a.months, a.scale, a.seed, Path(a.out) if a.out else None, a.force,
-             _rates(a), a.scenario, a.as_of)
+             _rates(a), a.scenario, a.as_of, cross_anomalies=a.cross_anomalies)
     return 0
 
 

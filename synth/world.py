@@ -14,6 +14,9 @@ class World:
         self.scale, self.seed, self.start = scale, seed, start
         self.people = Population(scale=scale, seed=seed, start_month=start)
         self.state: dict[str, dict] = {}  # per-source state carried from month to month
+        self.files: dict[str, dict] = {}  # interface files produced so far in the current month
+        self.anomalies: list[dict] = []   # injected cross-source anomalies of the month (ground truth)
+        self.identity_noise: list[dict] = []  # ID / name noise of the external agencies of the month
 
     @property
     def month(self) -> str:

@@ -14,6 +14,8 @@ Rules for a source module:
   called for every month in order (also for months that are up to date and not rewritten).
 - People in employee insurances come from `world.people` (the enterprise employee population);
   sources with populations of their own keep them in their state.
+- Optional ``ORDER`` (default 0): higher runs later in the month; ``world.files`` holds the interface files
+  produced so far this month. Cross-source anomalies go to ``world.anomalies`` (see ``_gov_common``).
 - Vectorised with NumPy: no Python loop over rows.
 """
 from __future__ import annotations
@@ -21,5 +23,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-SOURCES = [importlib.import_module(f"{__name__}.{m.name}")
-           for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name) if not m.name.startswith("_")]
+# Sources with ORDER = 1 (the external governance feeds) run after the production systems of the month, so they
+# can line up with what those delivered (e.g. births with the maternity benefits, via ``world.files``).
+SOURCES = sorted((importlib.import_module(f"{__name__}.{m.name}")
+                  for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name) if not m.name.startswith("_")),
+                 key=lambda mod: getattr(mod, "ORDER", 0))

@@ -1,0 +1,105 @@
+"""市公安局 自然人数据 (catalogue #25, 按日 upstream; delivered here as the month's roll-up): 户籍人口登记 (Beijing
+hukou with 户号 and 户籍性质), 居住证 (non-Beijing hukou working in Beijing) and 死亡注销, from the same world.
+
+- 户籍人口登记: every living person of the world with Beijing hukou (本市城镇 → 非农业, 本市农业 → 农业; about one in
+  ten in a collective household), a stable 户号 shared by the members of a household.
+- 居住证: employees and public-institution staff with non-Beijing hukou who are working.
+- 死亡注销: every death of the month in any population (retirees of both pensions, residents pension
+  beneficiaries), plus injected false registrations of living contributors / pensioners (ground truth
+  G_PERSON_DEATH_PAID: they go on contributing or being paid after the registered death).
+The gender / birth-date fields of the register carry injected contradictions of the ID number.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from foundation.months import month_index
+from synth.population import Population, month_to_date
+from synth.sources import _gov_common as g
+from synth.sources._emp_common import dates, zfill
+
+SOURCE = "police"
+ORDER = 1
+
+STREETS = np.array(["建国路", "复兴路", "中关村大街", "学院路", "朝阳路", "丰台路", "石景山路", "良乡大街", "通州北苑",
+                    "顺义站前街", "昌平路", "黄村大街", "怀柔青春路", "平谷府前街", "密云鼓楼街", "延庆妫水路"])
+
+
+def _district_names() -> dict[str, str]:
+    from foundation.spec import code_table
+
+    return {c: r["name"] for c, r in code_table("district").items()}
+
+
+def _addresses(district: np.ndarray, key: np.ndarray) -> np.ndarray:
+    names = _district_names()
+    dn = np.array([names.get(d, "") for d in district]) if len(district) else np.empty(0, "U8")
+    street = STREETS[(np.asarray(key) * 31) % len(STREETS)]
+    no = zfill((np.asarray(key) * 7) % 300 + 1, 3)
+    return np.char.add(np.char.add(np.char.add(np.char.add("北京市", dn), street), no), "号")
+
+
+def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarray]]:
+    m = month_index(month)
+    rng = world.rng(SOURCE, month)
+    pe = g.people(world, month)
+    out = {}
+
+    # ---- 户籍人口登记 ----------------------------------------------------------------------------------
+    ri = np.flatnonzero(pe["alive"] & np.isin(pe["hukou"], ["11", "12"]))
+    kind_digit = np.select([pe["kind"][ri] == "E", pe["kind"][ri] == "P"], ["1", "2"], "3")
+    share = g.stable_share(pe["pid"][ri], {"E": 1, "P": 2, "R": 3}["E"]) if len(ri) else np.zeros(0)
+    collective = share < 0.1
+    household = np.char.add(kind_digit, zfill(pe["pid"][ri] // 3, 9))
+    household = np.where(collective, np.char.add("J", household), np.char.add("H", household))
+    rural = pe["hukou"][ri] == "12"
+    nature = np.where(rural, np.where(collective, "4", "2"), np.where(collective, "3", "1"))
+    gender, birth = g.mismatch_fields(world, rng, "police_hukou_register", month, pe["idno"][ri], pe["gender"][ri],
+                                      pe["birth"][ri])
+    reg_date = pe["birth"][ri] + (g.stable_share(pe["pid"][ri], 11) * 40).astype("timedelta64[D]")
+    out["police_hukou_register"] = {
+        "data_month": np.full(len(ri), month), "id_number": pe["idno"][ri], "person_name": pe["name"][ri],
+        "gender": gender, "birth_date": birth, "household_no": household, "hukou_nature": nature,
+        "relation_to_head": np.where(share * 3 % 1 < 0.34, "01", np.where(share * 3 % 1 < 0.67, "02", "03")),
+        "district_code": pe["district"][ri], "address": _addresses(pe["district"][ri], pe["pid"][ri]),
+        "register_date": dates(reg_date)}
+
+    # ---- 居住证 ------------------------------------------------------------------------------------------
+    wi = np.flatnonzero(pe["alive"] & pe["working"] & np.isin(pe["hukou"], ["21", "22"]))
+    s = g.stable_share(pe["pid"][wi], 17)
+    issue = month_to_date(m - 1 - (s * 36).astype(np.int64), 1) + (s * 997 % 28).astype("timedelta64[D]")
+    out["police_residence_permit"] = {
+        "data_month": np.full(len(wi), month), "id_number": pe["idno"][wi], "person_name": pe["name"][wi],
+        "gender": pe["gender"][wi], "birth_date": dates(pe["birth"][wi]),
+        "permit_no": np.char.add(np.char.add("JZZ", pe["kind"][wi]), zfill(pe["pid"][wi], 10)),
+        "district_code": pe["district"][wi], "address": _addresses(pe["district"][wi], pe["pid"][wi] + 5),
+        "issue_date": dates(issue), "valid_to": dates(issue + np.timedelta64(3 * 365, "D"))}
+
+    # ---- 死亡注销 ----------------------------------------------------------------------------------------
+    d = g.deaths(world, month)
+    p = world.people.p
+    st = p["state"]
+    cand = np.flatnonzero(np.isin(st, [Population.ACTIVE, Population.RETIRED]))
+    k = g.k_of("G_PERSON_DEATH_PAID", len(cand))
+    fake = np.sort(rng.choice(cand, size=k, replace=False)) if k else cand[:0]
+    fake = fake[~np.isin(p["idno"][fake], d["idno"])]
+    fake_date = month_to_date(m - 1, 1) + rng.integers(0, 28, len(fake))
+    for i in fake:
+        g.record(world, "G_PERSON_DEATH_PAID", "police_death_cancel", month, str(p["idno"][i]),
+                 "在职缴费" if st[i] == Population.ACTIVE else "领取养老金")
+    idno = np.concatenate([d["idno"], p["idno"][fake]])
+    death = np.concatenate([d["date"], fake_date])
+    n = len(idno)
+    out["police_death_cancel"] = {
+        "data_month": np.full(n, month), "id_number": idno,
+        "person_name": np.concatenate([d["name"], p["name"][fake].astype(str)]),
+        "gender": np.concatenate([d["gender"], p["gender"][fake]]),
+        "birth_date": dates(np.concatenate([d["birth"], p["birth"][fake]])),
+        "death_date": dates(death), "cancel_date": dates(death + rng.integers(1, 10, n)),
+        "district_code": np.concatenate([d["district"], world.people.units["district"][p["unit"][fake]]]),
+        "death_cause": np.where(rng.random(n) < 0.92, "1", "2")}
+    return out
+
+
+def check_tables(files) -> dict:
+    return {}  # external agencies send no 数据核对表

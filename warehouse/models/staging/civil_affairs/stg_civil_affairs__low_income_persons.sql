@@ -1,0 +1,16 @@
+-- 低保、特困、低收入困难群体人员信息: typed, renamed view of raw.civil_low_income (ID numbers normalised).
+select
+    to_date(data_month, 'YYYYMM') as month_start,
+    data_month,
+    {{ normalize_id('id_number') }} as id_number,
+    id_number as id_number_raw,
+    person_name,
+    gender as gender_code,
+    birth_date,
+    assist_type as assist_type_code,
+    district_code,
+    start_date,
+    family_size,
+    monthly_amount,
+    _batch_id as batch_id
+from {{ source('raw_civil_affairs', 'civil_low_income') }}

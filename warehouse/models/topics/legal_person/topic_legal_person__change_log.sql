@@ -1,0 +1,3 @@
+-- 北京市法人信息专题库 变动日志: who entered or left the population between refreshes, and why.
+{{ config(materialized='view') }}
+{{ topic_change_log('snap_topic_legal_person', 'member_key') }}

@@ -1,0 +1,33 @@
+-- 北京市法人信息专题库: the population rule (口径 v1) applied to every golden unit, with the credit lists and the
+-- unit's pension insurance in the as-of month.
+with as_of as (select {{ topic_as_of() }} as as_of_month),
+abnormal as (select distinct r.credit_code from {{ ref('int_identity__unit_records') }} r
+             where r.source_interface = 'market_abnormal_operation' and r.resolved
+               and r.last_month = (select as_of_month from as_of)),
+violation as (select distinct r.credit_code from {{ ref('int_identity__unit_records') }} r
+              where r.source_interface = 'market_serious_violation' and r.resolved
+                and r.last_month = (select as_of_month from as_of)),
+insured as (
+    select u.credit_code, count(distinct c.person_id) as contributors
+    from {{ ref('stg_pension__contributions') }} c
+    join (select distinct unit_id, credit_code from {{ ref('stg_pension__units') }}) u using (unit_id)
+    where c.month_start = (select as_of_month from as_of)
+    group by u.credit_code
+)
+select
+    l.credit_code, l.org_code, l.unit_name, l.legal_form_code, l.district_code, l.industry_section, l.register_date,
+    l.deregister_date, l.unit_status_code, l.tax_paid_last_year, l.in_legal_register, l.source_count, l.source_list,
+    ab.credit_code is not null                   as on_abnormal_list,
+    vi.credit_code is not null                   as on_serious_violation_list,
+    coalesce(i.contributors, 0)                  as pension_contributors,
+    a.as_of_month,
+    now()::timestamp                             as evaluated_at,
+    coalesce(l.in_legal_register, false)         as in_population,
+    case when not l.in_legal_register then '不在经信局法人库(仅见于社保等来源)'
+         when l.unit_status_code = '2' then '法人库登记已注销'
+         else '法人库登记存续' end              as reason
+from {{ ref('int_identity__legal_unit') }} l
+cross join as_of a
+left join abnormal ab using (credit_code)
+left join violation vi using (credit_code)
+left join insured i using (credit_code)

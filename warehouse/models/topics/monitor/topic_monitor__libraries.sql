@@ -1,0 +1,32 @@
+-- 专题库运行监控: per topic library — population rule version, rows, as-of month, the sources' business month and the
+-- freshness lag against its target, last refresh, and who entered / left at the last refresh. Counts only (no PII).
+{%- set libs = [
+    ('北京市自然人专题库',     'natural_person',     'topic_natural_person__persons',     ['police_hukou_register', 'police_residence_permit', 'police_death_cancel']),
+    ('北京市法人信息专题库',   'legal_person',       'topic_legal_person__units',         ['legal_person_basic', 'market_abnormal_operation', 'ent_pension_contribution']),
+    ('临近一年退休人员专题库', 'near_retirement',    'topic_near_retirement__persons',    ['ent_pension_person', 'public_pension_person']),
+    ('失业查社保专题库',       'unemployment_check', 'topic_unemployment_check__persons', ['unemp_insured', 'unemp_contribution', 'unemp_benefit']),
+    ('北京市农业户籍专题库',   'agricultural_hukou', 'topic_agricultural_hukou__persons', ['police_hukou_register', 'residents_pension_enrol', 'civil_low_income', 'disabled_person']),
+    ('北京市社保权益查询专题库', 'insurance_rights',  'topic_insurance_rights__persons',   ['ent_pension_person', 'public_pension_person', 'residents_pension_enrol', 'unemp_insured', 'maternity_insured']),
+    ('技能提升补贴专题库',     'skill_subsidy',      'topic_skill_subsidy__person_roster', ['skill_subsidy_person', 'ent_pension_contribution']),
+] %}
+{%- for title, lib, model, ifaces in libs %}
+select
+    '{{ title }}'::text                                                   as library,
+    'topic_{{ lib }}'::text                                               as schema_name,
+    '{{ model }}'::text                                                   as population_model,
+    'v1'::text                                                            as rule_version,
+    (select count(*) from {{ ref(model) }})                               as population_rows,
+    (select max(as_of_month) from {{ ref('topic_' ~ lib ~ '__status') }}) as as_of_month,
+    (select min(latest) from (select max(month_start) as latest from {{ ref('stg_audit__load_batches') }}
+                              where interface in ('{{ ifaces | join("', '") }}') group by interface) s)
+                                                                          as source_business_month,
+    0                                                                     as freshness_target_months,
+    (select max(refreshed_at) from {{ ref(model) }})                      as last_refresh,
+    (select count(*) from {{ ref('topic_' ~ lib ~ '__change_log') }} c
+      where c.change_type = 'entered'
+        and c.refreshed_at >= (select max(evaluated_at) from {{ ref('topic_' ~ lib ~ '__status') }})) as entered_last_refresh,
+    (select count(*) from {{ ref('topic_' ~ lib ~ '__change_log') }} c
+      where c.change_type = 'left'
+        and c.refreshed_at >= (select max(evaluated_at) from {{ ref('topic_' ~ lib ~ '__status') }})) as left_last_refresh
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}

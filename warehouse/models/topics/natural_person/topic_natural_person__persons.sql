@@ -1,0 +1,8 @@
+-- 北京市自然人专题库 (口径 v1): 本市户籍人口、有效居住证持有人和公安死亡注销人员, one golden record each.
+{{ config(contract={'enforced': true}) }}
+select
+    id_number::text, person_name::text, gender_code::text, birth_date::date, population_group::text,
+    hukou_nature_code::text, household_no::text, district_code::text, permit_valid_to::date, death_date::date,
+    source_count::int, source_list::text, as_of_month::date, now()::timestamp as refreshed_at
+from {{ ref('topic_natural_person__status') }}
+where in_population

@@ -79,9 +79,6 @@ create table if not exists {SCHEMA}.saved_query (
 create table if not exists {SCHEMA}.import_pending (
     token text primary key, created_by text not null, created_at timestamptz not null default now(),
     file_name text not null, rows jsonb not null);
-create table if not exists {SCHEMA}.login_attempt (
-    username text not null, client text not null, at timestamptz not null default now(), ok boolean not null);
-create index if not exists login_attempt_recent on {SCHEMA}.login_attempt (username, at);
 create table if not exists {SCHEMA}.report (
     month text not null, generated_at timestamptz not null, asof timestamptz not null, path text not null,
     figures jsonb not null, primary key (month, generated_at));
@@ -108,7 +105,7 @@ end $$;
 do $$ begin
     grant usage on schema {SCHEMA} to history_district_reader;
     grant select on all tables in schema {SCHEMA} to history_district_reader;
-    grant insert on {SCHEMA}.saved_query, {SCHEMA}.login_attempt to history_district_reader;
+    grant insert on {SCHEMA}.saved_query to history_district_reader;
 exception when undefined_object then null;
 end $$;
 comment on table {SCHEMA}.report is '监测月报存档: 生成时间、所用数据版本(asof)与报告中的数字';

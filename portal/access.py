@@ -1,5 +1,6 @@
-"""Roles, demo users, passwords, sessions and login throttling of the portal — the ONE place they are defined
-for the portal (until the system-wide access model lands on main; then this file reads it instead).
+"""Roles, demo users, passwords, sessions and login throttling of the portal. The districts come from the
+system-wide access model (access/model.yaml) and login throttling is the one every web front end shares
+(access/throttle.py: failures per name and per address, in var/portal/login_throttle.db).
 
 Roles: admin 系统管理员, data_admin 数据管理员 (imports, assisted entry), analyst 分析人员, leadership 领导,
 district 区县用户 (sees its own district only). Demo users (one per role, one per district) get random passwords
@@ -13,13 +14,15 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from history import store
+import access as access_model
+from access.throttle import LoginThrottle
+from foundation import settings
 
 ROLES = {
     "admin": {"label": "系统管理员", "import": True, "all_regions": True},
@@ -29,36 +32,27 @@ ROLES = {
     "district": {"label": "区县用户", "import": False, "all_regions": False},
 }
 SESSION_SECONDS = 8 * 3600
-MAX_FAILURES = 5              # failed logins per user name …
-FAILURE_WINDOW_MIN = 15       # … within this many minutes lock the name for the rest of the window
 
 
 def secrets_dir() -> Path:
-    from foundation import settings
-
-    d = settings.SECRETS
-    d.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return d
+    return settings.private_dir(settings.SECRETS)
 
 
-def _write_secret(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    path.chmod(0o600)
+@lru_cache(maxsize=1)
+def throttle() -> LoginThrottle:
+    """5 failed logins of one name (20 of one address) within 15 minutes lock it for 15 minutes."""
+    return LoginThrottle(settings.private_dir(settings.VAR / "portal") / "login_throttle.db")
 
 
 def demo_users() -> dict[str, dict]:
-    cat = store.catalogue()
     users = {
         "admin": {"role": "admin", "district": None, "name": "系统管理员"},
         "data_admin": {"role": "data_admin", "district": None, "name": "数据管理员"},
         "analyst": {"role": "analyst", "district": None, "name": "分析人员"},
         "leader": {"role": "leadership", "district": None, "name": "局领导"},
     }
-    for r in cat.regions:
-        if r["level"] == "district":
-            users[f"district_{r['code']}"] = {"role": "district", "district": r["code"], "name": f"{r['name_zh']}用户"}
+    for code, name in access_model.districts().items():
+        users[f"district_{code}"] = {"role": "district", "district": code, "name": f"{name}用户"}
     return users
 
 
@@ -81,8 +75,8 @@ def ensure_users(log=print) -> Path:
             hashes[name] = {"salt": base64.b64encode(salt).decode(), "hash": _hash(pw, salt)}
             changed = True
     if changed or not plain_path.exists():
-        _write_secret(plain_path, json.dumps(plain, ensure_ascii=False, indent=1))
-        _write_secret(hash_path, json.dumps(hashes, indent=1))
+        settings.write_private(plain_path, json.dumps(plain, ensure_ascii=False, indent=1))
+        settings.write_private(hash_path, json.dumps(hashes, indent=1))
         log(f"[portal] 演示用户密码已生成: {plain_path}")
     return plain_path
 
@@ -122,30 +116,10 @@ def check_password(username: str, password: str) -> bool:
     return hmac.compare_digest(_hash(password, base64.b64decode(h["salt"])), h["hash"])
 
 
-def throttled(conn, username: str) -> int:
-    """Minutes to wait when the name had MAX_FAILURES failed logins within the window (0 = may try)."""
-    row = conn.execute(
-        f"""select count(*), min(at) from (select at from {store.SCHEMA}.login_attempt
-            where username = %s and not ok and at > now() - make_interval(mins => %s)
-            and at > coalesce((select max(at) from {store.SCHEMA}.login_attempt where username = %s and ok), '-infinity')
-            order by at desc limit %s) f""",
-        (username, FAILURE_WINDOW_MIN, username, MAX_FAILURES)).fetchone()
-    if row[0] < MAX_FAILURES:
-        return 0
-    wait = conn.execute("select ceil(extract(epoch from (%s + make_interval(mins => %s) - now())) / 60)",
-                        (row[1], FAILURE_WINDOW_MIN)).fetchone()[0]
-    return max(1, int(wait))
-
-
-def record_attempt(conn, username: str, client: str, ok: bool) -> None:
-    conn.execute(f"insert into {store.SCHEMA}.login_attempt (username, client, ok) values (%s,%s,%s)",
-                 (username[:100], client[:100], ok))
-
-
 def _key() -> bytes:
     p = secrets_dir() / "portal_session_key"
     if not p.exists():
-        _write_secret(p, secrets.token_hex(32))
+        settings.write_private(p, secrets.token_hex(32))
     return bytes.fromhex(p.read_text().strip())
 
 

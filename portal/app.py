@@ -105,20 +105,21 @@ def login_form(request: Request, next: str = "/", error: str | None = None):
 
 
 @app.post("/login", include_in_schema=False)
-async def login(request: Request, c=Depends(conn)):
+async def login(request: Request):
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     name, pw = form.get("username", "").strip(), form.get("password", "")
     nxt = form.get("next", "/")
     if not nxt.startswith("/") or nxt.startswith("//"):
         nxt = "/"
     client = request.client.host if request.client else "?"
-    wait = access.throttled(c, name)
+    wait = access.throttle().blocked(name, client)
     if wait:
-        return page("login.html", request, None, next=nxt, error=f"登录失败次数过多, 请 {wait} 分钟后再试")
+        return page("login.html", request, None, next=nxt, error=f"登录失败次数过多, 请 {-(-wait // 60)} 分钟后再试")
     ok = access.check_password(name, pw)
-    access.record_attempt(c, name, client, ok)
     if not ok:
+        access.throttle().failure(name, client)
         return page("login.html", request, None, next=nxt, error="用户名或密码错误")
+    access.throttle().success(name, client)
     resp = RedirectResponse(nxt, status_code=303)
     resp.set_cookie(COOKIE, access.make_session(name), httponly=True, samesite="strict",
                     max_age=access.SESSION_SECONDS, path="/")

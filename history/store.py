@@ -108,6 +108,14 @@ do $$ begin
     grant insert on {SCHEMA}.saved_query to history_district_reader;
 exception when undefined_object then null;
 end $$;
+-- the portal's own role (pipeline/roles.py): reads and writes the data of this schema, owns nothing
+do $$ begin
+    if exists (select from pg_roles where rolname = 'wh_portal') then
+        grant usage on schema {SCHEMA} to wh_portal;
+        grant select, insert, update, delete on all tables in schema {SCHEMA} to wh_portal;
+        grant usage, select on all sequences in schema {SCHEMA} to wh_portal;
+    end if;
+end $$;
 comment on table {SCHEMA}.report is '监测月报存档: 生成时间、所用数据版本(asof)与报告中的数字';
 """
 

@@ -48,7 +48,11 @@ MEMBERSHIPS = {
     "wh_superset": (READ_OFFICIAL, READ_ALL_DISTRICTS, READ_OPS),
     "wh_superset_review": (READ_REVIEW,),
     "wh_cube": (READ_OFFICIAL, READ_ALL_DISTRICTS, READ_REVIEW),
+    "wh_portal": (READ_OFFICIAL, READ_ALL_DISTRICTS),
 }
+# the read-only role the portal switches to for a district user's requests (history/store.py: row security on
+# the observations lets it see that district only); the portal may SET ROLE to it, nothing logs in as it
+HISTORY_DISTRICT_READER = "history_district_reader"
 READERS = ("wh_superset", "wh_superset_review", "wh_cube")
 WRITERS = ("wh_loader", "wh_dbt", "wh_publish", "wh_backup")
 OPS_COLUMNS = {   # what the 系统管理 dashboard reads from the load audit: never raw_line (the delivered row)
@@ -223,6 +227,8 @@ def setup(url: str | None = None, log=print) -> dict[str, str]:  # noqa: C901 �
                                      "'60s'").format(sql.Identifier(name), sql.Identifier(dbname)))
             # the admin needs membership with ADMIN to manage the role on a non-superuser server (PG16+);
             # a superuser needs nothing
+        _ensure_role(conn, HISTORY_DISTRICT_READER, login=False)
+        _grant_member(conn, HISTORY_DISTRICT_READER, "wh_portal")
         for member, groups in MEMBERSHIPS.items():
             for g in groups:
                 _grant_member(conn, g, member)

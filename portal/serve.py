@@ -68,7 +68,10 @@ def start(wait: float = 30.0) -> int:
         return 0
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     prepare()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.ROOT), os.environ.get("PYTHONPATH")]))}
+    # the server logs in as the portal's own role (wh_portal), never as the owner; prepare() above set up the
+    # schema as the administrator
+    env = {**os.environ, settings.COMPONENT_ENV: "portal",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.ROOT), os.environ.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-m", "uvicorn", "portal.app:app", "--host", "127.0.0.1", "--port", str(port()),
            "--workers", os.environ.get("PORTAL_WORKERS", "2")]
     with open(LOG_FILE, "ab") as log:

@@ -50,7 +50,7 @@ def refused(role: str, statement: str) -> str:
 
 
 COMPONENT_ROLES = sorted(access.database_roles())
-READERS = ["wh_superset", "wh_superset_review", "wh_cube", *[access.district_database_role(c)
+READERS = ["wh_superset", "wh_superset_review", "wh_cube", "wh_portal", *[access.district_database_role(c)
                                                                  for c in access.districts()]]
 
 
@@ -75,7 +75,8 @@ def test_every_component_has_its_own_role_none_superuser_none_owner_of_what_it_r
     assert owners["official"] == ["wh_publish"], owners
 
 
-@pytest.mark.parametrize("component", ["loader", "dbt", "publish", "backup", "cube", "superset", "superset_review"])
+@pytest.mark.parametrize("component", ["loader", "dbt", "publish", "backup", "cube", "superset", "superset_review",
+                                       "portal"])
 def test_component_urls_never_log_in_as_the_owner(component):
     url = settings.component_url(component)
     assert settings.url_parts(url)["user"] == access.component_role(component)
@@ -265,3 +266,19 @@ def test_a_later_service_reads_its_topic_library_only(admin):
         admin.execute("drop schema if exists lib_probe cascade")
         admin.execute(f"drop owned by {role}")
         admin.execute(f"drop role if exists {role}")
+
+
+def test_the_portal_role_works_its_schema_and_nothing_else(admin):
+    """The portal (历史数据库) reads and writes history's data as wh_portal, but cannot change its structure,
+    read raw personal data or the review release; a district request's role sees its own district only."""
+    if not admin.execute("select to_regclass('history.observation')").fetchone()[0]:
+        pytest.fail("no history schema: run `make publish` (or `make portal`) first")
+    with connect("wh_portal") as conn:
+        assert conn.execute("select count(*) from history.observation").fetchone()[0] > 0
+        conn.execute("set role history_district_reader")
+        conn.execute("select set_config('history.district', '110105', false)")
+        regions = {r[0] for r in conn.execute("select distinct region_code from history.observation")}
+        assert regions <= {"110105"}, regions
+    assert "permission denied" in refused("wh_portal", "create table history.probe (x int)")
+    assert "permission denied" in refused("wh_portal", "select count(*) from raw.ent_pension_person")
+    assert "permission denied" in refused("wh_portal", "select count(*) from marts.rpt_pension_overview")

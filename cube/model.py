@@ -485,7 +485,9 @@ def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
             raise ModelError(f"{where}.{mname}: {additivity} measures need a time_dimension")
         if agg != "count" and not m.get("column") and not (agg == "sum" and m.get("columns")):
             raise ModelError(f"{where}.{mname}: column required for agg {agg}")
-        filt = tuple((_name(k, f"{where}.{mname}.filter"), v) for k, v in (m.get("filter") or {}).items())
+        # a filter value is one value (column = v) or a list of values (column = any(v))
+        filt = tuple((_name(k, f"{where}.{mname}.filter"), tuple(v) if isinstance(v, list) else v)
+                     for k, v in (m.get("filter") or {}).items())
         md = meta(m.get("metric") or mname)
         measures[mname] = Measure(metric=m.get("metric"),
             name=mname, label=str(m.get("label") or md.get("label") or mname), agg=agg,

@@ -832,7 +832,8 @@ class AggregateQuery:
     def _filter(self, m: Measure, params: Params, agg: AggregateTable | None = None) -> sql.Composable:
         if not m.filter or (agg is not None and agg.measures[m.name].filter_in_column):
             return sql.SQL("")
-        conds = [sql.SQL("{} = {}").format(sql.Identifier("f", col), params.add(val)) for col, val in m.filter]
+        conds = [sql.SQL("{} = any({})").format(sql.Identifier("f", col), params.add(list(val))) if isinstance(val, tuple)
+                 else sql.SQL("{} = {}").format(sql.Identifier("f", col), params.add(val)) for col, val in m.filter]
         return sql.SQL(" filter (where {})").format(sql.SQL(" and ").join(conds))
 
     def _attr_selects(self, attrs: list[_Attr]) -> list[sql.Composable]:

@@ -19,7 +19,8 @@ def direct(db, schema: str, cube, where: str = "true", params: tuple = (), group
     tg = time_group or "'all'"
     exprs = []
     for m in cube.measures.values():
-        cond = " and ".join(f"{k} = {_lit(v)}" for k, v in m.filter) or "true"
+        cond = " and ".join(f"{k} in ({', '.join(_lit(x) for x in v)})" if isinstance(v, tuple) else f"{k} = {_lit(v)}"
+                            for k, v in m.filter) or "true"
         if m.additivity == "stock":          # closing balance: the last month of the cell's period
             cond += " and month_start = last_month"
         elif m.additivity == "opening":      # opening balance (上期结转): its first month

@@ -7,7 +7,13 @@ with beijing as (
     union all
     select month_start, 'insured_retired', count(distinct person_id) from {{ ref('stg_pension__retirees') }} group by 1
     union all
-    select month_start, 'contributors', count(distinct person_id) from {{ ref('stg_pension__contributions') }} group by 1
+    -- 缴费人数: insured persons (a status row that month, active or retired) with a contribution arriving in it
+    select c.month_start, 'contributors', count(distinct c.person_id) from {{ ref('stg_pension__contributions') }} c
+    where exists (select 1 from {{ ref('stg_pension__persons') }} p where p.month_start = c.month_start
+                  and p.person_id = c.person_id and p.insured_status_code in ('1', '2'))
+       or exists (select 1 from {{ ref('stg_pension__retirees') }} r where r.month_start = c.month_start
+                  and r.person_id = c.person_id)
+    group by 1
     union all
     select month_start, 'contribution_income', sum(employer_amount + employee_amount)
     from {{ ref('stg_pension__contributions') }} group by 1

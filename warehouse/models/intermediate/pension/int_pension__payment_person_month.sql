@@ -6,6 +6,7 @@ select
     month_start,
     person_id,
     sum(amount) as pension_paid,
+    coalesce(sum(amount) filter (where payment_item_code = '01'), 0) as basic_pension_paid,
     b.source_batch_id
 from {{ ref('stg_pension__payments') }}
 join ({{ month_batch() }}) b using (month_start)

@@ -13,4 +13,5 @@
                      [['contributors', 'is_contributor', 'bigint'],
                       ['contribution_base', 'contribution_base', 'numeric(18,2)'],
                       ['contribution_income', 'contribution_income', 'numeric(18,2)'],
-                      ['pension_paid', 'pension_paid', 'numeric(18,2)']]) }}
+                      ['pension_paid', 'pension_paid', 'numeric(18,2)'],
+                      ['basic_pension_paid', 'basic_pension_paid', 'numeric(18,2)']]) }}

@@ -2,26 +2,36 @@
 -- occupational-annuity contributions (by arrival month) and benefit payments.
 -- Incremental by month like fct_pension_person_month: a month is rebuilt when any of its staged files
 -- carries a newer load batch. A contribution or payment without a status row that month is kept
--- (person_type 'unmatched'); its district then comes from the paying unit.
+-- (person_type 'unmatched'): its income / payment counts, but the person is not a contributor (缴费人数 =
+-- insured persons with a contribution) and his base is not in the contributors' base; its district is the
+-- person's last known district (macros/last_known_district.sql), else the paying unit's, else 999999.
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
 with s as (select * from {{ ref('int_public_pension__person_month') }} where {{ in_months_to_build('month_start') }}),
 c as (select * from {{ ref('int_public_pension__contribution_person_month') }} where {{ in_months_to_build('month_start') }}),
 p as (select * from {{ ref('int_public_pension__payment_person_month') }} where {{ in_months_to_build('month_start') }}),
+unmatched as (
+    select month_start, person_id from c
+    union
+    select month_start, person_id from p
+    except
+    select month_start, person_id from s
+),
+last_known as ({{ last_known_district('select * from unmatched', ref('int_public_pension__person_month')) }}),
 joined as (
     select
         coalesce(s.month_start, c.month_start, p.month_start)                  as month_start,
         coalesce(s.person_id, c.person_id, p.person_id)                        as person_id,
-        coalesce(s.district_code, u.district_code, '999999')                    as district_code,
+        coalesce(s.district_code, lk.district_code, u.district_code, '999999') as district_code,
         coalesce(s.gender_code, '9')                                           as gender_code,
         coalesce(s.age_band_code, 'A9')                                        as age_band_code,
         coalesce(s.unit_category_code, u.unit_category_code, '99')             as unit_category_code,
         coalesce(s.person_type, 'unmatched')                                   as person_type,
         (s.person_type = 'retired' and s.retire_date >= s.month_start
             and s.retire_date < s.month_start + interval '1 month')::int::smallint as is_new_retiree,
-        (c.person_id is not null)::int::smallint                               as is_contributor,
-        coalesce(c.contribution_base, 0)::numeric(14,2)                        as contribution_base,
+        (c.person_id is not null and s.person_id is not null)::int::smallint   as is_contributor,
+        case when s.person_id is not null then coalesce(c.contribution_base, 0) else 0 end::numeric(14,2) as contribution_base,
         coalesce(c.contribution_income, 0)::numeric(14,2)                      as contribution_income,
         coalesce(c.annuity_income, 0)::numeric(14,2)                           as annuity_income,
         coalesce(p.pension_paid, 0)::numeric(14,2)                             as pension_paid,
@@ -35,6 +45,9 @@ joined as (
                and p.person_id = coalesce(s.person_id, c.person_id)
     left join {{ ref('int_public_pension__unit_month') }} u
         on u.month_start = c.month_start and u.unit_id = c.unit_id
+    left join last_known lk
+        on s.person_id is null and lk.month_start = coalesce(c.month_start, p.month_start)
+       and lk.person_id = coalesce(c.person_id, p.person_id)
 )
 select
     j.month_start,

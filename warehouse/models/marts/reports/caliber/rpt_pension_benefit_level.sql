@@ -13,14 +13,15 @@ with params as (
 ),
 level as (
     select o.month_start, o.month_key, o.month_label, o.district_code, o.district_name, o.district_sort,
-           o.insured_retired, o.pension_paid,
-           round(o.pension_paid / nullif(o.insured_retired, 0), 2) as average_pension
+           o.insured_retired, o.pension_paid, o.basic_pension_paid,
+           o.average_pension   -- 基本养老金 ÷ 离退休人数 (补发、丧葬补助金 not in the average: 口径 in seeds/indicators)
     from {{ ref('rpt_pension_overview') }} o
 )
 select
     l.month_start, l.month_key, l.month_label, l.district_code, l.district_name, l.district_sort,
     l.insured_retired,
     l.pension_paid,
+    l.basic_pension_paid,
     l.average_pension,
     p.adjustment_rate,
     prev.average_pension                                                           as average_pension_last_year,

@@ -7,7 +7,8 @@ with agg as (
         count(*) filter (where person_type = 'retired') as insured_retired,
         sum(is_contributor)                             as contributors,
         sum(contribution_income)                        as contribution_income,
-        sum(pension_paid)                               as pension_paid
+        sum(pension_paid)                               as pension_paid,
+        sum(basic_pension_paid)                         as basic_pension_paid
     from {{ ref('fct_pension_person_month') }}
     group by month_start, district_code
 ),
@@ -30,6 +31,8 @@ select
     coalesce(a.contributors, 0)::bigint                                 as contributors,
     coalesce(a.contribution_income, 0)::numeric(18,2)                   as contribution_income,
     coalesce(a.pension_paid, 0)::numeric(18,2)                          as pension_paid,
+    coalesce(a.basic_pension_paid, 0)::numeric(18,2)                    as basic_pension_paid,
+    round(a.basic_pension_paid / nullif(a.insured_retired, 0), 2)::numeric(14,2) as average_pension,
     round(a.insured_active::numeric / nullif(a.insured_retired, 0), 4)::numeric(10,4) as dependency_ratio
 from {{ ref('dim_month') }} m
 cross join {{ ref('dim_district') }} d

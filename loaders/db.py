@@ -52,6 +52,14 @@ create table if not exists audit.load_finding (
     raw_line      bytea not null                       -- the row exactly as delivered
 );
 create index if not exists load_finding_batch on audit.load_finding (batch_id);
+create table if not exists audit.interface (
+    interface     text primary key,                    -- = raw table name
+    source        text not null,                       -- subject area (interfaces/<source>/, check-table source)
+    provider      text not null,
+    title         text not null,
+    file_pattern  text not null
+);
+comment on table audit.interface is '接口目录(由加载程序按接口规范写入): 接口 → 来源、提供方; 用于判断某月某来源是否交付齐全';
 create table if not exists raw.check_table (
     source        text not null,
     data_month    date not null,
@@ -70,6 +78,14 @@ def ensure_audit(conn: psycopg.Connection) -> None:
 
 def raw_table(spec: Spec) -> str:
     return f"raw.{spec.interface}"
+
+
+def register_interface(conn: psycopg.Connection, spec: Spec) -> None:
+    """The interface in audit.interface (source, provider, title), so the warehouse knows which files make a source."""
+    conn.execute("insert into audit.interface (interface, source, provider, title, file_pattern) values (%s,%s,%s,%s,%s) "
+                 "on conflict (interface) do update set source = excluded.source, provider = excluded.provider, "
+                 "title = excluded.title, file_pattern = excluded.file_pattern",
+                 (spec.interface, spec.source, spec.provider, spec.title, spec.file_pattern))
 
 
 def ensure_raw_table(conn: psycopg.Connection, spec: Spec) -> None:

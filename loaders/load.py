@@ -53,6 +53,7 @@ def load_month(month: str, force: bool = False, url: str | None = None, folder: 
             log(f"[load] {month}: 强制加载 (forced), 已记录于 audit.load_run #{run_id}")
         summary: dict[str, dict] = {}
         specs = load_specs()
+        ensure_raw_tables(conn, specs)
         for interface, sha in usable.items():
             # One file's failure never stops the others: it is recorded and named, the month goes on.
             try:
@@ -92,6 +93,18 @@ def _record_failure(conn, spec: Spec, month: str, folder: Path, sha: str, run_id
          path.stat().st_size if path.exists() else 0, msg, run_by()))
     log(f"[load] {path.name}: {msg}")
     return {"status": "failed", "message": msg}
+
+
+def ensure_raw_tables(conn: psycopg.Connection, specs: dict | None = None) -> None:
+    """Every raw table of every interface spec (and of the manual-entry template), created from the specs even
+    when no file of it has arrived: a month loaded with FORCE and missing sources then builds, its models of
+    the missing sources empty (the quality report and the publish record what was not delivered)."""
+    from loaders.manual import ensure_tables
+
+    for spec in (specs or load_specs()).values():
+        db.ensure_raw_table(conn, spec)
+        db.register_interface(conn, spec)
+    ensure_tables(conn)
 
 
 def analyze(tables: list[str], conn: psycopg.Connection, log=print) -> None:

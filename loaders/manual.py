@@ -125,6 +125,20 @@ def validate(path: Path, month: str) -> tuple[dict[str, list[dict]], list[Manual
     return data, problems
 
 
+def ensure_table(conn: psycopg.Connection, sheet: dict) -> None:
+    """raw.<table> of one sheet of the template, created from its definition (also when no workbook came)."""
+    ddl = ", ".join(f"{c['name']} " + {"month": "char(6)", "code": "text", "integer": "bigint",
+                                       "decimal": "numeric(18,2)"}[c["type"]] + " not null" for c in sheet["columns"])
+    conn.execute(f"create table if not exists raw.{sheet['table']} ({ddl}, _batch_id bigint not null)")
+    conn.execute(f"comment on table raw.{sheet['table']} is %s" % psycopg.sql.quote(f"{sheet['title']}(手工录入)"))
+
+
+def ensure_tables(conn: psycopg.Connection) -> None:
+    """Every manual-entry raw table, so a month whose workbook was not delivered still builds (empty)."""
+    for sheet in load_manual_template()["sheets"]:
+        ensure_table(conn, sheet)
+
+
 def import_file(path: Path, month: str, url: str | None = None, run_by: str = "manual") -> dict[str, int]:
     """Validate and load; raises ManualEntryInvalid (nothing loaded) when any cell is wrong."""
     data, problems = validate(path, month)
@@ -139,10 +153,7 @@ def import_file(path: Path, month: str, url: str | None = None, run_by: str = "m
         for sheet in t["sheets"]:
             table = sheet["table"]
             cols = sheet["columns"]
-            ddl = ", ".join(f"{c['name']} " + {"month": "char(6)", "code": "text", "integer": "bigint",
-                                               "decimal": "numeric(18,2)"}[c["type"]] + " not null" for c in cols)
-            conn.execute(f"create table if not exists raw.{table} ({ddl}, _batch_id bigint not null)")
-            conn.execute(f"comment on table raw.{table} is %s" % psycopg.sql.quote(f"{sheet['title']}(手工录入)"))
+            ensure_table(conn, sheet)
             start = dt.datetime.now(dt.timezone.utc)
             batch = conn.execute(
                 "insert into audit.load_batch (interface, provider, data_month, file_name, file_sha256, file_bytes,"

@@ -62,6 +62,17 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
             entry["result"] = "forced"
             entry["detail"]["forced_over"] = why
             log(f"[publish] 强制发布: {why}")
+        # what this release lacks, stated exactly: models the build did not rebuild (their tables are those of an
+        # earlier build, or absent) and files the month was loaded without (their models are empty)
+        stale = list((build or {}).get("detail", {}).get("stale_models") or [])
+        missing = list((build or {}).get("detail", {}).get("missing_files") or [])
+        entry["detail"].update({"stale_models": stale, "missing_files": missing})
+        if stale:
+            log(f"[publish] 注意: 以下 {len(stale)} 个模型未在最近一次构建中更新, 本次发布的是其旧数据(或缺失): "
+                + ", ".join(stale))
+        if missing:
+            log(f"[publish] 注意: 本期有 {len(missing)} 个文件未交付, 其来源的报表为空: "
+                + ", ".join(f"{x['month']} {x['file']}" for x in missing))
         t0 = time.time()
         with psycopg.connect(url, autocommit=True) as conn:
             if not _tables(conn, REVIEW):
@@ -78,10 +89,15 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
             fingerprint = _fingerprint(conn, staging_schema)
             conn.execute(f"create table {staging_schema}.release_info (release_id bigint, data_month text, "
                          f"published_at timestamptz default now(), published_by text, forced boolean, "
-                         f"fingerprint jsonb)")
+                         f"fingerprint jsonb, stale_models jsonb, missing_files jsonb)")
+            conn.execute(f"comment on column {staging_schema}.release_info.stale_models is "
+                         f"'未在最近一次构建中更新的模型(发布的是旧数据或缺失)'")
+            conn.execute(f"comment on column {staging_schema}.release_info.missing_files is "
+                         f"'本期未交付的文件(强制加载; 其来源的报表为空)'")
             conn.execute(f"insert into {staging_schema}.release_info (release_id, data_month, published_by, forced, "
-                         f"fingerprint) values (%s, %s, %s, %s, %s)",
-                         (release_id, month, runlog.operator(), entry["result"] == "forced", json.dumps(fingerprint)))
+                         f"fingerprint, stale_models, missing_files) values (%s, %s, %s, %s, %s, %s, %s)",
+                         (release_id, month, runlog.operator(), entry["result"] == "forced", json.dumps(fingerprint),
+                          json.dumps(stale, ensure_ascii=False), json.dumps(missing, ensure_ascii=False)))
             # Planner statistics for the new tables only (not the whole database: raw, audit and the review
             # release are not touched by a publish).
             conn.execute("analyze " + ", ".join(f'{staging_schema}."{t}"' for t in [*copied, "release_info"]))
@@ -143,9 +159,12 @@ def info(conn=None) -> dict:
     try:
         if not conn.execute("select to_regclass('official.release_info')").fetchone()[0]:
             return {}
-        row = conn.execute("select release_id, data_month, published_at, published_by, forced "
-                           "from official.release_info").fetchone()
-        return dict(zip(("release_id", "data_month", "published_at", "published_by", "forced"), row))
+        cols = ["release_id", "data_month", "published_at", "published_by", "forced"]
+        have = {r[0] for r in conn.execute("select column_name from information_schema.columns "
+                                           "where table_schema = 'official' and table_name = 'release_info'")}
+        cols += [c for c in ("stale_models", "missing_files") if c in have]   # releases before these columns
+        row = conn.execute(f"select {', '.join(cols)} from official.release_info").fetchone()
+        return dict(zip(cols, row))
     finally:
         if own:
             conn.close()

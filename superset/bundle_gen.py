@@ -178,6 +178,56 @@ NO_TIME_FILTER = [{"clause": "WHERE", "subject": "month_start", "operator": "TEM
                    "comparator": "No filter", "expressionType": "SIMPLE"}]
 
 
+# Marts with a Beijing row (district_code 110000 北京市(全市) = Σ districts, warehouse/macros/beijing_total.sql):
+# every chart on them reads the district rows only, so a total over districts (KPI, trend) is never doubled and
+# the district filter keeps working; the Beijing row itself is what the reconciliation compares the charts' totals
+# with (python -m reconcile).
+BEIJING_ROW_TABLES = {
+    "rpt_pension_overview", "rpt_public_pension_overview", "rpt_unemployment_overview", "rpt_injury_overview",
+    "rpt_maternity_overview", "rpt_medical_account_overview", "rpt_residents_pension_overview",
+    "rpt_unemployed_registry_overview", "rpt_job_market_overview", "rpt_training_overview",
+    "rpt_arbitration_overview", "rpt_petition_overview", "rpt_pension_benefit_level",
+    "rpt_pension_contribution_base", "rpt_training_inservice"}
+DISTRICT_ROWS_ONLY = {"clause": "WHERE", "subject": "district_code", "operator": "!=", "comparator": "110000",
+                      "expressionType": "SIMPLE"}
+
+
+def districts_only(params: dict, table: str) -> dict:
+    """The chart's params with the Beijing row left out when its table has one."""
+    if table not in BEIJING_ROW_TABLES:
+        return params
+    filters = [f for f in params.get("adhoc_filters") or [] if f != DISTRICT_ROWS_ONLY]
+    return {**params, "adhoc_filters": [*filters, DISTRICT_ROWS_ONLY]}
+
+
+INDICATORS_CSV = ROOT / "warehouse" / "seeds" / "indicators" / "indicator_definitions.csv"
+
+
+def _indicators_by_metric() -> dict[tuple[str, str], dict]:
+    import csv
+
+    with INDICATORS_CSV.open(encoding="utf-8") as f:
+        return {(r["superset_dataset"], r["superset_metric"]): r for r in csv.DictReader(f)
+                if r["superset_dataset"] and r["superset_metric"]}
+
+
+def chart_description(params: dict, table: str, current: str | None = None) -> str | None:
+    """The 口径 of the indicators a chart shows (warehouse/seeds/indicators/indicator_definitions.csv), shown by
+    Superset as the chart's description; the chart's own description when none of its metrics is an indicator."""
+    names = [params["metric"]] if isinstance(params.get("metric"), str) else []
+    names += [m for m in params.get("metrics") or [] if isinstance(m, str)]
+    by_metric = _indicators_by_metric()
+    parts = []
+    for n in names:
+        r = by_metric.get((table, n))
+        if r:
+            parts.append(f"【{r['indicator_name']}】{r['definition']}。统计期：{r['period_basis']}。"
+                         f"区县：{r['attribution']}。{r['rounding']}。")
+    if not parts:
+        return current
+    return "口径：" + " ".join(parts)
+
+
 class Chart:
     def __init__(self, key, ds: DS, name, viz, params, width, height, month=True, district=True):
         self.key, self.ds, self.name, self.viz = key, ds, name, viz
@@ -186,8 +236,10 @@ class Chart:
         self.uuid = uid("chart", key)
 
     def yaml(self) -> dict:
-        return {"slice_name": self.name, "description": None, "certified_by": None,
-                "certification_details": None, "viz_type": self.viz, "params": self.params,
+        return {"slice_name": self.name,
+                "description": chart_description(self.params, self.ds.table), "certified_by": None,
+                "certification_details": None, "viz_type": self.viz,
+                "params": districts_only(self.params, self.ds.table),
                 "query_context": None, "cache_timeout": None, "uuid": self.uuid, "version": "1.0.0",
                 "dataset_uuid": self.ds.uuid}
 
@@ -327,6 +379,8 @@ class Dash:
                 "scope": {"rootPath": ["ROOT_ID"],
                           "excluded": [local[c.key] for c in self.charts() if not c.district]},
                 "description": "区县（不选为全市）",
+                # the options are the districts: the Beijing row 北京市(全市) of the mart is not one
+                **({"adhoc_filters": [DISTRICT_ROWS_ONLY]} if self.district_ds.table in BEIJING_ROW_TABLES else {}),
             })
         meta = {"native_filter_configuration": filters, "cross_filters_enabled": True, "chart_configuration": {},
                 "global_chart_configuration": {"scope": {"rootPath": ["ROOT_ID"], "excluded": []},
@@ -410,15 +464,15 @@ def specs() -> tuple[list[DS], list[Dash]]:
         ratio("leaver_rate", "减少率", "active_leavers + retiree_exits", "insured_start")])
     pb = DS("pension_benefit_level", "rpt_pension_benefit_level", "企业养老金待遇水平：月份 × 区县（official）", [
         stock("insured_retired", "离退休人数"), wan("pension_paid", "养老金发放（万元）"),
-        M("average_pension", "人均养老金（元）", "SUM(pension_paid) / NULLIF(SUM(insured_retired), 0)", ",.2f",
-          "养老金发放 ÷ 离退休人数（先求和再相除）"),
+        M("average_pension", "人均养老金（元）", "SUM(basic_pension_paid) / NULLIF(SUM(insured_retired), 0)", ",.2f",
+          "基本养老金发放 ÷ 离退休人数（先求和再相除；不含补发和丧葬补助金）"),
         M("adjustment_rate", "当年养老金调整水平", "MAX(adjustment_rate)", ".1%", "口径参数"),
         M("social_average_wage", "社平工资（元/月）", "MAX(social_average_wage)", ",.0f", "口径参数，上年度"),
         M("replacement_rate", "养老金替代率（社平口径）",
-          "SUM(pension_paid) / NULLIF(SUM(insured_retired), 0) / NULLIF(MAX(social_average_wage), 0)", ".2%",
+          "SUM(basic_pension_paid) / NULLIF(SUM(insured_retired), 0) / NULLIF(MAX(social_average_wage), 0)", ".2%",
           "人均养老金 ÷ 上年度社平工资"),
         M("to_minimum_wage", "人均养老金 ÷ 最低工资",
-          "SUM(pension_paid) / NULLIF(SUM(insured_retired), 0) / NULLIF(MAX(minimum_wage), 0)", ",.2f",
+          "SUM(basic_pension_paid) / NULLIF(SUM(insured_retired), 0) / NULLIF(MAX(minimum_wage), 0)", ",.2f",
           "人均养老金 ÷ 当月最低工资标准")])
     fb = DS("fund_budget_caliber", "rpt_fund_budget_caliber", "社会保险基金收支预算执行（口径预算，全市，official）", [
         wan("income_budget", "年度收入预算（万元）", stock_=True), wan("income_ytd", "本年累计收入（万元）", stock_=True),

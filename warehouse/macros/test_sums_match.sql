@@ -13,7 +13,12 @@
               # compare_group_by: [month_start]
 
   Returns each group and measure that differs, with both values and the difference.
+  The Beijing row (district_code 110000) of a month × district mart (one with district_code and district_sort;
+  macros/beijing_total.sql) is a total of the other rows, so it is left out on either side; that it equals the
+  sum of the districts is tested by assert_overview_beijing_equals_districts.
 -#}
+
+
 {% test sums_match(model, compare_model, measures, group_by, compare_group_by=none, compare_measures=none) %}
 {%- set cgb = compare_group_by or group_by -%}
 {%- set cms = compare_measures or measures -%}
@@ -21,7 +26,8 @@ with this_side as (
     {%- for m in measures %}
     select {% for g in group_by %}{{ g }}::text as g{{ loop.index }}, {% endfor %}'{{ m }}'::text as measure,
            sum({{ m }})::numeric as value
-    from {{ model }} group by {% for g in group_by %}{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
+    from {{ model }} where {{ not_beijing_row(model) }}
+    group by {% for g in group_by %}{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
     {%- if not loop.last %} union all{% endif %}
     {%- endfor %}
 ),
@@ -30,7 +36,8 @@ other_side as (
     {%- set mi = loop.index0 %}
     select {% for g in cgb %}{{ g }}::text as g{{ loop.index }}, {% endfor %}'{{ measures[mi] }}'::text as measure,
            sum({{ m }})::numeric as value
-    from {{ compare_model }} group by {% for g in cgb %}{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
+    from {{ compare_model }} where {{ not_beijing_row(compare_model) }}
+    group by {% for g in cgb %}{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
     {%- if not loop.last %} union all{% endif %}
     {%- endfor %}
 )

@@ -12,9 +12,9 @@ with sources as (
     union all
     select month_start, '210', 'expense_month', sum(amount_paid) from {{ ref('fct_unemployment_benefit_month') }} group by 1
     union all
-    select month_start, '410', 'income_month', sum(contribution_income) from {{ ref('rpt_injury_overview') }} group by 1
+    select month_start, '410', 'income_month', sum(contribution_income) from {{ ref('rpt_injury_overview') }} where district_code <> {{ beijing_code() }} group by 1
     union all
-    select month_start, '410', 'expense_month', sum(settlement_paid) from {{ ref('rpt_injury_overview') }} group by 1
+    select month_start, '410', 'expense_month', sum(settlement_paid) from {{ ref('rpt_injury_overview') }} where district_code <> {{ beijing_code() }} group by 1
 ),
 report as (
     select month_start, insurance_type_code, 'income_month' as measure, income_month as actual

@@ -27,6 +27,7 @@ districts as (
         ('insured_active', r.insured_active::numeric), ('insured_retired', r.insured_retired::numeric),
         ('contributors', r.contributors::numeric), ('contribution_income', r.contribution_income),
         ('pension_paid', r.pension_paid)) as m(measure, value)
+    where r.district_code <> {{ beijing_code() }}    -- the districts (999999 included), not the mart's Beijing row
     group by 1, 2
 )
 select coalesce(b.month_start, d.month_start) as month_start, coalesce(b.measure, d.measure) as measure,

@@ -1,18 +1,21 @@
 -- Balance: every figure of the pension overview equals the provider's 数据核对表 for the same month
 -- and district. Returns each differing cell (missing on either side counts as a difference).
-with mart as (
+with provider as (
+    select month_start, district_code, measure, value
+    from {{ ref('stg_provider__check_table') }}
+    where source = 'pension'
+      and month_start not in (select month_start from {{ ref('stg_audit__undelivered_sources') }}
+                              where source = 'pension')    -- not delivered in full (forced): not compared
+),
+mart as (
     select r.month_start, r.district_code, m.measure, m.value
     from {{ ref('rpt_pension_overview') }} r
     cross join lateral (values
         ('units', r.units::numeric), ('insured_active', r.insured_active::numeric),
         ('insured_retired', r.insured_retired::numeric), ('contributors', r.contributors::numeric),
         ('contribution_income', r.contribution_income), ('pension_paid', r.pension_paid)) as m(measure, value)
-    where r.month_start in (select month_start from {{ ref('stg_provider__check_table') }} where source = 'pension')
-),
-provider as (
-    select month_start, district_code, measure, value
-    from {{ ref('stg_provider__check_table') }}
-    where source = 'pension'
+    where r.month_start in (select month_start from provider)
+      and r.district_code <> {{ beijing_code() }}
 )
 select coalesce(m.month_start, p.month_start) as month_start,
        coalesce(m.district_code, p.district_code) as district_code,

@@ -1,4 +1,5 @@
--- 劳动人事争议仲裁概览: one row per loaded month × district (zeros included).
+-- 劳动人事争议仲裁概览: one row per loaded month × district (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql).
 -- 结案率 = closed ÷ (carried over + accepted); 调解率 = mediated ÷ closed.
 with months as (
     select distinct month_start from {{ ref('fct_arbitration_case_month') }}
@@ -14,7 +15,7 @@ a as (
            sum(days_to_close) as days_to_close_sum
     from {{ ref('fct_arbitration_case_month') }} group by 1, 2
 ),
-base as (
+base_districts as (
     select
         m.month_start, d.district_code, d.district_name, d.district_sort,
         coalesce(a.carried_over, 0)::bigint      as carried_over,
@@ -36,6 +37,12 @@ base as (
     cross join {{ ref('dim_district') }} d
     left join a on a.month_start = m.month_start and a.district_code = d.district_code
     where d.district_code <> '999999' or a.district_code is not null
+),
+base as (
+    select * from base_districts
+    union all
+    {{ beijing_total('base_districts', ['month_start'],
+                     ['carried_over:bigint', 'accepted:bigint', 'cases_handled:bigint', 'closed:bigint', 'pending:bigint', 'mediated:bigint', 'awarded:bigint', 'withdrawn:bigint', 'other_closed:bigint', 'collective_cases:bigint', 'collective_workers:bigint', 'workers_involved:bigint', 'amount_claimed:numeric(18,2)', 'amount_settled:numeric(18,2)', 'days_to_close_sum:bigint']) }}
 )
 select
     b.month_start,

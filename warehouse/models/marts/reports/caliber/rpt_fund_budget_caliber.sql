@@ -12,10 +12,10 @@ actual as (
     select month_start, insurance_type_code, income, expense from ledger
     union all
     select month_start, '210', sum(contribution_income), sum(benefit_paid + allowance_paid)
-    from {{ ref('rpt_unemployment_overview') }} group by 1
+    from {{ ref('rpt_unemployment_overview') }} where district_code = {{ beijing_code() }} group by 1
     union all
     select month_start, '410', sum(contribution_income), sum(settlement_paid)
-    from {{ ref('rpt_injury_overview') }} group by 1
+    from {{ ref('rpt_injury_overview') }} where district_code = {{ beijing_code() }} group by 1
 ),
 grid as (
     select m.month_start, m.month_key, m.month_label, m.year, m.month, t.insurance_type_code,

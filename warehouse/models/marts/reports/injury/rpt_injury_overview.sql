@@ -1,4 +1,5 @@
--- 工伤保险统计概览: one row per month × district, every district every month (zeros included).
+-- 工伤保险统计概览: one row per month × district, every district every month (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql).
 with insured as (
     select month_start, district_code, sum(is_insured) as insured
     from {{ ref('fct_injury_person_month') }} group by 1, 2
@@ -22,7 +23,7 @@ settlements as (
            sum(claimed_amount) as settlement_claimed, sum(approved_amount) as settlement_paid
     from {{ ref('fct_injury_settlement') }} group by 1, 2
 ),
-grid as (
+grid_districts as (
     select
         m.month_start, m.month_key, m.month_label,
         d.district_code, d.district_name, d.district_sort,
@@ -48,6 +49,12 @@ grid as (
     left join settlements s    on s.month_start = m.month_start and s.district_code = d.district_code
     where d.district_code <> '999999' or i.district_code is not null or c.district_code is not null
        or t.district_code is not null or a.district_code is not null or s.district_code is not null
+),
+grid as (
+    select * from grid_districts
+    union all
+    {{ beijing_total('grid_districts', ['month_start', 'month_key', 'month_label'],
+                     ['insured:bigint', 'contributing_units:bigint', 'contributors:bigint', 'payroll_base:numeric(18,2)', 'contribution_income:numeric(18,2)', 'determinations:bigint', 'recognised:bigint', 'fatal_recognised:bigint', 'appraisals:bigint', 'disabled:bigint', 'settlement_cases:bigint', 'settlement_claimed:numeric(18,2)', 'settlement_paid:numeric(18,2)']) }}
 )
 select
     g.*,

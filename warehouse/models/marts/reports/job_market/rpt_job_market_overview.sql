@@ -1,4 +1,5 @@
--- 职业介绍概览: one row per loaded month × district (zeros included). Vacancies and placements by place of
+-- 职业介绍概览: one row per loaded month × district (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql). Vacancies and placements by place of
 -- work, seekers by registering district. 求人倍率 = posts (需求人数) ÷ job seekers.
 with months as (
     select month_start from {{ ref('fct_job_market_vacancy') }}
@@ -19,7 +20,7 @@ p as (
     select month_start, district_code, count(*) as placements, sum(agreed_wage) as agreed_wage_sum
     from {{ ref('fct_job_market_placement') }} group by 1, 2
 ),
-base as (
+base_districts as (
     select
         m.month_start, d.district_code, d.district_name, d.district_sort,
         coalesce(v.vacancies, 0)::bigint                        as vacancies,
@@ -36,6 +37,12 @@ base as (
     left join p on p.month_start = m.month_start and p.district_code = d.district_code
     where d.district_code <> '999999' or v.district_code is not null or s.district_code is not null
        or p.district_code is not null
+),
+base as (
+    select * from base_districts
+    union all
+    {{ beijing_total('base_districts', ['month_start'],
+                     ['vacancies:bigint', 'posts:bigint', 'seekers:bigint', 'seekers_registered_unemployed:bigint', 'placements:bigint', 'agreed_wage_sum:numeric(18,2)', 'posted_wage_sum:numeric(18,2)']) }}
 )
 select
     b.month_start,

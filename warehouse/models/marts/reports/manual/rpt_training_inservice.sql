@@ -11,4 +11,4 @@ select
 from {{ ref('rpt_pension_overview') }} r
 left join {{ ref('stg_manual__training_inservice') }} t
     on t.month_start = r.month_start and t.district_code = r.district_code
-where r.district_code <> '999999'
+where r.district_code not in ('999999', {{ beijing_code() }})

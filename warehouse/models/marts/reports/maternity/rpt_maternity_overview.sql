@@ -1,4 +1,5 @@
--- 生育保险统计概览: one row per month × district, every district every month (zeros included).
+-- 生育保险统计概览: one row per month × district, every district every month (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql).
 with insured as (
     select month_start, district_code, sum(is_insured) as insured,
            count(*) filter (where is_insured = 1 and gender_code = '2') as insured_female
@@ -19,7 +20,7 @@ benefits as (
            sum(amount_paid)                                                  as benefit_paid
     from {{ ref('fct_maternity_benefit') }} group by 1, 2
 ),
-grid as (
+grid_districts as (
     select
         m.month_start, m.month_key, m.month_label,
         d.district_code, d.district_name, d.district_sort,
@@ -42,6 +43,12 @@ grid as (
     left join benefits b      on b.month_start = m.month_start and b.district_code = d.district_code
     where d.district_code <> '999999' or i.district_code is not null or c.district_code is not null
        or b.district_code is not null
+),
+grid as (
+    select * from grid_districts
+    union all
+    {{ beijing_total('grid_districts', ['month_start', 'month_key', 'month_label'],
+                     ['insured:bigint', 'insured_female:bigint', 'contributing_units:bigint', 'contributors:bigint', 'payroll_base:numeric(18,2)', 'contribution_income:numeric(18,2)', 'allowance_recipients:bigint', 'allowance_days:bigint', 'allowance_paid:numeric(18,2)', 'medical_paid:numeric(18,2)', 'family_planning_operations:bigint', 'benefit_paid:numeric(18,2)']) }}
 )
 select
     g.*,

@@ -1,4 +1,5 @@
--- 职工医保个人账户统计概览: one row per month × district, every district every month (zeros included).
+-- 职工医保个人账户统计概览: one row per month × district, every district every month (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql).
 with agg as (
     select month_start, district_code,
            count(*) filter (where is_retired = 0)                       as insured_active,
@@ -14,7 +15,7 @@ with agg as (
            sum(balance_end)                                             as balance_end
     from {{ ref('fct_medical_account_person_month') }} group by 1, 2
 ),
-grid as (
+grid_districts as (
     select
         m.month_start, m.month_key, m.month_label,
         m.district_code, m.district_name, m.district_sort,
@@ -34,6 +35,12 @@ grid as (
     from {{ ref('dim_month_district') }} m
     left join agg a on a.month_start = m.month_start and a.district_code = m.district_code
     where not m.is_unknown_district or a.district_code is not null
+),
+grid as (
+    select * from grid_districts
+    union all
+    {{ beijing_total('grid_districts', ['month_start', 'month_key', 'month_label'],
+                     ['insured_active:bigint', 'insured_retired:bigint', 'insured_total:bigint', 'credit_active:numeric(18,2)', 'credit_retired:numeric(18,2)', 'credit_total:numeric(18,2)', 'persons_credited:bigint', 'spend_outpatient:numeric(18,2)', 'spend_pharmacy:numeric(18,2)', 'spent:numeric(18,2)', 'persons_spending:bigint', 'balance_begin:numeric(18,2)', 'balance_end:numeric(18,2)']) }}
 )
 select
     g.*,

@@ -9,14 +9,16 @@ with limits as (
       on m.month_start between c.effective_from::date and c.effective_to::date
 ),
 contrib as (
-    select f.month_start, f.district_code,
+    -- per district, and Beijing-wide for the mart's Beijing row (110000)
+    select f.month_start,
+           case when grouping(f.district_code) = 1 then {{ beijing_code() }} else f.district_code end as district_code,
            count(*) filter (where f.contribution_base > 0)                              as contributors,
            sum(f.contribution_base)                                                     as base_total,
            count(*) filter (where f.contribution_base > 0 and f.contribution_base <= l.base_lower) as at_lower_limit,
            count(*) filter (where f.contribution_base >= l.base_upper)                   as at_upper_limit
     from {{ ref('fct_pension_person_month') }} f
     join limits l on l.month_start = f.month_start
-    group by 1, 2
+    group by grouping sets ((f.month_start, f.district_code), (f.month_start))
 )
 select
     r.month_start, r.month_key, r.month_label, r.district_code, r.district_name, r.district_sort,

@@ -1,4 +1,5 @@
--- 劳动人事信访概览: one row per loaded month × district of the matter (zeros included).
+-- 劳动人事信访概览: one row per loaded month × district of the matter (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql).
 -- 办结率 = handled ÷ petitions; 平均办理天数 = response days ÷ handled petitions.
 with months as (
     select distinct month_start from {{ ref('fct_petition_case') }}
@@ -14,7 +15,7 @@ a as (
            sum(response_days) filter (where is_handled = 1) as response_days_sum
     from {{ ref('fct_petition_case') }} group by 1, 2
 ),
-base as (
+base_districts as (
     select
         m.month_start, d.district_code, d.district_name, d.district_sort,
         coalesce(a.petitions, 0)::bigint    as petitions,
@@ -32,6 +33,12 @@ base as (
     cross join {{ ref('dim_district') }} d
     left join a on a.month_start = m.month_start and a.district_code = d.district_code
     where d.district_code <> '999999' or a.district_code is not null
+),
+base as (
+    select * from base_districts
+    union all
+    {{ beijing_total('base_districts', ['month_start'],
+                     ['petitions:bigint', 'letters:bigint', 'visits:bigint', 'online:bigint', 'transferred:bigint', 'persons:bigint', 'collective:bigint', 'repeated:bigint', 'handled:bigint', 'anonymous:bigint', 'response_days_sum:bigint']) }}
 )
 select
     b.month_start,

@@ -1,4 +1,5 @@
--- 机关事业单位养老保险概览: one row per month × district, every district every month (zeros included).
+-- 机关事业单位养老保险概览: one row per month × district, every district every month (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql).
 with agg as (
     select
         month_start,
@@ -19,7 +20,7 @@ units as (
     from {{ ref('int_public_pension__unit_month') }}
     group by month_start, district_code
 ),
-grid as (
+grid_districts as (
     select
         m.month_start, m.month_key, m.month_label, m.district_code, m.district_name, m.district_sort,
         coalesce(un.units, 0)::bigint                                  as units,
@@ -36,6 +37,12 @@ grid as (
     left join units un on un.month_start = m.month_start and un.district_code = m.district_code
     -- the unknown district appears only in months where some rows fall into it
     where not m.is_unknown_district or a.district_code is not null or un.district_code is not null
+),
+grid as (
+    select * from grid_districts
+    union all
+    {{ beijing_total('grid_districts', ['month_start', 'month_key', 'month_label'],
+                     ['units:bigint', 'insured_active:bigint', 'insured_retired:bigint', 'contributors:bigint', 'contribution_base:numeric(18,2)', 'contribution_income:numeric(18,2)', 'annuity_income:numeric(18,2)', 'pension_paid:numeric(18,2)', 'basic_pension_paid:numeric(18,2)']) }}
 )
 select
     g.month_start, g.month_key, g.month_label, g.district_code, g.district_name, g.district_sort,

@@ -1,4 +1,5 @@
--- 城乡居民基本养老保险概览: one row per month × district, every district every month (zeros included).
+-- 城乡居民基本养老保险概览: one row per month × district, every district every month (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql).
 with agg as (
     select
         month_start,
@@ -20,7 +21,7 @@ with agg as (
     from {{ ref('fct_residents_pension_person_month') }}
     group by month_start, district_code
 ),
-grid as (
+grid_districts as (
     select
         m.month_start, m.month_key, m.month_label, m.district_code, m.district_name, m.district_sort,
         coalesce(a.insured, 0)::bigint                       as insured,
@@ -40,6 +41,12 @@ grid as (
     from {{ ref('dim_month_district') }} m
     left join agg a on a.month_start = m.month_start and a.district_code = m.district_code
     where not m.is_unknown_district or a.district_code is not null
+),
+grid as (
+    select * from grid_districts
+    union all
+    {{ beijing_total('grid_districts', ['month_start', 'month_key', 'month_label'],
+                     ['insured:bigint', 'insured_contributing:bigint', 'insured_suspended:bigint', 'beneficiaries:bigint', 'contributors:bigint', 'paid_persons:bigint', 'personal_contribution:numeric(18,2)', 'subsidy_amount:numeric(18,2)', 'assisted_amount:numeric(18,2)', 'government_subsidy:numeric(18,2)', 'basic_pension_paid:numeric(18,2)', 'account_pension_paid:numeric(18,2)', 'refund_paid:numeric(18,2)', 'benefit_paid:numeric(18,2)']) }}
 )
 select
     g.*,

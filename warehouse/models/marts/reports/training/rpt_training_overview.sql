@@ -1,4 +1,5 @@
--- 职业技能培训概览: one row per loaded month × district of the training institution (zeros included).
+-- 职业技能培训概览: one row per loaded month × district of the training institution (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql).
 -- 结业合格率 = passed ÷ (passed + failed + dropped out) of the trainees leaving training in the month;
 -- 人均补贴 = subsidy amount ÷ trainees passed.
 with months as (
@@ -24,7 +25,7 @@ s as (
            sum(amount) filter (where subsidy_item_code = '03') as subsidy_living
     from {{ ref('fct_training_subsidy') }} group by 1, 2
 ),
-base as (
+base_districts as (
     select
         m.month_start, d.district_code, d.district_name, d.district_sort,
         coalesce(c.courses_running, 0)::bigint       as courses_running,
@@ -49,6 +50,12 @@ base as (
     left join s on s.month_start = m.month_start and s.district_code = d.district_code
     where d.district_code <> '999999' or c.district_code is not null or t.district_code is not null
        or s.district_code is not null
+),
+base as (
+    select * from base_districts
+    union all
+    {{ beijing_total('base_districts', ['month_start'],
+                     ['courses_running:bigint', 'courses_started:bigint', 'courses_ending:bigint', 'trainees:bigint', 'trainees_enrolled:bigint', 'trainees_in_training:bigint', 'trainees_completed:bigint', 'trainees_failed:bigint', 'trainees_dropped:bigint', 'certificates:bigint', 'subsidy_payments:bigint', 'subsidy_amount:numeric(18,2)', 'subsidy_training:numeric(18,2)', 'subsidy_evaluation:numeric(18,2)', 'subsidy_living:numeric(18,2)']) }}
 )
 select
     b.month_start,

@@ -21,7 +21,7 @@ employed as (
     from {{ ref('rpt_pension_overview') }}
     group by 1, 2
 ),
-base as (
+base_districts as (
     select
         m.month_start,
         d.district_code, d.district_name, d.district_sort,
@@ -38,6 +38,12 @@ base as (
     left join agg a on a.month_start = m.month_start and a.district_code = d.district_code
     left join employed e on e.month_start = m.month_start and e.district_code = d.district_code
     where d.district_code <> '999999' or a.district_code is not null
+),
+base as (
+    select * from base_districts
+    union all
+    {{ beijing_total('base_districts', ['month_start'],
+                     ['registered:bigint', 'new_registrations:bigint', 'to_employment:bigint', 'cancelled:bigint', 'registrations_ended:bigint', 'benefit_receivers:bigint', 'hard_to_employ:bigint', 'urban_employed:bigint']) }}
 )
 select
     b.month_start,

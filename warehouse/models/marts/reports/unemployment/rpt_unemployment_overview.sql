@@ -1,4 +1,5 @@
--- 失业保险统计概览: one row per month × district, every district every month (zeros included).
+-- 失业保险统计概览: one row per month × district, every district every month (zeros included),
+-- plus the Beijing row 110000 北京市(全市) = the sum of the district rows incl. 999999 (macros/beijing_total.sql).
 with insured as (
     select month_start, district_code,
            sum(is_insured)                                          as insured,
@@ -20,7 +21,7 @@ benefits as (
     from {{ ref('fct_unemployment_benefit_month') }}
     group by month_start, district_code
 ),
-grid as (
+grid_districts as (
     select
         m.month_start, m.month_key, m.month_label,
         m.district_code, m.district_name, m.district_sort,
@@ -40,6 +41,12 @@ grid as (
     left join benefits b on b.month_start = m.month_start and b.district_code = m.district_code
     -- the unknown district appears only in months where some rows fall into it
     where not m.is_unknown_district or i.district_code is not null or b.district_code is not null
+),
+grid as (
+    select * from grid_districts
+    union all
+    {{ beijing_total('grid_districts', ['month_start', 'month_key', 'month_label'],
+                     ['insured:bigint', 'insured_suspended:bigint', 'contributors:bigint', 'contribution_base:numeric(18,2)', 'contribution_income:numeric(18,2)', 'arrears_income:numeric(18,2)', 'benefit_recipients:bigint', 'new_claimants:bigint', 'benefit_paid:numeric(18,2)', 'allowance_recipients:bigint', 'allowance_paid:numeric(18,2)']) }}
 )
 select
     g.*,

@@ -46,7 +46,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cube import access, calc, kpi
 from cube.cache import CACHE
-from cube.model import Cube, load_cubes
+from cube.model import Cube, load_cubes, with_calibers
 from cube.query import MAX_PAGE_SIZE, AggregateQuery, Cut, QueryError, build_facts, build_request
 from foundation import openapi_docs, settings
 
@@ -559,7 +559,7 @@ def make_router(review: bool) -> APIRouter:
     @router.get("/cube/{name}/model", summary="Cube model: dimensions, hierarchies, measures (caller's perspective)",
                 responses={**err, 404: {"description": "unknown cube"}})
     def cube_model(name: str, ctx: Ctx = ctx_dep) -> dict:
-        d = ctx.cube(name).to_dict()
+        d = with_calibers(name, ctx.cube(name).to_dict())     # 口径 of every published measure
         if ctx.role.district:
             d["restricted_to_district"] = ctx.role.district
         if not ctx.role.facts:

@@ -76,6 +76,11 @@ from foundation import settings
 
 CUBES_DIR = Path(__file__).resolve().parent / "cubes"
 SEMANTIC_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "models" / "marts" / "semantic"
+# 指标口径: the warehouse's indicator definitions (one row per published indicator, with the cube measure it is
+# published as); served with the measures by /cube/{c}/model
+INDICATORS_CSV = Path(__file__).resolve().parent.parent / "warehouse" / "seeds" / "indicators" / "indicator_definitions.csv"
+CALIBER_FIELDS = ("indicator_code", "indicator_name", "definition", "period_basis", "codes_rule", "attribution",
+                  "rounding", "mart", "mart_column")
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 AGGS = {"sum", "count", "count_distinct"}
@@ -392,6 +397,30 @@ def _name(value: Any, what: str) -> str:
     if not isinstance(value, str) or not NAME_RE.match(value):
         raise ModelError(f"{what}: invalid name {value!r} (lower-case snake_case expected)")
     return value
+
+
+@lru_cache(maxsize=4)
+def calibers(path: str = str(INDICATORS_CSV)) -> dict[tuple[str, str], dict]:
+    """{(cube, measure): 口径} from the indicator definitions (empty when the file is absent)."""
+    import csv
+
+    p = Path(path)
+    if not p.is_file():
+        return {}
+    with p.open(encoding="utf-8") as f:
+        return {(r["cube"], r["cube_measure"]): {k: r[k] for k in CALIBER_FIELDS}
+                for r in csv.DictReader(f) if r.get("cube") and r.get("cube_measure")}
+
+
+def with_calibers(cube_name: str, model: dict) -> dict:
+    """The model dict with each measure's 口径 (caliber) attached where the indicator definitions publish it."""
+    cal = calibers()
+    for key in ("measures", "calculated_measures"):
+        for m in model.get(key) or []:
+            c = cal.get((cube_name, m.get("name")))
+            if c:
+                m["caliber"] = c
+    return model
 
 
 def semantic_metadata(semantic_dir: Path = SEMANTIC_DIR) -> dict[str, dict]:

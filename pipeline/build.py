@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 
 from foundation import settings
-from loaders.load import MonthIncomplete, load_month
+from loaders.load import MonthIncomplete, ensure_raw_tables, load_month
 from runtime import dbt, runlog
 
 
@@ -26,6 +27,42 @@ def _failed_tests() -> list[str]:
     if results is None:
         return ["(no run_results.json)"]
     return [r["name"] for r in results if r["status"] in ("fail", "error")]
+
+
+def _ensure_raw_layer() -> None:
+    """Every raw table of the interface specs and the interface catalogue exist before dbt runs (also with
+    --skip-load), so sources never delivered build as empty models instead of failing."""
+    import psycopg
+
+    from loaders import db
+
+    with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
+        db.ensure_audit(conn)
+        ensure_raw_tables(conn)
+
+
+def stale_models() -> list[str]:
+    """Models (and snapshots, seeds) the last dbt invocation did not rebuild: skipped because a check upstream
+    failed, or in error. Their tables in the review release are those of an earlier build (or absent)."""
+    return sorted(r["name"] for r in dbt.run_results() or []
+                  if r["resource"] in ("model", "snapshot", "seed") and r["status"] in ("skipped", "error"))
+
+
+def missing_files(months: list[str], url: str | None = None) -> list[dict]:
+    """Files not delivered (or unusable) in the months' latest load runs: what a forced load went without."""
+    import psycopg
+
+    out = []
+    with psycopg.connect(url or settings.warehouse_url(), autocommit=True) as conn:
+        if not conn.execute("select to_regclass('audit.load_run')").fetchone()[0]:
+            return out
+        for m in months:
+            row = conn.execute("select problems from audit.load_run where data_month = to_date(%s, 'YYYYMM') "
+                               "and status = 'loaded' order by run_id desc limit 1", (m,)).fetchone()
+            for p in (row[0] if row else None) or []:
+                out.append({"month": m, "provider": p.get("provider"), "file": p.get("file_name"),
+                            "problem": p.get("problem")})
+    return out
 
 
 def _batch_watermarks() -> tuple[int, int]:
@@ -61,6 +98,7 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
                                "rejected": sum(v.get("rows_rejected", 0) for v in summary.values())}
             if force:
                 entry["result"] = "forced"
+    _ensure_raw_layer()
     label = months[-1] if len(months) == 1 else f"{months[0]}-{months[-1]}"
     with runlog.logged("build", months[-1]) as entry:
         tested_through, newest = _batch_watermarks()
@@ -73,6 +111,9 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
         print(f"[build] dbt build into the review release (seeds, models, snapshot, balance tests; "
               f"{'full rebuild' if full_refresh else 'incremental'}; tests on incremental models: {scope})", flush=True)
         rc = dbt.run(args, check=False)
+        # 一数一源: every published indicator compared across mart, cube, Superset datasets and check tables, every
+        # build (a separate process: the reconciliation reads the cube and dashboard definitions, a layer above)
+        recon = subprocess.run([sys.executable, "-m", "reconcile", "--schema", "marts"], cwd=settings.ROOT)
         from pipeline import caches, governance, quality
 
         for m in months:
@@ -82,11 +123,27 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
             print(f"[build] 数据治理反馈 {m}: {len(feedback)} 份 → {paths[0].parent}", flush=True)
         caches.invalidate()
         failed = _failed_tests() if rc != 0 else []
+        if recon.returncode != 0:
+            failed.append("reconciliation(一数一源核对)")
+        stale = stale_models()
+        missing = missing_files(months)
         entry["detail"] = {"months": label, "dbt_exit": rc, "failed_tests": failed, "full_refresh": full_refresh,
-                           "tested_from_batch": tested_through + 1}
+                           "tested_from_batch": tested_through + 1, "stale_models": stale,
+                           "missing_files": missing}
+        if missing:
+            print(f"[build] 未交付的文件 {len(missing)} 个 (强制加载; 其来源的模型为空): "
+                  + ", ".join(f"{x['month']} {x['file']}" for x in missing), flush=True)
+        if stale:
+            print(f"[build] 未更新(过期)的模型 {len(stale)} 个: {', '.join(stale)}", flush=True)
+        entry["detail"]["reconciliation_exit"] = recon.returncode
         if rc == 0:
             entry["detail"]["tested_through_batch"] = newest
-        if rc != 0:
+        if rc == 0 and recon.returncode != 0:
+            rc = recon.returncode
+            entry["result"] = "failed"
+            print("[build] 一数一源核对未通过: 同一指标在报表集市、多维服务、看板或核对表中不一致 (差异单元格见上, "
+                  "及数据质量报告“六、一数一源核对”)。The official release is unchanged.", flush=True)
+        elif rc != 0:
             entry["result"] = "failed"
             print(f"[build] dbt build FAILED (exit {rc}); failing models/tests: {', '.join(failed) or '-'}. "
                   f"See the quality report. The official release is unchanged.", flush=True)

@@ -23,6 +23,9 @@ from foundation.spec import load_specs
 from runtime import dbt
 
 
+RECON_LABELS = {"cube": "多维分析服务", "superset": "看板数据集", "check_table": "提供方核对表", "error": "无法核对"}
+
+
 def _run_results() -> list[dict]:
     """The tests of the last dbt run (runtime.dbt.run_results), empty when there is none."""
     return [{"test": r["name"], "status": r["status"], "failures": r["failures"], "message": r["message"][:300]}
@@ -68,13 +71,30 @@ def collect(conn: psycopg.Connection, month: str) -> dict:
                     differences.append({"test": t["test"], **{c: (str(v) if v is not None else "") for c, v in zip(cols, r)}})
             except psycopg.Error:
                 conn.rollback()
+    reconciliation, recon_run = [], None
+    if conn.execute("select to_regclass('audit.reconciliation')").fetchone()[0]:
+        recon_run = conn.execute("select max(run_id) from audit.reconciliation").fetchone()[0]
+        cur = conn.execute(
+            "select indicator_code, indicator_name, comparison, published_in, month_key, district_code, mart_value, "
+            "other_value, difference, note from audit.reconciliation where run_id = %s and comparison <> 'run' "
+            "order by (month_key = %s) desc, indicator_code, comparison, month_key, district_code", (recon_run, int(month)))
+        names = [d.name for d in cur.description]
+        reconciliation = [dict(zip(names, r)) for r in cur.fetchall()]
     run = conn.execute("select status, forced, problems from audit.load_run where data_month = %s "
                        "order by run_id desc limit 1", (mstart,)).fetchone()
     from pipeline import governance
 
+    stale = sorted(r["name"] for r in dbt.run_results() or []
+                   if r["resource"] in ("model", "snapshot", "seed") and r["status"] in ("skipped", "error"))
+    delivered = {x["interface"] for x in sources}
+    not_delivered = sorted({(spec.source, spec.provider, spec.title) for name, spec in specs.items()
+                            if name not in delivered and any(p.get("file_name") == spec.file_name(month)
+                                                             for p in (run[2] if run else None) or [])})
     return {"month": month, "generated": dt.datetime.now().isoformat(timespec="seconds"), "sources": sources,
+            "stale": stale, "not_delivered": [{"source": a, "provider": b, "title": c} for a, b, c in not_delivered],
             "new_codes": new_codes, "tests": tests, "differences": differences,
             "governance": governance.summary(conn, month),
+            "reconciliation": reconciliation, "reconciliation_run": recon_run,
             "run": {"status": run[0], "forced": run[1], "problems": run[2]} if run else None}
 
 
@@ -94,6 +114,10 @@ def _html(q: dict) -> str:
              table(["提供方", "文件", "问题", "说明"],
                    [[p["provider"], p["file_name"], p["problem"], p["detail"]] for p in (q["run"] or {}).get("problems", [])])
              + ("<p class='warn'>本月为强制加载</p>" if q["run"] and q["run"]["forced"] else ""),
+             "<h3>未交付的接口(其来源的模型本期为空, 报表显示为 0)</h3>",
+             table(["来源", "提供方", "接口"], [[x["source"], x["provider"], x["title"]] for x in q.get("not_delivered", [])]),
+             "<h3>未更新(过期)的模型: 上游校验未通过或出错而跳过, 正式版中为旧数据或缺失</h3>",
+             table(["模型"], [[x] for x in q.get("stale", [])]),
              "<h2>二、接收与加载</h2>",
              table(["来源", "接口", "文件", "读入", "入库", "拒绝", "状态", "按规则"],
                    [[s["source"], s["title"], s["file"], f"{s['read']:,}", f"{s['loaded']:,}", f"{s['rejected']:,}",
@@ -108,6 +132,13 @@ def _html(q: dict) -> str:
              "<h3>提示(warn: 数据已保留并归入未知成员, 不阻止发布)</h3>",
              table(["测试", "状态", "行数", "信息"], [[t["test"], t["status"], t["failures"], t["message"]]
                                                 for t in q["tests"] if t["status"] == "warn"]),
+             f"<h2>六、一数一源核对(核对 #{q.get('reconciliation_run') or '-'}: 每个发布指标在报表集市与多维服务、看板数据集、"
+             f"提供方核对表之间逐月逐区县及全市比对; 差异 {len(q.get('reconciliation') or [])} 处)</h2>",
+             table(["指标代码", "指标", "比对对象", "发布位置", "月份", "区县", "报表集市值", "比对值", "差值", "说明"],
+                   [[r["indicator_code"], r["indicator_name"], RECON_LABELS.get(r["comparison"], r["comparison"]),
+                     r["published_in"], r["month_key"] or "", "全市" if r["district_code"] == "110000" else (r["district_code"] or ""),
+                     r["mart_value"], r["other_value"], r["difference"], r["note"] or ""]
+                    for r in (q.get("reconciliation") or [])[:500]]),
              "<h2>五、差异明细</h2>",
              table(["测试", "明细"], [[d["test"], ", ".join(f"{k}={v}" for k, v in d.items() if k != "test")]
                                    for d in q["differences"]]),
@@ -133,10 +164,20 @@ def _xlsx(path: Path, q: dict) -> None:
           for s in q["sources"]]),
         ("完整性", ["提供方", "文件", "问题", "说明"],
          [[p["provider"], p["file_name"], p["problem"], p["detail"]] for p in (q["run"] or {}).get("problems", [])]),
+        ("未交付与未更新", ["类别", "名称", "说明"],
+         [["未交付的接口", x["title"], f"{x['provider']} / {x['source']}"] for x in q.get("not_delivered", [])]
+         + [["未更新(过期)的模型", x, "上游校验未通过或出错而跳过"] for x in q.get("stale", [])]),
         ("新代码", ["接口", "字段", "代码表", "新代码", "行数"],
          [[c["title"], c["label"], c["code_table"], c["value"], c["rows"]] for c in q["new_codes"]]),
         ("平衡校验", ["测试", "状态", "差异行数", "信息"],
          [[t["test"], t["status"], t["failures"], t["message"]] for t in q["tests"]]),
+        ("一数一源核对", ["指标代码", "指标", "比对对象", "发布位置", "月份", "区县", "报表集市值", "比对值", "差值", "说明"],
+         [[r["indicator_code"], r["indicator_name"], RECON_LABELS.get(r["comparison"], r["comparison"]), r["published_in"],
+           r["month_key"], "全市" if r["district_code"] == "110000" else r["district_code"],
+           None if r["mart_value"] is None else float(r["mart_value"]),
+           None if r["other_value"] is None else float(r["other_value"]),
+           None if r["difference"] is None else float(r["difference"]), r["note"]]
+          for r in q.get("reconciliation") or []]),
         ("差异明细", ["测试", "明细"],
          [[d["test"], ", ".join(f"{k}={v}" for k, v in d.items() if k != "test")] for d in q["differences"]]),
         ("数据治理", ["规则", "名称", "分类", "严重程度", "本月异常", "未解决", "反馈提供方"],
@@ -151,7 +192,7 @@ def _xlsx(path: Path, q: dict) -> None:
             c.font = Font(bold=True)
         for r in rows:
             ws.append(r)
-        for col in "ABCDEFGH":
+        for col in "ABCDEFGHIJ":
             ws.column_dimensions[col].width = 24
     wb.save(path)
 

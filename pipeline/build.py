@@ -142,7 +142,7 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
             rc = recon.returncode
             entry["result"] = "failed"
             print("[build] 一数一源核对未通过: 同一指标在报表集市、多维服务、看板或核对表中不一致 (差异单元格见上, "
-                  "及数据质量报告“六、一数一源核对”)。The official release is unchanged.", flush=True)
+                  "及数据质量报告“七、一数一源核对”)。The official release is unchanged.", flush=True)
         elif rc != 0:
             entry["result"] = "failed"
             print(f"[build] dbt build FAILED (exit {rc}); failing models/tests: {', '.join(failed) or '-'}. "

@@ -132,20 +132,20 @@ def _html(q: dict) -> str:
              "<h3>提示(warn: 数据已保留并归入未知成员, 不阻止发布)</h3>",
              table(["测试", "状态", "行数", "信息"], [[t["test"], t["status"], t["failures"], t["message"]]
                                                 for t in q["tests"] if t["status"] == "warn"]),
-             f"<h2>六、一数一源核对(核对 #{q.get('reconciliation_run') or '-'}: 每个发布指标在报表集市与多维服务、看板数据集、"
-             f"提供方核对表之间逐月逐区县及全市比对; 差异 {len(q.get('reconciliation') or [])} 处)</h2>",
-             table(["指标代码", "指标", "比对对象", "发布位置", "月份", "区县", "报表集市值", "比对值", "差值", "说明"],
-                   [[r["indicator_code"], r["indicator_name"], RECON_LABELS.get(r["comparison"], r["comparison"]),
-                     r["published_in"], r["month_key"] or "", "全市" if r["district_code"] == "110000" else (r["district_code"] or ""),
-                     r["mart_value"], r["other_value"], r["difference"], r["note"] or ""]
-                    for r in (q.get("reconciliation") or [])[:500]]),
              "<h2>五、差异明细</h2>",
              table(["测试", "明细"], [[d["test"], ", ".join(f"{k}={v}" for k, v in d.items() if k != "test")]
                                    for d in q["differences"]]),
              "<h2>六、数据治理(跨来源规则, 异常已反馈提供方: 数据治理反馈_提供方_月份.xlsx)</h2>",
              table(["规则", "名称", "分类", "严重程度", "本月异常", "未解决", "反馈提供方"],
                    [[g["rule_id"], g["rule_name"], g["category"], g["severity"], g["anomalies"], g["open"],
-                     g["providers"]] for g in q.get("governance", [])])]
+                     g["providers"]] for g in q.get("governance", [])]),
+             f"<h2>七、一数一源核对(核对 #{q.get('reconciliation_run') or '-'}: 每个发布指标在报表集市与多维服务、看板数据集、"
+             f"提供方核对表之间逐月逐区县及全市比对; 差异 {len(q.get('reconciliation') or [])} 处)</h2>",
+             table(["指标代码", "指标", "比对对象", "发布位置", "月份", "区县", "报表集市值", "比对值", "差值", "说明"],
+                   [[r["indicator_code"], r["indicator_name"], RECON_LABELS.get(r["comparison"], r["comparison"]),
+                     r["published_in"], r["month_key"] or "", "全市" if r["district_code"] == "110000" else (r["district_code"] or ""),
+                     r["mart_value"], r["other_value"], r["difference"], r["note"] or ""]
+                    for r in (q.get("reconciliation") or [])[:500]])]
     style = ("body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em;color:#222} table{border-collapse:collapse;"
              "margin:.5em 0 1.5em} th,td{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left} "
              "th{background:#eef3fa} .ok{color:#2a7} .warn{color:#c33;font-weight:bold} h2{margin-top:1.5em}")

@@ -42,8 +42,8 @@ def _fingerprint(conn, schema: str) -> dict:
     totals = {}
     if "rpt_pension_overview" in counts:
         for month, active, paid in conn.execute(
-                f"select month_key, sum(insured_active), sum(pension_paid) from {schema}.rpt_pension_overview "
-                f"group by 1 order by 1"):
+                f"select month_key, insured_active, pension_paid from {schema}.rpt_pension_overview "
+                f"where district_code = '110000' order by 1"):     # the Beijing row (= Σ districts)
             totals[str(month)] = [int(active), str(paid)]
     return {"row_counts": counts, "pension_totals": totals}
 

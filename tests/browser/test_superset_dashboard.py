@@ -152,14 +152,14 @@ def test_dashboard_renders_every_chart_with_data(page, superset_url):
 def test_kpi_insured_active_equals_sql_for_latest_month(page, superset_url):
     states, _ = open_dashboard(page, superset_url, len(bundle_charts()))
     latest_label, expected = psycopg.connect(settings.warehouse_url()).execute(
-        """select month_label, sum(insured_active)
+        """select month_label, insured_active          -- the mart's own Beijing row (110000 = Σ districts)
              from official.rpt_pension_overview
-            where month_start = (select max(month_start) from official.rpt_pension_overview)
-            group by month_label""").fetchone()
+            where district_code = '110000'
+              and month_start = (select max(month_start) from official.rpt_pension_overview)""").fetchone()
     # the month filter defaults to the latest month ...
     assert page.locator('[data-test="filter-bar"]').get_by_text(latest_label).count(), \
         f"month filter does not show the latest month {latest_label}"
-    # ... and the KPI shows exactly the mart's sum for that month
+    # ... and the KPI (district rows only, summed by Superset) shows exactly the mart's Beijing figure: not doubled
     assert kpi_value(states, "在职参保人数") == Decimal(expected)
 
 

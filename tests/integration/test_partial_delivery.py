@@ -110,7 +110,7 @@ def test_a_forced_publish_states_exactly_which_models_are_stale(built):
         html = (tmp / "reports" / MONTH / f"数据质量报告_{MONTH}.html").read_text(encoding="utf-8")
         assert "rpt_fund_budget_caliber" in html.split("未更新(过期)的模型", 1)[1].split("<h2>", 1)[0]
         # the reconciliation of the same build names the changed provider cell
-        assert "injury.insured" in html.split("六、一数一源核对", 1)[1]
+        assert "injury.insured" in html.split("七、一数一源核对", 1)[1]
     finally:
         with psycopg.connect(url, autocommit=True) as c:
             c.execute("""update raw.check_table set value = value - 1 where source = 'injury'

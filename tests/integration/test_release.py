@@ -18,8 +18,8 @@ pytestmark = pytest.mark.integration
 READER_SQL = """
 select (select release_id from official.release_info),
        (select json_object_agg(month_key, json_build_array(active, paid))
-          from (select month_key, sum(insured_active) as active, sum(pension_paid)::text as paid
-                  from official.rpt_pension_overview group by month_key) t)
+          from (select month_key, insured_active as active, pension_paid::text as paid
+                  from official.rpt_pension_overview where district_code = '110000') t)
 """
 
 

@@ -14,14 +14,14 @@
   Returns every differing cell (month, district, measure, warehouse value, provider value, difference);
   a cell missing on one side counts as a difference, except a warehouse zero with no provider row.
   Only months present in the check table are compared, and not those in which the source was not delivered in
-  full (stg_audit__undelivered_sources: a month loaded with FORCE); the quality report lists those as 未交付.
+  full (stg_provider__check_table.source_delivered: a month loaded with FORCE); the quality report lists those as 未交付.
 -#}
 {% test matches_check_table(model, source, measures, district_column='district_code', month_column='month_start',
                             beijing_total=false) %}
 with checked_months as (
-    select distinct month_start from {{ ref('stg_provider__check_table') }} where source = '{{ source }}'
-    except      -- a source not delivered in full that month (forced load): nothing to compare, listed as 未交付
-    select month_start from {{ ref('stg_audit__undelivered_sources') }} where source = '{{ source }}'
+    -- not the months the source was not delivered in full (forced load): nothing to compare, listed as 未交付
+    select distinct month_start from {{ ref('stg_provider__check_table') }}
+    where source = '{{ source }}' and source_delivered
 ),
 warehouse as (
     {%- for check_measure, column in measures.items() %}

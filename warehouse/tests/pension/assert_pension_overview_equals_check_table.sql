@@ -4,8 +4,7 @@ with provider as (
     select month_start, district_code, measure, value
     from {{ ref('stg_provider__check_table') }}
     where source = 'pension'
-      and month_start not in (select month_start from {{ ref('stg_audit__undelivered_sources') }}
-                              where source = 'pension')    -- not delivered in full (forced): not compared
+      and source_delivered    -- not delivered in full (forced load): not compared
 ),
 mart as (
     select r.month_start, r.district_code, m.measure, m.value

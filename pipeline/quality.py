@@ -22,7 +22,6 @@ from foundation.rules import RULE_LABELS
 from foundation.spec import load_specs
 from runtime import dbt
 
-
 RECON_LABELS = {"cube": "多维分析服务", "superset": "看板数据集", "check_table": "提供方核对表", "error": "无法核对"}
 
 

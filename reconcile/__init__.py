@@ -11,5 +11,5 @@ For every indicator and every month × district cell, and the Beijing row (11000
 - the mart against the provider's 数据核对表 where one exists (districts and, summed, Beijing).
 
 `python -m reconcile [--schema marts] [--month YYYYMM]` writes the differences to audit.reconciliation (one run per
-call) and exits 1 when there are any; ops.build runs it after every dbt build and the quality report lists them.
+call) and exits 1 when there are any; pipeline.build runs it after every dbt build and the quality report lists them.
 """

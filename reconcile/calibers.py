@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from ops import settings
+from foundation import settings
 from reconcile.core import load_indicators
 
 DOC_FILE = settings.WAREHOUSE_DBT / "models" / "_indicator_calibers.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import yaml
 
-from ops import settings
+from foundation import settings
 
 BEIJING = "110000"
 INDICATORS = settings.SEEDS / "indicators" / "indicator_definitions.csv"

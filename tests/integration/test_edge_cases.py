@@ -22,8 +22,8 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from foundation import settings
 from loaders.load import load_month
-from ops import settings
 from synth.__main__ import generate
 
 pytestmark = pytest.mark.integration
@@ -42,7 +42,7 @@ FUNERAL = Decimal("9876.54")   # the funeral grant of the deceased retiree
 def dbt(args, url, tmp):
     env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"),
            "DBT_LOG_PATH": str(tmp / "logs")}
-    res = subprocess.run([sys.executable, "-m", "ops.dbt", *args, "--no-use-colors"], cwd=settings.ROOT, env=env,
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", *args, "--no-use-colors"], cwd=settings.ROOT, env=env,
                          capture_output=True, text=True)
     (tmp / "last-dbt.log").write_text(res.stdout + res.stderr)
     return res

@@ -10,7 +10,7 @@ import sys
 import psycopg
 import pytest
 
-from ops import settings
+from foundation import settings
 from synth.__main__ import generate
 
 pytestmark = pytest.mark.integration
@@ -34,9 +34,9 @@ def env(tmp_path_factory, module_scratch_url):
 @pytest.fixture(scope="module")
 def built(env):
     url, tmp, e = env
-    refused = run(["ops.build", "--month", MONTH], e)
+    refused = run(["pipeline.build", "--month", MONTH], e)
     assert refused.returncode == 3                      # not forced: the month is refused, nothing built
-    res = run(["ops.build", "--month", MONTH, "--force"], e)
+    res = run(["pipeline.build", "--month", MONTH, "--force"], e)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     return url, tmp, e, res.stdout
 
@@ -82,7 +82,7 @@ def test_a_forced_publish_states_exactly_which_models_are_stale(built):
         c.execute("""update raw.check_table set value = value + 1 where source = 'injury'
                      and district_code = '110108' and measure = 'insured'""")
     try:
-        res = run(["ops.build", "--month", MONTH, "--skip-load"], e)
+        res = run(["pipeline.build", "--month", MONTH, "--skip-load"], e)
         assert res.returncode != 0
         with psycopg.connect(url) as c:
             detail = c.execute("select detail from audit.run_log where action = 'build' order by run_id desc limit 1"
@@ -91,9 +91,9 @@ def test_a_forced_publish_states_exactly_which_models_are_stale(built):
         # the failing check (matches_check_table on the injury overview) skips what reads the injury overview:
         # the fund budget caliber report; the overview itself and everything else were rebuilt
         assert stale == ["rpt_fund_budget_caliber"]
-        refused = run(["ops.release", "publish", "--month", MONTH], e)
+        refused = run(["pipeline.release", "publish", "--month", MONTH], e)
         assert refused.returncode == 3
-        res = run(["ops.release", "publish", "--month", MONTH, "--force"], e)
+        res = run(["pipeline.release", "publish", "--month", MONTH, "--force"], e)
         assert res.returncode == 0, res.stdout + res.stderr
         assert "未在最近一次构建中更新" in res.stdout and "rpt_fund_budget_caliber" in res.stdout
         with psycopg.connect(url) as c:

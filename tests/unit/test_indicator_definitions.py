@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from ops import settings
+from foundation import settings
 from reconcile import calibers
 from reconcile.core import _compare, _datasets, load_indicators
 

@@ -62,7 +62,7 @@ def test_a_forced_month_with_missing_sources_builds_with_empty_models(built):
 
 def test_the_quality_report_names_the_interfaces_not_delivered(built):
     url, tmp, e, _ = built
-    from loaders.spec import load_specs
+    from foundation.spec import load_specs
 
     specs = load_specs()
     html = (tmp / "reports" / MONTH / f"数据质量报告_{MONTH}.html").read_text(encoding="utf-8")

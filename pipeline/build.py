@@ -58,7 +58,7 @@ def missing_files(months: list[str], url: str | None = None) -> list[dict]:
             return out
         for m in months:
             row = conn.execute("select problems from audit.load_run where data_month = to_date(%s, 'YYYYMM') "
-                               "and status = 'loaded' order by run_id desc limit 1", (m,)).fetchone()
+                               "and status in ('loaded', 'held', 'failed') order by run_id desc limit 1", (m,)).fetchone()
             for p in (row[0] if row else None) or []:
                 out.append({"month": m, "provider": p.get("provider"), "file": p.get("file_name"),
                             "problem": p.get("problem")})

@@ -77,6 +77,8 @@ class Settings:
     cube_models_dir: Path
     cube_tokens_file: Path
     cube_data_version_file: Path
+    portal_port: int
+    portal_workers: int
     superset_port: int
     superset_workers: int
     superset_start_timeout: float
@@ -107,6 +109,8 @@ class Settings:
             cube_models_dir=Path(e.get("CUBE_MODELS_DIR", ROOT / "cube" / "cubes")),
             cube_tokens_file=Path(e.get("CUBE_TOKENS_FILE", var / "secrets" / "cube_tokens.json")),
             cube_data_version_file=Path(e.get("CUBE_DATA_VERSION_FILE", var / "cube" / "data_version")),
+            portal_port=int(e.get("PORTAL_PORT", "8090")),
+            portal_workers=int(e.get("PORTAL_WORKERS", "2")),
             superset_port=int(e.get("SUPERSET_PORT", "8088")),
             superset_workers=int(e.get("SUPERSET_WORKERS", str(min(4, max(2, os.cpu_count() or 2))))),
             superset_start_timeout=float(e.get("SUPERSET_START_TIMEOUT", "180")),

@@ -9,7 +9,6 @@ API under /api (catalogue, data with asof, calculations, exports). Every asset i
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
-from foundation import openapi_docs
+from foundation import openapi_docs, settings
 from history import charts, engine, exports, imports, query, store
 from portal import access
 
@@ -78,7 +77,7 @@ def importer(u: access.User = Depends(user)) -> access.User:
 
 
 def page(name: str, request: Request, u: access.User | None, **ctx) -> HTMLResponse:
-    superset = f"http://127.0.0.1:{os.environ.get('SUPERSET_PORT', '8088')}/"
+    superset = f"http://127.0.0.1:{settings.get().superset_port}/"
     return HTMLResponse(env.get_template(name).render(user=u, request=request, superset_url=superset, **ctx))
 
 

@@ -69,6 +69,24 @@ create table if not exists raw.check_table (
     primary key (source, data_month, district_code, measure)
 );
 comment on table raw.check_table is '提供方数据核对表(长表: 来源 × 月份 × 区县 × 指标)';
+-- written by the reconciliation after every build (reconcile/), as dbt's role: pipeline/roles.py grants it
+create table if not exists audit.reconciliation (
+    run_id          bigint not null,
+    checked_at      timestamptz not null default now(),
+    schema_name     text not null,
+    indicator_code  text not null,
+    indicator_name  text not null,
+    comparison      text not null,          -- cube | superset | check_table | error
+    published_in    text not null,          -- e.g. cube pension.insured_total
+    month_key       integer,
+    district_code   text,
+    mart_value      numeric,
+    other_value     numeric,
+    difference      numeric,
+    note            text
+);
+comment on table audit.reconciliation is '一数一源核对: 每次构建后, 每个发布指标在报表集市与多维服务、看板数据集、提供方核对表之间逐月逐区县(含全市)的差异';
+create index if not exists reconciliation_run on audit.reconciliation (run_id);
 """
 
 

@@ -31,12 +31,13 @@ def _failed_tests() -> list[str]:
 
 def _ensure_raw_layer() -> None:
     """Every raw table of the interface specs and the interface catalogue exist before dbt runs (also with
-    --skip-load), so sources never delivered build as empty models instead of failing."""
+    --skip-load), so sources never delivered build as empty models instead of failing. Created as the loader,
+    which owns raw and audit (dbt only reads them)."""
     import psycopg
 
     from loaders import db
 
-    with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
+    with psycopg.connect(_loader_url() or settings.warehouse_url(), autocommit=True) as conn:
         db.ensure_audit(conn)
         ensure_raw_tables(conn)
 

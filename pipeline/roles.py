@@ -264,6 +264,8 @@ def setup(url: str | None = None, log=print) -> dict[str, str]:  # noqa: C901 â€
 
         conn.execute(AUDIT_DDL)
         conn.execute("reset role")
+        # the reconciliation after every build (reconcile/) runs as dbt's role and records its differences
+        conn.execute("grant select, insert on audit.reconciliation to wh_dbt")
 
         # -- who reads what the loader writes: dbt reads raw and audit, everyone writes the run log
         for schema in ("raw", "audit"):

@@ -17,26 +17,6 @@ BEIJING = "110000"
 INDICATORS = settings.SEEDS / "indicators" / "indicator_definitions.csv"
 SUPERSET_DATASETS = settings.ROOT / "superset" / "dashboards" / "datasets"
 
-DDL = """
-create schema if not exists audit;
-create table if not exists audit.reconciliation (
-    run_id          bigint not null,
-    checked_at      timestamptz not null default now(),
-    schema_name     text not null,
-    indicator_code  text not null,
-    indicator_name  text not null,
-    comparison      text not null,          -- cube | superset | check_table | error
-    published_in    text not null,          -- e.g. cube pension.insured_total
-    month_key       integer,
-    district_code   text,
-    mart_value      numeric,
-    other_value     numeric,
-    difference      numeric,
-    note            text
-);
-comment on table audit.reconciliation is '一数一源核对: 每次构建后, 每个发布指标在报表集市与多维服务、看板数据集、提供方核对表之间逐月逐区县(含全市)的差异';
-create index if not exists reconciliation_run on audit.reconciliation (run_id);
-"""
 
 COMPARISON_LABELS = {"cube": "多维分析服务", "superset": "看板数据集", "check_table": "提供方核对表", "error": "无法核对"}
 
@@ -234,7 +214,10 @@ def reconcile(url: str | None = None, schema: str = "marts", months: list[int] |
 def record(diffs: list[Difference], schema: str, url: str | None = None) -> int:
     """Store one run's differences in audit.reconciliation; returns the run id (also when there are none)."""
     with psycopg.connect(url or settings.warehouse_url(), autocommit=True) as conn:
-        conn.execute(DDL)
+        if conn.execute("select to_regclass('audit.reconciliation')").fetchone()[0] is None:
+            from loaders import db  # the audit schema's tables are defined (and owned) by the loader
+
+            db.ensure_audit(conn)
         run_id = conn.execute("select coalesce(max(run_id), 0) + 1 from audit.reconciliation").fetchone()[0]
         rows = [(run_id, schema, d.indicator_code, d.indicator_name, d.comparison, d.published_in, d.month_key,
                  d.district_code, d.mart_value, d.other_value, d.difference, d.note) for d in diffs]

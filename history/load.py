@@ -139,11 +139,12 @@ def _q(x: Decimal, decimals: int) -> Decimal:
 
 
 def _mart_values(conn, ind: dict, month_key: int | None) -> dict[tuple[str, str], Decimal | None]:
-    """(period, district) → mart value × scale, per district row of the official mart."""
+    """(period, district) → mart value × scale, per district row of the official mart (the mart's own 全市 row
+    110000, = Σ districts incl. 999999 by the warehouse's tests, is left out: Beijing is summed here once)."""
     scale = Decimal(str(ind.get("scale", 1)))
     rows = conn.execute(
         f"select month_key, district_code, ({ind['column']}) from {OFFICIAL}.{ind['mart']} "
-        f"where %s::int is null or month_key = %s", (month_key, month_key)).fetchall()
+        f"where district_code <> '110000' and (%s::int is null or month_key = %s)", (month_key, month_key)).fetchall()
     return {(f"{mk // 100}-{mk % 100:02d}", d): (None if v is None else _dec(v) * scale) for mk, d, v in rows}
 
 
@@ -194,18 +195,19 @@ def reconcile(conn, load_id: int, month_key: int | None = None) -> list[dict]:
         if not d.get("beijing_only"):
             for mk, dist, v in conn.execute(
                     f"select month_key, district_code, ({d['column']}) * %s::numeric from {OFFICIAL}.{d['mart']} "
-                    f"where district_code <> '999999' and (%s::int is null or month_key = %s)",
+                    f"where district_code not in ('999999', '110000') and (%s::int is null or month_key = %s)",
                     (str(scale), month_key, month_key)):
                 expected[(d["code"], dist, f"{mk // 100}-{mk % 100:02d}")] = v
         if d["kind"] == "ratio":
             n, q = inds[d["numerator"]], inds[d["denominator"]]
             sql = (f"select month_key, round(sum({n['column']}) * %s::numeric / nullif(sum({q['column']}), 0) * %s::numeric"
-                   f" / %s::numeric, %s) from {OFFICIAL}.{d['mart']} where (%s::int is null or month_key = %s) group by 1")
+                   f" / %s::numeric, %s) from {OFFICIAL}.{d['mart']} where district_code <> '110000'"
+                   f" and (%s::int is null or month_key = %s) group by 1")
             params = (str(n.get("scale", 1)), str(d.get("ratio_scale", 1)), str(q.get("scale", 1)), d["decimals"],
                       month_key, month_key)
         else:
             sql = (f"select month_key, sum({d['column']}) * %s::numeric from {OFFICIAL}.{d['mart']} "
-                   f"where (%s::int is null or month_key = %s) group by 1")
+                   f"where district_code <> '110000' and (%s::int is null or month_key = %s) group by 1")
             params = (str(scale), month_key, month_key)
         for mk, v in conn.execute(sql, params):
             expected[(d["code"], "110000", f"{mk // 100}-{mk % 100:02d}")] = v

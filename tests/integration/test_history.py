@@ -161,8 +161,9 @@ def test_import_preview_and_atomic_commit_with_change_log(tx):
 def test_publish_writes_a_vintage_reconciled_with_the_marts(tx):
     res = load.load_warehouse(tx, log=lambda *_: None)
     assert res["mismatches"] == 0 and res["reconciled"] > 0
-    # independently: Beijing totals and a district straight from the marts
-    for mk, total in tx.execute("select month_key, sum(insured_total) from official.rpt_pension_overview group by 1"):
+    # independently: Beijing as the mart's own 全市 row (110000) and a district straight from the marts
+    for mk, total in tx.execute("select month_key, insured_total from official.rpt_pension_overview "
+                                "where district_code = '110000'"):
         p = f"{mk // 100}-{mk % 100:02d}"
         v = store.read(tx, ["wh_pension_insured"], ["110000"], p, p)[0]["value"]
         assert v == total
@@ -199,21 +200,23 @@ def test_report_figures_equal_the_marts_and_the_portal_api(ready):
         asof = conn.execute("select now()").fetchone()[0].isoformat()
         fig = report.figures(conn, str(month), asof)
         key = {r["indicator"]: r for r in fig["key"]}
-        mart = conn.execute("select sum(insured_total), sum(contributors), sum(pension_paid) / 10000 from "
-                            "official.rpt_pension_overview where month_key = %s", (month,)).fetchone()
+        mart = conn.execute("select insured_total, contributors, pension_paid / 10000 from "
+                            "official.rpt_pension_overview where month_key = %s and district_code = '110000'",
+                            (month,)).fetchone()
         assert key["wh_pension_insured"]["value"] == float(mart[0])
         assert key["wh_pension_contributors"]["value"] == float(mart[1])
         assert key["wh_pension_paid"]["value"] == pytest.approx(float(mart[2]), abs=1e-9)
-        rate = conn.execute("select round(sum(closed)::numeric / nullif(sum(cases_handled), 0) * 100, 2) from "
-                            "official.rpt_arbitration_overview where month_key = %s", (month,)).fetchone()[0]
+        rate = conn.execute("select round(closed::numeric / nullif(cases_handled, 0) * 100, 2) from "
+                            "official.rpt_arbitration_overview where month_key = %s and district_code = '110000'",
+                            (month,)).fetchone()[0]
         assert key["wh_arb_closure_rate"]["value"] == float(rate)
-        prev = conn.execute("select sum(insured_total) from official.rpt_pension_overview where month_key = %s",
-                            (month - 1 if month % 100 != 1 else month - 89,)).fetchone()[0]
+        prev = conn.execute("select sum(insured_total) from official.rpt_pension_overview where month_key = %s "
+                            "and district_code = '110000'", (month - 1 if month % 100 != 1 else month - 89,)).fetchone()[0]
         if prev:
             assert key["wh_pension_insured"]["mom"] == pytest.approx((float(mart[0]) - float(prev)) / float(prev) * 100)
         dist = {(r["indicator"], r["region"]): r["value"] for r in fig["district"]}
         for d, v in conn.execute("select district_code, insured from official.rpt_unemployment_overview where "
-                                 "month_key = %s and district_code <> '999999'", (month,)):
+                                 "month_key = %s and district_code not in ('999999', '110000')", (month,)):
             assert dist[("wh_unemp_insured", d)] == float(v)
         # the same figures through the portal's API
         c = _client("analyst")

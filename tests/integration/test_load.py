@@ -89,8 +89,9 @@ def test_incomplete_month_is_refused_unless_forced(scratch_url, drop, tmp_path):
     with psycopg.connect(scratch_url) as c:
         assert c.execute("select forced from audit.load_run where status='loaded'").fetchone()[0] is True
     assert _count(scratch_url, "raw.ent_pension_unit") > 0
-    with psycopg.connect(scratch_url) as c:
-        assert c.execute("select to_regclass('raw.ent_pension_person')").fetchone()[0] is None
+    # nothing of the file whose marker disagrees is loaded; its raw table exists from the spec, empty, so the
+    # month still builds with that source's models empty (issue 14)
+    assert _count(scratch_url, "raw.ent_pension_person") == 0
 
 
 def test_bad_rows_are_rejected_and_kept(scratch_url, drop, tmp_path):

@@ -115,17 +115,20 @@ def expected(db, where: str = "true", params: tuple = (), group: str | None = No
         select {g} as g,
                count(*) filter (where person_type = 'active' and month_start = (select m from l)),
                count(*) filter (where person_type = 'retired' and month_start = (select m from l)),
-               count(*) filter (where month_start = (select m from l)),
+               count(*) filter (where month_start = (select m from l) and person_type in ('active', 'retired')),
                count(distinct person_id) filter (where is_contributor = 1),
                coalesce(sum(contribution_income), 0), coalesce(sum(pension_paid), 0),
-               coalesce(sum(contribution_base), 0)
+               coalesce(sum(contribution_base), 0), coalesce(sum(basic_pension_paid), 0)
         from f group by 1""", params).fetchall()
     out = {}
     for r in rows:
-        vals = dict(zip(("insured_active", "insured_retired", "insured_total", "contributors") + FLOWS, r[1:]))
+        # 参保人数 counts persons with a status row only; 人均养老金 = 基本养老金 ÷ 离退休人数 (the 口径 of
+        # warehouse/seeds/indicators/indicator_definitions.csv)
+        vals = dict(zip(("insured_active", "insured_retired", "insured_total", "contributors") + FLOWS
+                        + ("basic_pension_paid",), r[1:]))
         vals["dependency_ratio"] = (round(Decimal(vals["insured_active"]) / vals["insured_retired"], 4)
                                     if vals["insured_retired"] else None)
-        vals["average_pension"] = (round(vals["pension_paid"] / vals["insured_retired"], 2)
+        vals["average_pension"] = (round(vals["basic_pension_paid"] / vals["insured_retired"], 2)
                                    if vals["insured_retired"] else None)
         out[r[0]] = vals
     return out

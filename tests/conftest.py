@@ -11,6 +11,16 @@ import pytest
 from foundation import settings
 
 
+@pytest.fixture(autouse=True)
+def _component_does_not_leak():
+    """Entry points declare the component they run as (settings.use_component sets WAREHOUSE_COMPONENT in the
+    process, e.g. the loader's main as wh_loader); a test that calls one in-process must not make the tests
+    after it log in as that role."""
+    before = os.environ.get(settings.COMPONENT_ENV)
+    yield
+    settings.use_component(before)
+
+
 @pytest.fixture(scope="session")
 def server_url() -> str:
     """URL of the warehouse database on a running server (started if embedded)."""

@@ -50,11 +50,14 @@ class WebService:
     def log_file(self) -> Path:
         return self.run_dir / "server.log"
 
-    def url(self) -> str:
+    def bind_host(self) -> str:
         host = self.host()
         if host not in LOOPBACK:
             raise SystemExit(f"{self.label} binds the loopback interface only (127.0.0.1), not {host!r}")
-        return f"http://{'127.0.0.1' if host == 'localhost' else host}:{self.port()}"
+        return "127.0.0.1" if host == "localhost" else host
+
+    def url(self) -> str:
+        return f"http://{self.bind_host()}:{self.port()}"
 
     def pid(self) -> int | None:
         try:
@@ -86,8 +89,7 @@ class WebService:
             prepare()
         env = {**os.environ, settings.COMPONENT_ENV: self.component,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.ROOT), os.environ.get("PYTHONPATH")]))}
-        host = self.url().split("//", 1)[1].rsplit(":", 1)[0]
-        cmd = [sys.executable, "-m", "uvicorn", self.app, "--host", host, "--port", str(self.port()),
+        cmd = [sys.executable, "-m", "uvicorn", self.app, "--host", self.bind_host(), "--port", str(self.port()),
                "--workers", str(self.workers())]
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(cmd, cwd=settings.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

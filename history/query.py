@@ -83,6 +83,13 @@ def normalise(spec: dict, cat=None) -> dict:
         if m not in engine.METHODS:
             raise QueryError(f"指标 {i} 的计算方法 {m!r} 不存在; 可选: {', '.join(engine.METHODS)}")
     periods = spec.get("periods") or {"latest": 12}
+    if not isinstance(periods, dict):
+        raise QueryError("期别须为 {latest: N} 或 {from, to}")
+    if "latest" in periods:
+        try:
+            periods = {**periods, "latest": int(periods["latest"])}
+        except (TypeError, ValueError):
+            raise QueryError(f"最近 N 期的 N 须为正整数, 而不是 {periods['latest']!r}") from None
     layout = spec.get("layout") or {"rows": ["indicator", "region"], "cols": ["period"]}
     if sorted(layout.get("rows", []) + layout.get("cols", [])) != sorted(LAYOUT_DIMS):
         raise QueryError("版式必须把 指标、地区、期别 三个维度分别放在行或列")

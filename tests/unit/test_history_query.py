@@ -67,3 +67,10 @@ def test_matrix_of_series_equals_one_series_at_a_time(method):
         one = query._vector(method, s, window, query.pidx(window[0]), lag, "M", {"unit": "人"}, breaks[r], False)
         assert one["refused"] == many[r]["refused"]
         assert [None if x != x else x for x in one["values"]] == [None if x != x else x for x in many[r]["values"]]
+
+
+@pytest.mark.parametrize("latest", ["2; drop table x", None, [1], "1.5"])
+def test_a_malformed_latest_n_is_a_query_error_not_a_crash(latest):
+    # found by hand against the running portal: a non-integer N answered 500 (ValueError in estimate)
+    with pytest.raises(query.QueryError, match="正整数"):
+        query.normalise({"indicators": ["wh_pension_insured"], "regions": ["110000"], "periods": {"latest": latest}})

@@ -29,7 +29,11 @@ MAX_ROWS = 200_000
 
 
 class ImportError_(ValueError):
-    pass
+    """A file that cannot be read at all; ``row`` / ``column`` name where, when known."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        super().__init__(message)
+        self.row, self.column = row, column
 
 
 def _cell(v) -> str:
@@ -56,26 +60,85 @@ def read_table(file_name: str, data: bytes) -> tuple[str, list[str], list[tuple[
         body = [(i, list(r)) for i, r in enumerate(rows, start=2) if any(v not in (None, "") for v in r)]
         return ws.title, header, body
     if name.endswith(".csv"):
-        for enc in ("utf-8-sig", "gbk"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportError_(f"{file_name}: 编码既不是 UTF-8 也不是 GBK")
-        rows = list(csv.reader(io.StringIO(text)))
+        text = _decode_csv(file_name, data)
+        _check_control_chars(file_name, text)
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            rows = list(reader)
+        except csv.Error as e:      # e.g. a line end inside an unquoted field
+            raise ImportError_(f"{file_name}: 第 {reader.line_num} 行无法按 CSV 解析({e}); 请检查引号与换行",
+                               row=reader.line_num) from None
         header = [c.strip() for c in rows[0]] if rows else []
         return "CSV", header, [(i, r) for i, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
     raise ImportError_(f"{file_name}: 只接受 .xlsx 或 .csv 文件")
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+# C0 control characters a CSV cell never holds (TAB and the CR of a CRLF line end are allowed)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")
+_CONTROL_NAMES = {"\x00": "NUL", "\r": "CR(单独的回车)", "\x1a": "SUB(Ctrl-Z)", "\x1b": "ESC", "\x7f": "DEL"}
+
+
+def _csv_column(header_line: str, line: str, pos: int) -> tuple[int, str | None]:
+    """(1-based field number, header name or None) of character ``pos`` of a CSV line (commas before it counted;
+    a comma inside quotes is rare in this template and would shift the count)."""
+    k = line[:pos].count(",")
+    names = [c.strip() for c in header_line.split(",")]
+    return k + 1, (names[k] if k < len(names) and names[k] else None)
+
+
+def _where(k: int, name: str | None) -> str:
+    return f"第 {k} 列({name})" if name else f"第 {k} 列"
+
+
+def _decode_csv(file_name: str, data: bytes) -> str:
+    """The text of a CSV in UTF-8 (with or without BOM) or GBK; otherwise ImportError_ naming the line, column and
+    bytes where the encoding the file follows furthest breaks."""
+    body, skip = (data[len(UTF8_BOM):], len(UTF8_BOM)) if data.startswith(UTF8_BOM) else (data, 0)
+    failures: list[tuple[str, UnicodeDecodeError]] = []
+    for enc in ("utf-8", "gbk"):
+        try:
+            return body.decode(enc)
+        except UnicodeDecodeError as e:
+            failures.append((enc, e))
+    enc, e = max(failures, key=lambda f: f[1].start)
+    start = body.rfind(b"\n", 0, e.start) + 1          # the line of the first bad byte
+    end = body.find(b"\n", e.start)
+    line_no = body.count(b"\n", 0, e.start) + 1
+    line = body[start:len(body) if end < 0 else end]
+    header_end = body.find(b"\n")
+    header = body[:header_end if header_end >= 0 else len(body)].decode(enc, errors="replace")
+    prefix = line[:e.start - start].decode(enc, errors="replace")
+    k, col = _csv_column(header, prefix, len(prefix))
+    bad = body[e.start:e.end + 1][:4].hex(" ").upper()
+    label = "UTF-8" if enc == "utf-8" else "GBK"
+    raise ImportError_(f"{file_name}: 第 {line_no} 行 {_where(k, col)} 含非法字节 {bad}(行内字节位置 "
+                       f"{e.start - start + 1}, 文件字节位置 {e.start + skip + 1}): 编码既不是 UTF-8 也不是 GBK "
+                       f"(此前的内容按 {label} 可读); 请以 UTF-8 或 GBK 编码重新保存", row=line_no, column=col)
+
+
+def _check_control_chars(file_name: str, text: str) -> None:
+    """ImportError_ naming line and column of the first control character (NUL, a lone CR, ESC, …)."""
+    m = _CONTROL_RE.search(text)
+    if m is None:
+        return
+    start = text.rfind("\n", 0, m.start()) + 1
+    line_no = text.count("\n", 0, m.start()) + 1
+    header = text.split("\n", 1)[0].lstrip("\ufeff")
+    k, col = _csv_column(header, text[start:m.start()], m.start() - start)
+    ch = m.group()
+    name = _CONTROL_NAMES.get(ch, f"U+{ord(ch):04X}")
+    raise ImportError_(f"{file_name}: 第 {line_no} 行 {_where(k, col)} 含控制字符 {name}(行内字符位置 "
+                       f"{m.start() - start + 1}); 请删除该字符后重新保存", row=line_no, column=col)
 
 
 def validate(conn, file_name: str, data: bytes, today: date | None = None) -> dict:
     try:
         sheet, header, body = read_table(file_name, data)
     except ImportError_ as e:
-        return {"errors": [{"sheet": None, "row": None, "column": None, "rule": "文件", "message": str(e),
-                            "where": file_name}], "rows": [], "summary": {}}
+        where = f"{file_name} 第 {e.row} 行" if e.row else file_name
+        return {"errors": [{"sheet": None, "row": e.row, "column": e.column, "rule": "文件", "message": str(e),
+                            "where": where}], "rows": [], "summary": {}}
     return validate_rows(conn, sheet, header, body, today)
 
 

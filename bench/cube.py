@@ -68,6 +68,13 @@ MATRIX = [
         "cut": "year:{year}|district:110105;110108", "drilldown": "age_band", "measures": "contributors"}),
     ("contributors by month, 6-month range", "pension", {"cut": "month:{first6}-{last}", "drilldown": "month",
                                                         "measures": "contributors"}),
+    # distinct contributors over months with a gap (not one contiguous range: neither periods nor spells apply)
+    ("contributors, two months with a gap in one year, by district", "pension", {
+        "cut": "month:{year}02;{year}11", "drilldown": "district", "measures": "contributors"}),
+    ("contributors, two months with a gap across years", "pension", {
+        "cut": "month:{first12};{last}", "measures": "contributors"}),
+    ("contributors, a year but one month, by gender", "pension", {
+        "cut": "year:{year}|!month:{year}06", "drilldown": "gender", "measures": "contributors"}),
     # the other subjects
     ("unemployment contributors by district, 6 months", "unemployment", {
         "cut": "month:{first6}-{last}", "drilldown": "district", "measures": "insured,contributors"}),
@@ -123,6 +130,58 @@ def _table_info(conn, schema: str) -> dict:
     return {t: found.get(t) for t in names}
 
 
+def timed(http, cube: str, p: dict) -> tuple[float, Any]:
+    t = time.perf_counter()
+    r = http.get(f"/cube/{cube}/aggregate", params=p)
+    return (time.perf_counter() - t) * 1000, r
+
+
+def _times(http, cube: str, p: dict, n: int, cold: bool) -> list[float]:
+    """``n`` requests (the result cache cleared before each when ``cold``), in ms."""
+    from cube.cache import CACHE
+
+    out = []
+    for _ in range(n):
+        if cold:
+            CACHE.clear()
+        ms, r = timed(http, cube, p)
+        r.raise_for_status()
+        out.append(ms)
+    return out
+
+
+def measure_query(http, label: str, cube: str, p: dict, repeat: int, compare_fact: bool) -> dict:
+    """Cold and cached latency of one request (and cold with aggregate awareness off, ``compare_fact``)."""
+    from cube.cache import CACHE
+
+    CACHE.clear()
+    ms, r = timed(http, cube, p)
+    if r.status_code != 200:        # e.g. a cube whose tables this database does not have
+        print(f"{label:50s} skipped: HTTP {r.status_code} {r.json().get('message', '')[:120]}")
+        return {"query": label, "cube": cube, "params": p, "skipped": r.json().get("message")}
+    path = r.json().get("query_path") or {}
+    cold = [ms] + _times(http, cube, p, repeat - 1, cold=True)
+    fact_cold: list[float] = []
+    if compare_fact:
+        os.environ["CUBE_AGGREGATES"] = "off"
+        try:
+            fact_cold = _times(http, cube, p, repeat, cold=True)
+        finally:
+            os.environ.pop("CUBE_AGGREGATES", None)
+        CACHE.clear()
+        timed(http, cube, p)            # the next mode starts from the normal path's cached answer
+    cached = _times(http, cube, p, repeat, cold=False)
+    short = {k: short_path(v) for k, v in path.items() if k in ("summary", "cells")}
+    x = {"query": label, "cube": cube, "params": p, "path": short,
+         "fact_cold_p50_ms": round(statistics.median(fact_cold), 1) if fact_cold else None,
+         "fact_cold_p95_ms": round(pct(fact_cold, 0.95), 1) if fact_cold else None,
+         "cold_p50_ms": round(statistics.median(cold), 1), "cold_p95_ms": round(pct(cold, 0.95), 1),
+         "cached_p50_ms": round(statistics.median(cached), 1), "cached_p95_ms": round(pct(cached, 0.95), 1)}
+    print(f"{label:50s} {fmt_path(short):60s} cold p50 {x['cold_p50_ms']:8.1f} p95 {x['cold_p95_ms']:8.1f}"
+          f"  cached p50 {x['cached_p50_ms']:6.1f} p95 {x['cached_p95_ms']:6.1f} ms", flush=True)
+    return x
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--schema", default=None, help="schema to read (default: official if it exists, else marts)")
@@ -165,7 +224,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from cube import access
     from cube.app import app
-    from cube.cache import CACHE
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", workers=1))
@@ -181,57 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     matrix = [q for q in MATRIX if not args.only or args.only in q[0] or args.only in q[1]]
     results = []
 
-    def timed(http, cube: str, p: dict) -> tuple[float, Any]:
-        t = time.perf_counter()
-        r = http.get(f"/cube/{cube}/aggregate", params=p)
-        return (time.perf_counter() - t) * 1000, r
-
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=600) as http:
             http.get("/cube/pension/aggregate", params={"measures": "pension_paid"})   # warm-up: pool, models
             for label, cube, params in matrix:
                 p = {k: (v.format(**subst) if isinstance(v, str) else v) for k, v in params.items()}
-                cold, cached, fact_cold = [], [], []
-                CACHE.clear()
-                ms, r = timed(http, cube, p)
-                if r.status_code != 200:        # e.g. a cube whose tables this database does not have
-                    print(f"{label:50s} skipped: HTTP {r.status_code} {r.json().get('message', '')[:120]}")
-                    results.append({"query": label, "cube": cube, "params": p, "skipped": r.json().get("message")})
-                    continue
-                path = r.json().get("query_path") or {}
-                cold.append(ms)
-                for _ in range(args.repeat - 1):
-                    CACHE.clear()
-                    ms, r = timed(http, cube, p)
-                    r.raise_for_status()
-                    cold.append(ms)
-                if args.compare_fact:
-                    os.environ["CUBE_AGGREGATES"] = "off"
-                    try:
-                        for _ in range(args.repeat):
-                            CACHE.clear()
-                            ms, r = timed(http, cube, p)
-                            r.raise_for_status()
-                            fact_cold.append(ms)
-                    finally:
-                        os.environ.pop("CUBE_AGGREGATES", None)
-                    CACHE.clear()
-                    timed(http, cube, p)            # the next mode starts from the normal path's cached answer
-                for _ in range(args.repeat):
-                    ms, r = timed(http, cube, p)
-                    r.raise_for_status()
-                    cached.append(ms)
-                short = {k: short_path(v) for k, v in path.items() if k in ("summary", "cells")}
-                results.append({"query": label, "cube": cube, "params": p, "path": short,
-                                "fact_cold_p50_ms": round(statistics.median(fact_cold), 1) if fact_cold else None,
-                                "fact_cold_p95_ms": round(pct(fact_cold, 0.95), 1) if fact_cold else None,
-                                "cold_p50_ms": round(statistics.median(cold), 1),
-                                "cold_p95_ms": round(pct(cold, 0.95), 1),
-                                "cached_p50_ms": round(statistics.median(cached), 1),
-                                "cached_p95_ms": round(pct(cached, 0.95), 1)})
-                x = results[-1]
-                print(f"{label:50s} {fmt_path(short):60s} cold p50 {x['cold_p50_ms']:8.1f} p95 {x['cold_p95_ms']:8.1f}"
-                      f"  cached p50 {x['cached_p50_ms']:6.1f} p95 {x['cached_p95_ms']:6.1f} ms", flush=True)
+                results.append(measure_query(http, label, cube, p, args.repeat, args.compare_fact))
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -541,6 +541,7 @@ FORMAT_DOC = "json (default), csv or xlsx"
 
 
 def make_router(review: bool) -> APIRouter:
+    """The routes of one release (official, or review under /review); each route's work is a function below."""
     tag = "review release (审核版)" if review else "official release (正式版)"
     router = APIRouter(tags=[tag])
     ctx_dep = Depends(_context(review))
@@ -559,12 +560,7 @@ def make_router(review: bool) -> APIRouter:
     @router.get("/cube/{name}/model", summary="Cube model: dimensions, hierarchies, measures (caller's perspective)",
                 responses={**err, 404: {"description": "unknown cube"}})
     def cube_model(name: str, ctx: Ctx = ctx_dep) -> dict:
-        d = with_calibers(name, ctx.cube(name).to_dict())     # 口径 of every published measure
-        if ctx.role.district:
-            d["restricted_to_district"] = ctx.role.district
-        if not ctx.role.facts:
-            d["fact_columns"] = []
-        return d
+        return model_response(ctx, name)
 
     @router.get("/cube/{name}/aggregate", summary="Aggregate with cuts, drill-down, measures, order and paging",
                 responses={**err, 404: {"description": "unknown cube"}})
@@ -581,59 +577,15 @@ def make_router(review: bool) -> APIRouter:
         format: str | None = Query(None, description=FORMAT_DOC),
         ctx: Ctx = ctx_dep,
     ) -> Response:
-        fmt = _fmt(format)
-        cube = ctx.cube(name)
-        res = aggregate_result(ctx, cube, cut=cut, drilldown=drilldown,
-                               measures=(measures or []) + (aggregates or []) or None, order=order,
-                               page=page, pagesize=pagesize)
-        if fmt == "json":
-            return JSONResponse(_jsonable(res))
-        header, keys = [], []
-        for a in res["attributes"]:
-            header += [a, f"{a}.label"]
-            keys += [a, f"{a}.label"]
-        header += [f"{m['label']} ({m['name']})" for m in res["measures"]]
-        keys += res["aggregates"]
-        rows = [[c.get(k) for k in keys] for c in (res["cells"] if res["attributes"] else [res["summary"]])]
-        return _table_response(fmt, f"{cube.name}_aggregate", header, rows)
+        return aggregate_response(ctx, name, cut=cut, drilldown=drilldown,
+                                  measures=(measures or []) + (aggregates or []) or None, order=order, page=page,
+                                  pagesize=pagesize, fmt=_fmt(format))
 
     @router.get("/cube/{name}/members/{dimension}", summary="Members (key, label) of a dimension level",
                 responses={**err, 404: {"description": "unknown cube"}})
     def members(name: str, dimension: str, level: str | None = Query(None),
                 format: str | None = Query(None, description=FORMAT_DOC), ctx: Ctx = ctx_dep) -> Response:
-        fmt = _fmt(format)
-        cube = ctx.cube(name)
-        if dimension not in cube.dimensions:
-            raise QueryError(f"unknown dimension {dimension!r}; dimensions: {', '.join(cube.dimensions)}")
-        dim = cube.dimensions[dimension]
-        try:
-            lv = dim.level(level) if level else dim.levels[-1]
-        except KeyError:
-            raise QueryError(f"unknown level {level!r} of {dimension!r}; levels: "
-                             f"{', '.join(x.name for x in dim.levels)}") from None
-        restricted = ctx.role.district if dim.name == cube.district_dimension else None
-        if lv.members:
-            data = [{"key": k, "label": v} for k, v in lv.members.items() if restricted in (None, k)]
-        else:
-            table = (sql.Identifier(ctx.schema, dim.table) if dim.table else sql.Identifier(ctx.schema, cube.fact))
-            cols = [sql.Identifier(lv.key), sql.Identifier(lv.order_column), *map(sql.Identifier, lv.label_columns)]
-            where = sql.SQL("{} is not null").format(sql.Identifier(lv.key))
-            params: dict = {}
-            if restricted:
-                key = dim.key if dim.table else lv.key
-                where = sql.SQL("{} and {} = %(d)s").format(where, sql.Identifier(key))
-                params = {"d": restricted}
-            stmt = sql.SQL("select distinct {} from {} where {} order by 2, 1").format(
-                sql.SQL(", ").join(cols), table, where)
-            _, rows = ctx.run(stmt, params)
-            data = [{"key": r[0], "label": lv.format_label(r[0], tuple(r[2:]))} for r in rows]
-        if ctx.role.district and dim.name != cube.district_dimension:
-            present = _district_members(ctx, cube, dim.name, lv.name)
-            data = [m for m in data if m["key"] in present]
-        if fmt != "json":
-            return _table_response(fmt, f"{cube.name}_{dim.name}", ["key", "label"],
-                                   [[m["key"], m["label"]] for m in data])
-        return JSONResponse(_jsonable({"dimension": dim.name, "level": lv.name, "members": data}))
+        return members_response(ctx, name, dimension, level, _fmt(format))
 
     @router.get("/cube/{name}/facts", summary="Drill-through: fact rows inside the cuts (paged, identifiers masked)",
                 responses={**err, 404: {"description": "unknown cube"}})
@@ -647,29 +599,8 @@ def make_router(review: bool) -> APIRouter:
         format: str | None = Query(None, description=FORMAT_DOC),
         ctx: Ctx = ctx_dep,
     ) -> Response:
-        fmt = _fmt(format)
-        cube = ctx.cube(name)
-        if not ctx.role.facts:
-            raise ApiError(403, "forbidden", f"role {ctx.role.name!r} may not drill through to the facts")
-        masked = frozenset() if ctx.role.pii else frozenset(c.name for c in cube.fact_columns if c.mask)
-        stmt, params, names = build_facts(cube, ctx.schema, cut=cut, fields=fields, order=order, page=page,
-                                          pagesize=pagesize, restrict=ctx.restrict(cube), masked=masked)
-        cols, rows = ctx.run(stmt, params)
-        masks = {c.name: c.mask for c in cube.fact_columns}
-        out = []
-        for r in rows:
-            rec = dict(zip(cols, r))
-            out.append({n: (rec[n] if ctx.role.pii else mask_value(masks.get(n), rec[n])) for n in names})
-        total = rows[0][cols.index("__total")] if rows else 0
-        if fmt != "json":
-            labels = {c.name: c.label for c in cube.fact_columns}
-            return _table_response(fmt, f"{cube.name}_facts", [f"{labels[n]} ({n})" for n in names],
-                                   [[o[n] for n in names] for o in out])
-        body = {"cube": cube.name, "fields": names, "masked": [] if ctx.role.pii else [n for n in names if masks.get(n)],
-                "page": page or 0, "page_size": pagesize or 100, "total_fact_count": total, "facts": out}
-        if not rows and (page or 0) > 0:
-            body["total_fact_count"] = None
-        return JSONResponse(_jsonable(body))
+        return facts_response(ctx, name, cut=cut, fields=fields, order=order, page=page, pagesize=pagesize,
+                              fmt=_fmt(format))
 
     @router.get("/cube/{name}/pivot", summary="Pivot table: rows × columns of drilled dimensions",
                 responses={**err, 404: {"description": "unknown cube"}})
@@ -682,83 +613,184 @@ def make_router(review: bool) -> APIRouter:
         format: str | None = Query(None, description=FORMAT_DOC),
         ctx: Ctx = ctx_dep,
     ) -> Response:
-        fmt = _fmt(format)
-        cube = ctx.cube(name)
-        if not rows and not columns:
-            raise QueryError("pivot needs rows and/or columns (drill-downs such as rows=district&columns=time@month)")
-        res = aggregate_result(ctx, cube, cut=cut, drilldown=(rows or []) + (columns or []) or None,
-                               measures=measures, pagesize=MAX_PAGE_SIZE)
-        if (res["total_cell_count"] or 0) > MAX_PAGE_SIZE:
-            raise QueryError(f"the pivot has {res['total_cell_count']} cells (max {MAX_PAGE_SIZE}); cut it further")
-        from cube.query import parse_cuts, parse_drilldowns
-
-        cuts = parse_cuts(cube, cut)
-        row_dims = [d.dimension for d in parse_drilldowns(cube, rows, cuts)]
-        attrs = res["attributes"]
-
-        def refs(dims):
-            return [a for a in attrs if a.split(".")[0] in dims]
-
-        def last_refs(dims):       # the drilled level of each dimension (the last attribute of its path)
-            out = []
-            for d in dims:
-                mine = [a for a in attrs if a.split(".")[0] == d]
-                out.append(mine[-1])
-            return out
-
-        col_dims = [a.split(".")[0] for a in attrs if a.split(".")[0] not in row_dims]
-        col_dims = list(dict.fromkeys(col_dims))
-        rrefs, crefs = last_refs(row_dims), last_refs(col_dims)
-        row_keys: dict[tuple, list] = {}
-        col_keys: dict[tuple, list] = {}
-        grid: dict[tuple, dict] = {}
-        for c in res["cells"]:
-            rk = tuple(c[r] for r in rrefs)
-            ck = tuple(c[r] for r in crefs)
-            row_keys.setdefault(rk, [c[f"{r}.label"] for r in rrefs])
-            col_keys.setdefault(ck, [c[f"{r}.label"] for r in crefs])
-            grid[(rk, ck)] = {m: c.get(m) for m in res["aggregates"]}
-        ms = res["aggregates"]
-        body = {
-            "cube": cube.name, "measures": res["measures"], "row_attributes": rrefs, "column_attributes": crefs,
-            "rows": [{"key": list(k), "label": " / ".join(map(str, v))} for k, v in row_keys.items()],
-            "columns": [{"key": list(k), "label": " / ".join(map(str, v))} for k, v in col_keys.items()],
-            "values": [[grid.get((rk, ck)) for ck in col_keys] for rk in row_keys],
-            "summary": res["summary"],
-        }
-        if res.get("restricted_to_district"):
-            body["restricted_to_district"] = res["restricted_to_district"]
-        if fmt == "json":
-            return JSONResponse(_jsonable(body))
-        header = ["/".join(rrefs) or "-"]
-        for ck, lab in col_keys.items():
-            for m in ms:
-                header.append(" / ".join(map(str, lab)) + (f" · {cube.measure_label(m)}" if len(ms) > 1 or lab else cube.measure_label(m)))
-        table = []
-        for rk, lab in row_keys.items():
-            line = [" / ".join(map(str, lab))]
-            for ck in col_keys:
-                cell = grid.get((rk, ck)) or {}
-                line += [cell.get(m) for m in ms]
-            table.append(line)
-        return _table_response(fmt, f"{cube.name}_pivot", header, table)
+        return pivot_response(ctx, name, rows=rows, columns=columns, cut=cut, measures=measures, fmt=_fmt(format))
 
     @router.get("/kpis", summary="KPIs: value, goal, status (good/warning/bad) and trend vs the previous month",
                 responses=err)
     def kpis(month: int | None = Query(None, description="YYYYMM (default: the last month with data)"),
              format: str | None = Query(None, description=FORMAT_DOC), ctx: Ctx = ctx_dep) -> Response:
-        fmt = _fmt(format)
-        if month is not None and not (190001 <= month <= 299912 and 1 <= month % 100 <= 12):
-            raise QueryError(f"malformed month {month!r}: YYYYMM expected")
-        items = kpi.evaluate(ctx, month, aggregate_result)
-        if fmt != "json":
-            cols = ["kpi", "label", "cube", "measure", "month", "value", "goal", "status", "previous_value",
-                    "change", "trend", "trend_status", "unit"]
-            return _table_response(fmt, "kpis", cols, [[k.get(c) for c in cols] for k in items])
-        return JSONResponse(_jsonable({"release": "review" if review else "official", "kpis": items,
-                                       **({"restricted_to_district": ctx.role.district} if ctx.role.district else {})}))
+        return kpis_response(ctx, month, _fmt(format))
 
     return router
+
+
+# ---------------------------------------------------------------------------------------------
+# the routes' work (the same for both releases)
+
+def model_response(ctx: Ctx, name: str) -> dict:
+    d = with_calibers(name, ctx.cube(name).to_dict())     # 口径 of every published measure
+    if ctx.role.district:
+        d["restricted_to_district"] = ctx.role.district
+    if not ctx.role.facts:
+        d["fact_columns"] = []
+    return d
+
+
+def aggregate_response(ctx: Ctx, name: str, *, cut, drilldown, measures, order, page, pagesize, fmt: str
+                       ) -> Response:
+    cube = ctx.cube(name)
+    res = aggregate_result(ctx, cube, cut=cut, drilldown=drilldown, measures=measures, order=order,
+                           page=page, pagesize=pagesize)
+    if fmt == "json":
+        return JSONResponse(_jsonable(res))
+    header, keys = [], []
+    for a in res["attributes"]:
+        header += [a, f"{a}.label"]
+        keys += [a, f"{a}.label"]
+    header += [f"{m['label']} ({m['name']})" for m in res["measures"]]
+    keys += res["aggregates"]
+    rows = [[c.get(k) for k in keys] for c in (res["cells"] if res["attributes"] else [res["summary"]])]
+    return _table_response(fmt, f"{cube.name}_aggregate", header, rows)
+
+
+def _member_list(ctx: Ctx, cube: Cube, dim, lv, restricted: str | None) -> list[dict]:
+    """(key, label) of a level: its static members, else the distinct keys of its table (or of the fact)."""
+    if lv.members:
+        return [{"key": k, "label": v} for k, v in lv.members.items() if restricted in (None, k)]
+    table = (sql.Identifier(ctx.schema, dim.table) if dim.table else sql.Identifier(ctx.schema, cube.fact))
+    cols = [sql.Identifier(lv.key), sql.Identifier(lv.order_column), *map(sql.Identifier, lv.label_columns)]
+    where = sql.SQL("{} is not null").format(sql.Identifier(lv.key))
+    params: dict = {}
+    if restricted:
+        key = dim.key if dim.table else lv.key
+        where = sql.SQL("{} and {} = %(d)s").format(where, sql.Identifier(key))
+        params = {"d": restricted}
+    stmt = sql.SQL("select distinct {} from {} where {} order by 2, 1").format(
+        sql.SQL(", ").join(cols), table, where)
+    _, rows = ctx.run(stmt, params)
+    return [{"key": r[0], "label": lv.format_label(r[0], tuple(r[2:]))} for r in rows]
+
+
+def members_response(ctx: Ctx, name: str, dimension: str, level: str | None, fmt: str) -> Response:
+    cube = ctx.cube(name)
+    if dimension not in cube.dimensions:
+        raise QueryError(f"unknown dimension {dimension!r}; dimensions: {', '.join(cube.dimensions)}")
+    dim = cube.dimensions[dimension]
+    try:
+        lv = dim.level(level) if level else dim.levels[-1]
+    except KeyError:
+        raise QueryError(f"unknown level {level!r} of {dimension!r}; levels: "
+                         f"{', '.join(x.name for x in dim.levels)}") from None
+    restricted = ctx.role.district if dim.name == cube.district_dimension else None
+    data = _member_list(ctx, cube, dim, lv, restricted)
+    if ctx.role.district and dim.name != cube.district_dimension:
+        present = _district_members(ctx, cube, dim.name, lv.name)
+        data = [m for m in data if m["key"] in present]
+    if fmt != "json":
+        return _table_response(fmt, f"{cube.name}_{dim.name}", ["key", "label"],
+                               [[m["key"], m["label"]] for m in data])
+    return JSONResponse(_jsonable({"dimension": dim.name, "level": lv.name, "members": data}))
+
+
+def facts_response(ctx: Ctx, name: str, *, cut, fields, order, page, pagesize, fmt: str) -> Response:
+    cube = ctx.cube(name)
+    if not ctx.role.facts:
+        raise ApiError(403, "forbidden", f"role {ctx.role.name!r} may not drill through to the facts")
+    masked = frozenset() if ctx.role.pii else frozenset(c.name for c in cube.fact_columns if c.mask)
+    stmt, params, names = build_facts(cube, ctx.schema, cut=cut, fields=fields, order=order, page=page,
+                                      pagesize=pagesize, restrict=ctx.restrict(cube), masked=masked)
+    cols, rows = ctx.run(stmt, params)
+    masks = {c.name: c.mask for c in cube.fact_columns}
+    out = []
+    for r in rows:
+        rec = dict(zip(cols, r))
+        out.append({n: (rec[n] if ctx.role.pii else mask_value(masks.get(n), rec[n])) for n in names})
+    total = rows[0][cols.index("__total")] if rows else 0
+    if fmt != "json":
+        labels = {c.name: c.label for c in cube.fact_columns}
+        return _table_response(fmt, f"{cube.name}_facts", [f"{labels[n]} ({n})" for n in names],
+                               [[o[n] for n in names] for o in out])
+    body = {"cube": cube.name, "fields": names, "masked": [] if ctx.role.pii else [n for n in names if masks.get(n)],
+            "page": page or 0, "page_size": pagesize or 100, "total_fact_count": total, "facts": out}
+    if not rows and (page or 0) > 0:
+        body["total_fact_count"] = None
+    return JSONResponse(_jsonable(body))
+
+
+def _last_refs(attrs: list[str], dims: list[str]) -> list[str]:
+    """The drilled level of each dimension (the last attribute of its path)."""
+    return [[a for a in attrs if a.split(".")[0] == d][-1] for d in dims]
+
+
+def _pivot_grid(res: dict, rrefs: list[str], crefs: list[str]) -> tuple[dict, dict, dict]:
+    """(row keys → labels, column keys → labels, (row key, column key) → measures) of the cells."""
+    row_keys: dict[tuple, list] = {}
+    col_keys: dict[tuple, list] = {}
+    grid: dict[tuple, dict] = {}
+    for c in res["cells"]:
+        rk = tuple(c[r] for r in rrefs)
+        ck = tuple(c[r] for r in crefs)
+        row_keys.setdefault(rk, [c[f"{r}.label"] for r in rrefs])
+        col_keys.setdefault(ck, [c[f"{r}.label"] for r in crefs])
+        grid[(rk, ck)] = {m: c.get(m) for m in res["aggregates"]}
+    return row_keys, col_keys, grid
+
+
+def _pivot_table(fmt: str, cube: Cube, ms: list[str], rrefs: list[str], row_keys: dict, col_keys: dict,
+                 grid: dict) -> Response:
+    header = ["/".join(rrefs) or "-"]
+    for ck, lab in col_keys.items():
+        for m in ms:
+            header.append(" / ".join(map(str, lab)) + (f" · {cube.measure_label(m)}" if len(ms) > 1 or lab else cube.measure_label(m)))
+    table = []
+    for rk, lab in row_keys.items():
+        line = [" / ".join(map(str, lab))]
+        for ck in col_keys:
+            cell = grid.get((rk, ck)) or {}
+            line += [cell.get(m) for m in ms]
+        table.append(line)
+    return _table_response(fmt, f"{cube.name}_pivot", header, table)
+
+
+def pivot_response(ctx: Ctx, name: str, *, rows, columns, cut, measures, fmt: str) -> Response:
+    from cube.query import parse_cuts, parse_drilldowns
+
+    cube = ctx.cube(name)
+    if not rows and not columns:
+        raise QueryError("pivot needs rows and/or columns (drill-downs such as rows=district&columns=time@month)")
+    res = aggregate_result(ctx, cube, cut=cut, drilldown=(rows or []) + (columns or []) or None,
+                           measures=measures, pagesize=MAX_PAGE_SIZE)
+    if (res["total_cell_count"] or 0) > MAX_PAGE_SIZE:
+        raise QueryError(f"the pivot has {res['total_cell_count']} cells (max {MAX_PAGE_SIZE}); cut it further")
+    row_dims = [d.dimension for d in parse_drilldowns(cube, rows, parse_cuts(cube, cut))]
+    attrs = res["attributes"]
+    col_dims = list(dict.fromkeys(a.split(".")[0] for a in attrs if a.split(".")[0] not in row_dims))
+    rrefs, crefs = _last_refs(attrs, row_dims), _last_refs(attrs, col_dims)
+    row_keys, col_keys, grid = _pivot_grid(res, rrefs, crefs)
+    if fmt != "json":
+        return _pivot_table(fmt, cube, res["aggregates"], rrefs, row_keys, col_keys, grid)
+    body = {
+        "cube": cube.name, "measures": res["measures"], "row_attributes": rrefs, "column_attributes": crefs,
+        "rows": [{"key": list(k), "label": " / ".join(map(str, v))} for k, v in row_keys.items()],
+        "columns": [{"key": list(k), "label": " / ".join(map(str, v))} for k, v in col_keys.items()],
+        "values": [[grid.get((rk, ck)) for ck in col_keys] for rk in row_keys],
+        "summary": res["summary"],
+    }
+    if res.get("restricted_to_district"):
+        body["restricted_to_district"] = res["restricted_to_district"]
+    return JSONResponse(_jsonable(body))
+
+
+def kpis_response(ctx: Ctx, month: int | None, fmt: str) -> Response:
+    if month is not None and not (190001 <= month <= 299912 and 1 <= month % 100 <= 12):
+        raise QueryError(f"malformed month {month!r}: YYYYMM expected")
+    items = kpi.evaluate(ctx, month, aggregate_result)
+    if fmt != "json":
+        cols = ["kpi", "label", "cube", "measure", "month", "value", "goal", "status", "previous_value",
+                "change", "trend", "trend_status", "unit"]
+        return _table_response(fmt, "kpis", cols, [[k.get(c) for c in cols] for k in items])
+    return JSONResponse(_jsonable({"release": "review" if ctx.review else "official", "kpis": items,
+                                   **({"restricted_to_district": ctx.role.district} if ctx.role.district else {})}))
 
 
 PSEUDONYM_KEY_FILE = settings.SECRETS / "cube_pseudonym_key"

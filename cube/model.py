@@ -72,6 +72,16 @@ from typing import Any
 
 import yaml
 
+from cube.spec import (
+    AggregateSpec,
+    CalculatedSpec,
+    CubeSpec,
+    DimensionSpec,
+    LevelSpec,
+    MeasureSpec,
+    ModelError,
+    parse_spec,
+)
 from foundation import settings
 
 CUBES_DIR = Path(__file__).resolve().parent / "cubes"
@@ -90,8 +100,6 @@ PERIOD_VALUE = {"stock": "max", "opening": "min"}
 LEVEL_TYPES = {"int", "text"}
 
 
-class ModelError(ValueError):
-    """The cube definition file is invalid (a deployment error, not a user error)."""
 
 
 @dataclass(frozen=True)
@@ -393,12 +401,6 @@ class Cube:
 # ---------------------------------------------------------------------------------------------
 # loading
 
-def _name(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not NAME_RE.match(value):
-        raise ModelError(f"{what}: invalid name {value!r} (lower-case snake_case expected)")
-    return value
-
-
 @lru_cache(maxsize=4)
 def calibers(path: str = str(INDICATORS_CSV)) -> dict[tuple[str, str], dict]:
     """{(cube, measure): 口径} from the indicator definitions (empty when the file is absent)."""
@@ -440,231 +442,125 @@ def semantic_metadata(semantic_dir: Path = SEMANTIC_DIR) -> dict[str, dict]:
     return out
 
 
-def _load_level(raw: dict, where: str) -> Level:
-    name = _name(raw.get("name"), f"{where} level")
-    typ = raw.get("type", "text")
-    if typ not in LEVEL_TYPES:
-        raise ModelError(f"{where}.{name}: type must be one of {sorted(LEVEL_TYPES)}")
-    if not raw.get("key"):
-        raise ModelError(f"{where}.{name}: key column missing")
-    if raw.get("grain") not in (None, "year", "quarter", "month"):
-        raise ModelError(f"{where}.{name}: grain must be year, quarter or month")
-    pattern = raw.get("pattern")
-    if pattern:
-        re.compile(pattern)
-    members = {str(k): str(v) for k, v in (raw.get("members") or {}).items()}
+def _level(lv: LevelSpec) -> Level:
     return Level(
-        name=name, label=str(raw.get("label") or name), key=_name(raw["key"], f"{where}.{name}.key"),
-        type=typ, pattern=pattern,
-        label_columns=tuple(_name(c, f"{where}.{name}.label_columns") for c in raw.get("label_columns") or ()),
-        label_template=raw.get("label_template"),
-        order=_name(raw["order"], f"{where}.{name}.order") if raw.get("order") else None,
-        members=members, null_label=raw.get("null_label"),
-        grain=raw.get("grain") or (name if name in ("year", "quarter", "month") else None),
+        name=lv.name, label=str(lv.label or lv.name), key=lv.key, type=lv.type, pattern=lv.pattern,
+        label_columns=tuple(lv.label_columns), label_template=lv.label_template, order=lv.order,
+        members=dict(lv.members), null_label=lv.null_label,
+        grain=lv.grain or (lv.name if lv.name in ("year", "quarter", "month") else None),
     )
 
 
-def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise ModelError(f"{path}: not a mapping")
-    semantic = semantic_metadata() if semantic is None else semantic
-    name = _name(raw.get("name"), f"{path} name")
-    where = f"cube {name}"
+def _dimension(dname: str, d: DimensionSpec, where: str, time_dim: str | None) -> Dimension:
+    levels = tuple(_level(lv) for lv in d.levels)
+    if len({lv.name for lv in levels}) != len(levels):
+        raise ModelError(f"{where}.dimensions.{dname}: duplicate level names")
+    if d.table and not (d.key and d.fact_key):
+        raise ModelError(f"{where}.dimensions.{dname}: a dimension table needs key and fact_key")
+    return Dimension(name=dname, label=str(d.label or dname), levels=levels, description=d.description,
+                     table=d.table, key=d.key if d.table else None, fact_key=d.fact_key if d.table else None,
+                     is_time=(dname == time_dim))
 
-    dims: dict[str, Dimension] = {}
-    for dname, d in (raw.get("dimensions") or {}).items():
-        _name(dname, f"{where} dimension")
-        levels = tuple(_load_level(lv, f"{where}.{dname}") for lv in d.get("levels") or ())
-        if not levels:
-            raise ModelError(f"{where}.{dname}: at least one level is required")
-        if len({lv.name for lv in levels}) != len(levels):
-            raise ModelError(f"{where}.{dname}: duplicate level names")
-        table = d.get("table")
-        if table and not (d.get("key") and d.get("fact_key")):
-            raise ModelError(f"{where}.{dname}: a dimension table needs key and fact_key")
-        dims[dname] = Dimension(
-            name=dname, label=str(d.get("label") or dname), levels=levels, description=d.get("description"),
-            table=_name(table, f"{where}.{dname}.table") if table else None,
-            key=_name(d["key"], f"{where}.{dname}.key") if table else None,
-            fact_key=_name(d["fact_key"], f"{where}.{dname}.fact_key") if table else None,
-            is_time=(dname == raw.get("time_dimension")),
-        )
-    if not dims:
-        raise ModelError(f"{where}: no dimensions")
-    time_dim = raw.get("time_dimension")
+
+def _measure(mname: str, m: MeasureSpec, where: str, time_dim: str | None, meta: dict) -> Measure:
+    w = f"{where}.measures.{mname}"
+    if m.agg == "count_distinct" and m.additivity != "none":
+        raise ModelError(f"{w}: count_distinct measures have additivity none")
+    if m.additivity in PERIOD_VALUE and not time_dim:
+        raise ModelError(f"{w}: {m.additivity} measures need a time_dimension")
+    if m.agg != "count" and not m.column and not (m.agg == "sum" and m.columns):
+        raise ModelError(f"{w}: column required for agg {m.agg}")
+    # a filter value is one value (column = v) or a list of values (column = any(v))
+    filt = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in m.filter.items())
+    return Measure(metric=m.metric, name=mname, label=str(m.label or meta.get("label") or mname), agg=m.agg,
+                   additivity=m.additivity, column=m.column or None, filter=filt,
+                   description=m.description or meta.get("description"), unit=m.unit, columns=tuple(m.columns))
+
+
+def _check_calculated(cname: str, c: CalculatedSpec, w: str, spec: CubeSpec, measures: dict[str, Measure],
+                      calculated: dict[str, CalculatedMeasure]) -> None:
+    """References of a calculated measure: ratio terms are measures or calculated sums, sum terms summable stored
+    measures, bases defined above; time members need the time dimension, ytd an additive base."""
+    if c.type == "ratio":
+        for part in ("numerator", "denominator"):
+            ref = getattr(c, part)
+            other = spec.calculated_measures.get(ref) if ref is not None else None
+            if ref not in measures and not (other is not None and other.type == "sum"):
+                raise ModelError(f"{w}: {part} {ref!r} is not a measure (nor a calculated sum)")
+    elif c.type == "sum":
+        terms = c.terms
+        if not isinstance(terms, list) or len(terms) < 2 or len(set(terms)) != len(terms):
+            raise ModelError(f"{w}: terms: a list of at least two different measures expected")
+        bad = [t for t in terms if t not in measures or measures[t].additivity == "none"]
+        if bad:
+            raise ModelError(f"{w}: terms {bad} are not summable stored measures (distinct counts do not add up)")
+    else:
+        base = c.base
+        if base not in measures and base not in calculated:
+            raise ModelError(f"{w}: base {base!r} is not a measure")
+        if c.type in TIME_CALCS and not spec.time_dimension:
+            raise ModelError(f"{w}: {c.type} needs a time_dimension")
+        if c.type == "ytd" and (base not in measures or measures[base].additivity != "additive"):
+            raise ModelError(f"{w}: ytd needs an additive stored measure as base")
+
+
+def _calculated(spec: CubeSpec, where: str, measures: dict[str, Measure], meta) -> dict[str, CalculatedMeasure]:
+    calculated: dict[str, CalculatedMeasure] = {}
+    for cname, c in spec.calculated_measures.items():
+        w = f"{where}.calculated_measures.{cname}"
+        if cname in measures:
+            raise ModelError(f"{w}: name used by a measure")
+        _check_calculated(cname, c, w, spec, measures, calculated)
+        md = meta(c.metric or cname)
+        calculated[cname] = CalculatedMeasure(
+            metric=c.metric, name=cname, label=str(c.label or md.get("label") or cname), type=c.type,
+            numerator=c.numerator, denominator=c.denominator, base=c.base, scale=c.scale, multiplier=c.multiplier,
+            description=c.description or md.get("description"), unit=c.unit, terms=tuple(c.terms or ()))
+    return calculated
+
+
+def load_cube(path: Path, semantic: dict[str, dict] | None = None) -> Cube:
+    """The cube of a definition file: its typed spec (cube/spec.py) checked for references and turned into the
+    runtime model. Every error is a ModelError naming the file and the key."""
+    spec = parse_spec(Path(path), yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    semantic = semantic_metadata() if semantic is None else semantic
+    where = f"{path}: cube {spec.name}"
+    time_dim = spec.time_dimension
+    dims = {dname: _dimension(dname, d, where, time_dim) for dname, d in spec.dimensions.items()}
     if time_dim is not None and time_dim not in dims:
-        raise ModelError(f"{where}: time_dimension {time_dim!r} is not a dimension")
+        raise ModelError(f"{where}.time_dimension: {time_dim!r} is not a dimension")
 
     def meta(mname: str) -> dict:
         return semantic.get(mname) or {}
 
-    measures: dict[str, Measure] = {}
-    for mname, m in (raw.get("measures") or {}).items():
-        _name(mname, f"{where} measure")
-        agg = m.get("agg")
-        if agg not in AGGS:
-            raise ModelError(f"{where}.{mname}: agg must be one of {sorted(AGGS)}")
-        additivity = m.get("additivity", "additive")
-        if additivity not in ADDITIVITY:
-            raise ModelError(f"{where}.{mname}: additivity must be one of {sorted(ADDITIVITY)}")
-        if agg == "count_distinct" and additivity != "none":
-            raise ModelError(f"{where}.{mname}: count_distinct measures have additivity none")
-        if additivity in PERIOD_VALUE and not time_dim:
-            raise ModelError(f"{where}.{mname}: {additivity} measures need a time_dimension")
-        if agg != "count" and not m.get("column") and not (agg == "sum" and m.get("columns")):
-            raise ModelError(f"{where}.{mname}: column required for agg {agg}")
-        # a filter value is one value (column = v) or a list of values (column = any(v))
-        filt = tuple((_name(k, f"{where}.{mname}.filter"), tuple(v) if isinstance(v, list) else v)
-                     for k, v in (m.get("filter") or {}).items())
-        md = meta(m.get("metric") or mname)
-        measures[mname] = Measure(metric=m.get("metric"),
-            name=mname, label=str(m.get("label") or md.get("label") or mname), agg=agg,
-            additivity=additivity, column=_name(m["column"], f"{where}.{mname}.column") if m.get("column") else None,
-            filter=filt, description=m.get("description") or md.get("description"), unit=m.get("unit"),
-            columns=tuple(_name(c, f"{where}.{mname}.columns") for c in m.get("columns") or ()),
-        )
-
-    calculated: dict[str, CalculatedMeasure] = {}
-    for cname, c in (raw.get("calculated_measures") or {}).items():
-        _name(cname, f"{where} calculated measure")
-        if cname in measures:
-            raise ModelError(f"{where}.{cname}: name used by a measure")
-        ctype = c.get("type")
-        if ctype not in CALC_TYPES:
-            raise ModelError(f"{where}.{cname}: type must be one of {sorted(CALC_TYPES)}")
-        md = meta(c.get("metric") or cname)
-        raw_calc = raw.get("calculated_measures") or {}
-        if ctype == "ratio":
-            for part in ("numerator", "denominator"):
-                ref = c.get(part)
-                if ref not in measures and not (isinstance(raw_calc.get(ref), dict) and raw_calc[ref].get("type") == "sum"):
-                    raise ModelError(f"{where}.{cname}: {part} {ref!r} is not a measure (nor a calculated sum)")
-        elif ctype == "sum":
-            terms = c.get("terms")
-            if not isinstance(terms, list) or len(terms) < 2 or len(set(terms)) != len(terms):
-                raise ModelError(f"{where}.{cname}: terms: a list of at least two different measures expected")
-            bad = [t for t in terms if t not in measures or measures[t].additivity == "none"]
-            if bad:
-                raise ModelError(f"{where}.{cname}: terms {bad} are not summable stored measures (distinct counts "
-                                 f"do not add up)")
-        else:
-            base = c.get("base")
-            if base not in measures and base not in calculated:
-                raise ModelError(f"{where}.{cname}: base {base!r} is not a measure")
-            if ctype in TIME_CALCS and not time_dim:
-                raise ModelError(f"{where}.{cname}: {ctype} needs a time_dimension")
-            if ctype == "ytd" and (base not in measures or measures[base].additivity != "additive"):
-                raise ModelError(f"{where}.{cname}: ytd needs an additive stored measure as base")
-        calculated[cname] = CalculatedMeasure(
-            metric=c.get("metric"), name=cname, label=str(c.get("label") or md.get("label") or cname), type=ctype,
-            numerator=c.get("numerator"), denominator=c.get("denominator"), base=c.get("base"),
-            scale=int(c.get("scale", 4)), multiplier=int(c.get("multiplier", 1)),
-            description=c.get("description") or md.get("description"), unit=c.get("unit"),
-            terms=tuple(c.get("terms") or ()),
-        )
-
+    measures = {mname: _measure(mname, m, where, time_dim, meta(m.metric or mname)) for mname, m in spec.measures.items()}
+    calculated = _calculated(spec, where, measures, meta)
     if time_dim and not any(lv.grain for lv in dims[time_dim].levels):
-        raise ModelError(f"{where}: the time dimension's levels need a grain")
-    district_dim = raw.get("district_dimension")
-    if district_dim is not None and district_dim not in dims:
-        raise ModelError(f"{where}: district_dimension {district_dim!r} is not a dimension")
-    fact_columns = []
-    for fc in (raw.get("facts") or {}).get("columns") or []:
-        if fc.get("mask") not in (None, *MASKS):
-            raise ModelError(f"{where}.facts.{fc.get('name')}: mask must be one of {sorted(MASKS)}")
-        fact_columns.append(FactColumn(_name(fc.get("name"), f"{where}.facts"), str(fc.get("label") or fc["name"]),
-                                       fc.get("mask")))
-
-    aggregates = tuple(_load_aggregate(a, f"{where}.aggregates[{i}]", raw, dims, measures, time_dim)
-                       for i, a in enumerate(raw.get("aggregates") or ()))
-    distinct_aggs = tuple(_load_distinct(a, f"{where}.distinct_aggregates[{i}]", raw, dims, measures, time_dim)
-                          for i, a in enumerate(raw.get("distinct_aggregates") or ()))
+        raise ModelError(f"{where}.dimensions.{time_dim}: the time dimension's levels need a grain")
+    if spec.district_dimension is not None and spec.district_dimension not in dims:
+        raise ModelError(f"{where}.district_dimension: {spec.district_dimension!r} is not a dimension")
+    fact_columns = tuple(FactColumn(fc.name, str(fc.label or fc.name), fc.mask)
+                         for fc in (spec.facts.columns if spec.facts else ()))
+    aggregates = tuple(_load_aggregate(a, f"{where}.aggregates[{i}]", spec, dims, measures)
+                       for i, a in enumerate(spec.aggregates))
+    distinct_aggs = tuple(_load_distinct(a, f"{where}.distinct_aggregates[{i}]", spec, dims, measures)
+                          for i, a in enumerate(spec.distinct_aggregates))
     tables = [a.table for a in aggregates] + [d.table for d in distinct_aggs]
     if len(set(tables)) != len(tables):
         raise ModelError(f"{where}: an aggregate table is declared twice")
-
-    defaults = tuple(raw.get("default_measures") or [*measures, *calculated])
+    defaults = tuple(spec.default_measures or [*measures, *calculated])
     for dm in defaults:
         if dm not in measures and dm not in calculated:
-            raise ModelError(f"{where}: default measure {dm!r} is not defined")
-
+            raise ModelError(f"{where}.default_measures: {dm!r} is not defined")
     return Cube(
-        name=name, label=str(raw.get("label") or name), description=raw.get("description"),
-        fact=_name(raw.get("fact"), f"{where} fact"), time_key=_name(raw.get("time_key") or "month_start", f"{where} time_key"),
-        dimensions=dims, measures=measures, calculated=calculated, default_measures=defaults,
-        semantic_model=raw.get("semantic_model"), time_dimension=time_dim,
-        district_dimension=district_dim, fact_columns=tuple(fact_columns), aggregates=aggregates,
-        distinct_aggregates=distinct_aggs,
+        name=spec.name, label=str(spec.label or spec.name), description=spec.description, fact=spec.fact,
+        time_key=spec.time_key, dimensions=dims, measures=measures, calculated=calculated, default_measures=defaults,
+        semantic_model=spec.semantic_model, time_dimension=time_dim, district_dimension=spec.district_dimension,
+        fact_columns=fact_columns, aggregates=aggregates, distinct_aggregates=distinct_aggs,
     )
 
 
-def _load_aggregate(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimension],
-                    measures: dict[str, Measure], time_dim: str | None) -> AggregateTable:
-    if not isinstance(raw, dict):
-        raise ModelError(f"{where}: a mapping with table, row_count, dimensions and measures expected")
-    table = _name(raw.get("table"), f"{where}.table")
-    if table == cube_raw.get("fact"):
-        raise ModelError(f"{where}: the aggregate table is the fact table itself")
-    row_count = _name(raw.get("row_count"), f"{where}.row_count")
-    kept: dict[str, tuple[str, ...]] = {}
-    for entry in raw.get("dimensions") or ():
-        if isinstance(entry, str):
-            dname, levels = entry, None
-        elif isinstance(entry, dict) and len(entry) == 1:
-            dname, levels = next(iter(entry.items()))
-        else:
-            raise ModelError(f"{where}.dimensions: a dimension name or {{dimension: [levels]}} expected")
-        if dname not in dims:
-            raise ModelError(f"{where}.dimensions: {dname!r} is not a dimension of the cube")
-        all_levels = [lv.name for lv in dims[dname].levels]
-        levels = all_levels if levels is None else list(levels)
-        bad = [lv for lv in levels if lv not in all_levels]
-        if bad or not levels:
-            raise ModelError(f"{where}.dimensions.{dname}: unknown or no levels {bad}")
-        kept[dname] = tuple(levels)
-    if not kept:
-        raise ModelError(f"{where}: no dimensions")
-    # the columns the aggregate shares with the fact: join keys and degenerate level keys
-    columns = {row_count}
-    for dname, levels in kept.items():
-        d = dims[dname]
-        columns.update([d.fact_key] if d.table else [d.level(lv).key for lv in levels])
-    if time_dim in kept:
-        columns.add(_name(cube_raw.get("time_key") or "month_start", f"{where} time_key"))
-    ams: dict[str, AggregateMeasure] = {}
-    for mname, spec in (raw.get("measures") or {}).items():
-        if mname not in measures:
-            raise ModelError(f"{where}.measures: {mname!r} is not a stored measure of the cube")
-        m = measures[mname]
-        spec = {"column": spec} if isinstance(spec, str) else dict(spec or {})
-        am = AggregateMeasure(column=_name(spec.get("column"), f"{where}.measures.{mname}.column"),
-                              filter_in_column=bool(spec.get("filter_in_column", False)),
-                              exact_within=spec.get("exact_within"))
-        if m.additivity == "none":
-            if am.exact_within is None:
-                raise ModelError(f"{where}.measures.{mname}: a count-distinct measure is not additive; list it only "
-                                 f"with exact_within: <time grain> (summing is exact within one member of it)")
-            if time_dim not in kept or dims[time_dim].level_of_grain(am.exact_within) is None \
-                    or dims[time_dim].level_of_grain(am.exact_within).name not in kept[time_dim]:
-                raise ModelError(f"{where}.measures.{mname}: exact_within {am.exact_within!r} needs the time "
-                                 f"dimension kept down to that grain")
-        elif am.exact_within is not None:
-            raise ModelError(f"{where}.measures.{mname}: exact_within only applies to count-distinct measures")
-        if m.additivity in PERIOD_VALUE and time_dim not in kept:
-            raise ModelError(f"{where}.measures.{mname}: a {m.additivity} measure needs the time dimension kept")
-        if m.filter and not am.filter_in_column:
-            missing = [c for c, _ in m.filter if c not in columns]
-            if missing:
-                raise ModelError(f"{where}.measures.{mname}: filter column(s) {missing} are not columns of the "
-                                 f"aggregate (declare filter_in_column: true if the column is already filtered)")
-        ams[mname] = am
-    if not ams:
-        raise ModelError(f"{where}: no measures")
-    return AggregateTable(table=table, row_count=row_count, dimensions=kept, measures=ams)
-
-
-def _kept_dimensions(entries: Any, where: str, dims: dict[str, Dimension]) -> dict[str, tuple[str, ...]]:
+def _kept_dimensions(entries: list, where: str, dims: dict[str, Dimension]) -> dict[str, tuple[str, ...]]:
     """``[name, {name: [levels]}, ...]`` → {dimension: levels kept} (a bare name keeps every level)."""
     kept: dict[str, tuple[str, ...]] = {}
     for entry in entries or ():
@@ -687,35 +583,79 @@ def _kept_dimensions(entries: Any, where: str, dims: dict[str, Dimension]) -> di
     return kept
 
 
-def _mover_spells(raw: dict, where: str, cube_raw: dict) -> dict:
+def _aggregate_measure(mname: str, am: AggregateMeasure, w: str, m: Measure, kept: dict, dims: dict,
+                       time_dim: str | None, columns: set[str]) -> None:
+    """A stored measure of a month pre-aggregate: distinct counts only with ``exact_within`` a kept time grain,
+    balances only with the time dimension kept, filters on the aggregate's own columns or already applied."""
+    if m.additivity == "none":
+        if am.exact_within is None:
+            raise ModelError(f"{w}: a count-distinct measure is not additive; list it only "
+                             f"with exact_within: <time grain> (summing is exact within one member of it)")
+        glevel = dims[time_dim].level_of_grain(am.exact_within) if time_dim in kept else None
+        if glevel is None or glevel.name not in kept[time_dim]:
+            raise ModelError(f"{w}: exact_within {am.exact_within!r} needs the time dimension kept down to that grain")
+    elif am.exact_within is not None:
+        raise ModelError(f"{w}: exact_within only applies to count-distinct measures")
+    if m.additivity in PERIOD_VALUE and time_dim not in kept:
+        raise ModelError(f"{w}: a {m.additivity} measure needs the time dimension kept")
+    missing = [c for c, _ in m.filter if c not in columns] if m.filter and not am.filter_in_column else []
+    if missing:
+        raise ModelError(f"{w}: filter column(s) {missing} are not columns of the "
+                         f"aggregate (declare filter_in_column: true if the column is already filtered)")
+
+
+def _load_aggregate(a: AggregateSpec, where: str, spec: CubeSpec, dims: dict[str, Dimension],
+                    measures: dict[str, Measure]) -> AggregateTable:
+    if a.table == spec.fact:
+        raise ModelError(f"{where}: the aggregate table is the fact table itself")
+    kept = _kept_dimensions(a.dimensions, where, dims)
+    if not kept:
+        raise ModelError(f"{where}: no dimensions")
+    # the columns the aggregate shares with the fact: join keys and degenerate level keys
+    columns = {a.row_count}
+    for dname, levels in kept.items():
+        d = dims[dname]
+        columns.update([d.fact_key] if d.table else [d.level(lv).key for lv in levels])
+    if spec.time_dimension in kept:
+        columns.add(spec.time_key)
+    ams: dict[str, AggregateMeasure] = {}
+    for mname, ms in a.measures.items():
+        if mname not in measures:
+            raise ModelError(f"{where}.measures: {mname!r} is not a stored measure of the cube")
+        am = (AggregateMeasure(column=ms) if isinstance(ms, str) else
+              AggregateMeasure(column=ms.column, filter_in_column=ms.filter_in_column, exact_within=ms.exact_within))
+        _aggregate_measure(mname, am, f"{where}.measures.{mname}", measures[mname], kept, dims, spec.time_dimension,
+                           columns)
+        ams[mname] = am
+    if not ams:
+        raise ModelError(f"{where}: no measures")
+    return AggregateTable(table=a.table, row_count=a.row_count, dimensions=kept, measures=ams)
+
+
+def _mover_spells(d, where: str, spec: CubeSpec) -> dict:
     """The optional movers' spells of a spell_counts structure: all three keys or none."""
     keys = ("movers_column", "mover_table", "mover_entity_column")
-    given = [k for k in keys if raw.get(k) is not None]
+    given = [k for k in keys if getattr(d, k) is not None]
     if not given:
         return {}
     if len(given) != len(keys):
         raise ModelError(f"{where}: {', '.join(keys)} go together (missing {', '.join(k for k in keys if k not in given)})")
-    if raw["mover_table"] in (raw.get("table"), cube_raw.get("fact")):
+    if d.mover_table in (d.table, spec.fact):
         raise ModelError(f"{where}.mover_table: a table of its own expected")
-    return {k: _name(raw[k], f"{where}.{k}") for k in keys}
+    return {k: getattr(d, k) for k in keys}
 
 
-def _load_distinct(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimension], measures: dict[str, Measure],
-                   time_dim: str | None) -> DistinctAggregate:
-    if not isinstance(raw, dict):
-        raise ModelError(f"{where}: a mapping with table, type, measure and dimensions expected")
-    table = _name(raw.get("table"), f"{where}.table")
-    if table == cube_raw.get("fact"):
+def _load_distinct(d, where: str, spec: CubeSpec, dims: dict[str, Dimension], measures: dict[str, Measure]
+                   ) -> DistinctAggregate:
+    if d.table == spec.fact:
         raise ModelError(f"{where}: the aggregate table is the fact table itself")
-    typ = raw.get("type")
-    if typ not in DISTINCT_TYPES:
-        raise ModelError(f"{where}.type: one of {sorted(DISTINCT_TYPES)} expected")
-    mname = raw.get("measure")
-    if mname not in measures or measures[mname].additivity != "none":
-        raise ModelError(f"{where}.measure: {mname!r} is not a count-distinct measure of the cube")
+    m = measures.get(d.measure)
+    if m is None or m.additivity != "none":
+        raise ModelError(f"{where}.measure: {d.measure!r} is not a count-distinct measure of the cube")
+    time_dim = spec.time_dimension
     if not time_dim:
         raise ModelError(f"{where}: distinct aggregates need the cube's time dimension")
-    kept = _kept_dimensions(raw.get("dimensions"), where, dims)
+    kept = _kept_dimensions(d.dimensions, where, dims)
     if time_dim in kept:
         raise ModelError(f"{where}.dimensions: the time dimension is implied (periods), do not list it")
     if not kept:
@@ -723,34 +663,22 @@ def _load_distinct(raw: Any, where: str, cube_raw: dict, dims: dict[str, Dimensi
     tdim = dims[time_dim]
     if tdim.level_of_grain("year") is None:
         raise ModelError(f"{where}: the time dimension needs a year level")
-    if typ == "period_counts":
-        grains = tuple(raw.get("grains") or ())
-        bad = [g for g in grains if g not in ("year", "quarter") or tdim.level_of_grain(g) is None]
-        if not grains or bad:
+    common = dict(table=d.table, type=d.type, measure=d.measure, dimensions=kept, order=tuple(kept))
+    if d.type == "period_counts":
+        bad = [g for g in d.grains if tdim.level_of_grain(g) is None]
+        if bad:
             raise ModelError(f"{where}.grains: year and/or quarter (levels of the time dimension) expected, got {bad}")
-        return DistinctAggregate(
-            table=table, type=typ, measure=mname, column=_name(raw.get("column") or mname, f"{where}.column"),
-            dimensions=kept, order=tuple(kept), grains=grains,
-            period_column=_name(raw.get("period_column"), f"{where}.period_column"),
-            rollup_column=_name(raw.get("rollup_column"), f"{where}.rollup_column"),
-            months_column=_name(raw["months_column"], f"{where}.months_column") if raw.get("months_column") else None)
-    if typ == "spell_counts":
-        return DistinctAggregate(
-            table=table, type=typ, measure=mname, column=_name(raw.get("column") or mname, f"{where}.column"),
-            dimensions=kept, order=tuple(kept),
-            rollup_column=_name(raw.get("rollup_column"), f"{where}.rollup_column"),
-            first_column=_name(raw.get("first_column"), f"{where}.first_column"),
-            last_column=_name(raw.get("last_column"), f"{where}.last_column"),
-            prior_column=_name(raw.get("prior_column"), f"{where}.prior_column"),
-            **_mover_spells(raw, where, cube_raw))
-    m = measures[mname]
-    if raw.get("column") not in (None, m.column):
+        return DistinctAggregate(**common, column=d.column or d.measure, grains=tuple(d.grains),
+                                 period_column=d.period_column, rollup_column=d.rollup_column,
+                                 months_column=d.months_column or None)
+    if d.type == "spell_counts":
+        return DistinctAggregate(**common, column=d.column or d.measure, rollup_column=d.rollup_column,
+                                 first_column=d.first_column, last_column=d.last_column, prior_column=d.prior_column,
+                                 **_mover_spells(d, where, spec))
+    if d.column not in (None, m.column):
         raise ModelError(f"{where}.column: a year bitmask holds the measure's own column {m.column!r}")
-    return DistinctAggregate(
-        table=table, type=typ, measure=mname, column=m.column, dimensions=kept, order=tuple(kept),
-        year_column=_name(raw.get("year_column"), f"{where}.year_column"),
-        months_column=_name(raw.get("months_column"), f"{where}.months_column"),
-        single_column=_name(raw.get("single_column"), f"{where}.single_column"))
+    return DistinctAggregate(**common, column=m.column, year_column=d.year_column, months_column=d.months_column,
+                             single_column=d.single_column)
 
 
 def cubes_dir() -> Path:

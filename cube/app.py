@@ -15,7 +15,7 @@ unknown cube) with {"error": ..., "message": ...}; missing warehouse tables or a
 Other settings: CUBE_STATEMENT_TIMEOUT_MS (default 60000), the database from
 foundation.settings.warehouse_url() (env WAREHOUSE_URL), CUBE_AGGREGATES=off to read every aggregate from the fact.
 Aggregate awareness: an aggregate answer carries ``query_path`` ({"summary", "cells": "aggregate:<table>" |
-"fact"}), where each statement read (cube/query.py ``AggregateQuery.plan``); /facts always reads the fact.
+"fact"}), where each statement read (cube/plan.py ``plan``); /facts always reads the fact.
 """
 from __future__ import annotations
 
@@ -526,7 +526,7 @@ def aggregate_result(ctx: Ctx, cube: Cube, *, cut=None, drilldown=None, measures
         "stock_month": stock_t,
         # the month opening balances (e.g. 上期结转案件数) were taken from: the first of the cut's span
         "opening_month": opening.get("month"),
-        # where each statement read: aggregate:<table> (pre-aggregate) or fact (see cube/query.py plan())
+        # where each statement read: aggregate:<table> (pre-aggregate) or fact (see cube/plan.py)
         "query_path": paths,
     }
     if ctx.role.district:

@@ -20,7 +20,7 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   stored measures (``terms``, e.g. 应处理案件数 = 上期结转 (opening) + 本期受理 (flow): each term keeps its own
   rule over time), computed after aggregation.
 * ``aggregates`` (optional): pre-aggregated tables of the fact (same schema) the query planner may answer
-  from instead of the fact (aggregate awareness, cube/query.py ``AggregateQuery.plan``). Each names its
+  from instead of the fact (aggregate awareness, cube/plan.py ``plan``). Each names its
   ``table``, the ``row_count`` column (fact rows behind an aggregate row), the ``dimensions`` it keeps
   (a name: every level; ``{name: [levels]}``: only those levels), with the same key columns as the fact
   (``fact_key`` of a dimension table, level keys of a degenerate dimension, and the fact's ``time_key``
@@ -32,7 +32,7 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   so summing is exact when every result cell lies within one month, and only then is it used.
 
 * ``distinct_aggregates`` (optional): structures that answer a count-distinct measure exactly over periods
-  longer than the ``exact_within`` grain (cube/query.py ``AggregateQuery.plan_full``). ``type: period_counts``:
+  longer than the ``exact_within`` grain (cube/plan.py ``plan``). ``type: period_counts``:
   the distinct counts themselves per calendar period (``grains``, e.g. year and quarter; the ``period_column``
   names the grain, the fact's ``time_key`` holds the period's first month) for every combination of the listed
   ``dimensions`` (GROUP BY CUBE; ``rollup_column`` holds PostgreSQL's GROUPING() bits in the listed order, the
@@ -60,7 +60,8 @@ Names of measures and calculated measures are the MetricFlow metric names of ``s
 (or given by ``metric:`` where MetricFlow needs a globally unique name, e.g. ``unemployment_insured``);
 missing labels and descriptions are filled in from the dbt semantic-layer YAML, so they are defined
 once (warehouse/models/marts/semantic/). No SQL text is taken from the model: identifiers are quoted
-and filter values passed as parameters by cube/query.py.
+and filter values passed as parameters by the SQL builders (cube/sqlbuild/). The YAML is first validated
+by the typed models of cube/spec.py (pydantic): errors name the file and the key.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
 
-.PHONY: roles help lint lock setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube portal history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
+.PHONY: roles help lint lock setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube portal services history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -71,6 +71,7 @@ LATEST   = $(shell ls -d var/exchange/[0-9][0-9][0-9][0-9][0-9][0-9] 2>/dev/null
 
 publish: db  ## promote the review release to official in one atomic step: MONTH=YYYYMM (default latest); FORCE=1 overrides a failed build (recorded)
 	@$(HRSS) publish --month $(or $(MONTH),$(LATEST)) $(if $(FORCE),--force)
+	@$(HRSS) services feeds --month $(or $(MONTH),$(LATEST)) || echo "[feeds] not delivered: see svc.feed_delivery (make services sets up the platform)"
 
 rollback: db  ## restore the previous official release in one step
 	@$(HRSS) rollback
@@ -95,13 +96,16 @@ superset: .venv-superset/.installed db  ## set up Superset, import the dashboard
 cube: db  ## serve the cube API on 127.0.0.1:8089
 	@$(HRSS) cube start
 
+services: db  ## serve the data services (数据接口服务, services/catalogue/) on 127.0.0.1:8091; demo keys in var/secrets/services_keys.json
+	@$(HRSS) services start
+
 portal: db  ## serve the portal (history database, 门户) on 127.0.0.1:8090; loads the catalogue and published figures on first start
 	@$(HRSS) portal start
 
 history-report: db  ## the 监测月报 of MONTH=YYYYMM (default latest) again, from the data known now (ASOF=… to reproduce an archived one)
 	@$(HRSS) history report --month $(or $(MONTH),$(LATEST)) $(if $(ASOF),--asof $(ASOF))
 
-demo: setup db generate build publish superset cube portal  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
+demo: setup db generate build publish superset cube portal services  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
 	@echo ""
 	@echo "=============================================================="
 	@echo " 北京市人力社保统计数据仓库 — demo is up"
@@ -111,6 +115,7 @@ demo: setup db generate build publish superset cube portal  ## the whole thing: 
 	@echo "  Cube API (OpenAPI)  : http://127.0.0.1:$${CUBE_PORT:-8089}/docs"
 	@echo "  Portal (历史数据库) : http://127.0.0.1:$${PORTAL_PORT:-8090}/  — users/passwords in var/secrets/portal_users.json"
 	@echo "    监测月报          : http://127.0.0.1:$${PORTAL_PORT:-8090}/reports (HTML / PDF / XLSX)"
+	@echo "  Data services (API) : http://127.0.0.1:$${SERVICES_PORT:-8091}/docs  — demo keys in var/secrets/services_keys.json (never printed)"
 	@echo "  PostgreSQL          : $$($(HRSS) db url | sed 's/:[^:@]*@/:***@/')  (make psql)"
 	@echo "  Stop everything     : make stop"
 	@echo "=============================================================="
@@ -120,7 +125,7 @@ lint: .venv/.installed  ## ruff (pyproject.toml), import-linter layers (.importl
 	@echo "[lint] import-linter" && .venv/bin/lint-imports
 	@echo "[lint] sqlfluff (dbt models, snapshots, macros)" && cd warehouse && ../.venv/bin/sqlfluff lint models snapshots macros --processes 2
 
-test: lint setup browser-deps db generate build publish superset cube portal  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
+test: lint setup browser-deps db generate build publish superset cube portal services  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
 	@$(PY) -m pytest
 
 unit-test: .venv/.installed  ## fast unit tests only
@@ -144,9 +149,10 @@ psql: db  ## a psql shell on the warehouse
 
 stop:  ## stop Superset, the cube service, the portal and the embedded PostgreSQL
 	-@test -x $(SS_PY) && $(SS_PY) superset/manage.py stop || true
+	-@test -x $(PY) && $(HRSS) services stop || true
 	-@test -x $(PY) && $(HRSS) portal stop || true
 	-@test -x $(PY) && $(HRSS) cube stop || true
 	-@test -x $(PY) && $(HRSS) db stop || true
 
 clean-data: stop  ## remove generated data, database and reports (keeps the virtual environments)
-	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube var/backups var/portal var/history
+	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube var/backups var/portal var/history var/services var/outbox

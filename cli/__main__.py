@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "dbt": ("runtime.dbt", "main", (), "dbt (or `dbt mf …`, MetricFlow) with the warehouse connection"),
     "cube": ("cube.serve", "main", (), "the cube API: start | stop | status | url"),
     "portal": ("portal.serve", "main", (), "the portal (history database): start | stop | status | restart"),
+    "services": ("services.cli", "main", (), "data services (数据接口服务): start | stop | setup | key … | audit-verify | feeds | alerts"),
     "history": ("history.__main__", "main", (), "history database: sync | load-published | load-warehouse | report | import | template"),
 }
 

@@ -21,9 +21,6 @@ class ParamError(ValueError):
         return {"parameter": self.parameter, "rule": self.rule, "message": self.message}
 
 
-_15_WEIGHTS = None
-
-
 def _half_width(s: str) -> str:
     return unicodedata.normalize("NFKC", s).strip().replace(" ", "")
 

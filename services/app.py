@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import hashlib
 import inspect
+import logging
 import os
 import threading
 import time
@@ -38,6 +39,17 @@ from . import alerts, audit, engine, store
 from .catalogue import Service, catalogue
 from .params import ParamError, identifiers_of, validate
 
+
+class _NoQueryStrings(logging.Filter):
+    """uvicorn's access log keeps method, path and status, never the query string (it holds ID numbers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            record.args = (*record.args[:2], record.args[2].split("?", 1)[0], *record.args[3:])
+        return True
+
+
+logging.getLogger("uvicorn.access").addFilter(_NoQueryStrings())
 KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="接口密钥(签发: python -m cli services key issue)")
 RESERVED = ("fields", "page", "page_size")
 ALERT_EVERY = int(os.environ.get("SERVICES_ALERT_EVERY", "20"))

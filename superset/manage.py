@@ -379,6 +379,7 @@ def _fix_filter_scopes(dashboard_uuids: list[str]) -> None:
 DEFAULT_DASHBOARD_ROLES = ("leadership", "analyst", "district")
 DASHBOARD_ROLES = {
     "ops-run-log-quality": ("leadership", "analyst"),   # 系统管理: not for district staff
+    "data-services-monitor": ("leadership", "analyst"),  # 数据接口服务监控 (services/): not for district staff
 }
 REVIEW_DATABASE = "warehouse_review"
 REVIEW_DATABASE_LABEL = "审核版（warehouse_review）"

@@ -25,7 +25,7 @@ from access.throttle import LoginThrottle
 from foundation import settings
 
 from .conftest import MANAGE, ROOT, SUPERSET_PY
-from .test_superset_bundle import DASHBOARDS, OPS_SLUG, check_dashboard
+from .test_superset_bundle import DASHBOARDS, NOT_FOR_DISTRICTS, check_dashboard
 
 pytestmark = pytest.mark.browser
 DISTRICT = "110105"
@@ -196,7 +196,7 @@ def test_twelve_wrong_passwords_meet_the_throttle(superset_url, throttle_user):
 
 
 ROLE_DASHBOARDS = [(u, d) for u in ("leader", "district_110105") for d in DASHBOARDS
-                   if not (u.startswith("district") and d["slug"] == OPS_SLUG)]
+                   if not (u.startswith("district") and d["slug"] in NOT_FOR_DISTRICTS)]
 
 
 @pytest.fixture(scope="module")

@@ -169,6 +169,8 @@ def append_event(conn, *, caller: str, key_id: str | None, service: str, purpose
     fields = [str(f) for f in fields]
     latency = round(float(latency_ms), 3)
     with conn.transaction():
+        # durable even when the session commits asynchronously (the service's rate counters do)
+        conn.execute("set local synchronous_commit = on")
         conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         last = conn.execute(f"select row_hash from {TABLE} order by event_id desc limit 1").fetchone()
         prev = last[0] if last else GENESIS

@@ -33,6 +33,9 @@ class Pool:
             print(f"[services] cannot connect to the warehouse database: {exc}", flush=True)
             raise Unavailable("database_unavailable") from None
         conn.execute(sql.SQL("set statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT_MS)))
+        # rate counters, job states and alerts need no fsync of their own; the audit log sets
+        # synchronous_commit = on for its own appends (services/audit.py)
+        conn.execute("set synchronous_commit = off")
         return conn
 
     def get(self) -> psycopg.Connection:

@@ -1,0 +1,167 @@
+"""Data services (issue 18): single-person query latency and 50 concurrent callers, over loopback HTTP against the
+service as `make services` runs it (uvicorn, SERVICES_WORKERS workers, database role wh_services).
+
+    python -m bench.services [--persons 300] [--callers 50] [--seconds 60] [--no-restart]
+
+1. cold single-person queries: the service is restarted (no warm connections, nothing cached in the
+   application — the service has no result cache at all), then each of --persons distinct persons, never
+   asked before in this run, is queried once, sequentially, through 社保数据-参保人员缴费月记录-五险查询服务 and
+   市公安局-北京市户籍人员登记信息; p50 / p95 / max, and the very first call after the restart separately.
+   PostgreSQL's own buffers stay warm (as in production).
+2. load: --callers threads, each with its own keep-alive HTTP connection, call a mix of four services with
+   distinct persons / units for --seconds; every answer must be 200 (errors are counted and listed by status).
+A bench caller, approved request and key (rate limit off) are created in the platform's tables for the run; its
+calls are audited like any other (and trigger the enumeration alert, as they should).
+Results: bench/results/services.md and .json. Scale: whatever the warehouse holds (say so in the result).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import httpx
+import psycopg
+
+from bench.common import write_result
+from foundation import settings
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+
+
+def samples(n: int) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    with psycopg.connect(settings.admin_url()) as conn:
+        persons = [r[0] for r in conn.execute(
+            "select distinct id_number from topic_data_services.topic_data_services__person_insurance_month "
+            "where insurance_type_code = '110' order by 1 limit %s", (n * 20,))]
+        units = [r[0] for r in conn.execute(
+            "select credit_code from topic_legal_person.topic_legal_person__units order by 1 limit 2000")]
+        pairs = conn.execute(
+            "select distinct on (id_number) id_number, credit_code from "
+            "topic_data_services.topic_data_services__person_insurance_month where insurance_type_code = '110' "
+            "and credit_code is not null order by id_number, month_start desc limit 5000").fetchall()
+        scale = conn.execute("select count(distinct id_number) from "
+                             "topic_data_services.topic_data_services__person_insurance_month").fetchone()[0]
+    return persons, units, pairs, scale
+
+
+def bench_key() -> str:
+    from services import store
+
+    with psycopg.connect(settings.admin_url(), autocommit=True) as conn:
+        store.add_caller(conn, "bench", "基准测试", "性能测试")
+        store.approve_request(conn, "BENCH", "bench", title="性能基准", purpose="性能基准测试(bench/services.py)",
+                              services=["ss_contribution_months_5", "ps_hukou", "ss_person_in_unit", "le_basic"],
+                              caller_role="verify", expires_on=dt.date.today() + dt.timedelta(days=1))
+        return store.issue_key(conn, "BENCH", label="bench", rate_per_minute=10_000_000)[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.services")
+    ap.add_argument("--persons", type=int, default=300)
+    ap.add_argument("--callers", type=int, default=50)
+    ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--no-restart", action="store_true")
+    a = ap.parse_args(argv)
+    persons, units, pairs, scale_persons = samples(a.persons)
+    key = bench_key()
+    base = f"http://127.0.0.1:{os.environ.get('SERVICES_PORT', '8091')}/api/v1/services"
+    headers = {"X-API-Key": key}
+    if not a.no_restart:
+        subprocess.run([sys.executable, "-m", "cli", "services", "restart"], check=True, capture_output=True)
+
+    # 1. cold single-person queries
+    cold: dict[str, list[float]] = {"ss_contribution_months_5": [], "ps_hukou": []}
+    first = None
+    with httpx.Client(timeout=30) as c:
+        for i, pid in enumerate(persons[:a.persons]):
+            for code in cold:
+                t = time.perf_counter()
+                r = c.get(f"{base}/{code}", params={"id_number": pid}, headers=headers)
+                ms = (time.perf_counter() - t) * 1000
+                assert r.status_code == 200, (code, r.status_code, r.text[:200])
+                if first is None:
+                    first = ms
+                cold[code].append(ms)
+
+    # 2. concurrent callers
+    stop = time.monotonic() + a.seconds
+    lat: list[float] = []
+    status: Counter = Counter()
+    lock = threading.Lock()
+    rest = persons[a.persons:] or persons
+
+    def caller(n: int) -> None:
+        local, st = [], Counter()
+        i = n
+        with httpx.Client(timeout=30) as c:
+            while time.monotonic() < stop:
+                kind = i % 4
+                if kind == 0:
+                    url, params = f"{base}/ss_contribution_months_5", {"id_number": rest[i % len(rest)]}
+                elif kind == 1:
+                    url, params = f"{base}/ps_hukou", {"id_number": rest[i % len(rest)]}
+                elif kind == 2:
+                    p = pairs[i % len(pairs)]
+                    url, params = f"{base}/ss_person_in_unit", {"id_number": p[0], "credit_code": p[1]}
+                else:
+                    url, params = f"{base}/le_basic", {"credit_code": units[i % len(units)]}
+                t = time.perf_counter()
+                try:
+                    code = c.get(url, params=params, headers=headers).status_code
+                except httpx.HTTPError as e:
+                    code = type(e).__name__
+                local.append((time.perf_counter() - t) * 1000)
+                st[code] += 1
+                i += a.callers
+        with lock:
+            lat.extend(local)
+            status.update(st)
+
+    threads = [threading.Thread(target=caller, args=(n,)) for n in range(a.callers)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    total = sum(status.values())
+    errors = total - status.get(200, 0)
+
+    data = {"scale_persons": scale_persons, "cold": {k: {"n": len(v), "p50_ms": pct(v, 50), "p95_ms": pct(v, 95),
+                                                         "max_ms": max(v)} for k, v in cold.items()},
+            "first_call_ms": first, "load": {"callers": a.callers, "seconds": round(elapsed, 1), "requests": total,
+                                             "errors": errors, "status": {str(k): v for k, v in status.items()},
+                                             "rps": total / elapsed, "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95),
+                                             "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None},
+            "workers": int(os.environ.get("SERVICES_WORKERS", "2"))}
+    md = [f"Warehouse: the demo drop (`make generate` SCALE=0.001, 3 months; {scale_persons} persons in the "
+          "five-insurance month records) — **not** scale 0.1: the shared 2-core machine could not hold a 0.1 build "
+          "today. Service: uvicorn with "
+          f"{data['workers']} workers on 127.0.0.1, database role wh_services; client on the same machine.", "",
+          "## Single-person queries, cold (service restarted; no application cache exists; distinct persons)", "",
+          "| service | n | p50 ms | p95 ms | max ms |", "|---|---:|---:|---:|---:|"]
+    for k, v in data["cold"].items():
+        md.append(f"| {k} | {v['n']} | {v['p50_ms']:.1f} | {v['p95_ms']:.1f} | {v['max_ms']:.1f} |")
+    md += ["", f"First call after the restart (new connections): {first:.1f} ms.", "",
+           f"## {a.callers} concurrent callers for {a.seconds} s (4 services mixed, keep-alive, loopback)", "",
+           "| requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |", "|---:|---:|---:|---:|---:|---:|---:|",
+           f"| {total} | {errors} | {data['load']['rps']:.0f} | {data['load']['p50_ms']:.1f} | "
+           f"{data['load']['p95_ms']:.1f} | {data['load']['p99_ms']:.1f} | {data['load']['max_ms']:.1f} |", "",
+           f"Status codes: {dict(status)}. Each call is authorised (key lookup), rate-counted, validated, answered "
+           "and appended to the hash-chained audit log (serialised by an advisory lock) before it returns."]
+    path = write_result("services", "python -m bench.services " + " ".join(argv or sys.argv[1:]), data, "\n".join(md))
+    print(path.read_text(encoding="utf-8"))
+    return 0 if errors == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

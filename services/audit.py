@@ -220,5 +220,25 @@ def verify_chain(conn, limit: int = 20) -> list[ChainProblem]:
     return problems
 
 
+def head(conn) -> tuple[int, str] | None:
+    """The last event (id, row_hash): an anchor to keep outside the database."""
+    row = conn.execute(f"select event_id, row_hash from {TABLE} order by event_id desc limit 1").fetchone()
+    return (int(row[0]), row[1]) if row else None
+
+
+def check_anchors(conn, anchors: list[tuple[int, str]]) -> list[ChainProblem]:
+    """A hash chain alone cannot see its last rows removed: anchors (event id, row_hash) written down at earlier
+    verifications must still be in the log, unchanged."""
+    problems = []
+    for event_id, row_hash in anchors:
+        row = conn.execute(f"select row_hash from {TABLE} where event_id = %s", (event_id,)).fetchone()
+        if row is None:
+            problems.append(ChainProblem(event_id, "anchor", "an event verified earlier is missing (rows removed "
+                                                             "from the end of the log?)"))
+        elif row[0] != row_hash:
+            problems.append(ChainProblem(event_id, "anchor", "an event verified earlier has another hash now"))
+    return problems
+
+
 def chain_length(conn) -> int:
     return int(conn.execute(f"select count(*) from {TABLE}").fetchone()[0])

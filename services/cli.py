@@ -154,16 +154,25 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 — one dispatcher
             print(f"{f.code:28} feed → {f.recipient}: {f.name}")
         print(f"{len(services)} services, {len(feeds)} feeds: catalogue valid")
     elif a.cmd == "audit-verify":
+        anchors_file = settings.get().var / "services" / "audit_anchors.jsonl"
+        anchors = [tuple(json.loads(x)) for x in anchors_file.read_text(encoding="utf-8").splitlines() if x.strip()] \
+            if anchors_file.exists() else []
         with store.connect(admin=True) as conn:
-            problems = audit.verify_chain(conn)
+            problems = audit.verify_chain(conn) + audit.check_anchors(conn, anchors[-100:])
             n = audit.chain_length(conn)
+            head = audit.head(conn)
         if problems:
             print(f"audit chain BROKEN: first tampered row is event {problems[0].event_id} ({problems[0].kind}: "
                   f"{problems[0].detail})")
             for p in problems[1:]:
                 print(f"  also: {p}")
             return 1
-        print(f"audit chain intact: {n} events verified")
+        if head and (not anchors or list(anchors[-1]) != list(head)):
+            settings.private_dir(anchors_file.parent)
+            with open(anchors_file, "a", encoding="utf-8") as f:
+                f.write(json.dumps(list(head)) + "\n")
+        print(f"audit chain intact: {n} events verified" + (f"; head event {head[0]} anchored in {anchors_file}"
+                                                            if head else ""))
     elif a.cmd == "alerts":
         from . import alerts
 

@@ -99,3 +99,15 @@ def test_bad_status_refused(db):
     _, conn = db
     with pytest.raises(ValueError, match="status"):
         _event(conn, status="weird")
+
+
+def test_removing_the_last_rows_is_caught_by_an_anchor(db):
+    _, conn = db
+    for i in range(3):
+        _event(conn, i)
+    anchor = audit.head(conn)
+    conn.execute(f"alter table {audit.TABLE} disable trigger event_append_only")
+    conn.execute(f"delete from {audit.TABLE} where event_id = %s", (anchor[0],))
+    assert audit.verify_chain(conn) == []          # the chain alone cannot see a shortened tail
+    problems = audit.check_anchors(conn, [anchor])
+    assert problems and problems[0].event_id == anchor[0] and problems[0].kind == "anchor"

@@ -53,7 +53,7 @@ logging.getLogger("uvicorn.access").addFilter(_NoQueryStrings())
 KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="接口密钥(签发: python -m cli services key issue)")
 RESERVED = ("fields", "page", "page_size")
 ALERT_EVERY = int(os.environ.get("SERVICES_ALERT_EVERY", "20"))
-POOL = engine.Pool(int(os.environ.get("SERVICES_POOL_SIZE", "12")))
+POOL = engine.Pool(int(os.environ.get("SERVICES_POOL_SIZE", "8")))
 _calls_per_key: Counter = Counter()
 
 
@@ -83,6 +83,12 @@ def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
 @app.exception_handler(StarletteHTTPException)
 def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     return JSONResponse({"error": "http_error", "message": str(exc.detail)}, exc.status_code)
+
+
+@app.exception_handler(engine.Unavailable)
+def _unavailable(_: Request, exc: engine.Unavailable) -> JSONResponse:
+    return JSONResponse({"error": "unavailable", "reason": "服务繁忙或数据库不可用，请稍后重试"}, 503,
+                        headers={"Retry-After": "5"})
 
 
 @app.exception_handler(Exception)
@@ -374,7 +380,11 @@ def submit_job(service: Service, raw: dict, token: str | None) -> JSONResponse:
 
 def _run_job(job_id: str, service: Service, chunks: list[dict], fields: list[str], key: dict) -> None:
     t0 = time.perf_counter()
-    conn = POOL.get()
+    try:
+        conn = POOL.get()
+    except engine.Unavailable:
+        time.sleep(5)
+        return _run_job(job_id, service, chunks, fields, key)
     ok = False
     try:
         conn.execute(f"update {store.SCHEMA}.job set status = 'running' where job_id = %s", (job_id,))

@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 import os
 import queue
+import threading
 
 import psycopg
 from psycopg import sql
@@ -22,8 +23,13 @@ class Unavailable(RuntimeError):
 
 
 class Pool:
-    def __init__(self, size: int = 8) -> None:
+    """At most `size` connections per worker process (the role's connection limit covers every worker); a request
+    waits up to `wait` seconds for one, then answers 503."""
+
+    def __init__(self, size: int = 8, wait: float = 10.0) -> None:
         self._q: queue.LifoQueue = queue.LifoQueue(maxsize=size)
+        self._slots = threading.BoundedSemaphore(size)
+        self._wait = wait
 
     def _new(self) -> psycopg.Connection:
         try:
@@ -39,22 +45,31 @@ class Pool:
         return conn
 
     def get(self) -> psycopg.Connection:
+        if not self._slots.acquire(timeout=self._wait):
+            raise Unavailable("pool_exhausted")
         try:
-            conn = self._q.get_nowait()
-        except queue.Empty:
-            return self._new()
-        if conn.closed or conn.broken:
-            return self._new()
-        return conn
+            try:
+                conn = self._q.get_nowait()
+            except queue.Empty:
+                return self._new()
+            if conn.closed or conn.broken:
+                return self._new()
+            return conn
+        except BaseException:
+            self._slots.release()
+            raise
 
     def put(self, conn: psycopg.Connection, ok: bool = True) -> None:
-        if ok and not conn.closed and not conn.broken:
-            try:
-                self._q.put_nowait(conn)
-                return
-            except queue.Full:
-                pass
-        conn.close()
+        try:
+            if ok and not conn.closed and not conn.broken:
+                try:
+                    self._q.put_nowait(conn)
+                    return
+                except queue.Full:
+                    pass
+            conn.close()
+        finally:
+            self._slots.release()
 
 
 def statement(service: Service, fields: list[str], paged: bool) -> sql.Composable:

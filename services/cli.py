@@ -51,8 +51,21 @@ def keys_file():
 
 def prepare(log=print) -> None:
     store.setup(log=log)
-    if not keys_file().exists():
+    if not _demo_keys_valid():
         demo_keys(log=log)
+
+
+def _demo_keys_valid() -> bool:
+    """The demo keys file exists and its keys are active in this database (a recreated database has none)."""
+    if not keys_file().exists():
+        return False
+    try:
+        keys = json.loads(keys_file().read_text(encoding="utf-8"))
+        with store.connect(admin=True) as conn:
+            return all(store.lookup_key(conn, k["key"]) and not store.lookup_key(conn, k["key"])["revoked_at"]
+                       for k in keys.values())
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 DEMO = [

@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--no-restart", action="store_true")
     a = ap.parse_args(argv)
+    load_before = os.getloadavg()
     persons, units, pairs, scale_persons = samples(a.persons)
     key = bench_key()
     base = f"http://127.0.0.1:{os.environ.get('SERVICES_PORT', '8091')}/api/v1/services"
@@ -142,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                                              "errors": errors, "status": {str(k): v for k, v in status.items()},
                                              "rps": total / elapsed, "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95),
                                              "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None},
-            "workers": int(os.environ.get("SERVICES_WORKERS", "2"))}
+            "workers": int(os.environ.get("SERVICES_WORKERS", "2")),
+            "load_average_before": load_before, "load_average_after": os.getloadavg()}
     md = [f"Warehouse: the demo drop (`make generate` SCALE=0.001, 3 months; {scale_persons} persons in the "
           "five-insurance month records) — **not** scale 0.1: the shared 2-core machine could not hold a 0.1 build "
           "today. Service: uvicorn with "
@@ -157,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
            f"| {total} | {errors} | {data['load']['rps']:.0f} | {data['load']['p50_ms']:.1f} | "
            f"{data['load']['p95_ms']:.1f} | {data['load']['p99_ms']:.1f} | {data['load']['max_ms']:.1f} |", "",
            f"Status codes: {dict(status)}. Each call is authorised (key lookup), rate-counted, validated, answered "
-           "and appended to the hash-chained audit log (serialised by an advisory lock) before it returns."]
+           "and appended to the hash-chained audit log (serialised by an advisory lock) before it returns.", "",
+           f"Machine load (1-min load average of the 2 cores shared by every developer): {load_before[0]:.1f} before, "
+           f"{data['load_average_after'][0]:.1f} after — latencies are dominated by that contention."]
     path = write_result("services", "python -m bench.services " + " ".join(argv or sys.argv[1:]), data, "\n".join(md))
     print(path.read_text(encoding="utf-8"))
     return 0 if errors == 0 else 1

@@ -253,3 +253,21 @@ def test_feed_manifest_checksum(env, tmp_path, monkeypatch):
     assert feeds.verify_manifest(manifest) and status == ("delivered", m["row_count"], m["sha256"])
     (manifest.parent / m["file"]).write_bytes(data.replace(b"1", b"2", 1))
     assert not feeds.verify_manifest(manifest)
+
+
+def test_enumeration_alert_is_recorded(env, monkeypatch):
+    from services import alerts
+
+    monkeypatch.setenv("SERVICES_ENUM_THRESHOLD", "3")
+    with psycopg.connect(settings.admin_url()) as conn:
+        ids = [r[0] for r in conn.execute("select id_number from topic_natural_person.topic_natural_person__persons "
+                                          "order by id_number limit 5")]
+    r = env["client"].post("/api/v1/services/ps_hukou_multi", json={"id_numbers": ids},
+                           headers={"X-API-Key": env["keys"]["full"][1]})
+    assert r.status_code == 200
+    with psycopg.connect(settings.admin_url(), autocommit=True) as conn:
+        alerts.check(conn, env["keys"]["full"][0], "测试委办局-测试处")
+        row = conn.execute("select kind, observed, threshold, detail from svc.alert where key_id = %s "
+                           "order by alert_id desc limit 1", (env["keys"]["full"][0],)).fetchone()
+    assert row[0] == "enumeration" and row[1] >= 5 and row[2] == 3 and "疑似遍历枚举" in row[3]
+    assert not any(i in row[3] for i in ids)

@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import hashlib
 import inspect
+import io
 import logging
 import os
 import threading
@@ -26,10 +27,11 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -51,7 +53,7 @@ class _NoQueryStrings(logging.Filter):
 
 logging.getLogger("uvicorn.access").addFilter(_NoQueryStrings())
 KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="接口密钥(签发: python -m cli services key issue)")
-RESERVED = ("fields", "page", "page_size")
+RESERVED = ("fields", "page", "page_size", "format")
 ALERT_EVERY = int(os.environ.get("SERVICES_ALERT_EVERY", "20"))
 POOL = engine.Pool(int(os.environ.get("SERVICES_POOL_SIZE", "8")))
 _calls_per_key: Counter = Counter()
@@ -181,13 +183,16 @@ def call(service: Service, raw: dict, token: str | None) -> JSONResponse:
     conn = POOL.get()
     ok_conn = False
     key: dict | None = None
-    audit_params = {k: v for k, v in raw.items() if k not in ("fields",)}
+    audit_params = {k: v for k, v in raw.items() if k not in ("fields", "format")}
     try:
         try:
             key = _authorise(conn, service, token)
             _rate_limit(conn, service, key)
             requested = raw.get("fields")
-            values = validate(service, {k: v for k, v in raw.items() if k != "fields"})
+            fmt = str(raw.get("format") or "json").lower()
+            if fmt not in ("json", "csv", "xlsx"):
+                raise ParamError("format", "format.enum", "format 应为 json、csv 或 xlsx")
+            values = validate(service, {k: v for k, v in raw.items() if k not in ("fields", "format")})
             fields = _fields(service, key, requested)
             rows, more = engine.run(conn, service, fields, values)
             data = engine.shape(service, fields, rows, key["caller_role"])
@@ -204,6 +209,8 @@ def call(service: Service, raw: dict, token: str | None) -> JSONResponse:
             if service.limits.page_size:
                 body.update(page=values["page"], page_size=values["page_size"])
             ok_conn = True
+            if fmt != "json":
+                return _table_file(service, fields, data, fmt, key)
             return JSONResponse(body)
         except Refusal as r:
             key = r.extra.get("key", key)
@@ -221,6 +228,42 @@ def call(service: Service, raw: dict, token: str | None) -> JSONResponse:
             return JSONResponse({"error": "unavailable", "reason": "数据暂不可用(专题库未构建或数据库繁忙)，请稍后重试"}, 503)
     finally:
         POOL.put(conn, ok_conn)
+
+
+def _table_file(service: Service, fields: list[str], data: list[dict], fmt: str, key: dict) -> Response:
+    """The answer as a file people read: Chinese headers, the service, caller, purpose and time on top (XLSX)."""
+    labels = [_label(service, f) for f in fields]
+    stamp = dt.datetime.now().strftime("%Y%m%d%H%M%S")
+    name = quote(f"{service.name}_{stamp}.{fmt}")
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(labels)
+        w.writerows([["" if r[f] is None else r[f] for f in fields] for r in data])
+        return Response(("\ufeff" + buf.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "查询结果"
+    ws.append([service.name])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([f"调用方：{key['caller']}　共享申请：{key['request_id']}　用途：{key['purpose']}"])
+    ws.append([f"查询时间：{dt.datetime.now():%Y-%m-%d %H:%M:%S}　共 {len(data)} 行"])
+    ws.append([])
+    ws.append(labels)
+    for c in ws[5]:
+        c.font = Font(bold=True)
+    for r in data:
+        ws.append([r[f] for f in fields])
+    for i, lab in enumerate(labels, 1):
+        ws.column_dimensions[ws.cell(5, i).column_letter].width = max(10, min(40, len(lab) * 2 + 2))
+    out = io.BytesIO()
+    wb.save(out)
+    return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
 def _label(service: Service, name: str) -> str:
@@ -271,7 +314,8 @@ def _make_get(service: Service):
         desc = f"{p.label}({p.type}{'，必填' if p.required else ''}{'，多个以逗号分隔' if p.type.endswith('s') else ''})"
         params.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
                                         default=Query(None, description=desc)))
-    extra = [("fields", "返回字段(逗号分隔；缺省为共享申请批准的全部字段)")]
+    extra = [("fields", "返回字段(逗号分隔；缺省为共享申请批准的全部字段)"),
+             ("format", "json(缺省) | xlsx(中文表头的 Excel) | csv")]
     if service.limits.page_size:
         extra += [("page", "页码(从1开始)"), ("page_size", f"每页条数(至多 {service.limits.page_size})")]
     for name, desc in extra:

@@ -271,3 +271,16 @@ def test_enumeration_alert_is_recorded(env, monkeypatch):
                            "order by alert_id desc limit 1", (env["keys"]["full"][0],)).fetchone()
     assert row[0] == "enumeration" and row[1] >= 5 and row[2] == 3 and "疑似遍历枚举" in row[3]
     assert not any(i in row[3] for i in ids)
+
+
+def test_annual_statement_as_xlsx_in_chinese(env):
+    import io
+
+    from openpyxl import load_workbook
+
+    r = get(env, "ss_annual_statement", "full", id_number=env["id"], year="2025", format="xlsx")
+    assert r.status_code == 200 and "spreadsheetml" in r.headers["content-type"]
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert ws["A1"].value == "社保数据-社保缴费年度对账单查询服务" and "用途" in ws["A2"].value
+    assert [c.value for c in ws[5]][:3] == ["公民身份号码", "姓名", "年度"] and ws.max_row >= 6
+    assert get(env, "ss_annual_statement", "full", id_number=env["id"], year="2025", format="pdfx").status_code == 422

@@ -108,10 +108,52 @@ def demo_keys(log=print) -> dict:
     return out
 
 
+def smoke(log=print) -> None:
+    """After a start: one answered call per demo caller, the expired request's refusal and a malformed parameter,
+    through HTTP like any client — recorded in the audit log like any call, so the monitoring dashboard shows
+    the service working from the first minute."""
+    import urllib.error
+    import urllib.request
+
+    if not keys_file().exists():
+        return
+    keys = json.loads(keys_file().read_text(encoding="utf-8"))
+    with store.connect(admin=True) as conn:
+        row = conn.execute("select id_number, credit_code from topic_natural_person.topic_natural_person__persons p "
+                           "cross join lateral (select credit_code from topic_legal_person.topic_legal_person__units "
+                           "limit 1) u where population_group = '本市户籍' limit 1").fetchone() \
+            if conn.execute("select to_regclass('topic_natural_person.topic_natural_person__persons') is not null "
+                            "and to_regclass('topic_legal_person.topic_legal_person__units') is not null"
+                            ).fetchone()[0] else None
+    if not row:
+        return
+    base = SERVICE.url() + "/api/v1/services/"
+    calls = [("mca_assist", f"ps_hukou?id_number={row[0]}"), ("hrss_employment", f"ss_contribution_months_5?id_number={row[0]}"),
+             ("stats_bureau", f"le_basic?credit_code={row[1]}"), ("expired_demo", f"ss_contribution_months_5?id_number={row[0]}"),
+             ("mca_assist", "ps_hukou?id_number=110105199001011235")]
+    seen = []
+    for who, path in calls:
+        if who not in keys:
+            continue
+        req = urllib.request.Request(base + path, headers={"X-API-Key": keys[who]["key"]})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                seen.append(r.status)
+        except urllib.error.HTTPError as e:
+            seen.append(e.code)
+        except OSError:
+            seen.append("unreachable")
+    log(f"[services] smoke calls of the demo callers (audited): {seen}")
+
+
 def main(argv: list[str] | None = None) -> int:  # noqa: C901 — one dispatcher
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] and args[0] in ("start", "stop", "status", "restart", "url"):
-        return SERVICE.main(args, __doc__, prepare)
+        already = args[0] == "start" and SERVICE.pid() is not None
+        rc = SERVICE.main(args, __doc__, prepare)
+        if rc == 0 and args[0] in ("start", "restart") and not already:
+            smoke()
+        return rc
     ap = argparse.ArgumentParser(prog="python -m cli services", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)

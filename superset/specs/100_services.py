@@ -36,7 +36,7 @@ def dashboards() -> list[Dash]:
             ("verbose", "feed_name"): "共享流程", ("verbose", "recipient"): "接收方", ("verbose", "data_month"): "数据月份",
             ("verbose", "status"): "状态", ("verbose", "row_count"): "行数", ("verbose", "message"): "说明"})
     alerts = DS("svc_monitor_alerts", "monitor_alerts", "数据接口服务告警(svc.monitor_alerts)：枚举查询与调用量突增", [
-        M("alerts", "告警次数", "COUNT(*)", ",d")],
+        M("alerts", "告警次数", "COUNT(alert_id)", ",d")],
         schema="svc", dttm="at", calc={
             "month_label": MONTH,
             ("verbose", "alert_id"): "告警号", ("verbose", "at"): "告警时间", ("verbose", "kind"): "类型",

@@ -117,6 +117,46 @@ do $$ begin
     end if;
 end $$;
 comment on table {SCHEMA}.report is '监测月报存档: 生成时间、所用数据版本(asof)与报告中的数字';
+-- Superset's fixed charts (历史数据库 固定图表查询, superset/specs/195_history.py) read the newest vintage of every
+-- value through this view, with its vintage (known_from), the number of vintages, flags and source. security_invoker:
+-- the row security of history.observation applies to the reader, so a district login (wh_district_<code>) sees
+-- its own district's warehouse series and the published city / national / 京津冀 figures, no other district.
+create or replace view {SCHEMA}.v_observation_latest with (security_invoker = true) as
+select o.indicator_code, i.name_zh as indicator_name, i.unit, i.kind, i.decimals, i.origin,
+       coalesce(c.name_zh, i.classification) as class_name,
+       o.region_code, r.name_zh as region_name, r.level as region_level, r.sort as region_sort,
+       o.freq, o.period,
+       case o.freq when 'M' then to_date(o.period || '-01', 'YYYY-MM-DD')
+                   when 'Q' then make_date(substr(o.period, 1, 4)::int, (substr(o.period, 6, 1)::int - 1) * 3 + 1, 1)
+                   else make_date(substr(o.period, 1, 4)::int, 1, 1) end as period_start,
+       o.value, o.known_from,
+       to_char(o.known_from at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') as vintage_label,
+       o.vintages,
+       concat_ws('、', case when o.provisional then '初步' end, case when o.revised then '修订' end,
+                 case when o.estimated then '估计' end, case when o.is_break then '口径断点' end) as flags,
+       o.source, o.footnote
+from (select x.*, row_number() over w as rn, count(*) over (partition by x.indicator_code, x.region_code, x.period, x.freq)
+                 as vintages
+      from {SCHEMA}.observation x
+      window w as (partition by x.indicator_code, x.region_code, x.period, x.freq order by x.known_from desc)) o
+join {SCHEMA}.indicator i on i.code = o.indicator_code
+join {SCHEMA}.region r on r.code = o.region_code
+left join {SCHEMA}.classification c on c.code = i.classification
+where o.rn = 1;
+comment on view {SCHEMA}.v_observation_latest is '各指标 × 地区 × 期别的最新版本(known_from 最大者)及版本数、标志、来源: Superset 固定图表查询读取';
+do $$ begin
+    if exists (select from pg_roles where rolname = 'wh_read_official') then
+        grant usage on schema {SCHEMA} to wh_read_official;
+        grant select on {SCHEMA}.v_observation_latest, {SCHEMA}.observation, {SCHEMA}.indicator, {SCHEMA}.region,
+                        {SCHEMA}.classification to wh_read_official;
+    end if;
+    if exists (select from pg_roles where rolname = 'wh_district') then
+        drop policy if exists district_login_own_district on {SCHEMA}.observation;
+        create policy district_login_own_district on {SCHEMA}.observation as restrictive for select to wh_district
+            using (region_code !~ '^1101[0-9]{{2}}$'
+                   or region_code = substring(current_user::text from '^wh_district_([0-9]{{6}})$'));
+    end if;
+end $$;
 """
 
 

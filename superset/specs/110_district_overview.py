@@ -7,8 +7,9 @@ from pathlib import Path
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 
-from bundle_kit import DS, cat_bar, district_table, flow, kpi, stock, trend, wan  # noqa: E402
 from _modules_kit import PORTAL_URL, ModuleDash, cal  # noqa: E402
+
+from bundle_kit import DS, cat_bar, district_table, flow, kpi, stock, trend, wan  # noqa: E402
 
 
 def dashboards() -> list:

@@ -7,12 +7,14 @@ from pathlib import Path
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 
-from bundle_kit import COUNT, DS, M, cat_bar, district_table, flow, kpi, ratio, table, trend, wan  # noqa: E402
-from _modules_kit import ModuleDash, cal, where  # noqa: E402
+from _modules_kit import ModuleDash, cal, once, where  # noqa: E402
+
+from bundle_kit import COUNT, DS, cat_bar, district_table, flow, kpi, ratio, table, trend, wan  # noqa: E402
 
 SRC = "来源：社保业务数据库备份（DMP）稽核疑点清单，规则模块 = 内控监督（A04–A06）；rpt_dmp_audit_by_rule。"
 
 
+@once
 def audit_ds() -> DS:
     return DS("dmp_audit_by_rule", "rpt_dmp_audit_by_rule", "稽核与内控监督疑点：月份 × 区县 × 规则（official）", [
         flow("suspects", "疑点数"), wan("amount", "涉及金额（万元）"), flow("pending", "待核查"),

@@ -7,18 +7,15 @@ from pathlib import Path
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 
-from bundle_kit import DS, cat_bar, district_table, flow, pie, ratio, table, trend, wan, kpi  # noqa: E402
-from _modules_kit import ModuleDash, cal, where  # noqa: E402
+from _modules_kit import ModuleDash, cal, sibling, where  # noqa: E402
+
+from bundle_kit import cat_bar, district_table, kpi, pie, table, trend  # noqa: E402
 
 SRC = "来源：社保业务数据库备份（DMP）稽核疑点清单，规则模块 = 稽核（A01–A03）；rpt_dmp_audit_by_rule。"
 
 
 def dashboards() -> list:
-    a = DS("dmp_audit_by_rule", "rpt_dmp_audit_by_rule", "稽核与内控监督疑点：月份 × 区县 × 规则（official）", [
-        flow("suspects", "疑点数"), wan("amount", "涉及金额（万元）"), flow("pending", "待核查"),
-        flow("confirmed", "核查属实"), flow("excluded", "已排除"), wan("confirmed_amount", "核查属实金额（万元）"),
-        ratio("handled_rate", "核查完成率", "confirmed + excluded", "suspects"),
-        ratio("confirmed_rate", "属实率", "confirmed", "confirmed + excluded")])
+    a = sibling("130_internal_control.py").audit_ds()
 
     def au(c):
         return where(c, "rule_module", "==", "稽核")

@@ -8,8 +8,9 @@ from pathlib import Path
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 
-from bundle_kit import DS, M, cat_bar, district_table, kpi, ratio, table, trend, wan  # noqa: E402
 from _modules_kit import ModuleDash, cal  # noqa: E402
+
+from bundle_kit import DS, M, cat_bar, district_table, kpi, ratio, table, trend, wan  # noqa: E402
 
 
 def dashboards() -> list:

@@ -8,8 +8,9 @@ from pathlib import Path
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 
-from bundle_kit import DS, cat_bar, district_table, flow, kpi, ratio, stock, table, trend  # noqa: E402
 from _modules_kit import ModuleDash, cal  # noqa: E402
+
+from bundle_kit import DS, cat_bar, district_table, flow, kpi, ratio, stock, table, trend  # noqa: E402
 
 SRC = "来源：DMP 人员参保关系（rpt_dmp_relation_summary，三项养老保险）。"
 

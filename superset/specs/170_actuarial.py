@@ -8,8 +8,9 @@ from pathlib import Path
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 
-from bundle_kit import DS, M, cat_bar, flow, kpi, ratio, stock, table  # noqa: E402
 from _modules_kit import ModuleDash, asc, cal  # noqa: E402
+
+from bundle_kit import DS, M, cat_bar, flow, kpi, ratio, stock, table  # noqa: E402
 
 PSRC = "来源：DMP 精算人群统计（rpt_dmp_actuarial_pyramid，全市，按险种 × 周岁 × 性别）。"
 JSRC = ("方法：在职参保人按法定基准退休年龄（男 60 岁、女 55 岁）逐年进入退休；现有和新增退休人员按基期观察死亡率"

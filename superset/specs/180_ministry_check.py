@@ -8,15 +8,17 @@ from pathlib import Path
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 
+from _modules_kit import ModuleDash, cal, once  # noqa: E402
+
 from bundle_kit import DS, M, cat_bar, flow, kpi, table, trend  # noqa: E402
-from _modules_kit import ModuleDash, cal  # noqa: E402
 
 SRC = ("核查口径：业务库（DMP 参保关系统计、基金收支明细账）与接口数据统计（各险种人员月度事实汇总的概览报表）逐项比较，"
        "差异 = 业务库 − 接口数据；来源：rpt_modules_data_check。")
 
 
-def dashboards() -> list:
-    c = DS("modules_data_check", "rpt_modules_data_check", "人社部数据核查：月份 × 区县 × 核查项（official）", [
+@once
+def check_ds() -> DS:
+    return DS("modules_data_check", "rpt_modules_data_check", "人社部数据核查：月份 × 区县 × 核查项（official）", [
         M("check_cells", "核查单元数", "COUNT(*)", ",d", "核查项 × 区县 × 月份的单元数"),
         flow("is_discrepant", "存在差异的单元数"),
         M("consistency_rate", "一致率", "SUM(is_consistent)::numeric / NULLIF(COUNT(*), 0)", ".2%",
@@ -26,6 +28,10 @@ def dashboards() -> list:
         M("abs_difference", "差异绝对值合计", "SUM(ABS(difference))", ",.0f"),
         M("difference_rate_sum", "差异率", "SUM(difference) / NULLIF(SUM(interface_value), 0)", "+.2%",
           "差异合计 ÷ 接口数据数值合计（先求和再相除）")])
+
+
+def dashboards() -> list:
+    c = check_ds()
     return [ModuleDash("ministry_check", "dmp-ministry-check", "区县宏观：人社部数据核查", [
         [cal(kpi("mc_cells", c, "check_cells", "核查单元数"), "9 个核查项 × 区县（所选月份）。" + SRC),
          cal(kpi("mc_discrepant", c, "is_discrepant", "存在差异的单元数"), "业务库与接口数据不相等的单元数。" + SRC),

@@ -8,13 +8,15 @@ from pathlib import Path
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 
+from _modules_kit import ModuleDash, asc, cal, once  # noqa: E402
+
 from bundle_kit import DS, M, cat_bar, district_table, flow, kpi, pie, ratio, stock, trend, wan  # noqa: E402
-from _modules_kit import ModuleDash, asc, cal  # noqa: E402
 
 SRC = ("来源：各险种人员月度事实汇总（rpt_modules_insurance_profile：企业职工养老、机关事业养老、城乡居民养老、失业、工伤），"
        "dbt 测试与各险种概览报表逐月逐区核对。")
 
 
+@once
 def profile_ds() -> DS:
     return DS("modules_insurance_profile", "rpt_modules_insurance_profile",
               "险种人群画像与流动：月份 × 区县 × 险种 × 性别 × 年龄段（official）", [

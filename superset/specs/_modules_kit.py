@@ -6,8 +6,11 @@ Not a spec itself (the name does not start with a digit); the specs import it af
 from __future__ import annotations
 
 import copy
+import importlib.util
+import sys
+from pathlib import Path
 
-from bundle_kit import DISTRICT_ROWS_ONLY, BEIJING_ROW_TABLES, Chart, Dash
+from bundle_kit import BEIJING_ROW_TABLES, DISTRICT_ROWS_ONLY, Chart, Dash
 
 PORTAL_URL = "http://127.0.0.1:8090"   # the portal's default address (make portal; PORTAL_PORT changes it)
 
@@ -38,6 +41,30 @@ def where(chart: Chart, column: str, op: str, value) -> Chart:
     f = {"clause": "WHERE", "subject": column, "operator": op, "comparator": value, "expressionType": "SIMPLE"}
     chart.params["adhoc_filters"] = [*(chart.params.get("adhoc_filters") or []), f]
     return chart
+
+
+_SHARED: dict = {}
+
+
+def once(factory):
+    """A dataset factory whose DS object is made once per run, whichever spec module asks for it (bundle_gen loads
+    each module on its own; a dataset two dashboards share must be one object so that its columns are loaded once)."""
+    def made():
+        if factory.__name__ not in _SHARED:
+            _SHARED[factory.__name__] = factory()
+        return _SHARED[factory.__name__]
+    return made
+
+
+def sibling(filename: str):
+    """Another spec module of this folder (for a dataset defined once and shared by two dashboards)."""
+    name = f"superset_spec_{Path(filename).stem}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(filename))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
 
 
 def asc(chart: Chart) -> Chart:

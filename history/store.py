@@ -120,7 +120,8 @@ comment on table {SCHEMA}.report is '监测月报存档: 生成时间、所用�
 -- Superset's fixed charts (历史数据库 固定图表查询, superset/specs/195_history.py) read the newest vintage of every
 -- value through this view, with its vintage (known_from), the number of vintages, flags and source. security_invoker:
 -- the row security of history.observation applies to the reader, so a district login (wh_district_<code>) sees
--- its own district's warehouse series and the published city / national / 京津冀 figures, no other district.
+-- its own district's series and the published (public) city / national / 京津冀 statistics — never another
+-- district's series nor the warehouse's Beijing totals (as the official marts' Beijing rows are hidden from it).
 create or replace view {SCHEMA}.v_observation_latest with (security_invoker = true) as
 select o.indicator_code, i.name_zh as indicator_name, i.unit, i.kind, i.decimals, i.origin,
        coalesce(c.name_zh, i.classification) as class_name,
@@ -153,8 +154,10 @@ do $$ begin
     if exists (select from pg_roles where rolname = 'wh_district') then
         drop policy if exists district_login_own_district on {SCHEMA}.observation;
         create policy district_login_own_district on {SCHEMA}.observation as restrictive for select to wh_district
-            using (region_code !~ '^1101[0-9]{{2}}$'
-                   or region_code = substring(current_user::text from '^wh_district_([0-9]{{6}})$'));
+            using (region_code = substring(current_user::text from '^wh_district_([0-9]{{6}})$')
+                   or (region_code !~ '^1101[0-9]{{2}}$'
+                       and exists (select 1 from {SCHEMA}.indicator i
+                                   where i.code = indicator_code and i.origin <> 'warehouse')));
     end if;
 end $$;
 """

@@ -304,6 +304,18 @@ def setup(url: str | None = None, log=print) -> dict[str, str]:  # noqa: C901 �
                 protected[schema] = apply_release_security(conn, schema)
                 conn.execute("reset role")
 
+        # -- the history database's view for the dashboards (历史数据库 固定图表查询): history's migration creates it and
+        #    grants it to the official readers (its row security keeps district logins to their district); granted
+        #    again here, as its owner, so that re-created roles get it back without waiting for the next publish
+        if conn.execute("select to_regclass('history.v_observation_latest')").fetchone()[0]:
+            owner = conn.execute("select pg_get_userbyid(nspowner) from pg_namespace where nspname = 'history'"
+                                 ).fetchone()[0]
+            conn.execute(sql.SQL("set role {}").format(sql.Identifier(owner)))
+            conn.execute(sql.SQL("grant usage on schema history to {}").format(sql.Identifier(READ_OFFICIAL)))
+            conn.execute(sql.SQL("grant select on history.v_observation_latest, history.observation, history.indicator, "
+                                 "history.region, history.classification to {}").format(sql.Identifier(READ_OFFICIAL)))
+            conn.execute("reset role")
+
         # -- functions: PUBLIC keeps nothing that reads files, runs query text or writes large objects
         revoked = 0
         for oid_sig, in conn.execute(

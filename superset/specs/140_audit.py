@@ -9,7 +9,7 @@ if str(Path(__file__).parent) not in sys.path:
 
 from _modules_kit import ModuleDash, cal, sibling, where  # noqa: E402
 
-from bundle_kit import cat_bar, district_table, kpi, pie, table, trend  # noqa: E402
+from bundle_kit import cat_bar, district_table, kpi, table, trend  # noqa: E402
 
 SRC = "来源：社保业务数据库备份（DMP）稽核疑点清单，规则模块 = 稽核（A01–A03）；rpt_dmp_audit_by_rule。"
 
@@ -28,8 +28,9 @@ def dashboards() -> list:
         [cal(au(cat_bar("au_rule_status", a, "rule_name", ["pending", "confirmed", "excluded"],
                         "各稽核规则疑点的跟进情况（所选月份）", stack=True, horizontal=True)),
              "每条规则的疑点按核查状态分列：待核查 / 核查属实 / 已排除。" + SRC),
-         cal(au(pie("au_rule_pie", a, "rule_name", "amount_wan", "疑点涉及金额构成（按规则，万元）", fmt=",.2f")),
-             "各规则疑点涉及金额占比。" + SRC)],
+         cal(au(cat_bar("au_rule_amount", a, "rule_name", ["amount_wan", "confirmed_amount_wan"],
+                        "各稽核规则疑点涉及金额与核查属实金额（万元）", fmt=",.2f", horizontal=True)),
+             "疑点涉及金额与其中核查属实的金额（元 ÷ 10000）。" + SRC)],
         [cal(au(cat_bar("au_district", a, "district_name", ["pending", "confirmed", "excluded"],
                         "各区县稽核疑点跟进情况（所选月份）", stack=True)), "按疑点所属区县。" + SRC),
          cal(au(trend("au_trend", a, ["suspects", "confirmed", "pending"], "稽核疑点、属实与待核查月度趋势")),

@@ -11,7 +11,7 @@ from _modules_kit import ModuleDash, asc, cal, where  # noqa: E402
 
 from bundle_kit import DS, Chart, M, cat_bar, raw_table, table  # noqa: E402
 
-SRC = ("来源：历史数据库（history.v_observation_latest：每个指标 × 地区 × 期别取最新版本，即 known_from 最大者；"
+SRC = ("区县用户只看到本区县的序列与公开发布的全市、天津、河北、全国统计资料。来源：历史数据库（history.v_observation_latest：每个指标 × 地区 × 期别取最新版本，即 known_from 最大者；"
        "“数据版本”列出各值的版本时间与版本数）。按某一日期的版本（as of）查询请用门户的自由组合查询（asof 参数）。")
 
 
@@ -35,6 +35,15 @@ def series(key, ds, indicators, name, regions=("110000",), by="indicator_name", 
     return cal(c, caliber + SRC)
 
 
+def wh_districts(key, ds, indicators, name, caliber=""):
+    """The warehouse's monthly district series summed over the districts the reader may see (a district login: its
+    own district only — row security of history.observation)."""
+    c = series(key, ds, indicators, name, regions=(), grain="P1M", fmt=",d", caliber=caliber)
+    c.params["metrics"] = ["value_sum"]
+    c.params["adhoc_filters"] = [f for f in c.params["adhoc_filters"] if f["subject"] != "region_code"]
+    return where(c, "region_level", "==", "district")
+
+
 def jjj_bar(key, ds, indicator, name, regions=("110000", "120000", "130000"), fmt=",.2f", width=6, caliber=""):
     """A 京津冀 comparison: one bar per region for every year."""
     c = asc(cat_bar(key, ds, "period", ["value"], name, fmt=fmt, width=width, groupby=["region_name"],
@@ -49,6 +58,7 @@ def dashboards() -> list:
     h = DS("history_observation_latest", "v_observation_latest",
            "历史数据库：指标 × 地区 × 期别的最新版本（history 模式，含版本时间、版本数、标志与来源）", [
                M("value", "数值", "MAX(value)", ",.2f", "一个指标 × 地区 × 期别只有一个最新值（MAX 即该值）"),
+               M("value_sum", "各地区合计", "SUM(value)", ",d", "同一指标、期别各地区之和：只用于可相加的人数、金额"),
                M("series_values", "数值个数", "COUNT(*)", ",d"),
                M("latest_vintage", "最新版本时间", "MAX(vintage_label)", None, "known_from 的最大值（北京时间）"),
                M("latest_period", "最新期别", "MAX(period)", None),
@@ -81,9 +91,9 @@ def dashboards() -> list:
                  caliber="城镇职工基本养老保险基金收入（亿元）。")],
         [jjj_bar("hi_jjj_wage", h, "avg_wage_private", "京津冀与全国：城镇私营单位就业人员年平均工资（元）", regions=jjj,
                  fmt=",d", caliber="城镇私营单位就业人员年平均工资（元）。"),
-         series("hi_wh_pension", h, ["wh_pension_insured_active", "wh_pension_insured_retired"],
-                "企业职工养老保险在职与离退休人数（数据仓库月度，全市）", grain="P1M", fmt=",d",
-                caliber="每次发布后由数据仓库正式版写入的月度指标（全市 = 各区县之和）。")],
+         wh_districts("hi_wh_pension", h, ["wh_pension_insured_active", "wh_pension_insured_retired"],
+                      "企业职工养老保险在职与离退休人数（数据仓库月度，各区县合计）",
+                      caliber="每次发布后由数据仓库正式版写入的月度指标，各区县之和（区县用户为本区县）。")],
         [cal(table("hi_vintages", h, ["origin", "class_name"],
                    ["series_values", "first_period", "latest_period", "latest_vintage"],
                    "数据版本：各来源与分类的最新期别与版本时间", width=12, height=50, month=False, district=False),

@@ -117,9 +117,13 @@ def test_quality_mart_counts_every_batch_once(admin):
     assert got == want
 
 
-def _regions(role: str) -> set[str]:
+def _regions(role: str) -> set[tuple[str, str]]:
+    """(region, origin) pairs the role sees through the view (and, for the same role, the table under it)."""
     with psycopg.connect(settings.role_url(role), autocommit=True, connect_timeout=10) as conn:
-        return {r[0] for r in conn.execute("select distinct region_code from history.v_observation_latest")}
+        seen = {tuple(r) for r in conn.execute("select distinct region_code, origin from history.v_observation_latest")}
+        table = {r[0] for r in conn.execute("select distinct region_code from history.observation")}
+        assert table == {r for r, _ in seen}
+        return seen
 
 
 def test_history_view_district_login_sees_its_district_and_the_published_regions_only(admin):
@@ -127,10 +131,13 @@ def test_history_view_district_login_sees_its_district_and_the_published_regions
         pytest.fail("no history view: `make publish` migrates the history schema")
     everyone = _regions("wh_superset")
     districts = set(access.districts())
-    assert districts <= everyone and {"110000", "100000", "120000", "130000"} <= everyone
+    assert districts | {"110000", "100000", "120000", "130000"} <= {r for r, _ in everyone}
+    assert ("110000", "warehouse") in everyone
     own = _regions(access.district_database_role(DISTRICT))
-    assert own & districts == {DISTRICT}
-    assert {"110000", "100000"} <= own
+    assert {r for r, _ in own} & districts == {DISTRICT}
+    # the public statistics of the city, the nation and 京津冀 — but not the warehouse's Beijing totals
+    assert {("110000", "published"), ("100000", "published"), ("120000", "published")} <= own
+    assert not [x for x in own if x[0] not in districts and x[1] == "warehouse"], own
 
 
 def test_history_view_shows_the_newest_vintage(admin):

@@ -9,7 +9,7 @@ if str(Path(__file__).parent) not in sys.path:
 
 from _modules_kit import ModuleDash, cal, once, where  # noqa: E402
 
-from bundle_kit import COUNT, DS, cat_bar, district_table, flow, kpi, ratio, table, trend, wan  # noqa: E402
+from bundle_kit import COUNT, DS, cat_bar, flow, kpi, ratio, table, trend, wan  # noqa: E402
 
 SRC = "来源：社保业务数据库备份（DMP）稽核疑点清单，规则模块 = 内控监督（A04–A06）；rpt_dmp_audit_by_rule。"
 
@@ -37,8 +37,7 @@ def dashboards() -> list:
         [cal(ic(kpi("ic_suspects", a, "suspects", "内控疑点数")), "所选月份发现的内控疑点条数。" + SRC),
          cal(ic(kpi("ic_pending", a, "pending", "待核查")), "核查状态 1 待核查的疑点数。" + SRC),
          cal(ic(kpi("ic_confirmed", a, "confirmed", "核查属实")), "核查状态 2 核查属实的疑点数。" + SRC),
-         cal(ic(kpi("ic_handled", a, "handled_rate", "核查完成率", ".1%")),
-             "（核查属实 + 已排除）÷ 疑点数，先求和再相除。" + SRC)],
+         cal(ic(kpi("ic_excluded", a, "excluded", "已排除")), "核查状态 3 已排除的疑点数。" + SRC)],
         [cal(ic(cat_bar("ic_rule_status", a, "rule_name", ["pending", "confirmed", "excluded"],
                         "各内控规则疑点按核查状态（所选月份）", stack=True, horizontal=True)),
              "每条规则的疑点按核查状态分列：待核查 / 核查属实 / 已排除。" + SRC),
@@ -54,8 +53,8 @@ def dashboards() -> list:
         [cal(ic(table("ic_table", a, ["rule_code", "rule_name"],
                       ["suspects", "pending", "confirmed", "excluded", "handled_rate", "amount_wan",
                        "confirmed_amount_wan"], "内控规则疑点与处理情况（所选月份）", height=40)), SRC)],
-        [cal(district_table("ic_changes_table", bc, ["changes", "amount_change_wan", "large_increases",
-                                                     "off_hours_changes", "self_approved_changes", "flag_rate"],
-                            "分区县待遇变更与内控标志（所选月份）"),
+        [cal(table("ic_changes_table", bc, ["district_name", "change_type_name"],
+                   ["changes", "amount_change_wan", "large_increases", "off_hours_changes", "self_approved_changes",
+                    "flag_rate"], "分区县、变更类型的待遇变更与内控标志（所选月份）", order_by="changes", order_desc=True),
              "待遇变更笔数、月待遇变动额与三类内控标志；标志占比 = 标志笔数合计 ÷ 变更笔数。")],
     ], a, a, "社保中心内控监督：待遇变更内控规则（A04–A06）的疑点、核查状态与分布（正式版，DMP 数据）")]

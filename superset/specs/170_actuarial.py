@@ -32,7 +32,10 @@ def dashboards() -> list:
            "离退休人数预测：基期月份 × 险种 × 性别 × 预测年度（全市，official）", [
                M("projected_retirees", "预测离退休人数", "SUM(projected_retirees)", ",d", "预测年末离退休人数（存量）"),
                flow("new_retirees", "预测年度新增退休人数"),
-               M("retired_base", "基期离退休人数", "SUM(retired_base) FILTER (WHERE projection_year = 1)", ",d"),
+               M("retired_base", "基期离退休人数", "SUM(retired_base) FILTER (WHERE projection_year = 1)", ",d",
+                 "基期离退休人数（每个险种、性别只计一次）"),
+               M("projected_year10", "十年后离退休人数", "SUM(projected_retirees) FILTER (WHERE projection_year = 10)",
+                 ",d", "预测年度 10 的年末离退休人数"),
                M("target_year_order", "预测年份排序", "MIN(target_year)", None, "用于按年份排序")])
     return [ModuleDash("actuarial", "dmp-actuarial", "区县宏观：统计精算", [
         [cal(kpi("ac_active", p, "active_count", "在职参保人数", width=3), "在职（缴费期）参保人数，月末。" + PSRC),
@@ -54,8 +57,11 @@ def dashboards() -> list:
          cal(asc(cat_bar("ac_projection_new", j, "target_year_label", ["new_retirees"],
                      "未来十年每年新增退休人数预测（按险种）", groupby=["insurance_type_name"], stack=True,
                      sort_metric="target_year_order", width=6, height=60, district=False, rotate=0)), JSRC)],
-        [cal(table("ac_projection_table", j, ["insurance_type_name", "gender_name", "target_year_label"],
-                   ["retired_base", "new_retirees", "projected_retirees"], "离退休人数预测明细（所选基期月份）",
-                   height=60, district=False), JSRC)],
+        [cal(table("ac_projection_table", j, ["insurance_type_name", "gender_name"],
+                   ["retired_base", "projected_year10"], "各险种、性别基期与十年后离退休人数（所选基期月份）",
+                   width=5, height=60, district=False), "十年后 = 预测年度 10 的年末。" + JSRC),
+         cal(table("ac_projection_years", j, ["target_year_label"], ["new_retirees", "projected_retirees"],
+                   "逐年预测：新增退休与年末离退休人数", width=7, height=60, order_by="target_year_order",
+                   district=False), JSRC)],
     ], p, None, "社保中心统计精算：三项养老保险参保人口金字塔与未来十年离退休人数预测（全市，正式版，DMP 数据）",
         extra_filters=[("insurance", "险种", "insurance_type_name", p, True, "险种（默认第一个）")])]

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "cube": ("cube.serve", "main", (), "the cube API: start | stop | status | url"),
     "portal": ("portal.serve", "main", (), "the portal (history database): start | stop | status | restart"),
     "services": ("services.cli", "main", (), "data services (数据接口服务): start | stop | setup | key … | audit-verify | feeds | alerts"),
+    "listmatch": ("listmatch.__main__", "main", (), "名单比对 and 自助分析: compare IN.xlsx --returns … --as-of YYYYMM -o OUT.xlsx | analyse CODE"),
     "history": ("history.__main__", "main", (), "history database: sync | load-published | load-warehouse | report | import | template"),
 }
 

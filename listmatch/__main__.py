@@ -55,15 +55,16 @@ def main(argv: list[str] | None = None) -> int:
             data = Path(args.input).read_bytes()
             s = jobs.Settings(returns=[x for x in args.returns.split(",") if x], as_of=args.as_of)
             try:
-                job_id = jobs.run(conn, Path(args.input).name, data, s, user=user, role=args.role, purpose=args.purpose)
+                result: list[bytes] = []
+                job_id = jobs.run(conn, Path(args.input).name, data, s, user=user, role=args.role, purpose=args.purpose,
+                                  output=result)
             except reader.ListError as e:
                 print("名单有误, 未比对:", *e.errors, sep="\n  ", file=sys.stderr)
                 return 2
             except jobs.ParamError as e:
                 print(f"参数有误: {e}", file=sys.stderr)
                 return 2
-            out = jobs.download(conn, job_id, user, args.role)
-            Path(args.output).write_bytes(out)
+            Path(args.output).write_bytes(result[0])
             summary = conn.execute(f"select summary from {store.SCHEMA}.job where job_id = %s", (job_id,)).fetchone()[0]
             for part, d in summary.items():
                 print(f"任务 {job_id} {'人员' if part == 'person' else '单位'}: {d['total']} 行, 确定 {d['确定']}, "

@@ -67,8 +67,9 @@ def _audit(conn, *, user: str, role: str, service: str, params: dict, fields: li
                               fields=fields, row_count=rows, latency_ms=ms, status=status, identifiers=identifiers)
 
 
-def run(conn, filename: str, data: bytes, settings: Settings, *, user: str, role: str, purpose: str = "") -> int:
-    """Run one comparison; returns the job id. Raises reader.ListError / ParamError (recorded as failed jobs)."""
+def run(conn, filename: str, data: bytes, settings: Settings, *, user: str, role: str, purpose: str = "",
+        output: list | None = None) -> int:
+    """Run one comparison; returns the job id (and appends the result workbook's bytes to `output` if given). Raises reader.ListError / ParamError (recorded as failed jobs)."""
     t0 = time.perf_counter()
     store.ensure_schema(conn)
     sha = hashlib.sha256(data).hexdigest()
@@ -116,6 +117,8 @@ def run(conn, filename: str, data: bytes, settings: Settings, *, user: str, role
     conn.execute(f"update {store.SCHEMA}.job set status = 'done', finished_at = now(), output_sha256 = %s, "
                  "audit_seq = %s where job_id = %s", (hashlib.sha256(out).hexdigest(), seq, job_id))
     _cache_input(job_id, data)
+    if output is not None:
+        output.append(out)
     return job_id
 
 

@@ -73,7 +73,13 @@ def connect(autocommit: bool = True) -> psycopg.Connection:
 
 
 def ensure_schema(conn) -> None:
-    conn.execute(DDL)
+    """The jobs tables (idempotent) and, on a fresh database, the services' audit log they are recorded in."""
+    from services import audit
+
+    if conn.execute(f"select to_regclass('{SCHEMA}.review') is null").fetchone()[0]:
+        conn.execute(DDL)
+    if conn.execute(f"select to_regclass('{audit.TABLE}') is null").fetchone()[0]:
+        audit.setup(conn, writers=("wh_listmatch",))
 
 
 class DbReference(Reference):

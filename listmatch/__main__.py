@@ -28,10 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--list", default=None, help="名单文件(需要名单的分析)")
     a.add_argument("-o", "--output", required=True)
     a.add_argument("--role", default="admin")
-    for name in ("fields", "analyses", "reasons", "jobs"):
+    for name in ("fields", "analyses", "reasons", "jobs", "setup"):
         sub.add_parser(name)
     args = ap.parse_args(argv)
     user = f"cli:{getpass.getuser()}"
+    if args.cmd == "setup":
+        store.setup()
+        print("[listmatch] 模式 listmatch 与审计日志已就绪")
+        return 0
     with store.connect() as conn:
         if args.cmd == "fields":
             for k, (label, kind, _) in store.RETURNS.items():

@@ -62,22 +62,24 @@ def _audit(conn, *, user: str, role: str, service: str, params: dict, fields: li
            status: str, identifiers=()) -> int | None:
     from services import audit
 
-    return audit.append_event(conn, caller=f"portal:{user}", key_id=f"role:{role}", service=service,
-                              purpose=params.pop("purpose", None) or "名单比对/自助分析(门户)", params=params,
+    params = dict(params)
+    return audit.append_event(conn, caller=user, key_id=f"role:{role}", service=service,
+                              purpose=params.pop("purpose", None) or "名单比对/自助分析", params=params,
                               fields=fields, row_count=rows, latency_ms=ms, status=status, identifiers=identifiers)
 
 
-def run(conn, filename: str, data: bytes, settings: Settings, *, user: str, role: str, purpose: str = "",
-        output: list | None = None) -> int:
-    """Run one comparison; returns the job id (and appends the result workbook's bytes to `output` if given). Raises reader.ListError / ParamError (recorded as failed jobs)."""
+def prepare(conn, filename: str, data: bytes, settings: Settings, *, user: str, role: str,
+            purpose: str = "") -> tuple[int, reader.UploadedList]:
+    """Record the job, read and check the list and the parameters. A refused list or parameter is recorded
+    (job 'failed', audit 'invalid') and raised as reader.ListError / ParamError; nothing else is written."""
     t0 = time.perf_counter()
     store.ensure_schema(conn)
     sha = hashlib.sha256(data).hexdigest()
     params = {"file": filename, "input_sha256": sha, "returns": settings.returns, "as_of": settings.as_of,
-              "engine": ENGINE_VERSION}
+              "engine": ENGINE_VERSION, "purpose": purpose}
     job_id = conn.execute(
-        f"insert into {store.SCHEMA}.job (created_by, role, kind, name, input_sha256, settings, status) "
-        "values (%s, %s, 'compare', %s, %s, %s, 'running') returning job_id",
+        f"insert into {store.SCHEMA}.job (created_by, role, kind, name, input_sha256, settings, status, progress) "
+        "values (%s, %s, 'compare', %s, %s, %s, 'running', '读取名单') returning job_id",
         (user, role, filename, sha, json.dumps(params, ensure_ascii=False))).fetchone()[0]
     try:
         month = settings.validate(conn)
@@ -85,38 +87,67 @@ def run(conn, filename: str, data: bytes, settings: Settings, *, user: str, role
         lst = reader.read(filename, data)
     except (reader.ListError, ParamError) as e:
         msg = "; ".join(e.errors) if isinstance(e, reader.ListError) else str(e)
-        conn.execute(f"update {store.SCHEMA}.job set status = 'failed', error = %s, finished_at = now(), "
+        conn.execute(f"update {store.SCHEMA}.job set status = 'failed', error = %s, finished_at = now(), progress = null, "
                      "settings = %s where job_id = %s", (msg, json.dumps(params, ensure_ascii=False), job_id))
-        seq = _audit(conn, user=user, role=role, service=SERVICE, params={**params, "job_id": job_id, "purpose": purpose},
+        seq = _audit(conn, user=user, role=role, service=SERVICE, params={**params, "job_id": job_id},
                      fields=[], rows=0, ms=(time.perf_counter() - t0) * 1000, status="invalid")
         conn.execute(f"update {store.SCHEMA}.job set audit_seq = %s where job_id = %s", (seq, job_id))
         raise
-    ref = store.DbReference(conn)
-    persons = engine.match_persons(lst, ref, store.district_codes(conn))
-    units = engine.match_units(lst, ref)
-    rows = []
-    for i in range(len(lst.rows)):
-        for part, m in (("person", persons[i]), ("unit", units[i])):
-            if m is not None:
-                rows.append((job_id, i + 2, part, m.status, m.score, m.reason, m.key, m.cand_name, m.note or None,
-                             json.dumps(m.alternatives, ensure_ascii=False) if m.alternatives else None))
-    with conn.transaction():
-        with conn.cursor().copy(f"copy {store.SCHEMA}.job_row (job_id, row_no, part, status, score, reason, match_key, "
-                                "cand_name, note, alternatives) from stdin") as cp:
-            for r in rows:
-                cp.write_row(r)
-        summary = summarise(conn, job_id)
-        conn.execute(f"update {store.SCHEMA}.job set rows_in = %s, summary = %s, settings = %s where job_id = %s",
-                     (len(lst.rows), json.dumps(summary, ensure_ascii=False), json.dumps(params, ensure_ascii=False),
-                      job_id))
-    out = render(conn, job_id, role, lst=lst)
-    ids = [m.key for m in persons + units if m is not None and m.key and m.status == CONFIRMED]
-    seq = _audit(conn, user=user, role=role, service=SERVICE, params={**params, "job_id": job_id, "purpose": purpose},
-                 fields=settings.returns, rows=len(lst.rows), ms=(time.perf_counter() - t0) * 1000, status="ok",
-                 identifiers=ids)
-    conn.execute(f"update {store.SCHEMA}.job set status = 'done', finished_at = now(), output_sha256 = %s, "
-                 "audit_seq = %s where job_id = %s", (hashlib.sha256(out).hexdigest(), seq, job_id))
+    conn.execute(f"update {store.SCHEMA}.job set settings = %s, rows_in = %s where job_id = %s",
+                 (json.dumps(params, ensure_ascii=False), len(lst.rows), job_id))
     _cache_input(job_id, data)
+    return job_id, lst
+
+
+def _progress(conn, job_id: int, text: str) -> None:
+    conn.execute(f"update {store.SCHEMA}.job set progress = %s where job_id = %s", (text, job_id))
+
+
+def execute(conn, job_id: int, lst: reader.UploadedList, *, user: str, role: str) -> bytes:
+    """Match, record every row's result, render the workbook, audit; returns the workbook. A failure marks the job
+    failed (its job_row rows are rolled back with it: nothing half-done)."""
+    t0 = time.perf_counter()
+    params = conn.execute(f"select settings from {store.SCHEMA}.job where job_id = %s", (job_id,)).fetchone()[0]
+    try:
+        ref = store.DbReference(conn)
+        _progress(conn, job_id, f"匹配人员({len(lst.rows):,} 行)")
+        persons = engine.match_persons(lst, ref, store.district_codes(conn))
+        _progress(conn, job_id, "匹配单位")
+        units = engine.match_units(lst, ref)
+        _progress(conn, job_id, "保存结果并生成 XLSX")
+        with conn.transaction():
+            with conn.cursor().copy(f"copy {store.SCHEMA}.job_row (job_id, row_no, part, status, score, reason, "
+                                    "match_key, cand_name, note, alternatives) from stdin") as cp:
+                for i in range(len(lst.rows)):
+                    for part, m in (("person", persons[i]), ("unit", units[i])):
+                        if m is not None:
+                            cp.write_row((job_id, i + 2, part, m.status, m.score, m.reason, m.key, m.cand_name,
+                                          m.note or None, json.dumps(m.alternatives, ensure_ascii=False)
+                                          if m.alternatives else None))
+            summary = summarise(conn, job_id)
+            conn.execute(f"update {store.SCHEMA}.job set summary = %s where job_id = %s",
+                         (json.dumps(summary, ensure_ascii=False), job_id))
+        out = render(conn, job_id, role, lst=lst)
+    except Exception as e:
+        conn.execute(f"update {store.SCHEMA}.job set status = 'failed', error = %s, progress = null, finished_at = now() "
+                     "where job_id = %s", (f"内部错误: {type(e).__name__}", job_id))
+        _audit(conn, user=user, role=role, service=SERVICE, params={**params, "job_id": job_id}, fields=[], rows=0,
+               ms=(time.perf_counter() - t0) * 1000, status="error")
+        raise
+    ids = [m.key for m in persons + units if m is not None and m.key and m.status == CONFIRMED]
+    seq = _audit(conn, user=user, role=role, service=SERVICE, params={**params, "job_id": job_id},
+                 fields=params["returns"], rows=len(lst.rows), ms=(time.perf_counter() - t0) * 1000, status="ok",
+                 identifiers=ids)
+    conn.execute(f"update {store.SCHEMA}.job set status = 'done', progress = null, finished_at = now(), "
+                 "output_sha256 = %s, audit_seq = %s where job_id = %s", (hashlib.sha256(out).hexdigest(), seq, job_id))
+    return out
+
+
+def run(conn, filename: str, data: bytes, settings: Settings, *, user: str, role: str, purpose: str = "",
+        output: list | None = None) -> int:
+    """prepare + execute in one call; returns the job id (the workbook's bytes appended to `output` if given)."""
+    job_id, lst = prepare(conn, filename, data, settings, user=user, role=role, purpose=purpose)
+    out = execute(conn, job_id, lst, user=user, role=role)
     if output is not None:
         output.append(out)
     return job_id

@@ -6,7 +6,6 @@ models, the staging views and the code tables; owner of schema listmatch only) w
 """
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from datetime import date
 
@@ -16,11 +15,11 @@ from foundation import settings
 from listmatch.engine import Reference
 
 SCHEMA = "listmatch"
+COMPONENT = "listmatch"
 PERSONS = "intermediate.int_identity__natural_person"
 UNITS = "intermediate.int_identity__legal_unit"
 
 DDL = f"""
-create schema if not exists {SCHEMA};
 create table if not exists {SCHEMA}.job (
     job_id        bigserial primary key,
     created_at    timestamptz not null default now(),
@@ -37,6 +36,7 @@ create table if not exists {SCHEMA}.job (
     output_path   text,
     finished_at   timestamptz,
     error         text,
+    progress      text,
     audit_seq     bigint                         -- the row of services' audit log, when recorded there
 );
 create table if not exists {SCHEMA}.job_row (
@@ -67,19 +67,38 @@ create table if not exists {SCHEMA}.review (
 
 
 def connect(autocommit: bool = True) -> psycopg.Connection:
-    if os.environ.get(settings.COMPONENT_ENV) is None and settings.role_password("wh_listmatch"):
-        settings.use_component("listmatch")
-    return psycopg.connect(settings.warehouse_url(), autocommit=autocommit)
+    """As wh_listmatch (whatever component the process runs as, e.g. inside the portal's wh_portal process)."""
+    return psycopg.connect(settings.component_url(COMPONENT), autocommit=autocommit)
+
+
+def setup(url: str | None = None) -> None:
+    """As the administrator (make portal / python -m cli listmatch setup; idempotent): schema listmatch owned by
+    wh_listmatch with its tables, and the services' audit log with wh_listmatch as an appending writer."""
+    from services import audit
+
+    with psycopg.connect(url or settings.admin_url(), autocommit=True) as conn:
+        has_role = conn.execute("select 1 from pg_roles where rolname = 'wh_listmatch'").fetchone()
+        conn.execute(f"create schema if not exists {SCHEMA}" + (" authorization wh_listmatch" if has_role else ""))
+        if has_role:
+            conn.execute("set role wh_listmatch")
+        conn.execute(DDL)
+        conn.execute("reset role")
+        audit.setup(conn, writers=("wh_listmatch",) if has_role else ())
 
 
 def ensure_schema(conn) -> None:
-    """The jobs tables (idempotent) and, on a fresh database, the services' audit log they are recorded in."""
+    """The jobs tables and the audit log exist (else: created when this login may, or a clear error)."""
     from services import audit
 
-    if conn.execute(f"select to_regclass('{SCHEMA}.review') is null").fetchone()[0]:
-        conn.execute(DDL)
-    if conn.execute(f"select to_regclass('{audit.TABLE}') is null").fetchone()[0]:
-        audit.setup(conn, writers=("wh_listmatch",))
+    missing = conn.execute(f"select to_regclass('{SCHEMA}.review') is null or to_regclass('{audit.TABLE}') is null"
+                           ).fetchone()[0]
+    if missing:
+        if conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone()[0]:
+            conn.execute(f"create schema if not exists {SCHEMA}")
+            conn.execute(DDL)
+            audit.setup(conn)
+        else:
+            raise RuntimeError("名单比对的数据表或审计日志尚未建立: 请先运行 python -m cli listmatch setup(或 make portal)")
 
 
 class DbReference(Reference):

@@ -60,6 +60,7 @@ OPS_COLUMNS = {   # what the 系统管理 dashboard reads from the load audit: n
                      "severity", "message"),
 }
 RUN_LOG_WRITERS = ("wh_loader", "wh_dbt", "wh_publish", "wh_backup")
+LISTMATCH_READS = ("staging", "intermediate", "codes", "topic_near_retirement")   # what wh_listmatch reads
 
 # Functions PUBLIC may execute by default that read files, execute arbitrary query text, write large
 # objects or sleep; revoked from PUBLIC (the owner and superusers keep them). Some are already
@@ -293,6 +294,16 @@ def setup(url: str | None = None, log=print) -> dict[str, str]:  # noqa: C901 �
         conn.execute(sql.SQL("alter default privileges for role wh_dbt in schema marts grant select on tables "
                              "to wh_publish, {}").format(sql.Identifier(READ_REVIEW)))
         # quality report and status read the test failures and codes (dbt's own); nothing else does
+
+        # -- 名单比对 / 自助分析 (listmatch/): reads dbt's identity models, staging views, code tables and the
+        #    near-retirement library (now and after every rebuild), temporary tables for the uploaded identifiers
+        for schema in LISTMATCH_READS:
+            _ensure_schema(conn, schema, "wh_dbt")
+            conn.execute(sql.SQL("grant usage on schema {} to wh_listmatch").format(sql.Identifier(schema)))
+            conn.execute(sql.SQL("grant select on all tables in schema {} to wh_listmatch").format(sql.Identifier(schema)))
+            conn.execute(sql.SQL("alter default privileges for role wh_dbt in schema {} grant select on tables "
+                                 "to wh_listmatch").format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("grant temporary on database {} to wh_listmatch").format(db))
 
         # -- the official release: grants + policies on what exists; publish re-applies them on every copy
         conn.execute(sql.SQL("alter default privileges for role wh_publish grant select on tables to {}").format(

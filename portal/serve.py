@@ -39,6 +39,9 @@ def prepare(log=print) -> None:
         if not conn.execute(f"select 1 from {store.SCHEMA}.load where kind = 'published' limit 1").fetchone():
             load.load_published(conn, log=log)
     access.ensure_users(log=log)
+    from listmatch import store as listmatch_store
+
+    listmatch_store.setup()                 # 名单比对: its schema (owned by wh_listmatch) and the audit log
 
 
 def main(argv: list[str]) -> int:

@@ -105,6 +105,7 @@ def unit_core(raw: object) -> str:
         for suf in _SUFFIXES:
             if s.endswith(suf) and len(s) > len(suf) + 1:
                 s, changed = s[: -len(suf)], True
+                break
         if s.endswith("北京市") or s.endswith("北京"):          # 某某科技北京分公司
             s2 = s.removesuffix("北京市").removesuffix("北京")
             if len(s2) > 1:

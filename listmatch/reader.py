@@ -61,7 +61,7 @@ def _decode_csv(filename: str, data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
         pass
-    utf8_line = gbk_bad = None
+    utf8_line = gbk_line = gbk_bad = None
     for no, line in enumerate(data.split(b"\n"), 1):
         if max(line, default=0) < 0x80:
             continue
@@ -71,10 +71,12 @@ def _decode_csv(filename: str, data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             try:
                 line.decode("gb18030")
+                gbk_line = gbk_line or no
             except UnicodeDecodeError:
                 gbk_bad = gbk_bad or no
     if utf8_line is not None:
-        raise ListError([f"{filename}: 混合编码 — 第 {utf8_line} 行是 UTF-8, 其他行是 GBK; 请统一保存为 UTF-8 或 GBK 后重新上传"])
+        raise ListError([f"{filename}: 混合编码 — 第 {utf8_line} 行是 UTF-8, 第 {gbk_line} 行是 GBK; "
+                         "请统一保存为 UTF-8 或 GBK 后重新上传"])
     if gbk_bad is not None:
         raise ListError([f"{filename} 第 {gbk_bad} 行: 既不是 UTF-8 也不是 GBK 编码的文字"])
     return data.decode("gb18030"), "GBK"
@@ -98,7 +100,11 @@ def read(filename: str, data: bytes) -> UploadedList:
         return _read_xlsx(filename, data)
     if lower.endswith((".csv", ".txt")):
         text, enc = _decode_csv(filename, data)
-        rows = list(csv.reader(io.StringIO(text)))
+        csv.field_size_limit(max(csv.field_size_limit(), len(data) + 1))    # long cells are reported, not fatal
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as e:
+            raise ListError([f"{filename}: CSV 格式错误({e}), 请检查引号是否配对"]) from None
         return _validate(filename, "CSV", rows, enc)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ListError([f"{filename}: 这是旧版 Excel 97-2003 (.xls) 文件, 请在 Excel 中另存为 .xlsx 后上传"])

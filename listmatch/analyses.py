@@ -145,19 +145,19 @@ def _bands(conn, v):
 
 
 def _change(conn, v):
+    # per district: a person counted in a district in one month and not in that district in the other is an
+    # increase / a decrease of that district (a move between districts is a decrease here and an increase there)
     model = INSURED_MODEL[v["insurance"]]
-    sql = (f"with a as (select id_number, district_code from staging.{model} where month_start = %(m1)s "
-           "and insured_status_code = '1'), "
-           f"b as (select id_number, district_code from staging.{model} where month_start = %(m2)s and insured_status_code = '1'), "
-           "j as (select coalesce(b.district_code, a.district_code) as district_code, a.id_number is null as added, "
-           "b.id_number is null as removed from a full join b using (id_number)) "
-           "select coalesce(d.name, j.district_code), "
-           "(select count(*) from a where a.district_code = j.district_code), "
-           "(select count(*) from b where b.district_code = j.district_code), "
-           "sum(case when added then 1 else 0 end), sum(case when removed then 1 else 0 end), "
-           "sum(case when added then 1 when removed then -1 else 0 end) "
+    sql = (f"with a as (select distinct id_number, district_code from staging.{model} where month_start = %(m1)s "
+           "and insured_status_code = '1' and district_code = any(%(districts)s)), "
+           f"b as (select distinct id_number, district_code from staging.{model} where month_start = %(m2)s "
+           "and insured_status_code = '1' and district_code = any(%(districts)s)), "
+           "j as (select coalesce(a.district_code, b.district_code) as district_code, a.id_number is not null as in_a, "
+           "b.id_number is not null as in_b from a full join b using (id_number, district_code)) "
+           "select coalesce(d.name, j.district_code), sum(in_a::int), sum(in_b::int), "
+           "sum((in_b and not in_a)::int), sum((in_a and not in_b)::int), sum(in_b::int) - sum(in_a::int) "
            "from j left join codes.code_district d on d.code = j.district_code "
-           "where j.district_code = any(%(districts)s) group by j.district_code, d.name order by j.district_code")
+           "group by j.district_code, d.name order by j.district_code")
     return sql, {"m1": v["month_from"], "m2": v["month_to"], "districts": v["districts"]}, [
         "区", "起始月正常缴费人数", "终止月正常缴费人数", "增加人数", "减少人数", "净增减"]
 
@@ -206,7 +206,7 @@ ANALYSES: dict[str, Analysis] = {a.code: a for a in (
              (Param("month", "月份", "month", _latest), Param("districts", "区(可多选)", "districts", _all_districts),
               Param("bands", "分档界限(人)", "int_list", [10, 50, 100, 500, 1000])), _bands),
     Analysis("insured_change", "参保人员增减变化",
-             "两个月份之间某险种正常缴费人员的增加和减少(按人员身份证号比较), 按区统计。",
+             "两个月份之间某险种正常缴费人员的增加和减少(按人员身份证号比较), 按区统计; 跨区变动的人员在原区计减少、在新区计增加。",
              (Param("month_from", "起始月份", "month", _first), Param("month_to", "终止月份", "month", _latest),
               Param("insurance", "险种", "choice", "110", choices=INSURANCES),
               Param("districts", "区(可多选)", "districts", _all_districts)), _change),

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from listmatch import engine, reader, store
+from listmatch import engine, reader, store, xlsxfast
 from listmatch.engine import CONFIRMED, REASONS, REVIEW, UNMATCHED
 
 ENGINE_VERSION = "listmatch-1"
@@ -205,9 +205,6 @@ def final_matches(conn, job_id: int) -> dict[tuple[int, str], tuple]:
 
 def render(conn, job_id: int, role: str, lst: reader.UploadedList | None = None) -> bytes:
     """The result workbook: 比对结果 (the upload in its order + result columns) and 汇总."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     lst = lst or load_input(conn, job_id)
     settings = conn.execute(f"select settings, created_by, created_at, input_sha256 from {store.SCHEMA}.job "
                             "where job_id = %s", (job_id,)).fetchone()
@@ -221,25 +218,14 @@ def render(conn, job_id: int, role: str, lst: reader.UploadedList | None = None)
     parts = [p for p in ("person", "unit") if (p == "person" and "person" in lst.kinds) or (p == "unit" and "unit" in lst.kinds)]
     label = {"person": "人员", "unit": "单位"}
     id_cols = {lst.columns.get("id_number"), lst.columns.get("credit_code")} - {None}
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("比对结果")
     head = list(lst.header)
     for p in parts:
         head += [f"{label[p]}匹配状态", f"{label[p]}匹配得分", f"{label[p]}原因代码", f"{label[p]}原因说明",
                  f"匹配{'身份证号' if p == 'person' else '统一社会信用代码'}", f"匹配{'姓名' if p == 'person' else '单位名称'}",
                  f"{label[p]}复核结论"]
         head += [store.RETURNS[f][0] for f in returns if store.RETURNS[f][1] == p]
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    from openpyxl.cell import WriteOnlyCell
-
-    def hcell(v):
-        c = WriteOnlyCell(ws, v)
-        c.font, c.fill, c.alignment = bold, fill, Alignment(wrap_text=True)
-        return c
-
-    ws.append([hcell(h) for h in head])
+    ws = xlsxfast.Sheet("比对结果", [12] * len(lst.header) + [12, 9, 8, 40, 20, 20, 24] * len(parts) + [18] * len(returns))
+    ws.header(head)
     for i, r in enumerate(lst.rows):
         row = [mask(v, role) if ci in id_cols else v for ci, v in enumerate(r)]
         for p in parts:
@@ -255,9 +241,9 @@ def render(conn, job_id: int, role: str, lst: reader.UploadedList | None = None)
             row += [(values.get(x, {}).get(key, "无") if status == CONFIRMED else "")
                     for x in returns if store.RETURNS[x][1] == p]
         ws.append(row)
-    s = wb.create_sheet("汇总")
+    s = xlsxfast.Sheet("汇总", [22, 70, 50])
     summary = summarise(conn, job_id)
-    s.append([hcell("名单比对汇总"), ""])
+    s.header(["名单比对汇总", ""])
     for k, v in (("任务编号", job_id), ("文件", lst.filename), ("输入文件 SHA-256", sha), ("截止月份", params["as_of"]),
                  ("返回字段", "、".join(store.RETURNS[f][0] for f in returns)), ("比对人", created_by),
                  ("比对时间", f"{created_at:%Y-%m-%d %H:%M:%S}"), ("引擎版本", params["engine"]),
@@ -266,16 +252,14 @@ def render(conn, job_id: int, role: str, lst: reader.UploadedList | None = None)
     for p in parts:
         d = summary.get(p, {"total": 0, "reasons": {}})
         s.append([])
-        s.append([hcell(f"{label[p]}比对"), hcell("行数"), hcell("占比")])
+        s.header([f"{label[p]}比对", "行数", "占比"])
         for st in (CONFIRMED, REVIEW, UNMATCHED):
             n = d.get(st, 0)
             s.append([st, n, f"{n / d['total']:.1%}" if d["total"] else "—"])
-        s.append([hcell("原因代码"), hcell("行数"), hcell("说明")])
+        s.header(["原因代码", "行数", "说明"])
         for code, n in sorted(d["reasons"].items()):
             s.append([code, n, REASONS[code][1]])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsxfast.workbook([ws, s])
 
 
 def review(conn, job_id: int, row_no: int, part: str, decision: str, user: str, chosen_key: str | None = None) -> None:

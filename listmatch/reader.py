@@ -114,6 +114,13 @@ def read(filename: str, data: bytes) -> UploadedList:
 def _read_xlsx(filename: str, data: bytes) -> UploadedList:
     import openpyxl
 
+    from listmatch import xlsxread
+
+    try:
+        sheet, rows = xlsxread.read_first_sheet(data)
+        return _validate(filename, f"工作表“{sheet}”", rows, "xlsx", sheet)
+    except (ValueError, KeyError, IndexError, zipfile.BadZipFile, UnicodeDecodeError):
+        pass                                # anything unusual: openpyxl below (slower, complete)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:

@@ -38,6 +38,7 @@ class Sheet:
         self.widths = widths or []
         self.buf = io.StringIO()
         self.n = 0
+        self.width = 1
 
     def header(self, values) -> None:
         self._row(values, style=1)
@@ -48,6 +49,7 @@ class Sheet:
     def _row(self, values, style: int = 0) -> None:
         self.n += 1
         r = self.n
+        self.width = max(self.width, len(values))
         cells = "".join(_cell(f"{_col(i)}{r}", v, style) for i, v in enumerate(values))
         self.buf.write(f'<row r="{r}">{cells}</row>')
 
@@ -55,7 +57,7 @@ class Sheet:
         cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(self.widths))
         return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                f'<dimension ref="A1:{_col(self.width - 1)}{max(self.n, 1)}"/><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
                 'state="frozen"/></sheetView></sheetViews>'
                 + (f"<cols>{cols}</cols>" if cols else "") + f"<sheetData>{self.buf.getvalue()}</sheetData></worksheet>")
 

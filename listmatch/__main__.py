@@ -12,7 +12,7 @@ from pathlib import Path
 from listmatch import analyses, engine, jobs, reader, store
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: C901 — one branch per subcommand
     ap = argparse.ArgumentParser(prog="python -m cli listmatch", description="名单比对与自助分析")
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("compare", help="比对一份名单(XLSX/CSV), 写出结果 XLSX")

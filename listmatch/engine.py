@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from listmatch import normalise as nz
 from listmatch.reader import UploadedList
@@ -161,7 +161,6 @@ def match_persons(lst: UploadedList, ref: Reference, district_codes: dict[str, s
         dist = district_codes.get(dist_raw, dist_raw if dist_raw.isdigit() else None) if dist_raw else None
         norm.append((name, idr, bd, dist))
     by_id = ref.persons_by_id(sorted({x[1].value for x in norm if x[1].valid}))
-    fuzzy_dates: set[date] = set()
     for i, (name, idr, bd, dist) in enumerate(norm):
         if not name and not idr.value:
             continue
@@ -181,39 +180,60 @@ def match_persons(lst: UploadedList, ref: Reference, district_codes: dict[str, s
         norm[i] = (name, idr, bd, dist)
         if bd is None or not name:
             m.set("P09", 0.0)
-        else:
-            fuzzy_dates.add(bd)
-    if fuzzy_dates:
-        cands = ref.persons_by_birth(sorted(fuzzy_dates))
-        for i, (name, idr, bd, dist) in enumerate(norm):
-            m = out[i]
-            if m is None or m.reason or bd is None:
-                continue
-            scored = []
-            for pid, pname, pdist in cands.get(bd, ()):
-                s = name_similarity(name, pname)
-                if dist and pdist and dist != pdist:
-                    s -= 0.05
-                if idr.value and pid[:6] == idr.value[:6]:
-                    s += 0.02                    # same address code as the (invalid) ID: a small tie-breaker
-                scored.append((min(s, 1.0), pid, pname, pdist))
-            scored.sort(reverse=True)
-            if not scored or scored[0][0] < REVIEW_FLOOR:
-                m.set("P08", scored[0][0] if scored else 0.0)
-                continue
-            best = scored[0]
-            m.alternatives = [(p, nme, round(s, 4)) for s, p, nme, _ in scored[:5]]
-            exact = [x for x in scored if x[2] == name]
-            if len(scored) > 1 and scored[1][0] >= best[0] - AMBIGUITY_GAP:
-                m.set("P07", best[0], best[1], best[2])
-            elif best[2] == name and len(exact) == 1:
-                if dist and best[3] and dist != best[3]:
-                    m.set("P10", 0.95, best[1], best[2])
-                else:
-                    m.set("P05", 1.0, best[1], best[2])
-            else:
-                m.set("P06", best[0], best[1], best[2])
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for i, (name, idr, bd, dist) in enumerate(norm):
+        if out[i] is not None and not out[i].reason and bd is not None:
+            by_date[bd].append(i)
+    dates = sorted(by_date)
+    for c0 in range(0, len(dates), DATE_CHUNK):          # bounded memory: candidates of DATE_CHUNK dates at a time
+        chunk = dates[c0:c0 + DATE_CHUNK]
+        cands = ref.persons_by_birth(chunk)
+        for bd in chunk:
+            pool = cands.get(bd, [])
+            names = [p[1] or "" for p in pool]
+            pys = [nz.pinyin(n) for n in names]
+            for i in by_date[bd]:
+                _score_person(out[i], norm[i], pool, names, pys)
     return out
+
+
+DATE_CHUNK = 2000
+
+
+def _score_person(m: Match, row, pool, names, pys) -> None:
+    name, idr, bd, dist = row
+    if not pool:
+        m.set("P08", 0.0)
+        return
+    # blocking inside the date: the closest names by characters and by pinyin (rapidfuzz, C loops), then the
+    # full similarity on those few
+    idx = {j for _, _, j in process.extract(name, names, scorer=fuzz.ratio, limit=6)}
+    idx |= {j for _, _, j in process.extract(nz.pinyin(name), pys, scorer=fuzz.ratio, limit=6)}
+    scored = []
+    for j in idx:
+        pid, pname, pdist = pool[j]
+        sc = name_similarity(name, pname or "")
+        if dist and pdist and dist != pdist:
+            sc -= 0.05
+        if idr.value and pid[:6] == idr.value[:6]:
+            sc += 0.02                    # same address code as the (invalid) ID: a small tie-breaker
+        scored.append((min(sc, 1.0), pid, pname, pdist))
+    scored.sort(reverse=True)
+    if scored[0][0] < REVIEW_FLOOR:
+        m.set("P08", max(scored[0][0], 0.0))
+        return
+    best = scored[0]
+    m.alternatives = [(p, nme, round(sc, 4)) for sc, p, nme, _ in scored[:5]]
+    exact = [x for x in scored if x[2] == name]
+    if len(scored) > 1 and scored[1][0] >= best[0] - AMBIGUITY_GAP:
+        m.set("P07", best[0], best[1], best[2])
+    elif best[2] == name and len(exact) == 1:
+        if dist and best[3] and dist != best[3]:
+            m.set("P10", 0.95, best[1], best[2])
+        else:
+            m.set("P05", 1.0, best[1], best[2])
+    else:
+        m.set("P06", best[0], best[1], best[2])
 
 
 def match_units(lst: UploadedList, ref: Reference) -> list[Match | None]:

@@ -8,7 +8,6 @@ in the hash-chained audit log of the data services (services.audit). Nothing is 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import time
@@ -21,6 +20,7 @@ from listmatch.engine import CONFIRMED, REASONS, REVIEW, UNMATCHED
 ENGINE_VERSION = "listmatch-1"
 PII_ROLES = {"admin", "data_admin"}          # portal roles that see identifiers unmasked
 SERVICE = "名单比对"
+AUDIT_IDENTIFIERS = 5000     # up to this many matched identifiers go into the audit event (as keyed hashes)
 
 
 class ParamError(ValueError):
@@ -134,10 +134,14 @@ def execute(conn, job_id: int, lst: reader.UploadedList, *, user: str, role: str
         _audit(conn, user=user, role=role, service=SERVICE, params={**params, "job_id": job_id}, fields=[], rows=0,
                ms=(time.perf_counter() - t0) * 1000, status="error")
         raise
-    ids = [m.key for m in persons + units if m is not None and m.key and m.status == CONFIRMED]
-    seq = _audit(conn, user=user, role=role, service=SERVICE, params={**params, "job_id": job_id},
+    ids = sorted({m.key for m in persons + units if m is not None and m.key and m.status == CONFIRMED})
+    extra = {}
+    if len(ids) > AUDIT_IDENTIFIERS:        # a large list: the event names its digest; job_row keeps every row
+        extra = {"matched_identifiers": len(ids),
+                 "matched_identifiers_sha256": hashlib.sha256("\n".join(ids).encode()).hexdigest()}
+    seq = _audit(conn, user=user, role=role, service=SERVICE, params={**params, **extra, "job_id": job_id},
                  fields=params["returns"], rows=len(lst.rows), ms=(time.perf_counter() - t0) * 1000, status="ok",
-                 identifiers=ids)
+                 identifiers=ids if len(ids) <= AUDIT_IDENTIFIERS else ())
     conn.execute(f"update {store.SCHEMA}.job set status = 'done', progress = null, finished_at = now(), "
                  "output_sha256 = %s, audit_seq = %s where job_id = %s", (hashlib.sha256(out).hexdigest(), seq, job_id))
     return out

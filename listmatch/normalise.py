@@ -92,6 +92,7 @@ _BRACKETED = re.compile(r"\((北京|北京市|中国)\)")
 _BRACKETS = re.compile(r"[()\[\]【】<>《》\"'“”‘’]")
 
 
+@lru_cache(maxsize=500_000)
 def unit_core(raw: object) -> str:
     """The core of a unit name: 北京某某科技有限公司 / (北京)某某科技有限责任公司 / 某某科技分公司 → 某某科技."""
     s = _BRACKETED.sub("", clean(raw))
@@ -113,12 +114,25 @@ def unit_core(raw: object) -> str:
     return s
 
 
-@lru_cache(maxsize=200_000)
-def pinyin(text: str) -> str:
-    """Toneless pinyin, syllables joined by spaces (homophone typos 张三/章三 give the same string)."""
-    from pypinyin import Style, lazy_pinyin
+@lru_cache(maxsize=1)
+def _char_pinyin() -> dict[int, str]:
+    """Code point → toneless pinyin of its first reading (pypinyin's character dictionary; ü as v)."""
+    from pypinyin.pinyin_dict import pinyin_dict
 
-    return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default"))
+    out = {}
+    for cp, readings in pinyin_dict.items():
+        first = readings.split(",", 1)[0]
+        plain = "".join(ch for ch in unicodedata.normalize("NFD", first) if not unicodedata.combining(ch))
+        out[cp] = plain.replace("u\u0308", "v").replace("ü", "v")
+    return out
+
+
+@lru_cache(maxsize=500_000)
+def pinyin(text: str) -> str:
+    """Toneless pinyin, syllables joined by spaces (homophone typos 张三/章三 give the same string). Character by
+    character — names are not phrases, and this is ~1000× faster than phrase segmentation."""
+    table = _char_pinyin()
+    return " ".join(table.get(ord(ch), ch) for ch in text)
 
 
 def parse_date(raw: object) -> date | None:

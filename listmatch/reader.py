@@ -134,7 +134,7 @@ def _read_xlsx(filename: str, data: bytes) -> UploadedList:
     return _validate(filename, f"工作表“{sheet}”", rows, "xlsx", sheet)
 
 
-def _validate(filename: str, where: str, raw: list[list[str]], encoding: str, sheet: str = "CSV") -> UploadedList:
+def _validate(filename: str, where: str, raw: list[list[str]], encoding: str, sheet: str = "CSV") -> UploadedList:  # noqa: C901
     while raw and not any(c.strip() for c in raw[-1]):
         raw.pop()
     if not raw:

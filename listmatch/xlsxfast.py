@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import zipfile
 from xml.sax.saxutils import escape
 
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPECIAL = re.compile("[<>&\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_COLS: list[str] = []
 
 
 def _col(i: int) -> str:
@@ -28,7 +31,9 @@ def _cell(ref: str, v, style: int = 0) -> str:
         v = "是" if v else "否"
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return f'<c r="{ref}"{st}><v>{v}</v></c>'
-    text = escape(_BAD.sub("", str(v)))
+    text = str(v)
+    if _SPECIAL.search(text):
+        text = escape(_BAD.sub("", text))
     return f'<c r="{ref}"{st} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -36,7 +41,7 @@ class Sheet:
     def __init__(self, title: str, widths: list[int] | None = None):
         self.title = title[:31]
         self.widths = widths or []
-        self.buf = io.StringIO()
+        self.buf = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8")   # rows: bounded memory
         self.n = 0
         self.width = 1
 
@@ -50,16 +55,28 @@ class Sheet:
         self.n += 1
         r = self.n
         self.width = max(self.width, len(values))
-        cells = "".join(_cell(f"{_col(i)}{r}", v, style) for i, v in enumerate(values))
+        while len(_COLS) < len(values):
+            _COLS.append(_col(len(_COLS)))
+        cells = "".join([_cell(f"{c}{r}", v, style) for c, v in zip(_COLS, values) if v is not None and v != ""])
         self.buf.write(f'<row r="{r}">{cells}</row>')
 
-    def xml(self) -> str:
+    def write_to(self, out) -> None:
+        """The worksheet XML into a binary stream (the rows copied from the spool in chunks)."""
+        head, tail = self._frame()
+        out.write(head.encode("utf-8"))
+        self.buf.seek(0)
+        while chunk := self.buf.read(1 << 20):
+            out.write(chunk.encode("utf-8"))
+        out.write(tail.encode("utf-8"))
+        self.buf.close()
+
+    def _frame(self) -> tuple[str, str]:
         cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(self.widths))
         return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                 f'<dimension ref="A1:{_col(self.width - 1)}{max(self.n, 1)}"/><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
                 'state="frozen"/></sheetView></sheetViews>'
-                + (f"<cols>{cols}</cols>" if cols else "") + f"<sheetData>{self.buf.getvalue()}</sheetData></worksheet>")
+                + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>"), "</sheetData></worksheet>"
 
 
 def workbook(sheets: list[Sheet]) -> bytes:
@@ -95,5 +112,6 @@ def workbook(sheets: list[Sheet]) -> bytes:
                    '<cellXfs count="2"><xf/><xf fontId="1" fillId="2" applyFont="1" applyFill="1"/></cellXfs>'
                    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
         for i, s in enumerate(sheets):
-            z.writestr(f"xl/worksheets/sheet{i + 1}.xml", s.xml())
+            with z.open(f"xl/worksheets/sheet{i + 1}.xml", "w", force_zip64=True) as f:
+                s.write_to(f)
     return out.getvalue()

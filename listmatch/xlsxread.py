@@ -70,7 +70,7 @@ def read_first_sheet(data: bytes) -> tuple[str, list[list[str]]]:
         body = rm[1] or ""
         row: list[str] = []
         for cm in _CELL.finditer(body):
-            a = dict(_ATTR.findall(cm[1]))
+            a = dict(_ATTR.findall(cm[1])) if cm[1] else {}
             inner = cm[2] or ""
             typ = a.get("t", "n")
             if typ == "s":

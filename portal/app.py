@@ -38,6 +38,7 @@ app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 openapi_docs.mount(app)
 from portal.listmatch_routes import router as listmatch_router  # noqa: E402 — 名单比对 / 自助分析 (own module)
+
 app.include_router(listmatch_router)
 
 

@@ -39,8 +39,8 @@ def truth_list(conn):
         "where id_is_valid and birth_date is not null order by id_number")]
     units = conn.execute("select credit_code, unit_name from intermediate.int_identity__legal_unit "
                          "where unit_name is not null order by credit_code").fetchall()
-    prow, ptruth, pkind = testlist.person_rows(pop, 1500, seed=3)
-    urow, utruth, ukind = testlist.unit_rows(units, 600, seed=5)
+    prow, ptruth, pkind = testlist.person_rows(pop, 1000, seed=3)
+    urow, utruth, ukind = testlist.unit_rows(units, 400, seed=5)
     n = max(len(prow), len(urow))
     rows = [(prow[i] if i < len(prow) else ["", "", "", ""]) + (urow[i] if i < len(urow) else ["", ""]) for i in range(n)]
     wb = openpyxl.Workbook()
@@ -227,3 +227,13 @@ def test_monthly_status_of_an_uploaded_list(conn):
     for r in rows:
         if r[1] == "202412":
             assert r[2] in ("正常缴费", "暂停缴费", "终止参保")
+
+
+def test_the_role_reads_what_matching_needs_and_nothing_else(conn):
+    assert conn.execute("select current_user").fetchone()[0] == "wh_listmatch"
+    for sql in ("select 1 from raw.ent_pension_person limit 1", "select 1 from marts.rpt_pension_overview limit 1",
+                "create table staging.probe (x int)", "delete from intermediate.int_identity__natural_person",
+                "update svc_audit.event set status = 'ok'"):
+        with pytest.raises(Exception) as e, conn.transaction():
+            conn.execute(sql)
+        assert "permission denied" in str(e.value) or "只允许追加" in str(e.value), sql

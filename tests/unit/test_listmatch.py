@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from foundation.checkdigits import credit_check_char, id_check_char
-from listmatch import engine, normalise as nz, reader
+from listmatch import engine, reader
+from listmatch import normalise as nz
 from listmatch.engine import REASONS
 
 

@@ -190,11 +190,13 @@ def summarise(conn, job_id: int) -> dict:
     return out
 
 
-def final_matches(conn, job_id: int) -> dict[tuple[int, str], tuple]:
-    """(row_no, part) → (final status, score, reason, key, name, note, decision, decided_by, decided_at, alternatives)."""
+def final_matches(conn, job_id: int, alternatives: bool = True) -> dict[tuple[int, str], tuple]:
+    """(row_no, part) → (final status, score, reason, key, name, note, decision, decided_by, decided_at, alternatives);
+    without `alternatives` only the reviewed rows' candidates are read (the workbook needs no others)."""
     out = {}
+    alt_sql = "r.alternatives" if alternatives else "case when v.decision is not null then r.alternatives end"
     for (row_no, part, status, score, reason, key, name, note, alts, decision, chosen, by, at) in conn.execute(
-            f"select r.row_no, r.part, r.status, r.score, r.reason, r.match_key, r.cand_name, r.note, r.alternatives, "
+            f"select r.row_no, r.part, r.status, r.score, r.reason, r.match_key, r.cand_name, r.note, {alt_sql}, "
             f"v.decision, v.chosen_key, v.decided_by, v.decided_at from {store.SCHEMA}.job_row r "
             f"left join {store.SCHEMA}.review v using (job_id, row_no, part) where r.job_id = %s", (job_id,)):
         if decision == "accept":
@@ -215,7 +217,7 @@ def render(conn, job_id: int, role: str, lst: reader.UploadedList | None = None)
     params, created_by, created_at, sha = settings
     month = date(int(params["as_of"][:4]), int(params["as_of"][4:]), 1)
     returns = params["returns"]
-    final = final_matches(conn, job_id)
+    final = final_matches(conn, job_id, alternatives=False)
     keys = {"person": [v[3] for (r, p), v in final.items() if p == "person" and v[0] == CONFIRMED and v[3]],
             "unit": [v[3] for (r, p), v in final.items() if p == "unit" and v[0] == CONFIRMED and v[3]]}
     values = store.fetch_returns(conn, keys, returns, month)

@@ -19,6 +19,7 @@ _RPH = re.compile(r"<rPh\b.*?</rPh>", re.S)
 _XF = re.compile(r"<xf\b([^>]*?)(?:/>|>)", re.S)
 _NUMFMT = re.compile(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', re.S)
 _ENT = {"&quot;": '"', "&apos;": "'"}
+_INLINE = re.compile(r"<is><t(?: [^>]*)?>([^<]*)</t></is>")
 
 
 def _col_index(ref: str) -> int:
@@ -77,7 +78,8 @@ def read_first_sheet(data: bytes) -> tuple[str, list[list[str]]]:
                 v = _V.search(inner)
                 val = shared[int(v[1])] if v else ""
             elif typ == "inlineStr":
-                val = _text(inner)
+                fast = _INLINE.fullmatch(inner)
+                val = (unescape(fast[1], _ENT) if "&" in fast[1] else fast[1]) if fast else _text(inner)
             elif typ in ("str", "e"):
                 v = _V.search(inner)
                 val = unescape(v[1], _ENT) if v else ""

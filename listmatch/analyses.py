@@ -259,7 +259,8 @@ def run(conn, code: str, raw: dict, *, user: str, role: str, district: str | Non
         store.DbReference(conn)._temp("lm_ret", "text", ids)
     sql, bind, labels = a.build(conn, values)
     rows = conn.execute(sql, bind).fetchall()
-    out = _xlsx(a, shown, labels, rows, role, user)
+    names = {code: name for code, name in conn.execute("select code, name from codes.code_district")}
+    out = _xlsx(a, shown, labels, rows, role, user, names)
     job_id = conn.execute(
         f"insert into {store.SCHEMA}.job (created_by, role, kind, name, input_sha256, settings, status, rows_in, "
         "output_sha256, finished_at) values (%s, %s, 'analysis', %s, %s, %s, 'done', %s, %s, now()) returning job_id",
@@ -271,7 +272,16 @@ def run(conn, code: str, raw: dict, *, user: str, role: str, district: str | Non
     return out, job_id
 
 
-def _xlsx(a: Analysis, shown: dict, labels: list[str], rows, role: str, user: str) -> bytes:
+def _label(p: Param, v, names: dict[str, str]) -> str:
+    if p.kind == "districts":
+        return "全部" if len(v) == len(names) or len(v) >= 16 else "、".join(names.get(x, x) for x in v)
+    if p.kind in ("choice", "choices"):
+        ch = dict(p.choices)
+        return "、".join(ch.get(x, x) for x in (v if isinstance(v, list) else [v]))
+    return "、".join(map(str, v)) if isinstance(v, list) else str(v)
+
+
+def _xlsx(a: Analysis, shown: dict, labels: list[str], rows, role: str, user: str, names: dict[str, str]) -> bytes:
     import openpyxl
     from openpyxl.styles import Font, PatternFill
 
@@ -282,7 +292,7 @@ def _xlsx(a: Analysis, shown: dict, labels: list[str], rows, role: str, user: st
     ws.title = "结果"
     ws.append([a.title])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append(["参数: " + "; ".join(f"{p.label}={shown[p.name]}" for p in a.params)])
+    ws.append(["参数: " + "; ".join(f"{p.label}: {_label(p, shown[p.name], names)}" for p in a.params)])
     ws.append(labels)
     for c in ws[3]:
         c.font, c.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")

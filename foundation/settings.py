@@ -322,3 +322,9 @@ def dbt_env(url: str | None = None) -> dict:
         "WAREHOUSE_PASSWORD": p["password"],
         "WAREHOUSE_DBNAME": p["dbname"],
     }
+
+
+def fixed_reports_enabled() -> bool:
+    """Whether build and publish write the fixed reports and the supervision bulletin (WAREHOUSE_FIXED_REPORTS,
+    default on; scratch pipelines of the tests that check other things turn it off to save their minute)."""
+    return os.environ.get("WAREHOUSE_FIXED_REPORTS", "on").lower() not in _OFF

@@ -85,6 +85,21 @@ def _loader_url() -> str | None:
     return settings.component_url("loader") if os.environ.get(settings.COMPONENT_ENV) else None
 
 
+def _review_fixed_reports(month: str) -> dict:
+    """固定报表 审核版 of the month: every report as XLSX for 全市 and each district, the PDF book of 全市 (what the
+    reviewers print; the districts' PDF books come with the official release, or `python -m cli fixed-reports
+    --release review`). A failure is reported, it does not fail the build."""
+    from pipeline.fixedreports import archive
+
+    try:
+        idx = archive.generate(month, "review", pdf_districts={"110000"},
+                               log=lambda m: print(m, flush=True))
+        return {"reports": len(idx["reports"]), "books": len(idx["books"])}
+    except Exception as e:  # noqa: BLE001 — recorded in the run log and printed
+        print(f"[build] 审核版固定报表未生成: {e}", flush=True)
+        return {"error": str(e)}
+
+
 def build(months: list[str] | None = None, force: bool = False, load: bool = True,
           full_refresh: bool = False, test_all: bool = False) -> None:
     t0 = time.time()
@@ -122,6 +137,8 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
             print(f"[build] 数据质量报告 {m}: {paths[0]}", flush=True)
             feedback = governance.write_feedback(m)
             print(f"[build] 数据治理反馈 {m}: {len(feedback)} 份 → {paths[0].parent}", flush=True)
+        if settings.fixed_reports_enabled():
+            entry["detail"]["fixed_reports"] = _review_fixed_reports(months[-1])
         caches.invalidate()
         failed = _failed_tests() if rc != 0 else []
         if recon.returncode != 0:

@@ -19,7 +19,7 @@ import time
 
 import psycopg
 
-from foundation import settings
+from foundation import settings, signoff
 from runtime import runlog
 
 REVIEW, OFFICIAL, PREVIOUS = "marts", "official", "official_previous"
@@ -62,6 +62,23 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
             entry["result"] = "forced"
             entry["detail"]["forced_over"] = why
             log(f"[publish] 强制发布: {why}")
+        # 审核确认: every department has confirmed its modules of this build's review release (foundation/signoff.py)
+        with psycopg.connect(url, autocommit=True) as conn:
+            st = signoff.state(conn, build["run_id"] if build else None) if build else {"build": None, "modules": {}}
+        missing_signoff, rejected = signoff.outstanding(st)
+        entry["detail"]["signoff"] = _signoff_summary(st)
+        if build is not None and (missing_signoff or rejected):
+            why = "; ".join(filter(None, [
+                f"{len(missing_signoff)} 个模块未确认: " + "、".join(missing_signoff) if missing_signoff else "",
+                f"{len(rejected)} 个模块被驳回: " + "; ".join(rejected) if rejected else ""]))
+            if not force:
+                entry["result"] = "refused"
+                entry["detail"]["reason"] = f"审核确认未完成 — {why}"
+                raise PublishRefused(f"拒绝发布 {month}: 审核确认未完成 (构建 #{build['run_id']}) — {why}。"
+                                     f"各处室在门户 /signoff 确认后重试, 或 FORCE=1 强制发布(将被记录)")
+            entry["result"] = "forced"
+            entry["detail"]["signoff_forced_over"] = why
+            log(f"[publish] 强制发布: 审核确认未完成 — {why}")
         # what this release lacks, stated exactly: models the build did not rebuild (their tables are those of an
         # earlier build, or absent) and files the month was loaded without (their models are empty)
         stale = list((build or {}).get("detail", {}).get("stale_models") or [])
@@ -89,15 +106,20 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
             fingerprint = _fingerprint(conn, staging_schema)
             conn.execute(f"create table {staging_schema}.release_info (release_id bigint, data_month text, "
                          f"published_at timestamptz default now(), published_by text, forced boolean, "
-                         f"fingerprint jsonb, stale_models jsonb, missing_files jsonb)")
+                         f"fingerprint jsonb, stale_models jsonb, missing_files jsonb, signoff jsonb)")
+            conn.execute(f"comment on column {staging_schema}.release_info.signoff is "
+                         f"'审核确认: 构建号、各模块的确认人与时间、是否演示签核、强制发布时未完成的模块'")
             conn.execute(f"comment on column {staging_schema}.release_info.stale_models is "
                          f"'未在最近一次构建中更新的模型(发布的是旧数据或缺失)'")
             conn.execute(f"comment on column {staging_schema}.release_info.missing_files is "
                          f"'本期未交付的文件(强制加载; 其来源的报表为空)'")
             conn.execute(f"insert into {staging_schema}.release_info (release_id, data_month, published_by, forced, "
-                         f"fingerprint, stale_models, missing_files) values (%s, %s, %s, %s, %s, %s, %s)",
+                         f"fingerprint, stale_models, missing_files, signoff) values (%s, %s, %s, %s, %s, %s, %s, %s)",
                          (release_id, month, runlog.operator(), entry["result"] == "forced", json.dumps(fingerprint),
-                          json.dumps(stale, ensure_ascii=False), json.dumps(missing, ensure_ascii=False)))
+                          json.dumps(stale, ensure_ascii=False), json.dumps(missing, ensure_ascii=False),
+                          json.dumps({**entry["detail"]["signoff"],
+                                      "forced_over": entry["detail"].get("signoff_forced_over")},
+                                     ensure_ascii=False, default=str)))
             # Planner statistics for the new tables only (not the whole database: raw, audit and the review
             # release are not touched by a publish).
             conn.execute("analyze " + ", ".join(f'{staging_schema}."{t}"' for t in [*copied, "release_info"]))
@@ -127,9 +149,45 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
         except Exception as e:  # noqa: BLE001 — recorded in the run log and printed
             entry["detail"]["history_error"] = str(e)
             log(f"[publish] 历史数据库未更新: {e}")
+        # 正式版 fixed reports and the 监督快报 of the month (archived under var/reports/<month>/); the release stands
+        # if they fail, the failure is logged
+        entry["detail"]["documents"] = _after_publish_documents(month, url, log)
         log(f"[publish] {month}: 审核版已发布为正式版 (release {release_id}, {len(fingerprint['row_counts'])} 张表, "
             f"复制 {copy_s:.1f}s); 上一正式版保留为 {PREVIOUS}; 缓存已失效")
         return release_id
+
+
+def _signoff_summary(st: dict) -> dict:
+    build = st.get("build") or {}
+    mods = {}
+    for m, v in st["modules"].items():
+        d = v["decision"]
+        mods[m] = None if d is None else {"decision": d["decision"], "signer": d["signer_name"],
+                                          "account": d["signed_by"], "at": str(d["signed_at"]), "demo": d["demo"]}
+    return {"build_run_id": build.get("run_id"), "modules": mods,
+            "demo": bool(mods) and all(v and v["demo"] for v in mods.values())}
+
+
+def _after_publish_documents(month: str, url: str, log) -> dict:
+    out = {}
+    if not settings.fixed_reports_enabled():
+        return {"skipped": "WAREHOUSE_FIXED_REPORTS=off"}
+    try:
+        from pipeline.fixedreports import archive
+
+        idx = archive.generate(month, "official", url=url, log=log)
+        out["fixed_reports"] = {"reports": len(idx["reports"]), "books": len(idx["books"])}
+    except Exception as e:  # noqa: BLE001 — recorded in the run log and printed
+        out["fixed_reports_error"] = str(e)
+        log(f"[publish] 正式版固定报表未生成: {e}")
+    try:
+        from pipeline import bulletin
+
+        out["bulletin"] = [p.name for p in bulletin.generate(month, url=url, log=log)]
+    except Exception as e:  # noqa: BLE001
+        out["bulletin_error"] = str(e)
+        log(f"[publish] 监督快报未生成: {e}")
+    return out
 
 
 def rollback(url: str | None = None, log=print) -> None:
@@ -162,7 +220,7 @@ def info(conn=None) -> dict:
         cols = ["release_id", "data_month", "published_at", "published_by", "forced"]
         have = {r[0] for r in conn.execute("select column_name from information_schema.columns "
                                            "where table_schema = 'official' and table_name = 'release_info'")}
-        cols += [c for c in ("stale_models", "missing_files") if c in have]   # releases before these columns
+        cols += [c for c in ("stale_models", "missing_files", "signoff") if c in have]   # releases before these columns
         row = conn.execute(f"select {', '.join(cols)} from official.release_info").fetchone()
         return dict(zip(cols, row))
     finally:

@@ -33,7 +33,7 @@ import psycopg
 from psycopg import sql
 
 import access
-from foundation import settings
+from foundation import settings, signoff
 
 READ_OFFICIAL = "wh_read_official"
 READ_ALL_DISTRICTS = "wh_read_all_districts"
@@ -264,7 +264,17 @@ def setup(url: str | None = None, log=print) -> dict[str, str]:  # noqa: C901 �
         from loaders.db import AUDIT_DDL
 
         conn.execute(AUDIT_DDL)
+        conn.execute(signoff.DDL)
         conn.execute("reset role")
+        # 审核确认: the portal records the departments' decisions and reads which build is under review; publish
+        # reads them (foundation/signoff.py)
+        conn.execute("grant usage on schema audit to wh_portal")
+        conn.execute("grant select, insert on audit.signoff to wh_portal")
+        conn.execute("grant usage on sequence audit.signoff_signoff_id_seq to wh_portal")
+        conn.execute("grant select (run_id, action, data_month, finished_at, result) on audit.run_log to wh_portal")
+        conn.execute("grant select on audit.signoff to wh_publish")
+        # the 监督快报 written at publish summarises the month's loads and reconciliation (pipeline/bulletin.py)
+        conn.execute("grant select on audit.load_batch, audit.reconciliation to wh_publish")
         # the reconciliation after every build (reconcile/) runs as dbt's role and records its differences
         conn.execute("grant select, insert on audit.reconciliation to wh_dbt")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import access as access_model
 from access.throttle import LoginThrottle
-from foundation import settings
+from foundation import settings, signoff
 
 ROLES = {
     "admin": {"label": "系统管理员", "import": True, "all_regions": True},
@@ -30,6 +30,7 @@ ROLES = {
     "analyst": {"label": "分析人员", "import": False, "all_regions": True},
     "leadership": {"label": "领导", "import": False, "all_regions": True},
     "district": {"label": "区县用户", "import": False, "all_regions": False},
+    "department": {"label": "业务处室", "import": False, "all_regions": True},   # 审核确认 of its modules
 }
 SESSION_SECONDS = 8 * 3600
 
@@ -53,6 +54,8 @@ def demo_users() -> dict[str, dict]:
     }
     for code, name in access_model.districts().items():
         users[f"district_{code}"] = {"role": "district", "district": code, "name": f"{name}用户"}
+    for d in signoff.DEPARTMENTS:      # one account per business department: confirms its modules (审核确认)
+        users[f"dept_{d.code}"] = {"role": "department", "district": None, "name": d.name, "department": d.code}
     return users
 
 
@@ -87,6 +90,7 @@ class User:
     role: str
     district: str | None
     name: str
+    department: str | None = None       # the business department (处室) of a department account
 
     @property
     def role_label(self) -> str:
@@ -103,7 +107,7 @@ class User:
 
 def get_user(username: str) -> User | None:
     u = demo_users().get(username)
-    return None if u is None else User(username, u["role"], u["district"], u["name"])
+    return None if u is None else User(username, u["role"], u["district"], u["name"], u.get("department"))
 
 
 def check_password(username: str, password: str) -> bool:

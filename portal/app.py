@@ -544,3 +544,11 @@ def api_import_commit(req: CommitRequest, u=Depends(importer)):
             raise HTTPException(409, str(e)) from None
     query._cache.clear()
     return {"ok": True, **res}
+
+
+# --- routers of their own modules (one line each) ---------------------------------------------------------
+from portal import intro_routes, reports_routes, signoff_routes  # noqa: E402 — they use page() and user() above
+
+app.include_router(intro_routes.router)
+app.include_router(reports_routes.router)
+app.include_router(signoff_routes.router)

@@ -47,6 +47,7 @@ class Report:
     unit: str
     columns: tuple[ReportColumn, ...]
     file: Path
+    order: int = 100           # place in the lists (the 收缴固定报表 first)
 
 
 def _check(path: Path, raw: dict) -> Report:
@@ -73,7 +74,7 @@ def _check(path: Path, raw: dict) -> Report:
         cols.append(ReportColumn(c["key"], tuple(str(p) for p in c["path"]), c["kind"], int(c.get("decimals", 0)),
                                  bool(c.get("percent", False))))
     return Report(rid, need("title"), need("system"), need("module"), need("source"), raw["beijing_row"],
-                  need("unit"), tuple(cols), path)
+                  need("unit"), tuple(cols), path, int(raw.get("order", 100)))
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +86,7 @@ def reports() -> tuple[Report, ...]:
         except yaml.YAMLError as e:
             raise DefinitionError(f"{p.name}: YAML 格式错误: {e}") from None
         out.append(_check(p, raw))
+    out.sort(key=lambda r: (r.order, r.id))
     ids = [r.id for r in out]
     if len(ids) != len(set(ids)):
         raise DefinitionError(f"固定报表 id 重复: {sorted(i for i in ids if ids.count(i) > 1)}")
@@ -109,7 +111,7 @@ def _indicator_definitions() -> dict[tuple[str, str], dict]:
 def _dbt_descriptions() -> dict[tuple[str, str], str]:
     out = {}
     for p in (settings.WAREHOUSE_DBT / "models").rglob("*.yml"):
-        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        doc = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         for m in doc.get("models") or []:
             for c in m.get("columns") or []:
                 d = str(c.get("description") or "")

@@ -27,7 +27,8 @@ def env(tmp_path_factory, module_scratch_url):
     tmp = tmp_path_factory.mktemp("partial")
     generate(MONTH, 1, 0.0005, 23, out=tmp / "exchange", scenarios=[f"missing:{i}@{MONTH}" for i in MISSING])
     e = {**os.environ, "WAREHOUSE_URL": module_scratch_url, "WAREHOUSE_VAR": str(tmp),
-         "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs"), "WAREHOUSE_OPERATOR": "partial"}
+         "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs"), "WAREHOUSE_OPERATOR": "partial",
+         "WAREHOUSE_FIXED_REPORTS": "off"}
     return module_scratch_url, tmp, e
 
 

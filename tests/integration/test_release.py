@@ -29,7 +29,8 @@ def env(tmp_path_factory, module_scratch_url):
     url = module_scratch_url
     generate("202407", 2, 0.0005, 31, out=tmp / "exchange")
     e = {**os.environ, "WAREHOUSE_URL": url, "WAREHOUSE_VAR": str(tmp), "DBT_TARGET_PATH": str(tmp / "target"),
-         "DBT_LOG_PATH": str(tmp / "logs"), "WAREHOUSE_OPERATOR": "release-test"}
+         "DBT_LOG_PATH": str(tmp / "logs"), "WAREHOUSE_OPERATOR": "release-test",
+         "WAREHOUSE_FIXED_REPORTS": "off"}   # fixed reports have their own tests (test_fixed_reports.py)
     return url, tmp, e
 
 
@@ -38,6 +39,10 @@ def run(args, e):
 
 
 def publish(month, e, force=False):
+    """Publish after the departments' sign-off of the build (as `make demo` does: the demo accounts confirm;
+    the sign-off gate itself is tested in test_signoff.py)."""
+    signed = run(["cli", "signoff", "--all-demo"], e)
+    assert signed.returncode == 0, signed.stdout + signed.stderr
     return run(["pipeline.release", "publish", "--month", month] + (["--force"] if force else []), e)
 
 

@@ -15,7 +15,7 @@ SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
 
-.PHONY: roles help lint lock setup browser-deps db generate load build publish rollback status backup restore-test docs superset cube portal services history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
+.PHONY: roles help lint lock setup browser-deps db generate load build signoff signoff-demo fixed-reports bulletin publish rollback status backup restore-test docs superset cube portal services history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -69,7 +69,19 @@ build: db  ## load + incremental dbt build (staging → ODS → DW → marts, ba
 
 LATEST   = $(shell ls -d var/exchange/[0-9][0-9][0-9][0-9][0-9][0-9] 2>/dev/null | tail -1 | xargs -r basename)
 
-publish: db  ## promote the review release to official in one atomic step: MONTH=YYYYMM (default latest); FORCE=1 overrides a failed build (recorded)
+signoff: db  ## 审核确认: the current build's modules and who confirmed them (exit 4 while any is missing or rejected); SHEET=1 prints the sheet (XLSX + PDF)
+	@$(HRSS) signoff $(if $(SHEET),--sheet,--status)
+
+signoff-demo: db  ## demo/test pipelines only: confirm every module of the current build as the demo department accounts (recorded as 演示)
+	@$(HRSS) signoff --all-demo
+
+fixed-reports: db  ## 固定报表 XLSX + PDF of MONTH=YYYYMM (default latest) again: RELEASE=official (default) | review
+	@$(HRSS) fixed-reports --month $(or $(MONTH),$(LATEST)) --release $(or $(RELEASE),official)
+
+bulletin: db  ## 监督快报 (text + XLSX + PDF) of MONTH=YYYYMM (default latest) again, from the official release
+	@$(HRSS) bulletin --month $(or $(MONTH),$(LATEST))
+
+publish: db  ## promote the review release to official in one atomic step once every department signed off: MONTH=YYYYMM (default latest); FORCE=1 overrides a failed build or a missing sign-off (recorded)
 	@$(HRSS) publish --month $(or $(MONTH),$(LATEST)) $(if $(FORCE),--force)
 	@$(HRSS) services feeds --month $(or $(MONTH),$(LATEST)) || echo "[feeds] not delivered: see svc.feed_delivery (make services sets up the platform)"
 
@@ -105,7 +117,7 @@ portal: db  ## serve the portal (history database, 门户) on 127.0.0.1:8090; lo
 history-report: db  ## the 监测月报 of MONTH=YYYYMM (default latest) again, from the data known now (ASOF=… to reproduce an archived one)
 	@$(HRSS) history report --month $(or $(MONTH),$(LATEST)) $(if $(ASOF),--asof $(ASOF))
 
-demo: setup db generate build publish superset cube portal services  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
+demo: setup db generate build signoff-demo publish superset cube portal services  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
 	@echo ""
 	@echo "=============================================================="
 	@echo " 北京市人力社保统计数据仓库 — demo is up"
@@ -116,6 +128,8 @@ demo: setup db generate build publish superset cube portal services  ## the whol
 	@echo "  Portal (历史数据库) : http://127.0.0.1:$${PORTAL_PORT:-8090}/  — users/passwords in var/secrets/portal_users.json"
 	@echo "    监测月报          : http://127.0.0.1:$${PORTAL_PORT:-8090}/reports (HTML / PDF / XLSX)"
 	@echo "  Data services (API) : http://127.0.0.1:$${SERVICES_PORT:-8091}/docs  — demo keys in var/secrets/services_keys.json (never printed)"
+	@echo "    前言 (landing)    : http://127.0.0.1:$${PORTAL_PORT:-8090}/intro — 固定报表 /fixed-reports, 审核确认 /signoff, 监督快报 /bulletins"
+	@echo "    审核确认          : signed by the demo department accounts (make signoff-demo); dept_<处室> users sign in /signoff"
 	@echo "  PostgreSQL          : $$($(HRSS) db url | sed 's/:[^:@]*@/:***@/')  (make psql)"
 	@echo "  Stop everything     : make stop"
 	@echo "=============================================================="
@@ -125,7 +139,7 @@ lint: .venv/.installed  ## ruff (pyproject.toml), import-linter layers (.importl
 	@echo "[lint] import-linter" && .venv/bin/lint-imports
 	@echo "[lint] sqlfluff (dbt models, snapshots, macros)" && cd warehouse && ../.venv/bin/sqlfluff lint models snapshots macros --processes 2
 
-test: lint setup browser-deps db generate build publish superset cube portal services  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
+test: lint setup browser-deps db generate build signoff-demo publish superset cube portal services  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
 	@$(PY) -m pytest
 
 unit-test: .venv/.installed  ## fast unit tests only

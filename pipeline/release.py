@@ -64,7 +64,7 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
             log(f"[publish] 强制发布: {why}")
         # 审核确认: every department has confirmed its modules of this build's review release (foundation/signoff.py)
         with psycopg.connect(url, autocommit=True) as conn:
-            st = signoff.state(conn, build["run_id"] if build else None) if build else {"build": None, "modules": {}}
+            st = signoff.state(conn, build["run_id"]) if build else {"build": None, "modules": {}}
         missing_signoff, rejected = signoff.outstanding(st)
         entry["detail"]["signoff"] = _signoff_summary(st)
         if build is not None and (missing_signoff or rejected):

@@ -38,7 +38,8 @@ def table_html(t: Table) -> str:
     body = []
     for i, (label, values) in enumerate(t.rows):
         cls = ' class="total"' if i in t.total_rows else ""
-        cells = "".join(f'<td class="num">{escape(format_value(values.get(c.key), c))}</td>' for c in t.columns)
+        cells = "".join(f'<td class="{"text" if isinstance(values.get(c.key), str) else "num"}">'
+                        f'{escape(format_value(values.get(c.key), c))}</td>' for c in t.columns)
         body.append(f'<tr{cls}><td class="label">{escape(label)}</td>{cells}</tr>')
     mark = f' <span class="mark">{escape(t.watermark)}</span>' if t.watermark else ""
     parts = [f"<h1>{escape(t.title)}{mark}</h1>"]

@@ -14,7 +14,7 @@ from decimal import Decimal
 class Column:
     key: str
     path: tuple[str, ...]            # header path, top group first, leaf label last
-    decimals: int = 0
+    decimals: int = 0                # -1: as the value is (integers without decimals, others with 2)
     unit: str = ""
     percent: bool = False            # a ratio shown as a percentage
 
@@ -77,4 +77,10 @@ def format_value(value, column: Column) -> str:
     v = Decimal(str(value))
     if column.percent:
         return f"{v * 100:,.{max(column.decimals, 1)}f}%"
-    return f"{v:,.{column.decimals}f}"
+    return f"{v:,.{decimals_of(v, column)}f}"
+
+
+def decimals_of(v: Decimal, column: Column) -> int:
+    if column.decimals >= 0:
+        return column.decimals
+    return 0 if v == v.to_integral_value() else 2

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import sys
 from decimal import Decimal
+from html import escape
 from pathlib import Path
 
 import psycopg
@@ -93,7 +94,7 @@ def collect(conn, month: str, schema: str = "official") -> dict:
 
 
 def _pct(x) -> str:
-    return " —" if x is None else f"{'增长' if x >= 0 else '下降'} {abs(x) * 100:.1f}%"
+    return " —" if x is None else f"{'增长' if x >= 0 else '下降'} {abs(x) * 100:.2f}%"
 
 
 def _num(v, kind) -> str:
@@ -133,9 +134,9 @@ def text(b: dict) -> str:
 def tables(b: dict) -> list[Table]:
     m = f"{b['month'][:4]}年{int(b['month'][4:])}月"
     ind = Table("监督快报 · 主要指标", "指标",
-                [Column("unit", ("计量单位",)), Column("value", ("本月",), 2), Column("previous", ("上月",), 2),
-                 Column("last_year", ("上年同月",), 2), Column("mom", ("增长率", "环比"), 1, percent=True),
-                 Column("yoy", ("增长率", "同比"), 1, percent=True)],
+                [Column("unit", ("计量单位",)), Column("value", ("本月",), -1), Column("previous", ("上月",), -1),
+                 Column("last_year", ("上年同月",), -1), Column("mom", ("增长率", "环比"), 2, percent=True),
+                 Column("yoy", ("增长率", "同比"), 2, percent=True)],
                 [(i["label"], i) for i in b["indicators"]], subtitle=[f"报告期: {m}    范围: 全市"],
                 notes=["注: 环比、同比为增长率; 上月或上年同月不在库时为“—”。"],
                 footer=[("制表单位", "北京市人力资源和社会保障局"), ("制表日期", dt.date.today().isoformat())])
@@ -157,7 +158,8 @@ def generate(month: str, release: str = "official", url: str | None = None, log=
     settings.write_private(target / f"{stem}.txt", body + "\n")
     ts = tables(b)
     paths = [target / f"{stem}.txt", xlsx.write(ts, target / f"{stem}.xlsx", ["主要指标", "数据治理异常"])]
-    intro = "".join(f"<p>{html.escape(line)}</p>" for line in body.splitlines() if line)
+    first, *rest = [line for line in body.splitlines() if line]
+    intro = f"<h1>{escape(first)}</h1>" + "".join(f"<p>{escape(line)}</p>" for line in rest)
     paths += pdf.print_all([(html.page(ts, stem, extra_html=f'<section class="page">{intro}</section>'),
                              target / f"{stem}.pdf")])
     settings.write_private(target / "index.json", json.dumps(

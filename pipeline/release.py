@@ -1,10 +1,22 @@
-"""Review and official releases (审核版 / 正式版): atomic publish and one-step rollback.
+"""Review and official releases (审核版 / 正式版): atomic publish and one-step rollback, without copying the
+unchanged months of the review release.
 
-dbt builds into schema `marts`: that is the review release, what reviewers see. Publishing copies it
-into a new schema and then, in ONE transaction, renames the current `official` to `official_previous`
-and the new schema to `official`. Readers (Superset, the cube) only ever name `official.*`, so a query
-sees either the old release or the new one, never a mix. `rollback` swaps `official` and
-`official_previous` back in one transaction. Every release carries `official.release_info`.
+dbt builds into schema `marts`: that is the review release, what reviewers see. Publishing assembles a new
+schema and then, in ONE transaction, renames the current `official` to `official_previous` and the new schema to
+`official`. Readers (Superset, the cube) only ever name `official.*`, so a query sees either the old release or
+the new one, never a mix. `rollback` swaps `official` and `official_previous` back in one transaction. Every
+release carries `official.release_info`.
+
+No whole-schema copy: a month-grained table of the review release (columns month_start and source_batch_id: the
+facts and month aggregates, nearly all the volume) is published as an empty parent table whose rows live in one
+chunk table per month in schema `release_store` (inheritance children with a CHECK on the month, so a query on
+one month reads one chunk). A chunk is identified by the review table it came from (its oid: a full refresh makes
+a new one), its columns, the month, its row count and newest load batch; a month the build did not rewrite has
+the same identity as in the current release, and its chunk is attached to the new parent as well (a child may
+have several parents) instead of being copied. Only new or rebuilt months are copied; the other tables (small:
+dimensions, reports, spell counts) are copied whole as before. Grants and district row security are on the
+parents (a query through a parent applies the parent's policies to the children's rows); readers have no access
+to `release_store`. Chunks no release uses any more are dropped after the swap.
 
     python -m pipeline.release publish --month 202408 [--force]
     python -m pipeline.release rollback
@@ -13,16 +25,21 @@ sees either the old release or the new one, never a mix. `rollback` swaps `offic
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
 
 import psycopg
+from psycopg import sql
 
 from foundation import settings, signoff
+from pipeline.roles import READ_OFFICIAL
 from runtime import runlog
 
 REVIEW, OFFICIAL, PREVIOUS = "marts", "official", "official_previous"
+STORE = "release_store"          # the month chunks shared by the releases (owned by wh_publish, no readers)
+MONTH_COLUMNS = {"month_start", "source_batch_id"}   # a table with both is published month by month
 
 
 class PublishRefused(Exception):
@@ -46,6 +63,70 @@ def _fingerprint(conn, schema: str) -> dict:
                 f"where district_code = '110000' order by 1"):     # the Beijing row (= Σ districts)
             totals[str(month)] = [int(active), str(paid)]
     return {"row_counts": counts, "pension_totals": totals}
+
+
+def _columns(conn, schema: str, table: str) -> list[tuple[str, str]]:
+    return conn.execute(
+        "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+        "where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped order by a.attnum",
+        (f'{schema}."{table}"',)).fetchall()
+
+
+def _children(conn, schema: str, table: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "select i.inhrelid::regclass::text from pg_inherits i where i.inhparent = to_regclass(%s)",
+        (f'{schema}."{table}"',))]
+
+
+def _publish_by_month(conn, staging: str, table: str, known: set[str]) -> dict:
+    """The review table `table` as an empty parent in `staging` with one child per month in STORE: a month
+    whose chunk exists (same review table, columns, row count and newest batch) is attached, not copied."""
+    oid = conn.execute("select to_regclass(%s)::oid", (f'{REVIEW}."{table}"',)).fetchone()[0]
+    columns = ",".join(f"{n}:{t}" for n, t in _columns(conn, REVIEW, table))
+    conn.execute(f'create table {staging}."{table}" (like {REVIEW}."{table}")')
+    months = conn.execute(f'select month_start, count(*), max(source_batch_id) from {REVIEW}."{table}" '
+                          f'group by 1 order by 1').fetchall()
+    out = {"reused": 0, "copied": 0, "rows_copied": 0}
+    for month, rows, batch in months:
+        ident = hashlib.sha1(f"{oid}|{columns}|{month}|{rows}|{batch}".encode()).hexdigest()[:10]
+        chunk = f"{table[:40]}__{month.strftime('%Y%m') if month else 'none'}__{ident}"
+        rel = f'{STORE}."{chunk}"'
+        if chunk not in known:
+            where = "month_start is null" if month is None else f"month_start = date '{month.isoformat()}'"
+            with conn.transaction():    # a chunk exists whole or not at all (its name says it is complete)
+                conn.execute(f'create table {rel} (like {REVIEW}."{table}")')
+                conn.execute(f'alter table {rel} add constraint one_month check ({where})')
+                conn.execute(f'insert into {rel} select * from {REVIEW}."{table}" where {where}')
+                conn.execute(sql.SQL("comment on table {} is {}").format(
+                    sql.Identifier(STORE, chunk),
+                    sql.Literal(f"{table} {month} ({rows} rows, batch {batch}): month chunk of the official releases")))
+                conn.execute(f'revoke all on {rel} from public, {READ_OFFICIAL}')   # read only through a parent
+                conn.execute(f"analyze {rel}")
+            known.add(chunk)
+            out["copied"] += 1
+            out["rows_copied"] += rows
+        else:
+            out["reused"] += 1
+        conn.execute(f'alter table {rel} inherit {staging}."{table}"')
+    return out
+
+
+def _drop_release(conn, schema: str) -> None:
+    """Drop a release schema, first detaching its parents' chunks (a DROP … CASCADE would drop them too)."""
+    for t in _tables(conn, schema):
+        for child in _children(conn, schema, t):
+            conn.execute(f'alter table {child} no inherit {schema}."{t}"')
+    conn.execute(f"drop schema if exists {schema} cascade")
+
+
+def _drop_unused_chunks(conn) -> int:
+    orphans = [r[0] for r in conn.execute(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relkind = 'r' "
+        "and not exists (select 1 from pg_inherits i where i.inhrelid = c.oid)", (STORE,))]
+    for name in orphans:
+        conn.execute(f'drop table {STORE}."{name}"')
+    return len(orphans)
 
 
 def publish(month: str, force: bool = False, url: str | None = None, log=print) -> int:
@@ -97,12 +178,26 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
             release_id = conn.execute("select coalesce(max(run_id), 0) from audit.run_log where action='publish'"
                                       ).fetchone()[0]
             staging_schema = f"release_{release_id}"
-            conn.execute(f"drop schema if exists {staging_schema} cascade")
+            for (left_over,) in conn.execute("select nspname from pg_namespace where nspname ~ '^release_[0-9]+$'"
+                                             ).fetchall():   # of a publish that failed half-way
+                _drop_release(conn, left_over)
             conn.execute(f"create schema {staging_schema}")
-            # Copy the review release table by table (outside the swap: readers are not affected).
+            conn.execute(f"create schema if not exists {STORE}")
+            known = {r[0] for r in conn.execute(
+                "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname = %s and c.relkind = 'r'", (STORE,))}
+            # Assemble the new release (outside the swap: readers are not affected): month-grained tables from
+            # their month chunks (only new or rebuilt months copied), the others copied whole.
             copied = _tables(conn, REVIEW)
+            chunks = {"reused": 0, "copied": 0, "rows_copied": 0, "tables_by_month": 0, "tables_whole": 0}
             for t in copied:
-                conn.execute(f'create table {staging_schema}."{t}" as table {REVIEW}."{t}"')
+                if MONTH_COLUMNS <= {c for c, _ in _columns(conn, REVIEW, t)}:
+                    for k, v in _publish_by_month(conn, staging_schema, t, known).items():
+                        chunks[k] += v
+                    chunks["tables_by_month"] += 1
+                else:
+                    conn.execute(f'create table {staging_schema}."{t}" as table {REVIEW}."{t}"')
+                    chunks["tables_whole"] += 1
             fingerprint = _fingerprint(conn, staging_schema)
             conn.execute(f"create table {staging_schema}.release_info (release_id bigint, data_month text, "
                          f"published_at timestamptz default now(), published_by text, forced boolean, "
@@ -130,15 +225,18 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
             copy_s = time.time() - t0
             # The swap: one short transaction.
             with conn.transaction():
-                conn.execute(f"drop schema if exists {PREVIOUS} cascade")
+                _drop_release(conn, PREVIOUS)
                 if conn.execute("select 1 from pg_namespace where nspname = %s", (OFFICIAL,)).fetchone():
                     conn.execute(f"alter schema {OFFICIAL} rename to {PREVIOUS}")
                 conn.execute(f"alter schema {staging_schema} rename to {OFFICIAL}")
+            chunks["dropped_unused"] = _drop_unused_chunks(conn)
+            swap_s = time.time() - t0 - copy_s
         from pipeline import caches
 
         caches.invalidate(log=lambda *_: None)
         entry["detail"].update({"release_id": release_id, "tables": len(fingerprint["row_counts"]),
-                                "copy_seconds": round(copy_s, 2),
+                                "copy_seconds": round(copy_s, 2), "swap_seconds": round(swap_s, 2),
+                                "chunks": chunks,
                                 "row_security_tables": len(protected)})
         # 历史数据库: the official release's indicators as a new vintage, reconciled with the marts, and the
         # 监测月报 of the month (history/load.py). The release stands even if this fails; the failure is logged.
@@ -153,7 +251,8 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
         # if they fail, the failure is logged
         entry["detail"]["documents"] = _after_publish_documents(month, url, log)
         log(f"[publish] {month}: 审核版已发布为正式版 (release {release_id}, {len(fingerprint['row_counts'])} 张表, "
-            f"复制 {copy_s:.1f}s); 上一正式版保留为 {PREVIOUS}; 缓存已失效")
+            f"复制 {copy_s:.1f}s: 按月 {chunks['tables_by_month']} 张表, 新复制 {chunks['copied']} 个月块 "
+            f"({chunks['rows_copied']:,} 行), 沿用 {chunks['reused']} 个; 整表复制 {chunks['tables_whole']} 张); 上一正式版保留为 {PREVIOUS}; 缓存已失效")
         return release_id
 
 

@@ -148,10 +148,47 @@ def test_tests_on_incremental_models_read_only_rows_above_the_watermark(two_mont
             c.execute("delete from marts.fct_pension_person_month f using dup d where f.month_start = d.month_start "
                       "and f.person_id = d.person_id and f.ctid <> (select min(ctid) from marts.fct_pension_person_month "
                       "x where x.month_start = d.month_start and x.person_id = d.person_id)")
-    # balance tests compare whole months with another model: never scoped (the aggregate would look empty)
-    res = dbt(["test", "--select", "agg_pension_month,test_name:sums_match", "--vars",
-               f"{{tested_through_batch: {newest}}}"], url, tmp)
-    assert res.returncode == 0 and "PASS=0" not in res.stdout, res.stdout[-2000:]
+
+
+def test_balance_tests_read_whole_changed_months_only(two_months_built):
+    """sums_match with where __changed_months__ (agg_pension_month against the person-month fact) compares the
+    months with a row above the watermark in EITHER model, whole, and no other month: a difference in an old
+    month is left to the build that tested it, a difference in a changed month is found whichever side changed."""
+    url, tmp = two_months_built
+    test = ["test", "--select", "agg_pension_month,test_name:sums_match"]
+    with psycopg.connect(url, autocommit=True) as c:
+        newest = c.execute("select max(source_batch_id) from marts.fct_pension_person_month").fetchone()[0]
+        old, new = c.execute("select min(month_start), max(month_start) from marts.agg_pension_month").fetchone()
+
+        def tamper(table, where, batch, delta):
+            """Add `delta` to one row's contribution income (and set its batch); returns the row's new place."""
+            return c.execute(f"update {table} set contribution_income = contribution_income + %s, "
+                             f"source_batch_id = coalesce(%s, source_batch_id) where ctid = ({where}) returning ctid",
+                             (delta, batch)).fetchone()[0]
+
+        def first(table, month):
+            return (f"select min(ctid) from {table} where month_start = date '{month.isoformat()}' "
+                    f"and contribution_income > 0")
+
+        def passes(watermark):
+            res = dbt([*test, "--vars", f"{{tested_through_batch: {watermark}}}"], url, tmp)
+            assert "TOTAL=2" in res.stdout, res.stdout[-2000:]
+            return res.returncode == 0
+
+        fact = "marts.fct_pension_person_month"
+        assert passes(newest)
+        at = tamper("marts.agg_pension_month", first("marts.agg_pension_month", old), None, 1)  # an old, tested month
+        try:
+            assert passes(newest) and not passes(0)
+        finally:
+            tamper("marts.agg_pension_month", f"select '{at}'::tid", None, -1)
+        batch = c.execute(f"select source_batch_id from {fact} where ctid = ({first(fact, new)})").fetchone()[0]
+        at = tamper(fact, first(fact, new), newest + 1, 1)      # only the fact side of the newest month changed
+        try:
+            assert not passes(newest)
+        finally:
+            tamper(fact, f"select '{at}'::tid", batch, -1)
+        assert passes(0)
 
 
 def test_the_build_records_the_batch_watermark_only_after_passing_tests(two_months_built, monkeypatch):

@@ -112,6 +112,41 @@ def test_readers_only_ever_see_complete_releases(published):
     assert len(fingerprints[changes[1]]) == 2 and len(fingerprints[changes[0]]) == 1
 
 
+def test_publish_copies_only_new_months_and_shares_the_others(published):
+    """After the August build, the August publish copied the August month chunks and attached July's chunks of
+    the month-grained tables (facts, month aggregates) instead of copying them again: the same physical July chunk
+    is a child of the official table and of the previous release's. Nothing of release_store is readable except
+    through a release's tables, and no chunk is left without a release."""
+    url, tmp, e = published
+    with psycopg.connect(url) as c:
+        pubs = [r[0] for r in c.execute("select detail from audit.run_log where action = 'publish' "
+                                        "and result = 'ok' order by run_id")]
+        first, second = pubs[0]["chunks"], pubs[1]["chunks"]
+        assert first["reused"] == 0 and first["copied"] >= first["tables_by_month"] > 10
+        assert second["copied"] > 0 and second["reused"] > 0 and second["rows_copied"] > 0
+        assert second["tables_by_month"] == first["tables_by_month"]
+        # the pension person-month fact: July shared by both releases, August only in the August release
+        parents = {}
+        for schema in ("official", "official_previous"):
+            parents[schema] = dict(c.execute(
+                "select ch.relname, (regexp_match(ch.relname, '__(\\d{6})__'))[1] from pg_inherits i "
+                "join pg_class ch on ch.oid = i.inhrelid where i.inhparent = to_regclass(%s)",
+                (f"{schema}.fct_pension_person_month",)).fetchall())
+        months = {schema: sorted(p.values()) for schema, p in parents.items()}
+        assert sorted(months.values()) == [["202407"], ["202407", "202408"]], months
+        assert set(parents["official"]) & set(parents["official_previous"]), "July's chunk is shared"
+        for schema in ("official", "official_previous"):
+            n = c.execute(f"select count(*) from {schema}.fct_pension_person_month "
+                          f"where month_start = date '2024-07-01'").fetchone()[0]
+            assert n == c.execute("select count(*) from marts.fct_pension_person_month "
+                                  "where month_start = date '2024-07-01'").fetchone()[0] > 0
+        orphans = c.execute("select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                            "where n.nspname = 'release_store' and c.relkind = 'r' and not exists "
+                            "(select 1 from pg_inherits i where i.inhrelid = c.oid)").fetchone()[0]
+        assert orphans == 0
+        assert not c.execute("select has_schema_privilege('wh_read_official', 'release_store', 'usage')").fetchone()[0]
+
+
 def _tamper_check_table(path, delta):
     """The provider's 数据核对表 claims `delta` more units for 朝阳区 than it delivered."""
     from openpyxl import load_workbook

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 MODELS = Path(__file__).resolve().parents[2] / "warehouse" / "models"
-SCOPES = {"__changed_rows__", "__all_rows__"}
+SCOPES = {"__changed_rows__", "__all_rows__", "__changed_months__"}
 INCREMENTAL = re.compile(r"materialized\s*=\s*['\"]incremental['\"]")
 
 

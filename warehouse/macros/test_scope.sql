@@ -10,6 +10,11 @@
   a month are only ever rewritten together with a newer batch, so untested rows always carry a batch above
   the watermark.
   `__all_rows__`: every row, whatever the watermark (balance tests compare whole months with another model).
+  `__changed_months__` (sums_match only, both models month-incremental, month_start among the groups): the
+  balance test reads, on both sides, only the months that have a row above the watermark in either model — whole
+  months, so the comparison is the same as over every row for those months; the other months were compared
+  whole by an earlier passing build and neither side has rewritten them since (a month is only rewritten with a
+  newer batch). 0 as watermark reads every month. sums_match does the scoping itself (it reads two models).
   Any other `where` is used as written (dbt's behaviour).
 
   A generic test on an incremental model MUST declare one of the two: without it the build stops with an
@@ -21,7 +26,7 @@
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') or '' -%}
-    {%- if where | trim == '__all_rows__' -%}
+    {%- if where | trim in ('__all_rows__', '__changed_months__') -%}
         {%- do return(relation) -%}
     {%- elif where | trim == '__changed_rows__' -%}
         {%- set watermark = var('tested_through_batch', 0) | int -%}

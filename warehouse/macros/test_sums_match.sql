@@ -16,17 +16,58 @@
   The Beijing row (district_code 110000) of a month × district mart (one with district_code and district_sort;
   macros/beijing_total.sql) is a total of the other rows, so it is left out on either side; that it equals the
   sum of the districts is tested by assert_overview_beijing_equals_districts.
+
+  config: {where: __changed_months__} (both models month-incremental, month_start in group_by) compares only the
+  months with a row of a load batch above the build's watermark in either model (macros/test_scope.sql): the
+  balance test of an incremental build reads the new months, not the whole fact.
 -#}
+
+{#- The month column of the compare model (the one paired with month_start), or none when the test reads
+    every month: scope not __changed_months__, watermark 0 (full refresh, TEST_ALL), or not at execution. -#}
+{% macro sums_match_month_scope(model, compare_model, group_by, cgb) -%}
+    {%- if (config.get('where') or '') | trim != '__changed_months__' or (var('tested_through_batch', 0) | int) == 0 -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- if 'month_start' not in group_by -%}
+        {%- do exceptions.raise_compiler_error("sums_match with where __changed_months__ must group by month_start") -%}
+    {%- endif -%}
+    {%- if execute -%}
+        {%- for rel in [model, compare_model] -%}
+            {%- set incremental = [] -%}
+            {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.alias == rel.identifier
+                                                   and node.schema == rel.schema -%}
+                {%- do incremental.append(node.config.materialized == 'incremental') -%}
+            {%- endfor -%}
+            {%- if incremental != [true] -%}
+                {%- do exceptions.raise_compiler_error("sums_match with where __changed_months__ on " ~ rel.identifier
+                      ~ ": both models must be month-incremental (a table rebuilt whole may change any month)") -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do return(cgb[group_by.index('month_start')]) -%}
+{%- endmacro %}
+
 
 
 {% test sums_match(model, compare_model, measures, group_by, compare_group_by=none, compare_measures=none) %}
 {%- set cgb = compare_group_by or group_by -%}
 {%- set cms = compare_measures or measures -%}
-with this_side as (
+{%- set compare_month = sums_match_month_scope(model, compare_model, group_by, cgb) -%}
+{%- set watermark = var('tested_through_batch', 0) | int -%}
+with
+{%- if compare_month %}
+changed_months as (
+    select month_start as m from {{ model }} where source_batch_id > {{ watermark }}
+    union
+    select {{ compare_month }} from {{ compare_model }} where source_batch_id > {{ watermark }}
+),
+{%- endif %}
+this_side as (
     {%- for m in measures %}
     select {% for g in group_by %}{{ g }}::text as g{{ loop.index }}, {% endfor %}'{{ m }}'::text as measure,
            sum({{ m }})::numeric as value
     from {{ model }} where {{ not_beijing_row(model) }}
+    {%- if compare_month %} and month_start in (select m from changed_months){% endif %}
     group by {% for g in group_by %}{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
     {%- if not loop.last %} union all{% endif %}
     {%- endfor %}
@@ -37,6 +78,7 @@ other_side as (
     select {% for g in cgb %}{{ g }}::text as g{{ loop.index }}, {% endfor %}'{{ measures[mi] }}'::text as measure,
            sum({{ m }})::numeric as value
     from {{ compare_model }} where {{ not_beijing_row(compare_model) }}
+    {%- if compare_month %} and {{ compare_month }} in (select m from changed_months){% endif %}
     group by {% for g in cgb %}{{ loop.index }}{% if not loop.last %}, {% endif %}{% endfor %}
     {%- if not loop.last %} union all{% endif %}
     {%- endfor %}

@@ -1,0 +1,178 @@
+"""Scale measurements (issue 20) at the scales this machine can afford, with the machine's load recorded.
+
+    python -m bench.scale publish [--scale 0.01] [--start 202411]
+    python -m bench.scale generator --scale 0.01 [--scale 0.03 ...] [--start 202411]
+
+`publish` (own database bench_scale, own drop zone var/bench/scale): generate two months, build the first and
+publish it, build the second, then publish it twice — once with the publish of the commit this branch started
+from (whole-schema copy, taken from git: `--before`, default the merge base with main) and once with the current
+one (month chunks) — and roll back once; then the database footprint per layer against the delivered bytes.
+Every step runs in its own process under /usr/bin/time -v (wall seconds, peak RSS) with the 1-minute load
+average before it. `generator`: one generator run per scale (one month, every source) under /usr/bin/time -v.
+Figures go to bench/results/scale_publish.{json,md} and scale_generator.{json,md}; bench/results/scale.md is the
+written summary (what is measured, what is extrapolated).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+from bench.common import write_result
+from foundation import settings
+from foundation.months import month_range
+
+DB = "bench_scale"
+OLD_PUBLISH = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location('release_before', {path!r}); "
+               "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
+               "sys.exit(m.main(['publish', '--month', {month!r}]))")
+
+
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def timed(args: list[str], env: dict, log: Path) -> dict:
+    """Run `python <args>` under /usr/bin/time -v: wall seconds, peak RSS (MiB), load average before."""
+    load = load_average()
+    t = time.perf_counter()
+    res = subprocess.run(["/usr/bin/time", "-v", sys.executable, *args], cwd=settings.ROOT, env=env,
+                         capture_output=True, text=True)
+    secs = time.perf_counter() - t
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(res.stdout + res.stderr)
+    if res.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({res.returncode}), see {log}:\n{res.stdout[-2000:]}\n"
+                         f"{res.stderr[-2000:]}")
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
+    return {"seconds": round(secs, 1), "peak_rss_mib": round(int(rss.group(1)) / 1024) if rss else None,
+            "load_before": load}
+
+
+def footprint(url: str, delivered: int) -> list[dict]:
+    """Bytes per layer (schema; heap with TOAST, and indexes) and per delivered byte."""
+    with psycopg.connect(url) as c:
+        rows = c.execute(
+            "select n.nspname, sum(pg_table_size(c.oid))::bigint, sum(pg_indexes_size(c.oid))::bigint "
+            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where c.relkind in ('r', 'm') and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') "
+            "group by 1 order by 2 desc").fetchall()
+        total = c.execute("select pg_database_size(current_database())").fetchone()[0]
+    out = [{"layer": s, "table_bytes": t, "index_bytes": i, "per_delivered_byte": round((t + i) / delivered, 3)}
+           for s, t, i in rows]
+    out.append({"layer": "(whole database)", "table_bytes": total, "index_bytes": 0,
+                "per_delivered_byte": round(total / delivered, 3)})
+    return out
+
+
+def publish_bench(a) -> int:
+    from runtime import pg
+
+    pg.start()
+    server = settings.warehouse_url()
+    admin = server.rsplit("/", 1)[0] + "/postgres"
+    url = server.rsplit("/", 1)[0] + f"/{DB}"
+    var = settings.VAR / "bench" / "scale"
+    logs = var / "logs"
+    env = {**os.environ, "WAREHOUSE_URL": url, "WAREHOUSE_VAR": str(var), "DBT_TARGET_PATH": str(var / "target"),
+           "DBT_LOG_PATH": str(logs), "WAREHOUSE_OPERATOR": "bench"}
+    before = a.before or subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=settings.ROOT, capture_output=True,
+                                        text=True, check=True).stdout.strip()
+    old = var / "release_before.py"
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_text(subprocess.run(["git", "show", f"{before}:pipeline/release.py"], cwd=settings.ROOT,
+                                  capture_output=True, text=True, check=True).stdout)
+    m1, m2 = month_range(a.start, 2)
+    steps: dict[str, dict] = {}
+
+    def step(name: str, args: list[str]) -> dict:
+        print(f"[bench] {name} …", flush=True)
+        steps[name] = timed(args, env, logs / f"{name.replace(' ', '_')}.log")
+        print(f"[bench] {name}: {steps[name]}", flush=True)
+        return steps[name]
+
+    def publish_detail() -> dict:
+        with psycopg.connect(url) as c:
+            return c.execute("select detail from audit.run_log where action = 'publish' "
+                             "order by run_id desc limit 1").fetchone()[0]
+
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'drop database if exists "{DB}" with (force)')
+        c.execute(f'create database "{DB}"')
+    step("generate 2 months", ["-m", "synth", "--start", a.start, "--months", "2", "--scale", str(a.scale),
+                               "--out", str(var / "exchange"), "--force"])
+    step(f"build {m1} (load + dbt)", ["-m", "pipeline.build", "--month", m1])
+    step(f"publish {m1} (month chunks, first release)", ["-m", "pipeline.release", "publish", "--month", m1])
+    steps[f"publish {m1} (month chunks, first release)"]["detail"] = publish_detail()
+    step(f"build {m2} (load + incremental dbt)", ["-m", "pipeline.build", "--month", m2])
+    step(f"publish {m2} BEFORE (whole-schema copy, {before[:8]})",
+         ["-c", OLD_PUBLISH.format(path=str(old), month=m2)])
+    steps[f"publish {m2} BEFORE (whole-schema copy, {before[:8]})"]["detail"] = publish_detail()
+    step(f"publish {m2} AFTER (month chunks)", ["-m", "pipeline.release", "publish", "--month", m2])
+    steps[f"publish {m2} AFTER (month chunks)"]["detail"] = publish_detail()
+    step("rollback AFTER", ["-m", "pipeline.release", "rollback"])
+    delivered = sum(p.stat().st_size for m in (m1, m2) for p in (var / "exchange" / m).iterdir() if p.is_file())
+    feet = footprint(url, delivered)
+    rows = []
+    for name, s in steps.items():
+        d = s.get("detail") or {}
+        ch = d.get("chunks") or {}
+        rows.append(f"| {name} | {s['seconds']} | {d.get('copy_seconds', '')} | {d.get('swap_seconds', '')} | "
+                    f"{ch.get('copied', '')} | {ch.get('reused', '')} | {ch.get('rows_copied', '')} | "
+                    f"{s['peak_rss_mib']} | {s['load_before']} |")
+    table = ("| step | wall s | copy s | swap s | chunks copied | chunks reused | rows copied | peak RSS MiB | "
+             "load avg before |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
+    table += (f"\n\nDelivered bytes (2 months): {delivered:,}\n\n| layer | table bytes | index bytes | per delivered "
+              "byte |\n|---|---:|---:|---:|\n" + "\n".join(
+                  f"| {f['layer']} | {f['table_bytes']:,} | {f['index_bytes']:,} | {f['per_delivered_byte']} |"
+                  for f in feet))
+    write_result("scale_publish", f"python -m bench.scale publish --scale {a.scale} --start {a.start}",
+                 {"scale": a.scale, "months": [m1, m2], "before_commit": before, "steps": steps,
+                  "delivered_bytes": delivered, "footprint": feet}, table)
+    print(table)
+    return 0
+
+
+def generator_bench(a) -> int:
+    var = settings.VAR / "bench" / "scale-generator"
+    runs = []
+    for scale in a.scale:
+        out = var / f"s{scale}"
+        r = timed(["-m", "synth", "--start", a.start, "--months", "1", "--scale", str(scale), "--out", str(out),
+                   "--force"], dict(os.environ), var / f"s{scale}.log")
+        files = [p for p in out.rglob("*") if p.is_file()]
+        r.update({"scale": scale, "bytes": sum(p.stat().st_size for p in files), "files": len(files)})
+        runs.append(r)
+        print(f"[bench] generator {scale}: {r}", flush=True)
+    table = "| scale | seconds | peak RSS MiB | MiB written | files | load avg before |\n|---:|---:|---:|---:|---:|---:|\n"
+    table += "\n".join(f"| {r['scale']} | {r['seconds']} | {r['peak_rss_mib']} | {r['bytes'] / 2**20:.0f} | "
+                       f"{r['files']} | {r['load_before']} |" for r in runs)
+    write_result("scale_generator", "python -m bench.scale generator " + " ".join(f"--scale {s}" for s in a.scale),
+                 {"runs": runs}, table)
+    print(table)
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.scale")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("publish")
+    p.add_argument("--scale", type=float, default=0.01)
+    p.add_argument("--start", default="202411")
+    p.add_argument("--before", help="commit whose pipeline/release.py is the 'before' publish (default: merge base "
+                                    "with main)")
+    g = sub.add_parser("generator")
+    g.add_argument("--scale", type=float, action="append", required=True)
+    g.add_argument("--start", default="202411")
+    a = ap.parse_args(argv)
+    return publish_bench(a) if a.cmd == "publish" else generator_bench(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

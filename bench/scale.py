@@ -153,7 +153,9 @@ def generator_bench(a) -> int:
     table = "| scale | seconds | peak RSS MiB | MiB written | files | load avg before |\n|---:|---:|---:|---:|---:|---:|\n"
     table += "\n".join(f"| {r['scale']} | {r['seconds']} | {r['peak_rss_mib']} | {r['bytes'] / 2**20:.0f} | "
                        f"{r['files']} | {r['load_before']} |" for r in runs)
-    write_result("scale_generator", "python -m bench.scale generator " + " ".join(f"--scale {s}" for s in a.scale),
+    name = "scale_generator" + (f"_{a.label}" if a.label else "")
+    write_result(name, "python -m bench.scale generator " + " ".join(f"--scale {s}" for s in a.scale)
+                 + (f" --label {a.label}" if a.label else ""),
                  {"runs": runs}, table)
     print(table)
     return 0
@@ -170,6 +172,7 @@ def main(argv=None) -> int:
     g = sub.add_parser("generator")
     g.add_argument("--scale", type=float, action="append", required=True)
     g.add_argument("--start", default="202411")
+    g.add_argument("--label", help="results in bench/results/scale_generator_<label>.{json,md}")
     a = ap.parse_args(argv)
     return publish_bench(a) if a.cmd == "publish" else generator_bench(a)
 

@@ -75,6 +75,55 @@ def _write(path: Path, data: bytes, rows: int, when: dt.datetime, marker_data: b
     os.utime(marker, (ts, ts))
 
 
+def _write_source(source, files: dict, folder: Path, month: str, params: dict, specs: dict, check_defs: dict,
+                  rates: dict, world, as_of_dt) -> dict:
+    """Render and write one source's interface files and check tables of the month (in the order of `files`,
+    each file rendered and written before the next: one file's bytes in memory at a time); returns its part of
+    the manifest (errors, arrivals, not delivered, redelivered) and its rows."""
+    manifest = {"errors": [], "arrivals": {}, "not_delivered": []}
+    rows_total = 0
+    rng = world.rng(source.SOURCE + "/errors", month)
+    for name, cols in files.items():
+        spec = specs[name]
+        fname = spec.file_name(month)
+        my = {s["kind"]: s for s in params["scenarios"] if s["interface"] == name}
+        data, rows, errs = render_with_errors(spec, cols, rates, rng, fname)
+        when = _arrival(spec, month, my["late"]["days"] if "late" in my else 0)
+        if "redelivery" in my:
+            v1, v1_rows, v1_errs = render_with_errors(spec, cols, {r: 0.01 for r in RULES}, rng, fname)
+            redelivered = _arrival(spec, month, my["redelivery"]["days"])
+            if as_of_dt and as_of_dt < redelivered:
+                data, rows, errs = v1, v1_rows, v1_errs
+            else:
+                manifest["redelivered"] = {fname: {"first": when.isoformat(), "corrected": redelivered.isoformat()}}
+                when = redelivered
+        if "missing" in my or (as_of_dt and as_of_dt < when):
+            manifest["not_delivered"].append(fname)
+            continue
+        marker_data = None
+        if "structure" in my:  # upstream added a column at the end of every line
+            # split on newlines only: a lone CR (an injected control character) is no line end
+            data = b"".join(l + spec.delimiter.encode() + "新增字段".encode(spec.encoding) + b"\n"
+                            for l in data.split(b"\n")[:-1])
+            errs = []
+        if "truncated" in my:  # the transfer stopped part-way; the marker describes the full file
+            marker_data = data
+            data = data[: int(len(data) * 0.6)]
+            errs = []
+        _write(folder / fname, data, rows, when, marker_data)
+        manifest["arrivals"][fname] = when.isoformat()
+        manifest["errors"].extend(errs)
+        rows_total += rows
+        del data, marker_data
+    for ct_name, ct_rows in source.check_tables(files).items():
+        ct = check_defs[ct_name]
+        path = folder / ct["file_pattern"].format(month=month)
+        write_check_table(path, ct, month, ct_rows)
+        manifest["arrivals"][path.name] = _arrival(next(iter(specs[n] for n in files)), month).isoformat()
+    manifest["rows"] = rows_total
+    return manifest
+
+
 def generate(start: str, months: int, scale: float, seed: int, out: Path | None = None, force: bool = False,
              error_rates: dict[str, float] | None = None, scenarios: list[str] | None = None,
              as_of: str | None = None, log=print, cross_anomalies: bool = False) -> list[str]:
@@ -95,62 +144,58 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
         if cross_anomalies:  # only when on, so the parameters (and files) of a default run are unchanged
             params["cross_anomalies"] = True
         events = world.advance_to(month, base_limits)
+        manifest_path = folder / MANIFEST
         # Every source runs every month (its state must advance); only changed months are written.
+        write = force or not manifest_path.exists() or json.loads(manifest_path.read_text())["params"] != params
+        if write:
+            folder.mkdir(parents=True, exist_ok=True)
+            for stale in list(folder.glob("*.txt")) + list(folder.glob("*.done")) + list(folder.glob("*.xlsx")):
+                stale.unlink()
+        manifest = {"params": params, "errors": [], "arrivals": {}, "not_delivered": [],
+                    "anomaly_rates": ANOMALY_RATES, "anomalies": [], "identity": []}
+        # Streaming by source: a source's files are written as soon as it has produced them (unless a later source
+        # amends them in place: then right after that one), and only the files a later source reads stay in
+        # memory, so the peak is about one source's month, not every source's. The manifest is assembled in source
+        # order whatever the order of writing, so the bytes are those of writing everything at the end.
         world.files, world.anomalies, world.identity_noise = {}, [], []
-        produced = []
-        for source in SOURCES:
+        parts: dict[str, dict] = {}
+        pending: list[tuple] = []          # (source, files) waiting for a later source that amends them
+
+        def flush(after: int | None) -> None:
+            later = SOURCES[after + 1:] if after is not None else []
+            amended = {n for src in later for n in (src.amends(world) if hasattr(src, "amends") else ())}
+            for item in [p for p in pending if not (set(p[1]) & amended)]:
+                pending.remove(item)
+                if write:
+                    parts[item[0].SOURCE] = _write_source(item[0], item[1], folder, month, params, specs,
+                                                          check_defs, rates, world, as_of_dt)
+
+        for i, source in enumerate(SOURCES):
             files = source.month_files(world, month, events)
             world.files.update(files)
-            produced.append((source, files))
-        manifest_path = folder / MANIFEST
-        if not force and manifest_path.exists() and json.loads(manifest_path.read_text())["params"] == params:
+            pending.append((source, files))
+            flush(i)
+            needed = {n for later in SOURCES[i + 1:] for n in getattr(later, "READS", ())}
+            needed |= {n for _, f in pending for n in f}
+            world.files = {n: c for n, c in world.files.items() if n in needed}
+            del files
+        flush(None)
+        world.files = {}
+        if not write:
             log(f"[synth] {month}: up to date, skipped ({k}/{len(month_list)})")
             continue
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in list(folder.glob("*.txt")) + list(folder.glob("*.done")) + list(folder.glob("*.xlsx")):
-            stale.unlink()
-        manifest = {"params": params, "errors": [], "arrivals": {}, "not_delivered": [],
-                    "anomaly_rates": ANOMALY_RATES, "anomalies": world.anomalies,
-                    "identity": world.identity_noise}
         rows_total = 0
-        for source, files in produced:
-            rng = world.rng(source.SOURCE + "/errors", month)
-            for name, cols in files.items():
-                spec = specs[name]
-                fname = spec.file_name(month)
-                my = {s["kind"]: s for s in params["scenarios"] if s["interface"] == name}
-                data, rows, errs = render_with_errors(spec, cols, rates, rng, fname)
-                when = _arrival(spec, month, my["late"]["days"] if "late" in my else 0)
-                if "redelivery" in my:
-                    v1, v1_rows, v1_errs = render_with_errors(spec, cols, {r: 0.01 for r in RULES}, rng, fname)
-                    redelivered = _arrival(spec, month, my["redelivery"]["days"])
-                    if as_of_dt and as_of_dt < redelivered:
-                        data, rows, errs = v1, v1_rows, v1_errs
-                    else:
-                        manifest["redelivered"] = {fname: {"first": when.isoformat(), "corrected": redelivered.isoformat()}}
-                        when = redelivered
-                if "missing" in my or (as_of_dt and as_of_dt < when):
-                    manifest["not_delivered"].append(fname)
-                    continue
-                marker_data = None
-                if "structure" in my:  # upstream added a column at the end of every line
-                    # split on newlines only: a lone CR (an injected control character) is no line end
-                    data = b"".join(l + spec.delimiter.encode() + "新增字段".encode(spec.encoding) + b"\n"
-                                    for l in data.split(b"\n")[:-1])
-                    errs = []
-                if "truncated" in my:  # the transfer stopped part-way; the marker describes the full file
-                    marker_data = data
-                    data = data[: int(len(data) * 0.6)]
-                    errs = []
-                _write(folder / fname, data, rows, when, marker_data)
-                manifest["arrivals"][fname] = when.isoformat()
-                manifest["errors"].extend(errs)
-                rows_total += rows
-            for ct_name, ct_rows in source.check_tables(files).items():
-                ct = check_defs[ct_name]
-                path = folder / ct["file_pattern"].format(month=month)
-                write_check_table(path, ct, month, ct_rows)
-                manifest["arrivals"][path.name] = _arrival(next(iter(specs[n] for n in files)), month).isoformat()
+        for source in SOURCES:          # the manifest in source order, as if written in one pass
+            part = parts.get(source.SOURCE)
+            if part is None:
+                continue
+            manifest["errors"].extend(part["errors"])
+            manifest["not_delivered"].extend(part["not_delivered"])
+            manifest["arrivals"].update(part["arrivals"])
+            if "redelivered" in part:
+                manifest["redelivered"] = part["redelivered"]
+            rows_total += part["rows"]
+        manifest["anomalies"], manifest["identity"] = world.anomalies, world.identity_noise
         if not any(s["kind"] == "missing" and s["interface"] == "manual" for s in params["scenarios"]):
             manual = write_manual(folder, world, month)
             manifest["arrivals"][manual.name] = dt.datetime.combine(arrival_date(month, "previous_month", 5),

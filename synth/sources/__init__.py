@@ -15,7 +15,10 @@ Rules for a source module:
 - People in employee insurances come from `world.people` (the enterprise employee population);
   sources with populations of their own keep them in their state.
 - Optional ``ORDER`` (default 0): higher runs later in the month; ``world.files`` holds the interface files
-  produced so far this month. Cross-source anomalies go to ``world.anomalies`` (see ``_gov_common``).
+  of earlier sources this month that a later source declares in ``READS`` (a tuple of interface names; the
+  generator writes every other file as soon as its source has produced it and frees it). A source that changes
+  an earlier source's columns in place declares them in ``amends(world) -> set`` (those sources are written
+  after it). Cross-source anomalies go to ``world.anomalies`` (see ``_gov_common``).
 - Vectorised with NumPy: no Python loop over rows.
 """
 from __future__ import annotations

@@ -23,6 +23,12 @@ from synth.sources._emp_common import dates
 SOURCE = "cross_source"
 ORDER = 2
 RATES = {"G_UNDER16_CONTRIB": 0.0005, "G_DOUBLE_PENSION": 0.002}
+READS = ("ent_pension_person", "ent_pension_contribution", "public_pension_person", "public_pension_contribution")
+
+
+def amends(world) -> set[str]:
+    """The files of earlier sources this one changes in place (the generator writes them after it)."""
+    return {"ent_pension_person", "public_pension_person"} if getattr(world, "cross_anomalies", False) else set()
 
 
 def _child_id(idno: str, birth: np.datetime64, rng) -> str:

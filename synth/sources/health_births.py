@@ -15,6 +15,7 @@ from synth.sources._emp_common import age_years, dates, zfill
 
 SOURCE = "health_births"
 ORDER = 1
+READS = ("maternity_benefit",)        # the generator keeps this file of the month in memory for this source
 HOSPITALS = np.array(["北京妇产医院", "海淀区妇幼保健院", "北京大学第一医院", "北京协和医院", "朝阳区妇幼保健院",
                       "首都医科大学附属北京友谊医院", "丰台区妇幼保健院", "通州区妇幼保健院"])
 

@@ -97,6 +97,11 @@ def publish_bench(a) -> int:
         print(f"[bench] {name}: {steps[name]}", flush=True)
         return steps[name]
 
+    def sign_off() -> None:
+        """审核确认 of every module (the publish gate; demo sign-off, as tests/integration/test_release.py does)."""
+        subprocess.run([sys.executable, "-m", "cli", "signoff", "--all-demo"], cwd=settings.ROOT, env=env,
+                       capture_output=True, text=True, check=True)
+
     def publish_detail() -> dict:
         with psycopg.connect(url) as c:
             return c.execute("select detail from audit.run_log where action = 'publish' "
@@ -108,12 +113,15 @@ def publish_bench(a) -> int:
     step("generate 2 months", ["-m", "synth", "--start", a.start, "--months", "2", "--scale", str(a.scale),
                                "--out", str(var / "exchange"), "--force"])
     step(f"build {m1} (load + dbt)", ["-m", "pipeline.build", "--month", m1])
+    sign_off()
     step(f"publish {m1} (month chunks, first release)", ["-m", "pipeline.release", "publish", "--month", m1])
     steps[f"publish {m1} (month chunks, first release)"]["detail"] = publish_detail()
     step(f"build {m2} (load + incremental dbt)", ["-m", "pipeline.build", "--month", m2])
+    sign_off()
     step(f"publish {m2} BEFORE (whole-schema copy, {before[:8]})",
          ["-c", OLD_PUBLISH.format(path=str(old), month=m2)])
     steps[f"publish {m2} BEFORE (whole-schema copy, {before[:8]})"]["detail"] = publish_detail()
+    sign_off()
     step(f"publish {m2} AFTER (month chunks)", ["-m", "pipeline.release", "publish", "--month", m2])
     steps[f"publish {m2} AFTER (month chunks)"]["detail"] = publish_detail()
     step("rollback AFTER", ["-m", "pipeline.release", "rollback"])

@@ -8,6 +8,11 @@
     ('北京市农业户籍专题库',   'agricultural_hukou', 'topic_agricultural_hukou__persons', ['police_hukou_register', 'residents_pension_enrol', 'civil_low_income', 'disabled_person']),
     ('北京市社保权益查询专题库', 'insurance_rights',  'topic_insurance_rights__persons',   ['ent_pension_person', 'public_pension_person', 'residents_pension_enrol', 'unemp_insured', 'maternity_insured']),
     ('技能提升补贴专题库',     'skill_subsidy',      'topic_skill_subsidy__person_roster', ['skill_subsidy_person', 'ent_pension_contribution']),
+    ('自助分析专题库',         'self_service',       'topic_self_service__person_facts',  ['police_hukou_register', 'ent_pension_person', 'job_market_seeker']),
+    ('保居民就业专题库',       'employment_protection', 'topic_employment_protection__persons', ['police_hukou_register', 'ent_pension_person', 'unemployed_registry_person']),
+    ('企业免审即享社保专题库', 'unemployment_refund', 'topic_unemployment_refund__units',  ['unemp_contribution', 'unemp_insured', 'legal_person_basic']),
+    ('人力资源市场查询专题库', 'hr_market',          'topic_hr_market__persons',          ['job_market_seeker', 'unemployed_registry_person', 'job_market_placement']),
+    ('人社电子画像专题库',     'profile',            'topic_profile__persons',            ['police_hukou_register', 'ent_pension_person', 'job_market_seeker', 'civil_low_income']),
 ] %}
 {%- for title, lib, model, ifaces in libs %}
 select

@@ -1,0 +1,31 @@
+-- 保居民就业专题库 单位就业信息监测 (口径 v1): every unit with enterprise-pension contributors (正常缴费) in the as-of
+-- month or the month before: contributors, of them Beijing-hukou residents of the population, and the change.
+{{ config(contract={'enforced': true}) }}
+with as_of as (select {{ topic_as_of() }} as as_of_month),
+units as (select distinct on (unit_id) unit_id, credit_code, unit_name, district_code
+          from {{ ref('stg_pension__units') }} order by unit_id, month_start desc),
+pop as (select id_number from {{ ref('topic_employment_protection__status') }} where in_population),
+emp as (
+    select u.credit_code, p.month_start, count(distinct p.id_number) as employees,
+           count(distinct pop.id_number) as resident_employees
+    from {{ ref('stg_pension__persons') }} p
+    join units u using (unit_id)
+    left join pop on pop.id_number = p.id_number and p.month_start = (select as_of_month from as_of)
+    where p.insured_status_code = '1'
+      and p.month_start in ((select as_of_month from as_of), ((select as_of_month from as_of) - interval '1 month')::date)
+    group by u.credit_code, p.month_start
+),
+names as (select distinct on (credit_code) credit_code, unit_name, district_code from units order by credit_code)
+select
+    n.credit_code::text, n.unit_name::text, n.district_code::text,
+    coalesce(cur.employees, 0)::int                               as employees,
+    coalesce(cur.resident_employees, 0)::int                      as resident_employees,
+    coalesce(prev.employees, 0)::int                              as employees_prev_month,
+    (coalesce(cur.employees, 0) - coalesce(prev.employees, 0))::int as employees_change,
+    a.as_of_month::date,
+    now()::timestamp                                              as refreshed_at
+from names n
+cross join as_of a
+left join emp cur on cur.credit_code = n.credit_code and cur.month_start = a.as_of_month
+left join emp prev on prev.credit_code = n.credit_code and prev.month_start = (a.as_of_month - interval '1 month')::date
+where cur.credit_code is not null or prev.credit_code is not null

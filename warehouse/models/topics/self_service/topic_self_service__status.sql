@@ -1,0 +1,15 @@
+-- 自助分析专题库: the population rule (口径 v1) applied to every golden natural person — the 人社电子画像 person
+-- population, de-identified (person_key, age band, no ID number, name or household number) for grouped counts.
+select
+    p.person_key, p.gender_code, p.age, ab.code as age_band_code, p.district_code, p.hukou_nature_code,
+    p.is_agricultural_hukou,
+    {%- for t in ['tag_beijing_hukou', 'tag_residence_permit', 'tag_employee_insured', 'tag_residents_insured',
+                  'tag_pensioner', 'tag_registered_unemployed', 'tag_unemployment_benefit', 'tag_job_seeker',
+                  'tag_trained', 'tag_skill_subsidy', 'tag_points_applicant', 'tag_low_income', 'tag_disabled'] %}
+    p.{{ t }},
+    {%- endfor %}
+    p.tag_count, p.as_of_month, p.evaluated_at,
+    p.in_population and p.age >= 16                                      as in_population,
+    case when p.in_population and p.age < 16 then '未满16周岁(不纳入自助分析)' else p.reason end as reason
+from {{ ref('topic_profile__status') }} p
+left join {{ ref('code_age_band') }} ab on p.age >= ab.min_age::int and p.age <= ab.max_age::int

@@ -1,4 +1,4 @@
-"""Topic libraries on a scratch database: two refreshes (as of 2024-12, then 2025-01) of the seven libraries.
+"""Topic libraries on a scratch database: two refreshes (as of 2024-12, then 2025-01) of the twelve libraries.
 
 The change log between the refreshes lists exactly who entered and who left each population (with a reason
 that is not the population's), freshness is measured against the sources' business month, the contracts
@@ -26,7 +26,12 @@ LIBS = {"natural_person": ("topic_natural_person__persons", "id_number"),
         "unemployment_check": ("topic_unemployment_check__persons", "id_number"),
         "agricultural_hukou": ("topic_agricultural_hukou__persons", "id_number"),
         "insurance_rights": ("topic_insurance_rights__persons", "insurance_type_code || ':' || id_number"),
-        "skill_subsidy": ("topic_skill_subsidy__person_roster", "record_key")}
+        "skill_subsidy": ("topic_skill_subsidy__person_roster", "record_key"),
+        "self_service": ("topic_self_service__person_facts", "person_key"),
+        "employment_protection": ("topic_employment_protection__persons", "id_number"),
+        "unemployment_refund": ("topic_unemployment_refund__units", "credit_code"),
+        "hr_market": ("topic_hr_market__persons", "id_number"),
+        "profile": ("topic_profile__persons", "id_number")}
 
 
 def _build(url, tmp, as_of):

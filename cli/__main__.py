@@ -14,7 +14,7 @@ from collections.abc import Callable
 # command -> (module, function, arguments put in front, one-line help)
 COMMANDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "db": ("pipeline.roles", "db_main", (), "embedded PostgreSQL: start (then the database roles) | stop | status | url | psql"),
-    "roles": ("pipeline.roles", "main", (), "database roles per component: setup | check | service NAME TOPIC[,TOPIC…]"),
+    "roles": ("pipeline.roles", "main", (), "database roles per component: setup | check | topics | service NAME TOPIC[,TOPIC…]"),
     "generate": ("synth.__main__", "main", (), "write a synthetic drop: --start YYYYMM --months n --scale x --seed n"),
     "load": ("loaders.__main__", "main", ("load",), "validate and load: --month YYYYMM | --all [--force]"),
     "manual": ("loaders.manual", "main", (), "the manual-entry form: template | import FILE --month YYYYMM"),

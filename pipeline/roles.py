@@ -3,6 +3,7 @@
     python -m ops.roles setup            create / update every role, grant, policy (admin URL)
     python -m ops.roles check            list every login role's rights that matter (superuser, owner, …)
     python -m ops.roles service NAME TOPIC[,TOPIC…]   a login role for a later service (its topic libraries)
+    python -m ops.roles topics           the topic libraries' reader roles and who is granted each
 
 The same step runs against the embedded cluster (`make db` calls it) and an external server
 (WAREHOUSE_URL = the owner / administrator URL, used for nothing else): roles come from access/model.yaml,
@@ -19,6 +20,10 @@ The model (see README, "Database roles"):
   its login name (wh_district_<code>), nothing else. Superset logs each district user in as its district's
   role, so whatever SQL a chart sends, other districts' rows do not exist for it. Publish recreates the
   policies on every copy (apply_release_security) before the swap;
+- topic libraries (专题库, schema topic_<lib> each, as warehouse/dbt_project.yml declares them): one NOLOGIN
+  reader role per library, wh_read_topic_<lib> (USAGE on its schema, SELECT on what dbt builds in it, now and
+  later — nothing else); a service is granted the roles of the libraries it needs (service_role), Superset only
+  the monitoring schema's (wh_read_topic_monitor: counts, no identifiers);
 - PUBLIC loses TEMP and CONNECT on the database and EXECUTE on functions that read files, run query text
   or write large objects; readers get statement_timeout, a connection limit, read-only transactions.
 """
@@ -61,6 +66,10 @@ OPS_COLUMNS = {   # what the 系统管理 dashboard reads from the load audit: n
 }
 RUN_LOG_WRITERS = ("wh_loader", "wh_dbt", "wh_publish", "wh_backup")
 LISTMATCH_READS = ("staging", "intermediate", "codes", "topic_near_retirement")   # what wh_listmatch reads
+TOPIC_READER_PREFIX = "wh_read_"
+# topic-library schemas each login role reads (through the library's reader role); services get theirs from
+# service_role. topic_monitor holds counts only (rows, freshness, entered / left): the 专题库运行监控 dashboard.
+TOPIC_GRANTS = {"wh_superset": ("topic_monitor",)}
 
 # Functions PUBLIC may execute by default that read files, execute arbitrary query text, write large
 # objects or sleep; revoked from PUBLIC (the owner and superusers keep them). Some are already
@@ -195,6 +204,52 @@ def apply_release_security(conn, schema: str) -> list[str]:
             "(district_code::text = substring(current_user::text from {}))").format(
             rel, sql.Identifier(DISTRICT_GROUP), sql.Literal(f"^{access.DISTRICT_ROLE_PREFIX}(\\d{{6}})$")))
     return tables
+
+
+def topic_schemas() -> list[str]:
+    """The topic libraries' schemas (topic_<lib>, and topic_monitor) as the dbt project declares them."""
+    import yaml
+
+    doc = yaml.safe_load((settings.WAREHOUSE_DBT / "dbt_project.yml").read_text(encoding="utf-8"))
+    topics = doc["models"]["hrss_warehouse"]["topics"]
+    return sorted(v["+schema"] for v in topics.values() if isinstance(v, dict) and "+schema" in v)
+
+
+def topic_reader(schema: str) -> str:
+    """The reader role of one topic library's schema: wh_read_topic_<lib>."""
+    return TOPIC_READER_PREFIX + schema
+
+
+def _ensure_topic_readers(conn) -> list[str]:
+    """One read-only NOLOGIN role per topic-library schema (created owned by wh_dbt if the build has not yet):
+    USAGE on the schema, SELECT on its tables and views, and on what wh_dbt creates there later."""
+    made = []
+    for schema in topic_schemas():
+        role = topic_reader(schema)
+        _ensure_role(conn, role, login=False)
+        _ensure_schema(conn, schema, "wh_dbt")
+        conn.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(schema), sql.Identifier(role)))
+        conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(
+            sql.Identifier(schema), sql.Identifier(role)))
+        conn.execute(sql.SQL("alter default privileges for role wh_dbt in schema {} grant select on tables to {}").format(
+            sql.Identifier(schema), sql.Identifier(role)))
+        made.append(role)
+    for member, schemas in TOPIC_GRANTS.items():
+        for schema in schemas:
+            _grant_member(conn, topic_reader(schema), member)
+    return made
+
+
+def topic_grants(url: str | None = None) -> list[dict]:
+    """Each topic library's reader role and the login roles granted it (`python -m cli roles topics`)."""
+    url = url or settings.admin_url()
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select g.rolname, coalesce(array_agg(m.rolname order by m.rolname) filter (where m.rolname is not null), "
+            "'{}') from pg_roles g left join pg_auth_members am on am.roleid = g.oid "
+            "left join pg_roles m on m.oid = am.member where g.rolname = any(%s) group by g.rolname order by 1",
+            ([topic_reader(s) for s in topic_schemas()],)).fetchall()
+    return [{"role": r, "schema": r[len(TOPIC_READER_PREFIX):], "granted_to": list(m)} for r, m in rows]
 
 
 def _duration_ms(text: str | int | None) -> str:
@@ -350,20 +405,23 @@ def setup(url: str | None = None, log=print) -> dict[str, str]:  # noqa: C901 �
                 revoked += 1
             except psycopg.errors.InsufficientPrivilege:
                 log(f"[roles] cannot revoke EXECUTE on {oid_sig} from PUBLIC (not its owner): ask the DBA")
+        topic_readers = _ensure_topic_readers(conn)
         for schema in _schemas(conn):
             if schema.startswith("lib_"):
                 conn.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(schema),
                                                                              sql.Identifier(SERVICES_GROUP)))
     log(f"[roles] {len(specs)} login roles and {len(GROUPS)} groups up to date in {dbname} (admin {admin}); "
         f"row security on {sum(len(v) for v in protected.values())} official tables; "
-        f"EXECUTE revoked from PUBLIC on {revoked} function(s); passwords in {settings.ROLE_PASSWORDS}")
+        f"EXECUTE revoked from PUBLIC on {revoked} function(s); {len(topic_readers)} topic-library reader roles; "
+        f"passwords in {settings.ROLE_PASSWORDS}")
     return passwords
 
 
 def service_role(name: str, topics: list[str], url: str | None = None) -> str:
-    """The pattern for later services: login role wh_svc_<name>, member of nothing but its topic libraries:
-    schema lib_<topic> holds security-barrier views that mask identifiers (owned by wh_dbt); the role reads
-    those views and nothing else (no official, no raw)."""
+    """The pattern for later services: login role wh_svc_<name>, member of nothing but its topic libraries.
+    A topic that is a library of the dbt project (topic_<t>, e.g. `profile`) is granted through the library's
+    reader role wh_read_topic_<t>; any other name gets schema lib_<t> for security-barrier views that mask
+    identifiers (owned by wh_dbt). The role reads those and nothing else (no official, no raw)."""
     role = f"wh_svc_{name}"
     spec = access.model()["database_roles"]["wh_svc_{name}"]
     passwords = _passwords([role])
@@ -378,7 +436,12 @@ def service_role(name: str, topics: list[str], url: str | None = None) -> str:
         conn.execute(sql.SQL("alter role {} in database {} set default_transaction_read_only = on").format(
             sql.Identifier(role), sql.Identifier(dbname)))
         conn.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(dbname), sql.Identifier(role)))
+        libraries = set(topic_schemas())
         for t in topics:
+            if f"topic_{t}" in libraries:
+                _ensure_role(conn, topic_reader(f"topic_{t}"), login=False)
+                _grant_member(conn, topic_reader(f"topic_{t}"), role, set_option=False)
+                continue
             schema = f"lib_{t}"
             _ensure_schema(conn, schema, "wh_dbt")
             conn.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(schema), sql.Identifier(role)))
@@ -412,12 +475,16 @@ def main(argv=None) -> int:
     sv = sub.add_parser("service")
     sv.add_argument("name")
     sv.add_argument("topics")
+    sub.add_parser("topics")
     a = ap.parse_args(argv)
     if a.cmd == "setup":
         setup()
     elif a.cmd == "check":
         for r in check():
             print(json.dumps(r, ensure_ascii=False, default=str))
+    elif a.cmd == "topics":
+        for r in topic_grants():
+            print(json.dumps(r, ensure_ascii=False))
     else:
         print(service_role(a.name, [t for t in a.topics.split(",") if t]))
     return 0

@@ -282,3 +282,30 @@ def test_the_portal_role_works_its_schema_and_nothing_else(admin):
     assert "permission denied" in refused("wh_portal", "create table history.probe (x int)")
     assert "permission denied" in refused("wh_portal", "select count(*) from raw.ent_pension_person")
     assert "permission denied" in refused("wh_portal", "select count(*) from marts.rpt_pension_overview")
+
+
+def test_each_topic_library_has_its_own_reader_role_and_a_service_reads_only_its_libraries(admin):
+    """One read-only role per topic library (wh_read_topic_<lib>): a service granted 人社电子画像 reads that schema
+    and no other library, nothing official or raw, and cannot write; Superset reads the monitoring counts only."""
+    libraries = roles.topic_schemas()
+    assert len([s for s in libraries if s != "topic_monitor"]) == 12, libraries
+    grants = {g["role"]: g for g in roles.topic_grants()}
+    assert set(grants) == {roles.topic_reader(s) for s in libraries}
+    assert grants["wh_read_topic_monitor"]["granted_to"] == ["wh_superset"]
+    assert all(not g["granted_to"] for r, g in grants.items() if r != "wh_read_topic_monitor"), grants
+    role = roles.service_role("probe_topics", ["profile"])
+    try:
+        with connect(role) as conn:
+            assert conn.execute("select count(*) from topic_profile.topic_profile__persons").fetchone()[0] > 0
+        for statement in ("select count(*) from topic_hr_market.topic_hr_market__persons",
+                          "select count(*) from topic_natural_person.topic_natural_person__persons",
+                          "select count(*) from official.rpt_pension_overview", "select count(*) from raw.police_hukou_register",
+                          "delete from topic_profile.topic_profile__persons", "create table topic_profile.x (i int)"):
+            refused(role, statement)
+        with connect("wh_superset") as conn:
+            assert conn.execute("select count(*) from topic_monitor.topic_monitor__libraries").fetchone()[0] == 12
+        refused("wh_superset", "select count(*) from topic_profile.topic_profile__persons")
+        refused("wh_superset", "select id_number from topic_natural_person.topic_natural_person__persons limit 1")
+    finally:
+        admin.execute(f"drop owned by {role}")
+        admin.execute(f"drop role if exists {role}")

@@ -380,6 +380,8 @@ DEFAULT_DASHBOARD_ROLES = ("leadership", "analyst", "district")
 DASHBOARD_ROLES = {
     "ops-run-log-quality": ("leadership", "analyst"),   # 系统管理: not for district staff
     "data-services-monitor": ("leadership", "analyst"),  # 数据接口服务监控 (services/): not for district staff
+    "governance-anomalies": ("leadership", "analyst"),  # 数据治理: city-wide, per provider
+    "topic-monitor": ("leadership", "analyst"),         # 专题库运行监控
 }
 REVIEW_DATABASE = "warehouse_review"
 REVIEW_DATABASE_LABEL = "审核版（warehouse_review）"

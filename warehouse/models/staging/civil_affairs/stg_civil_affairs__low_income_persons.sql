@@ -1,12 +1,7 @@
 -- 低保、特困、低收入困难群体人员信息: typed, renamed view of raw.civil_low_income (ID numbers normalised).
 select
-    to_date(data_month, 'YYYYMM') as month_start,
-    data_month,
-    {{ normalize_id('id_number') }} as id_number,
-    id_number as id_number_raw,
-    person_name,
-    gender as gender_code,
-    birth_date,
+    {{ stg_month_columns() }},
+    {{ stg_person_columns() }},
     assist_type as assist_type_code,
     district_code,
     start_date,

@@ -1,12 +1,7 @@
 -- 北京市残疾人信息: typed, renamed view of raw.disabled_person (ID numbers normalised).
 select
-    to_date(data_month, 'YYYYMM') as month_start,
-    data_month,
-    {{ normalize_id('id_number') }} as id_number,
-    id_number as id_number_raw,
-    person_name,
-    gender as gender_code,
-    birth_date,
+    {{ stg_month_columns() }},
+    {{ stg_person_columns() }},
     certificate_no,
     disability_type as disability_type_code,
     disability_level as disability_level_code,

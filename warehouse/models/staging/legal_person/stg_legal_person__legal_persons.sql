@@ -1,7 +1,6 @@
 -- 北京市法人基础信息(工商、民政、编办、税务整合): typed, renamed view of raw.legal_person_basic (ID numbers normalised).
 select
-    to_date(data_month, 'YYYYMM') as month_start,
-    data_month,
+    {{ stg_month_columns() }},
     credit_code,
     org_code,
     unit_name,

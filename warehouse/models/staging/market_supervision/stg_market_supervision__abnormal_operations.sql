@@ -1,7 +1,6 @@
 -- 企业经营异常名录: typed, renamed view of raw.market_abnormal_operation (ID numbers normalised).
 select
-    to_date(data_month, 'YYYYMM') as month_start,
-    data_month,
+    {{ stg_month_columns() }},
     unit_code,
     unit_name,
     list_date,

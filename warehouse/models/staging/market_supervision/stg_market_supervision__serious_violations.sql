@@ -1,7 +1,6 @@
 -- 严重违法失信企业名单: typed, renamed view of raw.market_serious_violation (ID numbers normalised).
 select
-    to_date(data_month, 'YYYYMM') as month_start,
-    data_month,
+    {{ stg_month_columns() }},
     unit_code,
     unit_name,
     list_date,

@@ -1,11 +1,8 @@
 -- 积分落户申报人员信息: typed, renamed view of raw.points_applicant (ID numbers normalised).
 select
-    to_date(data_month, 'YYYYMM') as month_start,
-    data_month,
+    {{ stg_month_columns() }},
     apply_year,
-    {{ normalize_id('id_number') }} as id_number,
-    id_number as id_number_raw,
-    person_name,
+    {{ stg_person_columns('id_number', 'person_name', none, none) }},
     credit_code,
     apply_date,
     score,

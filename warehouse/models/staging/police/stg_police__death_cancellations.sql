@@ -1,12 +1,7 @@
 -- 北京市死亡注销信息: typed, renamed view of raw.police_death_cancel (ID numbers normalised).
 select
-    to_date(data_month, 'YYYYMM') as month_start,
-    data_month,
-    {{ normalize_id('id_number') }} as id_number,
-    id_number as id_number_raw,
-    person_name,
-    gender as gender_code,
-    birth_date,
+    {{ stg_month_columns() }},
+    {{ stg_person_columns() }},
     death_date,
     cancel_date,
     district_code,

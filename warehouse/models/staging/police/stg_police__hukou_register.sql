@@ -1,12 +1,7 @@
 -- 北京市户籍人口登记信息: typed, renamed view of raw.police_hukou_register (ID numbers normalised).
 select
-    to_date(data_month, 'YYYYMM') as month_start,
-    data_month,
-    {{ normalize_id('id_number') }} as id_number,
-    id_number as id_number_raw,
-    person_name,
-    gender as gender_code,
-    birth_date,
+    {{ stg_month_columns() }},
+    {{ stg_person_columns() }},
     household_no,
     hukou_nature as hukou_nature_code,
     relation_to_head as relation_to_head_code,

@@ -1,7 +1,6 @@
 -- 技能提升补贴企业补贴资金申请: typed, renamed view of raw.skill_subsidy_unit (ID numbers normalised).
 select
-    to_date(data_month, 'YYYYMM') as month_start,
-    data_month,
+    {{ stg_month_columns() }},
     credit_code,
     unit_name,
     trainees,

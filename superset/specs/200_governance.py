@@ -8,6 +8,11 @@ VERBOSE = {"rule_id": "规则编号", "rule_label": "治理规则", "rule_name":
            "open_anomalies": "未解决", "resolved_anomalies": "已解决(后续交付已更正)", "data_month": "数据月份"}
 
 
+def _with(chart, **params):
+    chart.params.update(params)
+    return chart
+
+
 def dashboards() -> list[Dash]:
     g = DS("governance_anomaly_summary", "governance_anomaly_summary",
            "数据治理异常统计（official.rpt_governance_anomaly_summary：规则 × 接口 × 数据月份，未解决 / 已解决；不含个人信息）", [
@@ -31,11 +36,13 @@ def dashboards() -> list[Dash]:
          kpi_total("gv_rules", g, "rules_firing", "触发的规则数", width=3)],
         [cat_bar("gv_by_rule", g, "rule_label", ["open_anomalies", "resolved_anomalies"], "各治理规则异常数（未解决 / 已解决）",
                  stack=True, horizontal=True, width=6, height=70, district=False),
-         cat_bar("gv_by_provider", g, "provider", ["open_anomalies", "resolved_anomalies"],
-                 "各数据提供方待更正异常数（未解决 / 已解决）", stack=True, horizontal=True, width=6, height=70,
-                 district=False)],
-        [trend("gv_trend", g, ["anomalies", "open_anomalies", "resolved_anomalies"], "异常数按数据月份趋势", bar=True,
-               width=12)],
+         _with(cat_bar("gv_by_provider", g, "provider", ["open_anomalies", "resolved_anomalies"],
+                       "各数据提供方待更正异常数（未解决 / 已解决）", stack=True, horizontal=True, width=6, height=70,
+                       district=False),
+               adhoc_filters=[{"clause": "WHERE", "subject": "provider", "operator": "IS NOT NULL",
+                               "expressionType": "SIMPLE"}])],
+        [_with(trend("gv_trend", g, ["open_anomalies", "resolved_anomalies"], "异常数按数据月份趋势（未解决 / 已解决）",
+                     bar=True, width=12), stack="Stack", show_value=True)],
         [table("gv_table", g, ["rule_id", "rule_name", "category", "severity", "provider", "interface"],
                ["anomalies", "open_anomalies", "resolved_anomalies", "resolved_share"],
                "异常明细（规则 × 提供方 × 接口；记录清单见各提供方的数据治理反馈文件）", order_by="anomalies",

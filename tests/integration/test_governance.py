@@ -23,6 +23,21 @@ MONTHS = ["202411", "202412", "202501"]
 SELECT = ("+rpt_governance_anomaly_summary +int_identity__person_conflicts +dim_legal_unit +dim_natural_person")
 
 
+STANDARDISED = ("old_id15", "lower_x")   # the agencies' ID noise that rule S01 feeds back (identity undoes it)
+
+
+def truth_of(manifests: dict, months=None) -> set[tuple]:
+    """(rule code, interface, month, key) of every injected cross-source anomaly, and of every ID number an agency
+    delivered in non-standard form (rule S01, from the manifest's identity noise)."""
+    out = set()
+    for m, man in manifests.items():
+        if months and m not in months:
+            continue
+        out |= {(a["rule"], a["interface"], m, a["key"]) for a in man["anomalies"]}
+        out |= {("S_ID_NONSTANDARD", x["interface"], m, x["id_number"]) for x in man["identity"] if x["kind"] in STANDARDISED}
+    return out
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, module_scratch_url):
     tmp = tmp_path_factory.mktemp("gov")
@@ -41,10 +56,10 @@ def built(tmp_path_factory, module_scratch_url):
 
 def test_every_rule_fires_exactly_on_the_injected_anomalies(built):
     url, _, manifests = built
-    truth = {(a["rule"], a["interface"], m, a["key"]) for m, man in manifests.items() for a in man["anomalies"]}
+    truth = truth_of(manifests)
     assert {t[0] for t in truth} >= {"G_PERSON_DEATH_PAID", "G_UNIT_DEREG_CONTRIB", "G_ID_GENDER_MISMATCH",
                                      "G_ID_BIRTH_MISMATCH", "G_LOWINCOME_HIGH_BASE", "G_UNDER16_CONTRIB",
-                                     "G_DOUBLE_PENSION"}, "every injected kind present"
+                                     "G_DOUBLE_PENSION", "S_ID_NONSTANDARD"}, "every injected kind present"
     with psycopg.connect(url) as c:
         found = set(c.execute("select rule_code, interface, to_char(data_month, 'YYYYMM'), record_key "
                               "from intermediate.int_governance__anomalies").fetchall())
@@ -63,7 +78,7 @@ def test_summary_counts_every_rule_every_month(built):
         codes = dict(c.execute("select rule_id, rule_code from codes.governance_rule").fetchall())
     assert len(rows) == len(codes) * len(MONTHS)
     for rule_id, month, n in rows:
-        assert n == sum(1 for a in manifests[month]["anomalies"] if a["rule"] == codes[rule_id]), (rule_id, month)
+        assert n == sum(1 for t in truth_of(manifests, [month]) if t[0] == codes[rule_id]), (rule_id, month)
 
 
 def test_identity_undoes_id_noise_and_lists_name_typos(built):
@@ -132,4 +147,44 @@ def test_feedback_xlsx_per_provider_lists_the_records(built, tmp_path):
         assert header[:4] == ["规则编号", "规则名称", "治理分类", "严重程度"]
         col = header.index("记录(身份证号/统一社会信用代码)")
         keys |= {row[col] for row in wb["异常记录"].iter_rows(min_row=2, values_only=True)}
-    assert keys == {a["key"] for a in manifests[month]["anomalies"]}
+    assert keys == {t[3] for t in truth_of(manifests, [month])}
+
+
+def test_an_anomaly_closes_with_the_redelivery_that_corrected_it(built):
+    """The police re-deliver the latest month without the records a rule flagged: after the next build the anomaly
+    is no longer open — it is resolved, by 'redelivery', and names the re-delivered file's load batch; every other
+    anomaly of the first build is still there, unchanged. (Runs last: it changes the module's database.)"""
+    from synth.writer import write_marker
+
+    url, tmp, manifests = built
+    month = MONTHS[-1]
+    path = tmp / "exchange" / month / f"GAJ_HJRK_{month}.txt"
+    lines = path.read_bytes().splitlines(keepends=True)
+    flagged = [a for a in manifests[month]["anomalies"] if a["interface"] == "police_hukou_register"]
+    target = next(a for a in flagged if any(a["key"].encode("gbk") in ln for ln in lines))
+    kept = [ln for ln in lines if target["key"].encode("gbk") not in ln]
+    assert len(kept) < len(lines)
+    with psycopg.connect(url) as c:
+        before = set(c.execute("select anomaly_key, status from intermediate.int_governance__anomaly_history").fetchall())
+    body = b"".join(kept)
+    path.write_bytes(body)
+    write_marker(path, body, len(kept))
+    load_month(month, url=url, folder=tmp / "exchange" / month, log=lambda *_: None)
+    env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")}
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "build", "--no-use-colors", "--select",
+                          "+rpt_governance_anomaly_summary", "--indirect-selection", "cautious"],
+                         cwd=settings.ROOT, env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-4000:]
+    with psycopg.connect(url) as c:
+        new_batch = c.execute("select batch_id from audit.load_batch where interface = 'police_hukou_register' "
+                              "and to_char(data_month, 'YYYYMM') = %s and status = 'loaded'", (month,)).fetchone()[0]
+        after = {r[0]: r[1:] for r in c.execute(
+            "select anomaly_key, status, resolution, resolved_by_batch_id from intermediate.int_governance__anomaly_history")}
+        fct = c.execute("select count(*) from marts.fct_governance_anomaly where resolution = 'redelivery' "
+                        "and resolved_by_batch_id = %s", (new_batch,)).fetchone()[0]
+    closed = {k for k, v in after.items() if v[1] == "redelivery"}
+    assert closed and all(target["key"] in k and k.startswith(f"{k.split('|')[0]}|police_hukou_register|{month}|")
+                          for k in closed), closed
+    assert all(after[k] == ("resolved", "redelivery", new_batch) for k in closed)
+    assert fct == len(closed)
+    assert {k: s for k, s in before if k not in closed} == {k: v[0] for k, v in after.items() if k not in closed}

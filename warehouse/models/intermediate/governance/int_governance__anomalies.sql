@@ -4,7 +4,8 @@
 {%- set rules = ['int_governance__g01_death_paid', 'int_governance__g02_unit_dereg_contributing',
                  'int_governance__g03_id_gender_mismatch', 'int_governance__g04_id_birth_mismatch',
                  'int_governance__g05_lowincome_high_base', 'int_governance__g06_under16_contributing',
-                 'int_governance__g07_double_pension'] %}
+                 'int_governance__g07_double_pension',
+                 'int_governance__s01_id_nonstandard'] %}
 with found as (
 {%- for r in rules %}
     select rule_id, interface, data_month, record_key, counterpart, first_violation_month, last_violation_month, detail

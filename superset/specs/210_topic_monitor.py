@@ -20,8 +20,10 @@ def dashboards() -> list[Dash]:
                M("entered", "最近一次刷新进入", "SUM(entered_last_refresh)", ",d"),
                M("left", "最近一次刷新离开", "SUM(left_last_refresh)", ",d")],
            schema="topic_monitor", dttm="last_refresh",
-           sql="select library, schema_name, population_model, rule_version, population_rows, as_of_month,\n"
-               "       to_char(as_of_month, 'YYYY\"年\"MM\"月\"') as month_label, source_business_month,\n"
+           sql="select library, schema_name, population_model, rule_version, population_rows,\n"
+               "       to_char(as_of_month, 'YYYY-MM') as as_of_month,\n"
+               "       to_char(as_of_month, 'YYYY\"年\"MM\"月\"') as month_label,\n"
+               "       to_char(source_business_month, 'YYYY-MM') as source_business_month,\n"
                "       freshness_target_months, freshness_lag_months, is_fresh,\n"
                "       case when is_fresh then '达标' else '滞后' || freshness_lag_months || '个月' end as freshness,\n"
                "       last_refresh, entered_last_refresh, left_last_refresh\n"

@@ -29,7 +29,7 @@ BUNDLE = ROOT / "superset" / "dashboards"
 REVIEW_DB = "warehouse_review"
 OPS_SLUG = "ops-run-log-quality"
 SERVICES_SLUG = "data-services-monitor"          # 数据接口服务监控: like 系统管理, not for district staff
-NOT_FOR_DISTRICTS = (OPS_SLUG, SERVICES_SLUG)
+NOT_FOR_DISTRICTS = (OPS_SLUG, SERVICES_SLUG, "governance-anomalies", "topic-monitor")   # city-wide
 
 
 def bundle_dashboards() -> list[dict]:

@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     with psycopg.connect(url) as c:
         libs = c.execute("select library, population_rows, entered_last_refresh, left_last_refresh "
                          "from topic_monitor.topic_monitor__libraries order by library").fetchall()
-        raw_rows = c.execute("select sum(rows_loaded) from audit.load_batch where status = 'loaded'").fetchone()[0]
+        raw_rows = int(c.execute("select coalesce(sum(rows_loaded), 0) from audit.load_batch where status = 'loaded'").fetchone()[0])
         anomalies = c.execute("select count(*) from marts.fct_governance_anomaly").fetchone()[0]
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f'drop database if exists "{DB}" with (force)')

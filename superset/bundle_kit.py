@@ -70,12 +70,19 @@ COUNT = M("count", "记录数", "COUNT(*)", ",d")
 # ---------------------------------------------------------------- datasets
 class DS:
     def __init__(self, key, table, desc, metrics, schema="official", sql=None, database="warehouse",
-                 dttm="month_start", calc=None):
+                 dttm="month_start", calc=None, uuid=None, base=None):
         self.key, self.table, self.desc, self.metrics = key, table, desc, list(metrics)
         self.schema, self.sql, self.database, self.dttm = schema, sql, database, dttm
         self.calc = dict(calc or {})
-        self.uuid = uid("dataset", key)
+        self.uuid = uuid or uid("dataset", key)
         self.columns: list[dict] = []
+        self.base: DS | None = base   # a KPI dataset (kpi_dataset): the dataset whose rows it compares
+        self.kpi_specs: dict[str, tuple] = {}   # a KPI dataset's cards: metric -> (expression, name, format, good)
+
+    @property
+    def source_table(self) -> str:
+        """The warehouse table the rows come from (a KPI dataset's: its base's)."""
+        return self.base.table if self.base is not None else self.table
 
 
 def _doc_blocks() -> dict[str, str]:
@@ -123,6 +130,8 @@ def column(name, verbose, typ, dttm=False, expression=None, desc=None):
 
 
 def load_columns(conn, ds: DS, names: dict) -> None:
+    if ds.base is not None:
+        ds.sql = kpi_sql(conn, ds.base)
     if ds.sql:
         cur = conn.execute(f"select * from ({ds.sql}) q limit 0")  # noqa: S608
         cols = [(d.name, OID_TYPES.get(d.type_code, "TEXT")) for d in cur.description]
@@ -132,7 +141,7 @@ def load_columns(conn, ds: DS, names: dict) -> None:
             "and table_name = %s order by ordinal_position", (ds.schema, ds.table))]
     if not cols:
         raise SystemExit(f"{ds.schema}.{ds.table}: no such table (build and publish first)")
-    model = names.get(ds.table, {})
+    model = names.get(ds.source_table, {})
     have = {n for n, _ in cols}
     out = []
     for n, t in cols:
@@ -150,6 +159,8 @@ def load_columns(conn, ds: DS, names: dict) -> None:
         verbose, typ, expr = spec
         out.append(column(name, verbose, typ, expression=expr))
     ds.columns = out
+    if ds.base is not None:
+        kpi_metrics(ds)
     if "district_sort" in have and not any(m["metric_name"] == "district_order" for m in ds.metrics):
         ds.metrics.append(M("district_order", "区县排序", "MIN(district_sort)", None, "用于按区县标准顺序排序"))
 
@@ -221,29 +232,165 @@ def chart_description(params: dict, table: str, current: str | None = None) -> s
 
 
 class Chart:
-    def __init__(self, key, ds: DS, name, viz, params, width, height, month=True, district=True):
+    def __init__(self, key, ds: DS, name, viz, params, width, height, month=True, district=True, uuid=None,
+                 described_metrics=None):
         self.key, self.ds, self.name, self.viz = key, ds, name, viz
         self.params = {"datasource": "1__table", "viz_type": viz, **params}
         self.width, self.height, self.month, self.district = width, height, month, district
-        self.uuid = uid("chart", key)
+        self.uuid = uuid or uid("chart", key)
+        self.described_metrics = described_metrics   # the indicators whose 口径 the description states
 
     def yaml(self) -> dict:
+        described = {"metrics": self.described_metrics} if self.described_metrics is not None else self.params
         return {"slice_name": self.name,
-                "description": chart_description(self.params, self.ds.table), "certified_by": None,
+                "description": chart_description(described, self.ds.source_table), "certified_by": None,
                 "certification_details": None, "viz_type": self.viz,
-                "params": districts_only(self.params, self.ds.table),
+                "params": districts_only(self.params, self.ds.source_table),
                 "query_context": None, "cache_timeout": None, "uuid": self.uuid, "version": "1.0.0",
                 "dataset_uuid": self.ds.uuid}
 
 
-def kpi(key, ds, metric, name, fmt=",d", width=3):
-    """The selected month's value (the 月份 filter leaves one month)."""
-    return Chart(key, ds, name, "big_number", {
-        "x_axis": "month_start", "time_grain_sqla": "P1M", "metric": metric, "adhoc_filters": NO_TIME_FILTER,
-        "show_trend_line": False, "start_y_axis_at_zero": False, "aggregation": "LAST_VALUE",
-        "compare_lag": 1, "compare_suffix": "较上月", "show_timestamp": False, "time_format": "smart_date",
-        "header_font_size": 0.3, "subheader_font_size": 0.125, "y_axis_format": fmt, "rolling_type": "None",
-        "color_picker": COLOR}, width, 26)
+# ---------------------------------------------------------------- KPI cards
+# A KPI card shows the selected month's value with its change on the previous month (环比) and on the same
+# month a year earlier (同比). The comparison rows come from a KPI dataset (kpi_dataset): the base dataset's
+# rows with every numeric column also as it was one month (<col>__pm) and twelve months (<col>__py) earlier for
+# the same district, so the 月份 / 区县 filters select the current rows and each metric is evaluated three
+# times over the same rows — a ratio of sums stays a ratio of sums for the previous periods too.
+KPI_DATASETS: dict[str, DS] = {}
+_KPI_EXCLUDED = {"district_sort", "month_key"}
+_NUMERIC_OIDS = {20, 21, 23, 700, 701, 1700}
+_TEXT_OIDS = {25, 1043, 18, 1042}
+
+
+def kpi_dataset(ds: DS) -> DS:
+    """The KPI dataset of `ds` (one per base dataset; its metrics are added by kpi())."""
+    if ds.key not in KPI_DATASETS:
+        KPI_DATASETS[ds.key] = DS(f"kpi/{ds.key}", f"kpi_{ds.table}",
+                                  f"KPI 卡片（本月、上月、上年同月）：{ds.desc}", [], schema=ds.schema,
+                                  database=ds.database, dttm=ds.dttm, base=ds)
+    return KPI_DATASETS[ds.key]
+
+
+def kpi_sql(conn, base: DS) -> str:
+    """SELECT of the KPI dataset over `base`: its rows, left-joined with the same keys one month and one year
+    earlier (keys = its text columns but the month label, compared null-safely)."""
+    src = f"({base.sql})" if base.sql else f"{base.schema}.{base.table}"
+    cur = conn.execute(f"select * from {src} q limit 0")  # noqa: S608
+    cols = [(d.name, d.type_code) for d in cur.description]
+    names = {n for n, _ in cols}
+    if "month_start" not in names:
+        raise SystemExit(f"{base.table}: a KPI card needs month_start to compare months")
+    numeric = [n for n, t in cols if t in _NUMERIC_OIDS and n not in _KPI_EXCLUDED]
+    keys = [n for n, t in cols if t in _TEXT_OIDS and n != "month_label"]
+    extra = [f'p."{n}" as "{n}__pm", y."{n}" as "{n}__py"' for n in numeric]
+    if "month_label" not in names:
+        extra.append(MONTH_LABEL_EXPR.replace("month_start", "c.month_start") + " as month_label")
+    if "district_code" in names and "district_name" not in names:
+        extra.append("(select d.district_name from official.dim_district d "
+                     "where d.district_code = c.district_code) as district_name")
+
+    def join(alias: str, lag: str) -> str:
+        on = [f"{alias}.month_start = (c.month_start - interval '{lag}')::date"]
+        on += [f'{alias}."{k}" is not distinct from c."{k}"' for k in keys]
+        return f"left join {src} {alias} on " + " and ".join(on)
+
+    return (f"select c.*, {', '.join(extra)} from {src} c {join('p', '1 month')} {join('y', '1 year')}")
+
+
+def _shift(expr: str, suffix: str, columns: list[str]) -> str:
+    """The metric expression over the earlier period's columns (<col><suffix>)."""
+    cols = set(columns)
+    return re.sub(r"\b([a-z_][a-z0-9_]*)\b(?!\s*\()",
+                  lambda m: m.group(1) + suffix if m.group(1) in cols else m.group(1), expr)
+
+
+def _sql_format(x: str, fmt: str | None) -> str:
+    """`x` as text in the d3 format of the metric (',d', ',.2f', '.2%', …), in SQL (to_char)."""
+    m = re.fullmatch(r"(,)?(?:\.(\d+))?([df%])", fmt or ",d")
+    digits = int(m.group(2) or 0) if m else 0
+    kind = m.group(3) if m else "d"
+    pattern = "FM999,999,999,999,990" + ("." + "0" * digits if digits and kind != "d" else "")
+    if kind == "%":
+        return f"to_char(round(({x})::numeric * 100, {digits}), '{pattern}') || '%'"
+    return f"to_char(round(({x})::numeric, {digits if kind != 'd' else 0}), '{pattern}')"
+
+
+def _sql_change(cur: str, prev: str, fmt: str | None) -> tuple[str, str]:
+    """(text, sign) of the change from `prev` to `cur`: percentage points for a rate, per cent otherwise."""
+    if (fmt or "").endswith("%"):
+        diff = f"(({cur}) - ({prev}))"
+        text = f"to_char(round(abs({diff})::numeric * 100, 2), 'FM999,990.00') || '个百分点'"
+    else:
+        diff = f"((({cur}) - ({prev}))::numeric / NULLIF(abs(({prev})::numeric), 0))"
+        text = f"to_char(round(abs({diff}) * 100, 1), 'FM999,999,990.0') || '%'"
+    arrow = f"CASE WHEN {diff} > 0 THEN '▲ ' WHEN {diff} < 0 THEN '▼ ' ELSE '持平 ' END"
+    return f"CASE WHEN {diff} IS NULL THEN '无可比数据' ELSE {arrow} || {text} END", diff
+
+
+def _tone(diff: str, good: str | None) -> str:
+    up, down = {"up": ("good", "bad"), "down": ("bad", "good")}.get(good or "", ("up", "down"))
+    return f"CASE WHEN {diff} > 0 THEN '{up}' WHEN {diff} < 0 THEN '{down}' ELSE 'flat' END"
+
+
+def _good_direction(table: str, metric: str) -> str | None:
+    """The indicator's good direction ('up' / 'down') when the indicator catalogue states one."""
+    if not INDICATORS_CSV.exists():
+        return None
+    r = _indicators_by_metric().get((table, metric)) or {}
+    d = (r.get("good_direction") or "").strip().lower()
+    return d if d in ("up", "down") else None
+
+
+KPI_TEMPLATE = (
+    '{{#each data}}<div class="kpi-card"><div class="kpi-value">{{[%(m)s__text]}}</div>'
+    '<div class="kpi-compare"><span class="kpi-mom kpi-{{[%(m)s__mom_tone]}}">环比 {{[%(m)s__mom]}}</span>'
+    '<span class="kpi-yoy kpi-{{[%(m)s__yoy_tone]}}">同比 {{[%(m)s__yoy]}}</span></div></div>{{/each}}')
+KPI_CSS = (
+    ".kpi-card{display:flex;flex-direction:column;justify-content:center;height:100%;font-family:inherit}"
+    ".kpi-value{font-size:34px;font-weight:600;line-height:1.2;color:#1f2d3d;white-space:nowrap}"
+    ".kpi-compare{margin-top:6px;font-size:13px;display:flex;gap:14px;flex-wrap:wrap}"
+    ".kpi-good{color:#1a7f37}.kpi-bad{color:#cf222e}.kpi-up,.kpi-down,.kpi-flat{color:#57606a}")
+
+
+def kpi(key, ds, metric, name, fmt=",d", width=3, good=None, uuid=None):
+    """KPI card: the selected month's value (the 月份 filter leaves one month, the 区县 filter the districts) with
+    环比 / 同比 change, arrow and colour by the indicator's good direction (`good`: 'up' or 'down'; from the
+    indicator catalogue's good_direction when it has one; neutral grey when neither says)."""
+    base = next((m for m in ds.metrics if m["metric_name"] == metric), None)
+    if base is None:
+        raise SystemExit(f"kpi {key}: dataset {ds.key} has no metric {metric}")
+    kds = kpi_dataset(ds)
+    good = _good_direction(ds.table, metric) or good
+    fmt = fmt or base.get("d3format") or ",d"
+    kds.kpi_specs[metric] = (base["expression"], base["verbose_name"], fmt, good)
+    return Chart(key, kds, name, "handlebars", {
+        "query_mode": "aggregate", "groupby": [], "all_columns": [],
+        "metrics": [f"{metric}__v", f"{metric}__pm", f"{metric}__py", f"{metric}__text", f"{metric}__mom",
+                    f"{metric}__mom_tone", f"{metric}__yoy", f"{metric}__yoy_tone"],
+        "adhoc_filters": [], "row_limit": 10, "order_desc": True, "timeseries_limit_metric": None,
+        "export_groupby": ["month_label"],
+        "handlebarsTemplate": KPI_TEMPLATE % {"m": metric}, "styleTemplate": KPI_CSS,
+        "y_axis_format": fmt}, width, 26, uuid=uuid, described_metrics=[metric])
+
+
+def kpi_metrics(kds: DS) -> None:
+    """The KPI dataset's metrics (value, previous month, previous year, texts, tones), once its columns are
+    known (bundle_gen calls this after load_columns)."""
+    numeric = [c["column_name"][:-4] for c in kds.columns if c["column_name"].endswith("__pm")]
+    kds.metrics = []
+    for metric, (expr, verbose, fmt, good) in kds.kpi_specs.items():
+        pm, py = _shift(expr, "__pm", numeric), _shift(expr, "__py", numeric)
+        mom, mom_diff = _sql_change(expr, pm, fmt)
+        yoy, yoy_diff = _sql_change(expr, py, fmt)
+        kds.metrics += [
+            M(f"{metric}__v", verbose, expr, fmt, f"{verbose}（所选月份）"),
+            M(f"{metric}__pm", f"{verbose}（上月）", pm, fmt, f"{verbose}：所选月份的上一个月"),
+            M(f"{metric}__py", f"{verbose}（上年同月）", py, fmt, f"{verbose}：上年同月"),
+            M(f"{metric}__text", f"{verbose}（显示值）", _sql_format(expr, fmt), None),
+            M(f"{metric}__mom", f"{verbose}环比", mom, None, "比率为百分点差，其他为增减百分比"),
+            M(f"{metric}__mom_tone", f"{verbose}环比方向", _tone(mom_diff, good), None),
+            M(f"{metric}__yoy", f"{verbose}同比", yoy, None, "比率为百分点差，其他为增减百分比"),
+            M(f"{metric}__yoy_tone", f"{verbose}同比方向", _tone(yoy_diff, good), None)]
 
 
 def kpi_total(key, ds, metric, name, fmt=",d", width=3, filters=()):
@@ -318,11 +465,11 @@ def raw_table(key, ds, columns, name, order_col, width=12, height=70, row_limit=
 # ---------------------------------------------------------------- dashboards
 class Dash:
     def __init__(self, key, slug, title, rows, month_ds: DS, district_ds: DS | None, description,
-                 month_required=True):
+                 month_required=True, uuid=None):
         self.key, self.slug, self.title, self.rows = key, slug, title, rows
         self.month_ds, self.district_ds, self.description = month_ds, district_ds, description
         self.month_required = month_required
-        self.uuid = uid("dashboard", key)
+        self.uuid = uuid or uid("dashboard", key)
 
     def charts(self) -> list[Chart]:
         return [c for row in self.rows for c in row]

@@ -323,6 +323,7 @@ def cmd_import(force: bool = False) -> None:
         with zipfile.ZipFile(zip_path) as zf:
             ImportAssetsCommand(get_contents_from_bundle(zf)).run()
         _fix_filter_scopes(uuids["dashboards"])
+        _save_query_contexts(uuids["slices"])
         _grant_dashboard_roles(uuids["dashboards"])
         _review_database_access()
         _sql_lab_schema_access()
@@ -373,6 +374,68 @@ def _fix_filter_scopes(dashboard_uuids: list[str]) -> None:
                                                "chartsInScope": [x for x in glob["chartsInScope"] if x != c]}}
             for c in charts}
         dash.json_metadata = sjson.dumps(meta)
+
+
+def query_context(form_data: dict) -> dict:
+    """The query context a chart saved from Explore carries, built from its form data (params) the way the
+    chart's plugin builds it in the browser (buildQuery), with Superset's own Python port of buildQueryContext
+    (superset.migrations.shared.migrate_viz). `/api/v1/chart/<id>/data/` (CSV / XLSX export, cache warm-up,
+    reports) runs this saved query; dashboard filters are not part of it, as for a chart saved in Explore."""
+    from superset.migrations.shared.migrate_viz import query_functions as qf
+    from superset.migrations.shared.migrate_viz.processors import TimeseriesChart
+
+    viz = form_data.get("viz_type")
+    if viz in ("echarts_timeseries_line", "echarts_timeseries_bar", "echarts_timeseries_smooth",
+               "echarts_timeseries_step", "echarts_area", "echarts_timeseries"):
+        builder = TimeseriesChart.__new__(TimeseriesChart)
+        builder.data = dict(form_data)
+        return builder._build_query()
+    if viz == "big_number":   # with trendline: by the x-axis (month), pivoted and flattened
+        def trendline(base: dict) -> list[dict]:
+            return [{**base, "columns": [qf.get_x_axis_column(form_data)] if qf.is_x_axis_set(form_data) else [],
+                     "post_processing": [qf.pivot_operator(form_data, {**base, "columns": []}),
+                                         qf.rolling_window_operator(form_data, base),
+                                         qf.resample_operator(form_data, base),
+                                         qf.flatten_operator(form_data, base)]}]
+        return qf.build_query_context(form_data, trendline)
+    if viz == "pie":
+        def by_metric(base: dict) -> list[dict]:
+            metric = form_data.get("metric")
+            order = [[metric, False]] if form_data.get("sort_by_metric") and metric else base.get("orderby")
+            return [{**base, **({"orderby": order} if order else {})}]
+        return qf.build_query_context(form_data, by_metric)
+    if viz == "table" and form_data.get("query_mode", "aggregate") == "aggregate":
+        def aggregate(base: dict) -> list[dict]:
+            metrics = base.get("metrics") or []
+            timeseries_limit = form_data.get("timeseries_limit_metric")
+            order = base.get("orderby") or (
+                [[timeseries_limit, not form_data.get("order_desc", True)]] if timeseries_limit else
+                [[metrics[0], False]] if metrics else [])
+            return [{**base, "orderby": order, "post_processing": []}]
+        return qf.build_query_context(form_data, aggregate)
+    if form_data.get("export_groupby"):
+        # charts shown for one selected month (KPI cards): the saved query has no dashboard filter, so it groups
+        # by month rather than adding stocks up over months
+        def by_month(base: dict) -> list[dict]:
+            return [{**base, "columns": list(form_data["export_groupby"]),
+                     "orderby": [[form_data["export_groupby"][0], True]]}]
+        return qf.build_query_context(form_data, by_month)
+    return qf.build_query_context(form_data)   # big_number_total, handlebars, raw tables: the base query
+
+
+def _save_query_contexts(chart_uuids: list[str]) -> None:
+    """Every chart of the bundle gets its saved query context (the importer keeps the YAML's null)."""
+    import uuid as uuidlib
+
+    from superset import db
+    from superset.models.slice import Slice
+    from superset.utils import json as sjson
+
+    for u in chart_uuids:
+        chart = db.session.query(Slice).filter_by(uuid=uuidlib.UUID(u)).one()
+        form_data = {**sjson.loads(chart.params or "{}"), "slice_id": chart.id,
+                     "datasource": f"{chart.datasource_id}__{chart.datasource_type}"}
+        chart.query_context = sjson.dumps(query_context(form_data))
 
 
 # Who sees which dashboard (DASHBOARD_RBAC); Admin sees everything anyway.

@@ -20,10 +20,10 @@ def dashboards() -> list[Dash]:
                 wan("annual_budget", "年度预算（万元）", stock_=True),
                 ratio("ytd_share_of_annual", "累计执行进度", "budget_ytd", "annual_budget")])
     dashes.append(Dash("unemployment", "unemployment-overview", "失业保险概览", [
-        [kpi("ui_insured", u, "insured", "参保人数"),
-         kpi("ui_recipients", u, "benefit_recipients", "领取失业保险金人数"),
-         kpi("ui_income", u, "contribution_income_wan", "征缴收入（万元）", ",.2f"),
-         kpi("ui_ratio", u, "recipient_ratio", "领金人数占参保人数比", ".2%")],
+        [kpi("ui_insured", u, "insured", "参保人数", good="up"),
+         kpi("ui_recipients", u, "benefit_recipients", "领取失业保险金人数", good="down"),
+         kpi("ui_income", u, "contribution_income_wan", "征缴收入（万元）", ",.2f", good="up"),
+         kpi("ui_ratio", u, "recipient_ratio", "领金人数占参保人数比", ".2%", good="down")],
         [trend("ui_trend", u, ["contribution_income_wan", "benefit_paid_wan"],
                "征缴收入与失业保险金发放月度趋势（万元）", ",.2f"),
          district_bar("ui_district_bar", u, ["insured"], "各区县失业保险参保人数（所选月份）")],

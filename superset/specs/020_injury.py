@@ -16,9 +16,9 @@ def dashboards() -> list[Dash]:
         M("recognised_per_10k", "万名参保人员认定工伤数", "SUM(recognised) * 10000.0 / NULLIF(SUM(insured), 0)",
           ",.2f", "认定工伤数 ÷ 参保人数 × 10000（先求和再相除）")])
     dashes.append(Dash("injury", "injury-overview", "工伤保险概览", [
-        [kpi("ii_insured", i, "insured", "参保人数", width=3),
-         kpi("ii_income", i, "contribution_income_wan", "征缴收入（万元）", ",.2f", width=3),
-         kpi("ii_recognised", i, "recognised", "认定（视同）工伤数", width=3),
+        [kpi("ii_insured", i, "insured", "参保人数", width=3, good="up"),
+         kpi("ii_income", i, "contribution_income_wan", "征缴收入（万元）", ",.2f", width=3, good="up"),
+         kpi("ii_recognised", i, "recognised", "认定（视同）工伤数", width=3, good="down"),
          kpi("ii_paid", i, "settlement_paid_wan", "工伤保险待遇支出（万元）", ",.2f", width=3)],
         [trend("ii_trend", i, ["contribution_income_wan", "settlement_paid_wan"],
                "征缴收入与待遇支出月度趋势（万元）", ",.2f"),

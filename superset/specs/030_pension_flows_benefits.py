@@ -34,10 +34,10 @@ def dashboards() -> list[Dash]:
         ratio("expense_execution", "支出预算执行率", "expense_ytd", "expense_budget"),
         M("time_progress", "时间进度", "MAX(time_progress)", ".2%", "月份 ÷ 12")])
     dashes.append(Dash("pension_flows_benefits", "pension-flows-benefits", "企业养老保险人员流动与待遇水平", [
-        [kpi("pf_joiners", pf, "active_joiners", "新增在职参保人数"),
+        [kpi("pf_joiners", pf, "active_joiners", "新增在职参保人数", good="up"),
          kpi("pf_retirements", pf, "retirements", "新退休人数"),
-         kpi("pb_average", pb, "average_pension", "人均养老金（元）", ",.2f"),
-         kpi("pb_replacement", pb, "replacement_rate", "养老金替代率（社平口径）", ".2%")],
+         kpi("pb_average", pb, "average_pension", "人均养老金（元）", ",.2f", good="up"),
+         kpi("pb_replacement", pb, "replacement_rate", "养老金替代率（社平口径）", ".2%", good="up")],
         [trend("pf_trend", pf, ["active_joiners", "active_leavers", "retirements", "retiree_exits"],
                "参保人员增减月度趋势", bar=True),
          trend("pb_trend", pb, ["average_pension"], "人均养老金月度趋势（元）", ",.2f")],

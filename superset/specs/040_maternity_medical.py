@@ -21,9 +21,9 @@ def dashboards() -> list[Dash]:
                ratio("spending_rate", "使用率", "persons_spending", "insured_total"),
                ratio("pharmacy_share", "药店支出占比", "spend_pharmacy", "spent")])
     dashes.append(Dash("maternity_medical", "maternity-medical-account", "生育保险与医保个人账户", [
-        [kpi("mi_insured", m, "insured", "生育保险参保人数"),
+        [kpi("mi_insured", m, "insured", "生育保险参保人数", good="up"),
          kpi("mi_benefit", m, "benefit_paid_wan", "生育保险待遇支出（万元）", ",.2f"),
-         kpi("ai_credit", a, "credit_total_wan", "个人账户划入（万元）", ",.2f"),
+         kpi("ai_credit", a, "credit_total_wan", "个人账户划入（万元）", ",.2f", good="up"),
          kpi("ai_spent", a, "spent_wan", "个人账户支出（万元）", ",.2f")],
         [trend("mi_trend", m, ["contribution_income_wan", "benefit_paid_wan"],
                "生育保险征缴收入与待遇支出月度趋势（万元）", ",.2f"),

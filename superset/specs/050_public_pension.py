@@ -18,11 +18,11 @@ def dashboards() -> list[Dash]:
                  "SUM(contribution_base) / NULLIF(SUM(contributors), 0)", ",.2f",
                  "缴费基数合计 ÷ 缴费人数（先求和再相除）")])
     dashes.append(Dash("public_pension", "public-pension-overview", "机关事业单位养老保险概览", [
-        [kpi("pi_active", p, "insured_active", "在职参保人数", width=2),
+        [kpi("pi_active", p, "insured_active", "在职参保人数", width=2, good="up"),
          kpi("pi_retired", p, "insured_retired", "离退休人数", width=2),
-         kpi("pi_income", p, "contribution_income_wan", "基金征缴收入（万元）", ",.2f", width=3),
+         kpi("pi_income", p, "contribution_income_wan", "基金征缴收入（万元）", ",.2f", width=3, good="up"),
          kpi("pi_paid", p, "pension_paid_wan", "养老金发放（万元）", ",.2f", width=3),
-         kpi("pi_ratio", p, "dependency_ratio", "制度抚养比", ".2f", width=2)],
+         kpi("pi_ratio", p, "dependency_ratio", "制度抚养比", ".2f", width=2, good="up")],
         [trend("pi_trend", p, ["contribution_income_wan", "pension_paid_wan"],
                "基金征缴收入与养老金发放月度趋势（万元）", ",.2f"),
          district_bar("pi_district_bar", p, ["insured_active", "insured_retired"],

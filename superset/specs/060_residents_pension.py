@@ -18,9 +18,9 @@ def dashboards() -> list[Dash]:
             "城乡居民养老保险缴费档次：月份 × 区县 × 档次（official）", [
                 flow("contributors", "缴费人数"), wan("personal_contribution", "个人缴费（万元）")])
     dashes.append(Dash("residents_pension", "residents-pension-overview", "城乡居民养老保险概览", [
-        [kpi("ri_insured", r, "insured", "参保人数"),
+        [kpi("ri_insured", r, "insured", "参保人数", good="up"),
          kpi("ri_benef", r, "beneficiaries", "待遇领取人数"),
-         kpi("ri_contrib", r, "personal_contribution_wan", "个人缴费（万元）", ",.2f"),
+         kpi("ri_contrib", r, "personal_contribution_wan", "个人缴费（万元）", ",.2f", good="up"),
          kpi("ri_paid", r, "benefit_paid_wan", "待遇支出（万元）", ",.2f")],
         [trend("ri_trend", r, ["personal_contribution_wan", "government_subsidy_wan", "benefit_paid_wan"],
                "缴费、补贴与待遇支出月度趋势（万元）", ",.2f"),

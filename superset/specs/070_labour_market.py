@@ -28,10 +28,10 @@ def dashboards() -> list[Dash]:
           "SUM(trainees_completed)::numeric / NULLIF(SUM(trainees_completed) + SUM(trainees_failed) "
           "+ SUM(trainees_dropped), 0)", ".2%", "结业合格 ÷ (合格 + 不合格 + 退学)（先求和再相除）")])
     dashes.append(Dash("labour_market", "labour-market-overview", "人力资源市场：登记失业、职业介绍与职业培训", [
-        [kpi("lm_registered", reg, "registered", "期末登记失业人数"),
-         kpi("lm_rate", reg, "registered_unemployment_rate", "城镇登记失业率", ".2%"),
-         kpi("lm_vs_ratio", job, "vacancy_seeker_ratio", "求人倍率", ".2f"),
-         kpi("lm_trained", tr, "trainees_completed", "职业培训结业合格人数")],
+        [kpi("lm_registered", reg, "registered", "期末登记失业人数", good="down"),
+         kpi("lm_rate", reg, "registered_unemployment_rate", "城镇登记失业率", ".2%", good="down"),
+         kpi("lm_vs_ratio", job, "vacancy_seeker_ratio", "求人倍率", ".2f", good="up"),
+         kpi("lm_trained", tr, "trainees_completed", "职业培训结业合格人数", good="up")],
         [trend("lm_trend", reg, ["registered", "new_registrations", "to_employment"],
                "登记失业人数、新增登记与实现就业月度趋势"),
          district_bar("lm_job_district", job, ["vacancies", "seekers", "placements"],

@@ -21,9 +21,9 @@ def dashboards() -> list[Dash]:
           ".2%", "(人工接听 + 自助服务) ÷ 呼入总量（先求和再相除）"),
         ratio("satisfaction_rate", "满意率", "satisfied_calls", "rated_calls")])
     dashes.append(Dash("labour_relations", "labour-relations-overview", "劳动关系：仲裁、信访与 12333 咨询", [
-        [kpi("lr_accepted", ar, "accepted", "仲裁受理案件数"),
-         kpi("lr_closure", ar, "closure_rate", "仲裁结案率", ".2%"),
-         kpi("lr_petitions", pe, "petitions", "信访件数"),
+        [kpi("lr_accepted", ar, "accepted", "仲裁受理案件数", good="down"),
+         kpi("lr_closure", ar, "closure_rate", "仲裁结案率", ".2%", good="up"),
+         kpi("lr_petitions", pe, "petitions", "信访件数", good="down"),
          Chart("lr_calls", hs, "12333 呼入总量（全市）", "big_number_total",
                {"metric": "total_calls", "adhoc_filters": [], "header_font_size": 0.4, "subheader_font_size": 0.15,
                 "y_axis_format": ",d", "time_format": "smart_date", "subheader": ""}, 3, 26, district=False)],

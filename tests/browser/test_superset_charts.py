@@ -1,0 +1,178 @@
+"""Every chart of the bundle by its id, the KPI cards and a district user's rows, in the real Superset (issue 19).
+
+* Each chart carries a saved query context (superset/manage.py import): `/api/v1/chart/<id>/data/` answers
+  JSON, CSV and XLSX for every chart (what export, cache warm-up and reports use).
+* The KPI cards of the pension dashboard, read in headless Chromium, show the value, 环比 and 同比 that SQL over
+  official.rpt_pension_overview gives for the latest month (ratios as ratios of sums).
+* For every dashboard a district user gets: every chart's rows that carry a district are that district's only,
+  and every KPI card's value per month is the district's own figure (SQL over the district's rows).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import openpyxl
+import psycopg
+import pytest
+import requests
+
+from foundation import settings
+
+from .test_superset_bundle import DASHBOARDS, OPS_SLUG
+from .test_superset_dashboard import wait_for_charts
+
+pytestmark = pytest.mark.browser
+DISTRICT, DISTRICT_NAME = "110105", "朝阳区"
+
+
+class Session:
+    def __init__(self, base: str, username: str, password: str):
+        self.base, self.s = base, requests.Session()
+        r = self.s.post(base + "/api/v1/security/login", json={"username": username, "password": password,
+                                                               "provider": "db", "refresh": False}, timeout=60)
+        assert r.ok, f"login {username}: {r.status_code} {r.text[:200]}"
+        self.s.headers["Authorization"] = "Bearer " + r.json()["access_token"]
+
+    def get(self, path: str) -> requests.Response:
+        return self.s.get(self.base + path, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def admin(superset_url, admin_password) -> Session:
+    return Session(superset_url, "admin", admin_password)
+
+
+@pytest.fixture(scope="module")
+def district(superset_url) -> Session:
+    pw = json.loads((settings.SECRETS / "superset_users.json").read_text(encoding="utf-8"))
+    return Session(superset_url, f"district_{DISTRICT}", pw[f"district_{DISTRICT}"])
+
+
+def dashboard_charts(session: Session, slug: str) -> list[dict]:
+    r = session.get(f"/api/v1/dashboard/{slug}/charts")
+    assert r.ok, f"{slug}: {r.status_code} {r.text[:300]}"
+    return r.json()["result"]
+
+
+def test_every_chart_answers_json_csv_and_xlsx_by_id(admin):
+    charts = {c["id"]: c for d in DASHBOARDS for c in dashboard_charts(admin, d["slug"])}
+    assert len(charts) >= sum(len(d["charts"]) for d in DASHBOARDS) - 5, "charts missing from the dashboards"
+    failures = []
+    for cid, c in sorted(charts.items()):
+        name = c["slice_name"]
+        r = admin.get(f"/api/v1/chart/{cid}/data/?format=json")
+        if r.status_code != 200:
+            failures.append((name, "json", r.status_code, r.text[:200]))
+            continue
+        result = r.json()["result"]
+        if not result or not result[0]["data"]:
+            failures.append((name, "json", "no rows"))
+        r = admin.get(f"/api/v1/chart/{cid}/data/?format=csv")
+        if r.status_code != 200 or "csv" not in r.headers.get("Content-Type", ""):
+            failures.append((name, "csv", r.status_code, r.text[:200]))
+        else:
+            rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+            if len(rows) < 2:
+                failures.append((name, "csv", "no data rows"))
+        r = admin.get(f"/api/v1/chart/{cid}/data/?format=xlsx")
+        if r.status_code != 200 or not r.content.startswith(b"PK"):
+            failures.append((name, "xlsx", r.status_code, r.text[:200]))
+        else:
+            ws = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).active
+            if ws.max_row < 2:
+                failures.append((name, "xlsx", "no data rows"))
+    assert not failures, f"{len(failures)} of {len(charts)} charts: {failures[:10]}"
+
+
+# ---------------------------------------------------------------- KPI cards against SQL
+KPI_JS = r"""
+() => [...document.querySelectorAll('[data-test-chart-id]')].filter(h => h.querySelector('.kpi-card')).map(h => {
+  const holder = h.closest('.dashboard-component-chart-holder') || h;
+  const t = holder.querySelector('[data-test="editable-title"], .header-title, [data-test="slice-header"]');
+  const q = s => { const e = h.querySelector(s); return e ? {text: e.textContent.trim(), cls: e.className} : null; };
+  return {title: t ? t.textContent.trim() : '', value: q('.kpi-value'), mom: q('.kpi-mom'), yoy: q('.kpi-yoy')};
+})
+"""
+
+
+def sql_rows(query: str, *params) -> list[tuple]:
+    with psycopg.connect(settings.warehouse_url()) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def pct_text(cur, prev) -> str:
+    if prev is None or cur is None or prev == 0:
+        return "无可比数据"
+    change = (Decimal(cur) - Decimal(prev)) / abs(Decimal(prev))
+    arrow = "▲" if change > 0 else "▼" if change < 0 else "持平"
+    return f"{arrow} {abs(change * 100).quantize(Decimal('0.1'), ROUND_HALF_UP):,}%"
+
+
+def test_kpi_cards_show_value_mom_and_yoy_as_sql(page, superset_url):
+    page.goto(f"{superset_url}/superset/dashboard/pension-overview/")
+    wait_for_charts(page, len(next(d for d in DASHBOARDS if d["slug"] == "pension-overview")["charts"]))
+    cards = {c["title"]: c for c in page.evaluate(KPI_JS)}
+    assert {"在职参保人数", "制度抚养比"} <= set(cards), cards
+    # district rows only (the Beijing row 110000 = Σ districts is left out), latest month, a month and a year earlier
+    (latest,), = sql_rows("select max(month_start) from official.rpt_pension_overview")
+    by_month = dict((m, (a, r)) for m, a, r in sql_rows(
+        """select month_start, sum(insured_active), sum(insured_retired) from official.rpt_pension_overview
+            where district_code <> '110000' group by month_start"""))
+    prev_m = next((m for m in by_month if (m.year, m.month) == ((latest.year, latest.month - 1) if latest.month > 1
+                                                                else (latest.year - 1, 12))), None)
+    prev_y = next((m for m in by_month if (m.year, m.month) == (latest.year - 1, latest.month)), None)
+    active, retired = by_month[latest]
+    card = cards["在职参保人数"]
+    assert card["value"]["text"] == f"{active:,}"
+    pm, py = by_month.get(prev_m, (None, None)), by_month.get(prev_y, (None, None))
+    assert card["mom"]["text"] == f"环比 {pct_text(active, pm[0])}"
+    assert card["yoy"]["text"] == f"同比 {pct_text(active, py[0])}"
+    if pm[0] is not None and active != pm[0]:   # good direction 'up': green when it grew, red when it fell
+        assert ("kpi-good" if active > pm[0] else "kpi-bad") in card["mom"]["cls"], card
+    # a ratio of sums, not a sum or mean of the districts' ratios
+    ratio = Decimal(active) / Decimal(retired)
+    assert cards["制度抚养比"]["value"]["text"] == f"{ratio.quantize(Decimal('0.01'), ROUND_HALF_UP)}"
+    if pm[0] is not None:
+        assert cards["制度抚养比"]["mom"]["text"] == f"环比 {pct_text(ratio, Decimal(pm[0]) / Decimal(pm[1]))}"
+
+
+# ---------------------------------------------------------------- a district user, every dashboard
+def kpi_sql(dataset: str, metric_expr: str) -> dict:
+    """{month label 'YYYY年MM月': value} of a metric expression over the district's rows of a table."""
+    return {m.strftime("%Y年%m月"): v for m, v in sql_rows(
+        f"select month_start, {metric_expr} from official.{dataset} "   # noqa: S608
+        "where district_code = %s group by month_start", DISTRICT)}
+
+
+@pytest.mark.parametrize("dash", [d for d in DASHBOARDS if d["slug"] != OPS_SLUG], ids=lambda d: d["slug"])
+def test_district_user_gets_only_own_rows_on_every_dashboard(district, dash):
+    charts = dashboard_charts(district, dash["slug"])
+    assert len(charts) == len(dash["charts"]), [c["slice_name"] for c in charts]
+    checked_rows = checked_kpis = 0
+    for c in charts:
+        r = district.get(f"/api/v1/chart/{c['id']}/data/?format=json")
+        assert r.status_code == 200, f"{c['slice_name']}: {r.status_code} {r.text[:300]}"
+        rows = [row for res in r.json()["result"] for row in res["data"]]
+        for row in rows:
+            if "district_code" in row:
+                assert row["district_code"] == DISTRICT, (c["slice_name"], row)
+                checked_rows += 1
+            if "district_name" in row:
+                assert row["district_name"] == DISTRICT_NAME, (c["slice_name"], row)
+                checked_rows += 1
+        if c["form_data"].get("viz_type") == "handlebars" and rows:
+            metric = next(m for m in c["form_data"]["metrics"] if m.endswith("__v"))
+            ds = district.get(f"/api/v1/dataset/{c['form_data']['datasource'].split('__')[0]}").json()["result"]
+            expr = next(m["expression"] for m in ds["metrics"] if m["metric_name"] == metric)
+            table = re.search(r"from official\.(\w+) c ", ds["sql"]).group(1)
+            expected = kpi_sql(table, expr)
+            for row in rows:
+                got, want = row[metric], expected[row["month_label"]]
+                assert (got is None and want is None) or abs(Decimal(str(got)) - Decimal(want)) <= Decimal("0.0001") \
+                    * max(1, abs(Decimal(want))), (c["slice_name"], row["month_label"], got, want)
+                checked_kpis += 1
+    assert checked_rows + checked_kpis > 0, f"{dash['slug']}: nothing the district could be checked on"

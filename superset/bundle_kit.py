@@ -322,7 +322,7 @@ def _sql_change(cur: str, prev: str, fmt: str | None) -> tuple[str, str]:
         text = f"to_char(round(abs({diff})::numeric * 100, 2), 'FM999,990.00') || '个百分点'"
     else:
         diff = f"((({cur}) - ({prev}))::numeric / NULLIF(abs(({prev})::numeric), 0))"
-        text = f"to_char(round(abs({diff}) * 100, 1), 'FM999,999,990.0') || '%'"
+        text = f"to_char(round(abs({diff}) * 100, 2), 'FM999,999,990.00') || '%'"
     arrow = f"CASE WHEN {diff} > 0 THEN '▲ ' WHEN {diff} < 0 THEN '▼ ' ELSE '持平 ' END"
     return f"CASE WHEN {diff} IS NULL THEN '无可比数据' ELSE {arrow} || {text} END", diff
 
@@ -341,15 +341,24 @@ def _good_direction(table: str, metric: str) -> str | None:
     return d if d in ("up", "down") else None
 
 
-KPI_TEMPLATE = (
-    '{{#each data}}<div class="kpi-card"><div class="kpi-value">{{[%(m)s__text]}}</div>'
-    '<div class="kpi-compare"><span class="kpi-mom kpi-{{[%(m)s__mom_tone]}}">环比 {{[%(m)s__mom]}}</span>'
-    '<span class="kpi-yoy kpi-{{[%(m)s__yoy_tone]}}">同比 {{[%(m)s__yoy]}}</span></div></div>{{/each}}')
-KPI_CSS = (
-    ".kpi-card{display:flex;flex-direction:column;justify-content:center;height:100%;font-family:inherit}"
-    ".kpi-value{font-size:34px;font-weight:600;line-height:1.2;color:#1f2d3d;white-space:nowrap}"
-    ".kpi-compare{margin-top:6px;font-size:13px;display:flex;gap:14px;flex-wrap:wrap}"
-    ".kpi-good{color:#1a7f37}.kpi-bad{color:#cf222e}.kpi-up,.kpi-down,.kpi-flat{color:#57606a}")
+# The card is a one-cell table whose cell is HTML (allow_render_html: Superset's sanitiser keeps div/span with
+# class and style). Not a Handlebars chart: compiling a template needs 'unsafe-eval', which the CSP refuses.
+TONE_COLOURS = {"good": "#1a7f37", "bad": "#cf222e", "up": "#57606a", "down": "#57606a", "flat": "#57606a"}
+
+
+def _tone_style(tone_sql: str) -> str:
+    cases = " ".join(f"WHEN '{t}' THEN '{c}'" for t, c in TONE_COLOURS.items())
+    return f"(CASE {tone_sql} {cases} END)"
+
+
+def _card_sql(value: str, mom: str, mom_tone: str, yoy: str, yoy_tone: str) -> str:
+    return ("'<div class=\"kpi-card\"><div class=\"kpi-value\" style=\"font-size:28px;font-weight:600;"
+            "line-height:1.3;white-space:nowrap\">' || " + value + " || '</div>"
+            "<div style=\"font-size:13px;white-space:nowrap\">"
+            "<span class=\"kpi-mom kpi-' || " + mom_tone + " || '\" style=\"color:' || " + _tone_style(mom_tone)
+            + " || '\">环比 ' || " + mom + " || '</span>&nbsp;&nbsp;&nbsp;"
+            "<span class=\"kpi-yoy kpi-' || " + yoy_tone + " || '\" style=\"color:' || " + _tone_style(yoy_tone)
+            + " || '\">同比 ' || " + yoy + " || '</span></div></div>'")
 
 
 def kpi(key, ds, metric, name, fmt=",d", width=3, good=None, uuid=None):
@@ -363,14 +372,15 @@ def kpi(key, ds, metric, name, fmt=",d", width=3, good=None, uuid=None):
     good = _good_direction(ds.table, metric) or good
     fmt = fmt or base.get("d3format") or ",d"
     kds.kpi_specs[metric] = (base["expression"], base["verbose_name"], fmt, good)
-    return Chart(key, kds, name, "handlebars", {
-        "query_mode": "aggregate", "groupby": [], "all_columns": [],
-        "metrics": [f"{metric}__v", f"{metric}__pm", f"{metric}__py", f"{metric}__text", f"{metric}__mom",
-                    f"{metric}__mom_tone", f"{metric}__yoy", f"{metric}__yoy_tone"],
-        "adhoc_filters": [], "row_limit": 10, "order_desc": True, "timeseries_limit_metric": None,
+    return Chart(key, kds, name, "table", {
+        "query_mode": "aggregate", "groupby": [], "all_columns": [], "metrics": [f"{metric}__card"],
+        "adhoc_filters": [], "row_limit": 10, "order_desc": True, "server_pagination": False,
+        "show_totals": False, "include_search": False, "allow_render_html": True, "show_cell_bars": False,
+        "color_pn": False, "percent_metrics": [], "order_by_cols": [], "table_timestamp_format": "smart_date",
+        # the saved query (export, /api/v1/chart/<id>/data/): the figures by month, not the HTML card
         "export_groupby": ["month_label"],
-        "handlebarsTemplate": KPI_TEMPLATE % {"m": metric}, "styleTemplate": KPI_CSS,
-        "y_axis_format": fmt}, width, 26, uuid=uuid, described_metrics=[metric])
+        "export_metrics": [f"{metric}__v", f"{metric}__pm", f"{metric}__py", f"{metric}__mom", f"{metric}__yoy"]},
+        width, 26, uuid=uuid, described_metrics=[metric])
 
 
 def kpi_metrics(kds: DS) -> None:
@@ -390,7 +400,10 @@ def kpi_metrics(kds: DS) -> None:
             M(f"{metric}__mom", f"{verbose}环比", mom, None, "比率为百分点差，其他为增减百分比"),
             M(f"{metric}__mom_tone", f"{verbose}环比方向", _tone(mom_diff, good), None),
             M(f"{metric}__yoy", f"{verbose}同比", yoy, None, "比率为百分点差，其他为增减百分比"),
-            M(f"{metric}__yoy_tone", f"{verbose}同比方向", _tone(yoy_diff, good), None)]
+            M(f"{metric}__yoy_tone", f"{verbose}同比方向", _tone(yoy_diff, good), None),
+            M(f"{metric}__card", "本月 · 环比 · 同比",
+              _card_sql(f"COALESCE({_sql_format(expr, fmt)}, '—')", mom, _tone(mom_diff, good), yoy, _tone(yoy_diff, good)), None,
+              f"{verbose}：所选月份的值，与上月、上年同月比较（卡片 HTML）")]
 
 
 def kpi_total(key, ds, metric, name, fmt=",d", width=3, filters=()):

@@ -404,7 +404,7 @@ def query_context(form_data: dict) -> dict:
             order = [[metric, False]] if form_data.get("sort_by_metric") and metric else base.get("orderby")
             return [{**base, **({"orderby": order} if order else {})}]
         return qf.build_query_context(form_data, by_metric)
-    if viz == "table" and form_data.get("query_mode", "aggregate") == "aggregate":
+    if viz == "table" and form_data.get("query_mode", "aggregate") == "aggregate" and not form_data.get("export_groupby"):
         def aggregate(base: dict) -> list[dict]:
             metrics = base.get("metrics") or []
             timeseries_limit = form_data.get("timeseries_limit_metric")
@@ -418,6 +418,7 @@ def query_context(form_data: dict) -> dict:
         # by month rather than adding stocks up over months
         def by_month(base: dict) -> list[dict]:
             return [{**base, "columns": list(form_data["export_groupby"]),
+                     "metrics": list(form_data.get("export_metrics") or base.get("metrics") or []),
                      "orderby": [[form_data["export_groupby"][0], True]]}]
         return qf.build_query_context(form_data, by_month)
     return qf.build_query_context(form_data)   # big_number_total, handlebars, raw tables: the base query

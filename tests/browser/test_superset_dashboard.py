@@ -46,7 +46,7 @@ CHART_STATE_JS = r"""
     alerts: [...h.querySelectorAll('[role="alert"], .alert-danger, .ant-alert-error, [data-test="error-tooltip"]')]
               .map(a => a.textContent.trim()),
     emptyState: !!h.querySelector('.ant-empty, [data-test="empty-state"]'),
-    bigNumber: (h.querySelector('.header-line') || {textContent: ''}).textContent.trim(),
+    bigNumber: (h.querySelector('.header-line, .kpi-value') || {textContent: ''}).textContent.trim(),
     tableRows: h.querySelectorAll('tbody tr').length,
     svgShapes: h.querySelectorAll('svg path, svg rect, svg circle, svg text').length,
     canvasInk,
@@ -70,7 +70,7 @@ def bundle_charts() -> dict[str, str]:
 
 def has_content(state: dict) -> bool:
     viz = state["viz"] or ""
-    if viz.startswith("big_number"):
+    if viz.startswith("big_number") or state["bigNumber"]:
         return bool(re.search(r"\d", state["bigNumber"]))
     if viz == "table":
         return state["tableRows"] > 0

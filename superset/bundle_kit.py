@@ -324,7 +324,7 @@ def _sql_change(cur: str, prev: str, fmt: str | None) -> tuple[str, str]:
         diff = f"((({cur}) - ({prev}))::numeric / NULLIF(abs(({prev})::numeric), 0))"
         text = f"to_char(round(abs({diff}) * 100, 2), 'FM999,999,990.00') || '%'"
     arrow = f"CASE WHEN {diff} > 0 THEN '▲ ' WHEN {diff} < 0 THEN '▼ ' ELSE '持平 ' END"
-    return f"CASE WHEN {diff} IS NULL THEN '无可比数据' ELSE {arrow} || {text} END", diff
+    return f"CASE WHEN {diff} IS NULL THEN '—' ELSE {arrow} || {text} END", diff
 
 
 def _tone(diff: str, good: str | None) -> str:
@@ -352,7 +352,7 @@ def _tone_style(tone_sql: str) -> str:
 
 
 def _card_sql(value: str, mom: str, mom_tone: str, yoy: str, yoy_tone: str) -> str:
-    return ("'<div class=\"kpi-card\"><div class=\"kpi-value\" style=\"font-size:28px;font-weight:600;"
+    return ("'<div class=\"kpi-card\"><div class=\"kpi-value\" style=\"font-size:26px;font-weight:600;"
             "line-height:1.3;white-space:nowrap\">' || " + value + " || '</div>"
             "<div style=\"font-size:13px;white-space:nowrap\">"
             "<span class=\"kpi-mom kpi-' || " + mom_tone + " || '\" style=\"color:' || " + _tone_style(mom_tone)
@@ -422,7 +422,10 @@ def trend(key, ds, metrics, name, fmt=",d", width=6, bar=False):
         "legendOrientation": "top", "legendType": "scroll", "markerEnabled": True, "markerSize": 4,
         "truncateYAxis": False, "y_axis_bounds": [None, None], "zoomable": False, "color_scheme": "supersetColors",
         "comparison_type": "values", "annotation_layers": [], "rolling_type": None, "stack": None,
-        "only_total": True, "show_value": False}, width, 60, month=False)
+        "only_total": True, "show_value": False,
+        # every month a category with its own label: the first and the last month are always labelled (a time
+        # axis picks its own ticks and may leave the latest month unlabelled)
+        "xAxisForceCategorical": True, "xAxisLabelInterval": 0, "xAxisLabelRotation": 0}, width, 60, month=False)
 
 
 def cat_bar(key, ds, x, metrics, name, fmt=",d", width=6, height=60, stack=False, horizontal=False,

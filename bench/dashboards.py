@@ -94,7 +94,8 @@ def main() -> None:
     ap.add_argument("--note", default="", help="what drop the warehouse held, whether the machine was shared")
     args = ap.parse_args()
     password = (settings.SECRETS / "superset_admin_password").read_text().strip()
-    rows = []
+    rows: list[dict] = []
+    cmd = f".venv/bin/python -m bench.dashboards --repeat {args.repeat}"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
                                      args=CHROMIUM_ARGS, headless=True)
@@ -106,17 +107,21 @@ def main() -> None:
                              "median": round(statistics.median(times), 2), "max": round(max(times), 2)})
                 print(f"{slug:32} {n:3d} charts  median {rows[-1]['median']:6.2f}s  max {rows[-1]['max']:6.2f}s",
                       flush=True)
+                report(rows, args.note, cmd)   # after every dashboard: an interrupted run keeps what it measured
         finally:
             browser.close()
+    print(report(rows, args.note, cmd))
+
+
+def report(rows: list[dict], note_text: str, cmd: str):
     table = ["| dashboard | slug | charts | cold median s | cold max s | runs |", "|---|---|---:|---:|---:|---|"]
     table += [f"| {r['title']} | {r['slug']} | {r['charts']} | {r['median']:.2f} | {r['max']:.2f} | "
               f"{', '.join(f'{t:.2f}' for t in r['seconds'])} |" for r in rows]
-    note = (f"\n\n{args.note}\n" if args.note else "") + (
+    note = (f"\n\n{note_text}\n" if note_text else "") + (
         "\nCold: Superset's chart-data cache emptied before each opening, a fresh browser context; timed from "
         "navigation to every chart drawn with data (no spinner). Target (issue 19): ≤ 3 s at the demo scale, "
         "≤ 5 s at scale 0.1.")
-    cmd = f".venv/bin/python -m bench.dashboards --repeat {args.repeat}"
-    print(write_result("dashboards", cmd, {"dashboards": rows, "note": args.note}, "\n".join(table) + note))
+    return write_result("dashboards", cmd, {"dashboards": rows, "note": note_text}, "\n".join(table) + note)
 
 
 if __name__ == "__main__":

@@ -278,10 +278,11 @@ def kpi_sql(conn, base: DS) -> str:
     cur = conn.execute(f"select * from {src} q limit 0")  # noqa: S608
     cols = [(d.name, d.type_code) for d in cur.description]
     names = {n for n, _ in cols}
-    if "month_start" not in names:
-        raise SystemExit(f"{base.table}: a KPI card needs month_start to compare months")
     numeric = [n for n, t in cols if t in _NUMERIC_OIDS and n not in _KPI_EXCLUDED]
     keys = [n for n, t in cols if t in _TEXT_OIDS and n != "month_label"]
+    if "month_start" not in names:   # no months to compare: the card shows its value and "—"
+        nulls = [f'null::numeric as "{n}__pm", null::numeric as "{n}__py"' for n in numeric]
+        return f"select c.*{''.join(', ' + x for x in nulls)} from {src} c"
     extra = [f'p."{n}" as "{n}__pm", y."{n}" as "{n}__py"' for n in numeric]
     if "month_label" not in names:
         extra.append(MONTH_LABEL_EXPR.replace("month_start", "c.month_start") + " as month_label")

@@ -436,6 +436,9 @@ def _save_query_contexts(chart_uuids: list[str]) -> None:
         chart = db.session.query(Slice).filter_by(uuid=uuidlib.UUID(u)).one()
         form_data = {**sjson.loads(chart.params or "{}"), "slice_id": chart.id,
                      "datasource": f"{chart.datasource_id}__{chart.datasource_type}"}
+        if form_data.get("export_groupby"):   # only the columns the dataset has (a KPI dataset without months)
+            have = {c.column_name for c in chart.datasource.columns}
+            form_data["export_groupby"] = [c for c in form_data["export_groupby"] if c in have]
         chart.query_context = sjson.dumps(query_context(form_data))
 
 

@@ -67,7 +67,8 @@ def chart_data_problems(admin: Session, cid: int, name: str) -> tuple[list[tuple
         return [(name, "json", r.status_code, r.text[:200])], 0
     problems = []
     result = r.json()["result"]
-    rows = len(result[0]["data"]) if result else 0   # a chart over an empty table (no calls yet) has none
+    # rows with a value (a chart over an empty table — no service calls yet — has none, or one row of nulls)
+    rows = sum(1 for row in (result[0]["data"] if result else []) if any(v is not None for v in row.values()))
     r = admin.get(f"/api/v1/chart/{cid}/data/?format=csv")
     if r.status_code != 200 or "csv" not in r.headers.get("Content-Type", ""):
         problems.append((name, "csv", r.status_code, r.text[:200]))

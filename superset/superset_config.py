@@ -45,11 +45,6 @@ FEATURE_FLAGS = {
     "EMBEDDED_SUPERSET": False,
 }
 
-# KPI cards (superset/bundle_kit.py kpi) are Handlebars charts: their template's HTML goes through the
-# sanitiser (HTML_SANITIZATION stays on); it may keep class names, inline style and the card's <style> block.
-HTML_SANITIZATION = True
-HTML_SANITIZATION_SCHEMA_EXTENSIONS = {"attributes": {"*": ["className", "class", "style"]}, "tagNames": ["style"]}
-
 # --- caches: files under var/superset/cache, no Redis --------------------------------------
 # On disk (not in-process) so that a build or publish can drop them without restarting
 # Superset: pipeline/caches.py empties these folders.

@@ -54,7 +54,12 @@ A cube file names a fact table (in the schema given by CUBE_SCHEMA, default ``ma
   member or a drilled dimension; a sum of a few thousand rows, no DISTINCT. With ``movers_column`` (true on the
   rows counting entities whose combination changed), ``mover_table`` and ``mover_entity_column`` (those entities'
   own spells: entity number, the dimensions' keys, ``first_column``, ``last_column``) also sets and inversions on
-  undrilled dimensions: the steady entities' counts plus a DISTINCT over the movers' spells.
+  undrilled dimensions: the steady entities' counts plus a DISTINCT over the movers' spells. ``type:
+  pattern_counts``: entities counted (``column``) per combination of the dimensions (``rollup_column``), 64-month
+  window (``window_column``, month index // 64) and the entity's month pattern in it (``pattern_column``, bigint,
+  bit = month index % 64; warehouse/macros/distinct_patterns.sql): the distinct entities of a cell over any set
+  of months within one window (gaps allowed) are the sum over the patterns sharing a month with it. Exact when
+  every cell's months lie in one window and every other cut is a single member or a drilled dimension.
 
 Names of measures and calculated measures are the MetricFlow metric names of ``semantic_model``
 (or given by ``metric:`` where MetricFlow needs a globally unique name, e.g. ``unemployment_insured``);
@@ -285,7 +290,7 @@ class AggregateTable:
                 "measures": list(self.measures)}
 
 
-DISTINCT_TYPES = {"period_counts", "spell_counts", "year_bitmask"}
+DISTINCT_TYPES = {"period_counts", "spell_counts", "pattern_counts", "year_bitmask"}
 
 
 @dataclass(frozen=True)
@@ -293,7 +298,7 @@ class DistinctAggregate:
     """A structure answering a count-distinct measure over multi-month periods exactly (see the module docstring,
     ``distinct_aggregates``)."""
     table: str
-    type: str                                       # period_counts | spell_counts | year_bitmask
+    type: str                                       # period_counts | spell_counts | pattern_counts | year_bitmask
     measure: str
     column: str                                     # period_counts, spell_counts: the count; year_bitmask: the entity
     dimensions: dict[str, tuple[str, ...]]          # non-time dimension → levels kept
@@ -310,6 +315,8 @@ class DistinctAggregate:
     movers_column: str | None = None                # spell_counts: flag of the movers' rows (optional, with:)
     mover_table: str | None = None                  # the movers' own spells (entity number, tuple, first, last)
     mover_entity_column: str | None = None
+    window_column: str | None = None                # pattern_counts: 64-month window number, month pattern in it
+    pattern_column: str | None = None
 
     def covers_level(self, dimension: str, level: str) -> bool:
         return level in self.dimensions.get(dimension, ())
@@ -676,6 +683,9 @@ def _load_distinct(d, where: str, spec: CubeSpec, dims: dict[str, Dimension], me
         return DistinctAggregate(**common, column=d.column or d.measure, rollup_column=d.rollup_column,
                                  first_column=d.first_column, last_column=d.last_column, prior_column=d.prior_column,
                                  **_mover_spells(d, where, spec))
+    if d.type == "pattern_counts":
+        return DistinctAggregate(**common, column=d.column or d.measure, rollup_column=d.rollup_column,
+                                 window_column=d.window_column, pattern_column=d.pattern_column)
     if d.column not in (None, m.column):
         raise ModelError(f"{where}.column: a year bitmask holds the measure's own column {m.column!r}")
     return DistinctAggregate(**common, column=m.column, year_column=d.year_column, months_column=d.months_column,

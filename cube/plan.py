@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from cube.query import AggregateQuery
 
 MASK_YEARS = (1900, 2100)       # years a time cut is turned into month masks over (year bitmask aggregates)
+PATTERN_MONTHS = 64             # months per window of a pattern_counts table (bits of a bigint)
 
 
 def _year_of(grain: str, value: Any) -> int | None:
@@ -106,16 +107,19 @@ def plan(q: AggregateQuery) -> Plan:
 def _distinct_plan(q: AggregateQuery, reasons: list[str]) -> Plan | None:
     """The first distinct aggregate that counts the query exactly, with the month aggregate (or the fact) for the
     rest; None (reasons appended) when there is none — or, forced onto aggregates, when no month aggregate fits."""
+    skipped: list[str] = []      # why the structures before the chosen one do not count it (in plan.why)
     for dagg in q.cube.distinct_aggregates:
         why = f"{dagg.table} not in schema {q.schema}" if not present(q, dagg.table) else uncovered_distinct(q, dagg)
         if why is not None:
             reasons.append(why)
+            skipped.append(why if dagg.table in why else f"{dagg.table}: {why}")
             continue
         main = next((a for a in q.cube.aggregates
                      if present(q, a.table) and uncovered(q, a, skip_distinct=True) is None), None)
         if main is None and q.use == "aggregate":
             return None
-        return Plan(main, dagg, f"distinct counts from {dagg.table}")
+        return Plan(main, dagg, f"distinct counts from {dagg.table}" + (
+            f" ({'; '.join(skipped)})" if skipped else ""))
     return None
 
 
@@ -292,8 +296,16 @@ def _period_uncovered(q: AggregateQuery, dagg: DistinctAggregate) -> str | None:
     return why
 
 
+def _pattern_uncovered(q: AggregateQuery, dagg: DistinctAggregate) -> str | None:
+    why = _member_sets_uncovered(q, dagg) or _calendar_uncovered(q, dagg, None)
+    if why is None and pattern_cells(q) is None:
+        why = (f"{dagg.table}: the months of each cell must lie in one {PATTERN_MONTHS}-month window "
+               f"(and, cut open-ended or inverted, the months with data be known)")
+    return why
+
+
 _UNCOVERED_BY_TYPE = {"year_bitmask": _bitmask_uncovered, "spell_counts": _spell_uncovered,
-                      "period_counts": _period_uncovered}
+                      "period_counts": _period_uncovered, "pattern_counts": _pattern_uncovered}
 
 
 def month_masks(q: AggregateQuery) -> tuple[list[int], list[int]]:
@@ -349,6 +361,42 @@ def spell_ranges(q: AggregateQuery) -> list[tuple[tuple, int, int]] | None:
 
 
 def contiguous_ranges(q: AggregateQuery) -> list[tuple[tuple, int, int]] | None:
+    out = []
+    for key, months in cell_months(q).items():
+        if months[-1] - months[0] + 1 != len(months):       # listed in order, no repeats: a gap
+            return None
+        out.append((key, months[0], months[-1]))
+    return out
+
+
+def pattern_cells(q: AggregateQuery) -> list[tuple[tuple, int, int]] | None:
+    """Each cell's months as (time level keys along the drilled path, window, bigint month pattern): month
+    index i = year * 12 + month - 1 is bit i % 64 of window i // 64 (warehouse/macros/distinct_patterns.sql).
+    Only months with data count (when known; else the cuts must bound the years). None when some cell's
+    months span two windows."""
+    if getattr(q, "_patterns", False) is not False:
+        return q._patterns
+    data = q.data_months
+    if data is None and (not time_cuts(q) or len(month_masks(q)[0]) > PATTERN_MONTHS // 12 + 1):
+        q._patterns = None
+        return None
+    out = []
+    for key, months in cell_months(q, data_only=True).items():
+        windows = {i // PATTERN_MONTHS for i in months}
+        if len(windows) != 1:
+            q._patterns = None
+            return None
+        bits = 0
+        for i in months:
+            bits |= 1 << (i % PATTERN_MONTHS)
+        out.append((key, windows.pop(), bits - (1 << 64) if bits >= 1 << 63 else bits))   # as a signed bigint
+    q._patterns = out
+    return out
+
+
+def cell_months(q: AggregateQuery, data_only: bool = False) -> dict[tuple, list[int]]:
+    """{time level keys along the drilled path: the cell's month indexes (year * 12 + month - 1), in order};
+    one key () when time is not drilled. ``data_only``: only the months with data (when known)."""
     tdim = q.cube.time_dim
     drill = time_drill(q)
     grain = tdim.level(drill.level).grain if drill is not None else None
@@ -357,8 +405,9 @@ def contiguous_ranges(q: AggregateQuery) -> list[tuple[tuple, int, int]] | None:
     else:
         years = list(range(MASK_YEARS[0], MASK_YEARS[1] + 1))
         masks = [4095] * len(years)
-    if q.data_months is not None and grain is not None:
-        kept = [(y, b) for y, b in zip(years, masks) if y in q.data_months]
+    if q.data_months is not None and (grain is not None or data_only):
+        kept = [(y, b & (q.data_months[y] if data_only else 4095)) for y, b in zip(years, masks)
+                if y in q.data_months]
         years, masks = [y for y, _ in kept], [b for _, b in kept]
     groups: dict[tuple, list[int]] = {}
     for y, bits in zip(years, masks):
@@ -367,12 +416,7 @@ def contiguous_ranges(q: AggregateQuery) -> list[tuple[tuple, int, int]] | None:
                 key = {None: (), "year": (y,), "quarter": (y, f"{y}Q{m // 3 + 1}"),
                        "month": (y, f"{y}Q{m // 3 + 1}", y * 100 + m + 1)}[grain]
                 groups.setdefault(key, []).append(y * 12 + m)
-    out = []
-    for key, months in groups.items():
-        if months[-1] - months[0] + 1 != len(months):       # listed in order, no repeats: a gap
-            return None
-        out.append((key, months[0], months[-1]))
-    return out
+    return groups
 
 
 def within_one_year(q: AggregateQuery) -> bool:

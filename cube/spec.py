@@ -143,7 +143,16 @@ class YearBitmaskSpec(_DistinctSpec):
     single_column: Name
 
 
-DistinctSpec = Annotated[Union[PeriodCountsSpec, SpellCountsSpec, YearBitmaskSpec], Field(discriminator="type")]
+class PatternCountsSpec(_DistinctSpec):
+    type: Literal["pattern_counts"]
+    column: Name | None = None
+    rollup_column: Name
+    window_column: Name
+    pattern_column: Name
+
+
+DistinctSpec = Annotated[Union[PeriodCountsSpec, SpellCountsSpec, PatternCountsSpec, YearBitmaskSpec],
+                         Field(discriminator="type")]
 
 
 class FactColumnSpec(_Spec):
@@ -181,7 +190,7 @@ def _key(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("period_counts", "spell_counts", "year_bitmask", "AggregateMeasureSpec") or "[" in part \
+        elif part in ("period_counts", "spell_counts", "pattern_counts", "year_bitmask", "AggregateMeasureSpec") or "[" in part \
                 or part in ("str", "constrained-str", "function-after[_regex(), nullable[str]]"):
             continue
         else:

@@ -2,7 +2,7 @@
 
 * ``fact``: the fact table (summed measures, ``count(distinct …)``, drill-through);
 * ``aggregate``: a month pre-aggregate (every measure a sum of its column);
-* ``period_counts``, ``spell_counts``, ``year_bitmask``: the three structures counting distinct entities over
+* ``period_counts``, ``spell_counts``, ``pattern_counts``, ``year_bitmask``: the four structures counting distinct entities over
   periods longer than a month (``distinct_aggregates`` of the cube file).
 
 ``build(q)`` assembles the statement: ``g`` / ``w`` / ``a`` (cells.py: the cells of summed measures, balances taking
@@ -19,14 +19,14 @@ from psycopg import sql
 
 from cube import plan as planning
 from cube.model import PERIOD_VALUE, Measure
-from cube.sqlbuild import cells, fact, period_counts, spell_counts, year_bitmask
+from cube.sqlbuild import cells, fact, pattern_counts, period_counts, spell_counts, year_bitmask
 from cube.sqlbuild.common import BALANCE_COLUMNS, Attr, Params, Source, attributes  # noqa: F401
 
 if TYPE_CHECKING:
     from cube.query import AggregateQuery
 
 DISTINCT_BUILDERS = {"period_counts": period_counts.distinct_cte, "spell_counts": spell_counts.distinct_cte,
-                     "year_bitmask": year_bitmask.distinct_cte}
+                     "pattern_counts": pattern_counts.distinct_cte, "year_bitmask": year_bitmask.distinct_cte}
 
 
 def build(q: AggregateQuery, the_plan: planning.Plan) -> tuple[sql.Composed, dict[str, Any]]:

@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--schema", default=None, help="schema to read (default: official if it exists, else marts)")
     ap.add_argument("--repeat", type=int, default=20, help="requests per query and mode")
-    ap.add_argument("--only", default=None, help="run only the queries whose label or cube contains this text")
+    ap.add_argument("--only", default=None, help="run only the queries whose label or cube contains this text (alternatives separated by |)")
     ap.add_argument("--results-name", default="cube",
                     help="bench/results/<name>.md|json to write (default cube; use another name for trial runs)")
     ap.add_argument("--generate", action="store_true", help="generate, load and build a synthetic drop first")
@@ -236,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     subst = {"last": months[-1], "first6": months[-6] if len(months) >= 6 else months[0],
              "first12": months[-12] if len(months) >= 12 else months[0],
              "year": full_years[-1] if full_years else months[-1] // 100}
-    matrix = [q for q in MATRIX if not args.only or args.only in q[0] or args.only in q[1]]
+    only = args.only.split("|") if args.only else []
+    matrix = [q for q in MATRIX if not only or any(o in q[0] or o in q[1] for o in only)]
     results = []
 
     try:

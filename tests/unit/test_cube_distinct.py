@@ -31,7 +31,7 @@ def paths(cube, available=ALL, **kw):
 
 
 def test_pension_declares_its_distinct_aggregates(cube):
-    period, spell, year = cube.distinct_aggregates
+    period, spell, pattern, year = cube.distinct_aggregates
     assert (period.table, period.type, period.measure, period.grains) == (PERIOD, "period_counts", "contributors",
                                                                            ("year", "quarter"))
     assert period.order == ("district", "gender", "age_band", "industry", "person_type")
@@ -40,8 +40,11 @@ def test_pension_declares_its_distinct_aggregates(cube):
                                                                              "rolled_up")
     assert spell.order == period.order              # the same GROUPING() bits
     assert (spell.mover_table, spell.movers_column, spell.mover_entity_column) == (MOVER, "movers", "entity_no")
+    assert (pattern.table, pattern.type, pattern.column, pattern.window_column, pattern.pattern_column) == (
+        "agg_pension_contributor_pattern", "pattern_counts", "contributors", "window_no", "pattern")
+    assert pattern.order == period.order
     assert (year.table, year.type, year.column) == (YEAR, "year_bitmask", "person_id")
-    assert cube.aggregate_tables == [AGG, PERIOD, SPELL, YEAR, MOVER]
+    assert cube.aggregate_tables == [AGG, PERIOD, SPELL, "agg_pension_contributor_pattern", YEAR, MOVER]
     assert "contributors" in cube.default_measures
 
 
@@ -103,7 +106,10 @@ def test_forcing_onto_aggregates(cube):
     cells, _ = build_request(cube, "marts", cut="month:202401-202403", measures="contributors", use="aggregate")
     assert cells.path == S
     cells, _ = build_request(cube, "marts", cut="month:202401;202403", measures="contributors", use="aggregate")
-    assert cells.path == Y
+    assert cells.path == f"aggregate:{AGG} + distinct:agg_pension_contributor_pattern"     # a gap: the patterns
+    cells, _ = build_request(cube, "marts", cut="month:202401;202403|district:110105;110108", measures="contributors",
+                             use="aggregate")
+    assert cells.path == Y                  # and a district set: the month masks
     cells, _ = build_request(cube, "marts", drilldown="industry@industry_division", measures="contributors",
                              use="aggregate")
     with pytest.raises(QueryError, match="no aggregate answers"):
@@ -181,10 +187,12 @@ def _write(tmp_path, raw):
     (1, lambda a: a.pop("mover_table"), "go together"),
     (1, lambda a: a.update(mover_table=SPELL), "a table of its own"),
     (1, lambda a: a.update(dimensions=["time"]), "time dimension is implied"),
-    (2, lambda a: a.update(column="unit_id"), "own column"),
-    (2, lambda a: a.pop("months_column"), "months_column"),
-    (2, lambda a: a.update(table="fct_pension_person_month"), "fact table itself"),
-    (2, lambda a: a.update(table=AGG), "declared twice"),
+    (3, lambda a: a.update(column="unit_id"), "own column"),
+    (3, lambda a: a.pop("months_column"), "months_column"),
+    (3, lambda a: a.update(table="fct_pension_person_month"), "fact table itself"),
+    (3, lambda a: a.update(table=AGG), "declared twice"),
+    (2, lambda a: a.pop("pattern_column"), "pattern_column"),
+    (2, lambda a: a.update(dimensions=["time"]), "time dimension is implied"),
 ])
 def test_invalid_distinct_declarations(tmp_path, index, change, message):
     raw = yaml.safe_load((CUBES_DIR / "pension.yaml").read_text(encoding="utf-8"))
@@ -288,3 +296,42 @@ def test_spell_counts_with_member_sets_sql(cube):
                          drilldown="age_band", measures="contributors")[0].build()[0].as_string(None)
     d = text.split("d as (")[1].split("\nselect ")[0]
     assert MOVER not in text and '"movers"' not in d and "distinct" not in d and f'"marts"."{SPELL}"' in d
+
+
+PATTERN = "agg_pension_contributor_pattern"
+
+
+def test_pattern_cells_and_sql(cube):
+    """Months with a gap as (window, signed bigint pattern) per cell: bit = month index % 64; a cell spanning two
+    windows or an unbounded inverted cut without known data months is not answered; district sets pass."""
+    def cells_of(cut, drilldown=None, data=None):
+        cells, _ = build_request(cube, "marts", available=ALL | {PATTERN}, cut=cut, drilldown=drilldown,
+                                 measures="contributors", data_months=data)
+        return cells
+
+    from cube import plan as planning
+    i = lambda y, m: y * 12 + m - 1      # noqa: E731
+    w, b1, b2 = i(2024, 1) // 64, i(2024, 1) % 64, i(2024, 11) % 64
+    q = cells_of("month:202401;202411")
+    assert planning.pattern_cells(q) == [((), w, (1 << b1) | (1 << b2))]
+    assert q.path == f"aggregate:{AGG} + distinct:{PATTERN}"
+    assert "spell" in planning.plan(q).why           # why the spells were passed over
+    d = q.build()[0].as_string(None).split("d as (")[1]
+    assert f'from "marts"."{PATTERN}" as s join unnest(' in d and "& p.__m) <> 0" in d and "count(distinct" not in d
+    # a window boundary: 2026-08 is the last month of window 379, 2026-09 the first of 380
+    assert i(2026, 8) // 64 == 379 and i(2026, 9) // 64 == 380
+    assert planning.pattern_cells(cells_of("month:202608;202610")) is None
+    assert cells_of("month:202608;202610").path.endswith(YEAR)
+    assert len(planning.pattern_cells(cells_of("month:202608;202610", "time@month"))) == 2   # each cell one window
+    # bit 63 set: stored as a negative bigint
+    top = next(y * 100 + m for y in range(2020, 2030) for m in range(1, 13) if i(y, m) % 64 == 63)
+    (_, _, bits), = planning.pattern_cells(cells_of(f"month:{top}"))
+    assert bits == -(1 << 63)
+    # inverted: only with the data months known (else every year 1900-2100)
+    assert planning.pattern_cells(cells_of("!month:202406")) is None
+    data = {2024: 0xFFF, 2025: 0x1}
+    (_, _, bits), = planning.pattern_cells(cells_of("!month:202406", data=data))
+    assert bin(bits & (1 << 64) - 1).count("1") == 12          # 11 months of 2024 and January 2025
+    # two districts together: the month masks, and the plan says why
+    q = cells_of("month:202401;202411|district:110105;110108")
+    assert q.path.endswith(YEAR) and f"{PATTERN}" in planning.plan(q).why

@@ -127,9 +127,10 @@ demo: setup db generate build signoff-demo publish superset cube portal services
 	@echo "  Cube API (OpenAPI)  : http://127.0.0.1:$${CUBE_PORT:-8089}/docs"
 	@echo "  Portal (历史数据库) : http://127.0.0.1:$${PORTAL_PORT:-8090}/  — users/passwords in var/secrets/portal_users.json"
 	@echo "    监测月报          : http://127.0.0.1:$${PORTAL_PORT:-8090}/reports (HTML / PDF / XLSX)"
-	@echo "  Data services (API) : http://127.0.0.1:$${SERVICES_PORT:-8091}/docs  — demo keys in var/secrets/services_keys.json (never printed)"
 	@echo "    前言 (landing)    : http://127.0.0.1:$${PORTAL_PORT:-8090}/intro — 固定报表 /fixed-reports, 审核确认 /signoff, 监督快报 /bulletins"
 	@echo "    审核确认          : signed by the demo department accounts (make signoff-demo); dept_<处室> users sign in /signoff"
+	@echo "    名单比对 / 自助分析 : http://127.0.0.1:$${PORTAL_PORT:-8090}/listmatch and /analyses"
+	@echo "  Data services (API) : http://127.0.0.1:$${SERVICES_PORT:-8091}/docs  — demo keys in var/secrets/services_keys.json (never printed)"
 	@echo "  PostgreSQL          : $$($(HRSS) db url | sed 's/:[^:@]*@/:***@/')  (make psql)"
 	@echo "  Stop everything     : make stop"
 	@echo "=============================================================="
@@ -161,7 +162,7 @@ roles: db  ## list the database login roles and what matters about them (superus
 psql: db  ## a psql shell on the warehouse
 	@$(HRSS) db psql
 
-stop:  ## stop Superset, the cube service, the portal and the embedded PostgreSQL
+stop:  ## stop Superset, the cube service, the portal, the data services and the embedded PostgreSQL
 	-@test -x $(SS_PY) && $(SS_PY) superset/manage.py stop || true
 	-@test -x $(PY) && $(HRSS) services stop || true
 	-@test -x $(PY) && $(HRSS) portal stop || true

@@ -77,7 +77,7 @@ class DS:
         self.uuid = uuid or uid("dataset", key)
         self.columns: list[dict] = []
         self.base: DS | None = base   # a KPI dataset (kpi_dataset): the dataset whose rows it compares
-        self.kpi_specs: dict[str, tuple] = {}   # a KPI dataset's cards: metric -> (expression, name, format, good)
+        self.kpi_specs: dict[str, tuple] = {}   # a KPI dataset's cards: metric -> (expression, name, format, good, description)
 
     @property
     def source_table(self) -> str:
@@ -372,7 +372,7 @@ def kpi(key, ds, metric, name, fmt=",d", width=3, good=None, uuid=None):
     kds = kpi_dataset(ds)
     good = _good_direction(ds.table, metric) or good
     fmt = fmt or base.get("d3format") or ",d"
-    kds.kpi_specs[metric] = (base["expression"], base["verbose_name"], fmt, good)
+    kds.kpi_specs[metric] = (base["expression"], base["verbose_name"], fmt, good, base.get("description"))
     return Chart(key, kds, name, "table", {
         "query_mode": "aggregate", "groupby": [], "all_columns": [], "metrics": [f"{metric}__card"],
         "adhoc_filters": [], "row_limit": 10, "order_desc": True, "server_pagination": False,
@@ -389,12 +389,13 @@ def kpi_metrics(kds: DS) -> None:
     known (bundle_gen calls this after load_columns)."""
     numeric = [c["column_name"][:-4] for c in kds.columns if c["column_name"].endswith("__pm")]
     kds.metrics = []
-    for metric, (expr, verbose, fmt, good) in kds.kpi_specs.items():
+    for metric, (expr, verbose, fmt, good, desc) in kds.kpi_specs.items():
         pm, py = _shift(expr, "__pm", numeric), _shift(expr, "__py", numeric)
         mom, mom_diff = _sql_change(expr, pm, fmt)
         yoy, yoy_diff = _sql_change(expr, py, fmt)
         kds.metrics += [
-            M(f"{metric}__v", verbose, expr, fmt, f"{verbose}（所选月份）"),
+            M(f"{metric}__v", verbose, expr, fmt,
+              f"{verbose}（所选月份）" + (f"；{desc}" if desc else "")),   # the 口径 (存量 / 流量) of the metric
             M(f"{metric}__pm", f"{verbose}（上月）", pm, fmt, f"{verbose}：所选月份的上一个月"),
             M(f"{metric}__py", f"{verbose}（上年同月）", py, fmt, f"{verbose}：上年同月"),
             M(f"{metric}__text", f"{verbose}（显示值）", _sql_format(expr, fmt), None),

@@ -90,8 +90,9 @@ def test_a_forced_publish_states_exactly_which_models_are_stale(built):
                                ).fetchone()[0]
         stale = detail["stale_models"]
         # the failing check (matches_check_table on the injury overview) skips what reads the injury overview:
-        # the fund budget caliber report; the overview itself and everything else were rebuilt
-        assert stale == ["rpt_fund_budget_caliber"]
+        # the fund budget caliber report and the district 综合情况 module; the overview itself and everything else
+        # were rebuilt
+        assert stale == ["rpt_fund_budget_caliber", "rpt_modules_district_overview"]
         refused = run(["pipeline.release", "publish", "--month", MONTH], e)
         assert refused.returncode == 3
         res = run(["pipeline.release", "publish", "--month", MONTH, "--force"], e)

@@ -130,13 +130,22 @@ def outstanding(st: dict) -> tuple[list[str], list[str]]:
     return missing, rejected
 
 
-def record(conn, build_run_id: int, data_month: str | None, dept: str, modules: list[str], decision: str,
+SIGNER_NAME_MAX, COMMENT_MAX = 50, 2000     # characters: a name, and a reason that still prints on the sheet
+
+
+def record(conn, build_run_id: int, dept: str, modules: list[str], decision: str,
            signed_by: str, signer_name: str, comment: str | None, demo: bool = False) -> int:
+    """Record a department's decision on its modules of build `build_run_id` (which must still be the current
+    build: the data month recorded is that build's, never the caller's)."""
     d = department(dept)
     if decision not in ("confirmed", "rejected"):
         raise SignoffError("decision 须为 confirmed 或 rejected")
     if not signer_name.strip():
         raise SignoffError("请填写确认人姓名")
+    if len(signer_name.strip()) > SIGNER_NAME_MAX:
+        raise SignoffError(f"确认人姓名至多 {SIGNER_NAME_MAX} 个字")
+    if len((comment or "").strip()) > COMMENT_MAX:
+        raise SignoffError(f"意见至多 {COMMENT_MAX} 个字")
     if decision == "rejected" and not (comment or "").strip():
         raise SignoffError("驳回须说明原因")
     wrong = [m for m in modules if m not in d.modules]
@@ -149,7 +158,7 @@ def record(conn, build_run_id: int, data_month: str | None, dept: str, modules: 
         for m in modules:
             conn.execute("insert into audit.signoff (build_run_id, data_month, department, module, decision, "
                          "signed_by, signer_name, comment, demo) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                         (build_run_id, data_month, dept, m, decision, signed_by, signer_name.strip(),
+                         (build_run_id, current["data_month"], dept, m, decision, signed_by, signer_name.strip(),
                           (comment or "").strip() or None, demo))
     return len(modules)
 

@@ -29,7 +29,7 @@ def sign_all_demo(url: str | None = None, log=print) -> int:
             raise signoff.SignoffError("没有构建记录: 先运行 make build")
         n = 0
         for d in signoff.DEPARTMENTS:
-            n += signoff.record(conn, build["run_id"], build["data_month"], d.code, list(d.modules), "confirmed",
+            n += signoff.record(conn, build["run_id"], d.code, list(d.modules), "confirmed",
                                 f"dept_{d.code}", f"{d.name}{DEMO_SIGNER}", "演示数据, 自动确认", demo=True)
     log(f"[signoff] 构建 #{build['run_id']} ({build['data_month']}): {n} 个模块已由演示处室账户确认(标记为演示)")
     return n

@@ -46,9 +46,12 @@ async def signoff_post(request: Request, u=Depends(_reader)):
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     one = {k: v[0] for k, v in form.items()}
     decision = "rejected" if one.get("action") == "reject" else "confirmed"
+    build = one.get("build_run_id", "")
+    if not build.isdigit():
+        return RedirectResponse(f"/signoff?error={quote('构建号须为整数, 请刷新页面后重新确认')}", status_code=303)
     try:
         with store.connect(autocommit=True) as c:
-            n = signoff.record(c, int(one.get("build_run_id") or 0), one.get("data_month"), u.department,
+            n = signoff.record(c, int(build), u.department,
                                form.get("module", []), decision, u.username, one.get("signer_name", ""),
                                one.get("comment"))
     except (signoff.SignoffError, ValueError) as e:

@@ -42,7 +42,7 @@ def _sign(url, dept, modules, decision="confirmed", comment="ok"):
     with psycopg.connect(url, autocommit=True) as c:
         signoff.ensure(c)
         b = signoff.current_build(c)
-        return signoff.record(c, b["run_id"], b["data_month"], dept, modules, decision, f"dept_{dept}", "测试人",
+        return signoff.record(c, b["run_id"], dept, modules, decision, f"dept_{dept}", "测试人",
                               comment)
 
 
@@ -90,8 +90,8 @@ def test_a_department_signs_only_its_own_modules_and_a_rejection_needs_a_reason(
         signoff.ensure(c)
         b = signoff.current_build(c)
         with pytest.raises(signoff.SignoffError, match="工伤保险处 负责的模块是 injury"):
-            signoff.record(c, b["run_id"], "202501", "injury", ["pension"], "confirmed", "dept_injury", "x", None)
+            signoff.record(c, b["run_id"], "injury", ["pension"], "confirmed", "dept_injury", "x", None)
         with pytest.raises(signoff.SignoffError, match="驳回须说明原因"):
-            signoff.record(c, b["run_id"], "202501", "injury", ["injury"], "rejected", "dept_injury", "x", " ")
+            signoff.record(c, b["run_id"], "injury", ["injury"], "rejected", "dept_injury", "x", " ")
         with pytest.raises(signoff.SignoffError, match="审核版已更新"):
-            signoff.record(c, b["run_id"] - 1, "202501", "injury", ["injury"], "confirmed", "dept_injury", "x", None)
+            signoff.record(c, b["run_id"] - 1, "injury", ["injury"], "confirmed", "dept_injury", "x", None)

@@ -125,10 +125,20 @@ def _read_xlsx(filename: str, data: bytes) -> UploadedList:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
         raise ListError([f"{filename}: 不是有效的 XLSX 文件(无法打开: {type(e).__name__})"]) from None
+    rows: list[list[str]] = []
+    sheet = "(第一个工作表)"
     try:
         ws = wb.worksheets[0]
-        rows = [[_cell(v) for v in r] for r in ws.iter_rows(values_only=True)]
         sheet = ws.title
+        for r in ws.iter_rows(values_only=True):
+            rows.append([_cell(v) for v in r])
+    except (IndexError, KeyError, ValueError, TypeError, SyntaxError) as e:
+        # a damaged sheet (a shared-string index that does not exist, broken XML, an impossible cell value):
+        # openpyxl fails on a row after the last one it returned (rows with no cells are skipped, so which one
+        # is not known exactly)
+        where = f"第 {len(rows)} 行之后" if rows else "第 1 行起"
+        raise ListError([f"{filename} 工作表“{sheet}” {where}: 文件已损坏, 无法读取"
+                         f"({type(e).__name__}); 请用 Excel 打开后另存为 XLSX 再上传"]) from None
     finally:
         wb.close()
     return _validate(filename, f"工作表“{sheet}”", rows, "xlsx", sheet)

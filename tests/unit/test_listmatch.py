@@ -215,6 +215,23 @@ def test_refusals_name_sheet_row_and_column():
     assert "空行" in _refused("a.csv", "姓名,身份证号\n张三,1\n,\n李四,2\n".encode())
 
 
+def test_a_byte_damaged_sheet_is_refused_naming_file_sheet_and_row():
+    """A sheet edited inside the zip (a shared-string index that does not exist) is refused, not a traceback."""
+    import zipfile
+
+    good = _xlsx([["姓名", "身份证号"], ["张三", ZHANG], ["李四", LI]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            body = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"</sheetData>",
+                                    b'<row r="9"><c r="A9" t="s"><v>999</v></c></row></sheetData>')
+            zout.writestr(item, body)
+    msg = _refused("坏.xlsx", out.getvalue())
+    assert "坏.xlsx 工作表“名单” 第 3 行之后: 文件已损坏" in msg
+
+
 def test_encodings_gbk_and_utf8_with_and_without_bom():
     text = "姓名,身份证号\n张伟," + ZHANG + "\n"
     for data, enc in ((text.encode("gbk"), "GBK"), (text.encode("utf-8"), "UTF-8"),

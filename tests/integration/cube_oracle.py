@@ -4,7 +4,39 @@ at its first; calculated sums and ratios of those), independently of cube/query.
 integration tests compare the API's answers with."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
+
+import psycopg
+import pytest
+
+from foundation import settings
+
+
+def cube_tables(cubes: Iterable) -> list[str]:
+    """Every marts table the cubes read: dimensions, facts and pre-aggregates."""
+    cubes = list(cubes)
+    return sorted({d.table for c in cubes for d in c.dimensions.values() if d.table}
+                  | {c.fact for c in cubes} | {t for c in cubes for t in c.aggregate_tables})
+
+
+@contextmanager
+def marts_copy(schema: str, tables: Iterable[str], how_to_build: str = "dbt build") -> Iterator[psycopg.Connection]:
+    """A scratch schema holding a copy of marts.<t> for each table (what the cube tests query and may alter),
+    dropped afterwards; the test fails naming the missing tables when the marts are not built."""
+    tables = list(tables)
+    with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
+        missing = [t for t in tables if conn.execute("select to_regclass(%s)", (f"marts.{t}",)).fetchone()[0] is None]
+        if missing:
+            pytest.fail(f"missing {', '.join('marts.' + t for t in missing)}: build the marts first ({how_to_build})")
+        conn.execute(f"create schema {schema}")
+        try:
+            for t in tables:
+                conn.execute(f"create table {schema}.{t} as table marts.{t}")
+            yield conn
+        finally:
+            conn.execute(f"drop schema if exists {schema} cascade")
 
 
 def _lit(v) -> str:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
 
-from foundation import settings
+from tests.integration.cube_oracle import marts_copy
 
 pytestmark = pytest.mark.integration
 
@@ -30,20 +29,10 @@ NO_DISTINCT = ("insured_total,insured_active,insured_retired,contribution_income
 
 @pytest.fixture(scope="module")
 def db(server_url):
-    with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
-        missing = [t for t in TABLES if conn.execute("select to_regclass(%s)", (f"marts.{t}",)).fetchone()[0] is None]
-        if missing:
-            pytest.fail(f"missing {', '.join('marts.' + t for t in missing)}: build the marts first "
-                        f"(dbt build --select fct_pension_person_month+)")
-        conn.execute(f"create schema {SCHEMA}")
-        try:
-            for t in TABLES:
-                conn.execute(f"create table {SCHEMA}.{t} as table marts.{t}")
-            if conn.execute(f"select count(*) from {SCHEMA}.{AGG}").fetchone()[0] == 0:
-                pytest.fail("marts.agg_pension_month is empty: load a month and build the marts first")
-            yield conn
-        finally:
-            conn.execute(f"drop schema if exists {SCHEMA} cascade")
+    with marts_copy(SCHEMA, TABLES, "dbt build --select fct_pension_person_month+") as conn:
+        if conn.execute(f"select count(*) from {SCHEMA}.{AGG}").fetchone()[0] == 0:
+            pytest.fail("marts.agg_pension_month is empty: load a month and build the marts first")
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from foundation import settings
+from tests.integration.cube_oracle import cube_tables, marts_copy
 from tests.integration.cube_oracle import direct as _direct_sql
 
 pytestmark = pytest.mark.integration
@@ -36,20 +35,8 @@ DISTRICT_CUBES = sorted(n for n, c in _cubes().items() if c.district_dimension)
 
 @pytest.fixture(scope="module")
 def db(server_url):
-    cubes = _cubes().values()
-    tables = sorted({d.table for c in cubes for d in c.dimensions.values() if d.table}
-                    | {c.fact for c in cubes} | {t for c in cubes for t in c.aggregate_tables})
-    with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
-        missing = [t for t in tables if conn.execute("select to_regclass(%s)", (f"marts.{t}",)).fetchone()[0] is None]
-        if missing:
-            pytest.fail(f"the cubes need {', '.join('marts.' + t for t in missing)}: build the marts first (dbt build)")
-        conn.execute(f"create schema {SCHEMA}")
-        try:
-            for t in tables:
-                conn.execute(f"create table {SCHEMA}.{t} as table marts.{t}")
-            yield conn
-        finally:
-            conn.execute(f"drop schema if exists {SCHEMA} cascade")
+    with marts_copy(SCHEMA, cube_tables(_cubes().values())) as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,11 @@ import re
 import uuid
 from decimal import Decimal
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from foundation import settings
-from tests.integration.cube_oracle import direct
+from tests.integration.cube_oracle import direct, marts_copy
 
 pytestmark = pytest.mark.integration
 
@@ -38,20 +37,10 @@ def db(server_url, tmp_path_factory):
     # the facts and their pre-aggregates (aggregate awareness: the API answers from them when exact)
     tables = list(DIMS) + sorted({c.fact for c in load_cubes().values()}) + sorted(
         {a.table for c in load_cubes().values() for a in c.aggregates})
-    with psycopg.connect(url, autocommit=True) as conn:
-        missing = [t for t in tables if conn.execute("select to_regclass(%s)", (f"marts.{t}",)).fetchone()[0] is None]
-        if missing:
-            pytest.fail(f"the cubes need {', '.join(f'marts.{t}' for t in missing)} in {url.rsplit('@', 1)[-1]}: "
-                        "build the warehouse marts first (dbt build)")
-        conn.execute(f"create schema {SCHEMA}")
-        try:
-            for t in tables:
-                conn.execute(f"create table {SCHEMA}.{t} as table marts.{t}")
-            if conn.execute(f"select count(*) from {FACT}").fetchone()[0] == 0:
-                pytest.fail("marts.fct_pension_person_month is empty: load a month and build the marts first")
-            yield conn
-        finally:
-            conn.execute(f"drop schema if exists {SCHEMA} cascade")
+    with marts_copy(SCHEMA, tables, f"dbt build, in {url.rsplit('@', 1)[-1]}") as conn:
+        if conn.execute(f"select count(*) from {FACT}").fetchone()[0] == 0:
+            pytest.fail("marts.fct_pension_person_month is empty: load a month and build the marts first")
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
 
-from foundation import settings
+from tests.integration.cube_oracle import cube_tables, marts_copy
 
 pytestmark = pytest.mark.integration
 
@@ -41,21 +40,8 @@ def distinct_cubes():
 
 @pytest.fixture(scope="module")
 def db(server_url, cube):
-    cubes = distinct_cubes().values()
-    tables = sorted({d.table for c in cubes for d in c.dimensions.values() if d.table}
-                    | {c.fact for c in cubes} | {t for c in cubes for t in c.aggregate_tables})
-    with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
-        missing = [t for t in tables if conn.execute("select to_regclass(%s)", (f"marts.{t}",)).fetchone()[0] is None]
-        if missing:
-            pytest.fail(f"missing {', '.join('marts.' + t for t in missing)}: build the marts first "
-                        f"(dbt build -s +{PERIOD})")
-        conn.execute(f"create schema {SCHEMA}")
-        try:
-            for t in tables:
-                conn.execute(f"create table {SCHEMA}.{t} as table marts.{t}")
-            yield conn
-        finally:
-            conn.execute(f"drop schema if exists {SCHEMA} cascade")
+    with marts_copy(SCHEMA, cube_tables(distinct_cubes().values()), f"dbt build -s +{PERIOD}") as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,7 @@
 select
     p.person_key, p.gender_code, p.age, ab.code as age_band_code, p.district_code, p.hukou_nature_code,
     p.is_agricultural_hukou,
-    {%- for t in ['tag_beijing_hukou', 'tag_residence_permit', 'tag_employee_insured', 'tag_residents_insured',
-                  'tag_pensioner', 'tag_registered_unemployed', 'tag_unemployment_benefit', 'tag_job_seeker',
-                  'tag_trained', 'tag_skill_subsidy', 'tag_points_applicant', 'tag_low_income', 'tag_disabled'] %}
+    {%- for t in profile_tag_columns() %}
     p.{{ t }},
     {%- endfor %}
     p.tag_count, p.as_of_month, p.evaluated_at,

@@ -3,9 +3,7 @@
 select
     id_number::text, person_name::text, gender_code::text, birth_date::date, age::int, district_code::text,
     hukou_nature_code::text, is_agricultural_hukou::boolean,
-    {%- for t in profile_tag_columns() %}
-    {{ t }}::boolean,
-    {%- endfor %}
+    {{- profile_tag_select(suffix='::boolean') }}
     tags::text, tag_count::int, source_count::int, as_of_month::date, now()::timestamp as refreshed_at
 from {{ ref('topic_profile__status') }}
 where in_population

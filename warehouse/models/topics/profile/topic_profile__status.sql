@@ -19,8 +19,8 @@
     ('tag_disabled',           '持证残疾人',       "select id_number from " ~ ref('stg_disabled_persons__disabled_persons') ~ " where month_start = (select as_of_month from as_of)"),
 ] %}
 {%- set names = [] %}{% for col, label, query in tags %}{% do names.append(col) %}{% endfor %}
-{%- if names != profile_tag_columns() %}
-{{ exceptions.raise_compiler_error("topic_profile__status: its tags must be profile_tag_columns() (macros/profile_tags.sql), in that order") }}
+{%- if names | join(',') != profile_tag_names() | trim %}
+{{ exceptions.raise_compiler_error("topic_profile__status: its tags must be profile_tag_names() (macros/profile_tags.sql), in that order") }}
 {%- endif %}
 with as_of as (select {{ topic_as_of() }} as as_of_month, ({{ topic_as_of() }} - interval '11 months')::date as from_month),
 {%- for col, label, query in tags %}

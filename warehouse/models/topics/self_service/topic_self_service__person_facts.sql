@@ -4,9 +4,7 @@
 select
     person_key::text, gender_code::text, age::int, age_band_code::text, district_code::text, hukou_nature_code::text,
     is_agricultural_hukou::boolean,
-    {%- for t in profile_tag_columns() %}
-    {{ t }}::boolean,
-    {%- endfor %}
+    {{- profile_tag_select(suffix='::boolean') }}
     tag_count::int, as_of_month::date, now()::timestamp as refreshed_at
 from {{ ref('topic_self_service__status') }}
 where in_population

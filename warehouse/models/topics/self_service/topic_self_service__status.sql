@@ -3,9 +3,7 @@
 select
     p.person_key, p.gender_code, p.age, ab.code as age_band_code, p.district_code, p.hukou_nature_code,
     p.is_agricultural_hukou,
-    {%- for t in profile_tag_columns() %}
-    p.{{ t }},
-    {%- endfor %}
+    {{- profile_tag_select(prefix='p.') }}
     p.tag_count, p.as_of_month, p.evaluated_at,
     p.in_population and p.age >= 16                                      as in_population,
     case when p.in_population and p.age < 16 then '未满16周岁(不纳入自助分析)' else p.reason end as reason

@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -52,3 +53,20 @@ def write_result(name: str, command: str, data: dict, table_md: str) -> Path:
     md.write_text(f"# {name}\n\nReproduce: `{command}`\n\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, "
                   f"{m['cpu']}, Python {m['python']}, run {m['date']}.\n\n{table_md}\n", encoding="utf-8")
     return md
+
+
+def run_step(name: str, args: list[str], env: dict, log_dir: Path) -> float:
+    """Run `python <args>` from the repository root as one timed benchmark step: its output goes to
+    <log_dir>/<name>.log, a failure stops the benchmark with the output's tail; returns the seconds taken."""
+    from foundation import settings
+
+    print(f"[bench] {name} …", flush=True)
+    t = time.perf_counter()
+    res = subprocess.run([sys.executable, *args], cwd=settings.ROOT, env=env, capture_output=True, text=True)
+    secs = time.perf_counter() - t
+    log_dir.mkdir(parents=True, exist_ok=True)
+    (log_dir / f"{name.replace(' ', '_')}.log").write_text(res.stdout + res.stderr)
+    if res.returncode != 0:
+        raise SystemExit(f"{name} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-2000:]}")
+    print(f"[bench] {name}: {secs:.1f}s", flush=True)
+    return secs

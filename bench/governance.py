@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import time
 
 import psycopg
 
-from bench.common import write_result
+from bench.common import run_step, write_result
 from foundation import settings
 from foundation.months import month_range
 
@@ -48,16 +46,7 @@ def main(argv=None) -> int:
     command = f"python -m bench.governance --scale {a.scale} --months {a.months} --start {a.start}"
 
     def step(name: str, args: list[str]) -> None:
-        print(f"[bench] {name} …", flush=True)
-        t = time.perf_counter()
-        res = subprocess.run([sys.executable, "-m", *args], cwd=settings.ROOT, env=env, capture_output=True, text=True)
-        secs = time.perf_counter() - t
-        (var / "logs").mkdir(parents=True, exist_ok=True)
-        (var / "logs" / f"{name.replace(' ', '_')}.log").write_text(res.stdout + res.stderr)
-        if res.returncode != 0:
-            raise SystemExit(f"{name} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-2000:]}")
-        timings[name] = round(secs, 1)
-        print(f"[bench] {name}: {secs:.1f}s", flush=True)
+        timings[name] = round(run_step(name, ["-m", *args], env, var / "logs"), 1)
 
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f'drop database if exists "{DB}" with (force)')

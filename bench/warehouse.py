@@ -19,13 +19,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
 from psycopg import sql as pgsql
 
-from bench.common import read_result, write_result
+from bench.common import read_result, run_step, write_result
 from foundation import settings
 from foundation.months import month_range
 
@@ -79,16 +78,8 @@ def main(argv=None) -> int:
                      "| step | seconds | minutes |\n|---|---:|---:|\n" + lines + note)
 
     def step(name: str, args: list[str]) -> float:
-        print(f"[bench] {name} …", flush=True)
-        t = time.perf_counter()
-        res = subprocess.run([sys.executable, "-m", *args], cwd=settings.ROOT, env=env, capture_output=True, text=True)
-        secs = time.perf_counter() - t
-        (var / "logs").mkdir(parents=True, exist_ok=True)
-        (var / "logs" / f"{name.replace(' ', '_')}.log").write_text(res.stdout + res.stderr)
-        if res.returncode != 0:
-            raise SystemExit(f"{name} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-2000:]}")
+        secs = run_step(name, ["-m", *args], env, var / "logs")
         timings[name] = round(secs, 1)
-        print(f"[bench] {name}: {secs:.1f}s", flush=True)
         record(final=False)
         return secs
 

@@ -409,6 +409,21 @@ def per_year(period: str) -> int:
     return {"Y": 1, "Q": 4, "M": 12}[freq_of(period)]
 
 
+@dataclass
+class _Inputs:
+    """What a method reads besides the period: the series and its metadata."""
+    series: dict
+    kind: str
+    unit: str | None
+    breaks: list
+    allow_break: bool
+    parent: dict | None
+    parts: tuple | None
+
+    def val(self, p):
+        return self.series.get(p)
+
+
 def apply_method(method: str, series: dict[str, float | None], window: Sequence[str], *, kind: str, unit: str | None,
                  breaks: Iterable[str] = (), allow_break: bool = False, parent: dict[str, float | None] | None = None,
                  parts: tuple[dict, dict, str, str, float] | None = None) -> dict[str, Result | str]:
@@ -416,118 +431,119 @@ def apply_method(method: str, series: dict[str, float | None], window: Sequence[
     `window` (ascending). Returns period → Result, or period → refusal message. Summary methods return one entry
     under the key '全期'. `parts` = (numerator series, denominator series, numerator kind, denominator kind,
     ratio scale) for averages of ratio series; `parent` the parent region's series for shares."""
-    breaks = list(breaks)
-    out: dict[str, Result | str] = {}
     if method not in METHODS:
         raise Refused(f"未知的计算方法 {method!r}; 可选: {', '.join(METHODS)}")
     window = list(window)
-
-    def val(p):
-        return series.get(p)
-
-    def guarded(p, fn):
+    inp = _Inputs(series, kind, unit, list(breaks), allow_break, parent, parts)
+    if method in SUMMARY_METHODS:
         try:
-            out[p] = fn()
+            return {"全期": _summary(method, window, inp)}
+        except Refused as e:
+            return {"全期": str(e)}
+    per_period = _PER_PERIOD[method]
+    out: dict[str, Result | str] = {}
+    for p in window:
+        a = inp.val(p)
+        if a is None:   # no value, no entry (a missing comparison period is a refusal, below)
+            continue
+        try:
+            out[p] = per_period(method, p, a, window[0], inp)
         except Refused as e:
             out[p] = str(e)
-
-    if method in SUMMARY_METHODS:
-        key = "全期"
-        pts = [p for p in window if val(p) is not None]
-        try:
-            if len(pts) < 2 and method != "average":
-                raise Refused("至少需要 2 个有数值的时期")
-            if method != "average":
-                if method.startswith(("avg_speed", "avg_growth")):
-                    check_growth_kind(kind, unit)
-                check_break(pts[0], pts[-1], breaks, allow_break)
-            n = len(pts) - 1
-            if method in ("avg_speed_geo", "avg_growth_geo"):
-                _expect_consecutive(pts)
-                r = avg_speed_geometric(val(pts[0]), val(pts[-1]), n)
-            elif method in ("avg_speed_eq", "avg_growth_eq"):
-                _expect_consecutive(pts)
-                r = avg_speed_equation(val(pts[0]), [val(p) for p in pts[1:]])
-            elif method == "avg_change":
-                _expect_consecutive(pts)
-                r = avg_annual_change(val(pts[0]), val(pts[-1]), n)
-            else:  # average
-                if kind == "ratio":
-                    if not parts:
-                        raise Refused("比率指标未定义分子、分母, 不能计算平均值(比率本身不可直接平均)")
-                    num, den, nk, dk, sc = parts
-                    pp = [p for p in window if num.get(p) is not None and den.get(p) is not None]
-                    r = average_ratio([num[p] for p in pp], [den[p] for p in pp], nk, dk, sc,
-                                      intervals=_intervals(pp) if nk == "stock" or dk == "stock" else None)
-                else:
-                    r = average([val(p) for p in pts], kind, intervals=_intervals(pts) if kind == "stock" else None)
-            if method.startswith("avg_growth"):
-                r = avg_growth(r)
-            r.inputs = {**r.inputs, "periods": [pts[0], pts[-1]] if pts else []}
-            out[key] = r
-        except Refused as e:
-            out[key] = str(e)
-        return out
-
-    base = window[0] if window else None
-    for p in window:
-        a = val(p)
-        if method == "level":
-            if a is not None:
-                out[p] = Result(float(a), "level", "原值", {"value": float(a)}, unit)
-            continue
-        if a is None:
-            continue
-        if method in ("yoy", "pop", "yoy_pp", "pop_pp", "change", "yoy_change", "chain"):
-            q = shift(p, -per_year(p)) if method.startswith("yoy") else shift(p, -1)
-            b = val(q)
-            if b is None:
-                out[p] = f"缺少对比期 {q} 的数值"
-                continue
-
-            def calc(q=q, a=a, b=b, p=p):
-                check_break(q, p, breaks, allow_break)
-                if method in ("yoy", "pop"):
-                    check_growth_kind(kind, unit)
-                    r = yoy(a, b) if method == "yoy" else pop(a, b)
-                elif method in ("yoy_pp", "pop_pp"):
-                    if unit != "%":
-                        raise Refused("百分点差只用于比率指标(单位 %)")
-                    r = pp_difference(a, b, method)
-                elif method == "chain":
-                    check_growth_kind(kind, unit)
-                    r = chain_index([b, a])[1]
-                else:
-                    r = change(a, b)
-                    r.method = method
-                r.inputs = {**r.inputs, "periods": [q, p]}
-                return r
-            guarded(p, calc)
-        elif method in ("fixed_base", "cum_change"):
-            b = val(base)
-            if b is None:
-                out[p] = f"基期 {base} 没有数值"
-                continue
-
-            def calc(a=a, b=b, p=p):
-                check_break(base, p, breaks, allow_break)
-                if method == "fixed_base":
-                    check_growth_kind(kind, unit)
-                    r = fixed_base_index([b, a])[1]
-                else:
-                    r = cumulative_change(a, b)
-                r.inputs = {**r.inputs, "periods": [base, p]}
-                return r
-            guarded(p, calc)
-        elif method == "share":
-            def calc(a=a, p=p):
-                if kind in ("ratio", "index"):
-                    raise Refused("比率/指数不能计算比重")
-                if parent is None or parent.get(p) is None:
-                    raise Refused(f"缺少上级地区 {p} 的数值")
-                return share(a, parent[p])
-            guarded(p, calc)
     return out
+
+
+def _summary(method: str, window: list[str], inp: _Inputs) -> Result:
+    """One figure over the window: average speed / growth (two formulas), average annual change, average."""
+    pts = [p for p in window if inp.val(p) is not None]
+    if len(pts) < 2 and method != "average":
+        raise Refused("至少需要 2 个有数值的时期")
+    if method != "average":
+        if method.startswith(("avg_speed", "avg_growth")):
+            check_growth_kind(inp.kind, inp.unit)
+        check_break(pts[0], pts[-1], inp.breaks, inp.allow_break)
+        _expect_consecutive(pts)
+    n = len(pts) - 1
+    if method in ("avg_speed_geo", "avg_growth_geo"):
+        r = avg_speed_geometric(inp.val(pts[0]), inp.val(pts[-1]), n)
+    elif method in ("avg_speed_eq", "avg_growth_eq"):
+        r = avg_speed_equation(inp.val(pts[0]), [inp.val(p) for p in pts[1:]])
+    elif method == "avg_change":
+        r = avg_annual_change(inp.val(pts[0]), inp.val(pts[-1]), n)
+    else:
+        r = _average(window, pts, inp)
+    if method.startswith("avg_growth"):
+        r = avg_growth(r)
+    r.inputs = {**r.inputs, "periods": [pts[0], pts[-1]] if pts else []}
+    return r
+
+
+def _average(window: list[str], pts: list[str], inp: _Inputs) -> Result:
+    """平均值 by kind; a ratio series is averaged as average numerator ÷ average denominator."""
+    if inp.kind != "ratio":
+        return average([inp.val(p) for p in pts], inp.kind, intervals=_intervals(pts) if inp.kind == "stock" else None)
+    if not inp.parts:
+        raise Refused("比率指标未定义分子、分母, 不能计算平均值(比率本身不可直接平均)")
+    num, den, nk, dk, sc = inp.parts
+    pp = [p for p in window if num.get(p) is not None and den.get(p) is not None]
+    return average_ratio([num[p] for p in pp], [den[p] for p in pp], nk, dk, sc,
+                         intervals=_intervals(pp) if nk == "stock" or dk == "stock" else None)
+
+
+def _level(method: str, p: str, a, base: str, inp: _Inputs) -> Result:
+    return Result(float(a), "level", "原值", {"value": float(a)}, inp.unit)
+
+
+def _against_previous(method: str, p: str, a, base: str, inp: _Inputs) -> Result:
+    """同比 / 环比 rates, their differences in percentage points, 增长量 and 环比发展速度."""
+    q = shift(p, -per_year(p)) if method.startswith("yoy") else shift(p, -1)
+    b = inp.val(q)
+    if b is None:
+        raise Refused(f"缺少对比期 {q} 的数值")
+    check_break(q, p, inp.breaks, inp.allow_break)
+    if method in ("yoy", "pop"):
+        check_growth_kind(inp.kind, inp.unit)
+        r = yoy(a, b) if method == "yoy" else pop(a, b)
+    elif method in ("yoy_pp", "pop_pp"):
+        if inp.unit != "%":
+            raise Refused("百分点差只用于比率指标(单位 %)")
+        r = pp_difference(a, b, method)
+    elif method == "chain":
+        check_growth_kind(inp.kind, inp.unit)
+        r = chain_index([b, a])[1]
+    else:
+        r = change(a, b)
+        r.method = method
+    r.inputs = {**r.inputs, "periods": [q, p]}
+    return r
+
+
+def _against_base(method: str, p: str, a, base: str, inp: _Inputs) -> Result:
+    """定基发展速度 and 累计增长量 against the window's first period."""
+    b = inp.val(base)
+    if b is None:
+        raise Refused(f"基期 {base} 没有数值")
+    check_break(base, p, inp.breaks, inp.allow_break)
+    if method == "fixed_base":
+        check_growth_kind(inp.kind, inp.unit)
+        r = fixed_base_index([b, a])[1]
+    else:
+        r = cumulative_change(a, b)
+    r.inputs = {**r.inputs, "periods": [base, p]}
+    return r
+
+
+def _share(method: str, p: str, a, base: str, inp: _Inputs) -> Result:
+    """比重 of the parent region's value of the same period."""
+    if inp.kind in ("ratio", "index"):
+        raise Refused("比率/指数不能计算比重")
+    if inp.parent is None or inp.parent.get(p) is None:
+        raise Refused(f"缺少上级地区 {p} 的数值")
+    return share(a, inp.parent[p])
+
+
+_PER_PERIOD = {"level": _level, "fixed_base": _against_base, "cum_change": _against_base, "share": _share,
+               **{m: _against_previous for m in ("yoy", "pop", "yoy_pp", "pop_pp", "change", "yoy_change", "chain")}}
 
 
 def _expect_consecutive(pts: list[str]) -> None:

@@ -41,27 +41,135 @@ def uid(kind: str, key: str) -> str:
 
 
 # ---------------------------------------------------------------- metrics
+# 自由选择统计时间: the 月份 filter may leave several months (a period). Over a period a flow (收入, 支出, 新增, 案件…)
+# is the sum of its months; a stock (参保人数, 结余, 在册…) is its value in the period's last month (an opening
+# balance, 期初, its first month's); a distinct count of persons (缴费人数) cannot be added up over months either and
+# is taken like a stock. Which kind a metric is: the indicator catalogue (warehouse/seeds/indicators/
+# indicator_definitions.csv: the indicator's cube measure and its `additivity` in cube/cubes/, the same rule the
+# cube serves) when the metric or its columns are catalogued, else the spec's helper (stock / flow / wan(stock_=)).
+PERIOD_KINDS = {"additive": "flow", "stock": "stock", "opening": "opening", "none": "distinct"}
+KIND_TEXT = {"flow": "流量：所选多个月份时为各月之和", "stock": "存量：所选多个月份时取所选期间最后一个月",
+             "opening": "期初数：所选多个月份时取所选期间第一个月",
+             "distinct": "按人去重，不能跨月相加：所选多个月份时取所选期间最后一个月"}
+
+
+def at_period_end(col: str, first: bool = False) -> str:
+    """SUM(col) over the rows of the period's last (first) month: the month_start of each group's rows and their
+    values as arrays, the period's end = max(month_start) of those rows (aggregates of the outer query, evaluated
+    per group). Grouped by month (a trend, an export by month) it is that month's sum, as before."""
+    edge = "min" if first else "max"
+    return (f"(SELECT SUM(_p._v) FROM unnest(array_agg({col}), array_agg(month_start)) AS _p(_v, _m) "
+            f"WHERE _p._m = {edge}(month_start))")
+
+
 def M(name, verbose, expr, fmt=",d", desc=None):
     return {"metric_name": name, "verbose_name": verbose, "metric_type": None, "expression": expr,
             "description": desc, "d3format": fmt, "currency": None, "extra": {}, "warning_text": None}
 
 
+def _kinded(metric: dict, kind: str, col: str, scale: str = "") -> dict:
+    """A metric over one column with its declared period kind (resolved against the catalogue by DS)."""
+    return {**metric, "_kind": kind, "_col": col, "_scale": scale}
+
+
 def stock(col, verbose, name=None):
-    return M(name or col, verbose, f"SUM({col})", ",d", "人/户；存量，按月份取数，勿跨月相加")
+    return _kinded(M(name or col, verbose, f"SUM({col})", ",d", "人/户；" + KIND_TEXT["stock"]), "stock", col)
 
 
 def flow(col, verbose, name=None, fmt=",d"):
-    return M(name or col, verbose, f"SUM({col})", fmt, "流量，可跨月累计")
+    return _kinded(M(name or col, verbose, f"SUM({col})", fmt, KIND_TEXT["flow"]), "flow", col)
 
 
 def wan(col, verbose, name=None, stock_=False):
-    return M(name or f"{col}_wan", verbose, f"SUM({col}) / 10000.0", ",.2f",
-             "万元；存量，按月份取数，勿跨月相加" if stock_ else "万元；流量，可跨月累计")
+    kind = "stock" if stock_ else "flow"
+    return _kinded(M(name or f"{col}_wan", verbose, f"SUM({col}) / 10000.0", ",.2f", "万元；" + KIND_TEXT[kind]),
+                   kind, col, " / 10000.0")
 
 
 def ratio(name, verbose, num, den, fmt=".2%", desc=None):
-    return M(name, verbose, f"SUM({num})::numeric / NULLIF(SUM({den}), 0)", fmt,
-             desc or f"{verbose}（先求和再相除）")
+    m = M(name, verbose, f"SUM({num})::numeric / NULLIF(SUM({den}), 0)", fmt, desc or f"{verbose}（先求和再相除）")
+    return {**m, "_ratio": (num, den)}
+
+
+def _catalogue_kinds() -> tuple[dict, dict]:
+    """({(dataset, metric): kind}, {(mart, column): kind}) from the indicator catalogue and the cubes' additivity."""
+    import csv
+
+    if not INDICATORS_CSV.exists():
+        return {}, {}
+    cubes: dict[str, dict] = {}
+    by_metric, by_column = {}, {}
+    with INDICATORS_CSV.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if not (r["cube"] and r["cube_measure"]):
+                continue
+            if r["cube"] not in cubes:
+                path = ROOT / "cube" / "cubes" / f"{r['cube']}.yaml"
+                cubes[r["cube"]] = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+            measure = (cubes[r["cube"]].get("measures") or {}).get(r["cube_measure"])
+            if not measure:
+                continue   # a calculated measure (a ratio): its parts are catalogued on their own
+            kind = PERIOD_KINDS.get(measure.get("additivity") or "additive", "flow")
+            if r["superset_dataset"] and r["superset_metric"]:
+                by_metric[(r["superset_dataset"], r["superset_metric"])] = kind
+            if r["mart"] and r["mart_column"]:
+                by_column[(r["mart"], r["mart_column"])] = kind
+    return by_metric, by_column
+
+
+def resolve_period_kinds(table: str, metrics: list[dict]) -> list[dict]:
+    """The dataset's metrics with their period rule applied (see PERIOD_KINDS); a spec that declares a column a
+    flow where the catalogue says stock (or the reverse) is refused, naming both."""
+    by_metric, by_column = _catalogue_kinds()
+    declared = {m["_col"]: m["_kind"] for m in metrics if m.get("_kind")}
+    out = []
+    for m in metrics:
+        m = dict(m)
+        name = m["metric_name"]
+        kind_of = {}
+        col, kind = m.get("_col"), m.get("_kind")
+        if col:
+            cat = by_metric.get((table, name)) or by_column.get((table, col))
+            if cat and (cat == "flow") != (kind == "flow"):
+                raise SystemExit(f"superset/specs: metric {name} of {table} is declared a {kind}, but the indicator "
+                                 f"catalogue (indicator_definitions.csv → cube additivity) says {cat}")
+            kind_of[col] = cat or kind
+        if not kind_of and m.get("_ratio") is None:
+            cat = by_metric.get((table, name))
+            col = re.fullmatch(r"SUM\((\w+)\)", m["expression"])
+            if cat and col:
+                kind_of[col.group(1)] = cat
+        if m.get("_ratio"):
+            parts = [by_column.get((table, c)) or declared.get(c) or "flow" for c in m["_ratio"]]
+            if all(p != "flow" for p in parts):   # a ratio of two stocks: both at the period's end
+                num, den = (at_period_end(c, p == "opening") for c, p in zip(m["_ratio"], parts))
+                m["expression"] = f"{num}::numeric / NULLIF({den}, 0)"
+                m["description"] = (m["description"] or "") + "；分子分母均取所选期间最后一个月"
+            else:
+                m["description"] = (m["description"] or "") + "；所选多个月份时分子分母各为各月之和"
+        for col, kind in kind_of.items():
+            if kind != "flow":
+                m["expression"] = at_period_end(col, kind == "opening") + (m.get("_scale") or "")
+            text = KIND_TEXT[kind]
+            if text not in (m["description"] or ""):
+                rest = re.sub(r"按月份取数；?|(存量|流量)[^；]*$", "", m["description"] or "").rstrip("；")
+                m["description"] = rest + ("；" if rest else "") + text
+            m["_kind"] = kind
+        out.append(m)
+    return out
+
+
+_AT_END_RE = re.compile(r"\(SELECT SUM\(_p\._v\) FROM unnest\(array_agg\((.+?)\), array_agg\(month_start\)\) "
+                        r"AS _p\(_v, _m\) WHERE _p\._m = m(?:ax|in)\(month_start\)\)")
+
+
+def sums_only(expr: str) -> str:
+    """`expr` with every period-end part back to a plain SUM (a dataset without months)."""
+    return _AT_END_RE.sub(lambda x: f"SUM({x.group(1)})", expr)
+
+
+def metric_yaml(m: dict) -> dict:
+    return {k: v for k, v in m.items() if not k.startswith("_")}
 
 
 COUNT = M("count", "记录数", "COUNT(*)", ",d")
@@ -71,7 +179,8 @@ COUNT = M("count", "记录数", "COUNT(*)", ",d")
 class DS:
     def __init__(self, key, table, desc, metrics, schema="official", sql=None, database="warehouse",
                  dttm="month_start", calc=None, uuid=None, base=None):
-        self.key, self.table, self.desc, self.metrics = key, table, desc, list(metrics)
+        self.key, self.table, self.desc = key, table, desc
+        self.metrics = resolve_period_kinds(base.table if base is not None else table, list(metrics))
         self.schema, self.sql, self.database, self.dttm = schema, sql, database, dttm
         self.calc = dict(calc or {})
         self.uuid = uuid or uid("dataset", key)
@@ -133,7 +242,7 @@ def load_columns(conn, ds: DS, names: dict) -> None:
     if ds.base is not None:
         ds.sql = kpi_sql(conn, ds.base)
     if ds.sql:
-        cur = conn.execute(f"select * from ({ds.sql}) q limit 0")  # noqa: S608
+        cur = conn.execute(f"select * from ({render_default(ds.sql)}) q limit 0")  # noqa: S608
         cols = [(d.name, OID_TYPES.get(d.type_code, "TEXT")) for d in cur.description]
     else:
         cols = [(n, PG_TYPES.get(t, t.upper())) for n, t in conn.execute(
@@ -159,6 +268,9 @@ def load_columns(conn, ds: DS, names: dict) -> None:
         verbose, typ, expr = spec
         out.append(column(name, verbose, typ, expression=expr))
     ds.columns = out
+    if "month_start" not in have:   # no months: nothing to take at a period's end
+        for m in ds.metrics:
+            m["expression"] = sums_only(m["expression"])
     if ds.base is not None:
         kpi_metrics(ds)
     if "district_sort" in have and not any(m["metric_name"] == "district_order" for m in ds.metrics):
@@ -170,7 +282,7 @@ def dataset_yaml(ds: DS) -> dict:
             "offset": 0, "cache_timeout": None, "catalog": None, "schema": ds.schema, "sql": ds.sql,
             "params": None, "template_params": None, "filter_select_enabled": True,
             "fetch_values_predicate": None, "extra": None, "normalize_columns": False,
-            "always_filter_main_dttm": False, "uuid": ds.uuid, "metrics": ds.metrics, "columns": ds.columns,
+            "always_filter_main_dttm": False, "uuid": ds.uuid, "metrics": [metric_yaml(m) for m in ds.metrics], "columns": ds.columns,
             "version": "1.0.0",
             "database_uuid": REVIEW_DB if ds.database == "warehouse_review" else WAREHOUSE_DB}
 
@@ -231,6 +343,34 @@ def chart_description(params: dict, table: str, current: str | None = None) -> s
     return "口径：" + " ".join(parts)
 
 
+def with_period_rule(description: str | None, chart: Chart) -> str | None:
+    """The chart's description with the rule of a period of several months (自由选择统计时间) for its metrics."""
+    if not chart.month:   # a trend: one value per month, the 月份 filter does not apply
+        return description
+    names = chart.described_metrics or ([chart.params["metric"]] if isinstance(chart.params.get("metric"), str) else [])
+    names += [m for m in chart.params.get("metrics") or [] if isinstance(m, str) and m not in names]
+    metrics = {m["metric_name"]: m for m in (chart.ds.base or chart.ds).metrics}
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        m = metrics.get(n)
+        if m is None:
+            continue
+        kind = m.get("_kind") or (("ratio_end" if "unnest(" in m["expression"] else "ratio")
+                                  if m.get("_ratio") or "/" in m["expression"] else None)
+        if kind:
+            groups.setdefault(kind, []).append(m["verbose_name"])
+    words = {"flow": "为各月之和（流量）", "stock": "取期间最后一个月（存量）", "distinct": "取期间最后一个月（按人去重，不跨月相加）",
+             "opening": "取期间第一个月（期初数）", "ratio": "为分子、分母各自的各月之和相除",
+             "ratio_end": "为期间最后一个月的分子、分母相除"}
+    parts = [f"{'、'.join(v)}{words[k]}" for k, v in groups.items()]
+    if not parts:
+        return description
+    rule = "选择多个月份（统计期间）时：" + "；".join(parts) + "。"
+    if chart.described_metrics is not None:   # a KPI card
+        rule += "环比为与前一段等长期间比较（单月即上月），同比为与上年同期比较；比率之差为百分点。"
+    return f"{description} {rule}" if description else rule
+
+
 class Chart:
     def __init__(self, key, ds: DS, name, viz, params, width, height, month=True, district=True, uuid=None,
                  described_metrics=None):
@@ -243,7 +383,8 @@ class Chart:
     def yaml(self) -> dict:
         described = {"metrics": self.described_metrics} if self.described_metrics is not None else self.params
         return {"slice_name": self.name,
-                "description": chart_description(described, self.ds.source_table), "certified_by": None,
+                "description": with_period_rule(chart_description(described, self.ds.source_table), self),
+                "certified_by": None,
                 "certification_details": None, "viz_type": self.viz,
                 "params": districts_only(self.params, self.ds.source_table),
                 "query_context": None, "cache_timeout": None, "uuid": self.uuid, "version": "1.0.0",
@@ -295,7 +436,24 @@ def kpi_sql(conn, base: DS) -> str:
         on += [f'{alias}."{k}" is not distinct from c."{k}"' for k in keys]
         return f"left join {src} {alias} on " + " and ".join(on)
 
-    return (f"select c.*, {', '.join(extra)} from {src} c {join('p', '1 month')} {join('y', '1 year')}")
+    return (PERIOD_LENGTH_JINJA + f"select c.*, {', '.join(extra)} from {src} c "
+            f"{join('p', '{{ period_months }} month')} {join('y', '1 year')}")
+
+
+# 自由选择统计时间 in a KPI dataset: the 月份 filter's months (Superset's filter_values, the dashboard filter of the
+# query) give the period's length in months, first to last selected month inclusive (1 without a month filter, as in
+# the saved query that exports the figures by month); the previous period (环比) is that many months earlier, the
+# same period a year earlier is 同比. Labels are 'YYYY年MM月'; only their digits are read (|int), nothing of a filter
+# value reaches the SQL as text.
+PERIOD_LENGTH_JINJA = (
+    "{%- set _sel = filter_values('month_label') | sort -%}"
+    "{%- set period_months = [((_sel[-1][:4] | int) * 12 + (_sel[-1][5:7] | int) - (_sel[0][:4] | int) * 12"
+    " - (_sel[0][5:7] | int) + 1), 1] | max if _sel else 1 -%}\n")
+
+
+def render_default(sql: str) -> str:
+    """A templated dataset SQL as Superset renders it without a month filter (for reading its columns)."""
+    return re.sub(r"\{\{\s*period_months\s*\}\}", "1", re.sub(r"\{%-?.*?-?%\}\n?", "", sql, flags=re.S))
 
 
 def _shift(expr: str, suffix: str, columns: list[str]) -> str:
@@ -388,8 +546,10 @@ def kpi_metrics(kds: DS) -> None:
     """The KPI dataset's metrics (value, previous month, previous year, texts, tones), once its columns are
     known (bundle_gen calls this after load_columns)."""
     numeric = [c["column_name"][:-4] for c in kds.columns if c["column_name"].endswith("__pm")]
+    months = any(c["column_name"] == "month_start" for c in kds.columns)
     kds.metrics = []
     for metric, (expr, verbose, fmt, good, desc) in kds.kpi_specs.items():
+        expr = expr if months else sums_only(expr)
         pm, py = _shift(expr, "__pm", numeric), _shift(expr, "__py", numeric)
         mom, mom_diff = _sql_change(expr, pm, fmt)
         yoy, yoy_diff = _sql_change(expr, py, fmt)
@@ -513,14 +673,16 @@ class Dash:
         filters = [{
             "id": "NATIVE_FILTER-month", "name": "月份", "filterType": "filter_select", "type": "NATIVE_FILTER",
             "targets": [{"column": {"name": "month_label"}, "datasetUuid": self.month_ds.uuid}],
+            # 自由选择统计时间: one month (the latest by default) or several, a period (flows summed, stocks at its end)
             "controlValues": {"enableEmptyFilter": self.month_required, "defaultToFirstItem": self.month_required,
-                              "multiSelect": not self.month_required, "searchAllOptions": False,
+                              "multiSelect": True, "searchAllOptions": False,
                               "inverseSelection": False, "sortAscending": False},
             "requiredFirst": self.month_required,
             "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
             "cascadeParentIds": [],
             "scope": {"rootPath": ["ROOT_ID"], "excluded": [local[c.key] for c in self.charts() if not c.month]},
-            "description": ("统计月份（默认最新月份）。存量指标按所选月份展示；趋势图不受此筛选影响。"
+            "description": ("统计月份（默认最新月份）；可多选，选几个月即为一个统计期间：流量指标为各月之和，"
+                            "存量指标取期间最后一个月，环比与前一段等长期间比较、同比与上年同期比较；趋势图不受此筛选影响。"
                             if self.month_required else "数据月份（不选为全部月份）"),
         }]
         if self.district_ds is not None:

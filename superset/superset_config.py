@@ -43,6 +43,10 @@ FEATURE_FLAGS = {
     "ALERT_REPORTS": False,        # no mail/Slack: nothing leaves the machine
     "THUMBNAILS": False,           # would need a Celery worker and a headless browser
     "EMBEDDED_SUPERSET": False,
+    # Jinja in the KPI datasets' SQL (superset/bundle_kit.py PERIOD_LENGTH_JINJA): the length of the months chosen
+    # in the 月份 filter sets the period 环比 compares with. Sandboxed; only Admin edits datasets (analysts' SQL Lab
+    # gets the same macros, which read the user's own filters and identity, nothing else).
+    "ENABLE_TEMPLATE_PROCESSING": True,
 }
 
 # --- caches: files under var/superset/cache, no Redis --------------------------------------

@@ -149,6 +149,67 @@ def test_kpi_cards_show_value_mom_and_yoy_as_sql(page, superset_url):
         assert cards["制度抚养比"]["mom"]["text"] == f"环比 {pct_text(ratio, Decimal(pm[0]) / Decimal(pm[1]))}"
 
 
+# ---------------------------------------------------------------- 自由选择统计时间: a period of several months
+def chart_data(session: Session, dataset_id: int, metrics: list[str], months: list[str],
+               columns: list[str] | None = None) -> list[dict]:
+    """The chart data API (what a dashboard chart asks) over a dataset with the 月份 filter set to `months`."""
+    body = {"datasource": {"id": dataset_id, "type": "table"}, "force": True, "result_format": "json",
+            "result_type": "full", "queries": [{
+                "columns": columns or [], "metrics": metrics, "row_limit": 100, "orderby": [],
+                "filters": [{"col": "month_label", "op": "IN", "val": months},
+                            {"col": "district_code", "op": "!=", "val": "110000"}]}]}
+    r = session.s.post(session.base + "/api/v1/chart/data", json=body, timeout=120)
+    assert r.status_code == 200, r.text[:500]
+    return r.json()["result"][0]["data"]
+
+
+def test_period_of_months_sums_flows_and_takes_stocks_at_its_end(admin):
+    """The 月份 filter with several months: flows (征缴收入) are the SQL sum over them, stocks (在职参保人数) and
+    distinct counts (缴费人数) the last month's value, ratios of stocks (制度抚养比) the last month's ratio — in the
+    district table's dataset and in the KPI cards' (with 环比 against the previous period of equal length); one
+    month gives that month's figures as before."""
+    charts = {c["slice_name"]: c for c in dashboard_charts(admin, "pension-overview")}
+    table_ds = int(charts["分区县养老保险指标（所选月份）"]["form_data"]["datasource"].split("__")[0])
+    kpi_ds = int(charts["在职参保人数"]["form_data"]["datasource"].split("__")[0])
+    months = [m for m, in sql_rows("select distinct month_start from official.rpt_pension_overview order by 1")]
+    assert len(months) >= 3, months
+    label = lambda d: d.strftime("%Y年%m月")   # noqa: E731
+
+    def sql(period: list) -> dict:
+        (inc, active, retired, contributors), = sql_rows(
+            """select sum(contribution_income) / 10000.0, sum(insured_active) filter (where month_start = %s),
+                      sum(insured_retired) filter (where month_start = %s), sum(contributors) filter (where month_start = %s)
+                 from official.rpt_pension_overview where district_code <> '110000' and month_start = any(%s)""",
+            period[-1], period[-1], period[-1], period)
+        return {"contribution_income_wan": inc, "sum_insured_active": active, "sum_contributors": contributors,
+                "dependency_ratio": Decimal(active) / Decimal(retired)}
+
+    def close(got, want) -> bool:
+        return want is None and got is None or abs(Decimal(str(got)) - Decimal(want)) <= Decimal("0.0001") * max(
+            1, abs(Decimal(want)))
+
+    metrics = ["contribution_income_wan", "sum_insured_active", "sum_contributors", "dependency_ratio"]
+    last3, last2, last1 = months[-3:], months[-2:], months[-1:]
+    for period in (last3, last1):
+        want = sql(period)
+        (row,) = chart_data(admin, table_ds, metrics, [label(m) for m in period])
+        assert all(close(row[m], want[m]) for m in metrics), (period, row, want)
+        # per district too (the district table groups by district: each district's own period end)
+        per_district = chart_data(admin, table_ds, ["sum_insured_active"], [label(m) for m in period], ["district_code"])
+        by_sql = dict(sql_rows("""select district_code, sum(insured_active) from official.rpt_pension_overview
+                                   where district_code <> '110000' and month_start = %s group by 1""", period[-1]))
+        assert {r["district_code"]: r["sum_insured_active"] for r in per_district} == by_sql
+    if len(last3) == 3:   # the flow over three months is not the last month's (the test means something)
+        assert sql(last3)["contribution_income_wan"] != sql(last1)["contribution_income_wan"]
+    # KPI cards: value over the period, 环比 = the previous period of equal length (two months: the two before)
+    kpi_metrics = [f"{m}__{s}" for m in ("sum_insured_active", "contribution_income_wan") for s in ("v", "pm")]
+    (row,) = chart_data(admin, kpi_ds, kpi_metrics, [label(m) for m in last2])
+    want, before = sql(last2), sql([m for m in months if m < last2[0]][-2:])
+    for m in ("sum_insured_active", "contribution_income_wan"):
+        assert close(row[f"{m}__v"], want[m]), (m, row, want)
+        assert close(row[f"{m}__pm"], before[m]), (m, row, before)
+
+
 # ---------------------------------------------------------------- a district user, every dashboard
 def kpi_sql(dataset: str, metric_expr: str) -> dict:
     """{month label 'YYYY年MM月': value} of a metric expression over the district's rows of a table."""

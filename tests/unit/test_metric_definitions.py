@@ -153,7 +153,12 @@ def cube_disagreements(cubes_dir: Path = CUBES_DIR, semantic_dir: Path = SEMANTI
 
 
 SUPERSET_SUM = re.compile(r"^sum\(([a-z_][a-z0-9_]*)\)$")
-_SUMS = r"\(?sum\([a-z_][a-z0-9_]*\)(?:\+sum\([a-z_][a-z0-9_]*\))*\)?"     # SUM(a) [+ SUM(b) ...]
+# a sum taken at the period's last month (superset/bundle_kit.py at_period_end: 自由选择统计时间, stocks over a period)
+_AT_END = (r"select sum\(_p\._v\)from unnest\(array_agg\([a-z_][a-z0-9_]*\),array_agg\(month_start\)\)"
+           r"as _p\(_v,_m\)where _p\._m=max\(month_start\)")
+SUPERSET_AT_END = re.compile(rf"^(?:{_AT_END}|\({_AT_END}\)/10000\.0)$")
+_SUMS = (rf"(?:\(?sum\([a-z_][a-z0-9_]*\)(?:\+sum\([a-z_][a-z0-9_]*\))*\)?"     # SUM(a) [+ SUM(b) ...]
+         rf"|\({_AT_END}\))")                                                    # or both at the period's end
 SUPERSET_RATIO = re.compile(rf"^{_SUMS}::numeric/nullif\({_SUMS},0\)$")
 
 
@@ -181,9 +186,17 @@ def superset_disagreements(datasets_dir: Path = DATASETS_DIR, semantic_dir: Path
                 if not SUPERSET_RATIO.match(expr):
                     out.append(f"{where}: MetricFlow ratio metric, Superset `{expr}` is not a ratio of sums")
             elif kinds <= {"simple"}:
-                if not (SUPERSET_SUM.match(expr) or re.match(r"^sum\([a-z_0-9]+\)/10000\.0$", expr)):
+                at_end = bool(SUPERSET_AT_END.match(expr))
+                if not (at_end or SUPERSET_SUM.match(expr) or re.match(r"^sum\([a-z_0-9]+\)/10000\.0$", expr)):
                     out.append(f"{where}: MetricFlow simple sum metric, Superset `{expr}` is not a SUM")
                 stock = any(measures[m["type_params"]["measure"]].get("non_additive_dimension") for m in candidates)
+                persons = any(measures[m["type_params"]["measure"]]["agg"] == "count_distinct" for m in candidates)
+                if at_end and not (stock or persons):
+                    out.append(f"{where}: MetricFlow flow metric (summed over a period), Superset takes the "
+                               f"period's last month: `{expr}`")
+                if stock and not at_end and any(c["column_name"] == "month_start" for c in ds.get("columns") or []):
+                    out.append(f"{where}: MetricFlow stock metric (last month of a period), Superset sums it over "
+                               f"the months chosen: `{expr}`")
                 described_stock = "存量" in (sm.get("description") or "")
                 if stock and not described_stock:
                     out.append(f"{where}: MetricFlow stock metric (last month of a period), Superset description "

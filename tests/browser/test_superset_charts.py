@@ -15,6 +15,7 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote
 
 import openpyxl
 import psycopg
@@ -147,6 +148,28 @@ def test_kpi_cards_show_value_mom_and_yoy_as_sql(page, superset_url):
     assert cards["制度抚养比"]["value"]["text"] == f"{ratio.quantize(Decimal('0.01'), ROUND_HALF_UP)}"
     if pm[0] is not None:
         assert cards["制度抚养比"]["mom"]["text"] == f"环比 {pct_text(ratio, Decimal(pm[0]) / Decimal(pm[1]))}"
+    if prev_m is None:
+        return
+    # 自由选择统计时间 on the page: the 月份 filter with the last two months (as a link to the dashboard carries it):
+    # the stock card shows the last month, the flow card the two months' sum; 环比 against the two months before
+    months = [prev_m, latest]
+    labels = ",".join(f"'{m.strftime('%Y年%m月')}'" for m in months)
+    state = (f"(NATIVE_FILTER-month:(extraFormData:(filters:!((col:month_label,op:IN,val:!({labels})))),"
+             f"filterState:(value:!({labels})),id:NATIVE_FILTER-month,ownState:()))")
+    page.goto(f"{superset_url}/superset/dashboard/pension-overview/?native_filters={quote(state)}")
+    page.wait_for_function("() => document.querySelectorAll('.kpi-card .kpi-value').length >= 6", timeout=90_000)
+    found = page.evaluate(KPI_JS)
+    cards = {t: next((c for c in found if c["title"].startswith(t)), None) for t in ("在职参保人数", "基金征缴收入")}
+    income = dict(sql_rows("""select month_start, sum(contribution_income) / 10000.0 from official.rpt_pension_overview
+                               where district_code <> '110000' group by month_start"""))
+    two = income[prev_m] + income[latest]
+    before = [m for m in sorted(income) if m < prev_m][-2:]
+    assert cards["在职参保人数"]["value"]["text"] == f"{active:,}", cards
+    assert cards["基金征缴收入"]["value"]["text"] == f"{two.quantize(Decimal('0.01'), ROUND_HALF_UP):,}", (cards, two)
+    assert cards["基金征缴收入"]["mom"]["text"] == \
+        f"环比 {pct_text(two, sum(income[m] for m in before) if before else None)}", (cards, before)
+    assert cards["在职参保人数"]["mom"]["text"] == \
+        f"环比 {pct_text(active, by_month[before[-1]][0] if before else None)}", cards
 
 
 # ---------------------------------------------------------------- 自由选择统计时间: a period of several months

@@ -5,8 +5,9 @@ blocks; superset/bundle_gen.py collects them and writes the bundle. One module p
 dashboards are added without editing each other's files.
 
 Conventions (as in pension_overview.yaml):
-* 月份 filter (month_label, required, defaults to the latest month) on every chart but the
-  trends, which group by month instead: stock measures are never summed over months.
+* 月份 filter (month_label, required, defaults to the latest month, several months = a period) on every chart
+  but the trends, which group by month instead: over a period flows are summed and stocks taken at its last
+  month (see PERIOD_KINDS below), never summed over months.
 * 区县 filter (district_name) on every chart whose dataset has districts. Datasets whose table
   has district_code but no district_name/month_label get them as calculated columns.
 * Ratios are metrics computed as ratios of sums, never sums of the per-row ratios.
@@ -521,8 +522,8 @@ def _card_sql(value: str, mom: str, mom_tone: str, yoy: str, yoy_tone: str) -> s
 
 
 def kpi(key, ds, metric, name, fmt=",d", width=3, good=None, uuid=None):
-    """KPI card: the selected month's value (the 月份 filter leaves one month, the 区县 filter the districts) with
-    环比 / 同比 change, arrow and colour by the indicator's good direction (`good`: 'up' or 'down'; from the
+    """KPI card: the selected month's (or period's) value (the 月份 filter leaves the months, the 区县 filter the
+    districts) with 环比 / 同比 change (previous period of equal length / same period a year earlier), arrow and colour by the indicator's good direction (`good`: 'up' or 'down'; from the
     indicator catalogue's good_direction when it has one; neutral grey when neither says)."""
     base = next((m for m in ds.metrics if m["metric_name"] == metric), None)
     if base is None:

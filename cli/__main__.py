@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "roles": ("pipeline.roles", "main", (), "database roles per component: setup | check | topics | service NAME TOPIC[,TOPIC…]"),
     "generate": ("synth.__main__", "main", (), "write a synthetic drop: --start YYYYMM --months n --scale x --seed n"),
     "load": ("loaders.__main__", "main", ("load",), "validate and load: --month YYYYMM | --all [--force]"),
+    "daily": ("loaders.daily", "main", (), "apply the daily (T+1) increments in sequence: [--interface NAME] | --status"),
+    "daily-generate": ("synth.daily", "main", (), "write daily increments from the drop's roll-ups: --month YYYYMM [--days n]"),
     "manual": ("loaders.manual", "main", (), "the manual-entry form: template | import FILE --month YYYYMM"),
     "build": ("pipeline.build", "main", (), "load + incremental dbt build: [--month] [--full-refresh] [--test-all]"),
     "quality": ("pipeline.quality", "main", (), "write the data quality report of a month"),

@@ -107,7 +107,7 @@ def load_specs(root: Path | None = None) -> dict[str, Spec]:
     root = root or settings.INTERFACES
     specs = {}
     for path in sorted(root.glob("*/*.yaml")):
-        if path.name == "check_table.yaml" or path.parent.name == "manual":
+        if path.name == "check_table.yaml" or path.parent.name in ("manual", "daily"):  # daily: foundation/daily_spec.py
             continue
         spec = _parse(path)
         if spec.interface in specs:

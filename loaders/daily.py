@@ -40,7 +40,7 @@ import psycopg.sql
 from foundation import settings
 from foundation.daily_spec import OK_SUFFIX, OPS, DailySpec, load_daily_specs
 from loaders.dropzone import sha256_of
-from loaders.validate import Finding, FileResult, encoding_problem, sample_lines, structure_problem, validate_stream
+from loaders.validate import FileResult, Finding, encoding_problem, sample_lines, structure_problem, validate_stream
 
 DDL = """
 create schema if not exists raw;
@@ -321,46 +321,57 @@ def _apply_day(conn, ds: DailySpec, f: DayFile, log) -> dict:
     did = _record(conn, ds, f, "loading")
     month = f"{f.business_date:%Y%m}"
     spec = ds.spec
+    if f.path.stat().st_size == 0:  # a day without changes: recorded, so the sequence goes on
+        conn.execute("update audit.daily_delivery set status='applied', finished_at=clock_timestamp() "
+                     "where delivery_id=%s", (did,))
+        log(f"[daily] {f.path.name}: 序号 {f.seq} 无变更")
+        return {"delivery_id": did, "rows_read": 0, "inserted": 0, "updated": 0, "deleted": 0, "rejected": 0,
+                "findings": {}, "seconds": round(time.perf_counter() - t0, 3)}
     in_cols = [f"{c.name} {c.pg_type}" for c in spec.columns] + ["_line_no integer"]
-    conn.execute("drop table if exists pg_temp._daily_in")
-    conn.execute(f"create temp table _daily_in ({', '.join(in_cols)}) on commit drop")
-    copy_sql = (f"copy _daily_in ({', '.join(spec.column_names + ['_line_no'])}) from stdin with "
+    # one scratch table per session and interface, emptied at every commit (and by a rolled-back day)
+    tmp = f"_in_{ds.interface}"
+    conn.execute(f"create temp table if not exists {tmp} ({', '.join(in_cols)}) on commit delete rows")
+    conn.execute(f"truncate {tmp}")  # a re-delivery replays several days in one transaction
+    copy_sql = (f"copy {tmp} ({', '.join(spec.column_names + ['_line_no'])}) from stdin with "
                 f"(format text, delimiter {psycopg.sql.quote(spec.delimiter)}, null '')")
     with conn.cursor() as cur, f.path.open("rb") as fh, cur.copy(copy_sql) as copy:
         result = validate_stream(spec, month, fh, copy.write)
     # The increment's own rules, on the rows the validator kept.
     key = ", ".join(ds.key)
-    cur_keys = f"(select {key} from {t} where _valid_to is null)"
+    current = (f"exists (select 1 from {t} v where v._valid_to is null and "
+               + " and ".join(f"v.{k} = i.{k}" for k in ds.key) + ")")
     extra = conn.execute(f"""
-        select _line_no, 'change_op', 'change_op', change_op from _daily_in where change_op not in ('I','U','D')
+        select _line_no, 'change_op', 'change_op', change_op from {tmp} where change_op not in ('I','U','D')
         union all
-        select _line_no, 'change_date', 'change_date', change_date::text from _daily_in
+        select _line_no, 'change_date', 'change_date', change_date::text from {tmp}
          where change_op in ('I','U','D') and change_date <> %s
         union all
-        select _line_no, '{key}', 'change_insert_exists', concat_ws('/', {key}) from _daily_in
-         where change_op = 'I' and change_date = %s and ({key}) in {cur_keys}
+        select _line_no, '{key}', 'change_insert_exists', concat_ws('/', {key}) from {tmp} i
+         where change_op = 'I' and change_date = %s and {current}
         union all
-        select _line_no, '{key}', 'change_missing', concat_ws('/', {key}) from _daily_in
-         where change_op in ('U','D') and change_date = %s and ({key}) not in {cur_keys}
+        select _line_no, '{key}', 'change_missing', concat_ws('/', {key}) from {tmp} i
+         where change_op in ('U','D') and change_date = %s and not {current}
         """, (f.business_date, f.business_date, f.business_date)).fetchall()
     if extra:
         raws = _lines(f.path, {r[0] for r in extra})
         for line_no, column, rule, value in extra:
-            result.findings.append(Finding(line_no, column, rule, f"{EXTRA_RULES[rule]}(值 {value!r})", raws[line_no]))
-        conn.execute("delete from _daily_in where _line_no = any(%s)", ([r[0] for r in extra],))
+            result.findings.append(Finding(line_no, column, rule, f"{EXTRA_RULES[rule]}(值 {value!r})", raws[line_no],
+                                           severity="reject"))
+        conn.execute(f"delete from {tmp} where _line_no = any(%s)", ([r[0] for r in extra],))
         result.findings.sort(key=lambda x: (x.line_no, x.column or ""))
     ents = [c.name for c in ds.entity_columns]
     closed = conn.execute(
-        f"update {t} v set _valid_to = i.change_date, _closed_by = %s from _daily_in i "
+        f"update {t} v set _valid_to = i.change_date, _closed_by = %s from {tmp} i "
         f"where v._valid_to is null and i.change_op in ('U','D') and " + " and ".join(f"v.{k} = i.{k}" for k in ds.key),
         (did,)).rowcount
     opened = conn.execute(
         f"insert into {t} ({', '.join(ents)}, _valid_from, _op, _seq, _line_no, _delivery_id) "
-        f"select {', '.join(ents)}, change_date, change_op, %s, _line_no, %s from _daily_in where change_op in ('I','U')",
+        f"select {', '.join(ents)}, change_date, change_op, %s, _line_no, %s from {tmp} where change_op in ('I','U')",
         (f.seq, did)).rowcount
-    counts = dict(conn.execute("select change_op, count(*) from _daily_in group by 1").fetchall())
+    counts = dict(conn.execute(f"select change_op, count(*) from {tmp} group by 1").fetchall())
     ins, upd, dele = (int(counts.get(op, 0)) for op in OPS)
-    assert closed == upd + dele and opened == ins + upd, (closed, opened, counts)
+    if closed != upd + dele or opened != ins + upd:  # cannot happen after the checks above: never apply half a day
+        raise RuntimeError(f"版本数不符: 关闭 {closed} (应 {upd + dele}), 新增 {opened} (应 {ins + upd})")
     rejected = len({x.line_no for x in result.findings if x.rejected})
     _store_findings(conn, ds, f, did, result)
     conn.execute(

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from foundation import settings
 from foundation.daily_spec import OK_SUFFIX, DailySpec, load_daily_specs
-from foundation.months import month_str, month_index
+from foundation.months import month_index, month_str
 
 
 def month_days(month: str) -> list[dt.date]:

@@ -14,8 +14,10 @@ SCALE   ?= 0.001
 SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
+# Daily (T+1) increments the demo writes and applies: the first DAILY_DAYS days of the latest month.
+DAILY_DAYS ?= 5
 
-.PHONY: roles help lint lock setup browser-deps db generate load build signoff signoff-demo fixed-reports bulletin publish rollback status backup restore-test docs superset cube portal services history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
+.PHONY: roles help lint lock setup browser-deps db generate daily-generate daily load build signoff signoff-demo fixed-reports bulletin publish rollback status backup restore-test docs superset cube portal services history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -117,7 +119,13 @@ portal: db  ## serve the portal (history database, 门户) on 127.0.0.1:8090; lo
 history-report: db  ## the 监测月报 of MONTH=YYYYMM (default latest) again, from the data known now (ASOF=… to reproduce an archived one)
 	@$(HRSS) history report --month $(or $(MONTH),$(LATEST)) $(if $(ASOF),--asof $(ASOF))
 
-demo: setup db generate build signoff-demo publish superset cube portal services  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
+daily-generate: db  ## synthetic 按日 increments of the latest month from its roll-ups (MONTH=YYYYMM, DAILY_DAYS=n) into var/exchange/daily/
+	@$(HRSS) daily-generate --month $(or $(MONTH),$(LATEST)) --days $(DAILY_DAYS)
+
+daily: db  ## apply every ready 按日(T+1) increment in sequence as wh_loader, then show the state (exit 4: a day waits — gap, no .ok, held)
+	@$(HRSS) daily; rc=$$?; $(HRSS) daily --status; exit $$rc
+
+demo: setup db generate daily-generate daily build signoff-demo publish superset cube portal services  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
 	@echo ""
 	@echo "=============================================================="
 	@echo " 北京市人力社保统计数据仓库 — demo is up"
@@ -149,6 +157,9 @@ unit-test: .venv/.installed  ## fast unit tests only
 bench: db  ## benchmarks at scale 0.1, results in bench/results/ (generator, loader; the warehouse and cube: bench-warehouse, bench-cube)
 	@$(PY) -m bench.generator --scale 0.1
 	@$(PY) -m bench.loader --scale 0.1 --interface ent_pension_person
+
+bench-daily: db  ## a day's increment of every 按日 source at scale 0.1 (own database bench_daily; generating the two roll-ups takes minutes), bench/results/daily.md
+	@$(PY) -m bench.daily --scale 0.1 --days 3
 
 bench-warehouse: db  ## 12 + 1 months at scale 0.1 into its own database bench_warehouse (about 1 h and 50 GB of disk; kept for bench-cube)
 	@$(PY) -m bench.warehouse --scale 0.1 --months 12 --start 202401 --keep

@@ -16,7 +16,6 @@ import argparse
 import os
 import shutil
 import time
-from pathlib import Path
 
 import psycopg
 

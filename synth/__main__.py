@@ -41,7 +41,7 @@ from synth.world import World
 from synth.writer import write_check_table, write_marker
 
 MANIFEST = "_manifest.json"
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 
 
 def _parse_scenarios(items: list[str], last_month: str) -> list[dict]:

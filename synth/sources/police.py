@@ -67,7 +67,10 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     # ---- 居住证 ------------------------------------------------------------------------------------------
     wi = np.flatnonzero(pe["alive"] & pe["working"] & np.isin(pe["hukou"], ["21", "22"]))
     s = g.stable_share(pe["pid"][wi], 17)
-    issue = month_to_date(m - 1 - (s * 36).astype(np.int64), 1) + (s * 997 % 28).astype("timedelta64[D]")
+    # Issued in a fixed month per person and renewed every three years (not re-dated every month: the daily
+    # increments, synth/daily.py, would show every permit as changed each month).
+    first = month_index("202401") - (s * 36).astype(np.int64)
+    issue = month_to_date(first + (m - 1 - first) // 36 * 36, 1) + (s * 997 % 28).astype("timedelta64[D]")
     out["police_residence_permit"] = {
         "data_month": np.full(len(wi), month), "id_number": pe["idno"][wi], "person_name": pe["name"][wi],
         "gender": pe["gender"][wi], "birth_date": dates(pe["birth"][wi]),

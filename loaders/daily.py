@@ -382,6 +382,11 @@ def _apply_day(conn, ds: DailySpec, f: DayFile, log) -> dict:
     secs = time.perf_counter() - t0
     log(f"[daily] {f.path.name}: 序号 {f.seq} 读 {result.rows_read:,} 行, 新增 {ins:,} 修改 {upd:,} 删除 {dele:,}, "
         f"拒绝 {rejected:,} ({secs:.2f}s)")
+    if result.findings:
+        first = result.findings[0]
+        log(f"[daily] {f.path.name}: 问题 " + ", ".join(f"{r} {n}" for r, n in result.counts().items())
+            + f" — 如第 {first.line_no} 行 {first.column or ''}: {first.message}; 全部见 audit.daily_finding 与 "
+            f"{settings.REJECTS / 'daily' / ds.interface}")
     return {"delivery_id": did, "rows_read": result.rows_read, "inserted": ins, "updated": upd, "deleted": dele,
             "rejected": rejected, "findings": result.counts(), "seconds": round(secs, 3)}
 
@@ -463,9 +468,13 @@ def status(url: str | None = None) -> list[dict]:
                 "select seq, status, message from audit.daily_delivery d where interface=%s and status in ('held','failed')"
                 " and not exists (select 1 from audit.daily_delivery a where a.interface=d.interface and a.seq=d.seq"
                 " and a.status='applied')", (name,)).fetchall()
+            waits = conn.execute(
+                "select summary -> %s -> 'waiting' from audit.daily_run where summary ? %s "
+                "order by run_id desc limit 1", (name, name)).fetchone()
+            issues = [f"序号 {s} {st}: {m}" for s, st, m in open_issues]
+            issues += [f"上次运行: {w.get('reason')}" for w in ((waits or [None])[0] or [])]
             out.append({"interface": name, "title": ds.title, "last_seq": last[0], "last_date": last[1],
-                        "current_rows": cur, "versions": versions,
-                        "issues": [f"序号 {s} {st}: {m}" for s, st, m in open_issues]})
+                        "current_rows": cur, "versions": versions, "issues": list(dict.fromkeys(issues))})
     return out
 
 

@@ -226,21 +226,7 @@ def _load_interface(conn, ds: DailySpec, folder: Path, log) -> dict:
     redelivered = sorted(s for s, f in files.items() if s in applied and f.sha and f.sha != applied[s][0]
                          and not _held_before(conn, ds, f))
     if redelivered:
-        s = redelivered[0]
-        try:
-            with conn.transaction():
-                for seq in sorted((q for q in applied if q >= s), reverse=True):
-                    _undo(conn, ds, applied[seq][1])
-                for seq in sorted(q for q in applied if q >= s):
-                    f = files.get(seq)
-                    if f is None or not f.sha:
-                        raise DayHeld(f"重报序号 {s} 需重放序号 {seq}, 但该文件{'不在' if f is None else '未就绪: ' + str(f.waiting)}")
-                    _apply_day(conn, ds, f, log)
-            out["replaced"].append(s)
-            log(f"[daily] {ds.interface}: 序号 {s} 重报, 已原子替换(并重放其后 {len([q for q in applied if q > s])} 天)")
-        except DayHeld as e:
-            out["waiting"].append({"seq": s, "reason": str(e)})
-            log(f"[daily] {ds.interface}: 序号 {s} 重报未应用 — {e}")
+        _replace(conn, ds, files, applied, redelivered[0], out, log)
         applied = _applied(conn, ds)
     # 2. Forward, strictly in sequence.
     seq = max(applied, default=0) + 1
@@ -274,6 +260,36 @@ def _load_interface(conn, ds: DailySpec, folder: Path, log) -> dict:
         log(f"[daily] {ds.interface}: 等待 — {w['reason']}")
     out["status"] = "waiting" if out["waiting"] else "applied"
     return out
+
+
+def _replace(conn, ds: DailySpec, files: dict[int, DayFile], applied: dict[int, tuple[str, int]], s: int, out: dict,
+             log) -> None:
+    """Day `s` was delivered again with other content: undo the days from `s` on and replay them, in one transaction."""
+    try:
+        for seq in sorted(q for q in applied if q >= s):  # a replayed file with a changed layout holds the replay
+            f = files.get(seq)
+            held = _hold_reason(ds, f) if f is not None and f.sha else None
+            if held:
+                _record_held(conn, ds, f, held, log)
+                raise DayHeld(f"重报序号 {s} 未应用: 序号 {seq} 暂缓 — {held}")
+        with conn.transaction():
+            for seq in sorted((q for q in applied if q >= s), reverse=True):
+                _undo(conn, ds, applied[seq][1])
+            for seq in sorted(q for q in applied if q >= s):
+                f = files.get(seq)
+                if f is None or not f.sha:
+                    raise DayHeld(f"重报序号 {s} 需重放序号 {seq}, 但该文件{'不在' if f is None else '未就绪: ' + str(f.waiting)}")
+                _apply_day(conn, ds, f, log)
+        out["replaced"].append(s)
+        log(f"[daily] {ds.interface}: 序号 {s} 重报, 已原子替换(并重放其后 {len([q for q in applied if q > s])} 天)")
+    except DayHeld as e:
+        out["waiting"].append({"seq": s, "reason": str(e)})
+        log(f"[daily] {ds.interface}: 序号 {s} 重报未应用 — {e}")
+    except Exception as e:  # noqa: BLE001 — an unexpected fault: the replay rolled back, recorded, reported
+        msg = f"重报序号 {s} 加载失败({type(e).__name__}: {e}), 已回滚, 原有数据不变; 请联系数据平台运维"
+        _record(conn, ds, files[s], "failed", message=msg)
+        out["waiting"].append({"seq": s, "reason": msg})
+        log(f"[daily] {ds.interface}: {msg}")
 
 
 def _hold_reason(ds: DailySpec, f: DayFile) -> str | None:

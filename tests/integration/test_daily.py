@@ -158,6 +158,10 @@ def test_redelivery_replaces_a_day_atomically_and_replays_the_later_days(scratch
         assert c.execute("select seq, status from audit.daily_delivery order by delivery_id").fetchall() == [
             (1, "applied"), (2, "superseded"), (3, "superseded"), (2, "applied"), (3, "applied")]
     assert run(scratch_url, tmp_path)["replaced"] == []                 # the same re-delivery is not applied twice
+    after = versions(scratch_url)
+    deliver(tmp_path, 2, [row("U", 2, "A001", name=f"名称{k}") + "|多一列" for k in range(6)])  # layout changed
+    out = run(scratch_url, tmp_path)
+    assert out["replaced"] == [] and "暂缓" in out["waiting"][0]["reason"] and versions(scratch_url) == after
 
 
 def test_a_generated_month_replayed_gives_its_roll_up(scratch_url, tmp_path):

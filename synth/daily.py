@@ -178,6 +178,10 @@ def main(argv=None) -> int:
     ap.add_argument("--days", type=int, help="only the first N days of the month (default all)")
     ap.add_argument("--out", type=Path, help="folder (default var/exchange/daily)")
     a = ap.parse_args(argv)
+    if not (len(a.month) == 6 and a.month.isdigit() and 1 <= int(a.month[4:]) <= 12):
+        ap.error(f"--month {a.month!r}: 应为 YYYYMM")
+    if a.days is not None and a.days < 1:
+        ap.error("--days 应为正整数")
     generate(a.month, a.days, a.out)
     return 0
 

@@ -156,8 +156,10 @@ def table(ds: DailySpec) -> str:
 
 # ---- what has arrived ---------------------------------------------------------------------------------------------
 
-def scan(folder: Path, ds: DailySpec) -> dict[int, DayFile]:
-    """The interface's files by sequence, each with its SHA-256 when its completion signal matches, or why not."""
+def scan(folder: Path, ds: DailySpec, applied: dict[int, tuple[str, int]] | None = None) -> dict[int, DayFile]:
+    """The interface's files by sequence, each with its SHA-256 when its completion signal matches, or why not.
+    An applied day whose signal still names the SHA-256 it was applied with, at the same size, is not hashed again
+    (a re-delivery comes with a new signal), so a run does not re-read the whole history."""
     out: dict[int, DayFile] = {}
     if not folder.is_dir():
         return out
@@ -174,12 +176,12 @@ def scan(folder: Path, ds: DailySpec) -> dict[int, DayFile]:
             out[f.seq].waiting = f"序号 {f.seq} 有两个文件({out[f.seq].path.name}, {p.name}), 请提供方撤回其一"
             out[f.seq].sha = None
             continue
-        f.sha, f.waiting = _signal(p, f, ds)
+        f.sha, f.waiting = _signal(p, f, ds, (applied or {}).get(f.seq))
         out[f.seq] = f
     return out
 
 
-def _signal(path: Path, f: DayFile, ds: DailySpec) -> tuple[str | None, str | None]:
+def _signal(path: Path, f: DayFile, ds: DailySpec, known: tuple | None = None) -> tuple[str | None, str | None]:
     ok = path.with_name(path.name + OK_SUFFIX)
     if not ok.exists():
         return None, "完成标志(.ok)未到, 上游尚未完成, 不读取"
@@ -192,6 +194,8 @@ def _signal(path: Path, f: DayFile, ds: DailySpec) -> tuple[str | None, str | No
         return None, f"完成标志无法解析({type(e).__name__}: {e}), 请上游重写"
     if seq != f.seq or day != f.business_date.isoformat():
         return None, f"完成标志的序号/日期({seq}/{day})与文件名不符"
+    if known and known[0] == sha_expected and known[2] == path.stat().st_size:
+        return sha_expected, None
     sha, _, lines = sha256_of(path)
     if sha != sha_expected or lines != rows:
         return None, (f"文件与完成标志不符(标志 {rows} 行 {sha_expected[:12]}…, 文件 {lines} 行 {sha[:12]}…): "
@@ -201,10 +205,11 @@ def _signal(path: Path, f: DayFile, ds: DailySpec) -> tuple[str | None, str | No
 
 # ---- one interface --------------------------------------------------------------------------------------------------
 
-def _applied(conn, ds: DailySpec) -> dict[int, tuple[str, int]]:
-    return {seq: (sha, did) for seq, sha, did in conn.execute(
-        "select seq, file_sha256, delivery_id from audit.daily_delivery where interface=%s and status='applied'",
-        (ds.interface,))}
+def _applied(conn, ds: DailySpec) -> dict[int, tuple[str, int, int]]:
+    """Applied days by sequence: (SHA-256, delivery id, file bytes)."""
+    return {seq: (sha, did, size) for seq, sha, did, size in conn.execute(
+        "select seq, file_sha256, delivery_id, file_bytes from audit.daily_delivery where interface=%s "
+        "and status='applied'", (ds.interface,))}
 
 
 def load_interface(conn: psycopg.Connection, ds: DailySpec, folder: Path, log=print) -> dict:
@@ -219,8 +224,8 @@ def load_interface(conn: psycopg.Connection, ds: DailySpec, folder: Path, log=pr
 
 
 def _load_interface(conn, ds: DailySpec, folder: Path, log) -> dict:
-    files = scan(folder, ds)
     applied = _applied(conn, ds)
+    files = scan(folder, ds, applied)
     out: dict = {"applied": [], "replaced": [], "waiting": []}
     # 1. A re-delivered day (same sequence, other content, complete): replace it and replay the days after it.
     redelivered = sorted(s for s, f in files.items() if s in applied and f.sha and f.sha != applied[s][0]
@@ -262,7 +267,7 @@ def _load_interface(conn, ds: DailySpec, folder: Path, log) -> dict:
     return out
 
 
-def _replace(conn, ds: DailySpec, files: dict[int, DayFile], applied: dict[int, tuple[str, int]], s: int, out: dict,
+def _replace(conn, ds: DailySpec, files: dict[int, DayFile], applied: dict[int, tuple], s: int, out: dict,
              log) -> None:
     """Day `s` was delivered again with other content: undo the days from `s` on and replay them, in one transaction."""
     try:

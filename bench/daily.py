@@ -2,7 +2,7 @@
 
     python -m bench.daily [--scale 0.1] [--days 3] [--seed 42]
 
-Generates the roll-ups of 202412 and 202501 (var/bench/daily/exchange, kept and reused when present), writes
+Generates the roll-ups of 202412 and 202501 (var/bench/daily/scale_<x>/exchange), writes
 January's daily increments (synth.daily), then in its own database `bench_daily` (dropped first):
 1. applies sequence 1, the initial full load of every interface (the state at 2024-12-31; reported, not the target);
 2. makes each of the first `--days` days of January arrive in turn and times one `load_daily` run that applies
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
         current = {k: c.execute(f"select count(*) from raw.{k} where _valid_to is null").fetchone()[0] for k in specs}
     days = rows[1:]
     worst = max(days, key=lambda r: r["seconds"])
-    lines = [f"**Scale {a.scale}**, roll-ups {START}–{MONTH} generated in {gen_s:.0f} s (reused when already there), "
+    lines = [f"**Scale {a.scale}**, roll-ups {START}–{MONTH} generated in {gen_s:.0f} s (the generator simulates the months again on every run), "
              f"January's daily files written in {dgen_s:.1f} s. Own database `bench_daily`, loaded as the warehouse's "
              "administrator URL (the scratch database has no `wh_loader`; the CLI runs as `wh_loader`).", "",
              "| sequence | business day | rows (all 7 interfaces) | seconds | load average (1 / 5 / 15 min) at start |",

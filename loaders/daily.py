@@ -124,6 +124,13 @@ def ensure(conn: psycopg.Connection, ds: DailySpec | None = None) -> None:
     if ds is None:
         return
     t = table(ds)
+    if conn.execute("select to_regclass(%s) is not null", (t,)).fetchone()[0]:
+        existing = {r[0] for r in conn.execute("select column_name from information_schema.columns "
+                                               "where table_schema='raw' and table_name=%s", (ds.interface,))}
+        for c in ds.entity_columns:  # a column the contract gained since (the monthly loader does the same)
+            if c.name not in existing:
+                conn.execute(f"alter table {t} add column {c.name} {c.pg_type}")
+        return
     cols = ",\n  ".join(f"{c.name} {c.pg_type}" for c in ds.entity_columns)
     conn.execute(f"""create table if not exists {t} (
   {cols},

@@ -147,17 +147,14 @@ def generate(month: str, days: int | None = None, out: Path | None = None, excha
         folder = out / name
         if not (exchange / month / ds.base.file_name(month)).exists():
             raise SystemExit(f"{exchange / month / ds.base.file_name(month)} 不存在: 先生成月度数据 (make generate)")
-        start = initial_date(folder, ds)
-        n = 0
-        if start is None:  # sequence 1: the initial full load, the state at the end of the month before
-            start = month_days(prev)[-1]
-            if ds.monthly_kind == "events":
-                snapshot = {}
-            else:
-                snapshot = _rows(exchange / prev / ds.base.file_name(prev), ds)
-            data, counts = render(ds, start, [("I", k, f) for k, f in snapshot.items()])
-            write_day(folder, ds, start, 1, data, counts)
-            n += 1
+        # Sequence 1: the initial full load, the state at the end of the month before the feed's first month
+        # (written again from that roll-up every time, so a regenerated drop regenerates it too).
+        start = initial_date(folder, ds) or month_days(prev)[-1]
+        first = f"{start:%Y%m}"
+        snapshot = {} if ds.monthly_kind == "events" else _rows(exchange / first / ds.base.file_name(first), ds)
+        data, counts = render(ds, start, [("I", k, f) for k, f in snapshot.items()])
+        write_day(folder, ds, start, 1, data, counts)
+        n = 1
         changes = changes_of_month(ds, exchange, month)
         for day in month_days(month)[:days]:
             seq = (day - start).days + 1

@@ -458,7 +458,9 @@ def _write_rejects(ds: DailySpec, f: DayFile, result: FileResult) -> None:
 # ---- all interfaces ---------------------------------------------------------------------------------------------------
 
 def load_daily(url: str | None = None, folder: Path | None = None, interfaces: list[str] | None = None,
-               log=print) -> dict[str, dict]:
+               log=print, reports: Path | None = None) -> dict[str, dict]:
+    """Apply every ready day of every (or the given) daily interface; then the providers' error reports of the
+    business months this run touched (var/reports/daily/<YYYYMM>/, or `reports`/<YYYYMM>/)."""
     folder = folder or settings.EXCHANGE / "daily"
     url = url or settings.warehouse_url()
     specs = load_daily_specs()
@@ -477,6 +479,19 @@ def load_daily(url: str | None = None, folder: Path | None = None, interfaces: l
         status = "waiting" if any(v["status"] != "applied" for v in summary.values()) else "applied"
         conn.execute("update audit.daily_run set status=%s, finished_at=now(), summary=%s where run_id=%s",
                      (status, json.dumps(summary, ensure_ascii=False, default=str), run_id))
+        months = {f"{d:%Y%m}" for (d,) in conn.execute(
+            "select distinct business_date from audit.daily_delivery where started_at >= "
+            "(select started_at from audit.daily_run where run_id = %s)", (run_id,))}
+        if not months and any(v.get("waiting") for v in summary.values()):
+            last = conn.execute("select max(business_date) from audit.daily_delivery").fetchone()[0]
+            months = {f"{last or dt.date.today():%Y%m}"}
+    from loaders.daily_report import write_reports
+
+    waiting = {k: v.get("waiting", []) for k, v in summary.items() if v.get("waiting")}
+    for month in sorted(months):
+        paths = write_reports(month, url, (reports / month) if reports else None, waiting)
+        if paths:
+            log(f"[daily] {month}: 数据错误报告(按日) {len(paths) // 2} 份 → {paths[0].parent}")
     return summary
 
 

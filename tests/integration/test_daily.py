@@ -31,7 +31,7 @@ def deliver(folder, seq: int, lines: list[str], signal: bool = True):
 
 def run(url, folder):
     logs: list[str] = []
-    out = load_daily(url=url, folder=folder, interfaces=[IFACE], log=logs.append)[IFACE]
+    out = load_daily(url=url, folder=folder, interfaces=[IFACE], log=logs.append, reports=folder / "reports")[IFACE]
     out["log"] = logs
     return out
 
@@ -75,6 +75,9 @@ def test_insert_update_delete_keep_history_and_bad_lines_become_findings(scratch
         (name, 4, "change_op", "change_op"), (name, 5, "unit_code", "change_missing"), (name, 6, "list_date", "impossible_date"),
         (name, 7, "unit_code", "change_insert_exists"), (name, 8, "change_date", "change_date")]
     assert bytes(found[0][4]).decode("gbk") == row("X", 2, "E001")
+    report = (tmp_path / "reports" / "202501" / "数据错误报告_按日_市市场监督管理局_企业信用信息_202501.txt").read_text()
+    assert f"{name} 第 4 行 [变更类型无效]" in report and row("X", 2, "E001") in report
+    assert (tmp_path / "reports" / "202501" / "数据错误报告_按日_市市场监督管理局_企业信用信息_202501.xlsx").exists()
 
 
 def test_completion_signal_interrupted_transfer_and_crash_resume_without_duplicates(scratch_url, tmp_path, monkeypatch):
@@ -113,6 +116,7 @@ def test_gap_is_held_and_reported_until_filled(scratch_url, tmp_path):
     out = run(scratch_url, tmp_path)
     assert [a["seq"] for a in out["applied"]] == [1, 2] and out["status"] == "waiting"
     assert "缺少序号 3" in out["waiting"][0]["reason"] and "4–5" in out["waiting"][0]["reason"]
+    assert "缺少序号 3" in next((tmp_path / "reports" / "202501").glob("*.txt")).read_text()   # told to the provider
     deliver(tmp_path, 3, [row("I", 3, "C001")])
     out = run(scratch_url, tmp_path)
     assert [a["seq"] for a in out["applied"]] == [3, 4, 5] and out["status"] == "applied"
@@ -172,7 +176,7 @@ def test_a_generated_month_replayed_gives_its_roll_up(scratch_url, tmp_path):
 
     generate("202412", 2, 0.0002, 11, out=tmp_path / "exchange", log=lambda *_: None)
     daily_generate("202501", out=tmp_path / "daily", exchange=tmp_path / "exchange", log=lambda *_: None)
-    summary = load_daily(url=scratch_url, folder=tmp_path / "daily", log=lambda *_: None)
+    summary = load_daily(url=scratch_url, folder=tmp_path / "daily", log=lambda *_: None, reports=tmp_path / "reports")
     assert {k: (v["status"], len(v["applied"])) for k, v in summary.items()} == {k: ("applied", 32) for k in load_daily_specs()}
     ops = {"I": 0, "U": 0, "D": 0}
     with psycopg.connect(scratch_url) as c:

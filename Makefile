@@ -139,6 +139,7 @@ demo: setup db generate daily-generate daily build signoff-demo publish superset
 	@echo "    审核确认          : signed by the demo department accounts (make signoff-demo); dept_<处室> users sign in /signoff"
 	@echo "    名单比对 / 自助分析 : http://127.0.0.1:$${PORTAL_PORT:-8090}/listmatch and /analyses"
 	@echo "  Data services (API) : http://127.0.0.1:$${SERVICES_PORT:-8091}/docs  — demo keys in var/secrets/services_keys.json (never printed)"
+	@echo "  按日增量 (T+1)      : make daily (python -m cli daily --status) — state in raw.<interface>_daily, reports in var/reports/daily/"
 	@echo "  PostgreSQL          : $$($(HRSS) db url | sed 's/:[^:@]*@/:***@/')  (make psql)"
 	@echo "  Stop everything     : make stop"
 	@echo "=============================================================="

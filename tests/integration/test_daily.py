@@ -24,8 +24,8 @@ def row(op: str, seq: int, code: str, name: str = "北京某某商贸有限公�
     return f"{op}|{day(seq):%Y%m%d}|{code}|{name}|{listed}|{reason}|北京市市场监督管理局"
 
 
-def deliver(folder, seq: int, lines: list[str], signal: bool = True):
-    data = "".join(line + "\n" for line in lines).encode("gbk")
+def deliver(folder, seq: int, lines: list[str], signal: bool = True, extra: bytes = b""):
+    data = "".join(line + "\n" for line in lines).encode("gbk") + extra
     return write_day(folder / IFACE, DS, day(seq), seq, data, {}, signal=signal)
 
 
@@ -55,12 +55,14 @@ def test_insert_update_delete_keep_history_and_bad_lines_become_findings(scratch
                           row("U", 2, "Z999"),                      # line 5: update of a key not in the state
                           row("I", 2, "F001", listed="20241345"),   # line 6: impossible date
                           row("I", 2, "C001"),                      # line 7: insert of a key already there
-                          row("I", 3, "G001")])                     # line 8: change dated another day
+                          row("I", 3, "G001")],                     # line 8: change dated another day
+            extra=(row("I", 2, "H001", name="白玉商贸") + "\n").encode("utf-8"))  # line 9: UTF-8 text in a GBK file
     out = run(scratch_url, tmp_path)
     assert [a["seq"] for a in out["applied"]] == [1, 2] and out["status"] == "applied"
     assert out["applied"][1] | {"delivery_id": 0, "seconds": 0} == {
-        "seq": 2, "delivery_id": 0, "seconds": 0, "rows_read": 8, "inserted": 1, "updated": 1, "deleted": 1, "rejected": 5,
-        "findings": {"change_op": 1, "change_missing": 1, "impossible_date": 1, "change_insert_exists": 1, "change_date": 1}}
+        "seq": 2, "delivery_id": 0, "seconds": 0, "rows_read": 9, "inserted": 1, "updated": 1, "deleted": 1, "rejected": 6,
+        "findings": {"change_op": 1, "change_missing": 1, "impossible_date": 1, "change_insert_exists": 1, "change_date": 1,
+                     "encoding": 1}}
     assert state(scratch_url) == {"A001": ("北京新名称有限公司", day(2)), "C001": ("北京某某商贸有限公司", day(1)),
                                   "D001": ("北京某某商贸有限公司", day(2))}
     assert versions(scratch_url) == [
@@ -73,7 +75,8 @@ def test_insert_update_delete_keep_history_and_bad_lines_become_findings(scratch
     name = DS.file_name(day(2), 2)
     assert [(f[0], f[1], f[2], f[3]) for f in found] == [
         (name, 4, "change_op", "change_op"), (name, 5, "unit_code", "change_missing"), (name, 6, "list_date", "impossible_date"),
-        (name, 7, "unit_code", "change_insert_exists"), (name, 8, "change_date", "change_date")]
+        (name, 7, "unit_code", "change_insert_exists"), (name, 8, "change_date", "change_date"),
+        (name, 9, "unit_name", "encoding")]
     assert bytes(found[0][4]).decode("gbk") == row("X", 2, "E001")
     report = (tmp_path / "reports" / "202501" / "数据错误报告_按日_市市场监督管理局_企业信用信息_202501.txt").read_text()
     assert f"{name} 第 4 行 [变更类型无效]" in report and row("X", 2, "E001") in report

@@ -197,8 +197,8 @@ def _signal(path: Path, f: DayFile, ds: DailySpec, known: tuple | None = None) -
         rows, sha_expected = int(sig["rows"]), str(sig["sha256"])
         seq = int(sig.get("seq", f.seq))
         day = sig.get("business_date", f.business_date.isoformat())
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
-        return None, f"完成标志无法解析({type(e).__name__}: {e}), 请上游重写"
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+        return None, f"完成标志无法读取或解析({type(e).__name__}: {e}), 请上游重写"
     if seq != f.seq or day != f.business_date.isoformat():
         return None, f"完成标志的序号/日期({seq}/{day})与文件名不符"
     if known and known[0] == sha_expected and known[2] == path.stat().st_size:

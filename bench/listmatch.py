@@ -146,6 +146,7 @@ def main(argv=None) -> int:
     ap.add_argument("--persons", type=int, default=2_000_000)
     ap.add_argument("--units", type=int, default=100_000)
     ap.add_argument("--rows", default="100000,1000000")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch database (and reuse it when it exists)")
     args = ap.parse_args(argv)
     from runtime import pg
 
@@ -155,14 +156,17 @@ def main(argv=None) -> int:
     base = admin.rsplit("/", 1)[0]
     db = "bench_listmatch"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
-        c.execute(f'drop database if exists "{db}" with (force)')
-        c.execute(f'create database "{db}"')
+        exists = c.execute("select 1 from pg_database where datname = %s", (db,)).fetchone()
+        if not (args.keep and exists):
+            c.execute(f'drop database if exists "{db}" with (force)')
+            c.execute(f'create database "{db}"')
     url = f"{base}/{db}"
     results = []
     try:
         t = time.perf_counter()
         persons, units = population(args.persons, args.units)
-        load(url, persons, units)
+        if not (args.keep and exists):
+            load(url, persons, units)
         built = round(time.perf_counter() - t, 1)
         print(f"[bench] population: {len(persons):,} persons, {len(units):,} units in {built} s", flush=True)
         from listmatch import store
@@ -178,8 +182,9 @@ def main(argv=None) -> int:
                 print(f"[bench] {n:,} rows: {r}", flush=True)
                 results.append(r)
     finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
-            c.execute(f'drop database if exists "{db}" with (force)')
+        if not args.keep:
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
+                c.execute(f'drop database if exists "{db}" with (force)')
     target = {100_000: 30, 1_000_000: 300}
     table = ["| list rows | input | wall time (s) | target (s) | CPU of the process (s) | machine load average | peak RSS (MiB) "
              "| result XLSX (MiB) | matched (persons / units) |", "|---|---|---|---|---|---|---|---|---|"]

@@ -56,19 +56,19 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 — one branch per
                 print(*r, sep="\t")
             return 0
         if args.cmd == "compare":
-            data = Path(args.input).read_bytes()
+            if not Path(args.input).is_file():
+                print(f"文件不存在: {args.input}", file=sys.stderr)
+                return 2
             s = jobs.Settings(returns=[x for x in args.returns.split(",") if x], as_of=args.as_of)
             try:
-                result: list[bytes] = []
-                job_id = jobs.run(conn, Path(args.input).name, data, s, user=user, role=args.role, purpose=args.purpose,
-                                  output=result)
+                job_id = jobs.run(conn, Path(args.input).name, Path(args.input), s, user=user, role=args.role,
+                                  purpose=args.purpose, out=args.output)     # streamed: the list is never held whole
             except reader.ListError as e:
                 print("名单有误, 未比对:", *e.errors, sep="\n  ", file=sys.stderr)
                 return 2
             except jobs.ParamError as e:
                 print(f"参数有误: {e}", file=sys.stderr)
                 return 2
-            Path(args.output).write_bytes(result[0])
             summary = conn.execute(f"select summary from {store.SCHEMA}.job where job_id = %s", (job_id,)).fetchone()[0]
             for part, d in summary.items():
                 print(f"任务 {job_id} {'人员' if part == 'person' else '单位'}: {d['total']} 行, 确定 {d['确定']}, "

@@ -105,6 +105,12 @@ class Reference:
     def units(self) -> list[tuple[str, str]]:                               # [(code, name)] for the name index
         raise NotImplementedError
 
+    def unit_index(self) -> UnitIndex:
+        """The name index of the units, built once per reference (a job matches its list chunk by chunk)."""
+        if getattr(self, "_unit_index", None) is None:
+            self._unit_index = UnitIndex(self.units())
+        return self._unit_index
+
 
 class UnitIndex:
     """Blocking for unit names: exact core name, then shared bigrams of the core and of its pinyin."""
@@ -148,10 +154,21 @@ def unit_similarity(a_core: str, b_core: str) -> float:
 
 
 def match_persons(lst: UploadedList, ref: Reference, district_codes: dict[str, str]) -> list[Match | None]:
+    """Every row of an in-memory list (jobs stream: persons_exact per chunk, then persons_fuzzy by birth date)."""
+    out, pending = persons_exact(lst, ref, district_codes)
+    pending.sort(key=lambda x: x[1][2])
+    persons_fuzzy(((out[i], row) for i, row in pending), ref)
+    return out
+
+
+def persons_exact(lst: UploadedList, ref: Reference, district_codes: dict[str, str]) -> tuple[list[Match | None], list]:
+    """The rows' matches as far as the identifier decides them; (index, normalised row) of the rows left for the
+    name + birth date comparison (their Match in the list is created, reason still empty)."""
     n = len(lst.rows)
     out: list[Match | None] = [None] * n
+    pending: list[tuple[int, tuple]] = []
     if "person" not in lst.kinds:
-        return out
+        return out, pending
     norm = []
     for r in lst.rows:
         name = nz.normalise_person_name(lst.get(r, "name"))
@@ -177,27 +194,48 @@ def match_persons(lst: UploadedList, ref: Reference, district_codes: dict[str, s
         if idr.value:
             m.note = f"身份证号{idr.problem}"
         bd = bd or (nz.id_birth_date(idr.value) if idr.value else None)
-        norm[i] = (name, idr, bd, dist)
         if bd is None or not name:
             m.set("P09", 0.0)
-    by_date: dict[date, list[int]] = defaultdict(list)
-    for i, (name, idr, bd, dist) in enumerate(norm):
-        if out[i] is not None and not out[i].reason and bd is not None:
-            by_date[bd].append(i)
-    dates = sorted(by_date)
-    for c0 in range(0, len(dates), DATE_CHUNK):          # bounded memory: candidates of DATE_CHUNK dates at a time
-        chunk = dates[c0:c0 + DATE_CHUNK]
-        cands = ref.persons_by_birth(chunk)
-        for bd in chunk:
+        else:
+            pending.append((i, (name, idr, bd, dist)))
+    return out, pending
+
+
+def persons_fuzzy(items, ref: Reference, done=None) -> None:
+    """Score (Match, (name, id, birth date, district)) pairs given in birth-date order: the candidates are read
+    for DATE_CHUNK dates at a time (bounded memory, each date's candidates read once); `done(batch)` is called
+    with each scored batch."""
+    batch: list[tuple[Match, tuple]] = []
+    dates: list[date] = []
+    for m, row in items:
+        if not dates or row[2] != dates[-1]:
+            if len(dates) == DATE_CHUNK or len(batch) >= BATCH_ROWS:
+                _score_dates(batch, dates, ref)
+                if done:
+                    done(batch)
+                batch, dates = [], []
+            dates.append(row[2])
+        batch.append((m, row))
+    if batch:
+        _score_dates(batch, dates, ref)
+        if done:
+            done(batch)
+
+
+def _score_dates(batch, dates, ref: Reference) -> None:
+    cands = ref.persons_by_birth(dates)
+    pools: dict = {}
+    for m, row in batch:
+        bd = row[2]
+        if bd not in pools:
             pool = cands.get(bd, [])
             names = [p[1] or "" for p in pool]
-            pys = [nz.pinyin(n) for n in names]
-            for i in by_date[bd]:
-                _score_person(out[i], norm[i], pool, names, pys)
-    return out
+            pools = {bd: (pool, names, [nz.pinyin(n) for n in names])}      # batch is in date order: one at a time
+        _score_person(m, row, *pools[bd])
 
 
 DATE_CHUNK = 2000
+BATCH_ROWS = 50_000      # rows scored between two calls of done()
 
 
 def _score_person(m: Match, row, pool, names, pys) -> None:
@@ -264,7 +302,7 @@ def match_units(lst: UploadedList, ref: Reference) -> list[Match | None]:
             m.set("U08", 0.0)
             continue
         if index is None:
-            index = UnitIndex(ref.units())
+            index = ref.unit_index()
         exact = index.core.get(core, [])
         if len(exact) == 1:
             m.set("U04", 1.0, exact[0], index.names[exact[0]])

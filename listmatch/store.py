@@ -52,6 +52,13 @@ create table if not exists {SCHEMA}.job_row (
     alternatives jsonb,
     primary key (job_id, row_no, part)
 );
+create table if not exists {SCHEMA}.job_input (
+    job_id      bigint not null references {SCHEMA}.job on delete cascade,
+    row_no      int not null,                     -- as in the upload: 1 = the header
+    cells       text[] not null,
+    row_key     bytea,                            -- digest of the trimmed cells (duplicate rows), data rows only
+    primary key (job_id, row_no)
+);
 create table if not exists {SCHEMA}.review (
     job_id      bigint not null,
     row_no      int not null,
@@ -90,9 +97,12 @@ def ensure_schema(conn) -> None:
     """The jobs tables and the audit log exist (else: created when this login may, or a clear error)."""
     from services import audit
 
-    missing = conn.execute(f"select to_regclass('{SCHEMA}.review') is null or to_regclass('{audit.TABLE}') is null"
-                           ).fetchone()[0]
-    if missing:
+    missing, input_missing = conn.execute(
+        f"select to_regclass('{SCHEMA}.review') is null or to_regclass('{audit.TABLE}') is null, "
+        f"to_regclass('{SCHEMA}.job_input') is null").fetchone()
+    if not missing and input_missing and conn.execute(f"select has_schema_privilege('{SCHEMA}', 'CREATE')").fetchone()[0]:
+        conn.execute(DDL)                  # an install from before the streamed lists: its new table
+    elif missing:
         if conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone()[0]:
             conn.execute(f"create schema if not exists {SCHEMA}")
             conn.execute(DDL)

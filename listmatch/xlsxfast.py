@@ -4,6 +4,7 @@ reads back with openpyxl (the tests do)."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import tempfile
 import zipfile
@@ -79,8 +80,17 @@ class Sheet:
                 + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>"), "</sheetData></worksheet>"
 
 
-def workbook(sheets: list[Sheet]) -> bytes:
-    out = io.BytesIO()
+def workbook(sheets: list[Sheet], out=None) -> bytes | None:
+    """The workbook's bytes, or (given `out`, a path or a binary file) written there, streamed from the sheets'
+    spools: memory does not grow with the rows."""
+    if out is None:
+        buf = io.BytesIO()
+        workbook(sheets, buf)
+        return buf.getvalue()
+    if isinstance(out, (str, os.PathLike)):
+        with open(out, "wb") as f:
+            workbook(sheets, f)
+        return None
     ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -114,4 +124,4 @@ def workbook(sheets: list[Sheet]) -> bytes:
         for i, s in enumerate(sheets):
             with z.open(f"xl/worksheets/sheet{i + 1}.xml", "w", force_zip64=True) as f:
                 s.write_to(f)
-    return out.getvalue()
+    return None

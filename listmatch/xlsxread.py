@@ -1,11 +1,14 @@
 """A fast reader of the first worksheet of an XLSX (openpyxl's read-only mode reads ~10⁴ rows/s; a 100 000-row
-list must be read in seconds). Regular-expression scan of the sheet XML: shared strings, inline strings, numbers,
+list must be read in seconds). Regular-expression scan of the sheet XML, streamed from the zip in 256 KiB pieces: shared strings, inline strings, numbers,
 booleans and date-formatted numbers (built-in date formats 14–22 and custom formats with y/m/d). Anything it does
 not recognise raises ValueError and the caller falls back to openpyxl."""
 from __future__ import annotations
 
+import codecs
+import io
 import re
 import zipfile
+from collections.abc import Iterator
 from datetime import date, timedelta
 from xml.sax.saxutils import unescape
 
@@ -36,68 +39,103 @@ def _text(fragment: str) -> str:
     return unescape("".join(m or "" for m in _T.findall(_RPH.sub("", fragment))), _ENT)
 
 
+def _parse_row(body: str, shared: list[str], date_styles: set[int]) -> list[str]:
+    row: list[str] = []
+    for cm in _CELL.finditer(body):
+        a = dict(_ATTR.findall(cm[1])) if cm[1] else {}
+        inner = cm[2] or ""
+        typ = a.get("t", "n")
+        if typ == "s":
+            v = _V.search(inner)
+            val = shared[int(v[1])] if v else ""
+        elif typ == "inlineStr":
+            fast = _INLINE.fullmatch(inner)
+            val = (unescape(fast[1], _ENT) if "&" in fast[1] else fast[1]) if fast else _text(inner)
+        elif typ in ("str", "e"):
+            v = _V.search(inner)
+            val = unescape(v[1], _ENT) if v else ""
+        elif typ == "b":
+            v = _V.search(inner)
+            val = "TRUE" if v and v[1] == "1" else "FALSE"
+        else:
+            v = _V.search(inner)
+            val = v[1] if v else ""
+            if val and int(a.get("s", "0")) in date_styles:
+                val = (date(1899, 12, 30) + timedelta(days=int(float(val)))).isoformat()
+            elif val:
+                f = float(val)
+                val = str(int(f)) if f.is_integer() and "E" not in val.upper() else val
+        ref = a.get("r")
+        idx = _col_index(ref) if ref else len(row)
+        if idx > len(row):
+            row.extend([""] * (idx - len(row)))
+        row.append(val)
+    return row
+
+
+CHUNK = 1 << 18
+
+
+def first_sheet(f) -> tuple[str, Iterator[list[str]]]:
+    """(title, rows) of the first worksheet of the XLSX in the binary file `f`; the rows are parsed as the sheet's
+    XML is decompressed, 256 KiB at a time (memory bounded by the shared-string table and the longest row)."""
+    z = zipfile.ZipFile(f)
+    names = set(z.namelist())
+    wb = z.read("xl/workbook.xml").decode("utf-8")
+    m = re.search(r'<sheet\b[^>]*name="([^"]*)"[^>]*r:id="([^"]+)"', wb)
+    if not m:
+        raise ValueError("no sheet")
+    title, rid = unescape(m[1], _ENT), m[2]
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    t = re.search(rf'<Relationship\b[^>]*Id="{re.escape(rid)}"[^>]*Target="([^"]+)"', rels) or \
+        re.search(rf'<Relationship\b[^>]*Target="([^"]+)"[^>]*Id="{re.escape(rid)}"', rels)
+    if not t:
+        raise ValueError("no sheet target")
+    target = t[1].lstrip("/")
+    path = target if target.startswith("xl/") else f"xl/{target}"
+    shared = [_text(si) for si in _SI.findall(z.read("xl/sharedStrings.xml").decode("utf-8"))] \
+        if "xl/sharedStrings.xml" in names else []
+    date_styles: set[int] = set()
+    if "xl/styles.xml" in names:
+        st = z.read("xl/styles.xml").decode("utf-8")
+        custom = {int(i): f for i, f in _NUMFMT.findall(st)}
+        xfs = st[st.find("<cellXfs"): st.find("</cellXfs>")] if "<cellXfs" in st else ""
+        for idx, attrs in enumerate(_XF.findall(xfs)):
+            a = dict(_ATTR.findall(attrs))
+            fid = int(a.get("numFmtId", "0"))
+            fmt = custom.get(fid, "")
+            if 14 <= fid <= 22 or (fmt and re.search(r"[yd]", re.sub(r'"[^"]*"|\[[^\]]*\]', "", fmt), re.I)):
+                date_styles.add(idx)
+    if path not in names:
+        raise KeyError(path)
+
+    def rows() -> Iterator[list[str]]:
+        dec = codecs.getincrementaldecoder("utf-8")()
+        with z, z.open(path) as member:
+            buf = ""
+            started = False
+            while True:
+                chunk = member.read(CHUNK)
+                buf += dec.decode(chunk, final=not chunk)
+                if not started:
+                    i = buf.find("<sheetData")
+                    if i < 0:
+                        if not chunk:
+                            return
+                        buf = buf[-20:]
+                        continue
+                    buf, started = buf[i:], True
+                end = 0
+                for rm in _ROW.finditer(buf):
+                    yield _parse_row(rm[1] or "", shared, date_styles)
+                    end = rm.end()
+                buf = buf[end:]
+                if not chunk:
+                    return
+
+    return title, rows()
+
+
 def read_first_sheet(data: bytes) -> tuple[str, list[list[str]]]:
-    with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
-        names = set(z.namelist())
-        wb = z.read("xl/workbook.xml").decode("utf-8")
-        m = re.search(r'<sheet\b[^>]*name="([^"]*)"[^>]*r:id="([^"]+)"', wb)
-        if not m:
-            raise ValueError("no sheet")
-        title, rid = unescape(m[1], _ENT), m[2]
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-        t = re.search(rf'<Relationship\b[^>]*Id="{re.escape(rid)}"[^>]*Target="([^"]+)"', rels) or \
-            re.search(rf'<Relationship\b[^>]*Target="([^"]+)"[^>]*Id="{re.escape(rid)}"', rels)
-        if not t:
-            raise ValueError("no sheet target")
-        target = t[1].lstrip("/")
-        path = target if target.startswith("xl/") else f"xl/{target}"
-        shared = [_text(si) for si in _SI.findall(z.read("xl/sharedStrings.xml").decode("utf-8"))] \
-            if "xl/sharedStrings.xml" in names else []
-        date_styles: set[int] = set()
-        if "xl/styles.xml" in names:
-            st = z.read("xl/styles.xml").decode("utf-8")
-            custom = {int(i): f for i, f in _NUMFMT.findall(st)}
-            xfs = st[st.find("<cellXfs"): st.find("</cellXfs>")] if "<cellXfs" in st else ""
-            for idx, attrs in enumerate(_XF.findall(xfs)):
-                a = dict(_ATTR.findall(attrs))
-                fid = int(a.get("numFmtId", "0"))
-                fmt = custom.get(fid, "")
-                if 14 <= fid <= 22 or (fmt and re.search(r"[yd]", re.sub(r'"[^"]*"|\[[^\]]*\]', "", fmt), re.I)):
-                    date_styles.add(idx)
-        xml = z.read(path).decode("utf-8")
-    rows: list[list[str]] = []
-    start = xml.find("<sheetData")
-    for rm in _ROW.finditer(xml, start):
-        body = rm[1] or ""
-        row: list[str] = []
-        for cm in _CELL.finditer(body):
-            a = dict(_ATTR.findall(cm[1])) if cm[1] else {}
-            inner = cm[2] or ""
-            typ = a.get("t", "n")
-            if typ == "s":
-                v = _V.search(inner)
-                val = shared[int(v[1])] if v else ""
-            elif typ == "inlineStr":
-                fast = _INLINE.fullmatch(inner)
-                val = (unescape(fast[1], _ENT) if "&" in fast[1] else fast[1]) if fast else _text(inner)
-            elif typ in ("str", "e"):
-                v = _V.search(inner)
-                val = unescape(v[1], _ENT) if v else ""
-            elif typ == "b":
-                v = _V.search(inner)
-                val = "TRUE" if v and v[1] == "1" else "FALSE"
-            else:
-                v = _V.search(inner)
-                val = v[1] if v else ""
-                if val and int(a.get("s", "0")) in date_styles:
-                    val = (date(1899, 12, 30) + timedelta(days=int(float(val)))).isoformat()
-                elif val:
-                    f = float(val)
-                    val = str(int(f)) if f.is_integer() and "E" not in val.upper() else val
-            ref = a.get("r")
-            idx = _col_index(ref) if ref else len(row)
-            if idx > len(row):
-                row.extend([""] * (idx - len(row)))
-            row.append(val)
-        rows.append(row)
-    return title, rows
+    title, rows = first_sheet(io.BytesIO(data))
+    return title, list(rows)

@@ -11,15 +11,17 @@ thread; the page polls the job. Identifiers are masked for roles other than admi
 """
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 
 from foundation import settings
 from listmatch import analyses, engine, jobs, reader, store
@@ -68,7 +70,7 @@ def _job(conn, job_id: int, u: access.User) -> dict:
     return job
 
 
-def _start(filename: str, data: bytes, s: jobs.Settings, u: access.User, purpose: str, conn) -> int:
+def _start(filename: str, data: bytes | Path, s: jobs.Settings, u: access.User, purpose: str, conn) -> int:
     try:
         job_id, lst = jobs.prepare(conn, filename, data, s, user=f"portal:{u.username}", role=u.role, purpose=purpose)
     except reader.ListError as e:
@@ -79,7 +81,8 @@ def _start(filename: str, data: bytes, s: jobs.Settings, u: access.User, purpose
     def work():
         with store.connect() as c:
             try:
-                jobs.execute(c, job_id, lst, user=f"portal:{u.username}", role=u.role)
+                # the workbook's hash is recorded; the download renders it again with the reviews applied
+                jobs.execute(c, job_id, lst, user=f"portal:{u.username}", role=u.role).unlink(missing_ok=True)
             except Exception:      # noqa: BLE001 — recorded on the job (status failed) by execute
                 pass
 
@@ -110,11 +113,13 @@ def review_page(job_id: int, request: Request, u=Depends(_user), c=Depends(_conn
     job = _job(c, job_id, u)
     lst = jobs.load_input(c, job_id)
     final = jobs.final_matches(c, job_id)
+    band = c.execute(f"select row_no, part from {store.SCHEMA}.job_row where job_id = %s and status = %s "
+                     "order by row_no, part", (job_id, engine.REVIEW)).fetchall()
+    uploaded = jobs.input_rows(c, job_id, sorted({r[0] for r in band}))
     rows = []
-    for r in c.execute(f"select row_no, part from {store.SCHEMA}.job_row where job_id = %s and status = %s "
-                       "order by row_no, part", (job_id, engine.REVIEW)):
+    for r in band:
         f = final[(r[0], r[1])]
-        cells = lst.rows[r[0] - 2]
+        cells = uploaded[r[0]]
         shown = [jobs.mask(v, u.role) if i in {lst.columns.get("id_number"), lst.columns.get("credit_code")} else v
                  for i, v in enumerate(cells)]
         alts = f[9] or ([[f[3], f[4], f[1]]] if f[3] else [])
@@ -149,17 +154,29 @@ def api_fields(u=Depends(_user)):
              summary="上传名单(请求体为 XLSX/CSV 文件内容)开始比对; 返回任务编号")
 async def api_start(request: Request, filename: str, returns: str | None = None, as_of: str | None = None,
                     purpose: str = "", u=Depends(_user)):
-    data = await request.body()
-    if len(data) > MAX_UPLOAD:
-        raise HTTPException(413, f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB")
     s = jobs.Settings(returns=[x for x in (returns or ",".join(store.DEFAULT_RETURNS)).split(",") if x], as_of=as_of)
     from starlette.concurrency import run_in_threadpool
 
-    def go():
-        with store.connect() as c:
-            return _start(filename, data, s, u, purpose, c)
+    # the body goes to a private temporary file as it arrives (a list of any size is never held in memory);
+    # prepare streams it into the database and keeps its own copy
+    tmp = tempfile.NamedTemporaryFile(prefix="upload_", suffix=".part", dir=settings.private_dir(settings.VAR / "listmatch"),
+                                      delete=False)
+    try:
+        size = 0
+        with tmp:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_UPLOAD:
+                    raise HTTPException(413, f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB")
+                tmp.write(chunk)
 
-    job_id = await run_in_threadpool(go)
+        def go():
+            with store.connect() as c:
+                return _start(filename, Path(tmp.name), s, u, purpose, c)
+
+        job_id = await run_in_threadpool(go)
+    finally:
+        Path(tmp.name).unlink(missing_ok=True)
     return {"job_id": job_id, "status_url": f"/api/listmatch/jobs/{job_id}", "page": f"/listmatch/jobs/{job_id}"}
 
 
@@ -217,9 +234,17 @@ def api_result(job_id: int, u=Depends(_user), c=Depends(_conn)):
     job = _job(c, job_id, u)
     if job["status"] != "done":
         raise HTTPException(409, f"任务状态为 {job['status']}, 没有结果" + (f": {job['error']}" if job["error"] else ""))
-    out = jobs.download(c, job_id, f"portal:{u.username}", u.role)
+    tmp = tempfile.NamedTemporaryFile(prefix=f"result_{job_id}_", suffix=".xlsx", delete=False,
+                                      dir=settings.private_dir(settings.VAR / "listmatch"))
+    tmp.close()
+    try:
+        out = jobs.download(c, job_id, f"portal:{u.username}", u.role, out=tmp.name)     # rendered to disk, streamed
+    except BaseException:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
     name = f"名单比对结果_{job_id}_{Path(job['name']).stem}.xlsx"
-    return Response(out, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return FileResponse(out, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+                        background=BackgroundTask(Path(out).unlink, missing_ok=True))
 
 
 @router.get("/api/analyses", tags=["自助分析"], summary="自助分析及其参数")

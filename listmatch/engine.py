@@ -15,7 +15,9 @@ exact core name (unique); everything weaker goes to the 待复核 band for a rev
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import heapq
+from collections import Counter, defaultdict
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -132,16 +134,16 @@ class UnitIndex:
                 self.grams[g].append(i)
 
     def candidates(self, core: str, limit: int = 30) -> list[int]:
-        counts: dict[int, int] = defaultdict(int)
+        counts: Counter[int] = Counter()
         for g in _bigrams(core):
             posting = self.grams.get(g, ())
             if len(posting) > 5000:          # a bigram as common as 科技 does not discriminate
                 continue
-            for i in posting:
-                counts[i] += 1
+            counts.update(posting)           # counted in C; the same order of first appearance as a loop
         if not counts:
             return []
-        return sorted(counts, key=counts.__getitem__, reverse=True)[:limit]
+        # nlargest = sorted(..., reverse=True)[:limit], ties in order of first appearance
+        return [i for i, _ in heapq.nlargest(limit, counts.items(), key=itemgetter(1))]
 
 
 def unit_similarity(a_core: str, b_core: str) -> float:

@@ -262,7 +262,7 @@ def _confirmed_identifiers(conn, job_id: int) -> tuple[int, list[str], str | Non
          "and match_key is not null")
     n = conn.execute(f"select count(*) from ({q}) x", (job_id,)).fetchone()[0]
     if n <= AUDIT_IDENTIFIERS:
-        return n, [r[0] for r in conn.execute(q + ' order by 1 collate "C"', (job_id,))], None
+        return n, [r[0] for r in conn.execute(q, (job_id,))], None     # hashed and sorted by the audit log
     digest = conn.execute(f"select encode(sha256(convert_to(string_agg(match_key, E'\\n' order by match_key collate \"C\"), "
                           f"'UTF8')), 'hex') from ({q}) x", (job_id,)).fetchone()[0]
     return n, [], digest

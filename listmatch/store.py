@@ -52,7 +52,8 @@ create table if not exists {SCHEMA}.job_row (
     alternatives jsonb,
     primary key (job_id, row_no, part)
 );
-create table if not exists {SCHEMA}.job_input (
+create unlogged table if not exists {SCHEMA}.job_input (   -- unlogged: after a crash it is empty and
+                                                               -- re-imported from the kept upload (jobs.load_input)
     job_id      bigint not null references {SCHEMA}.job on delete cascade,
     row_no      int not null,                     -- as in the upload: 1 = the header
     cells       text[] not null,
@@ -123,29 +124,31 @@ class DbReference(Reference):
                 cp.write_row((v,))
         self.conn.execute(f"analyze {name}")
 
+    # one statement per chunk, the keys as an array parameter: index probes (the hash join a temporary table of
+    # 10⁴ keys got read the whole population on every chunk)
     def persons_by_id(self, ids):
         if not ids:
             return {}
-        self._temp("lm_ids", "text", ids)
         return {r[0]: r[1:] for r in self.conn.execute(
             f"select p.id_number, p.person_name, p.birth_date, p.district_code from {PERSONS} p "
-            "join lm_ids on lm_ids.v = p.id_number")}
+            "where p.id_number = any(%s::text[])", (list(ids),))}
 
     def persons_by_birth(self, dates):
-        self._temp("lm_dates", "date", dates)
         out = defaultdict(list)
+        if not dates:
+            return out
         for pid, name, bd, dist in self.conn.execute(
                 f"select p.id_number, p.person_name, p.birth_date, p.district_code from {PERSONS} p "
-                "join lm_dates on lm_dates.v = p.birth_date"):
+                "where p.birth_date = any(%s::date[])", (list(dates),)):
             out[bd].append((pid, name, dist))
         return out
 
     def units_by_code(self, codes):
         if not codes:
             return {}
-        self._temp("lm_codes", "text", codes)
         return {r[0]: r[1:] for r in self.conn.execute(
-            f"select u.credit_code, u.unit_name, u.district_code from {UNITS} u join lm_codes on lm_codes.v = u.credit_code")}
+            f"select u.credit_code, u.unit_name, u.district_code from {UNITS} u where u.credit_code = any(%s::text[])",
+            (list(codes),))}
 
     def units(self):
         return self.conn.execute(f"select credit_code, unit_name from {UNITS} where unit_name is not null").fetchall()

@@ -26,6 +26,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -68,9 +69,31 @@ class Refusal(Exception):
         self.http, self.status, self.reason, self.code, self.extra = http, status, reason, code, extra or {}
 
 
+PREWARM = int(os.environ.get("SERVICES_PREWARM", "2"))
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI):
+    """Each worker opens PREWARM connections before it takes a request (a connection costs ~30 ms to set up:
+    without this the first callers after a start pay it) and reads the audit salt once."""
+    from starlette.concurrency import run_in_threadpool
+
+    def warm():
+        try:
+            conns = [POOL.get() for _ in range(min(PREWARM, POOL.size))]
+        except engine.Unavailable:
+            return                       # the database is not up yet: the calls will say so (503)
+        for c in conns:
+            POOL.put(c, True)
+        audit.hash_identifier("0")
+
+    await run_in_threadpool(warm)
+    yield
+
+
 app = FastAPI(title="数据接口服务 (北京市人力社保数据资源管理)", version="1",
               description="局内、局外数据接口服务：每个密钥绑定一个已批准的共享申请(服务、字段、用途、期限)；"
-                          "每次调用记入哈希链审计日志。", docs_url=None, redoc_url=None)
+                          "每次调用记入哈希链审计日志。", docs_url=None, redoc_url=None, lifespan=_lifespan)
 openapi_docs.mount(app)
 
 

@@ -172,13 +172,17 @@ def append_event(conn, *, caller: str, key_id: str | None, service: str, purpose
     id_hashes = sorted({hash_identifier(i, key) for i in identifiers if i is not None and str(i).strip()})
     fields = [str(f) for f in fields]
     latency = round(float(latency_ms), 3)
-    with conn.transaction():
+    # two round trips (a pipeline): [BEGIN, synchronous commit, the chain's lock, the last hash + the next id] and
+    # [INSERT, COMMIT]. The last hash is read by a statement after the lock's (its own snapshot, taken once the
+    # lock is held), so no two events can link to the same predecessor.
+    with conn.pipeline(), conn.transaction():
         # durable even when the session commits asynchronously (the service's rate counters do)
         conn.execute("set local synchronous_commit = on")
         conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        last = conn.execute(f"select row_hash from {TABLE} order by event_id desc limit 1").fetchone()
-        prev = last[0] if last else GENESIS
-        event_id, at = conn.execute(f"select nextval('{SCHEMA}.event_seq'), clock_timestamp()").fetchone()
+        last, event_id, at = conn.execute(
+            f"select (select row_hash from {TABLE} order by event_id desc limit 1), nextval('{SCHEMA}.event_seq'), "
+            "clock_timestamp()").fetchone()
+        prev = last or GENESIS
         digest = _row_hash(prev, _canonical(event_id, at, caller, key_id, service, purpose, params_text, fields,
                                             row_count, latency, status, id_hashes))
         conn.execute(

@@ -27,6 +27,7 @@ class Pool:
     waits up to `wait` seconds for one, then answers 503."""
 
     def __init__(self, size: int = 8, wait: float = 10.0) -> None:
+        self.size = size
         self._q: queue.LifoQueue = queue.LifoQueue(maxsize=size)
         self._slots = threading.BoundedSemaphore(size)
         self._wait = wait

@@ -1,5 +1,7 @@
 -- Golden record per unit (一户一档): the credit code; name, legal form, district, industry, registration and
 -- deregistration from the legal-person register (经信局) when it holds the unit, else from the pension registers.
+-- indexed for 名单比对 (listmatch/): the identifiers and birth dates of a list are looked up chunk by chunk
+{{ config(indexes=[{'columns': ['credit_code']}]) }}
 with ranked as (
     select *, row_number() over (partition by credit_code order by priority, last_month desc, source_interface) as rn
     from {{ ref('int_identity__unit_records') }}

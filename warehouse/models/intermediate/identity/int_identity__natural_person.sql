@@ -1,6 +1,8 @@
 -- Golden record (一人一档) per natural person: the normalised ID number; name from the most authoritative source
 -- (police register > residence permit > death register > social insurance > other agencies, then the latest);
 -- gender and birth date from the ID number itself; hukou from the police register; death from the death register.
+-- indexed for 名单比对 (listmatch/): the identifiers and birth dates of a list are looked up chunk by chunk
+{{ config(indexes=[{'columns': ['id_number']}, {'columns': ['birth_date']}]) }}
 with ranked as (
     select *, row_number() over (partition by id_number order by priority, last_month desc, source_interface) as rn
     from {{ ref('int_identity__person_records') }}

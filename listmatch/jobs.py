@@ -124,9 +124,10 @@ def _import(conn, job_id: int, filename: str, data: Source) -> reader.UploadedLi
         with conn.cursor().copy(f"copy {store.SCHEMA}.job_input (job_id, row_no, cells, row_key) from stdin") as cp:
             for no, cells in rd.rows():
                 key = "\x1f".join([c.strip() for c in cells]).encode("utf-8", "surrogatepass")
-                cp.write_row((job_id, no, cells, hashlib.blake2b(key, digest_size=16).digest()))
+                cp.write_row((job_id, no, json.dumps(cells, ensure_ascii=False),
+                              hashlib.blake2b(key, digest_size=16).digest()))
         conn.execute(f"insert into {store.SCHEMA}.job_input (job_id, row_no, cells) values (%s, 1, %s)",
-                     (job_id, rd.header))
+                     (job_id, json.dumps(rd.header, ensure_ascii=False)))
         where = rd.where
         total, first = conn.execute(
             f"with d as (select row_no, min(row_no) over (partition by row_key) as first from {store.SCHEMA}.job_input "
@@ -154,7 +155,7 @@ def _input_pages(conn, job_id: int, size: int = CHUNK):
         if not page:
             return
         last = page[-1][0]
-        yield page
+        yield [(no, json.loads(cells)) for no, cells in page]
 
 
 _ROW_COPY = (f"copy {store.SCHEMA}.job_row (job_id, row_no, part, status, score, reason, match_key, cand_name, note, "
@@ -313,14 +314,14 @@ def load_input(conn, job_id: int) -> reader.UploadedList:
             raise RuntimeError(f"任务 {job_id} 的上传文件已被改动(SHA-256 不符)")
         _import(conn, job_id, name, path)
         head = conn.execute(f"select cells from {store.SCHEMA}.job_input where job_id = %s and row_no = 1", (job_id,)).fetchone()
-    header = list(head[0])
+    header = json.loads(head[0])
     cols, kinds = reader.header_columns(header)
     return reader.UploadedList(name, "", header, None, cols, "", kinds)
 
 
 def input_rows(conn, job_id: int, row_nos: list[int]) -> dict[int, list[str]]:
     """row number → the uploaded cells, for the rows asked."""
-    return {r: list(c) for r, c in conn.execute(
+    return {r: json.loads(c) for r, c in conn.execute(
         f"select row_no, cells from {store.SCHEMA}.job_input where job_id = %s and row_no = any(%s)", (job_id, row_nos))}
 
 
@@ -416,7 +417,7 @@ def render(conn, job_id: int, role: str, lst: reader.UploadedList | None = None,
         keys = {p: [fs[p][3] for fs in finals if fs[p] and fs[p][0] == CONFIRMED and fs[p][3]] for p in parts}
         values = store.fetch_returns(conn, keys, returns, month) if returns else {}
         for rec, fs in zip(page, finals):
-            row = [mask(v, role) if ci in id_cols else v for ci, v in enumerate(rec[1])]
+            row = [mask(v, role) if ci in id_cols else v for ci, v in enumerate(json.loads(rec[1]))]
             for p in parts:
                 f = fs[p]
                 if f is None:

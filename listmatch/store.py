@@ -56,7 +56,7 @@ create unlogged table if not exists {SCHEMA}.job_input (   -- unlogged: after a 
                                                                -- re-imported from the kept upload (jobs.load_input)
     job_id      bigint not null references {SCHEMA}.job on delete cascade,
     row_no      int not null,                     -- as in the upload: 1 = the header
-    cells       text[] not null,
+    cells       text not null,                    -- the row's cells, a JSON array of strings
     row_key     bytea,                            -- digest of the trimmed cells (duplicate rows), data rows only
     primary key (job_id, row_no)
 );

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 

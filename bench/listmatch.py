@@ -127,8 +127,11 @@ def compare(url: str, path: Path, out: Path) -> dict:
             "from cli.__main__ import main\n"
             f"rc = main(['listmatch', 'compare', {str(path)!r}, '--returns', '', '--as-of', '202412', '-o', {str(out)!r}])\n"
             "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+            # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child of this process (which holds the
+            # whole synthetic population) would report the parent's size
+            "hwm = next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM'))\n"
             "print(json.dumps({'rc': rc, 'seconds': round(time.perf_counter() - t, 1), "
-            "'cpu_seconds': round(u.ru_utime + u.ru_stime, 1), 'peak_rss_mib': round(u.ru_maxrss / 1024)}))\n")
+            "'cpu_seconds': round(u.ru_utime + u.ru_stime, 1), 'peak_rss_mib': round(hwm / 1024)}))\n")
     load_before = os.getloadavg()[0]
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=settings.ROOT,
                          env={**os.environ, "WAREHOUSE_URL": url})

@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+import psycopg
+
 from foundation import settings
 
 SCHEMA = "svc_audit"
@@ -172,25 +174,35 @@ def append_event(conn, *, caller: str, key_id: str | None, service: str, purpose
     id_hashes = sorted({hash_identifier(i, key) for i in identifiers if i is not None and str(i).strip()})
     fields = [str(f) for f in fields]
     latency = round(float(latency_ms), 3)
-    # two round trips (a pipeline): [BEGIN, synchronous commit, the chain's lock, the last hash + the next id] and
-    # [INSERT, COMMIT]. The last hash is read by a statement after the lock's (its own snapshot, taken once the
-    # lock is held), so no two events can link to the same predecessor.
-    with conn.pipeline(), conn.transaction():
-        # durable even when the session commits asynchronously (the service's rate counters do)
-        conn.execute("set local synchronous_commit = on")
-        conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        last, event_id, at = conn.execute(
-            f"select (select row_hash from {TABLE} order by event_id desc limit 1), nextval('{SCHEMA}.event_seq'), "
-            "clock_timestamp()").fetchone()
-        prev = last or GENESIS
-        digest = _row_hash(prev, _canonical(event_id, at, caller, key_id, service, purpose, params_text, fields,
-                                            row_count, latency, status, id_hashes))
-        conn.execute(
-            f"insert into {TABLE} (event_id, at, caller, key_id, service, purpose, params, fields, row_count, "
-            "latency_ms, status, id_hashes, prev_hash, row_hash) "
-            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (event_id, at, caller, key_id, service, purpose, params_text, fields, int(row_count), latency, status,
-             id_hashes, prev, digest))
+    # The chain is extended under the advisory lock and committed without waiting for the disk; a second, empty
+    # transaction with synchronous commit then waits until the WAL is flushed past its own commit record — which
+    # lies after this event's (the WAL is one sequence), so the event is durable before the caller is answered.
+    # The lock is no longer held during the flush: concurrent appenders share one flush (group commit) instead of
+    # queueing behind each other's. A crash before the flush loses this event and every later one together (a
+    # prefix of the WAL survives), never a link in the middle. Each transaction is one round trip (a pipeline);
+    # the last hash is read by the statement after the lock's (its own snapshot, taken once the lock is held).
+    # Inside a caller's own transaction the event simply commits (synchronously) with it.
+    outer = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    with conn.pipeline():
+        with conn.transaction():
+            conn.execute(f"set local synchronous_commit = {'on' if outer else 'off'}")
+            conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            last, event_id, at = conn.execute(
+                f"select (select row_hash from {TABLE} order by event_id desc limit 1), nextval('{SCHEMA}.event_seq'), "
+                "clock_timestamp()").fetchone()
+            prev = last or GENESIS
+            digest = _row_hash(prev, _canonical(event_id, at, caller, key_id, service, purpose, params_text, fields,
+                                                row_count, latency, status, id_hashes))
+            conn.execute(
+                f"insert into {TABLE} (event_id, at, caller, key_id, service, purpose, params, fields, row_count, "
+                "latency_ms, status, id_hashes, prev_hash, row_hash) "
+                "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (event_id, at, caller, key_id, service, purpose, params_text, fields, int(row_count), latency, status,
+                 id_hashes, prev, digest))
+        if not outer:                                # the flush barrier
+            with conn.transaction():
+                conn.execute("set local synchronous_commit = on")
+                conn.execute("select pg_current_xact_id()")      # a transaction id: its commit is flushed
     return int(event_id)
 
 

@@ -135,7 +135,7 @@ class UnitIndex:
 
     def candidates(self, core: str, limit: int = 30) -> list[int]:
         counts: Counter[int] = Counter()
-        for g in _bigrams(core):
+        for g in sorted(_bigrams(core)):     # sorted: ties rank the same in every process (a set's order is not)
             posting = self.grams.get(g, ())
             if len(posting) > 5000:          # a bigram as common as 科技 does not discriminate
                 continue

@@ -151,7 +151,8 @@ class DbReference(Reference):
             (list(codes),))}
 
     def units(self):
-        return self.conn.execute(f"select credit_code, unit_name from {UNITS} where unit_name is not null").fetchall()
+        return self.conn.execute(f"select credit_code, unit_name from {UNITS} where unit_name is not null "
+                                 "order by credit_code").fetchall()      # the index's order: reproducible ties
 
 
 def district_codes(conn) -> dict[str, str]:

@@ -61,3 +61,19 @@ def test_an_xlsx_list_is_read_in_bounded_memory(tmp_path):
     assert peak < 4, peak       # 256 KiB of the sheet's XML decoded at a time: ~2 MiB for 10 000 or 40 000 rows
     lst = reader.read("名单.xlsx", path)           # the same rows as the in-memory reader
     assert len(lst.rows) == n and lst.rows[0][0] == "王测试0" and lst.rows[-1][4] == f"北京第{n - 1}号测试科技有限公司"
+
+
+def test_unit_candidates_rank_the_same_in_every_process():
+    """Ties among unit-name candidates are broken the same way whatever the process's string-hash seed (a job is
+    reproducible: the same input and engine give the same rows)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from listmatch.engine import UnitIndex\n"
+            "ix = UnitIndex([(f'C{i}', n) for i, n in enumerate(['北京甲乙丙有限公司', '北京乙丙丁有限公司', "
+            "'北京丙丁戊有限公司', '北京丁戊己有限公司', '北京戊己庚有限公司'])])\n"
+            "print(ix.candidates('甲乙丁戊己', limit=3))\n")
+    out = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3", "4")}
+    assert len(out) == 1, out

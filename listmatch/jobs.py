@@ -231,6 +231,7 @@ def execute(conn, job_id: int, lst: reader.UploadedList, *, user: str, role: str
     try:
         _progress(conn, job_id, f"匹配({lst.rows_in:,} 行)" if getattr(lst, "rows_in", None) else "匹配")
         _match(conn, job_id, lst)
+        conn.execute(f"analyze {store.SCHEMA}.job_input, {store.SCHEMA}.job_row")     # the new job's rows, for the plans
         summary = summarise(conn, job_id)
         conn.execute(f"update {store.SCHEMA}.job set summary = %s where job_id = %s",
                      (json.dumps(summary, ensure_ascii=False), job_id))
@@ -364,14 +365,20 @@ def final_matches(conn, job_id: int, alternatives: bool = True) -> dict[tuple[in
 
 
 def _page_sql(parts: list[str]) -> str:
+    """One page of the upload with each part's result and review. LATERAL lookups: each row's result is read by its
+    full key (job, row, part) whatever the planner believes about the job's size — a fresh job has no statistics, and
+    a plain join was planned as a loop over all the job's rows for every input row."""
     cols, joins = ["i.row_no", "i.cells"], []
     for p in parts:
-        a, v = f"r_{p}", f"v_{p}"
+        a = f"r_{p}"
         cols += [f"{a}.status", f"{a}.score", f"{a}.reason", f"{a}.match_key", f"{a}.cand_name", f"{a}.note",
-                 f"case when {v}.decision is not null then {a}.alternatives end", f"{v}.decision", f"{v}.chosen_key",
-                 f"{v}.decided_by", f"{v}.decided_at"]
-        joins += [f"left join {store.SCHEMA}.job_row {a} on {a}.job_id = i.job_id and {a}.row_no = i.row_no and {a}.part = '{p}'",
-                  f"left join {store.SCHEMA}.review {v} on {v}.job_id = i.job_id and {v}.row_no = i.row_no and {v}.part = '{p}'"]
+                 f"{a}.alts", f"{a}.decision", f"{a}.chosen_key", f"{a}.decided_by", f"{a}.decided_at"]
+        joins.append(
+            f"left join lateral (select r.status, r.score, r.reason, r.match_key, r.cand_name, r.note, "
+            f"case when v.decision is not null then r.alternatives end as alts, v.decision, v.chosen_key, v.decided_by, "
+            f"v.decided_at from {store.SCHEMA}.job_row r left join {store.SCHEMA}.review v on v.job_id = r.job_id "
+            f"and v.row_no = r.row_no and v.part = r.part where r.job_id = i.job_id and r.row_no = i.row_no "
+            f"and r.part = '{p}' limit 1) {a} on true")            # limit: not flattened into a join
     return (f"select {', '.join(cols)} from {store.SCHEMA}.job_input i {' '.join(joins)} "
             "where i.job_id = %s and i.row_no > %s order by i.row_no limit %s")
 

@@ -7,7 +7,7 @@ as the demo users of access/model.yaml (passwords in var/secrets/superset_users.
 * an analyst's SQL Lab (PREPARE/EXECUTE, SELECT INTO, COPY TO, GRANT, DO, multi-statement, INSERT)
   reads the official release only and changes nothing;
 * twelve wrong passwords in a row meet the login throttle (429, the account locked for 15 minutes);
-* every dashboard still renders with data for the leadership and the district demo users.
+* (every dashboard rendering with data for admin, leadership and the district user: test_superset_bundle).
 """
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from access.throttle import LoginThrottle
 from foundation import settings
 
 from .conftest import MANAGE, ROOT, SUPERSET_PY
-from .test_superset_bundle import DASHBOARDS, NOT_FOR_DISTRICTS, check_dashboard
 
 pytestmark = pytest.mark.browser
 DISTRICT = "110105"
@@ -193,35 +192,3 @@ def test_twelve_wrong_passwords_meet_the_throttle(superset_url, throttle_user):
     assert r.status_code == 429, (r.status_code, r.headers.get("Location"))
     # the lock is per name: another account still logs in
     Session(superset_url, "leader", passwords()["leader"])
-
-
-ROLE_DASHBOARDS = [(u, d) for u in ("leader", "district_110105") for d in DASHBOARDS
-                   if not (u.startswith("district") and d["slug"] in NOT_FOR_DISTRICTS)]
-
-
-@pytest.fixture(scope="module")
-def role_pages(browser, superset_url):
-    pages = {}
-    contexts = []
-    for user, pw in passwords().items():
-        if user not in ("leader", "district_110105"):
-            continue
-        ctx = browser.new_context(viewport={"width": 1600, "height": 1400}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(f"{superset_url}/login/")
-        page.fill("#username", user)
-        page.fill("#password", pw)
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda u: "/login" not in u)
-        pages[user] = page
-    yield pages
-    for ctx in contexts:
-        ctx.close()
-
-
-@pytest.mark.parametrize("user, dash", ROLE_DASHBOARDS, ids=[f"{u}-{d['slug']}" for u, d in ROLE_DASHBOARDS])
-def test_every_dashboard_renders_with_data_for_every_role(role_pages, superset_url, user, dash):
-    check_dashboard(role_pages[user], superset_url, dash, shot_suffix=f"_{user}")

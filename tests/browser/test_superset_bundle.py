@@ -1,15 +1,17 @@
 """Every dashboard of the Superset bundle, in a real Superset through headless Chromium, and the roles.
 
-* Each dashboard in superset/dashboards/dashboards/*.yaml is opened by its slug; every chart placed
-  on it must render with data (big number with digits, table rows, drawn canvas/svg), with no
-  error or empty state and no failed /api/v1/chart/data request. A full-page screenshot per
-  dashboard goes to var/screenshots/dashboard_<slug>.png.
+* Each dashboard in superset/dashboards/dashboards/*.yaml is opened by its slug as admin, leadership and a
+  district user at once (three tabs); every chart placed on it must render with data (big number with digits,
+  table rows, drawn canvas/svg), with no error or empty state and no failed /api/v1/chart/data request. A
+  full-page screenshot per dashboard goes to var/screenshots/dashboard_<slug>.png (and per role when a check
+  fails).
 * Roles (through Superset's REST API, as real logins): a reviewer can list and query the review
   connection (审核版, warehouse_review) in SQL Lab; a leadership user cannot see or query it;
   a district user does not get the 系统管理 dashboard, while leadership does.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -21,7 +23,7 @@ import yaml
 from foundation import settings
 
 from .conftest import MANAGE, ROOT, SCREENSHOTS, SUPERSET_PY
-from .test_superset_dashboard import CHART_STATE_JS, EMPTY_OR_ERROR, has_content, wait_for_charts
+from .test_superset_dashboard import EMPTY_OR_ERROR, has_content, wait_for_charts
 
 pytestmark = pytest.mark.browser
 
@@ -51,53 +53,104 @@ def bundle_dashboards() -> list[dict]:
 DASHBOARDS = bundle_dashboards()
 
 
+ROLES = ("admin", "leader", "district_110105")   # 管理员, 领导, 朝阳区 (a district user)
+
+
+@pytest.fixture(scope="module")
+def role_pages(browser, superset_url, admin_password):
+    """A logged-in page per role, each in its own browser context (cookies apart)."""
+    pw = {**json.loads((settings.SECRETS / "superset_users.json").read_text(encoding="utf-8")),
+          "admin": admin_password}
+    pages, contexts = {}, []
+    for user in ROLES:
+        ctx = browser.new_context(viewport={"width": 1600, "height": 1400}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{superset_url}/login/")
+        page.fill("#username", user)
+        page.fill("#password", pw[user])
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda u: "/login" not in u)
+        pages[user] = page
+    yield pages
+    for ctx in contexts:
+        ctx.close()
+
+
 @pytest.mark.parametrize("dash", DASHBOARDS, ids=[d["slug"] for d in DASHBOARDS])
-def test_dashboard_renders_every_chart_with_data(page, superset_url, dash):
-    check_dashboard(page, superset_url, dash)
+def test_every_dashboard_renders_with_data_for_every_role(role_pages, superset_url, dash):
+    """The dashboard opened at once by admin, leadership and a district user (three tabs loading side by
+    side, as three people would): every chart of each renders with data. The district user does not get the
+    city-wide dashboards (checked through the API below)."""
+    users = [u for u in ROLES if not (u.startswith("district") and dash["slug"] in NOT_FOR_DISTRICTS)]
+    visits = [(u, DashboardVisit(role_pages[u], superset_url, dash)) for u in users]
+    for user, visit in visits:
+        visit.check(shot_suffix="" if user == "admin" else f"_{user}", screenshot=user == "admin")
 
 
 def check_dashboard(page, superset_url: str, dash: dict, shot_suffix: str = "") -> None:
-    """Every chart of the dashboard rendered with data, no error, no failed chart-data request (also used
-    per role by test_security_superset.py)."""
-    responses: list[tuple] = []
+    """Open the dashboard and check it (see DashboardVisit.check)."""
+    DashboardVisit(page, superset_url, dash).check(shot_suffix)
 
-    def on_response(r):
+
+class DashboardVisit:
+    """A dashboard being opened in a page: started at once (so several pages load side by side), checked later."""
+
+    def __init__(self, page, superset_url: str, dash: dict):
+        self.page, self.dash = page, dash
+        self.responses: list[tuple] = []
+        page.on("response", self._on_response)
+        page.goto(f"{superset_url}/superset/dashboard/{dash['slug']}/", wait_until="commit")
+
+    def _on_response(self, r):
         if "/api/v1/chart/data" in r.url:
-            responses.append((r.status, r.url))
+            self.responses.append((r.status, r.url))
 
-    page.on("response", on_response)
-    try:
-        page.goto(f"{superset_url}/superset/dashboard/{dash['slug']}/")
+    def check(self, shot_suffix: str = "", screenshot: bool = True) -> None:
+        """Every chart rendered with data, no error, no failed chart-data request, the filters in the bar. The
+        full-page screenshot (var/screenshots/dashboard_<slug><suffix>.png) is taken when asked, and always
+        when a check fails."""
+        page, dash = self.page, self.dash
+        shot = SCREENSHOTS / f"dashboard_{dash['slug']}{shot_suffix}.png"
+        try:
+            self._check(page, dash)
+        except (AssertionError, pytest.fail.Exception):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot), full_page=True)
+            raise
+        finally:
+            page.remove_listener("response", self._on_response)
+        if screenshot:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot), full_page=True)
+
+    def _check(self, page, dash: dict) -> None:
         states = wait_for_charts(page, len(dash["charts"]))
-    finally:
-        page.remove_listener("response", on_response)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):  # the first dashboard of a session may re-mount once after its charts drew
-        page.screenshot(path=str(SCREENSHOTS / f"dashboard_{dash['slug']}{shot_suffix}.png"), full_page=True)
-        after = page.evaluate(CHART_STATE_JS)
-        if len(after) == len(dash["charts"]) and all(has_content(s) for s in after):
-            states = after
-            break
-        states = wait_for_charts(page, len(dash["charts"]))
+        for _ in range(2):  # the first dashboard of a session may re-mount once after its charts drew
+            if len(states) == len(dash["charts"]) and all(has_content(s) for s in states):
+                break
+            states = wait_for_charts(page, len(dash["charts"]))
 
-    assert page.locator(f"text={dash['title']}").first.is_visible(), f"title {dash['title']!r} not shown"
-    titles = [s["title"] for s in states]
-    for name in dash["charts"]:
-        assert any(t.startswith(name) for t in titles), f"chart {name!r} missing; on the page: {titles}"
-    assert len(states) == len(dash["charts"]), titles
+        assert page.locator(f"text={dash['title']}").first.is_visible(), f"title {dash['title']!r} not shown"
+        titles = [s["title"] for s in states]
+        for name in dash["charts"]:
+            assert any(t.startswith(name) for t in titles), f"chart {name!r} missing; on the page: {titles}"
+        assert len(states) == len(dash["charts"]), titles
 
-    bad = [(s["title"], r) for s in states for r in (
-        (["error alert: " + "; ".join(s["alerts"])] if s["alerts"] else [])
-        + (["empty state"] if s["emptyState"] else [])
-        + (["error/empty text"] if EMPTY_OR_ERROR.search(s["text"]) else [])
-        + ([] if has_content(s) else ["no rendered data (svg/canvas/table/number)"]))]
-    assert not bad, f"{dash['slug']}: charts without data or with errors: {bad}"
+        bad = [(s["title"], r) for s in states for r in (
+            (["error alert: " + "; ".join(s["alerts"])] if s["alerts"] else [])
+            + (["empty state"] if s["emptyState"] else [])
+            + (["error/empty text"] if EMPTY_OR_ERROR.search(s["text"]) else [])
+            + ([] if has_content(s) else ["no rendered data (svg/canvas/table/number)"]))]
+        assert not bad, f"{dash['slug']}: charts without data or with errors: {bad}"
 
-    failed = [r for r in responses if r[0] != 200]
-    assert responses and not failed, f"chart data requests failed: {failed}"
-    bar = page.locator('[data-test="filter-bar"]')
-    for f in dash["filters"]:
-        assert bar.get_by_text(f, exact=True).count(), f"filter {f!r} not in the filter bar"
+        failed = [r for r in self.responses if r[0] != 200]
+        assert self.responses and not failed, f"chart data requests failed: {failed}"
+        bar = page.locator('[data-test="filter-bar"]')
+        for f in dash["filters"]:
+            assert bar.get_by_text(f, exact=True).count(), f"filter {f!r} not in the filter bar"
 
 
 # ---------------------------------------------------------------- roles, through the REST API

@@ -6,11 +6,22 @@ PY      := .venv/bin/python
 SS_PY   := .venv-superset/bin/python
 # The front door: one command, a subcommand per task (python -m cli --help).
 HRSS    := $(PY) -m cli
-# Demo drop: months, size (1.0 ≈ Beijing) and seed of the synthetic data. The three demo months span a
-# year boundary (2024-11 … 2025-01) so year-level answers (distinct counts per year, year drill-downs) have two years.
-START   ?= 202411
-MONTHS  ?= 3
-SCALE   ?= 0.001
+# Two synthetic drops, deliberately separate (README "The demo drop and the test drop"):
+# - the demo drop (`make demo`): large enough that every chart of every dashboard has data for every district
+#   in every month, and still built in ≤ 15 min on 2 cores (bench/results/demo.md);
+# - the test drop (`make test`, and `make generate` / `make build` by hand): small, so the whole suite stays within
+#   its time limit. Scale 1.0 ≈ Beijing. Both span a year boundary (2024-11 … 2025-01) so year-level answers
+#   (distinct counts per year, year drill-downs) have two years.
+# START / MONTHS / SCALE / SEED on the command line override either (`make demo SCALE=0.001` is a quick demo).
+DEMO_START  ?= 202411
+DEMO_MONTHS ?= 3
+DEMO_SCALE  ?= 0.02
+TEST_START  ?= 202411
+TEST_MONTHS ?= 3
+TEST_SCALE  ?= 0.001
+START   ?= $(TEST_START)
+MONTHS  ?= $(TEST_MONTHS)
+SCALE   ?= $(TEST_SCALE)
 SEED    ?= 42
 MONTH   ?=
 FORCE   ?=
@@ -60,7 +71,7 @@ browser-deps:  ## Debian's Chromium + CJK fonts for the browser tests (needs roo
 db: .venv/.installed  ## start the embedded PostgreSQL in var/pgdata (or use WAREHOUSE_URL), then set up the database roles (pipeline/roles.py)
 	@$(HRSS) db start
 
-generate: db  ## write the synthetic drop: START=YYYYMM MONTHS=n SCALE=x SEED=n
+generate: db  ## write the synthetic drop: START=YYYYMM MONTHS=n SCALE=x SEED=n (default: the small test drop; make demo uses DEMO_SCALE)
 	@$(HRSS) generate --start $(START) --months $(MONTHS) --scale $(SCALE) --seed $(SEED)
 
 load: db  ## validate and load MONTH=YYYYMM (default: every month in the drop zone); FORCE=1 loads a month with missing files
@@ -125,6 +136,9 @@ daily-generate: db  ## synthetic 按日 increments of the latest month from its 
 daily: db  ## apply every ready 按日(T+1) increment in sequence as wh_loader, then show the state (exit 4: a day waits — gap, no .ok, held)
 	@$(HRSS) daily; rc=$$?; $(HRSS) daily --status; exit $$rc
 
+demo: START = $(DEMO_START)
+demo: MONTHS = $(DEMO_MONTHS)
+demo: SCALE = $(DEMO_SCALE)
 demo: setup db generate daily-generate daily build signoff-demo publish superset cube portal services  ## the whole thing: data, build, dashboards and cube on 127.0.0.1
 	@echo ""
 	@echo "=============================================================="
@@ -149,6 +163,9 @@ lint: .venv/.installed  ## ruff (pyproject.toml), import-linter layers (.importl
 	@echo "[lint] import-linter" && .venv/bin/lint-imports
 	@echo "[lint] sqlfluff (dbt models, snapshots, macros)" && cd warehouse && ../.venv/bin/sqlfluff lint models snapshots macros --processes 2
 
+test: START = $(TEST_START)
+test: MONTHS = $(TEST_MONTHS)
+test: SCALE = $(TEST_SCALE)
 test: lint setup browser-deps db generate build signoff-demo publish superset cube portal services  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
 	@$(PY) -m pytest
 

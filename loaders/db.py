@@ -87,11 +87,54 @@ create table if not exists audit.reconciliation (
 );
 comment on table audit.reconciliation is '一数一源核对: 每次构建后, 每个发布指标在报表集市与多维服务、看板数据集、提供方核对表之间逐月逐区县(含全市)的差异';
 create index if not exists reconciliation_run on audit.reconciliation (run_id);
+-- the scale of a synthetic drop (its _manifest.json, written by synth/): the one place the warehouse learns it, so
+-- the figures the data is compared with (fund budgets, KPI goals) are taken at the drop's scale (dim_month.data_scale)
+create table if not exists audit.drop_manifest (
+    data_month    date primary key,
+    scale         numeric not null check (scale > 0),
+    seed          bigint,
+    generator     integer,
+    file_sha256   text not null,
+    recorded_at   timestamptz not null default now()
+);
+comment on table audit.drop_manifest is '合成数据清单(_manifest.json)的规模: 每月一行(加载时记录); 实际报送没有清单, 规模按 1(北京实际)计';
 """
 
 
 def ensure_audit(conn: psycopg.Connection) -> None:
     conn.execute(AUDIT_DDL)
+
+
+MANIFEST = "_manifest.json"
+
+
+def record_drop_manifest(conn: psycopg.Connection, month_start, folder, log=print) -> float | None:
+    """The scale of the month's synthetic drop (params.scale of `folder`/_manifest.json) into audit.drop_manifest;
+    a folder without a manifest (a real delivery) removes the month's row (scale 1). Returns the scale recorded.
+    A manifest that cannot be read is named and left out (the month then counts at scale 1), never a traceback."""
+    import hashlib
+    import json
+
+    path = folder / MANIFEST
+    if not path.exists():
+        conn.execute("delete from audit.drop_manifest where data_month = %s", (month_start,))
+        return None
+    data = path.read_bytes()
+    try:
+        params = json.loads(data.decode("utf-8"))["params"]
+        scale = float(params["scale"])
+        if not scale > 0:
+            raise ValueError(f"scale {params['scale']!r} 不是正数")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+        log(f"[load] {path}: 合成数据清单无法读取 (params.scale): {e}; 本月规模按 1 计")
+        conn.execute("delete from audit.drop_manifest where data_month = %s", (month_start,))
+        return None
+    conn.execute(
+        "insert into audit.drop_manifest (data_month, scale, seed, generator, file_sha256) values (%s,%s,%s,%s,%s) "
+        "on conflict (data_month) do update set scale = excluded.scale, seed = excluded.seed, "
+        "generator = excluded.generator, file_sha256 = excluded.file_sha256, recorded_at = now()",
+        (month_start, scale, params.get("seed"), params.get("generator"), hashlib.sha256(data).hexdigest()))
+    return scale
 
 
 def raw_table(spec: Spec) -> str:

@@ -51,6 +51,9 @@ def load_month(month: str, force: bool = False, url: str | None = None, folder: 
                 _reports(month, url, reports, log)
                 raise MonthIncomplete(f"{month}: {len(problems)} 个文件缺失或有误, 本月不加载(可用 FORCE=1 强制加载并记录)")
             log(f"[load] {month}: 强制加载 (forced), 已记录于 audit.load_run #{run_id}")
+        scale = db.record_drop_manifest(conn, first_day(month), folder, log)
+        if scale is not None:
+            log(f"[load] {month}: 合成数据, 规模 {scale:g} (清单 {db.MANIFEST}; 预算与目标按此折算)")
         summary: dict[str, dict] = {}
         specs = load_specs()
         ensure_raw_tables(conn, specs)

@@ -86,6 +86,51 @@ def _choice(rng, values, share, n):
     return values[rng.choice(len(values), size=n, p=p / p.sum())]
 
 
+def systematic_counts(rng, expected: np.ndarray) -> np.ndarray:
+    """Integer counts for groups with the given expected counts (floats ≥ 0): systematic sampling with one random
+    start, so each count is the floor or the ceiling of its expectation and E[count] = expectation exactly. Against
+    independent draws (multinomial) this keeps every ratio in expectation and removes the chance zeros: a group
+    expecting 1.3 events gets 1 or 2, never 0 (a drop at 1/50 of Beijing would otherwise show empty months for its
+    small districts). The total is the expected total rounded at random (exact when it is an integer)."""
+    cum = np.concatenate([[0.0], np.cumsum(np.asarray(expected, dtype=float))])
+    return np.diff(np.floor(cum + rng.random())).astype(np.int64)
+
+
+def district_choice(rng, cand: np.ndarray, cand_district: np.ndarray, n: int, p: np.ndarray | None = None,
+                    replace: bool = True) -> np.ndarray:
+    """`n` elements of `cand` drawn with probabilities `p` (default uniform), like rng.choice, but stratified by
+    district: each district gets its expected number (n × its share of p) by systematic_counts, then its elements are
+    drawn inside it. Districts keep the share of events their population gives them; no district loses a month by
+    chance. Without replacement a district's count is capped at its candidates (the rest is not redrawn)."""
+    cand = np.asarray(cand)
+    if n <= 0 or not len(cand):
+        return cand[:0]
+    w = np.ones(len(cand)) if p is None else np.asarray(p, dtype=float)
+    codes, inv = np.unique(np.asarray(cand_district), return_inverse=True)
+    totals = np.bincount(inv, weights=w, minlength=len(codes))
+    counts = systematic_counts(rng, n * totals / totals.sum())
+    order = np.argsort(inv, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inv, minlength=len(codes)))])
+    out = []
+    for g, k in enumerate(counts):
+        if k <= 0:
+            continue
+        idx = order[bounds[g]:bounds[g + 1]]
+        wg = w[idx]
+        if not replace:
+            k = min(k, int((wg > 0).sum()))
+        out.append(cand[idx[rng.choice(len(idx), size=k, replace=replace, p=wg / wg.sum())]])
+    picked = np.concatenate(out) if out else cand[:0]
+    return picked[rng.permutation(len(picked))]
+
+
+def allocate_districts(rng, n: int, share=None) -> np.ndarray:
+    """`n` district codes in random order, each district's number systematic around n × its share."""
+    share = DISTRICT_SHARE if share is None else np.asarray(share, dtype=float)
+    codes = np.repeat(DISTRICTS, systematic_counts(rng, n * share / share.sum()))
+    return codes[rng.permutation(len(codes))]
+
+
 def draw_divisions(rng, sections: np.ndarray) -> np.ndarray:
     """A division (大类) within each unit's section, drawn with DIVISION_SHARE."""
     out = np.empty(len(sections), dtype="U2")
@@ -149,7 +194,7 @@ class Population:
         rng = self.rng
         uid = np.arange(self.next_unit, self.next_unit + n)
         self.next_unit += n
-        district = _choice(rng, DISTRICTS, DISTRICT_SHARE, n)
+        district = allocate_districts(rng, n)
         econ = _choice(rng, ECON_TYPES, ECON_SHARE, n)
         kind = np.where(np.isin(econ, ["110", "120"]), "11", "91")
         body = rng.integers(0, 31, size=(n, 9))
@@ -178,9 +223,17 @@ class Population:
             self.units[k] = np.concatenate([self.units[k], v])
 
     def _pick_units(self, n: int) -> np.ndarray:
+        """Units for `n` persons (joiners, movers): each district gets its share of the persons (DISTRICT_SHARE,
+        the districts' shares of insured workers), then units inside it by size, so a district's employment follows
+        its real size rather than the luck of a few large employers."""
         alive = np.flatnonzero(self.units["alive"])
+        d = self.units["district"][alive]
         w = self.units["weight"][alive]
-        return alive[self.rng.choice(len(alive), size=n, p=w / w.sum())]
+        share = dict(zip(DISTRICTS, DISTRICT_SHARE))
+        per_unit = np.array([share[x] for x in DISTRICTS])[np.searchsorted(DISTRICTS, d)]
+        tot = np.bincount(np.searchsorted(DISTRICTS, d), weights=w, minlength=len(DISTRICTS))[np.searchsorted(DISTRICTS, d)]
+        picked = district_choice(self.rng, alive, d, n, w / tot * per_unit)
+        return picked
 
     def _add_people(self, n: int, initial: str | None = None) -> None:
         rng = self.rng

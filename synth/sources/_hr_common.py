@@ -11,7 +11,15 @@ import numpy as np
 
 from foundation.checkdigits import id_check_chars
 from foundation.months import month_index
-from synth.population import DISTRICT_SHARE, DISTRICTS, GIVEN, HUKOU, OUT_OF_TOWN_ADDRESS, SURNAMES, month_to_date
+from synth.population import (
+    DISTRICT_SHARE,
+    GIVEN,
+    HUKOU,
+    OUT_OF_TOWN_ADDRESS,
+    SURNAMES,
+    allocate_districts,
+    month_to_date,
+)
 
 NAT = np.datetime64("NaT")
 
@@ -23,7 +31,8 @@ def pick(rng: np.random.Generator, codes, shares, n: int) -> np.ndarray:
 
 
 def districts(rng: np.random.Generator, n: int, share=DISTRICT_SHARE) -> np.ndarray:
-    return pick(rng, DISTRICTS, share, n)
+    """`n` districts, each district's number systematic around n × its share (synth.population.allocate_districts)."""
+    return allocate_districts(rng, n, share)
 
 
 def d8(values: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from foundation.months import month_index, month_str
-from synth.population import Population, month_to_date
+from synth.population import Population, district_choice, month_to_date
 from synth.sources._hr_common import NAT, concat, d8, days_in, district_table, ints, money, pick, take, zfill
 
 SOURCE = "arbitration"
@@ -40,7 +40,7 @@ def _accept(world, rng, month: str, state: dict) -> dict:
     cand = np.flatnonzero(np.isin(p["state"], [Population.ACTIVE, Population.SUSPENDED, Population.LEFT]))
     # Those who just left are far more likely to bring a case.
     w = np.where(p["state"][cand] == Population.LEFT, 40.0, 1.0)
-    who = cand[rng.choice(len(cand), size=n, p=w / w.sum())]
+    who = district_choice(rng, cand, u["district"][p["unit"][cand]], n, w)   # stratified by district
     unit = p["unit"][who]
     accept = days_in(rng, month, n, weekday_weight=25.0)
     method = pick(rng, METHODS, METHOD_SHARE, n)

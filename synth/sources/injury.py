@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.population import Population, date_month_index, month_to_date
+from synth.population import Population, date_month_index, district_choice, month_to_date
 from synth.sources import _emp_common as c
 
 SOURCE = "injury"
@@ -63,7 +63,7 @@ def _new_cases(world, rng, det_months: np.ndarray, state: dict) -> dict:
     cand = np.flatnonzero(member & (p["state"] == Population.ACTIVE))
     unit = p["unit"][cand]
     w = _rates(risk_class(u["uid"][unit], u["industry"][unit])) ** 1.5
-    who = cand[rng.choice(len(cand), size=n, p=w / w.sum())]
+    who = district_choice(rng, cand, u["district"][unit], n, w)   # stratified by district (see district_choice)
     unit = p["unit"][who]
     seq = state.get("next_case", 1) + np.arange(n)
     state["next_case"] = int(state.get("next_case", 1) + n)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from foundation.months import month_index
-from synth.population import DISTRICTS, Population, month_to_date
+from synth.population import DISTRICTS, Population, district_choice, month_to_date
 from synth.sources._hr_common import (
     concat,
     d8,
@@ -65,7 +65,7 @@ def _vacancies(world, rng, month: str, first) -> dict:
     n = max(5, int(rng.poisson(VACANCIES_AT_SCALE_1 * world.scale)))
     alive = np.flatnonzero(u["alive"])
     w = u["weight"][alive]
-    unit = alive[rng.choice(len(alive), size=n, p=w / w.sum())]
+    unit = district_choice(rng, alive, u["district"][alive], n, w)   # stratified by district
     industry = u["industry"][unit]
     occ = np.empty(n, "U4")
     for ind, codes in OCC_BY_INDUSTRY.items():  # ≤ 20 groups

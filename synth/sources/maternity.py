@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.population import Population, month_to_date
+from synth.population import Population, district_choice, month_to_date
 from synth.sources import _emp_common as c
 
 SOURCE = "maternity"
@@ -72,7 +72,9 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     a = c.age_years(p["birth"][cand], m) + 0.5
     w = np.exp(-0.5 * ((a - 31.5) / 4.5) ** 2)
     n = min(len(cand), max(5, int(rng.poisson(BIRTHS_PER_MONTH * world.scale))))
-    mothers = np.sort(rng.choice(cand, size=n, replace=False, p=w / w.sum())) if n else cand[:0]
+    # stratified by district (see district_choice): no district loses a month of births by chance
+    mothers = np.sort(district_choice(rng, cand, u["district"][p["unit"][cand]], n, w, replace=False))
+    n = len(mothers)
     state["recent_pid"] = np.concatenate([recent_pid, p["pid"][mothers]])
     state["recent_month"] = np.concatenate([recent_month, np.full(n, m)])
     born = month_to_date(m, 1) - rng.integers(10, 100, size=n)

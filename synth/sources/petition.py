@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from foundation.months import month_index
-from synth.population import Population, month_to_date
+from synth.population import Population, district_choice, month_to_date
 from synth.sources._hr_common import d8, days_in, district_table, ints, new_people, pick, zid
 
 SOURCE = "petition"
@@ -39,7 +39,7 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     p, u = world.people.p, world.people.units
     cand = np.flatnonzero(np.isin(p["state"], [Population.ACTIVE, Population.SUSPENDED, Population.LEFT]))
     w = np.where(p["state"][cand] == Population.LEFT, 30.0, 1.0)
-    who = cand[rng.choice(len(cand), size=n, p=w / w.sum())]
+    who = district_choice(rng, cand, u["district"][p["unit"][cand]], n, w)   # stratified by district
     other = new_people(rng, n, received[-1], age_mean=42, age_sd=12, age_hi=75)
     from_world = kind == 0
     idno = np.where(from_world, p["idno"][who], np.where(kind == 1, other["idno"], ""))

@@ -22,7 +22,9 @@ from synth.population import (
     GIVEN,
     RETIRED_ADDRESS,
     SURNAMES,
+    allocate_districts,
     date_month_index,
+    district_choice,
     month_to_date,
     retirement_month,
 )
@@ -178,7 +180,7 @@ def _append(store: dict, new: dict) -> None:
 
 def _open_units(st: dict, rng, n: int, month: int, initial: bool) -> None:
     u = st["units"]
-    district = DISTRICTS[rng.choice(len(DISTRICTS), size=n, p=DISTRICT_SHARE / DISTRICT_SHARE.sum())]
+    district = allocate_districts(rng, n, DISTRICT_SHARE)
     category = np.where(rng.random(n) < 0.22, "11", "12")
     funding = np.where(category == "11", "1", np.array(["1", "2", "3"])[
         rng.choice(3, size=n, p=FUNDING_SHARE / FUNDING_SHARE.sum())])
@@ -202,8 +204,7 @@ def _open_units(st: dict, rng, n: int, month: int, initial: bool) -> None:
 def _pick_units(st: dict, rng, n: int) -> np.ndarray:
     u = st["units"]
     alive = np.flatnonzero(u["alive"])
-    w = u["weight"][alive]
-    return alive[rng.choice(len(alive), size=n, p=w / w.sum())]
+    return district_choice(rng, alive, u["district"][alive], n, u["weight"][alive])   # stratified by district
 
 
 def _add_people(st: dict, rng, n: int, month: int, kind: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from foundation.months import month_index, month_str
-from synth.population import DISTRICTS, date_month_index, month_to_date
+from synth.population import allocate_districts, date_month_index, month_to_date
 from synth.sources.public_pension import cents, dstr, id_address, make_idno, make_names, money, zpad
 
 SOURCE = "residents_pension"
@@ -73,7 +73,7 @@ def _add(st: dict, rng, n: int, month: int, kind: str) -> None:
     else:  # new enrolees: young adults and people who left employment
         age_m = rng.uniform(16 * 12, 58 * 12, n).astype(np.int64)
     birth = month_to_date(month - age_m, 1) + rng.integers(0, 28, n)
-    district = DISTRICTS[rng.choice(len(DISTRICTS), size=n, p=DISTRICT_SHARE / DISTRICT_SHARE.sum())]
+    district = allocate_districts(rng, n, DISTRICT_SHARE)
     hukou = np.where(rng.random(n) < 0.82, "12", "11")
     idno = make_idno(rng, id_address(rng, district, birth), birth, gender)
     age_y = age_m // 12

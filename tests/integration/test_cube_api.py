@@ -567,6 +567,15 @@ def test_kpis(client, db, sample):
     assert k["value"] == pytest.approx(act / ret, abs=1e-4)
     if len(sample["months"]) > 1:
         assert k["trend"] in ("up", "down", "flat") and k["previous_value"] is not None
+    # a count goal is written for Beijing and compared at the data's scale (dim_month.data_scale, from the manifest)
+    from cube.kpi import load_goals
+
+    goal = next(g for g in load_goals() if g["kpi"] == "pension_insured_total")
+    k = by["pension_insured_total"]
+    scale = db.execute(f"select data_scale from {SCHEMA}.dim_month where month_key = %s", (k["month"],)).fetchone()[0]
+    assert goal["scaled"] and k["goal_scale"] == pytest.approx(float(scale))
+    assert k["goal"] == pytest.approx(float(goal["goal"] * scale)) and 0.5 < k["value"] / k["goal"] < 1.5
+    assert by["pension_dependency_ratio"]["goal_scale"] is None            # a ratio goal is never scaled
     assert client.get("/kpis", params={"month": "202413"}).status_code == 400
 
 

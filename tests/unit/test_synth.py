@@ -150,3 +150,24 @@ def test_unit_divisions_lie_in_their_section_and_are_carried_over(monkeypatch):
     monkeypatch.setattr(population, "draw_divisions", lambda rng, sections: np.full(len(sections), "00"))
     without = unit_files(3)
     assert all(np.array_equal(a[c], b[c]) for a, b in zip(files, without) for c in a if c != "industry_division")
+
+
+def test_district_stratified_draws_keep_the_expectation_and_fill_every_district():
+    """systematic_counts: each count is the floor or ceiling of its expectation, unbiased; district_choice gives every
+    district with ≥ 1 expected event at least one (independent draws leave the small ones empty by chance)."""
+    from synth.population import DISTRICT_SHARE, DISTRICTS, district_choice, systematic_counts
+
+    rng = np.random.default_rng(1)
+    expected = np.array([0.3, 1.0, 1.7, 2.5, 10.25])
+    draws = np.array([systematic_counts(rng, expected) for _ in range(4000)])
+    assert ((draws == np.floor(expected)) | (draws == np.ceil(expected))).all()
+    assert np.allclose(draws.mean(axis=0), expected, atol=0.03)
+    cand = np.arange(16_000)
+    district = np.repeat(DISTRICTS, 1000)
+    w = np.repeat(DISTRICT_SHARE, 1000)                # a district's weight = its share of insured workers
+    n = 150                                            # ≥ 1.2 expected in the smallest district (0.8 %)
+    for _ in range(50):
+        who = district_choice(rng, cand, district, n, w)
+        assert len(who) == n and len(np.unique(district[who])) == 16
+    independent = [len(np.unique(district[rng.choice(cand, n, p=w / w.sum())])) for _ in range(50)]
+    assert min(independent) < 16                       # what the stratification removes

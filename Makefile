@@ -143,6 +143,7 @@ demo: setup db generate daily-generate daily build signoff-demo publish superset
 	@echo ""
 	@echo "=============================================================="
 	@echo " 北京市人力社保统计数据仓库 — demo is up"
+	@echo "  Data                : synthetic drop, $(MONTHS) months from $(START) at scale $(SCALE) (1.0 ≈ Beijing; DEMO_SCALE=… to change)"
 	@echo "  Superset dashboards : http://127.0.0.1:$${SUPERSET_PORT:-8088}/"
 	@echo "    login             : admin — password in var/secrets/superset_admin_password (owner-only file, never printed)"
 	@echo "    demo users        : leader, analyst, reviewer, district_110105, district_110108 — passwords in var/secrets/superset_users.json"

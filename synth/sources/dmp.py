@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from foundation.months import month_index
-from synth.population import DISTRICTS, Population, date_month_index, month_to_date
+from synth.population import DISTRICTS, Population, date_month_index, district_choice, month_to_date
 from synth.sources import public_pension as pub
 from synth.sources import residents_pension as res
 from synth.sources.public_pension import cents, dstr, money, month_end, zpad
@@ -240,7 +240,8 @@ def _audit(world, month: str, ent: dict, rst: dict, ch: dict, rng) -> dict:
     # A01 死亡后仍领取待遇: retirees still paid whom the civil-affairs death records list as deceased.
     alive_r = ent["ri"][p["state"][ent["ri"]] == Population.RETIRED]
     k = min(len(alive_r), max(1, int(rng.binomial(len(alive_r), P_DEATH_MATCH))))
-    a1 = np.sort(rng.choice(alive_r, size=k, replace=False))
+    a1 = np.sort(district_choice(rng, alive_r, p["retire_district"][alive_r], k, replace=False))   # by district
+    k = len(a1)
     parts.append(_part(rule_code="A01", insurance_type="110", person_id=_ent_pid(p["pid"][a1]),
                        id_number=p["idno"][a1], person_name=p["name"][a1].astype(str),
                        district_code=p["retire_district"][a1],
@@ -250,7 +251,8 @@ def _audit(world, month: str, ent: dict, rst: dict, ch: dict, rng) -> dict:
     rp, rc = rst["p"], rst["cur"]
     bi = rc["benefit"]
     k = min(len(bi), max(1, int(rng.binomial(len(bi), P_DUPLICATE))))
-    pick = np.sort(rng.choice(len(bi), size=k, replace=False))
+    pick = np.sort(district_choice(rng, np.arange(len(bi)), rp["district"][bi], k, replace=False))   # by district
+    k = len(pick)
     a2 = bi[pick]
     parts.append(_part(rule_code="A02", insurance_type="170", person_id=res.pid_str(rp["pid"][a2]),
                        id_number=rp["idno"][a2], person_name=rp["name"][a2], district_code=rp["district"][a2],

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from foundation.months import month_index, month_str
-from synth.population import Population, month_to_date
+from synth.population import Population, district_choice, month_to_date
 from synth.sources._hr_common import (
     NAT,
     concat,
@@ -71,7 +71,9 @@ def _institutions(rng, n: int) -> dict:
 def _new_courses(world, rng, month: str, state: dict) -> tuple[dict, dict]:
     inst = state["institutions"]
     n = max(6, int(rng.poisson(COURSES_AT_SCALE_1 * world.scale)))
-    which = rng.integers(0, len(inst["credit"]), n)
+    # courses spread over the districts by their institutions (district_choice): a district's expected courses, not a
+    # lottery; a course has ≈ 25 trainees, so a district expecting less than one course a month can still have none
+    which = district_choice(rng, np.arange(len(inst["credit"])), inst["district"], n)
     ctype = pick(rng, TYPES, TYPE_SHARE, n)
     level = np.where(ctype == "5", "9", np.where(ctype == "3", "5", pick(rng, LEVELS, LEVEL_SHARE, n)))
     lo = np.select([ctype == t for t in DAYS_BY_TYPE], [v[0] for v in DAYS_BY_TYPE.values()])

@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             "phases": ph, "phases_total": {"n": len(ph_total), "p50_ms": pct(ph_total, 50), "p95_ms": pct(ph_total, 95)},
             "workers": int(os.environ.get("SERVICES_WORKERS", "2")),
             "load_average_before": load_before, "load_average_after": os.getloadavg()}
-    md = [f"Warehouse: {scale_persons} persons in the five-insurance month records (the demo drop is `make generate` "
+    md = [f"Warehouse: {scale_persons} persons in the five-insurance month records (the test drop is `make generate` "
           "SCALE=0.001, 3 months; scale 0.1 has ~100× as many — the single-person services are index lookups, whose "
           "cost grows with log N). Service: uvicorn with "
           f"{data['workers']} workers on 127.0.0.1, database role wh_services; client on the same machine.", "",

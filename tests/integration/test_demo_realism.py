@@ -2,15 +2,15 @@
 district × month holes are listed.
 
 Runs against the built and published warehouse of the session's drop (`make db generate build publish`, the small
-test drop). The holes check lists what bench/demo_holes.py finds in the main marts and proves the lister against
-plain SQL; it asserts "no holes" only on a warehouse at the demo scale (the demo drop is not built in the tests:
-`python -m bench.demo_holes` after `make demo` prints the same list, bench/results/demo_holes.md).
+test drop). The holes check proves the lister of bench/demo_holes.py against plain SQL and prints what it finds in the
+main marts; it asserts no "no holes": at the test drop's scale holes are expected, and building the demo drop is
+far too slow for the suite — `python -m bench.demo_holes` after `make demo` prints the list for the demo drop
+(bench/results/demo_holes.md).
 """
 from __future__ import annotations
 
 import csv
 import json
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -83,10 +83,3 @@ def test_district_month_holes_of_the_main_marts(admin):
     scales = set(demo_holes.data_scales(admin).values())
     report = demo_holes.report(found, 1000, ", ".join(f"{s:g}" for s in sorted(scales)))
     print(report)
-    demo_scale = float(re.search(r"^DEMO_SCALE\s*\?=\s*([0-9.]+)", (ROOT / "Makefile").read_text(), re.M).group(1))
-    if min(scales) >= demo_scale:
-        # at the demo scale every count the smallest district (0.8 % of Beijing's insured) expects once a month or
-        # more is never empty: Beijing ≥ 1 / (0.008 × scale) a month
-        floor = 1 / (0.008 * min(scales))
-        must = [h for h in found if h.holes and h.is_count and min(h.beijing_scale1.values()) >= floor]
-        assert not must, report

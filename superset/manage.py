@@ -413,6 +413,11 @@ def query_context(form_data: dict) -> dict:
                 [[metrics[0], False]] if metrics else [])
             return [{**base, "orderby": order, "post_processing": []}]
         return qf.build_query_context(form_data, aggregate)
+    if viz == "deck_polygon":   # 区县地图 (bundle_kit.district_map): one row per district, its outline and value
+        def polygon(base: dict) -> list[dict]:
+            columns = [*(form_data.get("groupby") or []), form_data["line_column"], *(form_data.get("js_columns") or [])]
+            return [{**base, "columns": columns, "metrics": [form_data["metric"]], "is_timeseries": False}]
+        return qf.build_query_context(form_data, polygon)
     if form_data.get("export_groupby"):
         # charts shown for one selected month (KPI cards): the saved query has no dashboard filter, so it groups
         # by month rather than adding stocks up over months

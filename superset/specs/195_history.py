@@ -9,7 +9,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _modules_kit import ModuleDash, asc, cal, where  # noqa: E402
 
-from bundle_kit import DS, Chart, M, cat_bar, raw_table, table  # noqa: E402
+from bundle_kit import DS, Chart, M, cat_bar, echart_options, raw_table, table  # noqa: E402
 
 SRC = ("区县用户只看到本区县的序列与公开发布的全市、天津、河北、全国统计资料。来源：历史数据库（history.v_observation_latest：每个指标 × 地区 × 期别取最新版本，即 known_from 最大者；"
        "“数据版本”列出各值的版本时间与版本数）。按某一日期的版本（as of）查询请用门户的自由组合查询（asof 参数）。")
@@ -27,7 +27,8 @@ def series(key, ds, indicators, name, regions=("110000",), by="indicator_name", 
         "show_legend": True, "legendOrientation": "top", "legendType": "scroll", "markerEnabled": True,
         "markerSize": 5, "truncateYAxis": False, "y_axis_bounds": [None, None], "zoomable": False,
         "color_scheme": "supersetColors", "connectNulls": True, "annotation_layers": [], "rolling_type": None,
-        "comparison_type": "values", "only_total": True, "show_value": False}, width, height,
+        "comparison_type": "values", "only_total": True, "show_value": False,
+        "echart_options": echart_options(fmt, "yAxis", "xAxis")}, width, height,   # counts: whole ticks; both ends labelled
         month=False, district=False)
     where(c, "indicator_code", "IN", list(indicators))
     where(c, "region_code", "IN", list(regions))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 
@@ -87,12 +88,52 @@ def test_every_dashboard_renders_with_data_for_every_role(role_pages, superset_u
     users = [u for u in ROLES if not (u.startswith("district") and dash["slug"] in NOT_FOR_DISTRICTS)]
     visits = [(u, DashboardVisit(role_pages[u], superset_url, dash)) for u in users]
     for user, visit in visits:
-        visit.check(shot_suffix="" if user == "admin" else f"_{user}", screenshot=user == "admin")
+        visit.check(shot_suffix="" if user == "admin" else f"_{user}", screenshot=user == "admin",
+                    own_district="朝阳区" if user == "district_110105" else None)
 
 
 def check_dashboard(page, superset_url: str, dash: dict, shot_suffix: str = "") -> None:
     """Open the dashboard and check it (see DashboardVisit.check)."""
     DashboardVisit(page, superset_url, dash).check(shot_suffix)
+
+
+# Runs in the page: the tick labels ECharts drew on every value axis (the chart's ECharts instance, found through
+# the React component that holds it), per chart holder.
+AXIS_LABELS_JS = r"""
+() => [...document.querySelectorAll('[_echarts_instance_]')].map(el => {
+  const holder = el.closest('[data-test-chart-id]');
+  const key = Object.keys(el).find(k => k.startsWith('__reactFiber'));
+  let fiber = key ? el[key] : null, inst = null;
+  for (let i = 0; fiber && i < 40 && !inst; i++, fiber = fiber.return) {
+    for (let h = fiber.memoizedState, j = 0; h && j < 30 && !inst; j++, h = h.next) {
+      const v = h.memoizedState && h.memoizedState.current;
+      if (v && typeof v.getModel === 'function' && typeof v.getOption === 'function') inst = v;
+    }
+  }
+  const axes = [];
+  for (const dim of ['xAxis', 'yAxis']) {
+    for (let k = 0, c; inst && (c = inst.getModel().getComponent(dim, k)); k++) {
+      if (c.axis.type === 'value') axes.push(c.axis.getViewLabels().map(l => l.formattedLabel));
+    }
+  }
+  return {id: holder && holder.getAttribute('data-test-chart-id'), found: !!inst, axes};
+})
+"""
+
+
+def repeated_count_ticks(page) -> list:
+    """[(chart id, labels)] of the count axes (every tick label a whole number) that print a label twice: ECharts'
+    own ticks at 0.5, 1, 1.5 … printed with ',d' read 1, 1, 2, 2 (bundle_kit.echart_options sets minInterval 1)."""
+    charts = page.evaluate(AXIS_LABELS_JS)
+    assert all(c["found"] for c in charts), f"an ECharts chart whose instance the test cannot read: {charts}"
+    return [(c["id"], labels) for c in charts for labels in c["axes"]
+            if labels and all(re.fullmatch(r"-?[\d,]+", x) for x in labels) and len(set(labels)) < len(labels)]
+
+
+def boundary_districts() -> set[str]:
+    """The districts the map can draw: those with an outline in the official release."""
+    with psycopg.connect(settings.warehouse_url()) as conn:
+        return {r[0] for r in conn.execute("select district_name from official.dim_district_boundary")}
 
 
 class DashboardVisit:
@@ -101,21 +142,24 @@ class DashboardVisit:
     def __init__(self, page, superset_url: str, dash: dict):
         self.page, self.dash = page, dash
         self.responses: list[tuple] = []
+        self.map_responses: list = []
         page.on("response", self._on_response)
         page.goto(f"{superset_url}/superset/dashboard/{dash['slug']}/", wait_until="commit")
 
     def _on_response(self, r):
         if "/api/v1/chart/data" in r.url:
             self.responses.append((r.status, r.url))
+            if "deck_polygon" in (r.request.post_data or ""):
+                self.map_responses.append(r)
 
-    def check(self, shot_suffix: str = "", screenshot: bool = True) -> None:
+    def check(self, shot_suffix: str = "", screenshot: bool = True, own_district: str | None = None) -> None:
         """Every chart rendered with data, no error, no failed chart-data request, the filters in the bar. The
         full-page screenshot (var/screenshots/dashboard_<slug><suffix>.png) is taken when asked, and always
         when a check fails."""
         page, dash = self.page, self.dash
         shot = SCREENSHOTS / f"dashboard_{dash['slug']}{shot_suffix}.png"
         try:
-            self._check(page, dash)
+            self._check(page, dash, own_district)
         except (AssertionError, pytest.fail.Exception):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot), full_page=True)
@@ -126,7 +170,9 @@ class DashboardVisit:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot), full_page=True)
 
-    def _check(self, page, dash: dict) -> None:
+    def _check(self, page, dash: dict, own_district: str | None = None) -> None:
+        """… and a dashboard with a 区县地图 draws the 16 districts, or only `own_district` for a district user
+        (row-level security); no count axis repeats a tick label."""
         states = wait_for_charts(page, len(dash["charts"]))
         for _ in range(2):  # the first dashboard of a session may re-mount once after its charts drew
             if len(states) == len(dash["charts"]) and all(has_content(s) for s in states):
@@ -148,6 +194,15 @@ class DashboardVisit:
 
         failed = [r for r in self.responses if r[0] != 200]
         assert self.responses and not failed, f"chart data requests failed: {failed}"
+        repeated = repeated_count_ticks(page)
+        assert not repeated, f"{dash['slug']}: count axes repeat tick labels: {repeated}"
+        if any(n.startswith("区县地图") for n in dash["charts"]):
+            assert self.map_responses, f"{dash['slug']}: the district map sent no chart-data request"
+            rows = [x for r in self.map_responses for x in r.json()["result"][0]["data"]]
+            drawn = {x["name"] for x in rows if x.get("district_shape")}
+            want = {own_district} if own_district else boundary_districts()
+            assert drawn == want and len(want) == (1 if own_district else 16), \
+                f"{dash['slug']}: the map draws {sorted(drawn)}, expected {sorted(want)}"
         bar = page.locator('[data-test="filter-bar"]')
         for f in dash["filters"]:
             assert bar.get_by_text(f, exact=True).count(), f"filter {f!r} not in the filter bar"

@@ -594,16 +594,19 @@ def trend(key, ds, metrics, name, fmt=",d", width=6, bar=False):
     """All months (excluded from the 月份 filter), grouped by month."""
     viz = "echarts_timeseries_bar" if bar else "echarts_timeseries_line"
     return Chart(key, ds, name, viz, {
-        "x_axis": "month_start", "time_grain_sqla": "P1M", "metrics": metrics, "groupby": [],
-        "adhoc_filters": NO_TIME_FILTER, "row_limit": 10000, "order_desc": True, "x_axis_time_format": "%Y-%m",
-        "y_axis_format": fmt, "rich_tooltip": True, "tooltipTimeFormat": "%Y-%m", "show_legend": True,
+        # the month as its label ('2025年01月', sorted ascending = in time order): a category axis of text, every
+        # month a category; a time axis picks its own ticks and may leave the latest month unlabelled, and a
+        # categorical axis over month_start printed '0NaN-NaN' (the time format applied to the category text)
+        "x_axis": "month_label", "x_axis_sort": "month_label", "x_axis_sort_asc": True,
+        "metrics": metrics, "groupby": [],
+        "adhoc_filters": NO_TIME_FILTER, "row_limit": 10000, "order_desc": True,
+        "y_axis_format": fmt, "rich_tooltip": True, "show_legend": True,
         "legendOrientation": "top", "legendType": "scroll", "markerEnabled": True, "markerSize": 4,
         "truncateYAxis": False, "y_axis_bounds": [None, None], "zoomable": False, "color_scheme": "supersetColors",
         "comparison_type": "values", "annotation_layers": [], "rolling_type": None, "stack": None,
         "only_total": True, "show_value": False,
-        # every month a category (a time axis picks its own ticks and may leave the latest month unlabelled); the
-        # labels are thinned out to fit when there are many months, the first and the last always kept
-        "xAxisForceCategorical": True, "xAxisLabelInterval": "auto", "xAxisLabelRotation": 0,
+        # labels thinned out to fit when there are many months, the first and the last always kept
+        "xAxisLabelInterval": "auto", "xAxisLabelRotation": 0,
         "echart_options": echart_options(fmt, "yAxis", "xAxis")}, width, 60, month=False)
 
 

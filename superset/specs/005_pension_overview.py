@@ -2,7 +2,20 @@
 so existing installations update it in place)."""
 from __future__ import annotations
 
-from bundle_kit import DS, Dash, M, cat_bar, district_map, district_table, kpi, ratio, stock, trend, wan, with_district_shape
+from bundle_kit import (
+    DS,
+    Dash,
+    M,
+    cat_bar,
+    district_map,
+    district_table,
+    kpi,
+    ratio,
+    stock,
+    trend,
+    wan,
+    with_district_shape,
+)
 
 
 def dashboards() -> list[Dash]:

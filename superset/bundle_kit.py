@@ -666,8 +666,10 @@ def district_map(key, ds, metric, name, fmt=",d", width=6, height=60, scheme="su
     if base is None:
         raise SystemExit(f"district_map {key}: dataset {ds.key} has no metric {metric}")
     return Chart(key, ds, name, "deck_polygon", {
-        # the metric under its Chinese name (the tooltip and the legend show the metric's label)
-        "metric": {"expressionType": "SQL", "sqlExpression": base["expression"], "label": base["verbose_name"]},
+        # the metric under its Chinese name (the tooltip shows the metric's label), unless its expression has a
+        # subquery (a stock taken at the period's end), which Superset refuses in an ad-hoc metric: then by name
+        "metric": (metric if re.search(r"\bselect\b", base["expression"], re.I) else
+                   {"expressionType": "SQL", "sqlExpression": base["expression"], "label": base["verbose_name"]}),
         "groupby": [{"expressionType": "SQL", "sqlExpression": "district_name", "label": "name"}],
         "line_column": "district_shape", "line_type": "json", "reverse_long_lat": False, "js_columns": [],
         "adhoc_filters": [], "row_limit": 100, "filter_nulls": False, "table_filter": False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -120,7 +121,10 @@ def _cube_cells(conn, schema: str, cube, measure: str, months: list[int] | None)
 def _superset_cells(conn, schema: str, ds: dict, table: str, metric: str,
                     months: list[int] | None) -> dict[tuple[int, str], Decimal]:
     expr = ds["metrics"][metric]
-    source = f"({ds['sql']}) d" if ds["sql"] else f'{schema}."{table}" d'
+    # a virtual dataset (e.g. a mart joined with the district outlines for the map) reads the published release by
+    # name; what is reconciled is `schema` (the review build before it is published), as for a table dataset
+    sql = re.sub(r"\bofficial\.", f"{schema}.", ds["sql"]) if ds["sql"] else None
+    source = f"({sql}) d" if sql else f'{schema}."{table}" d'
     filt = f"where district_code <> '{BEIJING}'" + (" and month_key = any(%s)" if months else "")
     args = (months, months) if months else ()
     rows = conn.execute(f"""select month_key, district_code, {expr} from {source} {filt} group by 1, 2

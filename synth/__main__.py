@@ -41,7 +41,7 @@ from synth.world import World
 from synth.writer import write_check_table, write_marker
 
 MANIFEST = "_manifest.json"
-GENERATOR_VERSION = 7   # 7: district-stratified draws (synth.population.district_choice)
+GENERATOR_VERSION = 8   # 8: an appraisal every month at tiny scales; 7: district-stratified draws (synth.population.district_choice)
 
 
 def _parse_scenarios(items: list[str], last_month: str) -> list[dict]:

@@ -152,6 +152,13 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     earlier = cases["det_month"] < m
     c.force_min(cases["med_month"], m, 2, earlier)
     c.force_min(cases["app_month"], m, 1, earlier)
+    if not (cases["app_month"] == m).any():
+        # nothing pending to pull forward either (tiny scales): an earlier recognised, surviving case that was not
+        # planned for an appraisal gets one now — an empty appraisal file would hold the whole month at the loader
+        spare = np.flatnonzero(earlier & (cases["app_month"] < 0) & (cases["det_month"] <= m - 2)
+                               & (cases["result"] != "3") & (cases["severity"] != "3"))
+        if len(spare):
+            cases["app_month"][spare[0]] = m
     state["cases"] = cases
     dm = cases["det_month"]
 

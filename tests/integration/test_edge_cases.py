@@ -30,6 +30,7 @@ pytestmark = pytest.mark.integration
 MONTHS = ["202407", "202408"]
 M2, M2_DATE = "202408", "2024-08-01"
 SELECT = ["--select", "+rpt_pension_overview", "+rpt_pension_benefit_level", "+agg_pension_month",
+          "+dim_district_boundary",   # the dashboards' pension dataset joins the outlines (reconciled below)
           "+rpt_public_pension_overview", "+rpt_unemployment_overview", "+dim_gender", "+dim_age_band",
           "+dim_industry_section", "--exclude", "rpt_pension_flows", "test_name:matches_check_table",
           "assert_pension_overview_equals_check_table", "--indirect-selection", "cautious"]

@@ -209,10 +209,10 @@ def main(argv: list[str] | None = None) -> int:
            f"{data['load']['p95_ms']:.1f} | {data['load']['p99_ms']:.1f} | {data['load']['max_ms']:.1f} |", "",
            f"Status codes: {dict(status)}. Each call is authorised (key lookup), rate-counted, validated, answered "
            "and appended to the hash-chained audit log (serialised by an advisory lock) before it returns.", "",
-           f"Machine load (1-min load average; 2 cores shared by five developers' builds and tests): {load_before[0]:.1f} "
-           f"before, {data['load_average_after'][0]:.1f} after — the latencies follow that contention (a WAL flush, which "
-           "every audited answer waits for, and each round trip to PostgreSQL wait for a core). A run on a quiet "
-           "machine is the proof of record."]
+           f"Machine load (1-min load average on 2 cores): {load_before[0]:.1f} before the run, "
+           f"{data['load_average_after'][0]:.1f} after it — the concurrent part loads the machine itself (50 callers, "
+           "the service's workers and PostgreSQL share the 2 cores; every audited answer waits for a WAL flush). A "
+           "load well above 1 before the run means other work competed with it: re-run on a quiet machine."]
     path = write_result("services", "python -m bench.services " + " ".join(argv or sys.argv[1:]), data, "\n".join(md))
     print(path.read_text(encoding="utf-8"))
     return 0 if errors == 0 else 1

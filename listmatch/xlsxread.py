@@ -23,6 +23,7 @@ _XF = re.compile(r"<xf\b([^>]*?)(?:/>|>)", re.S)
 _NUMFMT = re.compile(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', re.S)
 _ENT = {"&quot;": '"', "&apos;": "'"}
 _INLINE = re.compile(r"<is><t(?: [^>]*)?>([^<]*)</t></is>")
+MAX_COLUMNS = 16384   # XFD, the last column of an XLSX sheet
 
 
 def _col_index(ref: str) -> int:
@@ -61,12 +62,17 @@ def _parse_row(body: str, shared: list[str], date_styles: set[int]) -> list[str]
             v = _V.search(inner)
             val = v[1] if v else ""
             if val and int(a.get("s", "0")) in date_styles:
-                val = (date(1899, 12, 30) + timedelta(days=int(float(val)))).isoformat()
+                try:
+                    val = (date(1899, 12, 30) + timedelta(days=int(float(val)))).isoformat()
+                except (OverflowError, ValueError):   # a day number no calendar has (1e20, nan): openpyxl decides
+                    raise ValueError(f"date serial {val!r}") from None
             elif val:
                 f = float(val)
                 val = str(int(f)) if f.is_integer() and "E" not in val.upper() else val
         ref = a.get("r")
         idx = _col_index(ref) if ref else len(row)
+        if idx >= MAX_COLUMNS:   # a hand-edited reference such as ZZZZZZZ2 would pad the row with billions of cells
+            raise ValueError(f"cell reference {ref!r} beyond column XFD")
         if idx > len(row):
             row.extend([""] * (idx - len(row)))
         row.append(val)

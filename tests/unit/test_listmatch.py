@@ -215,21 +215,41 @@ def test_refusals_name_sheet_row_and_column():
     assert "空行" in _refused("a.csv", "姓名,身份证号\n张三,1\n,\n李四,2\n".encode())
 
 
-def test_a_byte_damaged_sheet_is_refused_naming_file_sheet_and_row():
-    """A sheet edited inside the zip (a shared-string index that does not exist) is refused, not a traceback."""
+def _edited_sheet(rows: list[list[str]], extra_row: bytes, styles: bytes | None = None) -> bytes:
+    """The XLSX of `rows` with a row appended inside the zip by hand (and the styles replaced), as a byte editor would."""
     import zipfile
 
-    good = _xlsx([["姓名", "身份证号"], ["张三", ZHANG], ["李四", LI]])
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(good)) as zin, zipfile.ZipFile(out, "w") as zout:
+    with zipfile.ZipFile(io.BytesIO(_xlsx(rows))) as zin, zipfile.ZipFile(out, "w") as zout:
         for item in zin.infolist():
             body = zin.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(b"</sheetData>",
-                                    b'<row r="9"><c r="A9" t="s"><v>999</v></c></row></sheetData>')
+                body = body.replace(b"</sheetData>", extra_row + b"</sheetData>")
+            if item.filename == "xl/styles.xml" and styles:
+                body = styles
             zout.writestr(item, body)
-    msg = _refused("坏.xlsx", out.getvalue())
+    return out.getvalue()
+
+
+def test_a_byte_damaged_sheet_is_refused_naming_file_sheet_and_row():
+    """A sheet edited inside the zip (a shared-string index that does not exist) is refused, not a traceback."""
+    bad = _edited_sheet([["姓名", "身份证号"], ["张三", ZHANG], ["李四", LI]],
+                        b'<row r="9"><c r="A9" t="s"><v>999</v></c></row>')
+    msg = _refused("坏.xlsx", bad)
     assert "坏.xlsx 工作表“名单” 第 3 行之后: 文件已损坏" in msg
+
+
+def test_hand_edited_cells_neither_exhaust_memory_nor_crash():
+    """A cell reference far beyond column XFD (ZZZZZZZ4: the fast reader padded the row towards 8 billion cells and
+    ran out of memory) is refused; a date-formatted cell whose day number no calendar has (1e20: OverflowError)
+    is left to openpyxl, which reads it as an error value instead of a traceback."""
+    rows = [["姓名", "身份证号"], ["张三", ZHANG], ["李四", LI]]
+    msg = _refused("坏.xlsx", _edited_sheet(rows, b'<row r="4"><c r="ZZZZZZZ4" t="inlineStr"><is><t>x</t></is></c></row>'))
+    assert "坏.xlsx 工作表“名单” 第 3 行之后: 文件已损坏" in msg
+    styles = (b'<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              b'<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>')
+    lst = reader.read("日期.xlsx", _edited_sheet(rows, b'<row r="4"><c r="C4" s="1"><v>1e20</v></c></row>', styles))
+    assert lst.rows == [["张三", ZHANG], ["李四", LI]]   # the row of the impossible date has nothing under the header
 
 
 def test_encodings_gbk_and_utf8_with_and_without_bom():

@@ -206,7 +206,7 @@ class ListReader:
         fn = self.filename
         try:
             wb = openpyxl.load_workbook(self.src.open(), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as e:   # SyntaxError: broken XML
             raise ListError([f"{fn}: 不是有效的 XLSX 文件(无法打开: {type(e).__name__})"]) from None
         sheet = "(第一个工作表)"
         n = 0

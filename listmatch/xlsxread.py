@@ -24,6 +24,7 @@ _NUMFMT = re.compile(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"',
 _ENT = {"&quot;": '"', "&apos;": "'"}
 _INLINE = re.compile(r"<is><t(?: [^>]*)?>([^<]*)</t></is>")
 MAX_COLUMNS = 16384   # XFD, the last column of an XLSX sheet
+MAX_ROW_CHARS = 64 << 20   # one row's XML (16 384 cells of up to 32 767 characters is the format's theoretical top)
 
 
 def _col_index(ref: str) -> int:
@@ -101,6 +102,14 @@ def first_sheet(f) -> tuple[str, Iterator[list[str]]]:
     path = target if target.startswith("xl/") else f"xl/{target}"
     shared = [_text(si) for si in _SI.findall(z.read("xl/sharedStrings.xml").decode("utf-8"))] \
         if "xl/sharedStrings.xml" in names else []
+    date_styles = _date_styles(z, names)
+    if path not in names:
+        raise KeyError(path)
+    return title, _sheet_rows(z, path, shared, date_styles)
+
+
+def _date_styles(z: zipfile.ZipFile, names: set[str]) -> set[int]:
+    """The cell-style indexes whose number format is a date (built-in 14–22, or custom with y / d)."""
     date_styles: set[int] = set()
     if "xl/styles.xml" in names:
         st = z.read("xl/styles.xml").decode("utf-8")
@@ -112,34 +121,44 @@ def first_sheet(f) -> tuple[str, Iterator[list[str]]]:
             fmt = custom.get(fid, "")
             if 14 <= fid <= 22 or (fmt and re.search(r"[yd]", re.sub(r'"[^"]*"|\[[^\]]*\]', "", fmt), re.I)):
                 date_styles.add(idx)
-    if path not in names:
-        raise KeyError(path)
+    return date_styles
 
-    def rows() -> Iterator[list[str]]:
-        dec = codecs.getincrementaldecoder("utf-8")()
-        with z, z.open(path) as member:
-            buf = ""
-            started = False
-            while True:
-                chunk = member.read(CHUNK)
-                buf += dec.decode(chunk, final=not chunk)
-                if not started:
-                    i = buf.find("<sheetData")
-                    if i < 0:
-                        if not chunk:
-                            return
-                        buf = buf[-20:]
-                        continue
-                    buf, started = buf[i:], True
-                end = 0
-                for rm in _ROW.finditer(buf):
-                    yield _parse_row(rm[1] or "", shared, date_styles)
-                    end = rm.end()
-                buf = buf[end:]
-                if not chunk:
-                    return
 
-    return title, rows()
+def _sheet_rows(z: zipfile.ZipFile, path: str, shared: list[str], date_styles: set[int]) -> Iterator[list[str]]:
+    """The rows of the sheet at `path`, parsed as its XML is decompressed (closes the zip at the end)."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    with z, z.open(path) as member:
+        buf = ""
+        started = False
+        pending = 0          # where the search for the end of the unfinished row resumes
+        while True:
+            chunk = member.read(CHUNK)
+            buf += dec.decode(chunk, final=not chunk)
+            if not started:
+                i = buf.find("<sheetData")
+                if i < 0:
+                    if not chunk:
+                        return
+                    buf = buf[-20:]
+                    continue
+                buf, started = buf[i:], True
+            if chunk and buf.find("</row>", pending) < 0:
+                # no row ended in this piece: read on without re-scanning the buffer (a row that never closes
+                # made every piece re-scan all of it: minutes for a 100 KB upload), up to a bound on one row
+                if len(buf) > MAX_ROW_CHARS:
+                    raise ValueError("a row longer than the reader's bound")
+                pending = max(0, len(buf) - len("</row>"))
+                continue
+            pending = 0
+            end = 0
+            for rm in _ROW.finditer(buf):
+                yield _parse_row(rm[1] or "", shared, date_styles)
+                end = rm.end()
+            buf = buf[end:]
+            if not chunk:
+                if re.search(r"<row\b", buf):   # the sheet ends inside a row (not <rowBreaks>): openpyxl says where
+                    raise ValueError("the sheet ends inside a row")
+                return
 
 
 def read_first_sheet(data: bytes) -> tuple[str, list[list[str]]]:

@@ -242,7 +242,7 @@ def test_a_byte_damaged_sheet_is_refused_naming_file_sheet_and_row():
 def test_hand_edited_cells_neither_exhaust_memory_nor_crash():
     """A cell reference far beyond column XFD (ZZZZZZZ4: the fast reader padded the row towards 8 billion cells and
     ran out of memory) is refused; a date-formatted cell whose day number no calendar has (1e20: OverflowError)
-    is left to openpyxl, which reads it as an error value instead of a traceback."""
+    is left to openpyxl, which reads it as an error value instead of a traceback; a row that never closes is refused."""
     rows = [["姓名", "身份证号"], ["张三", ZHANG], ["李四", LI]]
     msg = _refused("坏.xlsx", _edited_sheet(rows, b'<row r="4"><c r="ZZZZZZZ4" t="inlineStr"><is><t>x</t></is></c></row>'))
     assert "坏.xlsx 工作表“名单” 第 3 行之后: 文件已损坏" in msg
@@ -250,6 +250,9 @@ def test_hand_edited_cells_neither_exhaust_memory_nor_crash():
               b'<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>')
     lst = reader.read("日期.xlsx", _edited_sheet(rows, b'<row r="4"><c r="C4" s="1"><v>1e20</v></c></row>', styles))
     assert lst.rows == [["张三", ZHANG], ["李四", LI]]   # the row of the impossible date has nothing under the header
+    # a last row that never closes (the sheet cut inside it) is refused, not dropped without a word
+    cut = _edited_sheet(rows, b'<row r="4"><c r="A4" t="inlineStr"><is><t>' + b" " * 300_000)
+    assert "坏.xlsx 工作表“名单” 第 3 行之后: 文件已损坏" in _refused("坏.xlsx", cut)
 
 
 def test_encodings_gbk_and_utf8_with_and_without_bom():

@@ -40,6 +40,7 @@ import psycopg.sql
 from foundation import settings
 from foundation.daily_spec import OK_SUFFIX, OPS, DailySpec, load_daily_specs
 from loaders.dropzone import sha256_of
+from loaders.load import run_by, write_reject_files
 from loaders.validate import FileResult, Finding, encoding_problem, sample_lines, structure_problem, validate_stream
 
 DDL = """
@@ -113,10 +114,6 @@ class DayFile:
     path: Path
     sha: str | None = None      # set when the completion signal matches the file
     waiting: str | None = None  # why it cannot be read yet
-
-
-def run_by() -> str:
-    return settings.get().operator
 
 
 def ensure(conn: psycopg.Connection, ds: DailySpec | None = None) -> None:
@@ -406,7 +403,7 @@ def _apply_day(conn, ds: DailySpec, f: DayFile, log) -> dict:
         "update audit.daily_delivery set status='applied', rows_read=%s, rows_applied=%s, rows_rejected=%s,"
         " inserted=%s, updated=%s, deleted=%s, findings_by_rule=%s, finished_at=clock_timestamp() where delivery_id=%s",
         (result.rows_read, ins + upd + dele, rejected, ins, upd, dele, json.dumps(result.counts()), did))
-    _write_rejects(ds, f, result)
+    write_reject_files(settings.REJECTS / "daily" / ds.interface, f.path.name, result)
     secs = time.perf_counter() - t0
     log(f"[daily] {f.path.name}: 序号 {f.seq} 读 {result.rows_read:,} 行, 新增 {ins:,} 修改 {upd:,} 删除 {dele:,}, "
         f"拒绝 {rejected:,} ({secs:.2f}s)")
@@ -437,22 +434,6 @@ def _store_findings(conn, ds: DailySpec, f: DayFile, did: int, result: FileResul
         for x in result.findings:
             copy.write_row((did, ds.interface, f.business_date, f.path.name, x.line_no, x.column, x.rule, x.severity,
                             x.message, x.raw))
-
-
-def _write_rejects(ds: DailySpec, f: DayFile, result: FileResult) -> None:
-    folder = settings.REJECTS / "daily" / ds.interface
-    for old in folder.glob(f"{f.path.name}.*.rej"):
-        old.unlink()
-    by_rule: dict[str, list[bytes]] = {}
-    seen: set[int] = set()
-    for x in result.findings:
-        if x.rejected and x.line_no not in seen:
-            seen.add(x.line_no)
-            by_rule.setdefault(x.rule, []).append(x.raw)
-    if by_rule:
-        folder.mkdir(parents=True, exist_ok=True)
-        for rule, rows in by_rule.items():
-            (folder / f"{f.path.name}.{rule}.rej").write_bytes(b"\n".join(rows) + b"\n")
 
 
 # ---- all interfaces ---------------------------------------------------------------------------------------------------

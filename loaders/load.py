@@ -206,7 +206,7 @@ def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sh
             " findings_by_rule=%s, finished_at=clock_timestamp(), message=%s where batch_id=%s",
             (result.rows_read, result.rows_loaded, result.rows_rejected, json.dumps(result.counts()),
              f"替换原有 {replaced} 行" if replaced else None, batch_id))
-    _write_reject_files(spec, month, path.name, result)
+    write_reject_files(settings.REJECTS / month, path.name, result)
     secs = time.perf_counter() - t0
     log(f"[load] {path.name}: 读 {result.rows_read:,} 行, 入库 {result.rows_loaded:,}, 拒绝 {result.rows_rejected:,}"
         f"{', 替换旧批次' if replaced else ''} ({secs:.1f}s, {result.rows_read / max(secs, 1e-9):,.0f} 行/秒)")
@@ -226,9 +226,9 @@ def _store_findings(conn, spec: Spec, month: str, file_name: str, batch_id: int,
                             f.severity, f.message, f.raw))
 
 
-def _write_reject_files(spec: Spec, month: str, file_name: str, result: FileResult) -> None:
-    """var/rejects/<month>/<file>.<rule>.rej: rejected rows exactly as delivered, by their first rule."""
-    folder = settings.REJECTS / month
+def write_reject_files(folder: Path, file_name: str, result: FileResult) -> None:
+    """<folder>/<file>.<rule>.rej (var/rejects/<month>/ for a monthly file, var/rejects/daily/<interface>/ for a
+    daily one): the rejected rows exactly as delivered, by their first rule, in line order."""
     for old in folder.glob(f"{file_name}.*.rej"):
         old.unlink()
     first_rule: dict[int, tuple[str, bytes]] = {}

@@ -445,11 +445,12 @@ def kpi_sql(conn, base: DS) -> str:
 # query) give the period's length in months, first to last selected month inclusive (1 without a month filter, as in
 # the saved query that exports the figures by month); the previous period (环比) is that many months earlier, the
 # same period a year earlier is 同比. Labels are 'YYYY年MM月'; only their digits are read (|int), nothing of a filter
-# value reaches the SQL as text.
+# value reaches the SQL as text, and the length is kept within 1 … 1200 months (a hand-sent '9999年99月' made the
+# interval overflow PostgreSQL's timestamps: a 400 with the database's message instead of figures).
 PERIOD_LENGTH_JINJA = (
     "{%- set _sel = filter_values('month_label') | sort -%}"
-    "{%- set period_months = [((_sel[-1][:4] | int) * 12 + (_sel[-1][5:7] | int) - (_sel[0][:4] | int) * 12"
-    " - (_sel[0][5:7] | int) + 1), 1] | max if _sel else 1 -%}\n")
+    "{%- set period_months = [[((_sel[-1][:4] | int) * 12 + (_sel[-1][5:7] | int) - (_sel[0][:4] | int) * 12"
+    " - (_sel[0][5:7] | int) + 1), 1] | max, 1200] | min if _sel else 1 -%}\n")
 
 
 def render_default(sql: str) -> str:

@@ -67,4 +67,5 @@ def test_the_period_length_of_the_kpi_datasets():
     assert length(["2025年01月", "2024年11月", "2024年12月"]) == "3"     # any order
     assert length(["2024年11月", "2025年10月"]) == "12"
     assert length(["2025年01月'; drop table x; --"]) == "1"             # only digits are read
+    assert length(["2024年11月", "9999年99月"]) == "1200"               # a hand-sent month: bounded, no overflow
 

@@ -24,7 +24,7 @@ import yaml
 from foundation import settings
 
 from .conftest import MANAGE, ROOT, SCREENSHOTS, SUPERSET_PY
-from .test_superset_dashboard import EMPTY_OR_ERROR, has_content, wait_for_charts
+from .test_superset_dashboard import chart_problems, has_content, wait_for_charts
 
 pytestmark = pytest.mark.browser
 
@@ -185,11 +185,7 @@ class DashboardVisit:
             assert any(t.startswith(name) for t in titles), f"chart {name!r} missing; on the page: {titles}"
         assert len(states) == len(dash["charts"]), titles
 
-        bad = [(s["title"], r) for s in states for r in (
-            (["error alert: " + "; ".join(s["alerts"])] if s["alerts"] else [])
-            + (["empty state"] if s["emptyState"] else [])
-            + (["error/empty text"] if EMPTY_OR_ERROR.search(s["text"]) else [])
-            + ([] if has_content(s) else ["no rendered data (svg/canvas/table/number)"]))]
+        bad = chart_problems(states)
         assert not bad, f"{dash['slug']}: charts without data or with errors: {bad}"
 
         failed = [r for r in self.responses if r[0] != 200]

@@ -136,6 +136,16 @@ def wait_for_charts(page, expected: int, timeout: float = 90) -> list[dict]:
     pytest.fail(f"charts did not finish loading in {timeout}s: {states}")
 
 
+def chart_problems(states: list[dict]) -> list[tuple[str, str]]:
+    """[(chart title, what is wrong)] of the rendered charts: an error alert, an empty state, error or "no data"
+    text, or nothing drawn (no svg / canvas / table / number)."""
+    return [(s["title"], r) for s in states for r in (
+        (["error alert: " + "; ".join(s["alerts"])] if s["alerts"] else [])
+        + (["empty state"] if s["emptyState"] else [])
+        + (["error/empty text"] if EMPTY_OR_ERROR.search(s["text"]) else [])
+        + ([] if has_content(s) else ["no rendered data (svg/canvas/table/number)"]))]
+
+
 def kpi_value(states: list[dict], title: str) -> Decimal:
     match = [s for s in states if s["title"].startswith(title)]
     assert match, f"no chart titled {title!r}: {[s['title'] for s in states]}"
@@ -156,11 +166,7 @@ def test_dashboard_renders_every_chart_with_data(page, superset_url):
         assert any(t.startswith(name) for t in titles), f"chart {name!r} missing; on the page: {titles}"
     assert len(states) == len(expected), titles
 
-    bad = [(s["title"], r) for s in states for r in (
-        (["error alert: " + "; ".join(s["alerts"])] if s["alerts"] else [])
-        + (["empty state"] if s["emptyState"] else [])
-        + (["error/empty text"] if EMPTY_OR_ERROR.search(s["text"]) else [])
-        + ([] if has_content(s) else ["no rendered data (svg/canvas/table/number)"]))]
+    bad = chart_problems(states)
     assert not bad, f"charts without data or with errors: {bad}"
 
     failed = [r for r in responses if r[0] != 200]

@@ -229,11 +229,9 @@ class Population:
         alive = np.flatnonzero(self.units["alive"])
         d = self.units["district"][alive]
         w = self.units["weight"][alive]
-        share = dict(zip(DISTRICTS, DISTRICT_SHARE))
-        per_unit = np.array([share[x] for x in DISTRICTS])[np.searchsorted(DISTRICTS, d)]
-        tot = np.bincount(np.searchsorted(DISTRICTS, d), weights=w, minlength=len(DISTRICTS))[np.searchsorted(DISTRICTS, d)]
-        picked = district_choice(self.rng, alive, d, n, w / tot * per_unit)
-        return picked
+        di = np.searchsorted(DISTRICTS, d)        # DISTRICTS is sorted: the district's index, for its share
+        tot = np.bincount(di, weights=w, minlength=len(DISTRICTS))[di]
+        return district_choice(self.rng, alive, d, n, w / tot * DISTRICT_SHARE[di])
 
     def _add_people(self, n: int, initial: str | None = None) -> None:
         rng = self.rng

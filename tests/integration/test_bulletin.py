@@ -9,6 +9,7 @@ import pytest
 from psycopg import sql
 
 from pipeline import bulletin
+from tests.integration.official_release import require_official
 
 pytestmark = pytest.mark.integration
 
@@ -16,8 +17,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def conn(server_url):
     with psycopg.connect(server_url, autocommit=True) as c:
-        if not c.execute("select to_regclass('official.release_info')").fetchone()[0]:
-            pytest.fail("no official release: make build publish first")
+        require_official(c)
         yield c
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from bench import demo_holes
 from foundation import settings
+from tests.integration.official_release import require_official
 
 pytestmark = pytest.mark.integration
 
@@ -32,8 +33,7 @@ MAIN_MARTS = {"rpt_pension_overview", "rpt_unemployment_overview", "rpt_injury_o
 @pytest.fixture(scope="module")
 def admin():
     with psycopg.connect(settings.admin_url(), autocommit=True) as conn:
-        if not conn.execute("select to_regclass('official.rpt_fund_budget_caliber')").fetchone()[0]:
-            pytest.fail("no official release: run `make db generate build publish` first")
+        require_official(conn, "rpt_fund_budget_caliber")
         yield conn
 
 

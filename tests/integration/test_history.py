@@ -14,13 +14,13 @@ import psycopg
 import pytest
 
 from history import imports, load, query, report, store
+from tests.integration.official_release import require_official
 
 
 @pytest.fixture(scope="module")
 def ready(server_url):
     with psycopg.connect(server_url) as conn:
-        if not conn.execute("select to_regclass('official.rpt_pension_overview')").fetchone()[0]:
-            pytest.fail("no official release: run make build publish first (make test does)")
+        require_official(conn, "rpt_pension_overview")
         store.sync_catalogue(conn)
         load.load_published(conn, log=lambda *_: None)
         load.load_warehouse(conn, log=lambda *_: None)

@@ -15,6 +15,7 @@ import pytest
 
 import access
 from foundation import settings
+from tests.integration.official_release import require_official
 
 pytestmark = pytest.mark.integration
 
@@ -24,8 +25,7 @@ DISTRICT = "110105"
 @pytest.fixture(scope="module")
 def admin():
     with psycopg.connect(settings.admin_url(), autocommit=True) as conn:
-        if not conn.execute("select to_regclass('official.rpt_modules_district_overview')").fetchone()[0]:
-            pytest.fail("no module marts in the official release: run `make db generate build publish` first")
+        require_official(conn, "rpt_modules_district_overview")
         yield conn
 
 

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from foundation import settings
+from tests.integration.official_release import require_official
 
 pytestmark = pytest.mark.integration
 DISTRICT = "110105"
@@ -21,8 +22,7 @@ DISTRICT = "110105"
 @pytest.fixture(scope="module")
 def app():
     with psycopg.connect(settings.admin_url()) as conn:
-        if not conn.execute("select to_regclass('official.fct_pension_person_month')").fetchone()[0]:
-            pytest.fail("no official release: run `make db generate build publish` first")
+        require_official(conn, "fct_pension_person_month")
     mp = pytest.MonkeyPatch()
     mp.setenv(settings.COMPONENT_ENV, "cube")        # log in as wh_cube, like the served cube
     mp.setenv("CUBE_SCHEMA", "official")

@@ -21,6 +21,7 @@ import openpyxl
 import psycopg
 import pytest
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from foundation import settings
 
@@ -285,17 +286,30 @@ def test_district_user_gets_only_own_rows_on_every_dashboard(district, dash):
 
 
 # ---------------------------------------------------------------- print / PDF
+def _click_export_pdf(page) -> None:
+    """⋯ → 下载 → 导出为PDF. Ant Design closes the submenu when the pointer slides off it (CI once saw the item
+    resolve, then vanish for 60 s); a user reopens the menu and clicks again, so the test does too, three times."""
+    for attempt in range(3):
+        page.locator('[data-test="actions-trigger"]').first.click()
+        page.get_by_text("下载", exact=True).first.hover()
+        page.get_by_text("下载", exact=True).first.click()
+        try:
+            page.get_by_text("导出为PDF", exact=True).first.click(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            page.mouse.move(0, 0)
+
+
 def test_dashboard_exports_to_pdf(page, superset_url):
     """The dashboard's ⋯ → 下载 → 导出为PDF gives a PDF file (Superset renders it in the browser)."""
     dash = next(d for d in DASHBOARDS if d["slug"] == "unemployment-overview")
     page.goto(f"{superset_url}/superset/dashboard/{dash['slug']}/")
     wait_for_charts(page, len(dash["charts"]))
-    page.locator('[data-test="actions-trigger"]').first.click()
-    page.get_by_text("下载", exact=True).first.hover()
-    page.get_by_text("下载", exact=True).first.click()
-    page.get_by_text("导出为PDF", exact=True).first.wait_for(state="visible", timeout=60_000)
-    with page.expect_download(timeout=90_000) as dl:
-        page.get_by_text("导出为PDF", exact=True).first.click()
+    with page.expect_download(timeout=120_000) as dl:
+        _click_export_pdf(page)
     path = dl.value.path()
     with open(path, "rb") as f:
         head = f.read(5)

@@ -167,8 +167,11 @@ lint: .venv/.installed  ## ruff (pyproject.toml), import-linter layers (.importl
 test: START = $(TEST_START)
 test: MONTHS = $(TEST_MONTHS)
 test: SCALE = $(TEST_SCALE)
+# Two workers: the tests of the shared warehouse and its services in one, in file order; the modules that build a
+# warehouse of their own (marked own_build, dbt-bound) beside them (tests/conftest.py). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: lint setup browser-deps db generate build signoff-demo publish superset cube portal services  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 unit-test: .venv/.installed  ## fast unit tests only
 	@$(PY) -m pytest tests/unit -q

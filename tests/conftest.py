@@ -11,6 +11,18 @@ import pytest
 from foundation import settings
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs two pytest-xdist workers (`-n 2 --dist loadgroup`). Everything that reads or changes the
+    shared warehouse, Superset, the cube, the portal and var/ runs in one worker, in file order, as before; each
+    module marked own_build (a whole warehouse built in its own scratch databases, dbt-bound) is a unit of work
+    of its own, taken by whichever worker is free. Without -n the marks change nothing."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else "shared"
+        group = module if item.get_closest_marker("own_build") else "shared"
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def _component_does_not_leak():
     """Entry points declare the component they run as (settings.use_component sets WAREHOUSE_COMPONENT in the

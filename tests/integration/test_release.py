@@ -1,6 +1,6 @@
 """Releases on a scratch database and drop zone: build → publish → build → publish → rollback while a
 reader queries the official release continuously and must only ever see complete releases; a failed
-balance check blocks publishing unless forced (recorded); backups restore and verify."""
+balance check blocks publishing unless forced (recorded). (Backups: test_backup.py.)"""
 import os
 import subprocess
 import sys
@@ -14,7 +14,7 @@ from foundation import settings
 from pipeline import release
 from synth.__main__ import generate
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.own_build]
 READER_SQL = """
 select (select release_id from official.release_info),
        (select json_object_agg(month_key, json_build_array(active, paid))
@@ -186,27 +186,3 @@ def test_failed_check_blocks_publish_unless_forced(published):
         assert "assert_pension_overview_equals_check_table" in quality and "110105" in quality
     finally:
         _tamper_check_table(xlsx, -7)
-
-
-def test_backup_and_restore(tmp_path, server_url, monkeypatch):
-    from pipeline import backup
-
-    if os.environ.get("WAREHOUSE_URL"):
-        pytest.skip("backups use pg_basebackup against the embedded cluster")
-    monkeypatch.setattr(backup, "BACKUPS", tmp_path / "backups")
-    monkeypatch.setenv("WAREHOUSE_BACKUP_RETAIN", "2")
-    full = backup.backup("202407", log=lambda *_: None)
-    incr = backup.backup("202407", log=lambda *_: None)
-    assert full.name.endswith("_full") and incr.name.endswith("_incr")
-    assert backup.verify_sums(full) == [] and "backup_manifest" in (full / "SHA256SUMS").read_text()
-    result = backup.restore_test(log=lambda *_: None)
-    assert result["differences"] == {} and result["tables_checked"] > 10
-    # never overwritten; retention keeps the last two periods
-    backup.backup("202408", log=lambda *_: None)
-    backup.backup("202409", log=lambda *_: None)
-    assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == ["202408", "202409"]
-    # a corrupted file is caught by the checksums
-    victim = next(p for p in (tmp_path / "backups" / "202409").rglob("*.json"))
-    victim.write_text("{}")
-    with pytest.raises(SystemExit, match="checksum"):
-        backup.restore_test(log=lambda *_: None)

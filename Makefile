@@ -171,7 +171,7 @@ test: SCALE = $(TEST_SCALE)
 # warehouse of their own (marked own_build, dbt-bound) beside them (tests/conftest.py). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 test: lint setup browser-deps db generate build signoff-demo publish superset cube portal services  ## make lint, then the whole test suite: unit, integration (real PostgreSQL), browser (real Superset)
-	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	@$(PY) -m pytest -n $(TEST_WORKERS)
 
 unit-test: .venv/.installed  ## fast unit tests only
 	@$(PY) -m pytest tests/unit -q

@@ -10,17 +10,35 @@ import pytest
 
 from foundation import settings
 
+# The modules that build a whole warehouse of their own in scratch databases, with their own var/ folder (dbt-bound,
+# about half of the suite's time). `make test` runs two pytest-xdist workers: these modules are units of work of their
+# own, taken by whichever worker is free; every other test reads or changes the shared warehouse, Superset, the cube,
+# the portal or var/, so all of them are one unit of work: one worker, file order, as without xdist.
+OWN_BUILD_MODULES = frozenset({"tests/integration/test_release.py", "tests/integration/test_incremental.py",
+                               "tests/integration/test_partial_delivery.py", "tests/integration/test_warehouse.py",
+                               "tests/integration/test_edge_cases.py", "tests/integration/test_topics.py",
+                               "tests/integration/test_governance.py"})
 
-@pytest.hookimpl(tryfirst=True)
+
 def pytest_collection_modifyitems(config, items):
-    """`make test` runs two pytest-xdist workers (`-n 2 --dist loadgroup`). Everything that reads or changes the
-    shared warehouse, Superset, the cube, the portal and var/ runs in one worker, in file order, as before; each
-    module marked own_build (a whole warehouse built in its own scratch databases, dbt-bound) is a unit of work
-    of its own, taken by whichever worker is free. Without -n the marks change nothing."""
+    """`-m own_build` / `-m "not own_build"` select them."""
     for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else "shared"
-        group = module if item.get_closest_marker("own_build") else "shared"
-        item.add_marker(pytest.mark.xdist_group(group))
+        if item.nodeid.split("::", 1)[0] in OWN_BUILD_MODULES:
+            item.add_marker(pytest.mark.own_build)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's own grouping (--dist loadgroup) does nothing under pytest 9.2, whose node ids it can no longer
+    suffix; this scheduler forms the units of work from the node ids instead (see OWN_BUILD_MODULES)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedAndOwnBuild(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in OWN_BUILD_MODULES else "shared"
+
+    return SharedAndOwnBuild(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -71,3 +89,4 @@ def module_scratch_url(server_url, request):
     module = request.module.__name__.rsplit(".", 1)[-1]
     with scratch_database(server_url, module[:40]) as url:
         yield url
+

@@ -26,7 +26,7 @@ from foundation import settings
 from loaders.load import load_month
 from synth.__main__ import generate
 
-pytestmark = [pytest.mark.integration, pytest.mark.own_build]
+pytestmark = pytest.mark.integration
 MONTHS = ["202407", "202408"]
 M2, M2_DATE = "202408", "2024-08-01"
 SELECT = ["--select", "+rpt_pension_overview", "+rpt_pension_benefit_level", "+agg_pension_month",

@@ -18,7 +18,7 @@ from loaders.load import load_month
 from pipeline import governance
 from synth.__main__ import generate
 
-pytestmark = [pytest.mark.integration, pytest.mark.own_build]
+pytestmark = pytest.mark.integration
 MONTHS = ["202411", "202412", "202501"]
 SELECT = ("+rpt_governance_anomaly_summary +int_identity__person_conflicts +dim_legal_unit +dim_natural_person")
 

@@ -13,7 +13,7 @@ from foundation import settings
 from loaders.load import load_month
 from synth.__main__ import generate
 
-pytestmark = [pytest.mark.integration, pytest.mark.own_build]
+pytestmark = pytest.mark.integration
 MONTHS = ["202407", "202408", "202409"]
 # the pension and unemployment paths, the dimensions and check table their tests compare against
 SELECT = ["--select", "+rpt_pension_overview", "+agg_pension_month", "+rpt_pension_flows", "+fct_unemployment_person_month", "+dim_month", "+dim_district",

@@ -13,7 +13,7 @@ import pytest
 from foundation import settings
 from synth.__main__ import generate
 
-pytestmark = [pytest.mark.integration, pytest.mark.own_build]
+pytestmark = pytest.mark.integration
 MONTH = "202407"
 MISSING = ["unemp_insured", "unemp_contribution", "unemp_benefit", "unemp_migrant_allowance", "arbitration_case"]
 

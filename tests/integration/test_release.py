@@ -14,7 +14,7 @@ from foundation import settings
 from pipeline import release
 from synth.__main__ import generate
 
-pytestmark = [pytest.mark.integration, pytest.mark.own_build]
+pytestmark = pytest.mark.integration
 READER_SQL = """
 select (select release_id from official.release_info),
        (select json_object_agg(month_key, json_build_array(active, paid))

@@ -18,7 +18,7 @@ from loaders.load import load_month
 from synth.__main__ import generate
 from synth.population import retirement_month
 
-pytestmark = [pytest.mark.integration, pytest.mark.own_build]
+pytestmark = pytest.mark.integration
 MONTHS = ["202411", "202412", "202501"]
 LIBS = {"natural_person": ("topic_natural_person__persons", "id_number"),
         "legal_person": ("topic_legal_person__units", "credit_code"),

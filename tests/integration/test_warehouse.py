@@ -10,7 +10,7 @@ from foundation import settings
 from loaders.load import load_month
 from synth.__main__ import generate
 
-pytestmark = [pytest.mark.integration, pytest.mark.own_build]
+pytestmark = pytest.mark.integration
 MONTHS = ["202407", "202408"]
 
 

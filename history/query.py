@@ -40,12 +40,10 @@ def _periods_between(a: str, b: str) -> list[str]:
         raise QueryError(f"起止期别频度不一致: {a} / {b}")
     if a > b:
         a, b = b, a
-    out = [a]
-    while out[-1] < b:
-        out.append(engine.shift(out[-1], 1))
-        if len(out) > 5000:
-            raise QueryError("期别范围过长")
-    return out
+    f, lo, hi = engine.freq_of(a), pidx(a), pidx(b)
+    if hi - lo + 1 > 5000:
+        raise QueryError("期别范围过长")
+    return [from_pidx(i, f) for i in range(lo, hi + 1)]
 
 
 def _to_freq(period: str, freq: str) -> str:
@@ -322,6 +320,9 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
         if d["kind"] == "ratio" and d.get("numerator") and (freq != "M" or spec["methods"][i] == "average"):
             need |= {d["numerator"], d["denominator"]}
     parents = {r: next((x.get("parent") for x in cat.regions if x["code"] == r), None) for r in regs}
+    breaks: dict[tuple, list[str]] = {}
+    for b in cat.breaks:
+        breaks.setdefault((b["indicator"], b["region"]), []).append(b["period"])
     read_regs = set(regs) | ({v for v in parents.values() if v} if "share" in spec["methods"].values() else set())
     explain = est["cells"] <= EXPLAIN_LIMIT
     bounds = _bounds(window, lag, freq) if window else {}
@@ -379,7 +380,7 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
         vec_regs = [reg for reg in regs if method in VECTOR_METHODS and (
             freq == "M" or not (data.get((ind, reg, "M")) or (freq == "Y" and data.get((ind, reg, "Q")))))]
         vec = dict(zip(vec_regs, _vector_rows(method, [data.get((ind, reg, freq)) for reg in vec_regs], window, w0,
-                                              lag, freq, d, [cat.breaks_of(ind, reg) for reg in vec_regs],
+                                              lag, freq, d, [breaks.get((ind, reg), []) for reg in vec_regs],
                                               spec["allow_break"]))) if vec_regs else {}
         for reg in regs:
             s = data.get((ind, reg, freq))
@@ -395,7 +396,7 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
                          float(d.get("ratio_scale", 1)))
             parent = target_series(ind, parents[reg])[0] if method == "share" and parents.get(reg) else None
             res = engine.apply_method(method, ser, window, kind=d["kind"], unit=d["unit"],
-                                      breaks=cat.breaks_of(ind, reg), allow_break=spec["allow_break"],
+                                      breaks=breaks.get((ind, reg), []), allow_break=spec["allow_break"],
                                       parent=parent, parts=parts)
             periods = ["全期"] if method in engine.SUMMARY_METHODS else window
             blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta, "periods": periods,

@@ -2,7 +2,13 @@
 (cold: the query cache cleared before each request; cached: repeated), and an import of 100 000 observations
 (validation + preview + one-transaction commit).
 
-    python -m bench.history [--repeat 10] [--keep]
+    python -m bench.history [--repeat 10] [--keep] [--baseline GIT_REF]
+
+--baseline REF also runs history/query.py as it was at REF on the same database, alternating old and new request
+by request, and adds a before/after table (same data, same machine state: the machine is shared).
+
+Cold runs: the query cache is cleared and the previous answer released before the clock starts (freeing a previous
+answer's 360 000 cell dicts used to fall inside the next run's timing: up to half of its time, and most of its p95).
 
 Runs in its own database `bench_history` on the warehouse's server (created, dropped at the end unless --keep),
 with 50 synthetic monthly indicators added to the catalogue for the run (20 stocks, 20 flows, 10 ratios of a
@@ -13,12 +19,17 @@ the ratios. Targets (issue 16): p95 cold ≤ 200 ms, cached ≤ 20 ms; import of
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib.util
 import io
+import json
 import os
 import random
+import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import psycopg
 
@@ -82,10 +93,91 @@ def pct(xs, q):
     return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
 
 
+def _old_query(ref: str):
+    """history/query.py as it was at `ref`, imported as a module of its own (it uses today's engine and store)."""
+    root = Path(__file__).resolve().parent.parent
+    src = subprocess.run(["git", "show", f"{ref}:history/query.py"], cwd=root, capture_output=True, text=True,
+                         check=True).stdout
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"history_query_{ref.replace('/', '_')}.py"
+    path.write_text(src, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("history_query_baseline", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def compare(conn, spec: dict, ref: str, repeat: int) -> dict:
+    """Old (ref) and new query code request by request on the same data, alternating which goes first. Each
+    request: cold run (cache cleared, the previous answer freed first and timed on its own), the cells, and the
+    /api/query body as each version's route made it (before: FastAPI's jsonable_encoder then JSONResponse)."""
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.responses import JSONResponse
+
+    from history import query as new
+
+    mods = {"before": _old_query(ref), "after": new}
+    t = {k: {"cold": [], "free": [], "cells": [], "json": []} for k in mods}
+    bodies = {}
+    for m in mods.values():
+        m.run(conn, spec)
+    prev = {k: None for k in mods}
+    for i in range(repeat):
+        for name in (("before", "after") if i % 2 == 0 else ("after", "before")):
+            q = mods[name]
+            q._cache.clear()
+            gc.collect()
+            c0 = time.perf_counter()
+            prev[name] = None
+            t[name]["free"].append((time.perf_counter() - c0) * 1000)
+            c0 = time.perf_counter()
+            res = q.run(conn, spec)
+            t[name]["cold"].append((time.perf_counter() - c0) * 1000)
+            c0 = time.perf_counter()
+            len(res["cells"])
+            t[name]["cells"].append((time.perf_counter() - c0) * 1000)
+            body = None
+            if i < 3:           # the JSON body on the first 3 pairs only (before: ~10 s each on a quiet machine)
+                c0 = time.perf_counter()
+                body = (q.json_bytes(res) if hasattr(q, "json_bytes") else
+                        JSONResponse(jsonable_encoder(res.to_json())).body)
+                t[name]["json"].append((time.perf_counter() - c0) * 1000)
+            bodies[name] = body
+            prev[name] = res
+            del res, body
+            q._cache.clear()
+        if i == 0:
+            same = json.loads(bodies["before"]) == json.loads(bodies["after"])
+        bodies.clear()
+    out = {"ref": ref, "same_answer": same}
+    for name, d in t.items():
+        out[name] = {f"{k}_p50_ms": round(pct(v, 50), 1) for k, v in d.items()} | {
+            "cold_p95_ms": round(pct(d["cold"], 95), 1), "cold_max_ms": round(max(d["cold"]), 1)}
+    out["loadavg_1_5_15"] = [round(x, 1) for x in os.getloadavg()]
+    return out
+
+
+def baseline_md(b: dict, repeat: int) -> str:
+    x, y = b["before"], b["after"]
+    return (f"\nBefore / after, back to back on the same database and machine state ({repeat} requests each, "
+            f"alternating; load average at the end {' / '.join(str(v) for v in b['loadavg_1_5_15'])}): "
+            f"history/query.py at `{b['ref']}` against this tree. Same answer (the JSON of the first pair compared): "
+            f"{'yes' if b['same_answer'] else 'NO'}.\n\n"
+            f"| measure | before | after |\n|---|---:|---:|\n"
+            f"| cold p50 | {x['cold_p50_ms']} ms | {y['cold_p50_ms']} ms |\n"
+            f"| cold p95 | {x['cold_p95_ms']} ms | {y['cold_p95_ms']} ms |\n"
+            f"| cold max | {x['cold_max_ms']} ms | {y['cold_max_ms']} ms |\n"
+            f"| freeing the previous answer's cells (inside the cold timing before this change) p50 | "
+            f"{x['free_p50_ms']} ms | {y['free_p50_ms']} ms |\n"
+            f"| one dict per cell p50 | {x['cells_p50_ms']} ms | {y['cells_p50_ms']} ms |\n"
+            f"| /api/query JSON body p50 of the first 3 (before: jsonable_encoder + JSONResponse; after: query.json_bytes) | "
+            f"{x['json_p50_ms']} ms | {y['json_p50_ms']} ms |\n")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.history")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--baseline", metavar="GIT_REF", help="also time history/query.py as of this commit, back to back")
     a = ap.parse_args(argv)
     base_url = settings.warehouse_url()
     admin = base_url.rsplit("/", 1)[0] + "/postgres"
@@ -108,24 +200,34 @@ def main(argv=None) -> int:
         inds = [f"bench_{k:03d}" for k in range(1, N_IND + 1)]
         spec = {"indicators": inds, "regions": regions, "periods": {"from": "1995-01", "to": "2024-12"}, "freq": "M",
                 "methods": {i: ("yoy" if k <= 20 else "pop" if k <= 40 else "yoy_pp") for k, i in enumerate(inds, 1)}}
-        cold, cached, cells = [], [], 0
+        cold, cached, cells, enc = [], [], 0, []
         with store.connect(autocommit=True) as conn:
             query.run(conn, spec)                               # warm PostgreSQL's buffers and imports
             mat = []
+            res = None
             for _ in range(a.repeat):
                 query._cache.clear()
+                res = None          # the previous answer goes before the clock: freeing it is not this request's
                 t = time.perf_counter()
                 res = query.run(conn, spec)
                 cold.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
                 cells = len(res["cells"])           # one dict per cell: what the HTML table / exports iterate
                 mat.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                body = query.json_bytes(res)        # the /api/query body
+                enc.append((time.perf_counter() - t) * 1000)
                 refused = sum(1 for c in res["cells"] if c["refused"])
+            del body
+            res = None
             for _ in range(a.repeat):
                 t = time.perf_counter()
                 query.run(conn, spec)
                 cached.append((time.perf_counter() - t) * 1000)
-        out["query"] = {"cells": cells, "refused": refused, "materialise_p50_ms": round(pct(mat, 50), 1), "cold_p50_ms": round(pct(cold, 50), 1),
+            if a.baseline:
+                out["baseline"] = compare(conn, spec, a.baseline, a.repeat)
+        out["query"] = {"cells": cells, "refused": refused, "materialise_p50_ms": round(pct(mat, 50), 1),
+                        "json_p50_ms": round(pct(enc, 50), 1), "cold_p50_ms": round(pct(cold, 50), 1),
                         "cold_p95_ms": round(pct(cold, 95), 1), "cached_p50_ms": round(pct(cached, 50), 2),
                         "cached_p95_ms": round(pct(cached, 95), 2)}
         print(f"[bench.history] query {cells} cells: cold p50 {pct(cold, 50):.0f} ms p95 {pct(cold, 95):.0f} ms; "
@@ -169,14 +271,18 @@ def main(argv=None) -> int:
           f"regions × 360 months 1995-01…2024-12, 5 % with a second vintage), loaded by COPY in {out['data']['fill_s']} s.\n\n"
           f"| measure | value | target |\n|---|---:|---|\n"
           f"| free combination 50 × 20 × 360 with YoY / MoM / YoY-pp, cold p50 | {q['cold_p50_ms']} ms | |\n"
-          f"| … cold p95 ({a.repeat} runs, query cache cleared) | {q['cold_p95_ms']} ms | ≤ 200 ms {ok(q['cold_p95_ms'], 200)} |\n"
+          f"| … cold p95 ({a.repeat} runs, query cache cleared, previous answer released before the clock) | {q['cold_p95_ms']} ms | ≤ 200 ms {ok(q['cold_p95_ms'], 200)} |\n"
           f"| … then one dict per cell, as /api/query, the HTML table and the exports return it (not timed in the target) p50 | {q['materialise_p50_ms']} ms | |\n"
+          f"| … then the /api/query JSON body of those cells (query.json_bytes) p50 | {q['json_p50_ms']} ms | |\n"
           f"| … cached p50 | {q['cached_p50_ms']} ms | |\n"
           f"| … cached p95 | {q['cached_p95_ms']} ms | ≤ 20 ms {ok(q['cached_p95_ms'], 20)} |\n"
           f"| cells in the answer (of which refused: first year without a comparison) | {q['cells']:,} ({q['refused']:,}) | |\n"
           f"| import of {im['rows']:,} observations (CSV): validation + preview | {im['validate_preview_s']} s | |\n"
           f"| … total incl. one-transaction commit ({im['new']} new, {im['revised']:,} revised vintages) | {im['total_s']} s | ≤ 30 s {ok(im['total_s'], 30)} |\n")
-    write_result("history", "python -m bench.history --repeat %d" % a.repeat, out, md)
+    if "baseline" in out:
+        md += baseline_md(out["baseline"], a.repeat)
+    write_result("history", "python -m bench.history --repeat %d" % a.repeat
+                 + (f" --baseline {a.baseline}" if a.baseline else ""), out, md)
     print(md)
     return 0
 

@@ -228,8 +228,11 @@ def catalogue() -> Catalogue:
 
 def migrate(conn) -> None:
     conn.execute(DDL)
-    if conn.execute(f"select not exists (select 1 from {SCHEMA}.series_current) and exists "
-                    f"(select 1 from {SCHEMA}.observation)").fetchone()[0]:
+    # rebuilt when empty, or when written by the version whose flag bits lacked parentheses (PostgreSQL's | and <<
+    # have equal precedence: every flag came out as 64 or 8, so 修订/初步/估计 were lost from the answer)
+    if conn.execute(f"""select (not exists (select 1 from {SCHEMA}.series_current)
+                               or exists (select 1 from {SCHEMA}.series_current, unnest(flags) f where f > 15))
+                           and exists (select 1 from {SCHEMA}.observation)""").fetchone()[0]:
         refresh_series(conn, None)
 
 
@@ -259,7 +262,7 @@ def refresh_series(conn, keys: list[tuple[str, str, str]] | None) -> None:
                array_agg(source order by pidx) filter (where source is not null)
         from (select distinct on (indicator_code, region_code, period) indicator_code, region_code, freq, period,
                      {PIDX_SQL} as pidx, value, footnote, source,
-                     (provisional::int | revised::int << 1 | estimated::int << 2 | is_break::int << 3) as flags
+                     (provisional::int | (revised::int << 1) | (estimated::int << 2) | (is_break::int << 3)) as flags
               from {SCHEMA}.observation {where}
               order by indicator_code, region_code, period, known_from desc) v
         group by 1, 2, 3""", params)

@@ -442,7 +442,7 @@ class QuerySpec(BaseModel):
 
 @app.post("/api/query", tags=["计算"], summary="自由组合查询: 指标 × 地区 × 期别, 每个指标一种计算方法")
 def api_query(spec: QuerySpec, u=Depends(user), c=Depends(conn)):
-    return query.run(c, spec.model_dump(), u.allowed_regions()).to_json()
+    return Response(query.json_bytes(query.run(c, spec.model_dump(), u.allowed_regions())), media_type="application/json")
 
 
 @app.post("/api/query/estimate", tags=["计算"], summary="查询规模估计")

@@ -71,7 +71,7 @@ def test_large_query_path_equals_the_exact_path(tx, monkeypatch):
     """Queries above EXPLAIN_LIMIT read history.series_current (kept by write_vintage); same values and refusals."""
     lid = store.start_load(tx, "test")
     store.write_vintage(tx, [{"indicator": "wh_pension_insured", "region": "110105", "period": "2024-10", "freq": "M",
-                              "value": 1234, "footnote": "测试"}], lid)
+                              "value": 1234, "footnote": "测试", "provisional": True}], lid)
     spec = {"indicators": ["wh_pension_insured", "wh_arb_closure_rate", "wh_registered_unemp_rate"],
             "regions": ["110000", "110105", "110108"], "periods": {"latest": 4}, "freq": "M",
             "methods": {"wh_pension_insured": "pop", "wh_arb_closure_rate": "pop_pp"}}
@@ -82,6 +82,9 @@ def test_large_query_path_equals_the_exact_path(tx, monkeypatch):
     strip = lambda cs: [(c["indicator"], c["region"], c["period"], c["value"], c["refused"], c["footnote"]) for c in cs]
     assert strip(fast["cells"]) == strip(exact)
     assert any(c["value"] is not None for c in exact) and any(c["footnote"] == "测试" for c in exact)
+    # the flags too (PostgreSQL's | and << have equal precedence: unparenthesised, every flag came out as bit 64)
+    flags = lambda cs: {(c["region"], c["period"]): tuple(c["flags"]) for c in cs if c["indicator"] == "wh_pension_insured"}
+    assert flags(fast["cells"]) == flags(exact) and "provisional" in flags(exact)[("110105", "2024-10")]
 
 
 def _xlsx(rows, header=imports.COLUMNS, sheet="数据") -> bytes:

@@ -24,7 +24,6 @@ the build reads the daily state itself.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
@@ -94,8 +93,9 @@ def refresh(url: str | None = None, log=print) -> dict:
     log(f"[daily] 专题库增量刷新: 业务日期 {last_day}, 变更来源 {', '.join(changed)}")
     with runlog.logged("daily_refresh", month, url=dbt_url) as entry:
         t0 = time.perf_counter()
-        args = ["build", "--no-use-colors", "--indirect-selection", "cautious", "--select", *select,
-                "--vars", json.dumps({"topic_refresh_kind": "daily", "topic_business_date": str(last_day)})]
+        # no --vars: vars that differ from the last run's make dbt parse the whole project again (the business date
+        # and the kind of refresh are read from the database by topic_monitor__refreshes)
+        args = ["build", "--no-use-colors", "--indirect-selection", "cautious", "--select", *select]
         rc, results, stdout = _dbt(args, dbt_url)
         secs = time.perf_counter() - t0
         done = [r for r in results if r["resource"] in ("model", "snapshot")]

@@ -16,12 +16,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The sources' business date a refresh sees: var topic_business_date (the last day applied by the daily loader,
-    pipeline/daily.py) when given, else the last day of the as-of month (the monthly roll-up's date). -#}
+{#- The sources' business date a refresh sees: the last day of the as-of month (the monthly roll-up's date), or the
+    last business day the daily loader applied (audit.daily_delivery, pipeline/daily.py) when that is later. Read
+    from the database, not passed as a var: a var that changes every day would make dbt parse the project again. -#}
 {% macro topic_business_date() -%}
-    {%- if var('topic_business_date', none) -%} date '{{ var("topic_business_date") }}'
-    {%- else -%} ({{ topic_as_of() }} + interval '1 month' - interval '1 day')::date
+    {%- set daily = none -%}
+    {%- if execute -%}
+        {%- set daily = adapter.get_relation(database=target.database, schema='audit', identifier='daily_delivery') -%}
     {%- endif -%}
+    greatest(({{ topic_as_of() }} + interval '1 month' - interval '1 day')::date
+    {%- if daily is not none %}, (select max(business_date) from {{ daily }} where status = 'applied'){% endif %})
 {%- endmacro %}
 
 {% macro statutory_retirement_month(birth, gender, female_base_age) -%}

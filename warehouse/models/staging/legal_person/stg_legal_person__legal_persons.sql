@@ -12,4 +12,4 @@ select
     unit_status as unit_status_code,
     tax_paid_last_year,
     _batch_id as batch_id
-from {{ with_daily_state(source('raw_legal_person', 'legal_person_basic'), source('raw_legal_person', 'legal_person_basic_daily'), ['credit_code'], 'snapshot') }} as s
+from {{ with_daily_state(source('raw_legal_person', 'legal_person_basic'), source('raw_legal_person', 'legal_person_basic_daily'), ['credit_code'], 'snapshot') }}

@@ -7,4 +7,4 @@ select
     list_reason as list_reason_code,
     authority,
     _batch_id as batch_id
-from {{ with_daily_state(source('raw_market_supervision', 'market_serious_violation'), source('raw_market_supervision', 'market_serious_violation_daily'), ['unit_code'], 'snapshot') }} as s
+from {{ with_daily_state(source('raw_market_supervision', 'market_serious_violation'), source('raw_market_supervision', 'market_serious_violation_daily'), ['unit_code'], 'snapshot') }}

@@ -8,4 +8,4 @@ select
     score,
     apply_status as apply_status_code,
     _batch_id as batch_id
-from {{ with_daily_state(source('raw_points_settlement', 'points_applicant'), source('raw_points_settlement', 'points_applicant_daily'), ['id_number'], 'snapshot') }} as s
+from {{ with_daily_state(source('raw_points_settlement', 'points_applicant'), source('raw_points_settlement', 'points_applicant_daily'), ['id_number'], 'snapshot') }}

@@ -7,4 +7,4 @@ select
     district_code,
     death_cause as death_cause_code,
     _batch_id as batch_id
-from {{ with_daily_state(source('raw_police', 'police_death_cancel'), source('raw_police', 'police_death_cancel_daily'), ['id_number'], 'events') }} as s
+from {{ with_daily_state(source('raw_police', 'police_death_cancel'), source('raw_police', 'police_death_cancel_daily'), ['id_number'], 'events') }}

@@ -9,4 +9,4 @@ select
     address,
     register_date,
     _batch_id as batch_id
-from {{ with_daily_state(source('raw_police', 'police_hukou_register'), source('raw_police', 'police_hukou_register_daily'), ['id_number'], 'snapshot') }} as s
+from {{ with_daily_state(source('raw_police', 'police_hukou_register'), source('raw_police', 'police_hukou_register_daily'), ['id_number'], 'snapshot') }}

@@ -8,4 +8,4 @@ select
     issue_date,
     valid_to,
     _batch_id as batch_id
-from {{ with_daily_state(source('raw_police', 'police_residence_permit'), source('raw_police', 'police_residence_permit_daily'), ['id_number'], 'snapshot') }} as s
+from {{ with_daily_state(source('raw_police', 'police_residence_permit'), source('raw_police', 'police_residence_permit_daily'), ['id_number'], 'snapshot') }}

@@ -28,7 +28,7 @@ FORCE   ?=
 # Daily (T+1) increments the demo writes and applies: the first DAILY_DAYS days of the latest month.
 DAILY_DAYS ?= 5
 
-.PHONY: roles help lint lock setup browser-deps db generate daily-generate daily load build signoff signoff-demo fixed-reports bulletin publish rollback status backup restore-test docs superset cube portal services history-report demo test unit-test bench bench-warehouse bench-cube psql stop clean-data
+.PHONY: roles help lint lock setup browser-deps db generate daily-generate daily load build signoff signoff-demo fixed-reports bulletin publish rollback status backup restore-test docs superset cube portal services history-report demo test unit-test bench bench-warehouse bench-cube bench-daily bench-topics-daily psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -133,7 +133,7 @@ history-report: db  ## the 监测月报 of MONTH=YYYYMM (default latest) again, 
 daily-generate: db  ## synthetic 按日 increments of the latest month from its roll-ups (MONTH=YYYYMM, DAILY_DAYS=n) into var/exchange/daily/
 	@$(HRSS) daily-generate --month $(or $(MONTH),$(LATEST)) --days $(DAILY_DAYS)
 
-daily: db  ## apply every ready 按日(T+1) increment in sequence as wh_loader, then show the state (exit 4: a day waits — gap, no .ok, held)
+daily: db  ## apply every ready 按日(T+1) increment in sequence as wh_loader, refresh the topic libraries they feed (dbt, as wh_dbt), then show the state (exit 4: a day waits — gap, no .ok, held; 5: refresh failed)
 	@$(HRSS) daily; rc=$$?; $(HRSS) daily --status; exit $$rc
 
 demo: START = $(DEMO_START)
@@ -154,7 +154,7 @@ demo: setup db generate daily-generate daily build signoff-demo publish superset
 	@echo "    审核确认          : signed by the demo department accounts (make signoff-demo); dept_<处室> users sign in /signoff"
 	@echo "    名单比对 / 自助分析 : http://127.0.0.1:$${PORTAL_PORT:-8090}/listmatch and /analyses"
 	@echo "  Data services (API) : http://127.0.0.1:$${SERVICES_PORT:-8091}/docs  — demo keys in var/secrets/services_keys.json (never printed)"
-	@echo "  按日增量 (T+1)      : make daily (python -m cli daily --status) — state in raw.<interface>_daily, reports in var/reports/daily/"
+	@echo "  按日增量 (T+1)      : make daily (python -m cli daily --status) — state in raw.<interface>_daily, reports in var/reports/daily/; then the topic libraries the day changed are rebuilt (run log: daily_refresh)"
 	@echo "  PostgreSQL          : $$($(HRSS) db url | sed 's/:[^:@]*@/:***@/')  (make psql)"
 	@echo "  Stop everything     : make stop"
 	@echo "=============================================================="
@@ -182,6 +182,9 @@ bench: db  ## benchmarks at scale 0.1, results in bench/results/ (generator, loa
 
 bench-daily: db  ## a day's increment of every 按日 source at scale 0.1 (own database bench_daily; generating the two roll-ups takes minutes), bench/results/daily.md
 	@$(PY) -m bench.daily --scale 0.1 --days 3
+
+bench-topics-daily: db  ## the topic libraries' refresh after each of 3 days (own database bench_topics_daily; BENCH_SCALE=0.1 (default) is the target, needs a topic build at that scale), bench/results/topics_daily.md + daily.md
+	@$(PY) -m bench.topics_daily --scale $(or $(BENCH_SCALE),0.1) --days 3
 
 bench-warehouse: db  ## 12 + 1 months at scale 0.1 into its own database bench_warehouse (about 1 h and 50 GB of disk; kept for bench-cube)
 	@$(PY) -m bench.warehouse --scale 0.1 --months 12 --start 202401 --keep

@@ -34,11 +34,13 @@ LIBS = {"natural_person": ("topic_natural_person__persons", "id_number"),
         "profile": ("topic_profile__persons", "id_number")}
 
 
-def _build(url, tmp, as_of):
+def _build(url, tmp, as_of=None):
+    """as_of None: the latest month loaded, without --vars (as the daily refresh runs: dbt then parses again only
+    what changed)."""
     env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")}
     res = subprocess.run([sys.executable, "-m", "runtime.dbt", "build", "--no-use-colors", "--select",
                           "+path:models/topics", "+path:snapshots/topics", "--indirect-selection", "cautious",
-                          "--vars", json.dumps({"topic_as_of": as_of})],
+                          *(["--vars", json.dumps({"topic_as_of": as_of})] if as_of else [])],
                          cwd=settings.ROOT, env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-4000:]
 
@@ -58,14 +60,14 @@ def refreshed(tmp_path_factory, module_scratch_url):
     with psycopg.connect(url) as c:
         first = _members(c)
         fresh1 = dict(c.execute("select schema_name, freshness_lag_months from topic_monitor.topic_monitor__freshness"))
-    _build(url, tmp, "2025-01-01")
+    _build(url, tmp)  # as of 2025-01, the latest month
     with psycopg.connect(url) as c:
         second = _members(c)
-    return url, first, second, fresh1
+    return url, first, second, fresh1, tmp
 
 
 def test_change_log_lists_exactly_who_entered_and_left(refreshed):
-    url, first, second, _ = refreshed
+    url, first, second, *_ = refreshed
     with psycopg.connect(url) as c:
         for lib in LIBS:
             # the second refresh's changes: snapshot versions stamped after its status evaluation
@@ -85,7 +87,7 @@ def test_change_log_lists_exactly_who_entered_and_left(refreshed):
 
 
 def test_freshness_against_the_sources_business_month(refreshed):
-    url, _, _, fresh1 = refreshed
+    url, _, _, fresh1, _ = refreshed
     assert set(fresh1.values()) == {1}, "as of 2024-12 with 2025-01 loaded: one month behind"
     with psycopg.connect(url) as c:
         rows = c.execute("select schema_name, freshness_lag_months, is_fresh, population_rows, last_refresh "
@@ -125,3 +127,104 @@ def test_retirement_rule_matches_the_generators_rule(refreshed):
     expected = retirement_month(birth, gender, cadre)
     got = np.array([month_index(r[3].strftime("%Y%m")) for r in rows])
     assert (expected == got).all()
+
+
+# ---- The daily (T+1) state (pipeline/daily.py, macros/daily_state.sql). Last in the module: it changes the database.
+
+DEATH, HUKOU = "police_death_cancel_daily", "police_hukou_register_daily"
+POLICE_FED = {"natural_person", "agricultural_hukou", "employment_protection", "profile", "self_service"}
+
+
+def _daily_files(tmp, url, folder):
+    """The feed as the generator writes it (sequence 1 = the 2024-12-31 state, 2 = 2025-01-01: both inside the
+    latest roll-up's month, so they must change nothing), then a hand-made 2025-02-01 (sequence 3): the police
+    register the death of X, an agricultural-hukou member, and cancel X's hukou. Returns X's ID number."""
+    from foundation.daily_spec import load_daily_specs
+    from synth.daily import generate as daily_generate
+    from synth.daily import write_day
+
+    daily_generate("202501", 1, out=folder, exchange=tmp / "exchange", interfaces=[DEATH, HUKOU], log=lambda *_: None)
+    specs = load_daily_specs()
+    hk = specs[HUKOU]
+    names = [c.name for c in hk.entity_columns]
+
+    def rows(seq):
+        out = {}
+        for line in next((folder / HUKOU).glob(f"*_{seq:06d}.txt")).read_bytes().splitlines():
+            fields = line.split(b"|")[2:]
+            out[fields[names.index("id_number")].decode()] = fields
+        return out
+
+    dec, jan1 = rows(1), rows(2)
+    with psycopg.connect(url) as c:
+        members = {r[0] for r in c.execute("select id_number from topic_agricultural_hukou.topic_agricultural_hukou__persons")}
+        dead = {r[0] for r in c.execute("select id_number from staging.stg_police__death_cancellations")}
+    x = sorted((members & set(dec)) - set(jan1) - dead)[0]
+    fields = dec[x]
+    death = {"death_date": b"20250131", "cancel_date": b"20250201", "death_cause": b"1"}
+    death_line = [death.get(c.name, fields[names.index(c.name)] if c.name in names else b"")
+                  for c in specs[DEATH].entity_columns]
+    day = __import__("datetime").date(2025, 2, 1)
+    write_day(folder / DEATH, specs[DEATH], day, 3, b"|".join([b"I", b"20250201", *death_line]) + b"\n", {"I": 1})
+    write_day(folder / HUKOU, hk, day, 3, b"|".join([b"D", b"20250201", *fields]) + b"\n", {"D": 1})
+    return x
+
+
+def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypatch):
+    """After `daily`: the day's 死亡注销 is in 北京市自然人 and 北京市农业户籍 and their change logs (dated that day); every
+    other row of every topic table is unchanged (EXCEPT ALL both ways: the generator's days inside the latest
+    roll-up's month change nothing), and the libraries no police source feeds were not rebuilt."""
+    from loaders.daily import load_daily
+    from pipeline.daily import refresh
+
+    url, *_, tmp = refreshed
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp / "logs"))
+    x = _daily_files(tmp, url, tmp / "daily")
+    tables = []
+    with psycopg.connect(url, autocommit=True) as c:
+        tables = c.execute("select table_schema, table_name from information_schema.tables where table_schema like 'topic%%' "
+                           "and table_schema <> 'topic_monitor' and table_type = 'BASE TABLE' and table_name not like 'snap%%' "
+                           "order by 1, 2").fetchall()
+        c.execute("create schema before_daily")
+        for i, (s, t) in enumerate(tables):
+            c.execute(f"create table before_daily.t{i} as select * from {s}.{t}")
+        evaluated = {lib: c.execute(f"select max(evaluated_at) from topic_{lib}.topic_{lib}__status").fetchone()[0] for lib in LIBS}
+    summary = load_daily(url=url, folder=tmp / "daily", interfaces=[DEATH, HUKOU], log=lambda *_: None, reports=tmp / "reports")
+    assert all(v["status"] == "applied" and len(v["applied"]) == 3 for v in summary.values()), summary
+    done = refresh(url=url, log=lambda *_: None)
+    assert done["status"] == "ok", done
+    assert done["interfaces"] == [DEATH, HUKOU] and done["business_date"] == "2025-02-01"
+    assert set(done["libraries"]) == {f"topic_{lib}" for lib in POLICE_FED}
+
+    with psycopg.connect(url, autocommit=True) as c:
+        key = c.execute("select md5(%s)", (x,)).fetchone()[0]
+        for i, (s, t) in enumerate(tables):
+            cols = [r[0] for r in c.execute("select column_name from information_schema.columns where table_schema = %s and "
+                                            "table_name = %s and column_name not in ('evaluated_at', 'refreshed_at') "
+                                            "order by ordinal_position", (s, t))]
+            cl = ", ".join(cols)
+            diff = (c.execute(f"select {cl} from before_daily.t{i} except all select {cl} from {s}.{t}").fetchall()
+                    + c.execute(f"select {cl} from {s}.{t} except all select {cl} from before_daily.t{i}").fetchall())
+            others = [r for r in diff if x not in r and key not in r]
+            if t == "topic_employment_protection__district_monitor":  # the counts of X's district
+                others = [r for r in others if r[cols.index("district_code")] != x[:4] + "00"]
+            assert not others, f"{s}.{t}: rows changed that are not X's: {others[:3]}"
+            assert s[len("topic_"):] in POLICE_FED or not diff, f"{s}.{t} changed"
+        assert c.execute("select count(*) from topic_agricultural_hukou.topic_agricultural_hukou__persons "
+                         "where id_number = %s", (x,)).fetchone()[0] == 0
+        assert c.execute("select population_group from topic_natural_person.topic_natural_person__persons "
+                         "where id_number = %s", (x,)).fetchone() == ("死亡注销",)
+        day = c.execute("select change_type, reason, business_date::text from topic_agricultural_hukou.topic_agricultural_hukou__change_log "
+                        "where member_key = %s order by refreshed_at desc limit 1", (x,)).fetchone()
+        assert day == ("left", "死亡注销", "2025-02-01")
+        assert c.execute("select change_type, reason from topic_natural_person.topic_natural_person__change_log "
+                         "where member_key = %s and business_date = date '2025-02-01'", (x,)).fetchall() == [("changed", "公安死亡注销")]
+        for lib in LIBS:  # the day's entries in every change log are X's, and only the police-fed libraries were rebuilt
+            keys = {r[0] for r in c.execute(f"select member_key from topic_{lib}.topic_{lib}__change_log "
+                                            "where business_date = date '2025-02-01'")}
+            assert keys <= {x, key} or all(x in k for k in keys), (lib, keys)
+            now = c.execute(f"select max(evaluated_at) from topic_{lib}.topic_{lib}__status").fetchone()[0]
+            assert (now != evaluated[lib]) == (lib in POLICE_FED), lib
+        log = c.execute("select result, detail->'interfaces' from audit.run_log where action = 'daily_refresh'").fetchall()
+        assert log == [("ok", [DEATH, HUKOU])]

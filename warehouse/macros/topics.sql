@@ -7,12 +7,25 @@
     delay min(36, k/4+1) for men and women retiring at 55, min(60, k/2+1) for women at 50 (k ≥ 0).
     minimum_contribution_years(month): 15 through 2029, +0.5 a year from 2030, 20 from 2039.
     topic_change_log(snapshot, key, label): entered / left / changed rows between refreshes from the library's
-    snapshot (check strategy on in_population and reason, hard deletes as new records).
+    snapshot (check strategy on in_population and reason, hard deletes as new records), each with the sources'
+    business date of the refresh that recorded it (topic_monitor__refreshes: a day after a daily load).
 -#}
 {% macro topic_as_of() -%}
     {%- if var('topic_as_of', none) -%} date '{{ var("topic_as_of") }}'
     {%- else -%} (select max(month_start) from {{ ref('stg_audit__load_batches') }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- The sources' business date a refresh sees: the last day of the as-of month (the monthly roll-up's date), or the
+    last business day the daily loader applied (audit.daily_delivery, pipeline/daily.py) when that is later. Read
+    from the database, not passed as a var: a var that changes every day would make dbt parse the project again. -#}
+{% macro topic_business_date() -%}
+    {%- set daily = none -%}
+    {%- if execute -%}
+        {%- set daily = adapter.get_relation(database=target.database, schema='audit', identifier='daily_delivery') -%}
+    {%- endif -%}
+    greatest(({{ topic_as_of() }} + interval '1 month' - interval '1 day')::date
+    {%- if daily is not none %}, (select max(business_date) from {{ daily }} where status = 'applied'){% endif %})
 {%- endmacro %}
 
 {% macro statutory_retirement_month(birth, gender, female_base_age) -%}
@@ -55,7 +68,9 @@ select
          when not is_deleted and not in_population and prev_in_population and not prev_deleted then 'left'
          when not is_deleted and in_population and prev_in_population then 'changed' end as change_type,
     case when is_deleted then '{{ deleted_reason }}' else reason end as reason,
-    prev_reason
+    prev_reason,
+    (select r.business_date from {{ ref('topic_monitor__refreshes') }} r
+      where r.started_at <= versions.dbt_valid_from order by r.started_at desc limit 1) as business_date
 from versions
 where (is_deleted and coalesce(prev_in_population, false))
    or (not is_deleted and (in_population or coalesce(prev_in_population, false))

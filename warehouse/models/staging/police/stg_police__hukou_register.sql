@@ -1,4 +1,4 @@
--- 北京市户籍人口登记信息: typed, renamed view of raw.police_hukou_register (ID numbers normalised).
+-- 北京市户籍人口登记信息: typed, renamed view of raw.police_hukou_register with the daily state raw.police_hukou_register_daily after the latest roll-up (macros/daily_state.sql; ID numbers normalised).
 select
     {{ stg_month_columns() }},
     {{ stg_person_columns() }},
@@ -9,4 +9,4 @@ select
     address,
     register_date,
     _batch_id as batch_id
-from {{ source('raw_police', 'police_hukou_register') }}
+from {{ with_daily_state(source('raw_police', 'police_hukou_register'), source('raw_police', 'police_hukou_register_daily'), ['id_number'], 'snapshot') }}

@@ -1,4 +1,4 @@
--- 北京市居住证登记信息: typed, renamed view of raw.police_residence_permit (ID numbers normalised).
+-- 北京市居住证登记信息: typed, renamed view of raw.police_residence_permit with the daily state raw.police_residence_permit_daily after the latest roll-up (macros/daily_state.sql; ID numbers normalised).
 select
     {{ stg_month_columns() }},
     {{ stg_person_columns() }},
@@ -8,4 +8,4 @@ select
     issue_date,
     valid_to,
     _batch_id as batch_id
-from {{ source('raw_police', 'police_residence_permit') }}
+from {{ with_daily_state(source('raw_police', 'police_residence_permit'), source('raw_police', 'police_residence_permit_daily'), ['id_number'], 'snapshot') }}

@@ -15,12 +15,10 @@ exact core name (unique); everything weaker goes to the 待复核 band for a rev
 """
 from __future__ import annotations
 
-import heapq
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
-
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from listmatch import normalise as nz
@@ -132,18 +130,27 @@ class UnitIndex:
             self.cores.append(c)
             for g in _bigrams(c):
                 self.grams[g].append(i)
+        # the posting lists as arrays (ascending unit positions): candidates() counts them with numpy
+        self.postings: dict[str, np.ndarray] = {g: np.array(p, dtype=np.int32) for g, p in self.grams.items()}
 
     def candidates(self, core: str, limit: int = 30) -> list[int]:
-        counts: Counter[int] = Counter()
-        for g in sorted(_bigrams(core)):     # sorted: ties rank the same in every process (a set's order is not)
-            posting = self.grams.get(g, ())
-            if len(posting) > 5000:          # a bigram as common as 科技 does not discriminate
+        """The units sharing most bigrams with `core`, at most `limit`; ties in order of first appearance over the
+        posting lists taken in sorted bigram order (sorted: the same ranking in every process, a set's order is
+        not). Counted with numpy — the ranking of a Counter over the same postings followed by heapq.nlargest,
+        whose ties keep the order of first appearance (tests/unit/test_listmatch.py holds the two equal)."""
+        arrays = []
+        for g in sorted(_bigrams(core)):
+            posting = self.postings.get(g)
+            if posting is None or len(posting) > 5000:      # a bigram as common as 科技 does not discriminate
                 continue
-            counts.update(posting)           # counted in C; the same order of first appearance as a loop
-        if not counts:
+            arrays.append(posting)
+        if not arrays:
             return []
-        # nlargest = sorted(..., reverse=True)[:limit], ties in order of first appearance
-        return [i for i, _ in heapq.nlargest(limit, counts.items(), key=itemgetter(1))]
+        if len(arrays) == 1:                 # every count is 1: the posting's own order
+            return arrays[0][:limit].tolist()
+        units, first, counts = np.unique(np.concatenate(arrays), return_index=True, return_counts=True)
+        order = np.lexsort((first, -counts))[:limit]        # most bigrams first, then first appearance
+        return units[order].tolist()
 
 
 def unit_similarity(a_core: str, b_core: str) -> float:
@@ -309,12 +316,12 @@ def match_units(lst: UploadedList, ref: Reference) -> list[Match | None]:
         if len(exact) == 1:
             m.set("U04", 1.0, exact[0], index.names[exact[0]])
             continue
-        scored = sorted(((unit_similarity(core, index.cores[j]), index.codes[j]) for j in index.candidates(core)),
-                        reverse=True)
         if len(exact) > 1:
             m.alternatives = [(c, index.names[c], 1.0) for c in exact[:5]]
             m.set("U06", 1.0, exact[0], index.names[exact[0]])
             continue
+        scored = sorted(((unit_similarity(core, index.cores[j]), index.codes[j]) for j in index.candidates(core)),
+                        reverse=True)
         if not scored or scored[0][0] < UNIT_REVIEW_FLOOR:
             m.set("U07", scored[0][0] if scored else 0.0)
             continue

@@ -54,12 +54,22 @@ class Sheet:
 
     def _row(self, values, style: int = 0) -> None:
         self.n += 1
-        r = self.n
+        r = str(self.n)
         self.width = max(self.width, len(values))
         while len(_COLS) < len(values):
             _COLS.append(_col(len(_COLS)))
-        cells = "".join([_cell(f"{c}{r}", v, style) for c, v in zip(_COLS, values) if v is not None and v != ""])
-        self.buf.write(f'<row r="{r}">{cells}</row>')
+        st = f' s="{style}"' if style else ""
+        cells = []
+        for c, v in zip(_COLS, values):
+            if v is None or v == "":
+                continue
+            if type(v) is str:           # most cells: _cell's text case, inline (a call per cell costs a third)
+                if _SPECIAL.search(v):
+                    v = escape(_BAD.sub("", v))
+                cells.append(f'<c r="{c}{r}"{st} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
+            else:
+                cells.append(_cell(c + r, v, style))
+        self.buf.write(f'<row r="{r}">{"".join(cells)}</row>')
 
     def write_to(self, out) -> None:
         """The worksheet XML into a binary stream (the rows copied from the spool in chunks)."""

@@ -41,10 +41,32 @@ def _text(fragment: str) -> str:
     return unescape("".join(m or "" for m in _T.findall(_RPH.sub("", fragment))), _ENT)
 
 
+# the attributes as Excel, WPS, LibreOffice, openpyxl and xlsxfast write them (r, then s, then t): read without a dict
+_ATTRS_USUAL = re.compile(r'\s*r="([A-Z]{1,3})\d+"(?:\s+s="(\d+)")?(?:\s+t="(\w+)")?\s*')
+_COL_INDEX: dict[str, int] = {}          # column letters → index (at most 16 384 of them)
+
+
+def _attrs(raw: str) -> tuple[dict[str, str], int | None]:
+    """The cell's attributes, and its column index when its reference is of the usual form."""
+    m = _ATTRS_USUAL.fullmatch(raw)
+    if m is None:
+        return dict(_ATTR.findall(raw)), None
+    letters = m[1]
+    idx = _COL_INDEX.get(letters)
+    if idx is None:
+        idx = _COL_INDEX[letters] = _col_index(letters)
+    a = {"r": letters}
+    if m[2] is not None:
+        a["s"] = m[2]
+    if m[3] is not None:
+        a["t"] = m[3]
+    return a, idx
+
+
 def _parse_row(body: str, shared: list[str], date_styles: set[int]) -> list[str]:
     row: list[str] = []
     for cm in _CELL.finditer(body):
-        a = dict(_ATTR.findall(cm[1])) if cm[1] else {}
+        a, idx = _attrs(cm[1]) if cm[1] else ({}, None)
         inner = cm[2] or ""
         typ = a.get("t", "n")
         if typ == "s":
@@ -71,7 +93,8 @@ def _parse_row(body: str, shared: list[str], date_styles: set[int]) -> list[str]
                 f = float(val)
                 val = str(int(f)) if f.is_integer() and "E" not in val.upper() else val
         ref = a.get("r")
-        idx = _col_index(ref) if ref else len(row)
+        if idx is None:
+            idx = _col_index(ref) if ref else len(row)
         if idx >= MAX_COLUMNS:   # a hand-edited reference such as ZZZZZZZ2 would pad the row with billions of cells
             raise ValueError(f"cell reference {ref!r} beyond column XFD")
         if idx > len(row):

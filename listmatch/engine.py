@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+
 import numpy as np
 from rapidfuzz import fuzz, process
 
@@ -239,7 +240,7 @@ def _score_dates(batch, dates, ref: Reference) -> None:
         if bd not in pools:
             pool = cands.get(bd, [])
             names = [p[1] or "" for p in pool]
-            pools = {bd: (pool, names, [nz.pinyin(n) for n in names])}      # batch is in date order: one at a time
+            pools = {bd: (pool, names, nz.pinyin_many(names))}      # batch is in date order: one at a time
         _score_person(m, row, *pools[bd])
 
 

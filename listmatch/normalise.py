@@ -129,6 +129,13 @@ def _char_pinyin() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _translations() -> tuple[dict[int, str], dict[int, None]]:
+    """str.translate tables: character → " " + its pinyin; character → nothing (what is left has no reading)."""
+    table = _char_pinyin()
+    return {ord(ch): " " + py for ch, py in table.items()}, dict.fromkeys(map(ord, table))
+
+
 @lru_cache(maxsize=500_000)
 def pinyin(text: str) -> str:
     """Toneless pinyin, syllables joined by spaces (homophone typos 张三/章三 give the same string). Character by
@@ -136,6 +143,15 @@ def pinyin(text: str) -> str:
     reading stays as it is."""
     table = _char_pinyin()
     return " ".join(map(table.get, text, text))       # table.get(ch, ch) for each character, looped in C
+
+
+def pinyin_many(texts: list[str]) -> list[str]:
+    """[pinyin(t) for t in texts], not cached (the candidates of a birth date: 10⁶ names a list, each seen once — a
+    cache only costs there). Names whose every character has a reading are translated in C."""
+    to_pinyin, known = _translations()
+    table = _char_pinyin()
+    return [" ".join(map(table.get, t, t)) if t.translate(known) or not t else t.translate(to_pinyin)[1:]
+            for t in texts]
 
 
 def parse_date(raw: object) -> date | None:

@@ -42,7 +42,8 @@ class Sheet:
     def __init__(self, title: str, widths: list[int] | None = None):
         self.title = title[:31]
         self.widths = widths or []
-        self.buf = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8")   # rows: bounded memory
+        # the rows' XML, UTF-8 encoded once (bounded memory; copied into the zip as it is)
+        self.buf = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b")
         self.n = 0
         self.width = 1
 
@@ -59,17 +60,19 @@ class Sheet:
         while len(_COLS) < len(values):
             _COLS.append(_col(len(_COLS)))
         st = f' s="{style}"' if style else ""
+        # one search of the row's text for characters to escape or drop (usually none), not one per cell
+        plain = not _SPECIAL.search("\n".join([v for v in values if type(v) is str]))
         cells = []
         for c, v in zip(_COLS, values):
             if v is None or v == "":
                 continue
             if type(v) is str:           # most cells: _cell's text case, inline (a call per cell costs a third)
-                if _SPECIAL.search(v):
+                if not plain and _SPECIAL.search(v):
                     v = escape(_BAD.sub("", v))
                 cells.append(f'<c r="{c}{r}"{st} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
             else:
                 cells.append(_cell(c + r, v, style))
-        self.buf.write(f'<row r="{r}">{"".join(cells)}</row>')
+        self.buf.write(f'<row r="{r}">{"".join(cells)}</row>'.encode("utf-8"))
 
     def write_to(self, out) -> None:
         """The worksheet XML into a binary stream (the rows copied from the spool in chunks)."""
@@ -77,7 +80,7 @@ class Sheet:
         out.write(head.encode("utf-8"))
         self.buf.seek(0)
         while chunk := self.buf.read(1 << 20):
-            out.write(chunk.encode("utf-8"))
+            out.write(chunk)
         out.write(tail.encode("utf-8"))
         self.buf.close()
 

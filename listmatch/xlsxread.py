@@ -63,7 +63,31 @@ def _attrs(raw: str) -> tuple[dict[str, str], int | None]:
     return a, idx
 
 
+# a row made only of the commonest cells — inline strings without entities (xlsxfast, openpyxl) and shared strings
+# (Excel, WPS): read with two regular-expression passes instead of a Python loop over its cells' attributes
+_SIMPLE = (r'<c r="([A-Z]{1,3})\d+"(?: s="\d+")? t="(?:inlineStr"><is><t(?: xml:space="preserve")?>([^<&]*)</t></is>'
+           r'|s"><v>(\d+)</v>)</c>')
+_SIMPLE_CELL = re.compile(_SIMPLE)
+_SIMPLE_ROW = re.compile(f"(?:{_SIMPLE})*")
+
+
+def _parse_simple_row(body: str, shared: list[str]) -> list[str]:
+    row: list[str] = []
+    for letters, text, si in _SIMPLE_CELL.findall(body):
+        idx = _COL_INDEX.get(letters)
+        if idx is None:
+            idx = _COL_INDEX[letters] = _col_index(letters)
+        if idx >= MAX_COLUMNS:
+            raise ValueError(f"cell reference {letters!r} beyond column XFD")
+        if idx > len(row):
+            row.extend([""] * (idx - len(row)))
+        row.append(shared[int(si)] if si else text)
+    return row
+
+
 def _parse_row(body: str, shared: list[str], date_styles: set[int]) -> list[str]:
+    if _SIMPLE_ROW.fullmatch(body):
+        return _parse_simple_row(body, shared)
     row: list[str] = []
     for cm in _CELL.finditer(body):
         a, idx = _attrs(cm[1]) if cm[1] else ({}, None)

@@ -77,3 +77,66 @@ def test_unit_candidates_rank_the_same_in_every_process():
     out = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3", "4")}
     assert len(out) == 1, out
+
+
+def test_fast_paths_give_what_the_plain_code_gives():
+    """The speed-ups of the 100 000-row benchmark change no result: unit candidates counted with numpy rank as a
+    Counter + heapq.nlargest over the same posting lists (ties in order of first appearance); pinyin_many is
+    pinyin per name; a row of plain cells read by the two-regex path reads as by the cell-by-cell path."""
+    import heapq
+    import random
+    import re
+    from collections import Counter
+    from operator import itemgetter
+
+    from listmatch import engine, normalise, xlsxread
+
+    rnd = random.Random(7)
+    chars = "甲乙丙丁戊己庚辛壬癸子丑寅卯"
+    units = [(f"C{i:05d}", "北京" + "".join(rnd.choices(chars, k=rnd.randint(2, 5))) + "有限公司") for i in range(3000)]
+    ix = engine.UnitIndex(units)
+
+    def reference(core: str, limit: int) -> list[int]:      # the counting the numpy version replaced
+        counts: Counter[int] = Counter()
+        for g in sorted(engine._bigrams(core)):
+            posting = ix.grams.get(g, ())
+            if len(posting) <= 5000:
+                counts.update(posting)
+        return [i for i, _ in heapq.nlargest(limit, counts.items(), key=itemgetter(1))]
+
+    queries = ["".join(rnd.choices(chars, k=rnd.randint(1, 6))) for _ in range(300)] + ["子", "", "无关"]
+    assert all(ix.candidates(q, limit=k) == reference(q, k) for q in queries for k in (3, 30))
+    assert any(len(ix.candidates(q)) == 30 for q in queries)          # the limit cuts through ties
+    names = ["张三", "", " 张", "A张", "阿卜杜·热合曼", "李\u3000", "〇一", "ABC"]
+    assert normalise.pinyin_many(names) == [normalise.pinyin(n) for n in names]
+    shared = ["甲", "乙", "丙"]
+    for body in ("", '<c r="B2" t="s"><v>2</v></c><c r="A2" t="inlineStr"><is><t>x</t></is></c>',
+                 '<c r="A3" s="1" t="s"><v>1</v></c><c r="D3" t="inlineStr"><is><t xml:space="preserve">丁</t></is></c>',
+                 '<c r="C4" t="inlineStr"><is><t xml:space="preserve"></t></is></c>'):
+        assert xlsxread._SIMPLE_ROW.fullmatch(body)
+        fast = xlsxread._parse_row(body, shared, set())
+        plain, xlsxread._SIMPLE_ROW = xlsxread._SIMPLE_ROW, re.compile("(?!)")
+        try:
+            assert xlsxread._parse_row(body, shared, set()) == fast, body
+        finally:
+            xlsxread._SIMPLE_ROW = plain
+    assert not xlsxread._SIMPLE_ROW.fullmatch('<c r="A2" t="inlineStr"><is><t>a&amp;b</t></is></c>')   # → cell by cell
+
+
+def test_sheet_rows_are_written_as_cell_by_cell():
+    """xlsxfast's row writer (text cells inline, one search of the row for characters to escape) writes what
+    _cell gives cell by cell: escaped markup, dropped control characters, numbers, booleans, empty cells left out."""
+    from listmatch import xlsxfast
+
+    rows = [["张三", "", None, 0.9312, 7, True, "a<b & c>d", "x\x01y", "行1\n行2"], ["纯文本", "110105198001010015"]]
+    for style in (0, 1):
+        ws = xlsxfast.Sheet("t")
+        for values in rows:
+            ws._row(values, style)
+        ws.buf.seek(0)
+        got = ws.buf.read().decode("utf-8")
+        want = "".join(f'<row r="{n}">' + "".join(xlsxfast._cell(f"{xlsxfast._col(i)}{n}", v, style) for i, v in
+                                                  enumerate(values) if v is not None and v != "") + "</row>"
+                       for n, values in enumerate(rows, 1))
+        assert got == want
+        assert "a&lt;b &amp; c&gt;d" in got and "xy" in got

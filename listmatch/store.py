@@ -131,8 +131,12 @@ class DbReference(Reference):
         2 M persons (a parallel sequential scan: ~1.3 s of the database's CPU per chunk of 15 000 identifiers)
         rather than probe the primary key; the identity models are read from cache, so the lookup is costed so."""
         with self.conn.transaction():
-            self.conn.execute("set local random_page_cost = 1.1")
-            return {r[0]: r[1:] for r in self.conn.execute(sql, (list(keys),)).fetchall()}
+            before = self.conn.execute("select current_setting('random_page_cost'), "
+                                       "set_config('random_page_cost', '1.1', true)").fetchone()[0]
+            rows = self.conn.execute(sql, (list(keys),)).fetchall()
+            # back at once: inside a caller's transaction a SET LOCAL would last to its end (other plans, other orders)
+            self.conn.execute("select set_config('random_page_cost', %s, true)", (before,))
+        return {r[0]: r[1:] for r in rows}
 
     def persons_by_id(self, ids):
         if not ids:

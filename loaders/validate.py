@@ -49,6 +49,9 @@ _N_REJECT = len(REJECT_RULES)
 
 CHUNK_BYTES = 8 << 20
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_POW10 = {w: 10 ** np.arange(w - 1, -1, -1, dtype=np.int64) for w in (6, 8)}
+_ID_WEIGHTS = np.array(checkdigits.ID_WEIGHTS, dtype=np.int64)
+_CREDIT_WEIGHTS = np.array(checkdigits.CREDIT_WEIGHTS, dtype=np.int64)
 _CREDIT_VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _c in enumerate(checkdigits.CREDIT_CHARS):
     _CREDIT_VALUE[ord(_c)] = _i
@@ -97,6 +100,57 @@ def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
     return _np(pc.match_substring_regex(arr, pattern))
 
 
+# --- byte-level fast paths ---------------------------------------------------------------------------
+# The rules below are decided on the UTF-8 bytes of a column (its Arrow offsets and data buffer) with NumPy,
+# instead of a regular expression or a length kernel per value. Each is the same predicate as the regular
+# expression it replaces (RE2's \d is ASCII 0-9, so a value of the wrong byte length can never match a
+# fixed-width pattern); the regular-expression path is kept (`exact=True`) and tests/unit/test_validate.py
+# checks that both give the same rule codes on mixed good and bad values.
+
+_IS_DIGIT = np.zeros(256, dtype=bool)
+_IS_DIGIT[48:58] = True
+_IS_CREDIT = _CREDIT_VALUE >= 0          # the credit-code alphabet, [0-9A-HJ-NPQRTUWXY]
+
+
+def _offsets(arr: pa.Array) -> np.ndarray:
+    """The int32 value offsets of a string array (its slice)."""
+    return np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + len(arr) + 1]
+
+
+def _all_digits(m: np.ndarray) -> np.ndarray:
+    """Per row of a uint8 matrix: every byte an ASCII digit (a running maximum column by column: a
+    reduction along the short axis costs several times more)."""
+    if not m.shape[1]:
+        return np.ones(len(m), dtype=bool)
+    acc = m[:, 0] - np.uint8(48)  # bytes below '0' wrap round to 208 and above
+    for k in range(1, m.shape[1]):
+        np.maximum(acc, m[:, k] - np.uint8(48), out=acc)
+    return acc < 10
+
+
+def _weighted(m: np.ndarray, weights: np.ndarray, zero: int = 48) -> np.ndarray:
+    """Per row: sum of (byte - zero) * weight, in int64, column by column (digits to a number with powers
+    of ten as weights, or a check-digit sum)."""
+    acc = np.zeros(len(m), dtype=np.int64)
+    for k in range(m.shape[1]):
+        acc += m[:, k].astype(np.int64) * int(weights[k])
+    return acc - zero * int(weights.sum())
+
+
+def _byte_lengths(arr: pa.Array) -> np.ndarray:
+    return np.diff(_offsets(arr))
+
+
+def _byte_matrix(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
+    """The values of `rows` (a mask; each value exactly `width` bytes) as a (k, width) uint8 matrix."""
+    off = _offsets(arr)
+    buf = arr.buffers()[2]
+    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.empty(0, dtype=np.uint8)
+    if rows.all():  # every value has the width: the data buffer is the matrix already (no copy)
+        return data[off[0]: off[-1]].reshape(-1, width)
+    return data[off[:-1][rows][:, None] + np.arange(width)]
+
+
 def _month_end(month: str) -> int:
     """YYYYMMDD of the last day of month YYYYMM."""
     y, m = int(month[:4]), int(month[4:])
@@ -116,9 +170,12 @@ def _valid_ymd(v: np.ndarray) -> np.ndarray:
 class _ColumnCheck:
     """Checks one column of a chunk at once; returns per-row rule codes and the column to load."""
 
-    def __init__(self, col: Column, data_month: str):
+    def __init__(self, col: Column, data_month: str, exact: bool = False):
         self.col = col
         self.data_month = data_month
+        self.exact = exact   # the regular-expression path only (the reference for the byte-level fast paths)
+        dm = data_month.encode()
+        self.month_bytes = np.frombuffer(dm, dtype=np.uint8) if len(dm) == 6 else None
         self.min_date = int(col.min_date.replace("-", ""))
         self.month_end = _month_end(data_month) if len(data_month) == 6 and data_month.isdigit() else 99991231
         self.codes = pa.array(sorted(code_table(col.code_table))) if col.code_table else None
@@ -128,11 +185,14 @@ class _ColumnCheck:
         col = self.col
         n = len(arr)
         err = np.zeros(n, dtype=np.int8)
-        empty = _np(pc.equal(pc.utf8_length(arr), 0))
+        fast = not self.exact and arr.type == pa.string() and arr.null_count == 0
+        blen = _byte_lengths(arr) if fast else None
+        empty = (blen == 0) if fast else _np(pc.equal(pc.utf8_length(arr), 0))
         if empty.any():
             if col.default is not None:
                 arr = pc.if_else(pa.array(empty), pa.scalar(col.default), arr)
                 empty = np.zeros(n, dtype=bool)
+                blen = _byte_lengths(arr) if fast else None
             elif not col.nullable:
                 err[empty] = _CODE["not_null"]
         todo = ~empty & (err == 0)
@@ -151,9 +211,23 @@ class _ColumnCheck:
 
         if col.type == "string":
             if col.length and not col.check:  # identifiers have rules of their own, naming what is wrong
-                fail(_np(pc.utf8_length(arr)) > col.length, "length")
+                if fast:  # no more bytes than the limit: no more characters either; count the others
+                    over = blen > col.length
+                    if over.any():
+                        over[over] = _np(pc.utf8_length(arr.filter(pa.array(over)))) > col.length
+                    fail(over, "length")
+                else:
+                    fail(_np(pc.utf8_length(arr)) > col.length, "length")
             if col.check == "id_number":
-                shape = ~_regex(arr, r"^\d{17}[\dXx]$")
+                if fast:  # ^\d{17}[\dXx]$ on the 18-byte values; any other length is malformed
+                    cand = todo & (blen == 18)
+                    m = _byte_matrix(arr, cand, 18)
+                    last = m[:, 17]
+                    fine = _all_digits(m[:, :17]) & (_IS_DIGIT[last] | (last == 88) | (last == 120))
+                    shape = np.ones(n, dtype=bool)
+                    shape[cand] = ~fine
+                else:
+                    shape = ~_regex(arr, r"^\d{17}[\dXx]$")
                 if (todo & shape).any():  # the few malformed ones, one by one: which way they are wrong
                     sub = np.zeros(n, dtype=bool)
                     for i in np.flatnonzero(todo & shape):
@@ -163,19 +237,26 @@ class _ColumnCheck:
                                        "id_number_length" if len(v) != 18 else "id_number_format"]
                     todo &= ~sub
                 if todo.any():
-                    b = fixed_width(todo, 18).copy()
-                    birth = (b[:, 6:14].astype(np.int64) - 48) @ (10 ** np.arange(7, -1, -1))
+                    b = m[fine].copy() if fast else fixed_width(todo, 18).copy()
+                    birth = _weighted(b[:, 6:14], _POW10[8])
                     bad = np.zeros(n, dtype=bool)
                     bad[todo] = ~_valid_ymd(birth) | (birth < 18000101) | (birth > self.month_end)
                     b[b == ord("x")] = ord("X")
                     expect = np.frombuffer(checkdigits.ID_CHECK.encode(), dtype=np.uint8)[
-                        ((b[:, :17].astype(np.int64) - 48) * np.array(checkdigits.ID_WEIGHTS)).sum(axis=1) % 11]
+                        _weighted(b[:, :17], _ID_WEIGHTS) % 11]
                     wrong = np.zeros(n, dtype=bool)
                     wrong[todo] = expect != b[:, 17]
                     fail(bad, "id_number_birth")
                     fail(wrong, "id_number_check")
             if col.check == "credit_code":
-                shape = ~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+                if fast:  # ^[0-9A-HJ-NPQRTUWXY]{18}$ on the 18-byte values
+                    cand = todo & (blen == 18)
+                    m = _byte_matrix(arr, cand, 18)
+                    fine = _IS_CREDIT[m].all(axis=1)
+                    shape = np.ones(n, dtype=bool)
+                    shape[cand] = ~fine
+                else:
+                    shape = ~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$")
                 if (todo & shape).any():
                     sub = np.zeros(n, dtype=bool)
                     for i in np.flatnonzero(todo & shape):
@@ -184,8 +265,8 @@ class _ColumnCheck:
                         err[i] = _CODE["credit_code_length" if len(v) != 18 else "credit_code_chars"]
                     todo &= ~sub
                 if todo.any():
-                    v = _CREDIT_VALUE[fixed_width(todo, 18)]
-                    c = 31 - (v[:, :17] * np.array(checkdigits.CREDIT_WEIGHTS)).sum(axis=1) % 31
+                    v = _CREDIT_VALUE[m[fine] if fast else fixed_width(todo, 18)]
+                    c = 31 - _weighted(v[:, :17], _CREDIT_WEIGHTS, 0) % 31
                     c[c == 31] = 0
                     bad = np.zeros(n, dtype=bool)
                     bad[todo] = c != v[:, 17]
@@ -216,9 +297,20 @@ class _ColumnCheck:
             err[(err == _CODE["rounded"]) & over] = _CODE["precision"]  # rounded up past the precision
             fail(over, "precision")
         elif col.type == "date":
-            fail(~_regex(arr, r"^\d{8}$"), "type")
+            if fast:  # ^\d{8}$: eight bytes, all digits; the value read from the same bytes
+                cand = todo & (blen == 8)
+                m = _byte_matrix(arr, cand, 8)
+                fine = _all_digits(m)
+                shape = np.ones(n, dtype=bool)
+                shape[cand] = ~fine
+                fail(shape, "type")
+            else:
+                fail(~_regex(arr, r"^\d{8}$"), "type")
             if todo.any():
-                v = _np(pc.cast(arr.filter(pa.array(todo)), pa.int64()))
+                if fast:
+                    v = _weighted(m[fine], _POW10[8])
+                else:
+                    v = _np(pc.cast(arr.filter(pa.array(todo)), pa.int64()))
                 bad = np.zeros(n, dtype=bool)
                 bad[todo] = ~_valid_ymd(v)
                 early = np.zeros(n, dtype=bool)
@@ -226,9 +318,25 @@ class _ColumnCheck:
                 fail(bad, "impossible_date")
                 fail(early, "date_range")
         else:  # month
-            fail(~_regex(arr, r"^\d{4}(0[1-9]|1[0-2])$"), "type")
-            if col.name == "data_month":
-                fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
+            if fast:  # ^\d{4}(0[1-9]|1[0-2])$: six bytes, all digits, the month 01-12
+                cand = todo & (blen == 6)
+                m = _byte_matrix(arr, cand, 6)
+                mm = (m[:, 4].astype(np.int64) - 48) * 10 + m[:, 5] - 48
+                fine = _all_digits(m) & (mm >= 1) & (mm <= 12)
+                shape = np.ones(n, dtype=bool)
+                shape[cand] = ~fine
+                fail(shape, "type")
+                if col.name == "data_month":
+                    if self.month_bytes is not None:  # the rows still to do are the `fine` ones of `cand`
+                        other = np.zeros(n, dtype=bool)
+                        other[cand] = ~(m == self.month_bytes).all(axis=1)
+                        fail(other, "data_month")
+                    else:
+                        fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
+            else:
+                fail(~_regex(arr, r"^\d{4}(0[1-9]|1[0-2])$"), "type")
+                if col.name == "data_month":
+                    fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
         if self.codes is not None:
             unknown = todo & ~_np(pc.is_in(arr, value_set=self.codes))
             err[unknown] = _CODE["unknown_code"]

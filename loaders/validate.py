@@ -760,6 +760,7 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
     pk_idx = [names.index(k) for k in spec.primary_key]
     pk_name = ",".join(spec.primary_key)
     suffix = pa.scalar("".join(delim + v for v in extra_columns))
+    extras = [pa.scalar(v) for v in extra_columns]
     read_opts = pacsv.ReadOptions(column_names=names, block_size=CHUNK_BYTES * 2, use_threads=True)
     parse_opts = pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False, escape_char=False,
                                     newlines_in_values=False, ignore_empty_lines=False)
@@ -870,10 +871,12 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
         # 6. Column rules, all rows of the chunk at once.
         reject = np.zeros(len(good_lines), dtype=bool)
         columns = []
+        rewritten = False
         pending: list[tuple[np.ndarray, int, np.ndarray]] = []
         for j, chk in enumerate(checkers):
-            arr = table.column(j).combine_chunks()
-            err, arr = chk.check(arr)
+            parsed = table.column(j).combine_chunks()
+            err, arr = chk.check(parsed)
+            rewritten |= arr is not parsed  # a default filled in or a value rounded
             columns.append(arr)
             hit = np.flatnonzero(err)
             if len(hit):
@@ -924,10 +927,25 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
             key = "/".join(str(columns[i][int(row)].as_py()) for i in pk_idx)
             res.findings.append(Finding(int(line_nos[row]), pk_name, "duplicate_key",
                                         f"主键 {key} 与第 {first} 行重复", raw(int(good_lines[row]))))
-        # 10. COPY text for the good rows, assembled column-wise: fields, line number, extras, newline.
-        keep = pa.array(~reject)
+        # 10. COPY text for the good rows: line number and extras appended to each line.
         n_keep = int((~reject).sum())
-        if n_keep:
+        if n_keep and not rewritten and utf8.find(b"\\") < 0:
+            # Fast path: no value was rewritten and nothing needs escaping, so a good row's COPY text is its
+            # line as decoded. The chunk is viewed as one string per line (without copying it) whose value i
+            # is "\n" + line i (line 0 without the newline): joined with the line numbers and extras and
+            # written as one buffer, they are the lines with their columns appended.
+            keep_idx = good_lines[~reject]
+            bounds = np.empty(n_lines + 1, dtype=np.int32)
+            bounds[0], bounds[1:] = 0, u_ends
+            lines = pa.StringArray.from_buffers(n_lines, pa.py_buffer(bounds), pa.py_buffer(utf8))
+            if n_keep < n_lines:
+                lines = lines.take(pa.array(keep_idx))
+            joined = pc.binary_join_element_wise(lines, pa.array(line_nos[~reject]).cast(pa.string()), *extras, delim)
+            offsets = _offsets(joined)
+            sink(memoryview(joined.buffers()[2])[offsets[0] + (keep_idx[0] != 0): offsets[-1]])
+            sink(b"\n")
+        elif n_keep:  # assembled column-wise: fields (escaped, with defaults and rounding), line number, extras
+            keep = pa.array(~reject)
             cols = [c.filter(keep) for c in columns]
             for k, c in enumerate(cols):
                 if spec.columns[k].type == "string" and pc.any(pc.match_substring(c, "\\")).as_py():
@@ -935,7 +953,7 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
             line_col = pa.array(line_nos[~reject]).cast(pa.string())
             joined = pc.binary_join_element_wise(*cols, line_col, delim)
             joined = pc.binary_join_element_wise(joined, suffix, pa.scalar("\n"), "")
-            offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)[joined.offset: joined.offset + len(joined) + 1]
+            offsets = _offsets(joined)
             sink(memoryview(joined.buffers()[2])[offsets[0]:offsets[-1]])
         res.rows_loaded += n_keep
     res.findings.sort(key=lambda f: (f.line_no, f.column or ""))

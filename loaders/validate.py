@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -49,7 +50,7 @@ _N_REJECT = len(REJECT_RULES)
 
 CHUNK_BYTES = 8 << 20
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-_POW10 = {w: 10 ** np.arange(w - 1, -1, -1, dtype=np.int64) for w in (6, 8)}
+_POW10 = {w: 10 ** np.arange(w - 1, -1, -1, dtype=np.int64) for w in (2, 4, 6, 8)}
 _ID_WEIGHTS = np.array(checkdigits.ID_WEIGHTS, dtype=np.int64)
 _CREDIT_WEIGHTS = np.array(checkdigits.CREDIT_WEIGHTS, dtype=np.int64)
 _CREDIT_VALUE = np.full(256, -1, dtype=np.int64)
@@ -161,10 +162,33 @@ def _month_end(month: str) -> int:
 
 
 def _valid_ymd(v: np.ndarray) -> np.ndarray:
-    y, m, d = v // 10000, v // 100 % 100, v % 100
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    dim = _DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
-    return (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim)
+    return _valid_parts(v // 10000, v // 100 % 100, v % 100)
+
+
+def _valid_parts(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Year, month, day make a date (29 February only in a leap year, which is looked up on those rows only)."""
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= _DAYS[np.clip(m, 0, 12)])
+    feb29 = np.flatnonzero((m == 2) & (d == 29))
+    if len(feb29):
+        yy = y[feb29]
+        ok[feb29] = ((yy % 4 == 0) & (yy % 100 != 0)) | (yy % 400 == 0)
+    return ok
+
+
+def _ymd(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The YYYYMMDD number of each row of an (n, 8) digit-byte matrix, and whether it is a real date."""
+    y, mo, d = _weighted(m[:, :4], _POW10[4]), _weighted(m[:, 4:6], _POW10[2]), _weighted(m[:, 6:8], _POW10[2])
+    return y * 10000 + mo * 100 + d, _valid_parts(y, mo, d)
+
+
+def _spread(n: int, rows: np.ndarray, values: np.ndarray, fill: bool) -> np.ndarray:
+    """A length-n mask: `values` on the rows under the mask `rows`, `fill` elsewhere (no copy when `rows`
+    is every row)."""
+    if len(values) == n:
+        return values
+    out = np.full(n, fill, dtype=bool)
+    out[rows] = values
+    return out
 
 
 class _ColumnCheck:
@@ -176,6 +200,7 @@ class _ColumnCheck:
         self.exact = exact   # the regular-expression path only (the reference for the byte-level fast paths)
         dm = data_month.encode()
         self.month_bytes = np.frombuffer(dm, dtype=np.uint8) if len(dm) == 6 else None
+        self.month_valid = re.fullmatch(r"[0-9]{4}(0[1-9]|1[0-2])", data_month) is not None
         self.min_date = int(col.min_date.replace("-", ""))
         self.month_end = _month_end(data_month) if len(data_month) == 6 and data_month.isdigit() else 99991231
         self.codes = pa.array(sorted(code_table(col.code_table))) if col.code_table else None
@@ -199,8 +224,9 @@ class _ColumnCheck:
 
         def fail(mask: np.ndarray, rule: str) -> None:
             hit = todo & mask
-            err[hit] = _CODE[rule]
-            todo[hit] = False
+            if hit.any():
+                err[hit] = _CODE[rule]
+                todo[hit] = False
 
         def fixed_width(mask: np.ndarray, width: int) -> np.ndarray:
             """The rows under `mask` (all exactly `width` ASCII bytes) as an (n, width) byte matrix."""
@@ -224,8 +250,7 @@ class _ColumnCheck:
                     m = _byte_matrix(arr, cand, 18)
                     last = m[:, 17]
                     fine = _all_digits(m[:, :17]) & (_IS_DIGIT[last] | (last == 88) | (last == 120))
-                    shape = np.ones(n, dtype=bool)
-                    shape[cand] = ~fine
+                    shape = _spread(n, cand, ~fine, True)
                 else:
                     shape = ~_regex(arr, r"^\d{17}[\dXx]$")
                 if (todo & shape).any():  # the few malformed ones, one by one: which way they are wrong
@@ -237,15 +262,13 @@ class _ColumnCheck:
                                        "id_number_length" if len(v) != 18 else "id_number_format"]
                     todo &= ~sub
                 if todo.any():
-                    b = m[fine].copy() if fast else fixed_width(todo, 18).copy()
-                    birth = _weighted(b[:, 6:14], _POW10[8])
-                    bad = np.zeros(n, dtype=bool)
-                    bad[todo] = ~_valid_ymd(birth) | (birth < 18000101) | (birth > self.month_end)
+                    b = m[fine] if fast else fixed_width(todo, 18).copy()  # (a boolean index copies)
+                    birth, real = _ymd(b[:, 6:14])
+                    bad = _spread(n, todo, ~real | (birth < 18000101) | (birth > self.month_end), False)
                     b[b == ord("x")] = ord("X")
                     expect = np.frombuffer(checkdigits.ID_CHECK.encode(), dtype=np.uint8)[
                         _weighted(b[:, :17], _ID_WEIGHTS) % 11]
-                    wrong = np.zeros(n, dtype=bool)
-                    wrong[todo] = expect != b[:, 17]
+                    wrong = _spread(n, todo, expect != b[:, 17], False)
                     fail(bad, "id_number_birth")
                     fail(wrong, "id_number_check")
             if col.check == "credit_code":
@@ -253,8 +276,7 @@ class _ColumnCheck:
                     cand = todo & (blen == 18)
                     m = _byte_matrix(arr, cand, 18)
                     fine = _IS_CREDIT[m].all(axis=1)
-                    shape = np.ones(n, dtype=bool)
-                    shape[cand] = ~fine
+                    shape = _spread(n, cand, ~fine, True)
                 else:
                     shape = ~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$")
                 if (todo & shape).any():
@@ -301,36 +323,38 @@ class _ColumnCheck:
                 cand = todo & (blen == 8)
                 m = _byte_matrix(arr, cand, 8)
                 fine = _all_digits(m)
-                shape = np.ones(n, dtype=bool)
-                shape[cand] = ~fine
+                shape = _spread(n, cand, ~fine, True)
                 fail(shape, "type")
             else:
                 fail(~_regex(arr, r"^\d{8}$"), "type")
             if todo.any():
                 if fast:
-                    v = _weighted(m[fine], _POW10[8])
+                    v, real = _ymd(m if fine.all() else m[fine])
                 else:
                     v = _np(pc.cast(arr.filter(pa.array(todo)), pa.int64()))
-                bad = np.zeros(n, dtype=bool)
-                bad[todo] = ~_valid_ymd(v)
-                early = np.zeros(n, dtype=bool)
-                early[todo] = v < self.min_date
+                    real = _valid_ymd(v)
+                bad = _spread(n, todo, ~real, False)
+                early = _spread(n, todo, v < self.min_date, False)
                 fail(bad, "impossible_date")
                 fail(early, "date_range")
         else:  # month
             if fast:  # ^\d{4}(0[1-9]|1[0-2])$: six bytes, all digits, the month 01-12
                 cand = todo & (blen == 6)
                 m = _byte_matrix(arr, cand, 6)
-                mm = (m[:, 4].astype(np.int64) - 48) * 10 + m[:, 5] - 48
-                fine = _all_digits(m) & (mm >= 1) & (mm <= 12)
-                shape = np.ones(n, dtype=bool)
-                shape[cand] = ~fine
-                fail(shape, "type")
+                same = None
+                if col.name == "data_month" and self.month_bytes is not None:
+                    same = m[:, 0] == self.month_bytes[0]
+                    for k in range(1, 6):
+                        same &= m[:, k] == self.month_bytes[k]
+                if same is not None and self.month_valid and same.all():
+                    fail(~cand, "type")  # every six-byte value is the file's month, itself well-formed
+                else:
+                    mm = (m[:, 4].astype(np.int64) - 48) * 10 + m[:, 5] - 48
+                    fine = _all_digits(m) & (mm >= 1) & (mm <= 12)
+                    fail(_spread(n, cand, ~fine, True), "type")
                 if col.name == "data_month":
-                    if self.month_bytes is not None:  # the rows still to do are the `fine` ones of `cand`
-                        other = np.zeros(n, dtype=bool)
-                        other[cand] = ~(m == self.month_bytes).all(axis=1)
-                        fail(other, "data_month")
+                    if same is not None:  # the rows still to do are `cand` rows of a well-formed month
+                        fail(_spread(n, cand, ~same, False), "data_month")
                     else:
                         fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
             else:

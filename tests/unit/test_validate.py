@@ -387,6 +387,7 @@ def test_fast_paths_agree_with_the_exact_path(monkeypatch, spec, good):
     from loaders import validate
 
     lines = _mixed(good)
+    lines[200:200] = ["", "|" * (len(spec.columns) - 1)]   # an empty line, a line of empty fields
     lines[40:40] = [good.replace("|", "|\x00", 1), "白玉".join(good.rsplit("|", 1)), good[:20], good.replace("|", "\r", 1)]
     lines += [good.replace("|", "|a\\b", 1), good.replace("|", "|\\", 3)]  # backslashes: the column-wise COPY text
     data = b"".join(line.encode("gbk") + b"\n" for line in lines)

@@ -42,7 +42,7 @@ import pyarrow.csv as pacsv
 from foundation import checkdigits
 from foundation.rules import REJECT_RULES, WARN_RULES
 from foundation.spec import Column, Spec, code_table
-from loaders.encoding import bom, utf8_fields
+from loaders.encoding import bom, double_byte_to_utf8, utf8_fields
 
 _CODE = {r: i + 1 for i, r in enumerate(REJECT_RULES + WARN_RULES)}
 _RULE = {i: r for r, i in _CODE.items()}
@@ -787,7 +787,8 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
     pk_name = ",".join(spec.primary_key)
     suffix = pa.scalar("".join(delim + v for v in extra_columns))
     extras = [pa.scalar(v) for v in extra_columns]
-    read_opts = pacsv.ReadOptions(column_names=names, block_size=CHUNK_BYTES * 2, use_threads=True)
+    # one thread: the second core is the server's (its COPY runs beside this), and threads cost more CPU in all
+    read_opts = pacsv.ReadOptions(column_names=names, block_size=CHUNK_BYTES * 2, use_threads=False)
     parse_opts = pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False, escape_char=False,
                                     newlines_in_values=False, ignore_empty_lines=False)
     convert_opts = pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=False,
@@ -845,26 +846,28 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
                         bad[i] = True
                         res.findings.append(_utf8_finding(spec, first_line + int(i), line, found))
         # 3. Decode the chunk; on failure find the lines that are not in the encoding.
-        try:
-            text = chunk.decode(spec.encoding)
-        except UnicodeDecodeError:
-            parts = []
-            for i in range(n_lines):
-                line = chunk[starts[i]:ends[i]]
-                try:
-                    parts.append(line.decode(spec.encoding))
-                except UnicodeDecodeError as e:
-                    parts.append("")
-                    if bad[i]:
-                        continue
-                    bad[i] = True
-                    found = utf8_fields(raw(i), delim_b, spec.encoding) if gbk else []
-                    res.findings.append(_utf8_finding(spec, first_line + i, raw(i), found) if found
-                                        else _decode_finding(spec, first_line + i, raw(i), e))
-            text = "\n".join(parts) + "\n"
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        utf8 = text.encode("utf-8")
+        utf8 = None if exact else double_byte_to_utf8(chunk, spec.encoding)  # None: the codec decides
+        if utf8 is None:
+            try:
+                text = chunk.decode(spec.encoding)
+            except UnicodeDecodeError:
+                parts = []
+                for i in range(n_lines):
+                    line = chunk[starts[i]:ends[i]]
+                    try:
+                        parts.append(line.decode(spec.encoding))
+                    except UnicodeDecodeError as e:
+                        parts.append("")
+                        if bad[i]:
+                            continue
+                        bad[i] = True
+                        found = utf8_fields(raw(i), delim_b, spec.encoding) if gbk else []
+                        res.findings.append(_utf8_finding(spec, first_line + i, raw(i), found) if found
+                                            else _decode_finding(spec, first_line + i, raw(i), e))
+                text = "\n".join(parts) + "\n"
+            utf8 = text.encode("utf-8")
+        if b"\r" in utf8:  # as in the text: in UTF-8 no multi-byte character holds a CR or LF byte
+            utf8 = utf8.replace(b"\r\n", b"\n")
         u_starts, u_ends = _line_bounds(utf8)
         # 4. A header on line 1 of the file.
         if first_line == 1 and n_lines and not bad[0]:

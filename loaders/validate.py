@@ -7,6 +7,14 @@ the COPY stream uses the file's own delimiter with an empty field as NULL, plus 
 extra columns, so PostgreSQL does the typing. Every rejected row keeps its original bytes and names
 the file line, column (where one can be named) and rule.
 
+Speed (the load runs beside the server's COPY and must keep up with it, bench/results/loader.md): the
+common all-good case takes byte-level fast paths — GBK transcoded with NumPy (loaders/encoding.py), the
+field count left to the CSV parser (which refuses a wrong one), fixed-width columns (ID numbers, credit
+codes, dates, months) checked as byte matrices, and the COPY text made from the decoded lines. Each fast
+path decides exactly as the reference path it stands for, and hands anything it does not cover (a bad
+byte, a wrong field count, a rewritten value, a backslash) to that path; `validate_stream(exact=True)`
+takes the reference paths only, and tests/unit/test_validate.py checks that both agree.
+
 Whole-line rules, checked first on the raw bytes of every line (the row is rejected):
   control_char   a C0 control character (NUL, a CR not followed by LF, ESC, …; TAB is allowed)
   encoding       not valid in the file's encoding, or UTF-8 text inside a GBK file (loaders/encoding.py)

@@ -84,3 +84,69 @@ def bom(head: bytes) -> str | None:
         if head.startswith(mark):
             return name
     return None
+
+
+# --- GBK → UTF-8 without Python's codec on the common path ----------------------------------------------
+
+DOUBLE_BYTE = ("gbk", "gb2312")   # every character one ASCII byte or a lead byte ≥ 0x81 and one trail byte
+
+
+@functools.lru_cache(maxsize=None)
+def _pair_table(encoding: str):
+    """The UTF-8 bytes of every two-byte character of `encoding`, indexed by lead * 256 + trail: three
+    uint8 arrays (first, second, third byte) and two masks (a character at all; three UTF-8 bytes), each
+    built by asking Python's own codec, so a pair means exactly what `bytes.decode` makes of it."""
+    import numpy as np
+
+    first, second, third = (np.zeros(65536, dtype=np.uint8) for _ in range(3))
+    valid, three = np.zeros(65536, dtype=bool), np.zeros(65536, dtype=bool)
+    for lead in range(0x81, 0x100):
+        for trail in range(0x40, 0x100):
+            try:
+                ch = bytes([lead, trail]).decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            u = ch.encode("utf-8")
+            if len(ch) != 1 or len(u) < 2:  # not one non-ASCII character: left to the codec
+                continue
+            k = lead * 256 + trail
+            valid[k], three[k] = True, len(u) == 3
+            first[k], second[k] = u[0], u[1]
+            third[k] = u[2] if len(u) == 3 else 0
+    return first, second, third, valid, three
+
+
+def double_byte_to_utf8(chunk: bytes, encoding: str) -> bytes | None:
+    """`chunk.decode(encoding).encode("utf-8")` for GBK / GB 2312, computed with NumPy (a few times faster
+    than the codec on Chinese text that is mostly digits), or None where the chunk holds anything but
+    ASCII and valid two-byte characters: the caller then uses the codec, which reports what is wrong.
+
+    The codec reads a byte below 0x80 as itself and any other byte as the lead of a pair with the next
+    byte (which may be ASCII). A run of bytes ≥ 0x80 therefore starts on a character boundary (the byte
+    before it is ASCII: a character of its own, or the trail of a pair that ended there), and its leads are
+    the bytes at even distance from its start; a run of odd length takes the ASCII byte after it as the
+    trail of its last pair."""
+    import numpy as np
+
+    if encoding.lower() not in DOUBLE_BYTE:
+        return None
+    b = np.frombuffer(chunk, dtype=np.uint8)
+    high = np.flatnonzero(b >= 0x80)
+    if not len(high):
+        return chunk
+    starts = np.ones(len(high), dtype=bool)
+    starts[1:] = high[1:] != high[:-1] + 1
+    run_start = np.maximum.accumulate(np.where(starts, high, 0))
+    leads = high[((high - run_start) & 1) == 0]
+    if leads[-1] + 1 >= len(b):      # a lead byte at the very end: incomplete
+        return None
+    first, second, third, valid, three = _pair_table(encoding.lower())
+    pair = b[leads].astype(np.int32) * 256 + b[leads + 1]
+    if not valid[pair].all():
+        return None
+    out = b.copy()
+    out[leads], out[leads + 1] = first[pair], second[pair]
+    wide = three[pair]
+    if wide.any():
+        out = np.insert(out, leads[wide] + 2, third[pair[wide]])
+    return out.tobytes()

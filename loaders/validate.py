@@ -7,6 +7,14 @@ the COPY stream uses the file's own delimiter with an empty field as NULL, plus 
 extra columns, so PostgreSQL does the typing. Every rejected row keeps its original bytes and names
 the file line, column (where one can be named) and rule.
 
+Speed (the load runs beside the server's COPY and must keep up with it, bench/results/loader.md): the
+common all-good case takes byte-level fast paths — GBK transcoded with NumPy (loaders/encoding.py), the
+field count left to the CSV parser (which refuses a wrong one), fixed-width columns (ID numbers, credit
+codes, dates, months) checked as byte matrices, and the COPY text made from the decoded lines. Each fast
+path decides exactly as the reference path it stands for, and hands anything it does not cover (a bad
+byte, a wrong field count, a rewritten value, a backslash) to that path; `validate_stream(exact=True)`
+takes the reference paths only, and tests/unit/test_validate.py checks that both agree.
+
 Whole-line rules, checked first on the raw bytes of every line (the row is rejected):
   control_char   a C0 control character (NUL, a CR not followed by LF, ESC, …; TAB is allowed)
   encoding       not valid in the file's encoding, or UTF-8 text inside a GBK file (loaders/encoding.py)
@@ -28,6 +36,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -41,14 +50,17 @@ import pyarrow.csv as pacsv
 from foundation import checkdigits
 from foundation.rules import REJECT_RULES, WARN_RULES
 from foundation.spec import Column, Spec, code_table
-from loaders.encoding import bom, utf8_fields
+from loaders.encoding import bom, double_byte_to_utf8, utf8_fields
 
 _CODE = {r: i + 1 for i, r in enumerate(REJECT_RULES + WARN_RULES)}
 _RULE = {i: r for r, i in _CODE.items()}
 _N_REJECT = len(REJECT_RULES)
 
-CHUNK_BYTES = 8 << 20
+CHUNK_BYTES = 4 << 20   # lines per chunk: large enough that per-chunk costs vanish, small enough to stay in cache
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_POW10 = {w: 10 ** np.arange(w - 1, -1, -1, dtype=np.int64) for w in (2, 4, 6, 8)}
+_ID_WEIGHTS = np.array(checkdigits.ID_WEIGHTS, dtype=np.int64)
+_CREDIT_WEIGHTS = np.array(checkdigits.CREDIT_WEIGHTS, dtype=np.int64)
 _CREDIT_VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _c in enumerate(checkdigits.CREDIT_CHARS):
     _CREDIT_VALUE[ord(_c)] = _i
@@ -97,6 +109,57 @@ def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
     return _np(pc.match_substring_regex(arr, pattern))
 
 
+# --- byte-level fast paths ---------------------------------------------------------------------------
+# The rules below are decided on the UTF-8 bytes of a column (its Arrow offsets and data buffer) with NumPy,
+# instead of a regular expression or a length kernel per value. Each is the same predicate as the regular
+# expression it replaces (RE2's \d is ASCII 0-9, so a value of the wrong byte length can never match a
+# fixed-width pattern); the regular-expression path is kept (`exact=True`) and tests/unit/test_validate.py
+# checks that both give the same rule codes on mixed good and bad values.
+
+_IS_DIGIT = np.zeros(256, dtype=bool)
+_IS_DIGIT[48:58] = True
+_IS_CREDIT = _CREDIT_VALUE >= 0          # the credit-code alphabet, [0-9A-HJ-NPQRTUWXY]
+
+
+def _offsets(arr: pa.Array) -> np.ndarray:
+    """The int32 value offsets of a string array (its slice)."""
+    return np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + len(arr) + 1]
+
+
+def _all_digits(m: np.ndarray) -> np.ndarray:
+    """Per row of a uint8 matrix: every byte an ASCII digit (a running maximum column by column: a
+    reduction along the short axis costs several times more)."""
+    if not m.shape[1]:
+        return np.ones(len(m), dtype=bool)
+    acc = m[:, 0] - np.uint8(48)  # bytes below '0' wrap round to 208 and above
+    for k in range(1, m.shape[1]):
+        np.maximum(acc, m[:, k] - np.uint8(48), out=acc)
+    return acc < 10
+
+
+def _weighted(m: np.ndarray, weights: np.ndarray, zero: int = 48) -> np.ndarray:
+    """Per row: sum of (byte - zero) * weight, in int64, column by column (digits to a number with powers
+    of ten as weights, or a check-digit sum)."""
+    acc = np.zeros(len(m), dtype=np.int64)
+    for k in range(m.shape[1]):
+        acc += m[:, k].astype(np.int64) * int(weights[k])
+    return acc - zero * int(weights.sum())
+
+
+def _byte_lengths(arr: pa.Array) -> np.ndarray:
+    return np.diff(_offsets(arr))
+
+
+def _byte_matrix(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
+    """The values of `rows` (a mask; each value exactly `width` bytes) as a (k, width) uint8 matrix."""
+    off = _offsets(arr)
+    buf = arr.buffers()[2]
+    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.empty(0, dtype=np.uint8)
+    if rows.all():  # every value has the width: the data buffer is the matrix already (no copy)
+        return data[off[0]: off[-1]].reshape(-1, width)
+    return data[off[:-1][rows][:, None] + np.arange(width)]
+
+
 def _month_end(month: str) -> int:
     """YYYYMMDD of the last day of month YYYYMM."""
     y, m = int(month[:4]), int(month[4:])
@@ -107,18 +170,45 @@ def _month_end(month: str) -> int:
 
 
 def _valid_ymd(v: np.ndarray) -> np.ndarray:
-    y, m, d = v // 10000, v // 100 % 100, v % 100
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    dim = _DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
-    return (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim)
+    return _valid_parts(v // 10000, v // 100 % 100, v % 100)
+
+
+def _valid_parts(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Year, month, day make a date (29 February only in a leap year, which is looked up on those rows only)."""
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= _DAYS[np.clip(m, 0, 12)])
+    feb29 = np.flatnonzero((m == 2) & (d == 29))
+    if len(feb29):
+        yy = y[feb29]
+        ok[feb29] = ((yy % 4 == 0) & (yy % 100 != 0)) | (yy % 400 == 0)
+    return ok
+
+
+def _ymd(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The YYYYMMDD number of each row of an (n, 8) digit-byte matrix, and whether it is a real date."""
+    y, mo, d = _weighted(m[:, :4], _POW10[4]), _weighted(m[:, 4:6], _POW10[2]), _weighted(m[:, 6:8], _POW10[2])
+    return y * 10000 + mo * 100 + d, _valid_parts(y, mo, d)
+
+
+def _spread(n: int, rows: np.ndarray, values: np.ndarray, fill: bool) -> np.ndarray:
+    """A length-n mask: `values` on the rows under the mask `rows`, `fill` elsewhere (no copy when `rows`
+    is every row)."""
+    if len(values) == n:
+        return values
+    out = np.full(n, fill, dtype=bool)
+    out[rows] = values
+    return out
 
 
 class _ColumnCheck:
     """Checks one column of a chunk at once; returns per-row rule codes and the column to load."""
 
-    def __init__(self, col: Column, data_month: str):
+    def __init__(self, col: Column, data_month: str, exact: bool = False):
         self.col = col
         self.data_month = data_month
+        self.exact = exact   # the regular-expression path only (the reference for the byte-level fast paths)
+        dm = data_month.encode()
+        self.month_bytes = np.frombuffer(dm, dtype=np.uint8) if len(dm) == 6 else None
+        self.month_valid = re.fullmatch(r"[0-9]{4}(0[1-9]|1[0-2])", data_month) is not None
         self.min_date = int(col.min_date.replace("-", ""))
         self.month_end = _month_end(data_month) if len(data_month) == 6 and data_month.isdigit() else 99991231
         self.codes = pa.array(sorted(code_table(col.code_table))) if col.code_table else None
@@ -128,19 +218,23 @@ class _ColumnCheck:
         col = self.col
         n = len(arr)
         err = np.zeros(n, dtype=np.int8)
-        empty = _np(pc.equal(pc.utf8_length(arr), 0))
+        fast = not self.exact and arr.type == pa.string() and arr.null_count == 0
+        blen = _byte_lengths(arr) if fast else None
+        empty = (blen == 0) if fast else _np(pc.equal(pc.utf8_length(arr), 0))
         if empty.any():
             if col.default is not None:
                 arr = pc.if_else(pa.array(empty), pa.scalar(col.default), arr)
                 empty = np.zeros(n, dtype=bool)
+                blen = _byte_lengths(arr) if fast else None
             elif not col.nullable:
                 err[empty] = _CODE["not_null"]
         todo = ~empty & (err == 0)
 
         def fail(mask: np.ndarray, rule: str) -> None:
             hit = todo & mask
-            err[hit] = _CODE[rule]
-            todo[hit] = False
+            if hit.any():
+                err[hit] = _CODE[rule]
+                todo[hit] = False
 
         def fixed_width(mask: np.ndarray, width: int) -> np.ndarray:
             """The rows under `mask` (all exactly `width` ASCII bytes) as an (n, width) byte matrix."""
@@ -151,9 +245,22 @@ class _ColumnCheck:
 
         if col.type == "string":
             if col.length and not col.check:  # identifiers have rules of their own, naming what is wrong
-                fail(_np(pc.utf8_length(arr)) > col.length, "length")
+                if fast:  # no more bytes than the limit: no more characters either; count the others
+                    over = blen > col.length
+                    if over.any():
+                        over[over] = _np(pc.utf8_length(arr.filter(pa.array(over)))) > col.length
+                    fail(over, "length")
+                else:
+                    fail(_np(pc.utf8_length(arr)) > col.length, "length")
             if col.check == "id_number":
-                shape = ~_regex(arr, r"^\d{17}[\dXx]$")
+                if fast:  # ^\d{17}[\dXx]$ on the 18-byte values; any other length is malformed
+                    cand = todo & (blen == 18)
+                    m = _byte_matrix(arr, cand, 18)
+                    last = m[:, 17]
+                    fine = _all_digits(m[:, :17]) & (_IS_DIGIT[last] | (last == 88) | (last == 120))
+                    shape = _spread(n, cand, ~fine, True)
+                else:
+                    shape = ~_regex(arr, r"^\d{17}[\dXx]$")
                 if (todo & shape).any():  # the few malformed ones, one by one: which way they are wrong
                     sub = np.zeros(n, dtype=bool)
                     for i in np.flatnonzero(todo & shape):
@@ -163,19 +270,23 @@ class _ColumnCheck:
                                        "id_number_length" if len(v) != 18 else "id_number_format"]
                     todo &= ~sub
                 if todo.any():
-                    b = fixed_width(todo, 18).copy()
-                    birth = (b[:, 6:14].astype(np.int64) - 48) @ (10 ** np.arange(7, -1, -1))
-                    bad = np.zeros(n, dtype=bool)
-                    bad[todo] = ~_valid_ymd(birth) | (birth < 18000101) | (birth > self.month_end)
+                    b = m[fine] if fast else fixed_width(todo, 18).copy()  # (a boolean index copies)
+                    birth, real = _ymd(b[:, 6:14])
+                    bad = _spread(n, todo, ~real | (birth < 18000101) | (birth > self.month_end), False)
                     b[b == ord("x")] = ord("X")
                     expect = np.frombuffer(checkdigits.ID_CHECK.encode(), dtype=np.uint8)[
-                        ((b[:, :17].astype(np.int64) - 48) * np.array(checkdigits.ID_WEIGHTS)).sum(axis=1) % 11]
-                    wrong = np.zeros(n, dtype=bool)
-                    wrong[todo] = expect != b[:, 17]
+                        _weighted(b[:, :17], _ID_WEIGHTS) % 11]
+                    wrong = _spread(n, todo, expect != b[:, 17], False)
                     fail(bad, "id_number_birth")
                     fail(wrong, "id_number_check")
             if col.check == "credit_code":
-                shape = ~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+                if fast:  # ^[0-9A-HJ-NPQRTUWXY]{18}$ on the 18-byte values
+                    cand = todo & (blen == 18)
+                    m = _byte_matrix(arr, cand, 18)
+                    fine = _IS_CREDIT[m].all(axis=1)
+                    shape = _spread(n, cand, ~fine, True)
+                else:
+                    shape = ~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$")
                 if (todo & shape).any():
                     sub = np.zeros(n, dtype=bool)
                     for i in np.flatnonzero(todo & shape):
@@ -184,8 +295,8 @@ class _ColumnCheck:
                         err[i] = _CODE["credit_code_length" if len(v) != 18 else "credit_code_chars"]
                     todo &= ~sub
                 if todo.any():
-                    v = _CREDIT_VALUE[fixed_width(todo, 18)]
-                    c = 31 - (v[:, :17] * np.array(checkdigits.CREDIT_WEIGHTS)).sum(axis=1) % 31
+                    v = _CREDIT_VALUE[m[fine] if fast else fixed_width(todo, 18)]
+                    c = 31 - _weighted(v[:, :17], _CREDIT_WEIGHTS, 0) % 31
                     c[c == 31] = 0
                     bad = np.zeros(n, dtype=bool)
                     bad[todo] = c != v[:, 17]
@@ -216,19 +327,48 @@ class _ColumnCheck:
             err[(err == _CODE["rounded"]) & over] = _CODE["precision"]  # rounded up past the precision
             fail(over, "precision")
         elif col.type == "date":
-            fail(~_regex(arr, r"^\d{8}$"), "type")
+            if fast:  # ^\d{8}$: eight bytes, all digits; the value read from the same bytes
+                cand = todo & (blen == 8)
+                m = _byte_matrix(arr, cand, 8)
+                fine = _all_digits(m)
+                shape = _spread(n, cand, ~fine, True)
+                fail(shape, "type")
+            else:
+                fail(~_regex(arr, r"^\d{8}$"), "type")
             if todo.any():
-                v = _np(pc.cast(arr.filter(pa.array(todo)), pa.int64()))
-                bad = np.zeros(n, dtype=bool)
-                bad[todo] = ~_valid_ymd(v)
-                early = np.zeros(n, dtype=bool)
-                early[todo] = v < self.min_date
+                if fast:
+                    v, real = _ymd(m if fine.all() else m[fine])
+                else:
+                    v = _np(pc.cast(arr.filter(pa.array(todo)), pa.int64()))
+                    real = _valid_ymd(v)
+                bad = _spread(n, todo, ~real, False)
+                early = _spread(n, todo, v < self.min_date, False)
                 fail(bad, "impossible_date")
                 fail(early, "date_range")
         else:  # month
-            fail(~_regex(arr, r"^\d{4}(0[1-9]|1[0-2])$"), "type")
-            if col.name == "data_month":
-                fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
+            if fast:  # ^\d{4}(0[1-9]|1[0-2])$: six bytes, all digits, the month 01-12
+                cand = todo & (blen == 6)
+                m = _byte_matrix(arr, cand, 6)
+                same = None
+                if col.name == "data_month" and self.month_bytes is not None:
+                    same = m[:, 0] == self.month_bytes[0]
+                    for k in range(1, 6):
+                        same &= m[:, k] == self.month_bytes[k]
+                if same is not None and self.month_valid and same.all():
+                    fail(~cand, "type")  # every six-byte value is the file's month, itself well-formed
+                else:
+                    mm = (m[:, 4].astype(np.int64) - 48) * 10 + m[:, 5] - 48
+                    fine = _all_digits(m) & (mm >= 1) & (mm <= 12)
+                    fail(_spread(n, cand, ~fine, True), "type")
+                if col.name == "data_month":
+                    if same is not None:  # the rows still to do are `cand` rows of a well-formed month
+                        fail(_spread(n, cand, ~same, False), "data_month")
+                    else:
+                        fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
+            else:
+                fail(~_regex(arr, r"^\d{4}(0[1-9]|1[0-2])$"), "type")
+                if col.name == "data_month":
+                    fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
         if self.codes is not None:
             unknown = todo & ~_np(pc.is_in(arr, value_set=self.codes))
             err[unknown] = _CODE["unknown_code"]
@@ -639,20 +779,24 @@ class _KeySet:
 
 
 def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callable[[bytes], None],
-                    extra_columns: tuple[str, ...] = ()) -> FileResult:
+                    extra_columns: tuple[str, ...] = (), exact: bool = False) -> FileResult:
     """Validate every line; good rows go to `sink` as UTF-8 COPY text (delimiter = the file's, '' =
-    NULL), each line followed by its line number and `extra_columns`."""
+    NULL), each line followed by its line number and `extra_columns`. `exact=True` takes the reference
+    paths only (regular expressions per column, COPY text assembled column by column): the same findings
+    and the same COPY text, slower; the tests compare the two."""
     n_cols = len(spec.columns)
     names = spec.column_names
     delim = spec.delimiter
     delim_b = delim.encode()
     gbk = spec.encoding.lower() in ("gbk", "gb2312", "gb18030")
-    checkers = [_ColumnCheck(c, data_month) for c in spec.columns]
+    checkers = [_ColumnCheck(c, data_month, exact) for c in spec.columns]
     ranges = [(names.index(c.name), _RangeCheck(c, spec, data_month)) for c in spec.columns if c.range]
     pk_idx = [names.index(k) for k in spec.primary_key]
     pk_name = ",".join(spec.primary_key)
     suffix = pa.scalar("".join(delim + v for v in extra_columns))
-    read_opts = pacsv.ReadOptions(column_names=names, block_size=CHUNK_BYTES * 2, use_threads=True)
+    extras = [pa.scalar(v) for v in extra_columns]
+    # one thread: the second core is the server's (its COPY runs beside this), and threads cost more CPU in all
+    read_opts = pacsv.ReadOptions(column_names=names, block_size=CHUNK_BYTES * 2, use_threads=False)
     parse_opts = pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False, escape_char=False,
                                     newlines_in_values=False, ignore_empty_lines=False)
     convert_opts = pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=False,
@@ -710,26 +854,28 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
                         bad[i] = True
                         res.findings.append(_utf8_finding(spec, first_line + int(i), line, found))
         # 3. Decode the chunk; on failure find the lines that are not in the encoding.
-        try:
-            text = chunk.decode(spec.encoding)
-        except UnicodeDecodeError:
-            parts = []
-            for i in range(n_lines):
-                line = chunk[starts[i]:ends[i]]
-                try:
-                    parts.append(line.decode(spec.encoding))
-                except UnicodeDecodeError as e:
-                    parts.append("")
-                    if bad[i]:
-                        continue
-                    bad[i] = True
-                    found = utf8_fields(raw(i), delim_b, spec.encoding) if gbk else []
-                    res.findings.append(_utf8_finding(spec, first_line + i, raw(i), found) if found
-                                        else _decode_finding(spec, first_line + i, raw(i), e))
-            text = "\n".join(parts) + "\n"
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        utf8 = text.encode("utf-8")
+        utf8 = None if exact else double_byte_to_utf8(chunk, spec.encoding)  # None: the codec decides
+        if utf8 is None:
+            try:
+                text = chunk.decode(spec.encoding)
+            except UnicodeDecodeError:
+                parts = []
+                for i in range(n_lines):
+                    line = chunk[starts[i]:ends[i]]
+                    try:
+                        parts.append(line.decode(spec.encoding))
+                    except UnicodeDecodeError as e:
+                        parts.append("")
+                        if bad[i]:
+                            continue
+                        bad[i] = True
+                        found = utf8_fields(raw(i), delim_b, spec.encoding) if gbk else []
+                        res.findings.append(_utf8_finding(spec, first_line + i, raw(i), found) if found
+                                            else _decode_finding(spec, first_line + i, raw(i), e))
+                text = "\n".join(parts) + "\n"
+            utf8 = text.encode("utf-8")
+        if b"\r" in utf8:  # as in the text: in UTF-8 no multi-byte character holds a CR or LF byte
+            utf8 = utf8.replace(b"\r\n", b"\n")
         u_starts, u_ends = _line_bounds(utf8)
         # 4. A header on line 1 of the file.
         if first_line == 1 and n_lines and not bad[0]:
@@ -739,33 +885,47 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
                 res.findings.append(Finding(1, None, "header_line",
                                             f"首行为表头({delim.join(head)[:80]}); 接口文件不含表头, 该行未加载", raw(0)))
         # 5. Column count, from the delimiters per line (in UTF-8 a delimiter byte is always a delimiter).
-        dpos = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == delim_byte)
-        fields = np.searchsorted(dpos, u_ends) - np.searchsorted(dpos, u_starts) + 1
-        bad_count = (fields != n_cols) & ~bad
-        for i in np.flatnonzero(bad_count):
-            i = int(i)
-            cut = "; 该行为文件最后一行且无换行符, 文件疑似被截断" if i == last_idx and fields[i] < n_cols else ""
-            res.findings.append(Finding(first_line + i, None, "column_count",
-                                        f"字段个数 {fields[i]}, 应为 {n_cols}{cut}", raw(i)))
-        bad |= bad_count
+        table = None
+        if not exact and not bad.all() and not ((u_ends == u_starts) & ~bad).any():
+            # Fast path: the parser (no quotes, no escapes, lines without CR) refuses a line with another
+            # number of fields than the spec's columns, so a chunk it reads whole has no column_count finding.
+            # (It reads an empty line as a row of empty fields: a chunk with one takes the counting path.)
+            try:
+                table = pacsv.read_csv(pa.py_buffer(_without_lines(utf8, u_starts, u_ends, bad)),
+                                       read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
+            except pa.ArrowInvalid:
+                table = None
+        if table is None:
+            dpos = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == delim_byte)
+            fields = np.searchsorted(dpos, u_ends) - np.searchsorted(dpos, u_starts) + 1
+            bad_count = (fields != n_cols) & ~bad
+            for i in np.flatnonzero(bad_count):
+                i = int(i)
+                cut = "; 该行为文件最后一行且无换行符, 文件疑似被截断" if i == last_idx and fields[i] < n_cols else ""
+                res.findings.append(Finding(first_line + i, None, "column_count",
+                                            f"字段个数 {fields[i]}, 应为 {n_cols}{cut}", raw(i)))
+            bad |= bad_count
         if last_idx >= 0:
             res.findings.append(Finding(first_line + last_idx, None, "no_final_newline",
                                         "文件末尾缺少换行符; 最后一行按完整记录处理", raw(last_idx)))
         good_lines = np.flatnonzero(~bad)
         if not len(good_lines):
             continue
-        table = pacsv.read_csv(pa.py_buffer(_without_lines(utf8, u_starts, u_ends, bad)),
-                               read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
+        if table is None:
+            table = pacsv.read_csv(pa.py_buffer(_without_lines(utf8, u_starts, u_ends, bad)),
+                                   read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
         if table.num_rows != len(good_lines):
             raise RuntimeError(f"{spec.interface}: parser saw {table.num_rows} rows, expected {len(good_lines)}")
         line_nos = good_lines + first_line
         # 6. Column rules, all rows of the chunk at once.
         reject = np.zeros(len(good_lines), dtype=bool)
         columns = []
+        rewritten = False
         pending: list[tuple[np.ndarray, int, np.ndarray]] = []
         for j, chk in enumerate(checkers):
-            arr = table.column(j).combine_chunks()
-            err, arr = chk.check(arr)
+            parsed = table.column(j).combine_chunks()
+            err, arr = chk.check(parsed)
+            rewritten |= arr is not parsed  # a default filled in or a value rounded
             columns.append(arr)
             hit = np.flatnonzero(err)
             if len(hit):
@@ -816,10 +976,25 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
             key = "/".join(str(columns[i][int(row)].as_py()) for i in pk_idx)
             res.findings.append(Finding(int(line_nos[row]), pk_name, "duplicate_key",
                                         f"主键 {key} 与第 {first} 行重复", raw(int(good_lines[row]))))
-        # 10. COPY text for the good rows, assembled column-wise: fields, line number, extras, newline.
-        keep = pa.array(~reject)
+        # 10. COPY text for the good rows: line number and extras appended to each line.
         n_keep = int((~reject).sum())
-        if n_keep:
+        if n_keep and not exact and not rewritten and utf8.find(b"\\") < 0:
+            # Fast path: no value was rewritten and nothing needs escaping, so a good row's COPY text is its
+            # line as decoded. The chunk is viewed as one string per line (without copying it) whose value i
+            # is "\n" + line i (line 0 without the newline): joined with the line numbers and extras and
+            # written as one buffer, they are the lines with their columns appended.
+            keep_idx = good_lines[~reject]
+            bounds = np.empty(n_lines + 1, dtype=np.int32)
+            bounds[0], bounds[1:] = 0, u_ends
+            lines = pa.StringArray.from_buffers(n_lines, pa.py_buffer(bounds), pa.py_buffer(utf8))
+            if n_keep < n_lines:
+                lines = lines.take(pa.array(keep_idx))
+            joined = pc.binary_join_element_wise(lines, pa.array(line_nos[~reject]).cast(pa.string()), *extras, delim)
+            offsets = _offsets(joined)
+            sink(memoryview(joined.buffers()[2])[offsets[0] + (keep_idx[0] != 0): offsets[-1]])
+            sink(b"\n")
+        elif n_keep:  # assembled column-wise: fields (escaped, with defaults and rounding), line number, extras
+            keep = pa.array(~reject)
             cols = [c.filter(keep) for c in columns]
             for k, c in enumerate(cols):
                 if spec.columns[k].type == "string" and pc.any(pc.match_substring(c, "\\")).as_py():
@@ -827,7 +1002,7 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
             line_col = pa.array(line_nos[~reject]).cast(pa.string())
             joined = pc.binary_join_element_wise(*cols, line_col, delim)
             joined = pc.binary_join_element_wise(joined, suffix, pa.scalar("\n"), "")
-            offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)[joined.offset: joined.offset + len(joined) + 1]
+            offsets = _offsets(joined)
             sink(memoryview(joined.buffers()[2])[offsets[0]:offsets[-1]])
         res.rows_loaded += n_keep
     res.findings.sort(key=lambda f: (f.line_no, f.column or ""))

@@ -2,7 +2,7 @@
 addresses, in both directions: every one in GBK is accepted, every one in UTF-8 is recognised."""
 import pytest
 
-from loaders.encoding import bom, commonness, utf8_fields, utf8_reading
+from loaders.encoding import bom, commonness, double_byte_to_utf8, utf8_fields, utf8_reading
 
 # Real-world style names (common and less common characters, compound surnames, a minority name with
 # the middle dot) and Beijing addresses / unit names.
@@ -62,3 +62,39 @@ def test_fields_of_a_line_are_found_by_position():
 
 def test_byte_order_marks():
     assert bom(b"\xef\xbb\xbf202407|") == "UTF-8" and bom(b"\xff\xfe2\x00") == "UTF-16LE" and bom(b"2024") is None
+
+
+def _codec(data: bytes, encoding: str) -> bytes | None:
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb2312"])
+def test_numpy_transcoding_is_the_codec_or_declines(encoding):
+    """double_byte_to_utf8 (the loader's fast path) gives exactly the codec's UTF-8 or None, never anything
+    else: real lines, ASCII trail bytes (| \\ and letters), two-byte UTF-8 results (· α), runs of odd length,
+    and random byte soup with invalid, truncated and lone lead bytes."""
+    import random
+
+    gbk_only = "丟乂亍" if encoding == "gbk" else ""   # GBK extension characters, some with ASCII trails
+    text = "|".join(NAMES + ADDRESSES) + "|表|璣|·|α|Ж|　|，|" + gbk_only + "|A1|\\|x|\n"
+    good = text.encode(encoding, errors="ignore")   # (GB 2312 lacks the middle dot of a minority name)
+    assert any(0x40 <= good[i + 1] < 0x80 for i in range(len(good) - 1) if good[i] >= 0x81) or encoding == "gb2312"
+    assert double_byte_to_utf8(good, encoding) == _codec(good, encoding) and _codec(good, encoding) is not None
+    rng = random.Random(7)
+    declined = 0
+    for _ in range(300):
+        soup = bytes(rng.choice([rng.randrange(256), rng.randrange(0x30, 0x80), *rng.choice(good[:400])
+                                 .to_bytes(1, "big")]) for _ in range(rng.randrange(1, 40)))
+        mixed = good[:rng.randrange(len(good))] + soup + b"\n"
+        fast = double_byte_to_utf8(mixed, encoding)
+        assert fast is None or fast == _codec(mixed, encoding), mixed
+        declined += fast is None
+        if _codec(mixed, encoding) is not None:
+            assert fast is not None, mixed   # whatever the codec decodes, the fast path does too
+    assert 0 < declined < 300
+    assert double_byte_to_utf8(b"abc|123\n", encoding) == b"abc|123\n"
+    assert double_byte_to_utf8(good[:-2] + b"\xb0", encoding) is None   # a lead byte at the end
+    assert double_byte_to_utf8(good, "utf-8") is None                     # other encodings: the codec

@@ -639,6 +639,11 @@ def cmd_start() -> None:
         return
     if healthy():
         raise SystemExit(f"something else answers on {url()}: set SUPERSET_PORT")
+    con = sqlite3.connect(METADATA_DB)   # WAL: readers are not held up by the action log's commits
+    try:                                  # (superset_config.py); a property of the file, kept
+        con.execute("PRAGMA journal_mode = WAL")
+    finally:
+        con.close()
     workers = str(settings.get().superset_workers)
     cmd = [str(BIN / "gunicorn"), "--bind", f"{HOST}:{PORT}", "--workers", workers,
            "--worker-class", "gthread", "--threads", "4", "--timeout", "120",

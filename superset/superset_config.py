@@ -19,6 +19,27 @@ SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
 
 # --- metadata database and secret key --------------------------------------------------
 SQLALCHEMY_DATABASE_URI = f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+# Superset writes to the metadata database on every request (the action log: six rows, six commits per chart-data
+# request) and reads it on every one (users, permissions, dashboards, datasets). In SQLite's default rollback-journal
+# mode each commit locks out every reader of both workers while it syncs the journal and the file to disk, so the
+# eight chart requests a dashboard sends in parallel queued behind one another's log commits (issue 19: most of a
+# chart request's time, on a busy disk). WAL mode (set on the file by `manage.py start`) lets readers go on during a
+# write; synchronous=NORMAL syncs at checkpoints instead of at every commit (a power cut can lose the last few
+# commits of the action log, never corrupt the file; an application crash loses nothing).
+import sqlite3  # noqa: E402
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.close()
+
 _secret = settings.SECRETS / "superset_secret_key"
 if not _secret.exists():
     raise RuntimeError(f"{_secret} is missing: run `.venv-superset/bin/python superset/manage.py setup`")

@@ -138,16 +138,25 @@ def measure(browser, base: str, state: dict, mode: str, repeat: int, boards, pro
     try:
         if warm is not None:                     # the returning user: every asset of every dashboard in the cache
             for slug, _title, n in boards:
-                open_dashboard(warm, base, slug, n)
+                try:
+                    open_dashboard(warm, base, slug, n)
+                except RuntimeError:
+                    pass                         # measured (and reported) below
         for slug, title, n in boards:
-            runs = []
+            runs, problem = [], None
             for _ in range(repeat):
                 ctx = warm or new_context(browser, state)
                 try:
                     runs.append(open_dashboard(ctx, base, slug, n))
+                except RuntimeError as e:       # reported in the table, the other dashboards still measured
+                    problem = str(e)
                 finally:
                     if ctx is not warm:
                         ctx.close()
+            if not runs:
+                rows.append({"slug": slug, "title": title, "charts": n, "browser_cache": mode, "error": problem})
+                progress(rows[-1])
+                continue
             totals = [r["total"] for r in runs]
             rows.append({"slug": slug, "title": title, "charts": n, "browser_cache": mode,
                          "seconds": [round(t, 2) for t in totals],
@@ -189,11 +198,14 @@ def main() -> None:
 
     def progress(row: dict) -> None:
         run["dashboards"].append(row)
+        run["load_average_end"] = load_average()
+        report(run, cmd, before)   # after every dashboard: an interrupted run keeps what it measured
+        if "error" in row:
+            print(f"{row['browser_cache']:4} {row['slug']:32} NOT MEASURED: {row['error']}", flush=True)
+            return
         print(f"{row['browser_cache']:4} {row['slug']:32} {row['charts']:3d} charts  median {row['median']:6.2f}s  "
               f"max {row['max']:6.2f}s  (first chart request {row['first_request_median']:.2f}s, "
               f"last data {row['last_data_median']:.2f}s)", flush=True)
-        run["load_average_end"] = load_average()
-        report(run, cmd, before)   # after every dashboard: an interrupted run keeps what it measured
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
@@ -215,12 +227,16 @@ def report(run: dict, cmd: str, before: dict | None = None) -> Path:
              "|---|---|---|---:|---:|---:|---:|---:|---|" + ("---:|" if before else "")]
     for r in run["dashboards"]:
         p = prev.get((r["slug"], r["browser_cache"]))
+        if "error" in r:
+            table.append(f"| {r['browser_cache']} | {r['title']} | {r['slug']} | {r['charts']} | – | – | – | – | "
+                         f"not measured: {r['error']} |" + (" – |" if before else ""))
+            continue
         table.append(f"| {r['browser_cache']} | {r['title']} | {r['slug']} | {r['charts']} | {r['median']:.2f} | "
                      f"{r['max']:.2f} | {r['first_request_median']:.2f} | {r['last_data_median']:.2f} | "
                      f"{', '.join(f'{t:.2f}' for t in r['seconds'])} |"
-                     + ((f" {p['median']:.2f} / {p['max']:.2f} |" if p else " – |") if before else ""))
+                     + ((f" {p['median']:.2f} / {p['max']:.2f} |" if p and "median" in p else " – |") if before else ""))
     for mode in ("warm", "cold"):
-        rows = [r for r in run["dashboards"] if r["browser_cache"] == mode]
+        rows = [r for r in run["dashboards"] if r["browser_cache"] == mode and "error" not in r]
         if rows:
             worst = max(rows, key=lambda r: r["max"])
             table.append(f"\n{mode} browser cache: {len(rows)} dashboards, median of the medians "

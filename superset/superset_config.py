@@ -121,6 +121,9 @@ class _NoWarehouseAccess(Exception):
 
 
 def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
+    # psycopg2's hstore support costs a catalogue query on every new connection (Superset opens one per query);
+    # no warehouse column is an hstore.
+    params.setdefault("use_native_hstore", False)
     if not username:                      # CLI / import without a user: the connection's own login
         return uri, params
     user = security_manager.find_user(username=username)
@@ -149,8 +152,49 @@ RATELIMIT_APPLICATION = "500 per second"
 LOGIN_PATHS = ("/login/", "/api/v1/security/login")
 
 
+# --- the default schema, looked up once a minute per user rather than twice per chart request -----------------
+# For a virtual dataset Superset asks the database for its default schema twice per chart request (the cache key's
+# row-level-security part and the FROM clause, superset/connectors/sqla/models.py, models/helpers.py), each time
+# through a new engine and a new PostgreSQL connection (login, SCRAM, backend start, SQLAlchemy's first-connect
+# queries), although every dataset of the bundle names its schema and the value is only a fallback. That was two
+# of the three connections of every chart request (issue 19). The answer depends on the login role (its
+# search_path), which DB_CONNECTION_MUTATOR derives from the user: cached per database, catalogue and user, for
+# DEFAULT_SCHEMA_TTL seconds in each worker process.
+DEFAULT_SCHEMA_TTL = 60
+
+
+def _cache_default_schema() -> None:
+    import threading
+    import time
+
+    from superset.db_engine_specs.postgres import PostgresEngineSpec
+    from superset.utils.core import get_username
+
+    lookup = PostgresEngineSpec.get_default_schema.__func__
+    cache: dict = {}
+    lock = threading.Lock()
+
+    def get_default_schema(cls, database, catalog):
+        if database.id is None:               # a connection being tested, not saved yet
+            return lookup(cls, database, catalog)
+        key = (database.id, catalog, get_username())
+        now = time.monotonic()
+        with lock:
+            hit = cache.get(key)
+        if hit is not None and now - hit[0] < DEFAULT_SCHEMA_TTL:
+            return hit[1]
+        schema = lookup(cls, database, catalog)
+        with lock:
+            cache[key] = (now, schema)
+        return schema
+
+    PostgresEngineSpec.get_default_schema = classmethod(get_default_schema)
+
+
 def FLASK_APP_MUTATOR(app):  # noqa: N802
     from access.throttle import LoginThrottle
+
+    _cache_default_schema()
     from flask import request
     from flask_login import current_user
 

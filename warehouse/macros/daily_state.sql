@@ -12,8 +12,8 @@
     - events: their monthly rows are replaced by the current daily row, in the month of its business date.
     Days up to M's end are already in M's roll-up (the roll-up is reconciled and complete) and are ignored, so the
     roll-up of M+1, once loaded, supersedes the days of M+1 on its own. Without a daily table, or without a daily
-    version after the month end, the result is exactly the monthly table (tests/integration/test_topics_daily.py
-    compares the topic tables with EXCEPT ALL both ways). Daily rows have no load batch (_batch_id null).
+    version after the month end, the result is exactly the monthly table (tests/integration/test_topics.py
+    test_a_daily_death_refreshes_only_the_libraries_it_feeds compares the topic tables with EXCEPT ALL both ways). Daily rows have no load batch (_batch_id null).
 
     The daily table is created by the daily loader's first run: until then the model compiles to the monthly
     source alone (the lineage to the daily source is declared either way, for `--select source:…+`).

@@ -13,6 +13,11 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def load_avg() -> str:
+    """The 1/5/15-minute load average, as the benchmarks print it beside their figures ("0.8 / 1.0 / 3.0")."""
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def machine() -> dict:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     cpu = "unknown"

@@ -13,20 +13,15 @@ The load average of the machine is recorded beside every figure (the machine is 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import time
 
 import psycopg
 
-from bench.common import write_result
+from bench.common import load_avg, write_result
 from foundation import settings
 
 START, MONTH = "202412", "202501"
-
-
-def load_avg() -> str:
-    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main(argv=None) -> int:

@@ -28,15 +28,11 @@ import time
 
 import psycopg
 
-from bench.common import RESULTS, write_result
+from bench.common import RESULTS, load_avg, write_result
 from foundation import settings
 
 START, MONTHS, DAILY_MONTH = "202411", 3, "202501"
 SECTION = ("<!-- topics_daily: written by bench/topics_daily.py -->", "<!-- /topics_daily -->")
-
-
-def load_avg() -> str:
-    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main(argv=None) -> int:

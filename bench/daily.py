@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
+from pathlib import Path
 
 import psycopg
 
@@ -24,29 +25,51 @@ from foundation import settings
 START, MONTH = "202412", "202501"
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.daily")
+def parse_args(prog: str, argv=None) -> argparse.Namespace:
+    """The arguments of the daily benchmarks (this one and bench.topics_daily)."""
+    ap = argparse.ArgumentParser(prog=prog)
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--days", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
-    a = ap.parse_args(argv)
-    from foundation.daily_spec import load_daily_specs
+    return ap.parse_args(argv)
+
+
+class DailyFeed:
+    """A month's daily files written once into `staged` (synth.daily, from the roll-ups in `exchange`), then made to
+    arrive in the watched `folder` one sequence number at a time, as the upstream delivers them."""
+
+    def __init__(self, root: Path, month: str, days: int, exchange: Path):
+        from foundation.daily_spec import load_daily_specs
+        from synth.daily import generate as daily_generate
+
+        self.staged, self.folder = root / "staged", root / "daily"
+        shutil.rmtree(self.staged, ignore_errors=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        t = time.perf_counter()
+        daily_generate(month, days, out=self.staged, exchange=exchange, log=lambda *_: None)
+        self.generate_s = time.perf_counter() - t
+        self.specs = load_daily_specs()
+
+    def arrive(self, seq: int) -> None:
+        for name in self.specs:
+            for p in (self.staged / name).glob(f"*_{seq:06d}.txt*"):
+                (self.folder / name).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(p, self.folder / name / p.name)
+
+
+def main(argv=None) -> int:
+    a = parse_args("python -m bench.daily", argv)
     from loaders.daily import load_daily
     from synth.__main__ import generate
-    from synth.daily import generate as daily_generate
 
     root = settings.VAR / "bench" / "daily" / f"scale_{a.scale}"
-    exchange, staged, folder = root / "exchange", root / "staged", root / "daily"
+    exchange = root / "exchange"
     t = time.perf_counter()
     generate(START, 2, a.scale, a.seed, out=exchange, log=lambda *_: None)
     gen_s = time.perf_counter() - t
     print(f"[bench] roll-ups {START}–{MONTH} at scale {a.scale}: {gen_s:.1f}s (load {load_avg()})", flush=True)
-    shutil.rmtree(staged, ignore_errors=True)
-    shutil.rmtree(folder, ignore_errors=True)
-    t = time.perf_counter()
-    daily_generate(MONTH, a.days, out=staged, exchange=exchange, log=lambda *_: None)
-    dgen_s = time.perf_counter() - t
-    specs = load_daily_specs()
+    feed = DailyFeed(root, MONTH, a.days, exchange)
+    dgen_s, specs, folder = feed.generate_s, feed.specs, feed.folder
 
     admin = settings.warehouse_url()
     base = admin.rsplit("/", 1)[0]
@@ -55,15 +78,9 @@ def main(argv=None) -> int:
         c.execute("create database bench_daily")
     url = f"{base}/bench_daily"
 
-    def arrive(seq: int) -> None:
-        for name in specs:
-            for p in (staged / name).glob(f"*_{seq:06d}.txt*"):
-                (folder / name).mkdir(parents=True, exist_ok=True)
-                shutil.copy2(p, folder / name / p.name)
-
     rows = []
     for seq in range(1, a.days + 2):
-        arrive(seq)
+        feed.arrive(seq)
         la = load_avg()
         t = time.perf_counter()
         summary = load_daily(url=url, folder=folder, log=lambda *_: None)

@@ -18,10 +18,8 @@ bench/results/topics_daily.md (+ .json) and the same section into bench/results/
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -29,6 +27,7 @@ import time
 import psycopg
 
 from bench.common import RESULTS, load_avg, write_result
+from bench.daily import DailyFeed, parse_args
 from foundation import settings
 
 START, MONTHS, DAILY_MONTH = "202411", 3, "202501"
@@ -36,20 +35,14 @@ SECTION = ("<!-- topics_daily: written by bench/topics_daily.py -->", "<!-- /top
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.topics_daily")
-    ap.add_argument("--scale", type=float, default=0.1)
-    ap.add_argument("--days", type=int, default=3)
-    ap.add_argument("--seed", type=int, default=42)
-    a = ap.parse_args(argv)
-    from foundation.daily_spec import load_daily_specs
+    a = parse_args("python -m bench.topics_daily", argv)
     from loaders.daily import load_daily
     from loaders.load import load_month
     from pipeline.daily import refresh
     from synth.__main__ import generate
-    from synth.daily import generate as daily_generate
 
     root = settings.VAR / "bench" / "topics_daily" / f"scale_{a.scale}"
-    exchange, staged, folder, target = root / "exchange", root / "staged", root / "daily", root / "target"
+    exchange, target = root / "exchange", root / "target"
     t = time.perf_counter()
     generate(START, MONTHS, a.scale, a.seed, out=exchange, log=lambda *_: None)
     gen_s = time.perf_counter() - t
@@ -76,22 +69,11 @@ def main(argv=None) -> int:
         raise SystemExit(f"topic build failed:\n{res.stdout[-3000:]}")
     print(f"[bench] monthly build of the topic libraries and their upstream: {build_s:.0f}s (load {la_build})", flush=True)
 
-    shutil.rmtree(staged, ignore_errors=True)
-    shutil.rmtree(folder, ignore_errors=True)
-    t = time.perf_counter()
-    daily_generate(DAILY_MONTH, a.days, out=staged, exchange=exchange, log=lambda *_: None)
-    dgen_s = time.perf_counter() - t
-    specs = load_daily_specs()
-
-    def arrive(seq: int) -> None:
-        for name in specs:
-            for p in (staged / name).glob(f"*_{seq:06d}.txt*"):
-                (folder / name).mkdir(parents=True, exist_ok=True)
-                shutil.copy2(p, folder / name / p.name)
-
+    feed = DailyFeed(root, DAILY_MONTH, a.days, exchange)
+    dgen_s, folder = feed.generate_s, feed.folder
     rows = []
     for seq in range(1, a.days + 2):
-        arrive(seq)
+        feed.arrive(seq)
         la = load_avg()
         t = time.perf_counter()
         summary = load_daily(url=url, folder=folder, log=lambda *_: None, reports=root / "reports")

@@ -320,9 +320,6 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
         if d["kind"] == "ratio" and d.get("numerator") and (freq != "M" or spec["methods"][i] == "average"):
             need |= {d["numerator"], d["denominator"]}
     parents = {r: next((x.get("parent") for x in cat.regions if x["code"] == r), None) for r in regs}
-    breaks: dict[tuple, list[str]] = {}
-    for b in cat.breaks:
-        breaks.setdefault((b["indicator"], b["region"]), []).append(b["period"])
     read_regs = set(regs) | ({v for v in parents.values() if v} if "share" in spec["methods"].values() else set())
     explain = est["cells"] <= EXPLAIN_LIMIT
     bounds = _bounds(window, lag, freq) if window else {}
@@ -380,7 +377,7 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
         vec_regs = [reg for reg in regs if method in VECTOR_METHODS and (
             freq == "M" or not (data.get((ind, reg, "M")) or (freq == "Y" and data.get((ind, reg, "Q")))))]
         vec = dict(zip(vec_regs, _vector_rows(method, [data.get((ind, reg, freq)) for reg in vec_regs], window, w0,
-                                              lag, freq, d, [breaks.get((ind, reg), []) for reg in vec_regs],
+                                              lag, freq, d, [cat.breaks_of(ind, reg) for reg in vec_regs],
                                               spec["allow_break"]))) if vec_regs else {}
         for reg in regs:
             s = data.get((ind, reg, freq))
@@ -396,7 +393,7 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
                          float(d.get("ratio_scale", 1)))
             parent = target_series(ind, parents[reg])[0] if method == "share" and parents.get(reg) else None
             res = engine.apply_method(method, ser, window, kind=d["kind"], unit=d["unit"],
-                                      breaks=breaks.get((ind, reg), []), allow_break=spec["allow_break"],
+                                      breaks=cat.breaks_of(ind, reg), allow_break=spec["allow_break"],
                                       parent=parent, parts=parts)
             periods = ["全期"] if method in engine.SUMMARY_METHODS else window
             blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta, "periods": periods,

@@ -46,14 +46,13 @@ def pending(conn: psycopg.Connection) -> tuple[list[str], object]:
     runlog.ensure(conn)
     since = conn.execute("select max(started_at) from audit.run_log where action in ('daily_refresh', 'build') "
                          "and result = 'ok'").fetchone()[0]
-    rows = conn.execute(
-        "select interface, max(business_date) filter (where status = 'applied') from audit.daily_delivery "
+    changed = [r[0] for r in conn.execute(
+        "select distinct interface from audit.daily_delivery "
         "where ((status = 'applied' and rows_applied > 0) or status = 'superseded') "
-        "and (%s::timestamptz is null or finished_at > %s) group by interface order by interface",
-        (since, since)).fetchall()
+        "and (%s::timestamptz is null or finished_at > %s) order by interface", (since, since))]
     last = conn.execute("select max(business_date) from audit.daily_delivery where status = 'applied' "
-                        "and interface = any(%s)", ([r[0] for r in rows],)).fetchone()[0]
-    return [r[0] for r in rows], last
+                        "and interface = any(%s)", (changed,)).fetchone()[0]
+    return changed, last
 
 
 def built(conn: psycopg.Connection) -> bool:

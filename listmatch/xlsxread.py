@@ -46,15 +46,21 @@ _ATTRS_USUAL = re.compile(r'\s*r="([A-Z]{1,3})\d+"(?:\s+s="(\d+)")?(?:\s+t="(\w+
 _COL_INDEX: dict[str, int] = {}          # column letters → index (at most 16 384 of them)
 
 
+def _col_of(letters: str) -> int:
+    """_col_index of column letters, remembered (a sheet repeats the same few columns on every row)."""
+    idx = _COL_INDEX.get(letters)
+    if idx is None:
+        idx = _COL_INDEX[letters] = _col_index(letters)
+    return idx
+
+
 def _attrs(raw: str) -> tuple[dict[str, str], int | None]:
     """The cell's attributes, and its column index when its reference is of the usual form."""
     m = _ATTRS_USUAL.fullmatch(raw)
     if m is None:
         return dict(_ATTR.findall(raw)), None
     letters = m[1]
-    idx = _COL_INDEX.get(letters)
-    if idx is None:
-        idx = _COL_INDEX[letters] = _col_index(letters)
+    idx = _col_of(letters)
     a = {"r": letters}
     if m[2] is not None:
         a["s"] = m[2]
@@ -74,9 +80,7 @@ _SIMPLE_ROW = re.compile(f"(?:{_SIMPLE})*")
 def _parse_simple_row(body: str, shared: list[str]) -> list[str]:
     row: list[str] = []
     for letters, text, si in _SIMPLE_CELL.findall(body):
-        idx = _COL_INDEX.get(letters)
-        if idx is None:
-            idx = _COL_INDEX[letters] = _col_index(letters)
+        idx = _col_of(letters)
         if idx >= MAX_COLUMNS:
             raise ValueError(f"cell reference {letters!r} beyond column XFD")
         if idx > len(row):

@@ -143,6 +143,11 @@ def data_version(conn) -> int:
     return conn.execute(f"select coalesce(max(load_id), 0) from {store.SCHEMA}.load").fetchone()[0]
 
 
+def _parents(cat, regions: list[str]) -> dict[str, str | None]:
+    """Each region's parent region in the catalogue (a district's is 北京市), None at the top."""
+    return {r: next((x.get("parent") for x in cat.regions if x["code"] == r), None) for r in regions}
+
+
 def run(conn, spec: dict, allowed_regions: set[str] | None = None, use_cache: bool = True) -> dict:
     cat = store.catalogue()
     spec = normalise(spec, cat)
@@ -150,6 +155,11 @@ def run(conn, spec: dict, allowed_regions: set[str] | None = None, use_cache: bo
         denied = [r for r in spec["regions"] if r not in allowed_regions]
         if denied:
             raise QueryError(f"无权查看地区: {', '.join(cat.region_name(r) for r in denied)}")
+        # 占比 divides by the parent region's value, which the share and the region's own value give away
+        hidden = sorted({p for p in _parents(cat, spec["regions"]).values() if p and p not in allowed_regions}) \
+            if "share" in spec["methods"].values() else []
+        if hidden:
+            raise QueryError(f"无权查看地区: {', '.join(cat.region_name(r) for r in hidden)} (占比的分母; 可选其他计算方法)")
     est = estimate(spec)
     if not est["ok"]:
         raise QueryError(f"查询过大: {est['indicators']} 个指标 × {est['regions']} 个地区 × {est['periods']} 期 = "
@@ -319,7 +329,7 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
         d = cat.indicators[i]
         if d["kind"] == "ratio" and d.get("numerator") and (freq != "M" or spec["methods"][i] == "average"):
             need |= {d["numerator"], d["denominator"]}
-    parents = {r: next((x.get("parent") for x in cat.regions if x["code"] == r), None) for r in regs}
+    parents = _parents(cat, regs)
     read_regs = set(regs) | ({v for v in parents.values() if v} if "share" in spec["methods"].values() else set())
     explain = est["cells"] <= EXPLAIN_LIMIT
     bounds = _bounds(window, lag, freq) if window else {}

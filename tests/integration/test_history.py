@@ -259,6 +259,13 @@ def test_portal_roles_districts_and_login_throttling(ready):
     assert ok.status_code == 200 and {c["region"] for c in ok.json()["cells"]} == {"110105"}
     other = d.post("/api/query", json={"indicators": ["wh_pension_insured"], "regions": ["110000"], "periods": {"latest": 2}})
     assert other.status_code == 400 and "无权" in other.json()["detail"]
+    # 占比 would divide by 北京市's value: refused by name, not answered as "missing" cells
+    share = d.post("/api/query", json={"indicators": ["wh_pension_insured"], "regions": ["110105"],
+                                       "methods": {"wh_pension_insured": "share"}, "periods": {"latest": 2}})
+    assert share.status_code == 400 and "无权查看地区: 北京市" in share.json()["detail"], share.text
+    assert _client("analyst").post("/api/query", json={"indicators": ["wh_pension_insured"], "regions": ["110105"],
+                                                        "methods": {"wh_pension_insured": "share"},
+                                                        "periods": {"latest": 2}}).status_code == 200
     assert d.get("/api/data", params={"indicators": "wh_pension_insured", "regions": "110108"}).status_code == 403
     assert d.get("/import").status_code == 403
     a = _client("analyst")

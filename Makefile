@@ -28,7 +28,7 @@ FORCE   ?=
 # Daily (T+1) increments the demo writes and applies: the first DAILY_DAYS days of the latest month.
 DAILY_DAYS ?= 5
 
-.PHONY: roles help lint lock setup browser-deps db generate daily-generate daily load build signoff signoff-demo fixed-reports bulletin publish rollback status backup restore-test docs superset cube portal services history-report demo test unit-test bench bench-warehouse bench-cube bench-daily bench-topics-daily psql stop clean-data
+.PHONY: roles help lint lock setup browser-deps db generate daily-generate daily load build signoff signoff-demo fixed-reports bulletin publish rollback raw-archive raw-restore status backup restore-test docs superset cube portal services history-report demo test unit-test bench bench-warehouse bench-cube bench-daily bench-topics-daily psql stop clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -100,6 +100,12 @@ publish: db  ## promote the review release to official in one atomic step once e
 
 rollback: db  ## restore the previous official release in one step
 	@$(HRSS) rollback
+
+raw-archive: db  ## archive raw months older than the newest KEEP (default 13) of the interfaces only incremental models read (var/archive/raw/); PLAN=1 shows what it would do
+	@$(HRSS) raw $(if $(PLAN),plan,archive) $(if $(KEEP),--keep $(KEEP))
+
+raw-restore: db  ## re-attach the archived raw months of MONTH=YYYYMM (a full refresh needs every month back)
+	@$(HRSS) raw restore --month $(MONTH)
 
 status: db  ## per month: files arrived / missing, loaded, built, checks, published, backed up
 	@$(HRSS) status

@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "fixed-reports": ("pipeline.fixedreports.archive", "main", (),
                       "固定报表 XLSX + PDF of a month: --month YYYYMM [--release review|official] [--no-pdf]"),
     "bulletin": ("pipeline.bulletin", "main", (), "监督快报 (text + XLSX + PDF) of a month: --month YYYYMM"),
+    "raw": ("pipeline.raw_retention", "main", (),
+            "raw-layer retention: plan [--keep N] | archive [--keep N] | restore --month YYYYMM | list"),
     "rollback": ("pipeline.release", "main", ("rollback",), "restore the previous official release"),
     "release-info": ("pipeline.release", "main", ("info",), "the official and previous releases (JSON)"),
     "status": ("pipeline.status", "main", (), "per month: arrived, loaded, built, checks, published, backed up"),

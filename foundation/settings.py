@@ -15,6 +15,7 @@ Standard library only: Superset's configuration (another virtual environment) im
 | WAREHOUSE_PG_PORT | 55432 | port of the embedded cluster |
 | WAREHOUSE_RESTORE_PORT | 55499 | port of the scratch cluster the restore test starts |
 | WAREHOUSE_BACKUP_RETAIN | 3 | backup periods kept |
+| WAREHOUSE_RAW_KEEP_MONTHS | 13 | loaded months of an interface kept in the raw layer (older ones may be archived) |
 | WAREHOUSE_OPERATOR | login name | who the audit logs record |
 | DBT_TARGET_PATH | warehouse/target | dbt's target folder (MetricFlow reads warehouse/target) |
 | DBT_LOG_PATH | var/dbt/logs | dbt's log folder |
@@ -62,6 +63,7 @@ class Settings:
     pg_port: int
     restore_port: int
     backup_retain: int
+    raw_keep_months: int
     operator: str
     dbt_target_path: Path
     dbt_log_path: Path
@@ -94,6 +96,7 @@ class Settings:
             pg_port=int(e.get("WAREHOUSE_PG_PORT", "55432")),
             restore_port=int(e.get("WAREHOUSE_RESTORE_PORT", "55499")),
             backup_retain=int(e.get("WAREHOUSE_BACKUP_RETAIN", "3")),
+            raw_keep_months=int(e.get("WAREHOUSE_RAW_KEEP_MONTHS", "13")),
             operator=e.get("WAREHOUSE_OPERATOR") or _operator(),
             dbt_target_path=Path(e.get("DBT_TARGET_PATH", WAREHOUSE_DBT / "target")),
             dbt_log_path=Path(e.get("DBT_LOG_PATH", var / "dbt" / "logs")),

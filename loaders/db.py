@@ -150,21 +150,56 @@ def register_interface(conn: psycopg.Connection, spec: Spec) -> None:
 
 
 def ensure_raw_table(conn: psycopg.Connection, spec: Spec) -> None:
-    """Create raw.<interface> from the spec; add columns the spec gained since."""
-    cols = ",\n  ".join(f"{c.name} {c.pg_type}" for c in spec.columns)
-    conn.execute(f"""create table if not exists {raw_table(spec)} (
+    """raw.<interface> from the spec, partitioned by data_month: one partition per delivered month (created at its
+    load, `month_partition`), so a month is replaced, detached, archived and re-attached whole and a replacement
+    leaves no dead rows. A table of an older version (one heap for every month) is partitioned in place once;
+    columns the spec gained since are added (to every partition)."""
+    kind = conn.execute("select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                        "where n.nspname = 'raw' and c.relname = %s", (spec.interface,)).fetchone()
+    if kind is None:
+        cols = ",\n  ".join(f"{c.name} {c.pg_type}" for c in spec.columns)
+        conn.execute(f"""create table if not exists {raw_table(spec)} (
   {cols},
   _line_no integer not null,
   _batch_id bigint not null
-)""")
+) partition by list (data_month)""")
+    elif kind[0] == "r":
+        _partition_in_place(conn, spec)
     existing = {r[0] for r in conn.execute(
         "select column_name from information_schema.columns where table_schema='raw' and table_name=%s",
         (spec.interface,))}
     for c in spec.columns:
         if c.name not in existing:
             conn.execute(f"alter table {raw_table(spec)} add column {c.name} {c.pg_type}")
-    conn.execute(f"create index if not exists {spec.interface}_month on {raw_table(spec)} (data_month)")
-    conn.execute(f"comment on table {raw_table(spec)} is %s" % psycopg.sql.quote(f"{spec.title}(原始层)"))
+    conn.execute(f"comment on table {raw_table(spec)} is %s" % psycopg.sql.quote(f"{spec.title}(原始层, 按数据月份分区)"))
     for c in spec.columns:
         conn.execute(f"comment on column {raw_table(spec)}.{c.name} is "
                      + psycopg.sql.quote(c.label + ("(个人敏感信息)" if c.pii else "")))
+
+
+def partition_name(interface: str, month: str) -> str:
+    return f"{interface}__{month}"
+
+
+def month_partition(conn: psycopg.Connection, spec: Spec, month: str) -> str:
+    """raw.<interface>__<YYYYMM>, the partition of one delivered month (created empty if missing)."""
+    name = f"raw.{partition_name(spec.interface, month)}"
+    if conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is None:
+        conn.execute(f"create table if not exists {name} partition of {raw_table(spec)} for values in "
+                     f"({psycopg.sql.quote(month)})")
+    return name
+
+
+def _partition_in_place(conn: psycopg.Connection, spec: Spec) -> None:
+    """One heap of every month (before raw was partitioned) → the partitioned table with one partition per month,
+    in one transaction: the rows are copied month by month, then the old heap is dropped."""
+    old = f"{spec.interface}__unpartitioned"
+    with conn.transaction():
+        conn.execute(f"alter table {raw_table(spec)} rename to {old}")
+        conn.execute(f"alter index if exists raw.{spec.interface}_month rename to {old}_month")
+        conn.execute(f"create table {raw_table(spec)} (like raw.{old}) partition by list (data_month)")
+        months = [r[0] for r in conn.execute(f"select distinct data_month from raw.{old} order by 1")]
+        for month in months:
+            part = month_partition(conn, spec, month)
+            conn.execute(f"insert into {part} select * from raw.{old} where data_month = %s", (month,))
+        conn.execute(f"drop table raw.{old}")

@@ -64,8 +64,9 @@ def load_month(month: str, force: bool = False, url: str | None = None, folder: 
             except Exception as e:  # noqa: BLE001 — an unexpected fault in one file, recorded as such
                 summary[interface] = _record_failure(conn, specs[interface], month, folder, sha, run_id, e, log)
         summary.update(load_check_table(conn, month, folder, log, run_id))
-        analyze([db.raw_table(specs[i]) for i, r in summary.items() if r.get("status") == "loaded" and i in specs]
-                + ["raw.check_table"], conn, log)
+        loaded = [i for i, r in summary.items() if r.get("status") == "loaded" and i in specs]
+        analyze([f"raw.{db.partition_name(i, month)}" for i in loaded]
+                + [db.raw_table(specs[i]) for i in loaded] + ["raw.check_table"], conn, log)
         manual = _load_manual(month, folder, url, log)
         if manual:  # only a refused workbook: a loaded one is not a file of the interface summary
             summary["manual"] = manual
@@ -115,9 +116,14 @@ def analyze(tables: list[str], conn: psycopg.Connection, log=print) -> None:
     statistics of before it (autovacuum has not come round yet) PostgreSQL estimates one row for that month and
     chooses nested loops that take hours at scale 0.1 instead of seconds."""
     t = time.perf_counter()
-    tables = [name for name in tables if conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None]
+    kinds = {name: conn.execute("select relkind from pg_class where oid = to_regclass(%s)", (name,)).fetchone()
+             for name in tables}
+    tables = [name for name, kind in kinds.items() if kind is not None]
+    # A partitioned table: the month's partition is analysed on its own; the parent's whole-table statistics
+    # without re-analysing every month's partition (ANALYZE ONLY, PostgreSQL 18) where the server has it.
+    only = "only " if conn.info.server_version >= 180000 else ""
     for table in tables:
-        conn.execute(f"analyze {table}")
+        conn.execute(f"analyze {only if kinds[table][0] == 'p' else ''}{table}")
     if tables:
         log(f"[load] 统计信息已更新 (ANALYZE {len(tables)} 张表, {time.perf_counter() - t:.1f}s)")
 
@@ -180,6 +186,9 @@ def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sh
         log(f"[load] {path.name}: 暂缓 — {held}")
         return {"status": "held", "message": held, "batch_id": batch_id}
     t0 = time.perf_counter()
+    # The month's partition exists (empty) before the load's transaction: creating it locks the whole table, the
+    # load itself only its month.
+    part = db.month_partition(conn, spec, month)
     with conn.transaction():
         # One loader per interface and month at a time.
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"{spec.interface}/{month}",))
@@ -188,9 +197,13 @@ def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sh
             " status, run_by, started_at) values (%s,%s,%s,%s,%s,%s,%s,'loading',%s,%s) returning batch_id",
             (run_id, spec.interface, spec.provider, mstart, path.name, sha, path.stat().st_size, run_by(), start),
         ).fetchone()[0]
-        replaced = conn.execute(f"delete from {db.raw_table(spec)} where data_month = %s", (month,)).rowcount
+        # A re-delivery replaces the month whole: the partition is emptied (no dead rows left behind) and the
+        # new file copied into it directly; rows of another month never reach it (the data_month rule rejects them).
+        replaced = conn.execute(f"select count(*) from {part}").fetchone()[0]
+        if replaced:
+            conn.execute(f"truncate {part}")
         cols = ", ".join(spec.column_names + ["_line_no", "_batch_id"])
-        copy_sql = (f"copy {db.raw_table(spec)} ({cols}) from stdin with "
+        copy_sql = (f"copy {part} ({cols}) from stdin with "
                     f"(format text, delimiter {psycopg.sql.quote(spec.delimiter)}, null '')")
         with conn.cursor() as cur, path.open("rb") as f:
             # A writer thread sends the data while the next chunk is validated (Arrow and the

@@ -100,12 +100,31 @@ def _review_fixed_reports(month: str) -> dict:
         return {"error": str(e)}
 
 
+def _refuse_full_refresh_while_raw_archived(full_refresh: bool) -> None:
+    """A full refresh rebuilds every incremental model from raw: months archived out of raw would silently drop out
+    of the ODS and the facts, so it waits until they are restored."""
+    if not full_refresh:
+        return
+    import psycopg
+
+    from pipeline import raw_retention
+
+    with psycopg.connect(settings.warehouse_url()) as conn:
+        away = raw_retention.archived(conn)
+    if away:
+        months = sorted({m for _, m in away})
+        raise SystemExit(f"[build] 拒绝全量重建: 原始层有 {len(away)} 个接口月份已归档 ({', '.join(months)}), "
+                         f"全量重建会使这些月份从明细层消失。先逐月恢复: make raw-restore MONTH=<YYYYMM> "
+                         f"(python -m cli raw restore --month YYYYMM), 再全量重建")
+
+
 def build(months: list[str] | None = None, force: bool = False, load: bool = True,
           full_refresh: bool = False, test_all: bool = False) -> None:
     t0 = time.time()
     months = months or sorted(p.name for p in settings.EXCHANGE.glob("[0-9]" * 6))
     if not months:
         raise SystemExit(f"no drops in {settings.EXCHANGE}: run `make generate` first")
+    _refuse_full_refresh_while_raw_archived(full_refresh)
     for m in months if load else []:
         print(f"[build] loading {m}", flush=True)
         with runlog.logged("load", m) as entry:

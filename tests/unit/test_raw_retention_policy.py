@@ -1,0 +1,44 @@
+"""Which raw interfaces may lose old months: only those every reading model rebuilds incrementally (from the dbt
+manifest, through views and ephemeral models)."""
+from pipeline.raw_retention import whole_readers
+
+
+def _model(name, materialized):
+    return {"resource_type": "model", "name": name, "config": {"materialized": materialized}}
+
+
+MANIFEST = {
+    "sources": {
+        "source.p.raw_a.a": {"schema": "raw", "name": "a", "identifier": "a"},
+        "source.p.raw_b.b": {"schema": "raw", "name": "b", "identifier": "b"},
+        "source.p.raw_c.c": {"schema": "raw", "name": "c", "identifier": "c"},
+        "source.p.audit.x": {"schema": "audit", "name": "x", "identifier": "x"},
+    },
+    "nodes": {
+        "model.p.stg_a": _model("stg_a", "view"),
+        "model.p.int_a": _model("int_a", "ephemeral"),
+        "model.p.fct_a": _model("fct_a", "incremental"),
+        "model.p.rpt_a": _model("rpt_a", "table"),          # reads the incremental fact: not raw
+        "model.p.stg_b": _model("stg_b", "view"),
+        "model.p.int_b": _model("int_b", "table"),          # reads raw b whole through a view
+        "model.p.stg_c": _model("stg_c", "view"),
+        "snapshot.p.snap_c": {"resource_type": "snapshot", "name": "snap_c", "config": {}},
+        "test.p.not_null_stg_a": {"resource_type": "test", "name": "not_null_stg_a", "config": {}},
+    },
+    "child_map": {
+        "source.p.raw_a.a": ["model.p.stg_a"],
+        "model.p.stg_a": ["model.p.int_a", "test.p.not_null_stg_a"],
+        "model.p.int_a": ["model.p.fct_a"],
+        "model.p.fct_a": ["model.p.rpt_a"],
+        "source.p.raw_b.b": ["model.p.stg_b"],
+        "model.p.stg_b": ["model.p.int_b", "model.p.int_a"],
+        "source.p.raw_c.c": ["model.p.stg_c"],
+        "model.p.stg_c": ["snapshot.p.snap_c"],
+        "source.p.audit.x": ["model.p.int_b"],
+    },
+}
+
+
+def test_only_interfaces_read_incrementally_may_be_archived():
+    readers = whole_readers(MANIFEST)
+    assert readers == {"a": [], "b": ["int_b"], "c": ["snap_c"]}

@@ -37,6 +37,8 @@ RUN_DEPENDENT_COLUMNS = {
     "updated_at", "published_at", "generated_at", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to",
     "dbt_scd_id", "invocation_id", "_loaded_at", "run_at", "at", "duration_s", "seconds", "operator",
     "host", "pid", "backed_up_at", "checked_at", "snapshot_at",
+    # the topic libraries and governance stamp the build's time on their rows
+    "refreshed_at", "evaluated_at", "last_refresh", "recorded_at", "resolved_at",
 }
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 

@@ -61,17 +61,19 @@ _, _, rows = sha256_of(path)
 with psycopg.connect(url, autocommit=True) as conn:
     db.ensure_audit(conn)
     db.ensure_raw_table(conn, spec)
-    conn.execute(f"truncate {db.raw_table(spec)}")
+    # into the month's partition, as the validated load copies (no routing through the parent)
+    target = db.month_partition(conn, spec, month)
+    conn.execute(f"truncate {target}")
     # the file has no line numbers or batch ids: the plain COPY loads just the delivered columns
     conn.execute(f"alter table {db.raw_table(spec)} alter _line_no drop not null, alter _batch_id drop not null")
     cols = ", ".join(spec.column_names)
     t = time.perf_counter()
     with conn.cursor() as cur, path.open("rb") as f:
-        with cur.copy(f"copy {db.raw_table(spec)} ({cols}) from stdin with (format text, delimiter '|', null '', encoding '{spec.encoding}')") as cp:
+        with cur.copy(f"copy {target} ({cols}) from stdin with (format text, delimiter '|', null '', encoding '{spec.encoding}')") as cp:
             while chunk := f.read(1 << 20):
                 cp.write(chunk)
     secs = time.perf_counter() - t
-    loaded = conn.execute(f"select count(*) from {db.raw_table(spec)}").fetchone()[0]
+    loaded = conn.execute(f"select count(*) from {target}").fetchone()[0]
 """
     else:  # pandas.DataFrame.to_sql
         body = """

@@ -63,9 +63,12 @@ def at_period_end(col: str, first: bool = False) -> str:
             f"WHERE _p._m = {edge}(month_start))")
 
 
-def M(name, verbose, expr, fmt=",d", desc=None):
-    return {"metric_name": name, "verbose_name": verbose, "metric_type": None, "expression": expr,
-            "description": desc, "d3format": fmt, "currency": None, "extra": {}, "warning_text": None}
+def M(name, verbose, expr, fmt=",d", desc=None, why=None):
+    """A metric. `why`: the reason it is a presentation-only expression (a sort key, a count of a report's rows, a
+    ratio of two certified metrics …) rather than a MetricFlow metric — see metric_source()."""
+    m = {"metric_name": name, "verbose_name": verbose, "metric_type": None, "expression": expr,
+         "description": desc, "d3format": fmt, "currency": None, "extra": {}, "warning_text": None}
+    return {**m, "_why": why} if why else m
 
 
 def _kinded(metric: dict, kind: str, col: str, scale: str = "") -> dict:
@@ -173,14 +176,62 @@ def metric_yaml(m: dict) -> dict:
     return {k: v for k, v in m.items() if not k.startswith("_")}
 
 
-COUNT = M("count", "记录数", "COUNT(*)", ",d")
+# ---------------------------------------------------------------- one definition per metric
+# The MetricFlow semantic layer (warehouse/models/marts/semantic/) is the source of every metric: a dataset metric
+# named <m> over the report mart rpt_<r> is the MetricFlow metric <r>_<m> (reports/_reports__semantic_models.yml),
+# certified as such in Superset (extra.certification: the badge and its tooltip on the metric). A metric that is
+# not a measure of a mart is declared presentation-only with its reason (M(..., why=...), or DS(unmodelled=...)
+# for a table outside the dbt project); a KPI card dataset's metrics are derived from its base dataset's. Anything
+# else stops the generator; tests/unit/test_metric_definitions.py checks that each certified expression is its
+# MetricFlow metric (column, aggregation, period rule, scale, ratio parts).
+SEMANTIC_DIR = ROOT / "warehouse" / "models" / "marts" / "semantic"
+CERTIFIED_BY = "MetricFlow 语义层"
+_SEMANTIC_METRICS: dict[str, dict] = {}
+
+
+def semantic_metrics() -> dict[str, dict]:
+    """The MetricFlow metrics by name (read once)."""
+    if not _SEMANTIC_METRICS:
+        for path in sorted(SEMANTIC_DIR.rglob("*.yml")):
+            for m in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("metrics") or []:
+                _SEMANTIC_METRICS[m["name"]] = m
+    return _SEMANTIC_METRICS
+
+
+def semantic_metric_name(table: str, metric: str) -> str:
+    """The MetricFlow metric a dataset metric over `table` is (rpt_x, m → x_m)."""
+    return f"{table.removeprefix('rpt_')}_{metric}"
+
+
+def metric_source(ds: DS, m: dict) -> dict:
+    """The metric's `extra`: its MetricFlow certification or its presentation-only reason (KPI metrics: none,
+    derived). Stops on a metric that is neither."""
+    extra = dict(m.get("extra") or {})
+    why = m.get("_why") or ds.unmodelled
+    if ds.base is not None:   # a KPI card dataset: derived from its base dataset's metrics (but its sort key)
+        return {**extra, "presentation_only": why} if why else extra
+    name = semantic_metric_name(ds.source_table, m["metric_name"])
+    if name in semantic_metrics() and not why:
+        extra["certification"] = {"certified_by": CERTIFIED_BY, "details": name}
+    elif why:
+        extra["presentation_only"] = why
+    else:
+        raise SystemExit(f"superset/specs: metric {m['metric_name']} of {ds.table} is neither the MetricFlow metric "
+                         f"{name} (warehouse/models/marts/semantic/reports/) nor declared presentation-only "
+                         f"(M(..., why=...) or DS(unmodelled=...))")
+    return extra
+
+
+COUNT = M("count", "记录数", "COUNT(*)", ",d", why="数据集的行数（记录数），不是某一列的度量")
+SORT_KEY = "排序键：只用于按标准顺序排列，不是指标"
 
 
 # ---------------------------------------------------------------- datasets
 class DS:
     def __init__(self, key, table, desc, metrics, schema="official", sql=None, database="warehouse",
-                 dttm="month_start", calc=None, uuid=None, base=None):
+                 dttm="month_start", calc=None, uuid=None, base=None, unmodelled=None):
         self.key, self.table, self.desc = key, table, desc
+        self.unmodelled = unmodelled   # why this table has no semantic model (not a dbt mart): its metrics' reason
         self.metrics = resolve_period_kinds(base.table if base is not None else table, list(metrics))
         self.schema, self.sql, self.database, self.dttm = schema, sql, database, dttm
         self.calc = dict(calc or {})
@@ -275,7 +326,8 @@ def load_columns(conn, ds: DS, names: dict) -> None:
     if ds.base is not None:
         kpi_metrics(ds)
     if "district_sort" in have and not any(m["metric_name"] == "district_order" for m in ds.metrics):
-        ds.metrics.append(M("district_order", "区县排序", "MIN(district_sort)", None, "用于按区县标准顺序排序"))
+        ds.metrics.append(M("district_order", "区县排序", "MIN(district_sort)", None, "用于按区县标准顺序排序",
+                             why=SORT_KEY))
 
 
 def dataset_yaml(ds: DS) -> dict:
@@ -283,7 +335,7 @@ def dataset_yaml(ds: DS) -> dict:
             "offset": 0, "cache_timeout": None, "catalog": None, "schema": ds.schema, "sql": ds.sql,
             "params": None, "template_params": None, "filter_select_enabled": True,
             "fetch_values_predicate": None, "extra": None, "normalize_columns": False,
-            "always_filter_main_dttm": False, "uuid": ds.uuid, "metrics": [metric_yaml(m) for m in ds.metrics], "columns": ds.columns,
+            "always_filter_main_dttm": False, "uuid": ds.uuid, "metrics": [metric_yaml({**m, "extra": metric_source(ds, m)}) for m in ds.metrics], "columns": ds.columns,
             "version": "1.0.0",
             "database_uuid": REVIEW_DB if ds.database == "warehouse_review" else WAREHOUSE_DB}
 

@@ -18,21 +18,26 @@ def dashboards() -> list[Dash]:
         stock("insured_retired", "离退休人数"), wan("pension_paid", "养老金发放（万元）"),
         M("average_pension", "人均养老金（元）", "SUM(basic_pension_paid) / NULLIF(SUM(insured_retired), 0)", ",.2f",
           "基本养老金发放 ÷ 离退休人数（先求和再相除；不含补发和丧葬补助金）"),
-        M("adjustment_rate", "当年养老金调整水平", "MAX(adjustment_rate)", ".1%", "口径参数"),
-        M("social_average_wage", "社平工资（元/月）", "MAX(social_average_wage)", ",.0f", "口径参数，上年度"),
+        M("adjustment_rate", "当年养老金调整水平", "MAX(adjustment_rate)", ".1%", "口径参数",
+          why="口径参数（当年养老金调整水平，每行相同），不是度量"),
+        M("social_average_wage", "社平工资（元/月）", "MAX(social_average_wage)", ",.0f", "口径参数，上年度",
+          why="口径参数（上年度社平工资，每行相同），不是度量"),
         M("replacement_rate", "养老金替代率（社平口径）",
           "SUM(basic_pension_paid) / NULLIF(SUM(insured_retired), 0) / NULLIF(MAX(social_average_wage), 0)", ".2%",
-          "人均养老金 ÷ 上年度社平工资"),
+          "人均养老金 ÷ 上年度社平工资",
+          why="已认证比率（人均基本养老金）再除以口径参数社平工资，展示用换算"),
         M("to_minimum_wage", "人均养老金 ÷ 最低工资",
           "SUM(basic_pension_paid) / NULLIF(SUM(insured_retired), 0) / NULLIF(MAX(minimum_wage), 0)", ",.2f",
-          "人均养老金 ÷ 当月最低工资标准")])
+          "人均养老金 ÷ 当月最低工资标准",
+          why="已认证比率（人均基本养老金）再除以口径参数最低工资，展示用换算")])
     fb = DS("fund_budget_caliber", "rpt_fund_budget_caliber", "社会保险基金收支预算执行（口径预算，全市，official）", [
         wan("income_budget", "年度收入预算（万元）", stock_=True), wan("income_ytd", "本年累计收入（万元）", stock_=True),
         wan("expense_budget", "年度支出预算（万元）", stock_=True), wan("expense_ytd", "本年累计支出（万元）", stock_=True),
         wan("income_month", "本月收入（万元）"), wan("expense_month", "本月支出（万元）"),
         ratio("income_execution", "收入预算执行率", "income_ytd", "income_budget"),
         ratio("expense_execution", "支出预算执行率", "expense_ytd", "expense_budget"),
-        M("time_progress", "时间进度", "MAX(time_progress)", ".2%", "月份 ÷ 12")])
+        M("time_progress", "时间进度", "MAX(time_progress)", ".2%", "月份 ÷ 12",
+          why="日历参数（月份 ÷ 12，每行相同），不是度量")])
     dashes.append(Dash("pension_flows_benefits", "pension-flows-benefits", "企业养老保险人员流动与待遇水平", [
         [kpi("pf_joiners", pf, "active_joiners", "新增在职参保人数", good="up"),
          kpi("pf_retirements", pf, "retirements", "新退休人数"),

@@ -17,7 +17,8 @@ def dashboards() -> list[Dash]:
             ("verbose", "run_id"): "运行号", ("verbose", "action"): "操作", ("verbose", "data_month"): "数据月份",
             ("verbose", "started_at"): "开始时间", ("verbose", "finished_at"): "结束时间",
             ("verbose", "duration_s"): "耗时（秒）", ("verbose", "run_by"): "执行人", ("verbose", "result"): "结果",
-            ("verbose", "detail"): "详情"})
+            ("verbose", "detail"): "详情"},
+        unmodelled="运行审计表（audit 模式，由加载与构建程序写入），不是 dbt 数仓模型，不在语义层")
     lb = DS("audit_load_batch", "load_batch", "加载批次（audit.load_batch）：每个接口文件每月一批", [
         M("batches", "批次数", "COUNT(*)", ",d"), flow("rows_read", "读取行数"), flow("rows_loaded", "入库行数"),
         flow("rows_rejected", "拒收行数"), ratio("reject_rate", "拒收率", "rows_rejected", "rows_read")],
@@ -30,7 +31,8 @@ def dashboards() -> list[Dash]:
             ("verbose", "rows_loaded"): "入库行数", ("verbose", "rows_rejected"): "拒收行数",
             ("verbose", "findings_by_rule"): "按规则的问题数", ("verbose", "status"): "状态",
             ("verbose", "message"): "消息", ("verbose", "run_by"): "执行人", ("verbose", "started_at"): "开始时间",
-            ("verbose", "finished_at"): "结束时间", ("verbose", "duration_s"): "耗时（秒）"})
+            ("verbose", "finished_at"): "结束时间", ("verbose", "duration_s"): "耗时（秒）"},
+        unmodelled="运行审计表（audit 模式，由加载与构建程序写入），不是 dbt 数仓模型，不在语义层")
     lf = DS("audit_load_finding_counts", "load_finding_counts",
             "校验问题计数（audit.load_finding 按月份 × 接口 × 规则汇总；无问题的批次记为“（无问题）”，计数 0）", [
                 flow("findings", "问题记录数"), M("files", "文件数", "COUNT(DISTINCT file_name)", ",d")],
@@ -46,7 +48,8 @@ def dashboards() -> list[Dash]:
             calc={("verbose", "interface"): "接口", ("verbose", "provider"): "数据提供方",
                   ("verbose", "file_name"): "文件名", ("verbose", "rule"): "校验规则",
                   ("verbose", "severity"): "严重程度", ("verbose", "findings"): "问题记录数",
-                  ("verbose", "data_month"): "数据月份"})
+                  ("verbose", "data_month"): "数据月份"},
+        unmodelled="运行审计表（audit 模式，由加载与构建程序写入），不是 dbt 数仓模型，不在语义层")
     dashes.append(Dash("ops", "ops-run-log-quality", "系统管理：运行日志与数据质量", [
         [kpi_total("op_failed", rl, "failed_runs", "失败的运行次数", width=3),
          kpi_total("op_batches", lb, "batches", "加载批次数", width=3),

@@ -24,7 +24,8 @@ def dashboards() -> list[Dash]:
             ("verbose", "event_id"): "审计事件号", ("verbose", "at"): "调用时间", ("verbose", "hour"): "小时",
             ("verbose", "caller"): "调用方", ("verbose", "service"): "服务", ("verbose", "status"): "结果",
             ("verbose", "row_count"): "返回行数", ("verbose", "latency_ms"): "耗时(毫秒)",
-            ("verbose", "refused"): "是否拒绝", ("verbose", "failed"): "是否错误"})
+            ("verbose", "refused"): "是否拒绝", ("verbose", "failed"): "是否错误"},
+        unmodelled="数据接口服务的运行记录（svc 模式），不是 dbt 数仓模型，不在语义层")
     feeds = DS("svc_monitor_feeds", "monitor_feeds", "数据共享推送记录(svc.monitor_feeds)：每个共享流程每次发布后一次", [
         M("deliveries", "推送次数", "COUNT(*)", ",d"),
         M("delivered", "已送达", "COUNT(*) FILTER (WHERE status = 'delivered')", ",d"),
@@ -34,14 +35,16 @@ def dashboards() -> list[Dash]:
             "month_label": MONTH,
             ("verbose", "delivery_id"): "推送号", ("verbose", "at"): "推送时间", ("verbose", "feed_code"): "共享流程代码",
             ("verbose", "feed_name"): "共享流程", ("verbose", "recipient"): "接收方", ("verbose", "data_month"): "数据月份",
-            ("verbose", "status"): "状态", ("verbose", "row_count"): "行数", ("verbose", "message"): "说明"})
+            ("verbose", "status"): "状态", ("verbose", "row_count"): "行数", ("verbose", "message"): "说明"},
+        unmodelled="数据接口服务的运行记录（svc 模式），不是 dbt 数仓模型，不在语义层")
     alerts = DS("svc_monitor_alerts", "monitor_alerts", "数据接口服务告警(svc.monitor_alerts)：枚举查询与调用量突增", [
         M("alerts", "告警次数", "COUNT(alert_id)", ",d")],
         schema="svc", dttm="at", calc={
             "month_label": MONTH,
             ("verbose", "alert_id"): "告警号", ("verbose", "at"): "告警时间", ("verbose", "kind"): "类型",
             ("verbose", "caller"): "调用方", ("verbose", "observed"): "观测值", ("verbose", "threshold"): "阈值",
-            ("verbose", "window_min"): "窗口(分钟)", ("verbose", "detail"): "说明"})
+            ("verbose", "window_min"): "窗口(分钟)", ("verbose", "detail"): "说明"},
+        unmodelled="数据接口服务的运行记录（svc 模式），不是 dbt 数仓模型，不在语义层")
     not_ok = raw_table("svc_recent_refused", calls, ["at", "caller", "service", "status", "latency_ms"],
                        "最近的拒绝与错误调用", "at", height=50)
     not_ok.params["adhoc_filters"] = [{"clause": "WHERE", "subject": "status", "operator": "NOT IN",

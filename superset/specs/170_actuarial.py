@@ -27,7 +27,8 @@ def dashboards() -> list:
         ratio("support_ratio", "在职人数 ÷ 领取人数", "active_count", "retired_count", fmt=",.2f"),
         M("avg_pension_w", "人均月待遇（元）", "SUM(pension_total) / NULLIF(SUM(retired_count), 0)", ",.2f",
           "月待遇总额 ÷ 待遇领取人数（先求和再相除）"),
-        M("band_order", "年龄段排序", "MIN(band_sort)", None, "用于按年龄段顺序排序")])
+        M("band_order", "年龄段排序", "MIN(band_sort)", None, "用于按年龄段顺序排序",
+          why="排序键：只用于按年龄段顺序排列，不是指标")])
     j = DS("modules_retiree_projection", "rpt_modules_retiree_projection",
            "离退休人数预测：基期月份 × 险种 × 性别 × 预测年度（全市，official）", [
                M("projected_retirees", "预测离退休人数", "SUM(projected_retirees)", ",d", "预测年末离退休人数（存量）"),
@@ -36,7 +37,8 @@ def dashboards() -> list:
                  "基期离退休人数（每个险种、性别只计一次）"),
                M("projected_year10", "十年后离退休人数", "SUM(projected_retirees) FILTER (WHERE projection_year = 10)",
                  ",d", "预测年度 10 的年末离退休人数"),
-               M("target_year_order", "预测年份排序", "MIN(target_year)", None, "用于按年份排序")])
+               M("target_year_order", "预测年份排序", "MIN(target_year)", None, "用于按年份排序",
+          why="排序键：只用于按预测年份排列，不是指标")])
     return [ModuleDash("actuarial", "dmp-actuarial", "区县宏观：统计精算", [
         [cal(kpi("ac_active", p, "active_count", "在职参保人数", width=3), "在职（缴费期）参保人数，月末。" + PSRC),
          cal(kpi("ac_retired", p, "retired_count", "待遇领取人数", width=3), "待遇领取人数，月末。" + PSRC),

@@ -19,10 +19,12 @@ SRC = ("核查口径：业务库（DMP 参保关系统计、基金收支明细�
 @once
 def check_ds() -> DS:
     return DS("modules_data_check", "rpt_modules_data_check", "人社部数据核查：月份 × 区县 × 核查项（official）", [
-        M("check_cells", "核查单元数", "COUNT(*)", ",d", "核查项 × 区县 × 月份的单元数"),
+        M("check_cells", "核查单元数", "COUNT(*)", ",d", "核查项 × 区县 × 月份的单元数",
+          why="报表的行数（核查项 × 区县 × 月份的单元数），不是某一列的度量"),
         flow("is_discrepant", "存在差异的单元数"),
         M("consistency_rate", "一致率", "SUM(is_consistent)::numeric / NULLIF(COUNT(*), 0)", ".2%",
-          "一致的单元数 ÷ 核查单元数"),
+          "一致的单元数 ÷ 核查单元数",
+          why="一致单元数 ÷ 报表行数（核查单元数）：分母是行数，不是度量"),
         M("dmp_total", "业务库数值", "SUM(dmp_value)", ",.0f"), M("interface_total", "接口数据数值", "SUM(interface_value)", ",.0f"),
         M("difference_total", "差异（业务库 − 接口）", "SUM(difference)", "+,.0f"),
         M("abs_difference", "差异绝对值合计", "SUM(ABS(difference))", ",.0f"),

@@ -23,12 +23,14 @@ def profile_ds() -> DS:
                   stock("insured", "参保人数"), stock("beneficiaries", "领取待遇人数"), flow("contributors", "缴费人数"),
                   wan("contribution_income", "缴费收入（万元）"), wan("benefit_paid", "待遇支出（万元）"),
                   flow("entries", "新增参保人数"), flow("exits", "减少参保人数"),
-                  M("net_flow", "参保净增人数", "SUM(entries) - SUM(exits)", "+,d", "新增 − 减少"),
+                  M("net_flow", "参保净增人数", "SUM(entries) - SUM(exits)", "+,d", "新增 − 减少",
+          why="两个已认证指标之差（新增参保人数 − 减少人数），展示用"),
                   ratio("contributor_rate", "缴费率（缴费人数 ÷ 参保人数）", "contributors", "insured"),
                   ratio("beneficiary_share", "领待遇人数占比", "beneficiaries", "insured"),
                   M("avg_contribution", "人均缴费（元）", "SUM(contribution_income) / NULLIF(SUM(contributors), 0)",
                     ",.2f", "缴费收入 ÷ 缴费人数（先求和再相除）"),
-                  M("band_order", "年龄段排序", "MIN(band_sort)", None, "用于按年龄段顺序排序")])
+                  M("band_order", "年龄段排序", "MIN(band_sort)", None, "用于按年龄段顺序排序",
+          why="排序键：只用于按年龄段顺序排列，不是指标")])
 
 
 def dashboards() -> list:

@@ -74,7 +74,8 @@ def dashboards() -> list:
                ("verbose", "period_start"): "期别起始日", ("verbose", "value"): "数值",
                ("verbose", "known_from"): "版本时间（known_from）", ("verbose", "vintage_label"): "数据版本",
                ("verbose", "vintages"): "版本数", ("verbose", "flags"): "标志", ("verbose", "source"): "资料来源",
-               ("verbose", "footnote"): "注释"})
+               ("verbose", "footnote"): "注释"},
+        unmodelled="历史数据库视图（history 模式，按版本的指标值），不是 dbt 数仓模型，不在语义层")
     jjj = ("110000", "120000", "130000", "100000")
     return [ModuleDash("history_fixed", "history-fixed-charts", "历史数据库：固定图表查询", [
         [series("hi_insured", h, ["ins_pension_ent", "ins_unemp", "ins_injury", "ins_maternity"],

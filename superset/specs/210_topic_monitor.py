@@ -28,7 +28,8 @@ def dashboards() -> list[Dash]:
                "       case when is_fresh then '达标' else '滞后' || freshness_lag_months || '个月' end as freshness,\n"
                "       last_refresh, entered_last_refresh, left_last_refresh\n"
                "  from topic_monitor.topic_monitor__freshness",
-           calc={("verbose", k): v for k, v in VERBOSE.items()})
+           calc={("verbose", k): v for k, v in VERBOSE.items()},
+        unmodelled="专题库运行监控（每个专题库一行，无月份维度），是运维计数，不是统计指标")
     return [Dash("topic_monitor", "topic-monitor", "专题库运行监控", [
         [kpi_total("tm_libraries", t, "libraries", "专题库个数", width=3),
          kpi_total("tm_rows", t, "rows", "入库总行数", width=3),

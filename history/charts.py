@@ -17,6 +17,34 @@ def _nice(v: float) -> str:
     return f"{v:.2f}"
 
 
+def _bars(name, vs, categories, col, slot, lo, y) -> list[str]:
+    """One series as bars (slot: the plot's left edge, the category width, the bar width, the series' index)."""
+    left, step, bw, s_i = slot
+    out = []
+    for i, v in enumerate(vs):
+        if v is None:
+            continue
+        x0 = left + step * i + step * 0.1 + bw * s_i
+        y0, y1 = y(max(v, 0 if lo <= 0 else lo)), y(min(v, 0) if lo <= 0 else lo)
+        out.append(f'<rect x="{x0:.1f}" y="{min(y0, y1):.1f}" width="{bw:.1f}" height="{abs(y1 - y0):.1f}" '
+                   f'fill="{col}"><title>{escape(name)} {escape(categories[i])}: {v:,.2f}</title></rect>')
+    return out
+
+
+def _line(name, vs, categories, col, x, y) -> list[str]:
+    """One series as a polyline with a point (and its tooltip) per value."""
+    out = []
+    pts = [(x(i), y(v)) for i, v in enumerate(vs) if v is not None]
+    if len(pts) > 1:
+        out.append(f'<polyline fill="none" stroke="{col}" stroke-width="2" points="'
+                   + " ".join(f"{a:.1f},{b:.1f}" for a, b in pts) + '"/>')
+    for i, v in enumerate(vs):
+        if v is not None:
+            out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{col}">'
+                       f'<title>{escape(name)} {escape(categories[i])}: {v:,.2f}</title></circle>')
+    return out
+
+
 def line_chart(title: str, categories: list[str], series: list[tuple[str, list[float | None]]],
                width: int = 760, height: int = 300, unit: str = "") -> str:
     """Lines (or bars when there is one category) with axis labels, legend and a title."""
@@ -59,22 +87,9 @@ def line_chart(title: str, categories: list[str], series: list[tuple[str, list[f
         col = PALETTE[s_i % len(PALETTE)]
         if bar:
             bw = step * 0.8 / max(len(series), 1)
-            for i, v in enumerate(vs):
-                if v is None:
-                    continue
-                x0 = left + step * i + step * 0.1 + bw * s_i
-                y0, y1 = y(max(v, 0 if lo <= 0 else lo)), y(min(v, 0) if lo <= 0 else lo)
-                out.append(f'<rect x="{x0:.1f}" y="{min(y0, y1):.1f}" width="{bw:.1f}" height="{abs(y1 - y0):.1f}" '
-                           f'fill="{col}"><title>{escape(name)} {escape(categories[i])}: {v:,.2f}</title></rect>')
+            out += _bars(name, vs, categories, col, (left, step, bw, s_i), lo, y)
         else:
-            pts = [(x(i), y(v)) for i, v in enumerate(vs) if v is not None]
-            if len(pts) > 1:
-                out.append(f'<polyline fill="none" stroke="{col}" stroke-width="2" points="'
-                           + " ".join(f"{a:.1f},{b:.1f}" for a, b in pts) + '"/>')
-            for i, v in enumerate(vs):
-                if v is not None:
-                    out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{col}">'
-                               f'<title>{escape(name)} {escape(categories[i])}: {v:,.2f}</title></circle>')
+            out += _line(name, vs, categories, col, x, y)
         lx = left + (s_i % 4) * (pw / 4)
         ly = height - 24 + (s_i // 4) * 12
         out.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{col}"/>'

@@ -142,6 +142,98 @@ def validate(conn, file_name: str, data: bytes, today: date | None = None) -> di
     return validate_rows(conn, sheet, header, body, today)
 
 
+def _where_ok(err, rn: int, cat, regions: set, ind: dict, code: str, region: str, period: str, today: date) -> bool:
+    """The row's region and period: known, within the indicator's regions, in the indicator's format, not later
+    than today."""
+    ok = True
+    if region not in regions:
+        err(rn, "地区代码", "地区代码", f"地区代码 {region!r} 不存在")
+        ok = False
+    elif region not in ind["regions"]:
+        err(rn, "地区代码", "地区范围", f"指标 {code} 不包含地区 {cat.region_name(region)}({region})")
+        ok = False
+    rx, fmt = PERIOD_RE[ind["frequency"]]
+    if not rx.match(period):
+        err(rn, "期别", "期别格式", f"{period!r}: 指标 {code} 的频度为 {ind['frequency']}, 期别应为 {fmt}")
+        ok = False
+    elif period[:4] > str(today.year) or (ind["frequency"] == "M" and period > today.strftime("%Y-%m")):
+        err(rn, "期别", "期别", f"期别 {period} 晚于今天")
+        ok = False
+    return ok
+
+
+def _number(raw: str) -> float:
+    """The cell's number (thousands separators allowed); ValueError for anything else, NaN and infinities too."""
+    value = float(raw.replace(",", ""))
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError
+    return value
+
+
+def _value_ok(err, rn: int, cat, ind: dict, code: str, value: float, unit: str) -> tuple[bool, float]:
+    """(ok, the value in the indicator's unit): a convertible unit, no negative stock or flow, a warehouse
+    percentage within 0–100."""
+    ok = True
+    if unit != ind["unit"]:
+        try:
+            value = cat.convert_unit(value, unit, ind["unit"])
+        except KeyError:
+            err(rn, "单位", "单位", f"单位 {unit!r} 与指标单位 {ind['unit']!r} 不符且不能换算")
+            ok = False
+    if ind["kind"] in ("stock", "flow") and value < 0 and not code.endswith("_change"):
+        err(rn, "数值", "取值范围", f"{ind['name_zh']} 不能为负数 ({value})")
+        ok = False
+    if ind["unit"] == "%" and ind["kind"] == "ratio" and code.startswith("wh_") and not 0 <= value <= 100:
+        err(rn, "数值", "取值范围", f"比率 {value}% 不在 0–100 之间")
+        ok = False
+    return ok, value
+
+
+def _check_row(err, rn: int, get, cat, regions: set, today: date, seen: dict) -> dict | None:
+    """One row of the file as an observation, or None after reporting what is wrong with it."""
+    code, region, period, raw, unit = (get(c) for c in ("指标代码", "地区代码", "期别", "数值", "单位"))
+    ind = cat.indicators.get(code)
+    if ind is None:
+        err(rn, "指标代码", "指标代码", f"指标代码 {code!r} 不在指标体系中")
+        return None
+    ok = _where_ok(err, rn, cat, regions, ind, code, region, period, today)
+    try:
+        value = _number(raw)
+    except ValueError:
+        err(rn, "数值", "数值类型", f"{raw!r} 不是数值")
+        return None
+    value_ok, value = _value_ok(err, rn, cat, ind, code, value, unit)
+    ok = ok and value_ok
+    flag = get("标志")
+    if flag not in FLAGS:
+        err(rn, "标志", "标志", f"标志 {flag!r} 应为 初步/修订/估计/断点 或留空")
+        ok = False
+    key = (code, region, period)
+    if key in seen:
+        err(rn, "期别", "重复", f"{code} {region} {period} 与第 {seen[key]} 行重复")
+        ok = False
+    seen.setdefault(key, rn)
+    if not ok:
+        return None
+    r = {"indicator": code, "region": region, "period": period, "freq": ind["frequency"],
+         "value": value, "footnote": get("注释") or None, "source": get("来源") or None, "row": rn}
+    if FLAGS.get(flag):
+        r[FLAGS[flag]] = True
+    return r
+
+
+def _check_gaps(err, rows: list[dict]) -> None:
+    """Within a series of the file, periods must be consecutive."""
+    by_series = defaultdict(list)
+    for r in rows:
+        by_series[(r["indicator"], r["region"])].append(r)
+    for (code, region), rs in by_series.items():
+        rs.sort(key=lambda r: r["period"])
+        for a, b in zip(rs, rs[1:]):
+            if engine.shift(a["period"], 1) != b["period"]:
+                err(b["row"], "期别", "缺期", f"{code} {region}: {a['period']} 与 {b['period']} 之间缺期 (第 {a['row']} 行之后)")
+
+
 def validate_rows(conn, sheet: str, header: list[str], body: list[tuple[int, list]], today: date | None = None) -> dict:
     cat = store.catalogue()
     regions = {r["code"] for r in cat.regions}
@@ -164,68 +256,10 @@ def validate_rows(conn, sheet: str, header: list[str], body: list[tuple[int, lis
     for rn, vals in body:
         def get(c, vals=vals):
             return _cell(vals[pos[c]]) if c in pos and pos[c] < len(vals) else ""
-        code, region, period, raw, unit = (get(c) for c in ("指标代码", "地区代码", "期别", "数值", "单位"))
-        ind = cat.indicators.get(code)
-        ok = True
-        if ind is None:
-            err(rn, "指标代码", "指标代码", f"指标代码 {code!r} 不在指标体系中")
-            continue
-        if region not in regions:
-            err(rn, "地区代码", "地区代码", f"地区代码 {region!r} 不存在")
-            ok = False
-        elif region not in ind["regions"]:
-            err(rn, "地区代码", "地区范围", f"指标 {code} 不包含地区 {cat.region_name(region)}({region})")
-            ok = False
-        rx, fmt = PERIOD_RE[ind["frequency"]]
-        if not rx.match(period):
-            err(rn, "期别", "期别格式", f"{period!r}: 指标 {code} 的频度为 {ind['frequency']}, 期别应为 {fmt}")
-            ok = False
-        elif period[:4] > str(today.year) or (ind["frequency"] == "M" and period > today.strftime("%Y-%m")):
-            err(rn, "期别", "期别", f"期别 {period} 晚于今天")
-            ok = False
-        try:
-            value = float(raw.replace(",", ""))
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError
-        except ValueError:
-            err(rn, "数值", "数值类型", f"{raw!r} 不是数值")
-            continue
-        if unit != ind["unit"]:
-            try:
-                value = cat.convert_unit(value, unit, ind["unit"])
-            except KeyError:
-                err(rn, "单位", "单位", f"单位 {unit!r} 与指标单位 {ind['unit']!r} 不符且不能换算")
-                ok = False
-        if ind["kind"] in ("stock", "flow") and value < 0 and not code.endswith("_change"):
-            err(rn, "数值", "取值范围", f"{ind['name_zh']} 不能为负数 ({value})")
-            ok = False
-        if ind["unit"] == "%" and ind["kind"] == "ratio" and code.startswith("wh_") and not 0 <= value <= 100:
-            err(rn, "数值", "取值范围", f"比率 {value}% 不在 0–100 之间")
-            ok = False
-        flag = get("标志")
-        if flag not in FLAGS:
-            err(rn, "标志", "标志", f"标志 {flag!r} 应为 初步/修订/估计/断点 或留空")
-            ok = False
-        key = (code, region, period)
-        if key in seen:
-            err(rn, "期别", "重复", f"{code} {region} {period} 与第 {seen[key]} 行重复")
-            ok = False
-        seen.setdefault(key, rn)
-        if ok:
-            r = {"indicator": code, "region": region, "period": period, "freq": ind["frequency"],
-                 "value": value, "footnote": get("注释") or None, "source": get("来源") or None, "row": rn}
-            if FLAGS.get(flag):
-                r[FLAGS[flag]] = True
+        r = _check_row(err, rn, get, cat, regions, today, seen)
+        if r is not None:
             rows.append(r)
-    # gaps: within a series of the file, periods must be consecutive
-    by_series = defaultdict(list)
-    for r in rows:
-        by_series[(r["indicator"], r["region"])].append(r)
-    for (code, region), rs in by_series.items():
-        rs.sort(key=lambda r: r["period"])
-        for a, b in zip(rs, rs[1:]):
-            if engine.shift(a["period"], 1) != b["period"]:
-                err(b["row"], "期别", "缺期", f"{code} {region}: {a['period']} 与 {b['period']} 之间缺期 (第 {a['row']} 行之后)")
+    _check_gaps(err, rows)
     if errors:
         errors.sort(key=lambda e: (e["row"] or 0))
         return {"errors": errors, "rows": [], "summary": {}}

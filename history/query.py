@@ -313,22 +313,114 @@ class QueryResult(dict):
         return {k: v for k, v in self.items() if k != "blocks"}
 
 
+class _Series:
+    """The fetched series of a query by (indicator, region, frequency) and, per (indicator, region), the series at the
+    query's frequency with what converting the sub-annual data to it gave (a conversion Result or a refusal)."""
+
+    def __init__(self, cat, data: dict, freq: str):
+        self.cat, self.data, self.freq = cat, data, freq
+        self._dicts: dict[tuple, dict] = {}
+        self._target: dict[tuple, tuple[dict, dict]] = {}
+        self.empty_meta = {"flags": {}, "footnote": {}, "source": {}, "known_from": {}}   # a series not read
+
+    def as_dict(self, ind: str, reg: str, f: str) -> dict:
+        key = (ind, reg, f)
+        if key not in self._dicts:
+            s = self.data.get(key)
+            self._dicts[key] = {} if s is None else {from_pidx(i, f): v for i, v in zip(s["idx"], s["values"])}
+        return self._dicts[key]
+
+    def target(self, ind: str, reg: str) -> tuple[dict, dict]:
+        """(period → value at the target frequency, period → conversion Result or refusal)."""
+        if (ind, reg) not in self._target:
+            freq, data = self.freq, self.data
+            out = dict(self.as_dict(ind, reg, freq))
+            notes: dict = {}
+            src = "M" if data.get((ind, reg, "M")) else ("Q" if freq == "Y" and data.get((ind, reg, "Q")) else None)
+            if freq != "M" and src and src != freq:
+                sub = self.as_dict(ind, reg, src)
+                for t in sorted({_to_freq(k, freq) for k in sub}):
+                    if t not in out:
+                        self._convert(ind, reg, src, sub, t, out, notes)
+            self._target[(ind, reg)] = (out, notes)
+        return self._target[(ind, reg)]
+
+    def _convert(self, ind: str, reg: str, src: str, sub: dict, t: str, out: dict, notes: dict) -> None:
+        d, cat = self.cat.indicators[ind], self.cat
+        try:
+            if d["kind"] == "ratio" and d.get("numerator"):
+                nn, q = cat.indicators[d["numerator"]], cat.indicators[d["denominator"]]
+                r = engine.convert_ratio(nn["kind"], self.as_dict(nn["code"], reg, src), q["kind"],
+                                         self.as_dict(q["code"], reg, src), t, self.freq,
+                                         float(d.get("ratio_scale", 1)), from_freq=src)
+            else:
+                r = engine.convert(d["kind"], sub, t, self.freq, from_freq=src)
+            out[t] = r.value
+            notes[t] = r
+        except engine.Refused as e:
+            notes[t] = str(e)
+
+
+def _window(conn, spec: dict) -> list[str]:
+    """The query's periods: the latest n with data, or from … to at the query's frequency."""
+    freq, p = spec["freq"], spec["periods"]
+    if "latest" in p:
+        last = _latest_period(conn, spec["indicators"], spec["regions"], freq, spec["asof"])
+        return [] if last is None else [engine.shift(last, -k) for k in range(int(p["latest"]) - 1, -1, -1)]
+    return _periods_between(_to_freq(p["from"], freq), _to_freq(p["to"], freq))
+
+
+def _needed(cat, spec: dict) -> set[str]:
+    """The indicators to read: the asked ones, and a ratio's parts when it is converted or averaged."""
+    need = set(spec["indicators"])
+    for i in spec["indicators"]:
+        d = cat.indicators[i]
+        if d["kind"] == "ratio" and d.get("numerator") and (spec["freq"] != "M" or spec["methods"][i] == "average"):
+            need |= {d["numerator"], d["denominator"]}
+    return need
+
+
+def _indicator_blocks(ind: str, spec: dict, cat, series: _Series, parents: dict, window: list, w0: int,
+                      lag: int) -> list[dict]:
+    """The result blocks of one indicator, one per region: vectorised where the method allows, else per series."""
+    freq, regs, data = spec["freq"], spec["regions"], series.data
+    d = cat.indicators[ind]
+    method = spec["methods"][ind]
+    vec_regs = [reg for reg in regs if method in VECTOR_METHODS and (
+        freq == "M" or not (data.get((ind, reg, "M")) or (freq == "Y" and data.get((ind, reg, "Q")))))]
+    vec = dict(zip(vec_regs, _vector_rows(method, [data.get((ind, reg, freq)) for reg in vec_regs], window, w0,
+                                          lag, freq, d, [cat.breaks_of(ind, reg) for reg in vec_regs],
+                                          spec["allow_break"]))) if vec_regs else {}
+    blocks = []
+    for reg in regs:
+        s = data.get((ind, reg, freq))
+        meta = s or series.empty_meta
+        if reg in vec:
+            blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta, **vec[reg]})
+            continue
+        ser, notes = series.target(ind, reg)
+        parts = None
+        if d["kind"] == "ratio" and d.get("numerator"):
+            nn, q = cat.indicators[d["numerator"]], cat.indicators[d["denominator"]]
+            parts = (series.target(nn["code"], reg)[0], series.target(q["code"], reg)[0], nn["kind"], q["kind"],
+                     float(d.get("ratio_scale", 1)))
+        parent = series.target(ind, parents[reg])[0] if method == "share" and parents.get(reg) else None
+        res = engine.apply_method(method, ser, window, kind=d["kind"], unit=d["unit"],
+                                  breaks=cat.breaks_of(ind, reg), allow_break=spec["allow_break"],
+                                  parent=parent, parts=parts)
+        periods = ["全期"] if method in engine.SUMMARY_METHODS else window
+        blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta, "periods": periods,
+                       "results": res, "notes": notes})
+    return blocks
+
+
 def _run(conn, spec: dict, cat, est: dict) -> dict:
     freq, asof = spec["freq"], spec["asof"]
     inds, regs = spec["indicators"], spec["regions"]
-    p = spec["periods"]
-    if "latest" in p:
-        last = _latest_period(conn, inds, regs, freq, asof)
-        window = [] if last is None else [engine.shift(last, -k) for k in range(int(p["latest"]) - 1, -1, -1)]
-    else:
-        window = _periods_between(_to_freq(p["from"], freq), _to_freq(p["to"], freq))
+    window = _window(conn, spec)
     lag = max([engine.per_year(window[0]) if m.startswith("yoy") else 1 for m in spec["methods"].values()] + [0]) \
         if window else 0
-    need = set(inds)
-    for i in inds:
-        d = cat.indicators[i]
-        if d["kind"] == "ratio" and d.get("numerator") and (freq != "M" or spec["methods"][i] == "average"):
-            need |= {d["numerator"], d["denominator"]}
+    need = _needed(cat, spec)
     parents = _parents(cat, regs)
     read_regs = set(regs) | ({v for v in parents.values() if v} if "share" in spec["methods"].values() else set())
     explain = est["cells"] <= EXPLAIN_LIMIT
@@ -340,74 +432,8 @@ def _run(conn, spec: dict, cat, est: dict) -> dict:
     else:        # a large query on the current vintage: whole series as arrays, sliced by _vector / _bounds
         data = _fetch_current(conn, sorted(need), sorted(read_regs), bounds)
     w0 = pidx(window[0]) if window else 0
-    blocks = []
-    dict_series: dict[tuple, dict] = {}
-
-    def as_dict(ind, reg, f):
-        key = (ind, reg, f)
-        if key not in dict_series:
-            s = data.get(key)
-            dict_series[key] = {} if s is None else {from_pidx(i, f): v for i, v in zip(s["idx"], s["values"])}
-        return dict_series[key]
-
-    conversions: dict[tuple, tuple[dict, dict]] = {}
-
-    def target_series(ind: str, reg: str) -> tuple[dict, dict]:
-        """(period → value at the target frequency, period → conversion Result or refusal)."""
-        if (ind, reg) in conversions:
-            return conversions[(ind, reg)]
-        d = cat.indicators[ind]
-        out = dict(as_dict(ind, reg, freq))
-        notes: dict = {}
-        src = "M" if data.get((ind, reg, "M")) else ("Q" if freq == "Y" and data.get((ind, reg, "Q")) else None)
-        if freq != "M" and src and src != freq:
-            sub = as_dict(ind, reg, src)
-            for t in sorted({_to_freq(k, freq) for k in sub}):
-                if t in out:
-                    continue
-                try:
-                    if d["kind"] == "ratio" and d.get("numerator"):
-                        nn, q = cat.indicators[d["numerator"]], cat.indicators[d["denominator"]]
-                        r = engine.convert_ratio(nn["kind"], as_dict(nn["code"], reg, src), q["kind"],
-                                                 as_dict(q["code"], reg, src), t, freq, float(d.get("ratio_scale", 1)),
-                                                 from_freq=src)
-                    else:
-                        r = engine.convert(d["kind"], sub, t, freq, from_freq=src)
-                    out[t] = r.value
-                    notes[t] = r
-                except engine.Refused as e:
-                    notes[t] = str(e)
-        conversions[(ind, reg)] = (out, notes)
-        return out, notes
-
-    empty_meta = {"flags": {}, "footnote": {}, "source": {}, "known_from": {}}
-    for ind in inds:
-        d = cat.indicators[ind]
-        method = spec["methods"][ind]
-        vec_regs = [reg for reg in regs if method in VECTOR_METHODS and (
-            freq == "M" or not (data.get((ind, reg, "M")) or (freq == "Y" and data.get((ind, reg, "Q")))))]
-        vec = dict(zip(vec_regs, _vector_rows(method, [data.get((ind, reg, freq)) for reg in vec_regs], window, w0,
-                                              lag, freq, d, [cat.breaks_of(ind, reg) for reg in vec_regs],
-                                              spec["allow_break"]))) if vec_regs else {}
-        for reg in regs:
-            s = data.get((ind, reg, freq))
-            meta = s or empty_meta
-            if reg in vec:
-                blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta, **vec[reg]})
-                continue
-            ser, notes = target_series(ind, reg)
-            parts = None
-            if d["kind"] == "ratio" and d.get("numerator"):
-                nn, q = cat.indicators[d["numerator"]], cat.indicators[d["denominator"]]
-                parts = (target_series(nn["code"], reg)[0], target_series(q["code"], reg)[0], nn["kind"], q["kind"],
-                         float(d.get("ratio_scale", 1)))
-            parent = target_series(ind, parents[reg])[0] if method == "share" and parents.get(reg) else None
-            res = engine.apply_method(method, ser, window, kind=d["kind"], unit=d["unit"],
-                                      breaks=cat.breaks_of(ind, reg), allow_break=spec["allow_break"],
-                                      parent=parent, parts=parts)
-            periods = ["全期"] if method in engine.SUMMARY_METHODS else window
-            blocks.append({"ind": ind, "reg": reg, "method": method, "meta": meta, "periods": periods,
-                           "results": res, "notes": notes})
+    series = _Series(cat, data, freq)
+    blocks = [b for ind in inds for b in _indicator_blocks(ind, spec, cat, series, parents, window, w0, lag)]
     unit_of = {i: _unit(cat.indicators[i], spec["methods"][i]) for i in inds}
     return QueryResult({
         "spec": spec, "estimate": est, "periods": window, "blocks": blocks, "explained": explain,

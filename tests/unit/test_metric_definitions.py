@@ -1,14 +1,19 @@
-"""One definition per metric: the MetricFlow semantic layer (warehouse/models/marts/semantic) is the source;
-every measure of the cube YAML (cube/cubes/*.yaml) must say the same thing as the MetricFlow measure behind
-its metric — same metric name, same aggregation, same expression, same filter — and every metric of the
-Superset datasets (superset/dashboards/datasets) that carries a MetricFlow metric's label must aggregate the
-same way. Any disagreement fails with the list of them.
+"""One definition per metric: the MetricFlow semantic layer (warehouse/models/marts/semantic) is the source.
+
+* Cube: every measure of the cube YAML (cube/cubes/*.yaml) must say the same thing as the MetricFlow measure behind
+  its metric — same metric name, aggregation, expression, filter, stock/flow — and every calculated measure its
+  MetricFlow metric: a ratio the same numerator and denominator, a sum (应处理案件数) the same derived terms, 同比 /
+  环比 a derived metric with a 1-year / 1-month offset, 本年累计 a cumulative metric to date of the year, a share the
+  base's measure.
+* Superset: every metric of every dataset (superset/dashboards/datasets) is certified as a MetricFlow metric and
+  says the same thing, or declared presentation-only with its reason, or a KPI card metric derived from its base
+  dataset's metric (see the section below). Any disagreement or undeclared metric fails with the list of them.
 
 Both sides are brought to one canonical form (aggregation, expression) before comparing: a cube `count` is
 `sum(1)`, a cube `filter` {col: value} is `case when col = value then <expr> else 0 end` (`... then <expr>
-end` for a distinct count), `columns: [a, b]` is `coalesce(a, 0) + coalesce(b, 0)` (as the cube's SQL builder sums them). Expressions are compared with case, whitespace and
-redundant quoting normalised; nothing else is rewritten, so a different column, filter or aggregation is a
-disagreement.
+end` for a distinct count), `columns: [a, b]` is `coalesce(a, 0) + coalesce(b, 0)` (as the cube's SQL builder sums
+them), and so is Superset's `SUM(a) + SUM(b)`. Expressions are compared with case, whitespace and redundant quoting
+normalised; nothing else is rewritten, so a different column, filter or aggregation is a disagreement.
 """
 from __future__ import annotations
 
@@ -136,28 +141,69 @@ def cube_disagreements(cubes_dir: Path = CUBES_DIR, semantic_dir: Path = SEMANTI
                 out.append(f"{where}: measure {name}: additivity {m.get('additivity')} but MetricFlow "
                            f"{metric_name} {'has' if mf.get('non_additive_dimension') else 'has no'} "
                            f"non_additive_dimension")
-        for name, c in (cube.get("calculated_measures") or {}).items():
-            metric_name = c.get("metric") or name
-            metric = metrics.get(metric_name)
-            if metric is None:
-                out.append(f"{where}: calculated measure {name}: no MetricFlow metric {metric_name}")
-                continue
-            if c.get("type") == "ratio":
-                cms = cube.get("measures") or {}
-                calc = cube.get("calculated_measures") or {}
-
-                def metric_of(x):
-                    return ((cms.get(x) or calc.get(x) or {}).get("metric")) or x
-                tp = metric.get("type_params") or {}
-                num, den = tp.get("numerator"), tp.get("denominator")
-                num = num.get("name") if isinstance(num, dict) else num
-                den = den.get("name") if isinstance(den, dict) else den
-                if metric["type"] != "ratio" or (num, den) != (metric_of(c["numerator"]), metric_of(c["denominator"])):
-                    out.append(f"{where}: ratio {name}: {metric_of(c['numerator'])} / {metric_of(c['denominator'])} "
-                               f"≠ MetricFlow {metric_name} ({metric['type']}: {num} / {den})")
+        out += _calculated_disagreements(where, cube, metrics)
     return out
 
 
+def _calculated_disagreements(where: str, cube: dict, metrics: dict) -> list[str]:
+    """The cube's calculated measures against their MetricFlow metrics (a ratio: its numerator and denominator)."""
+    out = []
+    cms = cube.get("measures") or {}
+    calc = cube.get("calculated_measures") or {}
+
+    def metric_of(x):
+        return ((cms.get(x) or calc.get(x) or {}).get("metric")) or x
+    for name, c in calc.items():
+        metric_name = c.get("metric") or name
+        metric = metrics.get(metric_name)
+        if metric is None:
+            out.append(f"{where}: calculated measure {name}: no MetricFlow metric {metric_name}")
+            continue
+        if c.get("type") == "ratio":
+            tp = metric.get("type_params") or {}
+            num, den = tp.get("numerator"), tp.get("denominator")
+            num = num.get("name") if isinstance(num, dict) else num
+            den = den.get("name") if isinstance(den, dict) else den
+            if metric["type"] != "ratio" or (num, den) != (metric_of(c["numerator"]), metric_of(c["denominator"])):
+                out.append(f"{where}: ratio {name}: {metric_of(c['numerator'])} / {metric_of(c['denominator'])} "
+                           f"≠ MetricFlow {metric_name} ({metric['type']}: {num} / {den})")
+            continue
+        problem = calculated_problem(c, metric, metric_of, metrics)
+        if problem:
+            out.append(f"{where}: calculated measure {name} ({c.get('type')}): {problem} (MetricFlow {metric_name})")
+    return out
+
+
+def _derived_parts(metric: dict) -> list[tuple[str, str | None]]:
+    return [(m["name"], m.get("offset_window")) for m in (metric.get("type_params") or {}).get("metrics") or []]
+
+
+def calculated_problem(c: dict, metric: dict, metric_of, metrics: dict) -> str | None:
+    """What a cube calculated measure (sum / yoy / mom / ytd / share) says otherwise than its MetricFlow metric."""
+    kind, tp = c.get("type"), metric.get("type_params") or {}
+    if kind == "sum":
+        terms = [metric_of(t) for t in c["terms"]]
+        expr = " + ".join(f"coalesce({t}, 0)" for t in terms)
+        if metric["type"] != "derived" or _derived_parts(metric) != [(t, None) for t in terms] \
+                or norm(tp.get("expr", "")) != norm(expr):
+            return f"the sum of {terms} is not MetricFlow's `{tp.get('expr')}` over {_derived_parts(metric)}"
+    elif kind in ("yoy", "mom"):
+        base, window = metric_of(c["base"]), {"yoy": "1 year", "mom": "1 month"}[kind]
+        if metric["type"] != "derived" or _derived_parts(metric) != [(base, None), (base, window)]:
+            return f"not a derived metric of {base} and {base} offset {window}: {_derived_parts(metric)}"
+    elif kind == "ytd":
+        base = metrics.get(metric_of(c["base"])) or {}
+        grain = (tp.get("cumulative_type_params") or {}).get("grain_to_date")
+        measure = (base.get("type_params") or {}).get("measure")
+        if metric["type"] != "cumulative" or tp.get("measure") != measure or grain != "year":
+            return f"not a cumulative metric of measure {measure} to date of the year"
+    elif kind == "share":
+        base = metrics.get(metric_of(c["base"])) or {}
+        if metric["type"] != "simple" or tp.get("measure") != (base.get("type_params") or {}).get("measure"):
+            return f"not the measure of {metric_of(c['base'])}"
+    else:
+        return f"unknown calculated type {kind!r}"
+    return None
 
 # ---------------------------------------------------------------- Superset datasets
 # Every metric of every Superset dataset is one of three things, and the dataset YAML says which (the metric's
@@ -489,3 +535,25 @@ def test_the_bundle_generator_refuses_an_undeclared_metric():
     assert kit.metric_source(ds, kit.COUNT) == {"presentation_only": kit.COUNT["_why"]}
     with pytest.raises(SystemExit, match="neither the MetricFlow metric unemployment_overview_made_up"):
         kit.metric_source(ds, kit.M("made_up", "新指标", "SUM(x)"))
+
+
+def test_a_calculated_measure_disagreement_is_reported():
+    metrics = {"a": {"type": "simple", "type_params": {"measure": "ma"}},
+               "b": {"type": "simple", "type_params": {"measure": "mb"}},
+               "ab": {"type": "derived", "type_params": {"expr": "coalesce(a, 0) + coalesce(b, 0)",
+                                                          "metrics": [{"name": "a"}, {"name": "b"}]}},
+               "a_yoy": {"type": "derived", "type_params": {"expr": "(a - a_ly) / nullif(a_ly, 0)", "metrics": [
+                   {"name": "a"}, {"name": "a", "offset_window": "1 month", "alias": "a_ly"}]}},
+               "a_ytd": {"type": "cumulative", "type_params": {"measure": "ma",
+                                                                "cumulative_type_params": {"grain_to_date": "year"}}}}
+
+    def same(x):
+        return x
+    assert calculated_problem({"type": "sum", "terms": ["a", "b"]}, metrics["ab"], same, metrics) is None
+    assert "sum of" in calculated_problem({"type": "sum", "terms": ["b", "a"]}, metrics["ab"], same, metrics)
+    assert "offset 1 year" in calculated_problem({"type": "yoy", "base": "a"}, metrics["a_yoy"], same, metrics)
+    assert calculated_problem({"type": "mom", "base": "a"}, metrics["a_yoy"], same, metrics) is None
+    assert calculated_problem({"type": "ytd", "base": "a"}, metrics["a_ytd"], same, metrics) is None
+    assert "measure mb" in calculated_problem({"type": "ytd", "base": "b"}, metrics["a_ytd"], same, metrics)
+    assert calculated_problem({"type": "share", "base": "b"}, metrics["b"], same, metrics) is None
+    assert "not the measure of a" in calculated_problem({"type": "share", "base": "a"}, metrics["b"], same, metrics)

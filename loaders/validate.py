@@ -199,6 +199,29 @@ def _spread(n: int, rows: np.ndarray, values: np.ndarray, fill: bool) -> np.ndar
     return out
 
 
+class _Rows:
+    """One column of a chunk under check: the values, the rule code per row so far (0 = fine), the rows still to
+    check, and on the fast path (plain strings, no nulls) the values' byte lengths."""
+
+    __slots__ = ("arr", "err", "todo", "fast", "blen", "n")
+
+    def __init__(self, arr: pa.Array, err: np.ndarray, todo: np.ndarray, fast: bool, blen: np.ndarray | None):
+        self.arr, self.err, self.todo, self.fast, self.blen, self.n = arr, err, todo, fast, blen, len(arr)
+
+    def fail(self, mask: np.ndarray, rule: str) -> None:
+        hit = self.todo & mask
+        if hit.any():
+            self.err[hit] = _CODE[rule]
+            self.todo[hit] = False
+
+    def fixed_width(self, mask: np.ndarray, width: int) -> np.ndarray:
+        """The rows under `mask` (all exactly `width` ASCII bytes) as an (n, width) byte matrix."""
+        sub = self.arr.filter(pa.array(mask))
+        offsets = np.frombuffer(sub.buffers()[1], dtype=np.int32)[sub.offset: sub.offset + len(sub) + 1]
+        data = np.frombuffer(sub.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+        return data.reshape(-1, width)
+
+
 class _ColumnCheck:
     """Checks one column of a chunk at once; returns per-row rule codes and the column to load."""
 
@@ -215,6 +238,16 @@ class _ColumnCheck:
 
     def check(self, arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
         """Returns (rule code per row, 0 = fine; the values to load, with defaults and rounding applied)."""
+        r = self._start(arr)
+        by_type = {"string": self._string, "integer": self._integer, "decimal": self._decimal, "date": self._date}
+        by_type.get(self.col.type, self._month)(r)
+        if self.codes is not None:
+            unknown = r.todo & ~_np(pc.is_in(r.arr, value_set=self.codes))
+            r.err[unknown] = _CODE["unknown_code"]
+        return r.err, r.arr
+
+    def _start(self, arr: pa.Array) -> _Rows:
+        """The column's rows, empties given the default or refused as not_null."""
         col = self.col
         n = len(arr)
         err = np.zeros(n, dtype=np.int8)
@@ -228,151 +261,151 @@ class _ColumnCheck:
                 blen = _byte_lengths(arr) if fast else None
             elif not col.nullable:
                 err[empty] = _CODE["not_null"]
-        todo = ~empty & (err == 0)
+        return _Rows(arr, err, ~empty & (err == 0), fast, blen)
 
-        def fail(mask: np.ndarray, rule: str) -> None:
-            hit = todo & mask
-            if hit.any():
-                err[hit] = _CODE[rule]
-                todo[hit] = False
+    def _string(self, r: _Rows) -> None:
+        col, arr = self.col, r.arr
+        if col.length and not col.check:  # identifiers have rules of their own, naming what is wrong
+            if r.fast:  # no more bytes than the limit: no more characters either; count the others
+                over = r.blen > col.length
+                if over.any():
+                    over[over] = _np(pc.utf8_length(arr.filter(pa.array(over)))) > col.length
+                r.fail(over, "length")
+            else:
+                r.fail(_np(pc.utf8_length(arr)) > col.length, "length")
+        if col.check == "id_number":
+            self._id_number(r)
+        if col.check == "credit_code":
+            self._credit_code(r)
 
-        def fixed_width(mask: np.ndarray, width: int) -> np.ndarray:
-            """The rows under `mask` (all exactly `width` ASCII bytes) as an (n, width) byte matrix."""
-            sub = arr.filter(pa.array(mask))
-            offsets = np.frombuffer(sub.buffers()[1], dtype=np.int32)[sub.offset: sub.offset + len(sub) + 1]
-            data = np.frombuffer(sub.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
-            return data.reshape(-1, width)
+    def _malformed(self, r: _Rows, shape: np.ndarray, rule_of) -> None:
+        """The few malformed identifiers, one by one: which way each is wrong (rule_of(value) → rule)."""
+        if (r.todo & shape).any():
+            sub = np.zeros(r.n, dtype=bool)
+            for i in np.flatnonzero(r.todo & shape):
+                v = r.arr[int(i)].as_py()
+                sub[i] = True
+                r.err[i] = _CODE[rule_of(v)]
+            r.todo &= ~sub
 
-        if col.type == "string":
-            if col.length and not col.check:  # identifiers have rules of their own, naming what is wrong
-                if fast:  # no more bytes than the limit: no more characters either; count the others
-                    over = blen > col.length
-                    if over.any():
-                        over[over] = _np(pc.utf8_length(arr.filter(pa.array(over)))) > col.length
-                    fail(over, "length")
-                else:
-                    fail(_np(pc.utf8_length(arr)) > col.length, "length")
-            if col.check == "id_number":
-                if fast:  # ^\d{17}[\dXx]$ on the 18-byte values; any other length is malformed
-                    cand = todo & (blen == 18)
-                    m = _byte_matrix(arr, cand, 18)
-                    last = m[:, 17]
-                    fine = _all_digits(m[:, :17]) & (_IS_DIGIT[last] | (last == 88) | (last == 120))
-                    shape = _spread(n, cand, ~fine, True)
-                else:
-                    shape = ~_regex(arr, r"^\d{17}[\dXx]$")
-                if (todo & shape).any():  # the few malformed ones, one by one: which way they are wrong
-                    sub = np.zeros(n, dtype=bool)
-                    for i in np.flatnonzero(todo & shape):
-                        v = arr[int(i)].as_py()
-                        sub[i] = True
-                        err[i] = _CODE["id_number_old15" if len(v) == 15 and v.isdigit() else
-                                       "id_number_length" if len(v) != 18 else "id_number_format"]
-                    todo &= ~sub
-                if todo.any():
-                    b = m[fine] if fast else fixed_width(todo, 18).copy()  # (a boolean index copies)
-                    birth, real = _ymd(b[:, 6:14])
-                    bad = _spread(n, todo, ~real | (birth < 18000101) | (birth > self.month_end), False)
-                    b[b == ord("x")] = ord("X")
-                    expect = np.frombuffer(checkdigits.ID_CHECK.encode(), dtype=np.uint8)[
-                        _weighted(b[:, :17], _ID_WEIGHTS) % 11]
-                    wrong = _spread(n, todo, expect != b[:, 17], False)
-                    fail(bad, "id_number_birth")
-                    fail(wrong, "id_number_check")
-            if col.check == "credit_code":
-                if fast:  # ^[0-9A-HJ-NPQRTUWXY]{18}$ on the 18-byte values
-                    cand = todo & (blen == 18)
-                    m = _byte_matrix(arr, cand, 18)
-                    fine = _IS_CREDIT[m].all(axis=1)
-                    shape = _spread(n, cand, ~fine, True)
-                else:
-                    shape = ~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$")
-                if (todo & shape).any():
-                    sub = np.zeros(n, dtype=bool)
-                    for i in np.flatnonzero(todo & shape):
-                        v = arr[int(i)].as_py()
-                        sub[i] = True
-                        err[i] = _CODE["credit_code_length" if len(v) != 18 else "credit_code_chars"]
-                    todo &= ~sub
-                if todo.any():
-                    v = _CREDIT_VALUE[m[fine] if fast else fixed_width(todo, 18)]
-                    c = 31 - _weighted(v[:, :17], _CREDIT_WEIGHTS, 0) % 31
-                    c[c == 31] = 0
-                    bad = np.zeros(n, dtype=bool)
-                    bad[todo] = c != v[:, 17]
-                    fail(bad, "credit_code_check")
-        elif col.type == "integer":
-            fail(~_regex(arr, r"^-?\d+$"), "type")
-            if col.length:
-                fail(_np(pc.utf8_length(pc.utf8_ltrim(arr, characters="-"))) > col.length, "length")
-        elif col.type == "decimal":
-            fail(~_regex(arr, r"^-?\d+(\.\d+)?$"), "type")
-            length = _np(pc.utf8_length(arr))
-            dot = _np(pc.find_substring(arr, "."))
-            frac = np.where(dot >= 0, length - dot - 1, 0)
-            scale = col.scale or 0
-            excess = todo & (frac > scale)
-            if col.round_excess and excess.any():
-                values = arr.to_pylist()
-                for i in np.flatnonzero(excess):
-                    values[i] = str(Decimal(values[i]).quantize(col.quantum, rounding=ROUND_HALF_UP))
-                arr = pa.array(values, type=pa.string())
-                err[excess] = _CODE["rounded"]  # a warning: the row is kept
+    def _id_number(self, r: _Rows) -> None:
+        n, arr = r.n, r.arr
+        m = fine = None
+        if r.fast:  # ^\d{17}[\dXx]$ on the 18-byte values; any other length is malformed
+            cand = r.todo & (r.blen == 18)
+            m = _byte_matrix(arr, cand, 18)
+            last = m[:, 17]
+            fine = _all_digits(m[:, :17]) & (_IS_DIGIT[last] | (last == 88) | (last == 120))
+            shape = _spread(n, cand, ~fine, True)
+        else:
+            shape = ~_regex(arr, r"^\d{17}[\dXx]$")
+        self._malformed(r, shape, lambda v: "id_number_old15" if len(v) == 15 and v.isdigit() else
+                        "id_number_length" if len(v) != 18 else "id_number_format")
+        if r.todo.any():
+            b = m[fine] if r.fast else r.fixed_width(r.todo, 18).copy()  # (a boolean index copies)
+            birth, real = _ymd(b[:, 6:14])
+            bad = _spread(n, r.todo, ~real | (birth < 18000101) | (birth > self.month_end), False)
+            b[b == ord("x")] = ord("X")
+            expect = np.frombuffer(checkdigits.ID_CHECK.encode(), dtype=np.uint8)[
+                _weighted(b[:, :17], _ID_WEIGHTS) % 11]
+            wrong = _spread(n, r.todo, expect != b[:, 17], False)
+            r.fail(bad, "id_number_birth")
+            r.fail(wrong, "id_number_check")
+
+    def _credit_code(self, r: _Rows) -> None:
+        n, arr = r.n, r.arr
+        m = fine = None
+        if r.fast:  # ^[0-9A-HJ-NPQRTUWXY]{18}$ on the 18-byte values
+            cand = r.todo & (r.blen == 18)
+            m = _byte_matrix(arr, cand, 18)
+            fine = _IS_CREDIT[m].all(axis=1)
+            shape = _spread(n, cand, ~fine, True)
+        else:
+            shape = ~_regex(arr, r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+        self._malformed(r, shape, lambda v: "credit_code_length" if len(v) != 18 else "credit_code_chars")
+        if r.todo.any():
+            v = _CREDIT_VALUE[m[fine] if r.fast else r.fixed_width(r.todo, 18)]
+            c = 31 - _weighted(v[:, :17], _CREDIT_WEIGHTS, 0) % 31
+            c[c == 31] = 0
+            bad = np.zeros(n, dtype=bool)
+            bad[r.todo] = c != v[:, 17]
+            r.fail(bad, "credit_code_check")
+
+    def _integer(self, r: _Rows) -> None:
+        r.fail(~_regex(r.arr, r"^-?\d+$"), "type")
+        if self.col.length:
+            r.fail(_np(pc.utf8_length(pc.utf8_ltrim(r.arr, characters="-"))) > self.col.length, "length")
+
+    def _decimal(self, r: _Rows) -> None:
+        col = self.col
+        r.fail(~_regex(r.arr, r"^-?\d+(\.\d+)?$"), "type")
+        length = _np(pc.utf8_length(r.arr))
+        dot = _np(pc.find_substring(r.arr, "."))
+        frac = np.where(dot >= 0, length - dot - 1, 0)
+        scale = col.scale or 0
+        excess = r.todo & (frac > scale)
+        if col.round_excess and excess.any():
+            values = r.arr.to_pylist()
+            for i in np.flatnonzero(excess):
+                values[i] = str(Decimal(values[i]).quantize(col.quantum, rounding=ROUND_HALF_UP))
+            r.arr = pa.array(values, type=pa.string())
+            r.err[excess] = _CODE["rounded"]  # a warning: the row is kept
+        else:
+            r.fail(frac > scale, "precision")
+        trimmed = pc.utf8_ltrim(r.arr, characters="-0")
+        tdot = _np(pc.find_substring(trimmed, "."))
+        whole = np.where(tdot >= 0, tdot, _np(pc.utf8_length(trimmed)))
+        over = whole > (col.precision or 18) - scale
+        r.err[(r.err == _CODE["rounded"]) & over] = _CODE["precision"]  # rounded up past the precision
+        r.fail(over, "precision")
+
+    def _date(self, r: _Rows) -> None:
+        n, arr = r.n, r.arr
+        if r.fast:  # ^\d{8}$: eight bytes, all digits; the value read from the same bytes
+            cand = r.todo & (r.blen == 8)
+            m = _byte_matrix(arr, cand, 8)
+            fine = _all_digits(m)
+            shape = _spread(n, cand, ~fine, True)
+            r.fail(shape, "type")
+        else:
+            r.fail(~_regex(arr, r"^\d{8}$"), "type")
+        if r.todo.any():
+            if r.fast:
+                v, real = _ymd(m if fine.all() else m[fine])
             else:
-                fail(frac > scale, "precision")
-            trimmed = pc.utf8_ltrim(arr, characters="-0")
-            tdot = _np(pc.find_substring(trimmed, "."))
-            whole = np.where(tdot >= 0, tdot, _np(pc.utf8_length(trimmed)))
-            over = whole > (col.precision or 18) - scale
-            err[(err == _CODE["rounded"]) & over] = _CODE["precision"]  # rounded up past the precision
-            fail(over, "precision")
-        elif col.type == "date":
-            if fast:  # ^\d{8}$: eight bytes, all digits; the value read from the same bytes
-                cand = todo & (blen == 8)
-                m = _byte_matrix(arr, cand, 8)
-                fine = _all_digits(m)
-                shape = _spread(n, cand, ~fine, True)
-                fail(shape, "type")
+                v = _np(pc.cast(arr.filter(pa.array(r.todo)), pa.int64()))
+                real = _valid_ymd(v)
+            bad = _spread(n, r.todo, ~real, False)
+            early = _spread(n, r.todo, v < self.min_date, False)
+            r.fail(bad, "impossible_date")
+            r.fail(early, "date_range")
+
+    def _month(self, r: _Rows) -> None:
+        if not r.fast:
+            r.fail(~_regex(r.arr, r"^\d{4}(0[1-9]|1[0-2])$"), "type")
+            if self.col.name == "data_month":
+                r.fail(_np(pc.not_equal(r.arr, self.data_month)), "data_month")
+            return
+        # ^\d{4}(0[1-9]|1[0-2])$: six bytes, all digits, the month 01-12
+        n = r.n
+        cand = r.todo & (r.blen == 6)
+        m = _byte_matrix(r.arr, cand, 6)
+        same = None
+        if self.col.name == "data_month" and self.month_bytes is not None:
+            same = m[:, 0] == self.month_bytes[0]
+            for k in range(1, 6):
+                same &= m[:, k] == self.month_bytes[k]
+        if same is not None and self.month_valid and same.all():
+            r.fail(~cand, "type")  # every six-byte value is the file's month, itself well-formed
+        else:
+            mm = (m[:, 4].astype(np.int64) - 48) * 10 + m[:, 5] - 48
+            fine = _all_digits(m) & (mm >= 1) & (mm <= 12)
+            r.fail(_spread(n, cand, ~fine, True), "type")
+        if self.col.name == "data_month":
+            if same is not None:  # the rows still to do are `cand` rows of a well-formed month
+                r.fail(_spread(n, cand, ~same, False), "data_month")
             else:
-                fail(~_regex(arr, r"^\d{8}$"), "type")
-            if todo.any():
-                if fast:
-                    v, real = _ymd(m if fine.all() else m[fine])
-                else:
-                    v = _np(pc.cast(arr.filter(pa.array(todo)), pa.int64()))
-                    real = _valid_ymd(v)
-                bad = _spread(n, todo, ~real, False)
-                early = _spread(n, todo, v < self.min_date, False)
-                fail(bad, "impossible_date")
-                fail(early, "date_range")
-        else:  # month
-            if fast:  # ^\d{4}(0[1-9]|1[0-2])$: six bytes, all digits, the month 01-12
-                cand = todo & (blen == 6)
-                m = _byte_matrix(arr, cand, 6)
-                same = None
-                if col.name == "data_month" and self.month_bytes is not None:
-                    same = m[:, 0] == self.month_bytes[0]
-                    for k in range(1, 6):
-                        same &= m[:, k] == self.month_bytes[k]
-                if same is not None and self.month_valid and same.all():
-                    fail(~cand, "type")  # every six-byte value is the file's month, itself well-formed
-                else:
-                    mm = (m[:, 4].astype(np.int64) - 48) * 10 + m[:, 5] - 48
-                    fine = _all_digits(m) & (mm >= 1) & (mm <= 12)
-                    fail(_spread(n, cand, ~fine, True), "type")
-                if col.name == "data_month":
-                    if same is not None:  # the rows still to do are `cand` rows of a well-formed month
-                        fail(_spread(n, cand, ~same, False), "data_month")
-                    else:
-                        fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
-            else:
-                fail(~_regex(arr, r"^\d{4}(0[1-9]|1[0-2])$"), "type")
-                if col.name == "data_month":
-                    fail(_np(pc.not_equal(arr, self.data_month)), "data_month")
-        if self.codes is not None:
-            unknown = todo & ~_np(pc.is_in(arr, value_set=self.codes))
-            err[unknown] = _CODE["unknown_code"]
-        return err, arr
+                r.fail(_np(pc.not_equal(r.arr, self.data_month)), "data_month")
 
 
 def _message(col: Column, rule: str, value: str, first_line: int | None = None) -> str:

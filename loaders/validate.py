@@ -811,13 +811,249 @@ class _KeySet:
         return sorted(zip(order[dup].tolist(), first_line[dup].tolist()))
 
 
+class _Chunk:
+    """One chunk of the file: its bytes, the control characters in it, its lines and where they are in the file."""
+
+    def __init__(self, chunk: bytes, line_base: int, is_last: bool, no_newline: bool):
+        self.chunk = chunk
+        self.b = np.frombuffer(chunk, dtype=np.uint8)
+        self.ctl = np.flatnonzero(self.b < 32)          # newlines and any other control character, in one pass
+        self.kinds = self.b[self.ctl]
+        self.ends = self.ctl[self.kinds == 10]
+        self.starts = np.concatenate(([0], self.ends[:-1] + 1))
+        self.n_lines = len(self.starts)
+        self.first_line = line_base + 1
+        self.last_idx = self.n_lines - 1 if is_last and no_newline else -1
+
+    def raw(self, i: int) -> bytes:
+        start, end = self.starts[i], self.ends[i]
+        return self.chunk[start:end - 1 if end > start and self.chunk[end - 1] == 13 else end]
+
+
+def _control_chars(spec: Spec, ch: _Chunk, bad: np.ndarray, res: FileResult) -> None:
+    """1. Control characters (a CR directly before the newline is a line end, TAB is allowed)."""
+    b = ch.b
+    odd = ch.ctl[(ch.kinds != 10) & (ch.kinds != 9)]
+    if len(odd):
+        odd = odd[~((b[odd] == 13) & (b[np.minimum(odd + 1, len(b) - 1)] == 10))]
+    if not len(odd):
+        return
+    where = np.searchsorted(ch.ends, odd)
+    for i in np.unique(where):
+        pos = int(odd[where == i][0]) - int(ch.starts[i])
+        line = ch.raw(int(i))
+        name, at = _column_name(spec, _field_at(spec, line, pos))
+        v = int(b[ch.starts[i] + pos])
+        bad[i] = True
+        res.findings.append(Finding(
+            ch.first_line + int(i), name, "control_char",
+            f"{at} 含控制字符 {_CONTROL_NAMES.get(v, 'C0')} (0x{v:02X}, 行内字节位置 {pos + 1}); "
+            f"请删除该字符后重新导出", line))
+
+
+def _utf8_in_gbk(spec: Spec, ch: _Chunk, bad: np.ndarray, res: FileResult, delim_b: bytes) -> None:
+    """2. UTF-8 text inside a GBK file: fields that are valid UTF-8 and not plausible GBK."""
+    if len(ch.b) <= 3:
+        return
+    wide = _wide_starts(ch.b)
+    if not len(wide):
+        return
+    for i in np.unique(np.searchsorted(ch.ends, wide)):
+        if bad[i]:
+            continue
+        line = ch.raw(int(i))
+        found = utf8_fields(line, delim_b, spec.encoding)
+        if found:
+            bad[i] = True
+            res.findings.append(_utf8_finding(spec, ch.first_line + int(i), line, found))
+
+
+def _decoded(spec: Spec, ch: _Chunk, bad: np.ndarray, res: FileResult, gbk: bool, delim_b: bytes,
+             exact: bool) -> bytes:
+    """3. The chunk as UTF-8 (LF line ends); on failure the lines that are not in the encoding are reported and
+    left empty."""
+    chunk = ch.chunk
+    utf8 = None if exact else double_byte_to_utf8(chunk, spec.encoding)  # None: the codec decides
+    if utf8 is None:
+        try:
+            text = chunk.decode(spec.encoding)
+        except UnicodeDecodeError:
+            parts = []
+            for i in range(ch.n_lines):
+                line = chunk[ch.starts[i]:ch.ends[i]]
+                try:
+                    parts.append(line.decode(spec.encoding))
+                except UnicodeDecodeError as e:
+                    parts.append("")
+                    if bad[i]:
+                        continue
+                    bad[i] = True
+                    found = utf8_fields(ch.raw(i), delim_b, spec.encoding) if gbk else []
+                    res.findings.append(_utf8_finding(spec, ch.first_line + i, ch.raw(i), found) if found
+                                        else _decode_finding(spec, ch.first_line + i, ch.raw(i), e))
+            text = "\n".join(parts) + "\n"
+        utf8 = text.encode("utf-8")
+    if b"\r" in utf8:  # as in the text: in UTF-8 no multi-byte character holds a CR or LF byte
+        utf8 = utf8.replace(b"\r\n", b"\n")
+    return utf8
+
+
+def _column_counts(spec: Spec, ch: _Chunk, utf8: bytes, bounds: tuple, bad: np.ndarray, res: FileResult,
+                   read, exact: bool):
+    """4. A header on line 1 of the file; 5. the column count, from the delimiters per line (in UTF-8 a delimiter
+    byte is always a delimiter). Returns the parsed table when the fast path read the chunk whole, else None."""
+    u_starts, u_ends = bounds
+    delim, n_cols = spec.delimiter, len(spec.columns)
+    if ch.first_line == 1 and ch.n_lines and not bad[0]:
+        head = utf8[u_starts[0]:u_ends[0]].decode("utf-8").split(delim)
+        if is_header(spec, head):
+            bad[0] = True
+            res.findings.append(Finding(1, None, "header_line",
+                                        f"首行为表头({delim.join(head)[:80]}); 接口文件不含表头, 该行未加载", ch.raw(0)))
+    table = None
+    if not exact and not bad.all() and not ((u_ends == u_starts) & ~bad).any():
+        # Fast path: the parser (no quotes, no escapes, lines without CR) refuses a line with another
+        # number of fields than the spec's columns, so a chunk it reads whole has no column_count finding.
+        # (It reads an empty line as a row of empty fields: a chunk with one takes the counting path.)
+        try:
+            table = read(_without_lines(utf8, u_starts, u_ends, bad))
+        except pa.ArrowInvalid:
+            table = None
+    if table is None:
+        dpos = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == ord(delim))
+        fields = np.searchsorted(dpos, u_ends) - np.searchsorted(dpos, u_starts) + 1
+        bad_count = (fields != n_cols) & ~bad
+        for i in np.flatnonzero(bad_count):
+            i = int(i)
+            cut = "; 该行为文件最后一行且无换行符, 文件疑似被截断" if i == ch.last_idx and fields[i] < n_cols else ""
+            res.findings.append(Finding(ch.first_line + i, None, "column_count",
+                                        f"字段个数 {fields[i]}, 应为 {n_cols}{cut}", ch.raw(i)))
+        bad |= bad_count
+    return table
+
+
+def _column_rules(spec: Spec, checkers: list, table, ch: _Chunk, good_lines: np.ndarray, line_nos: np.ndarray,
+                  res: FileResult) -> tuple[np.ndarray, list, bool]:
+    """6. Column rules, all rows of the chunk at once: (rows rejected, the columns to load, any value rewritten)."""
+    reject = np.zeros(len(good_lines), dtype=bool)
+    columns = []
+    rewritten = False
+    pending: list[tuple[np.ndarray, int, np.ndarray]] = []
+    for j, chk in enumerate(checkers):
+        parsed = table.column(j).combine_chunks()
+        err, arr = chk.check(parsed)
+        rewritten |= arr is not parsed  # a default filled in or a value rounded
+        columns.append(arr)
+        hit = np.flatnonzero(err)
+        if len(hit):
+            pending.append((hit, j, err[hit]))
+            reject |= (err > 0) & (err <= _N_REJECT)
+    for hit, j, codes in pending:
+        col = spec.columns[j]
+        for r, code in zip(hit, codes):
+            rule = _RULE[int(code)]
+            value = table.column(j)[int(r)].as_py()
+            res.findings.append(Finding(int(line_nos[r]), col.name, rule, _message(col, rule, value),
+                                        ch.raw(int(good_lines[r]))))
+    return reject, columns, rewritten
+
+
+def _range_rules(spec: Spec, ranges: list, table, columns: list, reject: np.ndarray, ch: _Chunk,
+                 good_lines: np.ndarray, line_nos: np.ndarray, res: FileResult) -> None:
+    """7. Ranges, on the rows still good."""
+    names = spec.column_names
+    by_name = dict(zip(names, columns))
+    for _j, rc in ranges:  # in column order: a row out of range in one column is not judged further
+        rows, bounds = rc.violations(by_name, ~reject)
+        for r, bd in zip(rows, bounds):
+            row = {n: table.column(k)[int(r)].as_py() for k, n in enumerate(names) if n in rc.names}
+            res.findings.append(Finding(int(line_nos[r]), rc.col.name, "out_of_range",
+                                        rc.message(row[rc.col.name], bd, row), ch.raw(int(good_lines[r])),
+                                        severity=rc.severity))
+            if rc.severity == "reject":
+                reject[r] = True
+
+
+def _cut_last_line(spec: Spec, table, columns: list, reject: np.ndarray, ch: _Chunk, good_lines: np.ndarray,
+                   line_nos: np.ndarray, res: FileResult, is_last: bool, last_min: int | None) -> int | None:
+    """8. A last line without newline, cut inside its last field: shorter than on every other line. Returns the
+    shortest last field on the good lines so far."""
+    if ch.last_idx >= 0 and good_lines[-1] == ch.last_idx and not reject[-1]:
+        lens = _np(pc.utf8_length(columns[-1]))
+        others = lens[:-1][~reject[:-1] & (lens[:-1] > 0)]  # an empty optional field says nothing
+        shortest = min([x for x in (last_min, int(others.min()) if len(others) else None) if x is not None],
+                       default=None)
+        if shortest is not None and 0 < lens[-1] < shortest:
+            col = spec.columns[-1]
+            reject[-1] = True
+            res.findings.append(Finding(
+                int(line_nos[-1]), col.name, "truncated_line",
+                f"最后一行无换行符, 其 {col.label}({col.name}) {table.column(len(spec.columns) - 1)[-1].as_py()!r} 长度 "
+                f"{lens[-1]} 短于本文件其他各行(最短 {shortest}), 疑似传输中断被截断", ch.raw(int(good_lines[-1]))))
+    elif not is_last:
+        lens = _np(pc.utf8_length(columns[-1]))[~reject]
+        lens = lens[lens > 0]
+        if len(lens):
+            last_min = int(lens.min()) if last_min is None else min(last_min, int(lens.min()))
+    return last_min
+
+
+def _duplicate_keys(spec: Spec, keyset: _KeySet, pk_set: list[int], columns: list, reject: np.ndarray, ch: _Chunk,
+                    good_lines: np.ndarray, line_nos: np.ndarray, res: FileResult) -> None:
+    """9. Duplicate keys among rows that are otherwise fine; the first occurrence wins."""
+    pk_idx = [spec.column_names.index(k) for k in spec.primary_key]
+    ok = np.flatnonzero(~reject)
+    for r, first in keyset.duplicates([columns[i].take(pa.array(ok)) for i in pk_set], line_nos[ok]):
+        row = ok[r]
+        reject[row] = True
+        key = "/".join(str(columns[i][int(row)].as_py()) for i in pk_idx)
+        res.findings.append(Finding(int(line_nos[row]), ",".join(spec.primary_key), "duplicate_key",
+                                    f"主键 {key} 与第 {first} 行重复", ch.raw(int(good_lines[row]))))
+
+
+def _copy_text(spec: Spec, ch: _Chunk, utf8: bytes, u_ends: np.ndarray, columns: list, reject: np.ndarray,
+               good_lines: np.ndarray, line_nos: np.ndarray, extra_columns: tuple[str, ...], fast: bool,
+               sink: Callable[[bytes], None]) -> int:
+    """10. COPY text for the good rows: line number and extras appended to each line. Returns the rows kept."""
+    delim = spec.delimiter
+    n_keep = int((~reject).sum())
+    if n_keep and fast and utf8.find(b"\\") < 0:
+        # Fast path: no value was rewritten and nothing needs escaping, so a good row's COPY text is its
+        # line as decoded. The chunk is viewed as one string per line (without copying it) whose value i
+        # is "\n" + line i (line 0 without the newline): joined with the line numbers and extras and
+        # written as one buffer, they are the lines with their columns appended.
+        keep_idx = good_lines[~reject]
+        bounds = np.empty(ch.n_lines + 1, dtype=np.int32)
+        bounds[0], bounds[1:] = 0, u_ends
+        lines = pa.StringArray.from_buffers(ch.n_lines, pa.py_buffer(bounds), pa.py_buffer(utf8))
+        if n_keep < ch.n_lines:
+            lines = lines.take(pa.array(keep_idx))
+        extras = [pa.scalar(v) for v in extra_columns]
+        joined = pc.binary_join_element_wise(lines, pa.array(line_nos[~reject]).cast(pa.string()), *extras, delim)
+        offsets = _offsets(joined)
+        sink(memoryview(joined.buffers()[2])[offsets[0] + (keep_idx[0] != 0): offsets[-1]])
+        sink(b"\n")
+    elif n_keep:  # assembled column-wise: fields (escaped, with defaults and rounding), line number, extras
+        keep = pa.array(~reject)
+        cols = [c.filter(keep) for c in columns]
+        for k, c in enumerate(cols):
+            if spec.columns[k].type == "string" and pc.any(pc.match_substring(c, "\\")).as_py():
+                cols[k] = pc.replace_substring(c, "\\", "\\\\")
+        line_col = pa.array(line_nos[~reject]).cast(pa.string())
+        joined = pc.binary_join_element_wise(*cols, line_col, delim)
+        suffix = pa.scalar("".join(delim + v for v in extra_columns))
+        joined = pc.binary_join_element_wise(joined, suffix, pa.scalar("\n"), "")
+        offsets = _offsets(joined)
+        sink(memoryview(joined.buffers()[2])[offsets[0]:offsets[-1]])
+    return n_keep
+
+
 def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callable[[bytes], None],
                     extra_columns: tuple[str, ...] = (), exact: bool = False) -> FileResult:
     """Validate every line; good rows go to `sink` as UTF-8 COPY text (delimiter = the file's, '' =
     NULL), each line followed by its line number and `extra_columns`. `exact=True` takes the reference
     paths only (regular expressions per column, COPY text assembled column by column): the same findings
     and the same COPY text, slower; the tests compare the two."""
-    n_cols = len(spec.columns)
     names = spec.column_names
     delim = spec.delimiter
     delim_b = delim.encode()
@@ -825,218 +1061,50 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
     checkers = [_ColumnCheck(c, data_month, exact) for c in spec.columns]
     ranges = [(names.index(c.name), _RangeCheck(c, spec, data_month)) for c in spec.columns if c.range]
     pk_idx = [names.index(k) for k in spec.primary_key]
-    pk_name = ",".join(spec.primary_key)
-    suffix = pa.scalar("".join(delim + v for v in extra_columns))
-    extras = [pa.scalar(v) for v in extra_columns]
     # one thread: the second core is the server's (its COPY runs beside this), and threads cost more CPU in all
     read_opts = pacsv.ReadOptions(column_names=names, block_size=CHUNK_BYTES * 2, use_threads=False)
     parse_opts = pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False, escape_char=False,
                                     newlines_in_values=False, ignore_empty_lines=False)
     convert_opts = pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=False,
                                         quoted_strings_can_be_null=False, check_utf8=False)
+
+    def read(data: bytes):
+        return pacsv.read_csv(pa.py_buffer(data), read_options=read_opts, parse_options=parse_opts,
+                              convert_options=convert_opts)
     keyset = _KeySet()
     # data_month is the file's month on every row still good (rule data_month): not needed in the key set
     pk_set = [i for i in pk_idx if names[i] != "data_month"] or pk_idx
     res = FileResult()
     line_base = 0
-    delim_byte = ord(delim)
     last_min = None  # shortest last field on the good lines so far (for a cut last line)
     for chunk, is_last, no_newline in _chunks(stream):
-        b = np.frombuffer(chunk, dtype=np.uint8)
-        ctl = np.flatnonzero(b < 32)          # newlines and any other control character, in one pass
-        kinds = b[ctl]
-        ends = ctl[kinds == 10]
-        starts = np.concatenate(([0], ends[:-1] + 1))
-        n_lines = len(starts)
-        first_line = line_base + 1
-        line_base += n_lines
-        res.rows_read += n_lines
-        last_idx = n_lines - 1 if is_last and no_newline else -1
-
-        def raw(i: int) -> bytes:
-            end = ends[i]
-            return chunk[starts[i]:end - 1 if end > starts[i] and chunk[end - 1] == 13 else end]
-
-        bad = np.zeros(n_lines, dtype=bool)
-        # 1. Control characters (a CR directly before the newline is a line end, TAB is allowed).
-        odd = ctl[(kinds != 10) & (kinds != 9)]
-        if len(odd):
-            odd = odd[~((b[odd] == 13) & (b[np.minimum(odd + 1, len(b) - 1)] == 10))]
-        if len(odd):
-            where = np.searchsorted(ends, odd)
-            for i in np.unique(where):
-                pos = int(odd[where == i][0]) - int(starts[i])
-                line = raw(int(i))
-                name, at = _column_name(spec, _field_at(spec, line, pos))
-                v = int(b[starts[i] + pos])
-                bad[i] = True
-                res.findings.append(Finding(
-                    first_line + int(i), name, "control_char",
-                    f"{at} 含控制字符 {_CONTROL_NAMES.get(v, 'C0')} (0x{v:02X}, 行内字节位置 {pos + 1}); "
-                    f"请删除该字符后重新导出", line))
-        # 2. UTF-8 text inside a GBK file: fields that are valid UTF-8 and not plausible GBK.
-        if gbk and len(b) > 3:
-            wide = _wide_starts(b)
-            if len(wide):
-                for i in np.unique(np.searchsorted(ends, wide)):
-                    if bad[i]:
-                        continue
-                    line = raw(int(i))
-                    found = utf8_fields(line, delim_b, spec.encoding)
-                    if found:
-                        bad[i] = True
-                        res.findings.append(_utf8_finding(spec, first_line + int(i), line, found))
-        # 3. Decode the chunk; on failure find the lines that are not in the encoding.
-        utf8 = None if exact else double_byte_to_utf8(chunk, spec.encoding)  # None: the codec decides
-        if utf8 is None:
-            try:
-                text = chunk.decode(spec.encoding)
-            except UnicodeDecodeError:
-                parts = []
-                for i in range(n_lines):
-                    line = chunk[starts[i]:ends[i]]
-                    try:
-                        parts.append(line.decode(spec.encoding))
-                    except UnicodeDecodeError as e:
-                        parts.append("")
-                        if bad[i]:
-                            continue
-                        bad[i] = True
-                        found = utf8_fields(raw(i), delim_b, spec.encoding) if gbk else []
-                        res.findings.append(_utf8_finding(spec, first_line + i, raw(i), found) if found
-                                            else _decode_finding(spec, first_line + i, raw(i), e))
-                text = "\n".join(parts) + "\n"
-            utf8 = text.encode("utf-8")
-        if b"\r" in utf8:  # as in the text: in UTF-8 no multi-byte character holds a CR or LF byte
-            utf8 = utf8.replace(b"\r\n", b"\n")
+        ch = _Chunk(chunk, line_base, is_last, no_newline)
+        line_base += ch.n_lines
+        res.rows_read += ch.n_lines
+        bad = np.zeros(ch.n_lines, dtype=bool)
+        _control_chars(spec, ch, bad, res)
+        if gbk:
+            _utf8_in_gbk(spec, ch, bad, res, delim_b)
+        utf8 = _decoded(spec, ch, bad, res, gbk, delim_b, exact)
         u_starts, u_ends = _line_bounds(utf8)
-        # 4. A header on line 1 of the file.
-        if first_line == 1 and n_lines and not bad[0]:
-            head = utf8[u_starts[0]:u_ends[0]].decode("utf-8").split(delim)
-            if is_header(spec, head):
-                bad[0] = True
-                res.findings.append(Finding(1, None, "header_line",
-                                            f"首行为表头({delim.join(head)[:80]}); 接口文件不含表头, 该行未加载", raw(0)))
-        # 5. Column count, from the delimiters per line (in UTF-8 a delimiter byte is always a delimiter).
-        table = None
-        if not exact and not bad.all() and not ((u_ends == u_starts) & ~bad).any():
-            # Fast path: the parser (no quotes, no escapes, lines without CR) refuses a line with another
-            # number of fields than the spec's columns, so a chunk it reads whole has no column_count finding.
-            # (It reads an empty line as a row of empty fields: a chunk with one takes the counting path.)
-            try:
-                table = pacsv.read_csv(pa.py_buffer(_without_lines(utf8, u_starts, u_ends, bad)),
-                                       read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
-            except pa.ArrowInvalid:
-                table = None
-        if table is None:
-            dpos = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == delim_byte)
-            fields = np.searchsorted(dpos, u_ends) - np.searchsorted(dpos, u_starts) + 1
-            bad_count = (fields != n_cols) & ~bad
-            for i in np.flatnonzero(bad_count):
-                i = int(i)
-                cut = "; 该行为文件最后一行且无换行符, 文件疑似被截断" if i == last_idx and fields[i] < n_cols else ""
-                res.findings.append(Finding(first_line + i, None, "column_count",
-                                            f"字段个数 {fields[i]}, 应为 {n_cols}{cut}", raw(i)))
-            bad |= bad_count
-        if last_idx >= 0:
-            res.findings.append(Finding(first_line + last_idx, None, "no_final_newline",
-                                        "文件末尾缺少换行符; 最后一行按完整记录处理", raw(last_idx)))
+        table = _column_counts(spec, ch, utf8, (u_starts, u_ends), bad, res, read, exact)
+        if ch.last_idx >= 0:
+            res.findings.append(Finding(ch.first_line + ch.last_idx, None, "no_final_newline",
+                                        "文件末尾缺少换行符; 最后一行按完整记录处理", ch.raw(ch.last_idx)))
         good_lines = np.flatnonzero(~bad)
         if not len(good_lines):
             continue
         if table is None:
-            table = pacsv.read_csv(pa.py_buffer(_without_lines(utf8, u_starts, u_ends, bad)),
-                                   read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
+            table = read(_without_lines(utf8, u_starts, u_ends, bad))
         if table.num_rows != len(good_lines):
             raise RuntimeError(f"{spec.interface}: parser saw {table.num_rows} rows, expected {len(good_lines)}")
-        line_nos = good_lines + first_line
-        # 6. Column rules, all rows of the chunk at once.
-        reject = np.zeros(len(good_lines), dtype=bool)
-        columns = []
-        rewritten = False
-        pending: list[tuple[np.ndarray, int, np.ndarray]] = []
-        for j, chk in enumerate(checkers):
-            parsed = table.column(j).combine_chunks()
-            err, arr = chk.check(parsed)
-            rewritten |= arr is not parsed  # a default filled in or a value rounded
-            columns.append(arr)
-            hit = np.flatnonzero(err)
-            if len(hit):
-                pending.append((hit, j, err[hit]))
-                reject |= (err > 0) & (err <= _N_REJECT)
-        for hit, j, codes in pending:
-            col = spec.columns[j]
-            for r, code in zip(hit, codes):
-                rule = _RULE[int(code)]
-                value = table.column(j)[int(r)].as_py()
-                res.findings.append(Finding(int(line_nos[r]), col.name, rule, _message(col, rule, value),
-                                            raw(int(good_lines[r]))))
-        # 7. Ranges, on the rows still good.
+        line_nos = good_lines + ch.first_line
+        reject, columns, rewritten = _column_rules(spec, checkers, table, ch, good_lines, line_nos, res)
         if ranges:
-            by_name = dict(zip(names, columns))
-            for j, rc in ranges:  # in column order: a row out of range in one column is not judged further
-                rows, bounds = rc.violations(by_name, ~reject)
-                for r, bd in zip(rows, bounds):
-                    row = {n: table.column(k)[int(r)].as_py() for k, n in enumerate(names) if n in rc.names}
-                    res.findings.append(Finding(int(line_nos[r]), rc.col.name, "out_of_range",
-                                                rc.message(row[rc.col.name], bd, row), raw(int(good_lines[r])),
-                                                severity=rc.severity))
-                    if rc.severity == "reject":
-                        reject[r] = True
-        # 8. A last line without newline, cut inside its last field: shorter than on every other line.
-        if last_idx >= 0 and good_lines[-1] == last_idx and not reject[-1]:
-            lens = _np(pc.utf8_length(columns[-1]))
-            others = lens[:-1][~reject[:-1] & (lens[:-1] > 0)]  # an empty optional field says nothing
-            shortest = min([x for x in (last_min, int(others.min()) if len(others) else None) if x is not None],
-                           default=None)
-            if shortest is not None and 0 < lens[-1] < shortest:
-                col = spec.columns[-1]
-                reject[-1] = True
-                res.findings.append(Finding(
-                    int(line_nos[-1]), col.name, "truncated_line",
-                    f"最后一行无换行符, 其 {col.label}({col.name}) {table.column(n_cols - 1)[-1].as_py()!r} 长度 "
-                    f"{lens[-1]} 短于本文件其他各行(最短 {shortest}), 疑似传输中断被截断", raw(int(good_lines[-1]))))
-        elif not is_last:
-            lens = _np(pc.utf8_length(columns[-1]))[~reject]
-            lens = lens[lens > 0]
-            if len(lens):
-                last_min = int(lens.min()) if last_min is None else min(last_min, int(lens.min()))
-        # 9. Duplicate keys among rows that are otherwise fine; the first occurrence wins.
-        ok = np.flatnonzero(~reject)
-        for r, first in keyset.duplicates([columns[i].take(pa.array(ok)) for i in pk_set], line_nos[ok]):
-            row = ok[r]
-            reject[row] = True
-            key = "/".join(str(columns[i][int(row)].as_py()) for i in pk_idx)
-            res.findings.append(Finding(int(line_nos[row]), pk_name, "duplicate_key",
-                                        f"主键 {key} 与第 {first} 行重复", raw(int(good_lines[row]))))
-        # 10. COPY text for the good rows: line number and extras appended to each line.
-        n_keep = int((~reject).sum())
-        if n_keep and not exact and not rewritten and utf8.find(b"\\") < 0:
-            # Fast path: no value was rewritten and nothing needs escaping, so a good row's COPY text is its
-            # line as decoded. The chunk is viewed as one string per line (without copying it) whose value i
-            # is "\n" + line i (line 0 without the newline): joined with the line numbers and extras and
-            # written as one buffer, they are the lines with their columns appended.
-            keep_idx = good_lines[~reject]
-            bounds = np.empty(n_lines + 1, dtype=np.int32)
-            bounds[0], bounds[1:] = 0, u_ends
-            lines = pa.StringArray.from_buffers(n_lines, pa.py_buffer(bounds), pa.py_buffer(utf8))
-            if n_keep < n_lines:
-                lines = lines.take(pa.array(keep_idx))
-            joined = pc.binary_join_element_wise(lines, pa.array(line_nos[~reject]).cast(pa.string()), *extras, delim)
-            offsets = _offsets(joined)
-            sink(memoryview(joined.buffers()[2])[offsets[0] + (keep_idx[0] != 0): offsets[-1]])
-            sink(b"\n")
-        elif n_keep:  # assembled column-wise: fields (escaped, with defaults and rounding), line number, extras
-            keep = pa.array(~reject)
-            cols = [c.filter(keep) for c in columns]
-            for k, c in enumerate(cols):
-                if spec.columns[k].type == "string" and pc.any(pc.match_substring(c, "\\")).as_py():
-                    cols[k] = pc.replace_substring(c, "\\", "\\\\")
-            line_col = pa.array(line_nos[~reject]).cast(pa.string())
-            joined = pc.binary_join_element_wise(*cols, line_col, delim)
-            joined = pc.binary_join_element_wise(joined, suffix, pa.scalar("\n"), "")
-            offsets = _offsets(joined)
-            sink(memoryview(joined.buffers()[2])[offsets[0]:offsets[-1]])
-        res.rows_loaded += n_keep
+            _range_rules(spec, ranges, table, columns, reject, ch, good_lines, line_nos, res)
+        last_min = _cut_last_line(spec, table, columns, reject, ch, good_lines, line_nos, res, is_last, last_min)
+        _duplicate_keys(spec, keyset, pk_set, columns, reject, ch, good_lines, line_nos, res)
+        res.rows_loaded += _copy_text(spec, ch, utf8, u_ends, columns, reject, good_lines, line_nos, extra_columns,
+                                      not exact and not rewritten, sink)
     res.findings.sort(key=lambda f: (f.line_no, f.column or ""))
     return res

@@ -24,7 +24,7 @@ def dashboards() -> list:
         M("progress_gap_pp", "执行进度差（百分点）",
           "100.0 * SUM(executed_ytd_amount) / NULLIF(SUM(planned_amount), 0) - MAX(time_progress_pct)", "+,.2f",
           "预算执行率 − 时间进度（百分点，先求和再相除）",
-          why="已认证比率（预算执行率）与日历参数时间进度之差（百分点），展示用")])
+          why="累计执行数 ÷ 预算数（所选各月之和）与日历参数时间进度之差（百分点），展示用")])
     f = DS("dmp_fund_income_expenditure", "rpt_dmp_fund_income_expenditure",
            "社会保险基金收支：月份 × 区县 × 险种（official）", [
                wan("total_income", "基金收入合计（万元）"), wan("total_expenditure", "基金支出合计（万元）"),

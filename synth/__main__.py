@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import sys
@@ -32,13 +33,13 @@ from pathlib import Path
 from foundation import settings
 from foundation.months import arrival_date, month_range
 from foundation.spec import load_check_tables, load_specs
-from synth.errors import RULES, render_with_errors
+from synth.errors import RULES, Rendered, render_chunks
 from synth.manual import write_manual
 from synth.sources import SOURCES
 from synth.sources._gov_common import ANOMALY_RATES
 from synth.sources.pension import base_limits
 from synth.world import World
-from synth.writer import write_check_table, write_marker
+from synth.writer import write_check_table, write_marker_digest
 
 MANIFEST = "_manifest.json"
 GENERATOR_VERSION = 8   # 8: an appraisal every month at tiny scales; 7: district-stratified draws (synth.population.district_choice)
@@ -64,64 +65,96 @@ def _arrival(spec, month: str, delay_days: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(9, 0))
 
 
-def _write(path: Path, data: bytes, rows: int, when: dt.datetime, marker_data: bytes | None = None) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    marker = write_marker(path, marker_data if marker_data is not None else data,
-                          rows if marker_data is None else marker_data.count(b"\n"))
-    ts = when.timestamp()
-    os.utime(path, (ts, ts))
-    os.utime(marker, (ts, ts))
+def _stream(path: Path, chunks) -> tuple[str, int]:
+    """Write the chunks to `path` one after the other; SHA-256 (hex) and size of what was written."""
+    h, size = hashlib.sha256(), 0
+    with open(path, "wb") as f:
+        for chunk in chunks:
+            h.update(chunk)
+            f.write(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def _render_to(path: Path, spec, cols: dict, rates: dict, rng, fname: str) -> tuple[str, int, list[dict]]:
+    """Render one interface file straight to `path`, a block of rows at a time: SHA-256, lines, injected errors."""
+    out = Rendered()
+    digest, _ = _stream(path, render_chunks(spec, cols, rates, rng, fname, out))
+    return digest, out.lines, out.manifest
 
 
 def _write_source(source, files: dict, folder: Path, month: str, params: dict, specs: dict, check_defs: dict,
                   rates: dict, world, as_of_dt) -> dict:
-    """Render and write one source's interface files and check tables of the month (in the order of `files`,
-    each file rendered and written before the next: one file's bytes in memory at a time); returns its part of
-    the manifest (errors, arrivals, not delivered, redelivered) and its rows."""
+    """Render and write one source's interface files and check tables of the month (in the order of `files`).
+    Each file is rendered straight to disk a block of rows at a time (render_chunks: same random draws in the same
+    order, so the same bytes as rendering it whole), and its columns are dropped from `files` once it is written;
+    the check tables are computed first, from every file of the source. Returns the source's part of the manifest
+    (errors, arrivals, not delivered, redelivered) and its rows."""
     manifest = {"errors": [], "arrivals": {}, "not_delivered": []}
     rows_total = 0
     rng = world.rng(source.SOURCE + "/errors", month)
-    for name, cols in files.items():
+    check_tables = source.check_tables(files)
+    check_arrival = _arrival(specs[next(iter(files))], month).isoformat() if files else None
+    for name in list(files):
+        cols = files.pop(name)
         spec = specs[name]
         fname = spec.file_name(month)
         my = {s["kind"]: s for s in params["scenarios"] if s["interface"] == name}
-        data, rows, errs = render_with_errors(spec, cols, rates, rng, fname)
+        path = folder / fname
+        tmp = path.with_name(fname + ".part")
+        digest, rows, errs = _render_to(tmp, spec, cols, rates, rng, fname)
         when = _arrival(spec, month, my["late"]["days"] if "late" in my else 0)
         if "redelivery" in my:
-            v1, v1_rows, v1_errs = render_with_errors(spec, cols, {r: 0.01 for r in RULES}, rng, fname)
+            tmp_v1 = path.with_name(fname + ".v1.part")
+            v1 = _render_to(tmp_v1, spec, cols, {r: 0.01 for r in RULES}, rng, fname)
             redelivered = _arrival(spec, month, my["redelivery"]["days"])
             if as_of_dt and as_of_dt < redelivered:
-                data, rows, errs = v1, v1_rows, v1_errs
+                tmp_v1.replace(tmp)
+                digest, rows, errs = v1
             else:
+                tmp_v1.unlink()
                 manifest["redelivered"] = {fname: {"first": when.isoformat(), "corrected": redelivered.isoformat()}}
                 when = redelivered
+        del cols
         if "missing" in my or (as_of_dt and as_of_dt < when):
+            tmp.unlink()
             manifest["not_delivered"].append(fname)
             continue
-        marker_data = None
-        if "structure" in my:  # upstream added a column at the end of every line
-            # split on newlines only: a lone CR (an injected control character) is no line end
-            data = b"".join(l + spec.delimiter.encode() + "新增字段".encode(spec.encoding) + b"\n"
-                            for l in data.split(b"\n")[:-1])
-            errs = []
-        if "truncated" in my:  # the transfer stopped part-way; the marker describes the full file
-            marker_data = data
-            data = data[: int(len(data) * 0.6)]
-            errs = []
-        _write(folder / fname, data, rows, when, marker_data)
+        marker_digest, marker_rows = digest, rows
+        if "structure" in my or "truncated" in my:  # scenarios of small test drops: the file is changed whole
+            data = tmp.read_bytes()
+            if "structure" in my:  # upstream added a column at the end of every line
+                # split on newlines only: a lone CR (an injected control character) is no line end
+                data = b"".join(l + spec.delimiter.encode() + "新增字段".encode(spec.encoding) + b"\n"
+                                for l in data.split(b"\n")[:-1])
+                errs = []
+                marker_digest = hashlib.sha256(data).hexdigest()
+            if "truncated" in my:  # the transfer stopped part-way; the marker describes the full file
+                marker_digest, marker_rows = hashlib.sha256(data).hexdigest(), data.count(b"\n")
+                data = data[: int(len(data) * 0.6)]
+                errs = []
+            tmp.write_bytes(data)
+            del data
+        tmp.replace(path)
+        marker = write_marker_digest(path, marker_digest, marker_rows)
+        ts = when.timestamp()
+        os.utime(path, (ts, ts))
+        os.utime(marker, (ts, ts))
         manifest["arrivals"][fname] = when.isoformat()
         manifest["errors"].extend(errs)
         rows_total += rows
-        del data, marker_data
-    for ct_name, ct_rows in source.check_tables(files).items():
+    for ct_name, ct_rows in check_tables.items():
         ct = check_defs[ct_name]
         path = folder / ct["file_pattern"].format(month=month)
         write_check_table(path, ct, month, ct_rows)
-        manifest["arrivals"][path.name] = _arrival(next(iter(specs[n] for n in files)), month).isoformat()
+        manifest["arrivals"][path.name] = check_arrival
     manifest["rows"] = rows_total
     return manifest
+
+
+def _reads(source, world) -> tuple[str, ...]:
+    """The interface files of earlier sources this source reads from world.files this month."""
+    return tuple(source.reads(world)) if hasattr(source, "reads") else tuple(getattr(source, "READS", ()))
 
 
 def generate(start: str, months: int, scale: float, seed: int, out: Path | None = None, force: bool = False,
@@ -164,8 +197,12 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
         def flush(after: int | None) -> None:
             later = SOURCES[after + 1:] if after is not None else []
             amended = {n for src in later for n in (src.amends(world) if hasattr(src, "amends") else ())}
+            read_later = {n for src in later for n in _reads(src, world)}
             for item in [p for p in pending if not (set(p[1]) & amended)]:
                 pending.remove(item)
+                for n in item[1]:  # written now and read by no later source: its columns go once written
+                    if n not in read_later:
+                        world.files.pop(n, None)
                 if write:
                     parts[item[0].SOURCE] = _write_source(item[0], item[1], folder, month, params, specs,
                                                           check_defs, rates, world, as_of_dt)
@@ -175,7 +212,7 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
             world.files.update(files)
             pending.append((source, files))
             flush(i)
-            needed = {n for later in SOURCES[i + 1:] for n in getattr(later, "READS", ())}
+            needed = {n for later in SOURCES[i + 1:] for n in _reads(later, world)}
             needed |= {n for _, f in pending for n in f}
             world.files = {n: c for n, c in world.files.items() if n in needed}
             del files

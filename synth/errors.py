@@ -14,6 +14,8 @@ the data month, a date that makes the person ten years old, …).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from foundation.checkdigits import CREDIT_CHARS, ID_CHECK
@@ -128,7 +130,34 @@ def _raw_line(spec: Spec, fields: list[str], j: int, rule: str, rng: np.random.G
 def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[str, float],
                        rng: np.random.Generator, file_name: str) -> tuple[bytes, int, list[dict]]:
     """Encode the rows, injecting errors at `rates` (fraction of rows per rule). Returns bytes,
-    line count and the manifest entries."""
+    line count and the manifest entries (the whole file in memory: see render_chunks to stream it)."""
+    out = Rendered()
+    data = b"".join(render_chunks(spec, columns, rates, rng, file_name, out))
+    return data, out.lines, out.manifest
+
+
+class Rendered:
+    """What render_chunks reports once its chunks are consumed: line count and manifest entries."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.manifest: list[dict] = []
+
+
+def _block_strings(col: np.ndarray) -> list[str]:
+    """One block of a column as Python strings (a bytes column, dtype S, holds UTF-8)."""
+    col = np.asarray(col)
+    if col.dtype.kind == "S":
+        col = np.char.decode(col, "utf-8")
+    return col.tolist()
+
+
+def render_chunks(spec: Spec, columns: dict[str, np.ndarray], rates: dict[str, float],
+                  rng: np.random.Generator, file_name: str, out: Rendered) -> Iterator[bytes]:
+    """The file's bytes in chunks of whole lines (about BLOCK_ROWS rows each), injecting errors at `rates` exactly as
+    render_with_errors does: the random draws happen in the same order while the chunks are consumed, so writing
+    them one after the other gives the same bytes with one block of rows in memory. `out` gets the line count and
+    the manifest entries when the iterator is exhausted."""
     names = spec.column_names
     n = len(columns[names[0]])
     # Choose distinct rows per rule (a row carries at most one error).
@@ -147,7 +176,7 @@ def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[s
     targets = sorted(plan)
     delim, enc = spec.delimiter, spec.encoding
     pieces: list[bytes] = []
-    manifest: list[dict] = []
+    manifest = out.manifest
     line_no = 0
     if rates.get("header_line", 0) > 0 and rng.random() < min(1.0, rates["header_line"] * 100):
         pieces.append(delim.join(names).encode(enc) + b"\n")  # a header row: a line of its own
@@ -156,7 +185,7 @@ def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[s
     t = 0
     for b0 in range(0, n, BLOCK_ROWS):
         b1 = min(n, b0 + BLOCK_ROWS)
-        cols = [np.asarray(columns[c][b0:b1]).tolist() for c in names]
+        cols = [_block_strings(columns[c][b0:b1]) for c in names]
         lines = list(map(delim.join, zip(*cols)))
         seg: list[str] = []
         prev = 0
@@ -201,4 +230,9 @@ def render_with_errors(spec: Spec, columns: dict[str, np.ndarray], rates: dict[s
         seg.extend(lines[prev:])
         line_no += len(lines) - prev
         flush()
-    return b"".join(pieces), line_no, manifest
+        del cols, lines
+        yield b"".join(pieces)
+        pieces.clear()
+    if pieces:  # a header line and no rows
+        yield b"".join(pieces)
+    out.lines = line_no

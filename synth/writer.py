@@ -13,9 +13,13 @@ MARKER_SUFFIX = ".done"
 
 def write_marker(path: Path, data: bytes, rows: int) -> Path:
     """The upstream's 'finished' signal: row count and SHA-256 of the data file."""
+    return write_marker_digest(path, hashlib.sha256(data).hexdigest(), rows)
+
+
+def write_marker_digest(path: Path, sha256: str, rows: int) -> Path:
+    """write_marker for a file written in chunks, whose SHA-256 (hex) was computed while writing it."""
     marker = path.with_name(path.name + MARKER_SUFFIX)
-    marker.write_text(json.dumps({"file": path.name, "rows": rows,
-                                  "sha256": hashlib.sha256(data).hexdigest()}, ensure_ascii=False) + "\n",
+    marker.write_text(json.dumps({"file": path.name, "rows": rows, "sha256": sha256}, ensure_ascii=False) + "\n",
                       encoding="utf-8")
     return marker
 

@@ -26,6 +26,12 @@ RATES = {"G_UNDER16_CONTRIB": 0.0005, "G_DOUBLE_PENSION": 0.002}
 READS = ("ent_pension_person", "ent_pension_contribution", "public_pension_person", "public_pension_contribution")
 
 
+def reads(world) -> tuple[str, ...]:
+    """The files of earlier sources it needs in world.files: none when the anomalies are off (the default), so the
+    generator frees the pension files as soon as they are written."""
+    return READS if getattr(world, "cross_anomalies", False) else ()
+
+
 def amends(world) -> set[str]:
     """The files of earlier sources this one changes in place (the generator writes them after it)."""
     return {"ent_pension_person", "public_pension_person"} if getattr(world, "cross_anomalies", False) else set()

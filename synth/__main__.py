@@ -22,6 +22,7 @@ A month whose parameters are unchanged is skipped unless --force.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as dt
 import hashlib
 import json
@@ -152,6 +153,16 @@ def _write_source(source, files: dict, folder: Path, month: str, params: dict, s
     return manifest
 
 
+def _release_memory() -> None:
+    """Hand the freed columns of a written source back to the system. glibc keeps freed blocks below its (growing)
+    mmap threshold in the heap, so without this the next source's columns come on top of the last one's in the
+    peak RSS; malloc_trim returns them (about 0.1 s). Nothing happens where there is no glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _reads(source, world) -> tuple[str, ...]:
     """The interface files of earlier sources this source reads from world.files this month."""
     return tuple(source.reads(world)) if hasattr(source, "reads") else tuple(getattr(source, "READS", ()))
@@ -206,6 +217,7 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
                 if write:
                     parts[item[0].SOURCE] = _write_source(item[0], item[1], folder, month, params, specs,
                                                           check_defs, rates, world, as_of_dt)
+                    _release_memory()
 
         for i, source in enumerate(SOURCES):
             files = source.month_files(world, month, events)

@@ -106,7 +106,7 @@ def _mutate(col: Column, value: str, rule: str, row: dict[str, str] | None = Non
     raise ValueError(rule)
 
 
-BLOCK_ROWS = 200_000  # rows rendered at a time: bounds memory, keeps the joins in C
+BLOCK_ROWS = 50_000  # rows rendered at a time: bounds memory (the bytes do not depend on it), keeps the joins in C
 
 
 def _raw_line(spec: Spec, fields: list[str], j: int, rule: str, rng: np.random.Generator) -> bytes:

@@ -1,6 +1,7 @@
 """A consistent population of insured persons and employers, evolved month by month.
 
-State lives in NumPy arrays (one element per person / unit) so every monthly step is vectorised.
+State lives in NumPy arrays (one element per person / unit) so every monthly step is vectorised; text is
+fixed-width (names too: no Python objects), so a person costs a few hundred bytes at scale 1.0.
 People age, join, change employer (and so district), pause and resume paying, leave, retire under
 the gradual retirement-age rules in force from 2025, and die; units open and close.
 All randomness comes from one seeded generator, so a seed and a month sequence give the same data.
@@ -172,11 +173,11 @@ class Population:
         self.next_person = 1
         self.next_unit = 1
         self.units = {k: np.empty(0, dtype=t) for k, t in
-                      [("uid", np.int64), ("credit", "U18"), ("name", object), ("district", "U6"),
+                      [("uid", np.int64), ("credit", "U18"), ("name", "U12"), ("district", "U6"),
                        ("industry", "U1"), ("division", "U2"), ("econ", "U3"), ("open", "datetime64[D]"),
                        ("alive", bool), ("weight", float)]}
         self.p = {k: np.empty(0, dtype=t) for k, t in
-                  [("pid", np.int64), ("idno", "U18"), ("name", object), ("gender", "U1"),
+                  [("pid", np.int64), ("idno", "U18"), ("name", "U3"), ("gender", "U1"),
                    ("birth", "datetime64[D]"), ("hukou", "U2"), ("cadre", bool), ("unit", np.int64),
                    ("first", "datetime64[D]"), ("state", np.int8), ("wage", float), ("months", np.int64),
                    ("retire_date", "datetime64[D]"), ("retire_type", "U1"), ("pension", float),
@@ -208,7 +209,6 @@ class Population:
         names = np.char.add("北京", parts[0])
         for part in parts[1:]:
             names = np.char.add(names, part)
-        names = names.astype(object)
         if initial:
             open_month = self.month - rng.integers(0, 360, size=n)
         else:
@@ -266,7 +266,7 @@ class Population:
         s = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)]
         g1 = np.array(GIVEN)[rng.integers(0, len(GIVEN), n)]
         g2 = np.where(rng.random(n) < 0.6, np.array(GIVEN)[rng.integers(0, len(GIVEN), n)], "")
-        name = np.char.add(np.char.add(s, g1), g2).astype(object)
+        name = np.char.add(np.char.add(s, g1), g2)   # fixed-width text (U3), not Python objects: 12 bytes a person
         insured_years = np.minimum((age_m - 18 * 12) // 12, 35)
         if initial:
             first_m = self.month - (rng.random(n) * np.maximum(insured_years, 0) * 12).astype(np.int64)

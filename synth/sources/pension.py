@@ -28,15 +28,33 @@ def base_limits(yyyymm: str) -> tuple[float, float]:
     raise ValueError(f"no contribution-base limits for {yyyymm} in caliber_contribution_base.csv")
 
 
+CHUNK = 1_000_000  # values formatted at a time (bounds the Python strings alive at once)
+
+
 def _d(values: np.ndarray) -> np.ndarray:
-    """datetime64[D] → 'YYYYMMDD' strings ('' for NaT)."""
+    """datetime64[D] → 'YYYYMMDD' as ASCII bytes (dtype S8, b'' for NaT): 8 bytes a value, a quarter of str."""
     s = np.datetime_as_string(values, unit="D")
-    s = np.char.replace(s, "-", "")
-    return np.where(np.isnat(values), "", s)
+    s = np.char.replace(s, "-", "").astype("S8")
+    return np.where(np.isnat(values), b"", s)
 
 
 def _money(values: np.ndarray) -> np.ndarray:
-    return np.array([f"{v:.2f}" for v in np.round(values, 2).tolist()], dtype=object)
+    """Amounts → 'x.yy' as ASCII bytes (dtype S): a few bytes a value instead of a Python string object."""
+    v = np.round(values, 2)
+    if not len(v):
+        return np.empty(0, dtype="S4")
+    return np.concatenate([np.array([f"{x:.2f}" for x in v[i:i + CHUNK].tolist()], dtype="S")
+                           for i in range(0, len(v), CHUNK)])
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """dict(zip(keys, values)).get(q, '') for every q of `query`, vectorised (sorted keys, binary search; the last
+    of equal keys wins, as in the dict) instead of a Python dict of every person."""
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    pos = np.maximum(np.searchsorted(sk, query, side="right") - 1, 0)
+    hit = (np.searchsorted(sk, query, side="right") > 0) & (sk[pos] == query) if len(sk) else np.zeros(len(query), bool)
+    return np.where(hit, values[order][pos] if len(sk) else "", "")
 
 
 def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarray]]:
@@ -121,13 +139,11 @@ def _check_table(files: dict[str, dict[str, np.ndarray]]) -> list[dict]:
     contrib = files["ent_pension_contribution"]
     retirees = files["ent_pension_retiree"]
     pays = files["ent_pension_payment"]
-    person_district = dict(zip(persons["person_id"], persons["district_code"]))
-    retiree_district = dict(zip(retirees["person_id"], retirees["district_code"]))
-    c_district = np.array([person_district.get(x, "") for x in contrib["person_id"]])
+    c_district = _lookup(persons["person_id"], persons["district_code"], contrib["person_id"])
     cents = lambda a: np.round(a.astype(float) * 100).astype(np.int64)  # exact sums, no float drift
     c_amount = cents(contrib["employer_amount"]) + cents(contrib["employee_amount"])
     pay_cents = cents(pays["amount"])
-    p_district = np.array([retiree_district.get(x, "") for x in pays["person_id"]])
+    p_district = _lookup(retirees["person_id"], retirees["district_code"], pays["person_id"])
     names = code_table("district")
     rows = []
     for d in districts:

@@ -181,7 +181,7 @@ class Population:
                    ("birth", "datetime64[D]"), ("hukou", "U2"), ("cadre", bool), ("unit", np.int64),
                    ("first", "datetime64[D]"), ("state", np.int8), ("wage", float), ("months", np.int64),
                    ("retire_date", "datetime64[D]"), ("retire_type", "U1"), ("pension", float),
-                   ("phone", "U11"), ("retire_district", "U6")]}
+                   ("phone", "S11"), ("retire_district", "U6")]}
         n_units = max(20, round(UNITS_AT_SCALE_1 * scale))
         self._open_units(n_units, initial=True)
         self._add_people(max(50, round(ACTIVE_AT_SCALE_1 * scale)), initial="active")
@@ -290,7 +290,8 @@ class Population:
                "gender": gender, "birth": birth, "hukou": hukou, "cadre": cadre,
                "unit": units, "first": month_to_date(first_m, 1), "state": state, "wage": wage,
                "months": months, "retire_date": retire, "retire_type": rtype, "pension": pension,
-               "phone": np.where(rng.random(n) < 0.85, phone, ""), "retire_district": district}
+               "phone": np.where(rng.random(n) < 0.85, phone, "").astype("S11"),  # ASCII bytes: 11 a person
+               "retire_district": district}
         self.next_person += n
         for k, v in new.items():
             self.p[k] = np.concatenate([self.p[k], v])

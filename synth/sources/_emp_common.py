@@ -68,9 +68,10 @@ def ints(v: np.ndarray) -> np.ndarray:
     return remember(v.astype(str), v)
 
 
-def _digit_matrix(v: np.ndarray, width: int) -> np.ndarray:
-    """Non-negative integers → (n, width) array of UCS-4 digit characters, zero-padded on the left."""
-    out = np.empty((len(v), width), dtype=np.uint32)
+def _digit_matrix(v: np.ndarray, width: int, dtype=np.uint8) -> np.ndarray:
+    """Non-negative integers → (n, width) array of digit characters (ASCII bytes; np.uint32 for UCS-4),
+    zero-padded on the left."""
+    out = np.empty((len(v), width), dtype=dtype)
     rem = np.array(v, dtype=np.int64)
     for k in range(width - 1, -1, -1):
         out[:, k] = rem % 10
@@ -82,15 +83,22 @@ def _digit_matrix(v: np.ndarray, width: int) -> np.ndarray:
 def zfill(v: np.ndarray, width: int) -> np.ndarray:
     """Non-negative integers (< 10**width) → zero-padded strings, without going through str()."""
     v = np.asarray(v, dtype=np.int64)
-    return np.ascontiguousarray(_digit_matrix(v, width)).view(f"<U{width}").reshape(len(v))
+    return np.ascontiguousarray(_digit_matrix(v, width, np.uint32)).view(f"<U{width}").reshape(len(v))
+
+
+def zfill_bytes(v: np.ndarray, width: int) -> np.ndarray:
+    """zfill as ASCII bytes (dtype S: a byte a digit instead of four; the renderer writes them as text), for
+    columns that go to the file as they are."""
+    v = np.asarray(v, dtype=np.int64)
+    return np.ascontiguousarray(_digit_matrix(v, width)).view(f"S{width}").reshape(len(v))
 
 
 def pid_str(pid: np.ndarray) -> np.ndarray:
-    return remember(zfill(pid, 12), np.asarray(pid, dtype=np.int64))
+    return remember(zfill_bytes(pid, 12), np.asarray(pid, dtype=np.int64))
 
 
 def uid_str(uid: np.ndarray) -> np.ndarray:
-    return zfill(uid, 10)
+    return zfill_bytes(uid, 10)
 
 
 def district_str(codes: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
@@ -112,22 +120,22 @@ def money_cents(c: np.ndarray) -> np.ndarray:
     c = np.asarray(c, dtype=np.int64)
     n = len(c)
     if n == 0:
-        return np.empty(0, dtype="<U4")
+        return np.empty(0, dtype="S4")
     whole = c // 100
     digits = np.ones(n, dtype=np.int64)
     t = whole // 10
     while (t > 0).any():
         digits += t > 0
         t //= 10
-    out = np.zeros(n, dtype=f"<U{int(digits.max()) + 3}")
+    out = np.zeros(n, dtype=f"S{int(digits.max()) + 3}")   # ASCII bytes, rendered as text
     for k in np.unique(digits):  # one pass per number of digits (≤ a dozen)
         k = int(k)
         sel = np.flatnonzero(digits == k)
-        m = np.empty((len(sel), k + 3), dtype=np.uint32)
+        m = np.empty((len(sel), k + 3), dtype=np.uint8)
         m[:, :k] = _digit_matrix(whole[sel], k)
         m[:, k] = 46  # '.'
         m[:, k + 1:] = _digit_matrix(c[sel] % 100, 2)
-        out[sel] = m.view(f"<U{k + 3}").reshape(len(sel))
+        out[sel] = m.view(f"S{k + 3}").reshape(len(sel))
     return remember(out, c)
 
 
@@ -136,17 +144,17 @@ def round2(values: np.ndarray) -> np.ndarray:
 
 
 def dates(d: np.ndarray) -> np.ndarray:
-    """datetime64[D] → 'YYYYMMDD' ('' for NaT)."""
+    """datetime64[D] → 'YYYYMMDD' as ASCII bytes (dtype S8; b'' for NaT)."""
     d = np.asarray(d, dtype="datetime64[D]")
     if len(d) == 0:
-        return np.empty(0, dtype="<U8")
+        return np.empty(0, dtype="S8")
     nat = np.isnat(d)
     safe = np.where(nat, np.datetime64("2000-01-01"), d)
     y = safe.astype("datetime64[Y]").astype(np.int64) + 1970
     m = safe.astype("datetime64[M]").astype(np.int64) % 12 + 1
     day = (safe - safe.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
-    s = zfill(y * 10000 + m * 100 + day, 8)
-    return np.where(nat, "", s) if nat.any() else s
+    s = zfill_bytes(y * 10000 + m * 100 + day, 8)
+    return np.where(nat, b"", s) if nat.any() else s
 
 
 def full(n: int, value: str) -> np.ndarray:
@@ -161,7 +169,8 @@ def cents(strings: np.ndarray) -> np.ndarray:
     s = np.asarray(strings)
     if len(s) == 0:
         return np.zeros(0, np.int64)
-    s = np.where(s == "", "0", s)
+    empty, zero = (b"", b"0") if s.dtype.kind == "S" else ("", "0")
+    s = np.where(s == empty, zero, s)
     return np.round(s.astype(np.float64) * 100).astype(np.int64)
 
 

@@ -383,11 +383,15 @@ def _relations(world, month: str, pst: dict, rst: dict) -> dict:
 
 
 def _relation_file(month: str, r: dict) -> dict:
+    """The relations file (every insured person of the three pensions): its ASCII columns as bytes (dtype S, a
+    quarter of str; the renderer writes them as text), each taken out of `r` as it is converted."""
     n = len(r["person_id"])
-    return {"data_month": np.full(n, month), "person_id": r["person_id"], "insurance_type": r["insurance_type"],
-            "id_number": r["id_number"], "person_name": r["person_name"], "gender": r["gender"],
-            "birth_date": dstr(r["birth"]), "district_code": r["district_code"], "unit_credit_code": r["credit_code"],
-            "relation_status": r["relation_status"], "start_date": dstr(r["start"]), "end_date": r["end"]}
+    b = lambda k: np.asarray(r.pop(k)).astype("S")  # noqa: E731
+    return {"data_month": np.full(n, month.encode()), "person_id": b("person_id"), "insurance_type": b("insurance_type"),
+            "id_number": b("id_number"), "person_name": r.pop("person_name"), "gender": b("gender"),
+            "birth_date": dstr(r.pop("birth")).astype("S8"), "district_code": b("district_code"),
+            "unit_credit_code": b("credit_code"), "relation_status": r.pop("relation_status"),
+            "start_date": dstr(r.pop("start")).astype("S8"), "end_date": b("end")}
 
 
 MAX_AGE = 100

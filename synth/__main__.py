@@ -230,6 +230,8 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
             del files
         flush(None)
         world.files = {}
+        world.state.pop("_gov", None)   # the month's table of every person (_gov_common.people): rebuilt next month
+        _release_memory()
         if not write:
             log(f"[synth] {month}: up to date, skipped ({k}/{len(month_list)})")
             continue

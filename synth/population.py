@@ -162,6 +162,36 @@ def retirement_month(birth: np.ndarray, gender: np.ndarray, cadre: np.ndarray) -
     return np.where(k >= 0, old + delay, old)
 
 
+ID_CHUNK = 500_000  # ID numbers whose check character is computed at a time (17 int64 digits each)
+
+
+def _with_check_chars(first17: np.ndarray) -> np.ndarray:
+    """The first 17 characters of ID numbers → the 18-character numbers with their GB 11643 check character,
+    ID_CHUNK rows at a time (the digit matrix is 136 bytes a person)."""
+    n = len(first17)
+    if not n:
+        return first17
+    checks = []
+    for i in range(0, n, ID_CHUNK):
+        part = first17[i:i + ID_CHUNK]
+        digits = (np.frombuffer("".join(part).encode(), dtype=np.uint8).reshape(len(part), 17) - 48).astype(np.int64)
+        checks.append(id_check_chars(digits))
+        del digits
+    return np.char.add(first17, np.concatenate(checks))
+
+
+def _append(arrays: dict[str, np.ndarray], new: dict[str, np.ndarray]) -> None:
+    """arrays[k] += new[k] for every column, one column at a time, each new column freed once appended (the caller
+    holds no other reference), so the peak is the population plus one column, not the population plus all new
+    rows twice. Appending to an empty column takes the new one as it is (no copy), in the dtype concatenation
+    would give."""
+    for k in list(new):
+        v = new.pop(k)
+        old = arrays[k]
+        arrays[k] = np.concatenate([old, v]) if len(old) else v.astype(np.result_type(old, v), copy=False)
+        del v, old
+
+
 class Population:
     """Units and persons; `step(month)` advances to that month and returns what happened in it."""
 
@@ -219,8 +249,8 @@ class Population:
                "industry": industry, "division": draw_divisions(self.division_rng, industry), "econ": econ,
                "open": month_to_date(open_month, 1) + rng.integers(0, 28, size=n),
                "alive": np.ones(n, bool), "weight": weight}
-        for k, v in new.items():
-            self.units[k] = np.concatenate([self.units[k], v])
+        del uid, credit, names, district, econ, weight, industry, kind, body, head, region, vals, chars, parts
+        _append(self.units, new)
 
     def _pick_units(self, n: int) -> np.ndarray:
         """Units for `n` persons (joiners, movers): each district gets its share of the persons (DISTRICT_SHARE,
@@ -260,9 +290,8 @@ class Population:
         ymd = np.datetime_as_string(birth, unit="D")
         first17 = np.char.add(np.char.add(address, np.char.replace(ymd, "-", "")),
                               np.char.zfill(seq.astype(str), 3))
-        digits = (np.frombuffer("".join(first17).encode(), dtype=np.uint8).reshape(n, 17) - 48).astype(np.int64) \
-            if n else np.empty((0, 17), np.int64)
-        idno = np.char.add(first17, id_check_chars(digits)) if n else first17
+        idno = _with_check_chars(first17)
+        del ymd, first17, address, older, outside, seq   # the ID number's parts: 100+ bytes a person
         s = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)]
         g1 = np.array(GIVEN)[rng.integers(0, len(GIVEN), n)]
         g2 = np.where(rng.random(n) < 0.6, np.array(GIVEN)[rng.integers(0, len(GIVEN), n)], "")
@@ -285,16 +314,17 @@ class Population:
             pension = np.round(np.clip(rng.normal(4700, 1300, size=n), 1800, 16000), 2)
             rtype = np.where(rng.random(n) < 0.9, "1", np.where(rng.random(n) < 0.6, "2", "3"))
             first_m = rmonth - months
-        phone = np.char.add("1", np.char.zfill(rng.integers(3_000_000_000, 9_999_999_999, n).astype(str), 10))
+        # '1' and ten digits (the draw has ten digits: no padding), as ASCII bytes
+        phone = np.char.add(b"1", rng.integers(3_000_000_000, 9_999_999_999, n).astype("S10"))
         new = {"pid": np.arange(self.next_person, self.next_person + n), "idno": idno, "name": name,
                "gender": gender, "birth": birth, "hukou": hukou, "cadre": cadre,
                "unit": units, "first": month_to_date(first_m, 1), "state": state, "wage": wage,
                "months": months, "retire_date": retire, "retire_type": rtype, "pension": pension,
-               "phone": np.where(rng.random(n) < 0.85, phone, "").astype("S11"),  # ASCII bytes: 11 a person
+               "phone": np.where(rng.random(n) < 0.85, phone, b"").astype("S11"),  # ASCII bytes: 11 a person
                "retire_district": district}
         self.next_person += n
-        for k, v in new.items():
-            self.p[k] = np.concatenate([self.p[k], v])
+        del idno, name, gender, birth, hukou, cadre, units, state, wage, months, retire, pension, rtype, phone, district
+        _append(self.p, new)
 
     # ---- monthly step ---------------------------------------------------------------------------
     def step(self) -> dict:

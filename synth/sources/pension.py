@@ -11,6 +11,7 @@ import numpy as np
 from foundation import settings
 from foundation.months import first_day, month_str
 from synth.population import Population, month_to_date
+from synth.sources._emp_common import zfill_bytes  # ASCII bytes: a byte a digit
 
 SOURCE = "pension"
 
@@ -72,7 +73,7 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     staff = np.bincount(p["unit"][np.isin(st, [1, 2])], minlength=len(u["uid"]))
     status = np.where(u["alive"][ui], "1", "3")
     out["ent_pension_unit"] = {
-        "data_month": np.full(len(ui), month), "unit_id": np.char.zfill(u["uid"][ui].astype(str), 10),
+        "data_month": np.full(len(ui), month.encode()), "unit_id": zfill_bytes(u["uid"][ui], 10),
         "credit_code": u["credit"][ui], "unit_name": u["name"][ui].astype(str), "district_code": u["district"][ui],
         "industry_section": u["industry"][ui],
         "industry_division": u["division"][ui], "economic_type": u["econ"][ui], "open_date": _d(u["open"][ui]),
@@ -80,12 +81,12 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
 
     # Persons: active and suspended insured, and those who left this month (status 3 终止参保).
     pi = np.flatnonzero(np.isin(st, [Population.ACTIVE, Population.SUSPENDED, Population.LEFT]))
-    pid = np.char.zfill(p["pid"][pi].astype(str), 12)
+    pid = zfill_bytes(p["pid"][pi], 12)
     unit = p["unit"][pi]
     out["ent_pension_person"] = {
-        "data_month": np.full(len(pi), month), "person_id": pid, "id_number": p["idno"][pi],
+        "data_month": np.full(len(pi), month.encode()), "person_id": pid, "id_number": p["idno"][pi],
         "person_name": p["name"][pi].astype(str), "gender": p["gender"][pi], "birth_date": _d(p["birth"][pi]),
-        "hukou_type": p["hukou"][pi], "unit_id": np.char.zfill(u["uid"][unit].astype(str), 10),
+        "hukou_type": p["hukou"][pi], "unit_id": zfill_bytes(u["uid"][unit], 10),
         "district_code": u["district"][unit], "first_insured_date": _d(p["first"][pi]),
         "insured_status": np.where(st[pi] == Population.LEFT, "3", st[pi].astype(str)),
         "phone": p["phone"][pi]}
@@ -99,15 +100,15 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     base = pop.clip_base(p["wage"][rows])
     paid = month_to_date(pop.month, 1) + rng.integers(4, 25, size=len(rows))
     out["ent_pension_contribution"] = {
-        "data_month": np.full(len(rows), month), "person_id": np.char.zfill(p["pid"][rows].astype(str), 12),
-        "unit_id": np.char.zfill(u["uid"][p["unit"][rows]].astype(str), 10), "fee_month": fee_month,
+        "data_month": np.full(len(rows), month.encode()), "person_id": zfill_bytes(p["pid"][rows], 12),
+        "unit_id": zfill_bytes(u["uid"][p["unit"][rows]], 10), "fee_month": fee_month,
         "contribution_base": _money(base), "employer_amount": _money(base * EMPLOYER_RATE),
         "employee_amount": _money(base * EMPLOYEE_RATE), "paid_date": _d(paid)}
 
     # Retirees receiving a pension this month (including those who died in it).
     ri = np.flatnonzero(np.isin(st, [Population.RETIRED, Population.DEAD]))
     out["ent_pension_retiree"] = {
-        "data_month": np.full(len(ri), month), "person_id": np.char.zfill(p["pid"][ri].astype(str), 12),
+        "data_month": np.full(len(ri), month.encode()), "person_id": zfill_bytes(p["pid"][ri], 12),
         "id_number": p["idno"][ri], "person_name": p["name"][ri].astype(str), "gender": p["gender"][ri],
         "birth_date": _d(p["birth"][ri]), "district_code": p["retire_district"][ri],
         "retire_date": _d(p["retire_date"][ri]), "retire_type": p["retire_type"][ri],
@@ -119,8 +120,8 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     item = np.concatenate([np.full(len(ri), "01"), np.full(len(died), "03")])
     amount = np.concatenate([p["pension"][ri], np.round(p["pension"][died] * 2 + 5000, 2)])
     out["ent_pension_payment"] = {
-        "data_month": np.full(len(pay_rows), month),
-        "person_id": np.char.zfill(p["pid"][pay_rows].astype(str), 12), "payment_item": item,
+        "data_month": np.full(len(pay_rows), month.encode()),
+        "person_id": zfill_bytes(p["pid"][pay_rows], 12), "payment_item": item,
         "amount": _money(amount), "paid_date": _d(np.full(len(pay_rows), month_to_date(pop.month, 15)))}
     return out
 

@@ -163,6 +163,13 @@ def _release_memory() -> None:
         pass
 
 
+def _drop_unread(world, names, read_later: set[str]) -> None:
+    """Files about to be written that no later source reads leave world.files, so their columns go once written."""
+    for n in names:
+        if n not in read_later:
+            world.files.pop(n, None)
+
+
 def _reads(source, world) -> tuple[str, ...]:
     """The interface files of earlier sources this source reads from world.files this month."""
     return tuple(source.reads(world)) if hasattr(source, "reads") else tuple(getattr(source, "READS", ()))
@@ -211,9 +218,7 @@ def generate(start: str, months: int, scale: float, seed: int, out: Path | None 
             read_later = {n for src in later for n in _reads(src, world)}
             for item in [p for p in pending if not (set(p[1]) & amended)]:
                 pending.remove(item)
-                for n in item[1]:  # written now and read by no later source: its columns go once written
-                    if n not in read_later:
-                        world.files.pop(n, None)
+                _drop_unread(world, item[1], read_later)
                 if write:
                     parts[item[0].SOURCE] = _write_source(item[0], item[1], folder, month, params, specs,
                                                           check_defs, rates, world, as_of_dt)

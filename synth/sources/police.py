@@ -39,6 +39,12 @@ def _addresses(district: np.ndarray, key: np.ndarray) -> np.ndarray:
     return np.char.add(np.char.add(np.char.add(np.char.add("北京市", dn), street), no), "号")
 
 
+def _b(a: np.ndarray) -> np.ndarray:
+    """An ASCII column as bytes (dtype S: a byte a character instead of four; rendered as text). The police files
+    are among the largest of the month and no check table reads them."""
+    return np.asarray(a).astype("S")
+
+
 def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarray]]:
     m = month_index(month)
     rng = world.rng(SOURCE, month)
@@ -58,10 +64,10 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
                                       pe["birth"][ri])
     reg_date = pe["birth"][ri] + (g.stable_share(pe["pid"][ri], 11) * 40).astype("timedelta64[D]")
     out["police_hukou_register"] = {
-        "data_month": np.full(len(ri), month), "id_number": pe["idno"][ri], "person_name": pe["name"][ri],
-        "gender": gender, "birth_date": birth, "household_no": household, "hukou_nature": nature,
+        "data_month": np.full(len(ri), month.encode()), "id_number": _b(pe["idno"][ri]), "person_name": pe["name"][ri],
+        "gender": gender, "birth_date": birth, "household_no": _b(household), "hukou_nature": nature,
         "relation_to_head": np.where(share * 3 % 1 < 0.34, "01", np.where(share * 3 % 1 < 0.67, "02", "03")),
-        "district_code": pe["district"][ri], "address": _addresses(pe["district"][ri], pe["pid"][ri]),
+        "district_code": _b(pe["district"][ri]), "address": _addresses(pe["district"][ri], pe["pid"][ri]),
         "register_date": dates(reg_date)}
 
     # ---- 居住证 ------------------------------------------------------------------------------------------
@@ -72,10 +78,10 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     first = month_index("202401") - (s * 36).astype(np.int64)
     issue = month_to_date(first + (m - 1 - first) // 36 * 36, 1) + (s * 997 % 28).astype("timedelta64[D]")
     out["police_residence_permit"] = {
-        "data_month": np.full(len(wi), month), "id_number": pe["idno"][wi], "person_name": pe["name"][wi],
+        "data_month": np.full(len(wi), month.encode()), "id_number": _b(pe["idno"][wi]), "person_name": pe["name"][wi],
         "gender": pe["gender"][wi], "birth_date": dates(pe["birth"][wi]),
-        "permit_no": np.char.add(np.char.add("JZZ", pe["kind"][wi]), zfill(pe["pid"][wi], 10)),
-        "district_code": pe["district"][wi], "address": _addresses(pe["district"][wi], pe["pid"][wi] + 5),
+        "permit_no": _b(np.char.add(np.char.add("JZZ", pe["kind"][wi]), zfill(pe["pid"][wi], 10))),
+        "district_code": _b(pe["district"][wi]), "address": _addresses(pe["district"][wi], pe["pid"][wi] + 5),
         "issue_date": dates(issue), "valid_to": dates(issue + np.timedelta64(3 * 365, "D"))}
 
     # ---- 死亡注销 ----------------------------------------------------------------------------------------

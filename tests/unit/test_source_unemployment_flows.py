@@ -15,7 +15,7 @@ from synth.world import World
 
 def benefit_rows(files) -> dict[str, int]:
     ben = files["unemp_benefit"]
-    return {p: int(k) for p, k in zip(ben["person_id"], ben["month_no"])}
+    return {str(p): int(k) for p, k in zip(ben["person_id"].astype(str), ben["month_no"])}  # person ids may be bytes
 
 
 def assert_flows_reconcile(prev: dict[str, int], now: dict[str, int]) -> None:
@@ -50,7 +50,7 @@ def test_exhausted_recipient_whose_insurance_ends_does_not_reclaim(monkeypatch):
     assert not crafted & set(now), "exhausted recipients were paid again from month 1"
     # They are ordinary exits and still left their insurance this month.
     ins = files["unemp_insured"]
-    status = dict(zip(ins["person_id"], ins["insured_status"]))
+    status = dict(zip(ins["person_id"].astype(str), ins["insured_status"]))
     assert all(status[pid] == "3" for pid in crafted)
     assert_flows_reconcile(first, now)
 

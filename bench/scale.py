@@ -1,7 +1,8 @@
 """Scale measurements (issue 20) at the scales this machine can afford, with the machine's load recorded.
 
     python -m bench.scale publish [--scale 0.01] [--start 202411]
-    python -m bench.scale generator --scale 0.01 [--scale 0.03 ...] [--start 202411]
+    python -m bench.scale generator --scale 0.01 [--scale 0.03 ...] [--start 202411] [--label x]
+                                    [--vmem-gib 16] [--delete-output]
 
 `publish` (own database bench_scale, own drop zone var/bench/scale): generate two months, build the first and
 publish it, build the second, then publish it twice — once with the publish of the commit this branch started
@@ -17,6 +18,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -38,12 +41,17 @@ def load_average() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def timed(args: list[str], env: dict, log: Path) -> dict:
-    """Run `python <args>` under /usr/bin/time -v: wall seconds, peak RSS (MiB), load average before."""
+def timed(args: list[str], env: dict, log: Path, vmem_gib: float | None = None) -> dict:
+    """Run `python <args>` under /usr/bin/time -v: wall seconds, peak RSS (MiB), load average before. `vmem_gib`:
+    the run's address space is capped (ulimit -v), so a run that outgrows it fails instead of taking the machine."""
     load = load_average()
     t = time.perf_counter()
+    limit = None
+    if vmem_gib:
+        cap = int(vmem_gib * 2**30)
+        limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap))  # noqa: E731
     res = subprocess.run(["/usr/bin/time", "-v", sys.executable, *args], cwd=settings.ROOT, env=env,
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, preexec_fn=limit)
     secs = time.perf_counter() - t
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(res.stdout + res.stderr)
@@ -152,18 +160,25 @@ def generator_bench(a) -> int:
     runs = []
     for scale in a.scale:
         out = var / f"s{scale}"
+        log = var / f"s{scale}.log"
         r = timed(["-m", "synth", "--start", a.start, "--months", "1", "--scale", str(scale), "--out", str(out),
-                   "--force"], dict(os.environ), var / f"s{scale}.log")
+                   "--force"], dict(os.environ), log, a.vmem_gib)
         files = [p for p in out.rglob("*") if p.is_file()]
-        r.update({"scale": scale, "bytes": sum(p.stat().st_size for p in files), "files": len(files)})
+        rows = re.search(r"\[synth\] \d{6}: ([\d,]+) rows", log.read_text())
+        r.update({"scale": scale, "bytes": sum(p.stat().st_size for p in files), "files": len(files),
+                  "rows": int(rows.group(1).replace(",", "")) if rows else None, "vmem_limit_gib": a.vmem_gib})
+        if a.delete_output:  # record first, then free the disk (scale 1.0 writes ≈ 12 GB)
+            shutil.rmtree(out)
         runs.append(r)
         print(f"[bench] generator {scale}: {r}", flush=True)
-    table = "| scale | seconds | peak RSS MiB | MiB written | files | load avg before |\n|---:|---:|---:|---:|---:|---:|\n"
-    table += "\n".join(f"| {r['scale']} | {r['seconds']} | {r['peak_rss_mib']} | {r['bytes'] / 2**20:.0f} | "
-                       f"{r['files']} | {r['load_before']} |" for r in runs)
+    table = ("| scale | seconds | peak RSS MiB | rows | MiB written | files | load avg before |\n"
+             "|---:|---:|---:|---:|---:|---:|---:|\n")
+    table += "\n".join(f"| {r['scale']} | {r['seconds']} | {r['peak_rss_mib']} | {r['rows'] or 0:,} | "
+                       f"{r['bytes'] / 2**20:.0f} | {r['files']} | {r['load_before']} |" for r in runs)
     name = "scale_generator" + (f"_{a.label}" if a.label else "")
     write_result(name, "python -m bench.scale generator " + " ".join(f"--scale {s}" for s in a.scale)
-                 + (f" --label {a.label}" if a.label else ""),
+                 + (f" --label {a.label}" if a.label else "") + (f" --vmem-gib {a.vmem_gib}" if a.vmem_gib else "")
+                 + (" --delete-output" if a.delete_output else ""),
                  {"runs": runs}, table)
     print(table)
     return 0
@@ -181,6 +196,8 @@ def main(argv=None) -> int:
     g.add_argument("--scale", type=float, action="append", required=True)
     g.add_argument("--start", default="202411")
     g.add_argument("--label", help="results in bench/results/scale_generator_<label>.{json,md}")
+    g.add_argument("--vmem-gib", type=float, help="cap each run's address space (ulimit -v), e.g. 16 at scale 1.0")
+    g.add_argument("--delete-output", action="store_true", help="delete each run's files once measured")
     a = ap.parse_args(argv)
     return publish_bench(a) if a.cmd == "publish" else generator_bench(a)
 

@@ -377,9 +377,23 @@ def _relations(world, month: str, pst: dict, rst: dict) -> dict:
          "id_number": rp["idno"], "person_name": rp["name"], "gender": rp["gender"], "birth": rp["birth"],
          "district_code": rp["district"], "credit_code": np.full(len(rp["pid"]), ""),
          "relation_status": r_status, "start": rp["enrol"]}]
-    f = _cat(parts)
+    f = _cat_freeing(parts, ascii_cols=("person_id", "insurance_type", "id_number", "gender", "district_code",
+                                        "credit_code"))
     f["end"] = np.where(np.isin(f["relation_status"], ["3", "5"]), end, "")
     return f
+
+
+def _cat_freeing(parts: list[dict], ascii_cols=()) -> dict[str, np.ndarray]:
+    """_cat for the whole-population relations: one column at a time, each part's column taken out of its part once
+    joined (the peak is the parts plus one column, not twice the parts), the ASCII columns as bytes (dtype S)."""
+    out = {}
+    for k in list(parts[0]):
+        cols = [np.asarray(p.pop(k)) for p in parts]
+        if k in ascii_cols:
+            cols = [c.astype("S") for c in cols]
+        out[k] = np.concatenate(cols)
+        del cols
+    return out
 
 
 def _relation_file(month: str, r: dict) -> dict:

@@ -1,7 +1,8 @@
 """Data services (issue 18): single-person query latency and 50 concurrent callers, over loopback HTTP against the
 service as `make services` runs it (uvicorn, SERVICES_WORKERS workers, database role wh_services).
 
-    python -m bench.services [--persons 300] [--callers 50] [--seconds 60] [--no-restart]
+    python -m bench.services [--persons 300] [--callers 50] [--seconds 60] [--no-restart] [--warehouse TEXT]
+    WAREHOUSE_URL=…/bench_topics_daily python -m bench.services --warehouse "scale 0.1, …"   (another database)
 
 1. cold single-person queries: the service is restarted (no warm connections, nothing cached in the
    application — the service has no result cache at all), then each of --persons distinct persons, never
@@ -14,13 +15,17 @@ service as `make services` runs it (uvicorn, SERVICES_WORKERS workers, database 
    distinct persons / units for --seconds; every answer must be 200 (errors are counted and listed by status).
 A bench caller, approved request and key (rate limit off) are created in the platform's tables for the run; its
 calls are audited like any other (and trigger the enumeration alert, as they should).
-Results: bench/results/services.md and .json. Scale: whatever the warehouse holds (say so in the result).
+Results: bench/results/services.md and .json (the new run on top, the earlier runs kept below it). Scale: whatever
+the warehouse holds — --warehouse says what it is (default: the test drop of `make generate`, SCALE=0.001); with
+WAREHOUSE_URL the bench and the restarted service read that database (its roles set up by `python -m cli roles setup`
+and `python -m cli services setup` with the same WAREHOUSE_URL, so that the service runs as wh_services).
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import os
+import shlex
 import subprocess
 import sys
 import threading
@@ -30,7 +35,7 @@ from collections import Counter
 import httpx
 import psycopg
 
-from bench.common import write_result
+from bench.common import RESULTS, write_result
 from foundation import settings
 
 
@@ -105,12 +110,28 @@ def phases(key: str, persons: list[str], n: int) -> tuple[dict, list[float]]:
             for _, name, label in PHASES}, total
 
 
+def earlier_runs() -> list[str]:
+    """The runs services.md holds now, kept below the new one (the first one's Reproduce/Machine lines with it)."""
+    path = RESULTS / "services.md"
+    text = path.read_text(encoding="utf-8").strip() if path.exists() else ""
+    if not text:
+        return []
+    body = text.split("\n", 1)[1].strip() if text.startswith("# services") else text
+    if "# Earlier runs (kept)" not in body:  # a file from before the runs were kept: one run, ## headings
+        body = "## Earlier run\n\n" + body.replace("\n## ", "\n### ")
+    else:
+        body = body.replace("\n# Earlier runs (kept)\n", "\n")
+    return ["", "# Earlier runs (kept)", "", body]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.services")
     ap.add_argument("--persons", type=int, default=300)
     ap.add_argument("--callers", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--no-restart", action="store_true")
+    ap.add_argument("--warehouse", default="the test drop is `make generate` SCALE=0.001, 3 months; scale 0.1 has "
+                    "~100× as many", help="what the warehouse is (scale, months), for the result's first line")
     a = ap.parse_args(argv)
     load_before = os.getloadavg()
     persons, units, pairs, scale_persons = samples(a.persons)
@@ -190,20 +211,21 @@ def main(argv: list[str] | None = None) -> int:
             "phases": ph, "phases_total": {"n": len(ph_total), "p50_ms": pct(ph_total, 50), "p95_ms": pct(ph_total, 95)},
             "workers": int(os.environ.get("SERVICES_WORKERS", "2")),
             "load_average_before": load_before, "load_average_after": os.getloadavg()}
-    md = [f"Warehouse: {scale_persons} persons in the five-insurance month records (the test drop is `make generate` "
-          "SCALE=0.001, 3 months; scale 0.1 has ~100× as many — the single-person services are index lookups, whose "
-          "cost grows with log N). Service: uvicorn with "
+    db = psycopg.conninfo.conninfo_to_dict(settings.admin_url()).get("dbname")
+    data["warehouse"] = {"database": db, "described": a.warehouse}
+    md = [f"Warehouse: database `{db}`, {scale_persons} persons in the five-insurance month records ({a.warehouse} — "
+          "the single-person services are index lookups, whose cost grows with log N). Service: uvicorn with "
           f"{data['workers']} workers on 127.0.0.1, database role wh_services; client on the same machine.", "",
-          "## Single-person queries, cold (service restarted; no application cache exists; distinct persons)", "",
+          "### Single-person queries, cold (service restarted; no application cache exists; distinct persons)", "",
           "| service | n | p50 ms | p95 ms | max ms |", "|---|---:|---:|---:|---:|"]
     for k, v in data["cold"].items():
         md.append(f"| {k} | {v['n']} | {v['p50_ms']:.1f} | {v['p95_ms']:.1f} | {v['max_ms']:.1f} |")
     md += ["", f"First call after the restart: {first:.1f} ms (each worker opens its first connections at start-up).", "",
-           "## Where the time of one call goes (in-process, no HTTP; ms)", "",
+           "### Where the time of one call goes (in-process, no HTTP; ms)", "",
            "| phase | p50 | p95 |", "|---|---:|---:|"]
     md += [f"| {v['label']} | {v['p50_ms']:.2f} | {v['p95_ms']:.2f} |" for v in ph.values()]
     md += [f"| **whole call** ({len(ph_total)} calls) | {pct(ph_total, 50):.2f} | {pct(ph_total, 95):.2f} |", "",
-           f"## {a.callers} concurrent callers for {a.seconds} s (4 services mixed, keep-alive, loopback)", "",
+           f"### {a.callers} concurrent callers for {a.seconds} s (4 services mixed, keep-alive, loopback)", "",
            "| requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |", "|---:|---:|---:|---:|---:|---:|---:|",
            f"| {total} | {errors} | {data['load']['rps']:.0f} | {data['load']['p50_ms']:.1f} | "
            f"{data['load']['p95_ms']:.1f} | {data['load']['p99_ms']:.1f} | {data['load']['max_ms']:.1f} |", "",
@@ -213,7 +235,11 @@ def main(argv: list[str] | None = None) -> int:
            f"{data['load_average_after'][0]:.1f} after it — the concurrent part loads the machine itself (50 callers, "
            "the service's workers and PostgreSQL share the 2 cores; every audited answer waits for a WAL flush). A "
            "load well above 1 before the run means other work competed with it: re-run on a quiet machine."]
-    path = write_result("services", "python -m bench.services " + " ".join(argv or sys.argv[1:]), data, "\n".join(md))
+    cmd = "python -m bench.services " + shlex.join(argv if argv is not None else sys.argv[1:])
+    if settings.get().warehouse_url:
+        cmd = f"WAREHOUSE_URL=…/{db} {cmd}"
+    md = [f"## Run of {dt.datetime.now():%Y-%m-%d %H:%M} (`{cmd}`)", "", *md, *earlier_runs()]
+    path = write_result("services", cmd, data, "\n".join(md))
     print(path.read_text(encoding="utf-8"))
     return 0 if errors == 0 else 1
 

@@ -1,6 +1,6 @@
 """The topic libraries' refresh after a day's increment (pipeline/daily.py), at a given scale (target: ≤ 5 min at 0.1).
 
-    python -m bench.topics_daily [--scale 0.1] [--days 3] [--seed 42]
+    python -m bench.topics_daily [--scale 0.1] [--days 3] [--seed 42] [--keep] [--resume]
 
 In its own database `bench_topics_daily` (dropped first, and at the end):
 1. generates the roll-ups of 202411–202501 (var/bench/topics_daily/scale_<x>/exchange) and loads 202411 and 202412
@@ -14,10 +14,17 @@ In its own database `bench_topics_daily` (dropped first, and at the end):
    snapshots, change logs and monitoring views) — the refresh is the figure the target is about. Per day: the
    libraries rebuilt, models and tests, and who entered / left each library that day (from the change logs).
 The load average of the machine is recorded beside every figure (the machine is shared). Writes
-bench/results/topics_daily.md (+ .json) and the same section into bench/results/daily.md.
+bench/results/topics_daily.md (+ .json; the earlier sections are kept below the new one) and the same section into
+bench/results/daily.md. Each dbt run's slowest nodes (run_results.json) are listed, to show where the time goes.
+
+--keep leaves the database (a topic-built warehouse of the scale, e.g. for bench.services --url); --resume continues
+a kept database with the next `--days` days (no generation, load or monthly build): the figures after a change to
+the models, on the same warehouse.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import re
 import subprocess
@@ -27,15 +34,42 @@ import time
 import psycopg
 
 from bench.common import RESULTS, load_avg, write_result
-from bench.daily import DailyFeed, parse_args
+from bench.daily import DailyFeed
 from foundation import settings
 
 START, MONTHS, DAILY_MONTH = "202411", 3, "202501"
+SPARE_DAYS = 4  # daily files written beyond --days, for --resume
 SECTION = ("<!-- topics_daily: written by bench/topics_daily.py -->", "<!-- /topics_daily -->")
 
 
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m bench.topics_daily")
+    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--days", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--keep", action="store_true", help="keep the database bench_topics_daily at the end")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue a kept bench_topics_daily with the next --days days (no generation, load or build)")
+    return ap.parse_args(argv)
+
+
+def slowest(target, n: int = 8) -> list[dict]:
+    """The n slowest nodes of the last dbt invocation (target/run_results.json): name, status and seconds."""
+    try:
+        raw = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    raw.sort(key=lambda r: -(r.get("execution_time") or 0))
+    return [{"node": r["unique_id"].split(".", 2)[-1] if r["unique_id"].startswith("test.") else r["unique_id"].split(".")[-1],
+             "status": r["status"], "s": round(r.get("execution_time") or 0, 1)} for r in raw[:n]]
+
+
+def fmt_slowest(nodes: list[dict]) -> str:
+    return ", ".join(f"{x['node']} {x['s']:.0f}" for x in nodes) or "—"
+
+
 def main(argv=None) -> int:
-    a = parse_args("python -m bench.topics_daily", argv)
+    a = parse_args(argv)
     from loaders.daily import load_daily
     from loaders.load import load_month
     from pipeline.daily import refresh
@@ -43,17 +77,19 @@ def main(argv=None) -> int:
 
     root = settings.VAR / "bench" / "topics_daily" / f"scale_{a.scale}"
     exchange, target = root / "exchange", root / "target"
+    base = settings.admin_url().rsplit("/", 1)[0]
+    url = f"{base}/bench_topics_daily"
+    os.environ.update({"WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(root / "logs")})
+    if a.resume:
+        return resume(a, root, url, base, refresh, load_daily)
     t = time.perf_counter()
     generate(START, MONTHS, a.scale, a.seed, out=exchange, log=lambda *_: None)
     gen_s = time.perf_counter() - t
     print(f"[bench] roll-ups {START}+{MONTHS} at scale {a.scale}: {gen_s:.0f}s (load {load_avg()})", flush=True)
 
-    base = settings.admin_url().rsplit("/", 1)[0]
     with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
         c.execute("drop database if exists bench_topics_daily with (force)")
         c.execute("create database bench_topics_daily")
-    url = f"{base}/bench_topics_daily"
-    os.environ.update({"WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(root / "logs")})
     t = time.perf_counter()
     for m in ("202411", "202412"):
         load_month(m, url=url, folder=exchange / m, log=lambda *_: None)
@@ -67,12 +103,64 @@ def main(argv=None) -> int:
     build_s = time.perf_counter() - t
     if res.returncode != 0:
         raise SystemExit(f"topic build failed:\n{res.stdout[-3000:]}")
-    print(f"[bench] monthly build of the topic libraries and their upstream: {build_s:.0f}s (load {la_build})", flush=True)
+    build_slowest = slowest(target)
+    print(f"[bench] monthly build of the topic libraries and their upstream: {build_s:.0f}s (load {la_build}); "
+          f"slowest: {fmt_slowest(build_slowest)}", flush=True)
 
-    feed = DailyFeed(root, DAILY_MONTH, a.days, exchange)
-    dgen_s, folder = feed.generate_s, feed.folder
+    feed = DailyFeed(root, DAILY_MONTH, a.days + SPARE_DAYS, exchange)
+    dgen_s = feed.generate_s
+    rows = run_days(feed, range(1, a.days + 2), url, root, target, refresh, load_daily)
+    if not a.keep:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
+            c.execute("drop database if exists bench_topics_daily with (force)")
+
+    days = rows[1:]
+    head = [f"## Topic libraries after a day's increment (`python -m bench.topics_daily --scale {a.scale} --days {a.days}`)", "",
+            f"**Scale {a.scale}**{'' if a.scale == 0.1 else ' (NOT the target scale 0.1)'}, own database "
+            f"`bench_topics_daily`. Roll-ups 202411–202501 generated in {gen_s:.0f} s; 202411–202412 loaded "
+            f"({load_s:.0f} s) and January left to the daily feed, so its days come after the latest roll-up. First "
+            f"build of the topic libraries with everything upstream (`+path:models/topics +path:snapshots/topics`): "
+            f"**{build_s:.0f} s** (load {la_build}; slowest nodes, s: {fmt_slowest(build_slowest)}). January's daily "
+            f"files written in {dgen_s:.0f} s.", ""]
+    cmd = f"python -m bench.topics_daily --scale {a.scale} --days {a.days}" + (" --keep" if a.keep else "")
+    write(a, cmd, head, rows, days, {"generate_s": gen_s, "load_s": load_s, "build_s": build_s,
+                                     "build_slowest": build_slowest})
+    return 0
+
+
+def resume(a, root, url, base, refresh, load_daily) -> int:
+    """--resume: the next --days days on the kept database (their files were written by the first run)."""
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
+        if not c.execute("select 1 from pg_database where datname = 'bench_topics_daily'").fetchone():
+            raise SystemExit("--resume: no database bench_topics_daily (run once with --keep first)")
+    feed = DailyFeed.__new__(DailyFeed)
+    from foundation.daily_spec import load_daily_specs
+    feed.staged, feed.folder, feed.specs = root / "staged", root / "daily", load_daily_specs()
+    done = [int(m.group(1)) for p in feed.folder.rglob("*.txt*") if (m := re.search(r"_(\d{6})\.txt", p.name))]
+    first = max(done) + 1
+    staged = {int(m.group(1)) for p in feed.staged.rglob("*.txt*") if (m := re.search(r"_(\d{6})\.txt", p.name))}
+    seqs = [s for s in range(first, first + a.days) if s in staged]
+    if not seqs:
+        raise SystemExit(f"--resume: no staged daily files from sequence {first} on")
+    rows = run_days(feed, seqs, url, root, root / "target", refresh, load_daily)
+    if not a.keep:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
+            c.execute("drop database if exists bench_topics_daily with (force)")
+    head = [f"## Topic libraries after a day's increment, continued (`python -m bench.topics_daily --scale {a.scale} "
+            f"--days {a.days} --resume`)", "",
+            f"**Scale {a.scale}**{'' if a.scale == 0.1 else ' (NOT the target scale 0.1)'}, the kept database "
+            f"`bench_topics_daily` of the run below, continued with sequences {seqs[0]}–{seqs[-1]} (no generation, "
+            "load or monthly build in this run).", ""]
+    cmd = f"python -m bench.topics_daily --scale {a.scale} --days {a.days} --resume" + (" --keep" if a.keep else "")
+    write(a, cmd, head, rows, rows, {"resumed": True})
+    return 0
+
+
+def run_days(feed, seqs, url, root, target, refresh, load_daily) -> list[dict]:
+    """Each sequence in turn: arrive, load_daily, refresh; timed, with the refresh's slowest nodes and who moved."""
+    folder = feed.folder
     rows = []
-    for seq in range(1, a.days + 2):
+    for seq in seqs:
         feed.arrive(seq)
         la = load_avg()
         t = time.perf_counter()
@@ -84,6 +172,7 @@ def main(argv=None) -> int:
         done = refresh(url=url, log=lambda *_: None)
         secs = time.perf_counter() - t
         assert done["status"] == "ok", done
+        nodes = slowest(target)
         with psycopg.connect(url) as c:
             moved = {}
             for lib in done["libraries"]:
@@ -95,20 +184,15 @@ def main(argv=None) -> int:
                      "refresh_s": round(secs, 1), "load_avg": la, "load_avg_refresh": la_refresh,
                      "rows": sum(x.get("rows_read", 0) for v in summary.values() for x in v["applied"]),
                      "libraries": done["libraries"], "models": done["models"], "tests": done["tests"],
-                     "interfaces": done["interfaces"], "moved": moved})
+                     "interfaces": done["interfaces"], "moved": moved, "slowest": nodes})
         print(f"[bench] seq {seq} ({done['business_date']}): load {load_secs:.1f}s, refresh {secs:.1f}s of "
-              f"{len(done['libraries'])} libraries (load {la_refresh})", flush=True)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
-        c.execute("drop database if exists bench_topics_daily with (force)")
+              f"{len(done['libraries'])} libraries (load {la_refresh}); slowest: {fmt_slowest(nodes)}", flush=True)
+    return rows
 
-    days = rows[1:]
+
+def write(a, cmd: str, head: list[str], rows: list[dict], days: list[dict], data: dict) -> None:
     worst = max(days, key=lambda r: r["refresh_s"])
-    lines = [f"## Topic libraries after a day's increment (`python -m bench.topics_daily --scale {a.scale} --days {a.days}`)", "",
-             f"**Scale {a.scale}**{'' if a.scale == 0.1 else ' (NOT the target scale 0.1)'}, own database "
-             f"`bench_topics_daily`. Roll-ups 202411–202501 generated in {gen_s:.0f} s; 202411–202412 loaded "
-             f"({load_s:.0f} s) and January left to the daily feed, so its days come after the latest roll-up. First "
-             f"build of the topic libraries with everything upstream (`+path:models/topics +path:snapshots/topics`): "
-             f"**{build_s:.0f} s** (load {la_build}). January's daily files written in {dgen_s:.0f} s.", "",
+    lines = [*head,
              "| sequence | business day | rows applied (7 interfaces) | daily load s | topic refresh s | libraries refreshed | "
              "models + snapshots / tests | entered / left that day | load average at refresh |",
              "|---:|---|---:|---:|---:|---|---:|---|---|"]
@@ -118,16 +202,22 @@ def main(argv=None) -> int:
                           for k, v in r["moved"].items() if v.get("entered") or v.get("left")) or "—"
         lines.append(f"| {r['seq']} | {label} | {r['rows']:,} | {r['load_s']:.1f} | {r['refresh_s']:.1f} | "
                      f"{len(r['libraries'])} | {r['models']} / {r['tests']} | {moved} | {r['load_avg_refresh']} |")
+    lines += ["", "Slowest nodes of each refresh (dbt run_results.json execution_time, seconds):", ""]
+    lines += [f"- sequence {r['seq']}: {fmt_slowest(r.get('slowest', []))}" for r in rows]
     lines += ["", f"Target: the topic libraries refresh after a daily load in ≤ 5 min at scale 0.1 — slowest day "
                   f"{worst['refresh_s']:.1f} s ({'met' if worst['refresh_s'] <= 300 else 'NOT met'}"
                   f"{'' if a.scale == 0.1 else f' at scale {a.scale}; not measured at 0.1'}).", "",
               "The refresh is one `dbt build` of what the changed sources reach (staging views, intermediate/identity, "
               "the libraries, their snapshots, change logs and monitoring views, with their tests); its time includes "
               "dbt's start and (partial) parse of the project."]
-    cmd = f"python -m bench.topics_daily --scale {a.scale} --days {a.days}"
     section = "\n".join(lines)
-    md = write_result("topics_daily", cmd, {"scale": a.scale, "generate_s": gen_s, "load_s": load_s, "build_s": build_s,
-                                            "runs": rows}, section)
+    md_path = RESULTS / "topics_daily.md"
+    earlier = md_path.read_text(encoding="utf-8") if md_path.exists() else ""
+    earlier = earlier.split("\n## ", 1)[1] if "\n## " in earlier else ""
+    md = write_result("topics_daily", cmd, {"scale": a.scale, **data, "runs": rows}, section)
+    if earlier:
+        with md_path.open("a", encoding="utf-8") as f:
+            f.write("\n# Earlier runs (kept)\n\n## " + earlier.replace("\n# Earlier runs (kept)\n", "\n"))
     daily_md = RESULTS / "daily.md"
     text = daily_md.read_text(encoding="utf-8") if daily_md.exists() else "# daily\n"
     block = f"{SECTION[0]}\n{section}\n\nLoad average (1 / 5 / 15 min) at the start of each step; machine shared.\n{SECTION[1]}"
@@ -137,7 +227,6 @@ def main(argv=None) -> int:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     daily_md.write_text(text, encoding="utf-8")
     print(f"[bench] → {md}, {daily_md}")
-    return 0
 
 
 if __name__ == "__main__":

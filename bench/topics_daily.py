@@ -48,6 +48,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--days", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--keep", action="store_true", help="keep the database bench_topics_daily at the end")
+    ap.add_argument("--reuse-drop", action="store_true",
+                    help="use the roll-ups an earlier run generated (same scale and seed) instead of generating them again")
     ap.add_argument("--resume", action="store_true",
                     help="continue a kept bench_topics_daily with the next --days days (no generation, load or build)")
     return ap.parse_args(argv)
@@ -83,7 +85,11 @@ def main(argv=None) -> int:
     if a.resume:
         return resume(a, root, url, base, refresh, load_daily)
     t = time.perf_counter()
-    generate(START, MONTHS, a.scale, a.seed, out=exchange, log=lambda *_: None)
+    stamp = root / "generated.txt"  # written once the roll-ups are complete: scale and seed
+    if not (a.reuse_drop and stamp.exists() and stamp.read_text() == f"{a.scale} {a.seed}"):
+        stamp.unlink(missing_ok=True)
+        generate(START, MONTHS, a.scale, a.seed, out=exchange, log=lambda *_: None)
+        stamp.write_text(f"{a.scale} {a.seed}")
     gen_s = time.perf_counter() - t
     print(f"[bench] roll-ups {START}+{MONTHS} at scale {a.scale}: {gen_s:.0f}s (load {load_avg()})", flush=True)
 
@@ -117,7 +123,8 @@ def main(argv=None) -> int:
     days = rows[1:]
     head = [f"## Topic libraries after a day's increment (`python -m bench.topics_daily --scale {a.scale} --days {a.days}`)", "",
             f"**Scale {a.scale}**{'' if a.scale == 0.1 else ' (NOT the target scale 0.1)'}, own database "
-            f"`bench_topics_daily`. Roll-ups 202411–202501 generated in {gen_s:.0f} s; 202411–202412 loaded "
+            f"`bench_topics_daily`. Roll-ups 202411–202501 "
+            f"{'of an earlier run reused (--reuse-drop)' if gen_s < 5 else f'generated in {gen_s:.0f} s'}; 202411–202412 loaded "
             f"({load_s:.0f} s) and January left to the daily feed, so its days come after the latest roll-up. First "
             f"build of the topic libraries with everything upstream (`+path:models/topics +path:snapshots/topics`): "
             f"**{build_s:.0f} s** (load {la_build}; slowest nodes, s: {fmt_slowest(build_slowest)}). January's daily "

@@ -1,0 +1,33 @@
+"""The person sources of identity resolution are split by whether a daily (T+1) state reaches them
+(warehouse/macros/identity_person_records.sql): the daily refresh of the topic libraries rebuilds only
+int_identity__person_records, whose records come from the sources marked daily, and reads the others from
+int_identity__person_records_monthly, which no daily source reaches. A source marked monthly whose staging model
+reads a daily state would leave a day's change out of the libraries until the next monthly build — so the marks
+must agree with the staging models, which is what this checks."""
+from __future__ import annotations
+
+import re
+
+from foundation import settings
+
+MACRO = settings.WAREHOUSE_DBT / "macros" / "identity_person_records.sql"
+SOURCE = re.compile(r"^\s*\((true|false),\s*'(\w+)',\s*'[^']*',\s*\d+,\s*'(\w+)'", re.M)
+
+
+def _sources() -> list[tuple[bool, str, str]]:
+    return [(flag == "true", iface, model) for flag, iface, model in SOURCE.findall(MACRO.read_text(encoding="utf-8"))]
+
+
+def _staging_sql(model: str) -> str:
+    [path] = list((settings.WAREHOUSE_DBT / "models" / "staging").rglob(f"{model}.sql"))
+    return path.read_text(encoding="utf-8")
+
+
+def test_daily_marks_agree_with_the_staging_models():
+    sources = _sources()
+    assert len(sources) == 14 and len({s[1] for s in sources}) == 14
+    wrong = [(iface, model, daily) for daily, iface, model in sources
+             if daily != ("with_daily_state(" in _staging_sql(model))]
+    assert not wrong, f"daily mark differs from the staging model's daily state: {wrong}"
+    assert {iface for daily, iface, _ in sources if daily} == {
+        "police_hukou_register", "police_residence_permit", "police_death_cancel", "points_applicant"}

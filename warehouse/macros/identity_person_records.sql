@@ -1,0 +1,56 @@
+{#- Identity resolution of natural persons: the sources of a person record, and their records.
+
+    identity_person_sources(): every source of person records, once, with
+    (daily, interface, provider, priority for the golden record (1 = the police register wins), staging model,
+    id column, name column, gender column, birth-date column). `daily` marks the sources whose staging model reads a
+    按日 (T+1) state over the monthly roll-ups (macros/daily_state.sql): their records change with a daily load.
+    identity_person_records(daily): the latest record of each person in each source of that kind (daily true or
+    false) — int_identity__person_records_monthly holds the monthly-only sources, so the daily refresh of the topic
+    libraries (pipeline/daily.py: what the changed daily sources reach) rebuilds only the records of the daily ones.
+-#}
+{% macro identity_person_sources() -%}
+{%- set sources = [
+    (true,  'police_hukou_register',        '市公安局',       1, 'stg_police__hukou_register',          'id_number',        'person_name', 'gender_code', 'birth_date'),
+    (true,  'police_residence_permit',      '市公安局',       2, 'stg_police__residence_permits',       'id_number',        'person_name', 'gender_code', 'birth_date'),
+    (true,  'police_death_cancel',          '市公安局',       3, 'stg_police__death_cancellations',     'id_number',        'person_name', 'gender_code', 'birth_date'),
+    (false, 'ent_pension_person',           '企业职工养老保险', 4, 'stg_pension__persons',                'id_number',        'person_name', 'gender_code', 'birth_date'),
+    (false, 'ent_pension_retiree',          '企业职工养老保险', 4, 'stg_pension__retirees',               'id_number',        'person_name', 'gender_code', 'birth_date'),
+    (false, 'public_pension_person',           '机关事业养老保险', 4, 'stg_public_pension__persons',         'id_number',        'person_name', 'gender_code', 'birth_date'),
+    (false, 'public_pension_retiree',          '机关事业养老保险', 4, 'stg_public_pension__retirees',        'id_number',        'person_name', 'gender_code', 'birth_date'),
+    (false, 'residents_pension_enrol',      '城乡居民养老保险', 4, 'stg_residents_pension__enrolments',   'id_number',        'person_name', 'gender_code', 'birth_date'),
+    (false, 'disabled_person',              '市残联',         6, 'stg_disabled_persons__disabled_persons', 'id_number',     'person_name', 'gender_code', 'birth_date'),
+    (false, 'civil_low_income',             '市民政局',       6, 'stg_civil_affairs__low_income_persons', 'id_number',      'person_name', 'gender_code', 'birth_date'),
+    (false, 'civil_cremation',              '市民政局',       6, 'stg_civil_affairs__cremations',       'id_number',        'person_name', 'gender_code', none),
+    (false, 'health_birth',                 '市卫健委',       7, 'stg_health_births__births',           'mother_id_number', 'mother_name', none,          none),
+    (true,  'points_applicant',             '积分落户',       7, 'stg_points_settlement__applicants',   'id_number',        'person_name', none,          none),
+    (false, 'skill_subsidy_person',         '技能提升补贴',    7, 'stg_skill_subsidy__person_roster',    'id_number',        'person_name', none,          none),
+] %}
+{{ return(sources) }}
+{%- endmacro %}
+
+{% macro identity_person_records(daily) -%}
+with records as (
+{%- set chosen = identity_person_sources() | selectattr(0, 'equalto', daily) | list %}
+{%- for is_daily, iface, provider, prio, model, id_col, name_col, gender_col, birth_col in chosen %}
+    (select distinct on ({{ id_col }})
+        {{ id_col }}                                   as id_number,
+        {{ name_col }}::text                           as person_name,
+        {{ gender_col ~ '::text' if gender_col else 'null::text' }} as gender_code,
+        {{ birth_col if birth_col else 'null::date' }} as birth_date,
+        '{{ iface }}'::text                            as source_interface,
+        '{{ provider }}'::text                         as provider,
+        {{ prio }}                                     as priority,
+        month_start                                    as last_month
+     from {{ ref(model) }}
+     where {{ id_col }} is not null
+     order by {{ id_col }}, month_start desc)
+    {% if not loop.last %}union all{% endif %}
+{%- endfor %}
+)
+select
+    r.*,
+    {{ id_is_valid('r.id_number') }}   as id_is_valid,
+    {{ id_gender('r.id_number') }}     as id_gender_code,
+    {{ id_birth_date('r.id_number') }} as id_birth_date
+from records r
+{%- endmacro %}

@@ -30,6 +30,13 @@ import sqlite3  # noqa: E402
 
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.pool import QueuePool  # noqa: E402
+
+# The metadata engine keeps its connections (SQLAlchemy 1.4 opens and closes a new SQLite connection per session
+# for a file database: NullPool). Closing the last connection of a WAL database checkpoints it and deletes the -wal
+# and -shm files, which the next connection creates again: 6 opens and closes per chart-data request, ≈ 30 ms of
+# each request's time spent in sqlite3's close and first commit (cProfile of a dashboard's requests, issue 19).
+SQLALCHEMY_ENGINE_OPTIONS = {"poolclass": QueuePool, "pool_size": 8, "max_overflow": 8, "pool_pre_ping": False}
 
 
 @event.listens_for(Engine, "connect")
@@ -191,10 +198,94 @@ def _cache_default_schema() -> None:
     PostgresEngineSpec.get_default_schema = classmethod(get_default_schema)
 
 
+# --- warehouse connections: one engine and a small pool per login role, not a new connection per query -----------
+# Superset builds a new SQLAlchemy engine with NullPool for every query it sends (superset/models/core.py
+# _get_sqla_engine): each chart request paid a PostgreSQL login (SCRAM), a backend start and SQLAlchemy's first-connect
+# queries (server version, encoding, isolation level, …) — about a fifth of a chart request's CPU (issue 19). Here the
+# engines of the warehouse (PostgreSQL) are kept per URL — the URL carries the login role DB_CONNECTION_MUTATOR chose
+# for the user, so a district's connections are never handed to another role — and per engine parameters, each with
+# a small pool. A connection given back is rolled back and then reset with DISCARD ALL (session settings, temporary
+# tables, prepared statements), so nothing one query set is seen by the next; a connection is pinged before use (the
+# warehouse may have been restarted since). SQLite and other back ends unchanged.
+WAREHOUSE_POOL_SIZE = 2           # idle connections kept per role and worker process
+WAREHOUSE_POOL_OVERFLOW = 6       # more while a dashboard's charts run in parallel, closed when given back
+WAREHOUSE_POOL_RECYCLE = 600      # seconds; a connection older than this is replaced
+
+
+def _pool_warehouse_engines() -> None:
+    import json
+    import threading
+
+    import superset.models.core as core
+    from sqlalchemy.pool import NullPool, QueuePool
+
+    create = core.create_engine
+    engines: dict = {}
+    lock = threading.Lock()
+
+    def discard(dbapi_connection, _record):
+        if dbapi_connection is None or dbapi_connection.closed:   # invalidated: the pool replaces it
+            return
+        try:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True   # DISCARD ALL cannot run inside a transaction block
+            with dbapi_connection.cursor() as cur:
+                cur.execute("DISCARD ALL")
+            dbapi_connection.autocommit = autocommit
+        except Exception:   # noqa: BLE001 — a connection that cannot be reset is not reused (pre-ping sees it closed)
+            dbapi_connection.close()
+
+    def create_engine(url, **kwargs):
+        if url.get_backend_name() != "postgresql" or kwargs.get("poolclass", NullPool) is not NullPool:
+            return create(url, **kwargs)
+        rest = {k: v for k, v in kwargs.items() if k != "poolclass"}
+        key = (url.render_as_string(hide_password=False), json.dumps(rest, sort_keys=True, default=repr))
+        with lock:
+            engine = engines.get(key)
+            if engine is None:
+                engine = create(url, poolclass=QueuePool, pool_size=WAREHOUSE_POOL_SIZE,
+                                max_overflow=WAREHOUSE_POOL_OVERFLOW, pool_recycle=WAREHOUSE_POOL_RECYCLE,
+                                pool_reset_on_return="rollback", pool_pre_ping=True, **rest)
+                event.listen(engine, "checkin", discard)
+                engines[key] = engine
+        return engine
+
+    core.create_engine = create_engine
+
+
+# --- parsed SQL kept, copies handed out ------------------------------------------------------------------------------
+# Superset parses the SQL of a chart-data request with sqlglot four times (the virtual dataset's SQL twice — the
+# multiple-statement check and the read-only / row-level-security pass —, the RLS predicates, the final query before
+# it is sent); parsing was the largest part of a chart request's CPU (issue 19). The same texts come back for every
+# chart on a dataset and every opening of a dashboard, so each worker keeps the syntax trees of the last
+# SQL_PARSE_CACHE_SIZE texts and hands out copies (Superset edits the trees it gets: RLS predicates, limits), which
+# cost a tenth of a parse. A text that does not parse is not kept: the error is raised again each time.
+SQL_PARSE_CACHE_SIZE = 256
+
+
+def _cache_sql_parse() -> None:
+    import functools
+
+    from superset.sql.parse import SQLStatement
+
+    parse = SQLStatement._parse.__func__
+
+    @functools.lru_cache(maxsize=SQL_PARSE_CACHE_SIZE)
+    def parsed(cls, script: str, engine: str) -> tuple:
+        return tuple(parse(cls, script, engine))
+
+    def _parse(cls, script, engine):
+        return [statement.copy() for statement in parsed(cls, script, engine)]
+
+    SQLStatement._parse = classmethod(_parse)
+
+
 def FLASK_APP_MUTATOR(app):  # noqa: N802
     from access.throttle import LoginThrottle
 
     _cache_default_schema()
+    _pool_warehouse_engines()
+    _cache_sql_parse()
     from flask import request
     from flask_login import current_user
 

@@ -286,16 +286,20 @@ def test_district_user_gets_only_own_rows_on_every_dashboard(district, dash):
 
 
 # ---------------------------------------------------------------- print / PDF
-def _click_export_pdf(page) -> None:
-    """⋯ → 下载 → 导出为PDF. Ant Design closes the submenu when the pointer slides off it (CI once saw the item
-    resolve, then vanish for 60 s); a user reopens the menu and clicks again, so the test does too, three times."""
+def _export_pdf(page):
+    """⋯ → 下载 → 导出为PDF, and the download it gives. Ant Design closes the submenu when the pointer slides off it
+    (CI once saw the item resolve, then vanish for 60 s), and under load a click on the item was once taken without
+    an export following (a fresh-clone run waited 120 s for a download that never came; alone the test passes in
+    17 s). A user reopens the menu and clicks again, so the test does too, three times; a download that an earlier
+    click started is caught by the next wait."""
     for attempt in range(3):
-        page.locator('[data-test="actions-trigger"]').first.click()
-        page.get_by_text("下载", exact=True).first.hover()
-        page.get_by_text("下载", exact=True).first.click()
         try:
-            page.get_by_text("导出为PDF", exact=True).first.click(timeout=15_000)
-            return
+            with page.expect_download(timeout=45_000) as dl:
+                page.locator('[data-test="actions-trigger"]').first.click()
+                page.get_by_text("下载", exact=True).first.hover()
+                page.get_by_text("下载", exact=True).first.click()
+                page.get_by_text("导出为PDF", exact=True).first.click(timeout=15_000)
+            return dl.value
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
@@ -308,10 +312,8 @@ def test_dashboard_exports_to_pdf(page, superset_url):
     dash = next(d for d in DASHBOARDS if d["slug"] == "unemployment-overview")
     page.goto(f"{superset_url}/superset/dashboard/{dash['slug']}/")
     wait_for_charts(page, len(dash["charts"]))
-    with page.expect_download(timeout=120_000) as dl:
-        _click_export_pdf(page)
-    path = dl.value.path()
-    with open(path, "rb") as f:
+    download = _export_pdf(page)
+    with open(download.path(), "rb") as f:
         head = f.read(5)
     assert head == b"%PDF-", head
-    assert dl.value.suggested_filename.lower().endswith(".pdf"), dl.value.suggested_filename
+    assert download.suggested_filename.lower().endswith(".pdf"), download.suggested_filename

@@ -119,11 +119,20 @@ def months_in_database(conn: psycopg.Connection) -> dict[str, list[str]]:
 
 
 def archived(conn: psycopg.Connection) -> list[tuple[str, str]]:
-    """(interface, month) archived and not restored since."""
+    """(interface, month) archived, not restored since and not in the database again: a month delivered again after
+    it was archived is loaded into a new partition and is no longer missing (an empty partition — a restore that
+    failed half-way — does not count as there)."""
     if conn.execute("select to_regclass('audit.raw_archive')").fetchone()[0] is None:
         return []
-    return conn.execute("select distinct interface, data_month from audit.raw_archive where restored_at is null "
-                        "order by 2, 1").fetchall()
+    out = []
+    for interface, month in conn.execute("select distinct interface, data_month from audit.raw_archive "
+                                         "where restored_at is null order by 2, 1").fetchall():
+        part = f"raw.{loader_db.partition_name(interface, month)}"
+        present = conn.execute("select to_regclass(%s) is not null", (part,)).fetchone()[0] and \
+            conn.execute(f"select exists (select from {part})").fetchone()[0]
+        if not present:
+            out.append((interface, month))
+    return out
 
 
 def plan(conn: psycopg.Connection, keep: int, readers: dict[str, list[str]]) -> tuple[list, dict]:

@@ -66,6 +66,18 @@ def test_archive_and_restore_a_month(scratch_url, drop, tmp_path, monkeypatch):
             raw_retention.restore_month(conn, INTERFACE, FIRST, log=lambda *_: None)
         assert _fingerprint(conn, FIRST)[0] == 0 and raw_retention.archived(conn) == [(INTERFACE, FIRST)]
 
+    # a month delivered again after it was archived is in the database again: no longer counted as archived (an
+    # empty partition, as a failed restore leaves it, does not count)
+    with psycopg.connect(scratch_url, autocommit=True) as conn:
+        part = db.month_partition(conn, load_specs()[INTERFACE], FIRST)
+        assert raw_retention.archived(conn) == [(INTERFACE, FIRST)]
+        conn.execute(f"create temp table again as select * from raw.{INTERFACE} where data_month = %s limit 1",
+                     (SECOND,))
+        conn.execute("update again set data_month = %s", (FIRST,))
+        conn.execute(f"insert into {part} select * from again")
+        assert raw_retention.archived(conn) == []
+        conn.execute(f"truncate {part}")
+
     # while a month is archived a full refresh is refused (it would drop the month from the ODS)
     from pipeline import build
 

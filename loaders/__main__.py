@@ -14,6 +14,7 @@ import datetime as dt
 import sys
 
 from foundation import settings
+from foundation.months import yyyymm
 from loaders.load import MonthIncomplete, load_month, not_loaded
 
 
@@ -21,7 +22,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m loaders")
     sub = ap.add_subparsers(dest="cmd", required=True)
     ld = sub.add_parser("load", help="validate and load a month's drop")
-    ld.add_argument("--month", help="YYYYMM")
+    ld.add_argument("--month", type=yyyymm, help="YYYYMM")
     ld.add_argument("--all", action="store_true", help="every month present in the drop zone")
     ld.add_argument("--force", action="store_true", help="load even if files are missing (recorded)")
     ld.add_argument("--as-of", help="judge completeness as of this date (YYYY-MM-DD, default today)")

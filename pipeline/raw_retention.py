@@ -32,6 +32,7 @@ import psycopg
 from psycopg import sql
 
 from foundation import settings
+from foundation.months import yyyymm
 from foundation.spec import load_specs
 from loaders import db as loader_db
 from runtime import runlog
@@ -248,7 +249,7 @@ def main(argv=None) -> int:
         p.add_argument("--keep", type=int, default=settings.get().raw_keep_months,
                        help="months kept in the database per interface (default WAREHOUSE_RAW_KEEP_MONTHS)")
     r = sub.add_parser("restore")
-    r.add_argument("--month", required=True, help="YYYYMM")
+    r.add_argument("--month", required=True, type=yyyymm, help="YYYYMM")
     r.add_argument("--interface", help="only this interface (default: every archived interface of the month)")
     sub.add_parser("list")
     a = ap.parse_args(argv)

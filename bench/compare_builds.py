@@ -73,12 +73,13 @@ def build(db: str, drop: Path, full_refresh: bool) -> int:
 
 
 def _relations(conn, schemas: list[str] | None) -> dict[tuple[str, str], dict[str, str]]:
-    """(schema, relation) -> {column: type} for every table, view, materialised view and foreign table."""
+    """(schema, relation) -> {column: type} for every table, view, materialised view and foreign table. A partition
+    is compared through its parent (the foreign schema the comparison imports holds parents only)."""
     rows = conn.execute(
         """select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
            from pg_class c join pg_namespace n on n.oid = c.relnamespace
            join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-           where c.relkind in ('r', 'v', 'm', 'p', 'f')
+           where c.relkind in ('r', 'v', 'm', 'p', 'f') and not c.relispartition
              and n.nspname <> all(%s) and n.nspname not like 'pg\\_%%' and n.nspname not like 'cmp\\_\\_%%'
            order by 1, 2, a.attnum""", (list(SYSTEM_SCHEMAS),)).fetchall()
     out: dict[tuple[str, str], dict[str, str]] = {}

@@ -3,19 +3,24 @@
     python -m bench.scale publish [--scale 0.01] [--start 202411]
     python -m bench.scale generator --scale 0.01 [--scale 0.03 ...] [--start 202411] [--label x]
                                     [--vmem-gib 16] [--delete-output]
+    python -m bench.scale month --scale 0.1 [--start 202411] [--reuse-drop] [--keep]
 
 `publish` (own database bench_scale, own drop zone var/bench/scale): generate two months, build the first and
 publish it, build the second, then publish it twice — once with the publish of the commit this branch started
 from (whole-schema copy, taken from git: `--before`, default the merge base with main) and once with the current
 one (month chunks) — and roll back once; then the database footprint per layer against the delivered bytes.
 Every step runs in its own process under /usr/bin/time -v (wall seconds, peak RSS) with the 1-minute load
-average before it. `generator`: one generator run per scale (one month, every source) under /usr/bin/time -v.
+average before it. `month` (own database bench_month, drop zone var/bench/month-<scale>): the issue's build
+target end to end — the first month from an empty database, then one incremental month, each as load, dbt build
+with its tests, 审核确认 and publish, every step timed with its peak RSS; the slowest dbt nodes of each build (from
+run_results.json) and the footprint per layer after each month. `generator`: one generator run per scale (one month, every source) under /usr/bin/time -v.
 Figures go to bench/results/scale_publish.{json,md} and scale_generator.{json,md}; bench/results/scale.md is the
 written summary (what is measured, what is extrapolated).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -79,17 +84,117 @@ def footprint(url: str, delivered: int) -> list[dict]:
     return out
 
 
-def publish_bench(a) -> int:
+def bench_database(db: str, var: Path) -> tuple[str, str, dict]:
+    """Start the embedded server and empty the benchmark's own database: (admin URL, database URL, the environment
+    every step runs in — its own database, drop zone, dbt target and logs)."""
     from runtime import pg
 
     pg.start()
     server = settings.warehouse_url()
     admin = server.rsplit("/", 1)[0] + "/postgres"
-    url = server.rsplit("/", 1)[0] + f"/{DB}"
+    url = server.rsplit("/", 1)[0] + f"/{db}"
+    env = {**os.environ, "WAREHOUSE_URL": url, "WAREHOUSE_VAR": str(var), "DBT_TARGET_PATH": str(var / "target"),
+           "DBT_LOG_PATH": str(var / "logs"), "WAREHOUSE_OPERATOR": "bench"}
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'drop database if exists "{db}" with (force)')
+        c.execute(f'create database "{db}"')
+    return admin, url, env
+
+
+def sign_off(env: dict) -> None:
+    """审核确认 of every module (the publish gate; demo sign-off, as tests/integration/test_release.py does)."""
+    subprocess.run([sys.executable, "-m", "cli", "signoff", "--all-demo"], cwd=settings.ROOT, env=env,
+                   capture_output=True, text=True, check=True)
+
+
+def last_publish(url: str) -> dict:
+    with psycopg.connect(url) as c:
+        return c.execute("select detail from audit.run_log where action = 'publish' "
+                         "order by run_id desc limit 1").fetchone()[0]
+
+
+def slowest_nodes(target: Path, n: int = 12) -> list[dict]:
+    """The dbt nodes of the last invocation that took longest (run_results.json), with their kind."""
+    try:
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    nodes = sorted(results, key=lambda r: r.get("execution_time") or 0, reverse=True)[:n]
+    return [{"node": r["unique_id"].split(".")[2][:70], "kind": r["unique_id"].split(".")[0],
+             "seconds": round(r.get("execution_time") or 0, 1)} for r in nodes]
+
+
+def delivered_bytes(exchange: Path, months: list[str]) -> int:
+    return sum(p.stat().st_size for m in months for p in (exchange / m).iterdir() if p.is_file())
+
+
+def footprint_table(feet: list[dict]) -> str:
+    return ("| layer | table bytes | index bytes | per delivered byte |\n|---|---:|---:|---:|\n" + "\n".join(
+        f"| {f['layer']} | {f['table_bytes']:,} | {f['index_bytes']:,} | {f['per_delivered_byte']} |" for f in feet))
+
+
+def month_bench(a) -> int:
+    var = settings.VAR / "bench" / f"month-{a.scale}"
+    exchange = var / "exchange"
+    admin, url, env = bench_database("bench_month", var)
+    m1, m2 = month_range(a.start, 2)
+    steps: dict[str, dict] = {}
+    after: dict[str, dict] = {}
+
+    def step(name: str, args: list[str]) -> dict:
+        print(f"[bench] {name} …", flush=True)
+        steps[name] = timed(args, env, var / "logs" / f"{name.split(' (')[0].replace(' ', '_')}.log")
+        print(f"[bench] {name}: {steps[name]}", flush=True)
+        return steps[name]
+
+    if not (a.reuse_drop and all((exchange / m).is_dir() for m in (m1, m2))):
+        step("generate 2 months", ["-m", "synth", "--start", a.start, "--months", "2", "--scale", str(a.scale),
+                                   "--out", str(exchange), "--force"])
+    for m, kind in ((m1, "first month, empty database"), (m2, "incremental month")):
+        step(f"load {m}", ["-m", "loaders", "load", "--month", m])
+        step(f"build {m} ({kind})", ["-m", "pipeline.build", "--skip-load", "--month", m])
+        steps[f"build {m} ({kind})"]["slowest"] = slowest_nodes(var / "target")
+        sign_off(env)
+        step(f"publish {m}", ["-m", "pipeline.release", "publish", "--month", m])
+        steps[f"publish {m}"]["detail"] = last_publish(url)
+        after[m] = {"delivered": delivered_bytes(exchange, month_range(a.start, 1 + (m == m2))),
+                    "footprint": footprint(url, delivered_bytes(exchange, month_range(a.start, 1 + (m == m2))))}
+    step("rollback", ["-m", "pipeline.release", "rollback"])
+    with psycopg.connect(url) as c:
+        raw_rows = int(c.execute("select sum(rows_loaded) from audit.load_batch where status = 'loaded'").fetchone()[0])
+    if not a.keep:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute('drop database if exists "bench_month" with (force)')
+    per_month = {m: sum(s["seconds"] for k, s in steps.items() if k.split(" ")[1:2] == [m]) for m in (m1, m2)}
+    table = ("| step | wall s | peak RSS MiB | load avg before |\n|---|---:|---:|---:|\n" + "\n".join(
+        f"| {k} | {s['seconds']} | {s['peak_rss_mib']} | {s['load_before']} |" for k, s in steps.items()))
+    table += "\n\n" + "\n".join(
+        f"- **{m}** end to end (load + build with its tests + publish): **{secs:.0f} s = {secs / 60:.1f} min** "
+        f"(target ≤ 30 min at scale 1.0)" for m, secs in per_month.items())
+    table += f"\n\nRows loaded into raw over the two months: {raw_rows:,}.\n"
+    for k, s in steps.items():
+        if s.get("slowest"):
+            table += f"\n### Slowest dbt nodes of `{k}` (run_results.json, s)\n\n" + ", ".join(
+                f"{n['node']} {n['seconds']}" for n in s["slowest"]) + "\n"
+        if s.get("detail"):
+            d = s["detail"]
+            ch = d.get("chunks") or {}
+            table += (f"\n`{k}`: copy {d.get('copy_seconds')} s, swap {d.get('swap_seconds')} s, chunks copied "
+                      f"{ch.get('copied')}, reused {ch.get('reused')}, rows copied {ch.get('rows_copied')}\n")
+    for m, f in after.items():
+        table += f"\n### Footprint after {m} ({f['delivered']:,} bytes delivered so far)\n\n{footprint_table(f['footprint'])}\n"
+    write_result(f"scale_month_{a.scale}", f"python -m bench.scale month --scale {a.scale} --start {a.start}"
+                 + (" --reuse-drop" if a.reuse_drop else ""),
+                 {"scale": a.scale, "months": [m1, m2], "steps": steps, "per_month_seconds": per_month,
+                  "raw_rows": raw_rows, "after": after}, table)
+    print(table)
+    return 0
+
+
+def publish_bench(a) -> int:
     var = settings.VAR / "bench" / "scale"
     logs = var / "logs"
-    env = {**os.environ, "WAREHOUSE_URL": url, "WAREHOUSE_VAR": str(var), "DBT_TARGET_PATH": str(var / "target"),
-           "DBT_LOG_PATH": str(logs), "WAREHOUSE_OPERATOR": "bench"}
+    admin, url, env = bench_database(DB, var)
     before = a.before or subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=settings.ROOT, capture_output=True,
                                         text=True, check=True).stdout.strip()
     old = var / "release_before.py"
@@ -105,35 +210,22 @@ def publish_bench(a) -> int:
         print(f"[bench] {name}: {steps[name]}", flush=True)
         return steps[name]
 
-    def sign_off() -> None:
-        """审核确认 of every module (the publish gate; demo sign-off, as tests/integration/test_release.py does)."""
-        subprocess.run([sys.executable, "-m", "cli", "signoff", "--all-demo"], cwd=settings.ROOT, env=env,
-                       capture_output=True, text=True, check=True)
-
-    def publish_detail() -> dict:
-        with psycopg.connect(url) as c:
-            return c.execute("select detail from audit.run_log where action = 'publish' "
-                             "order by run_id desc limit 1").fetchone()[0]
-
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'drop database if exists "{DB}" with (force)')
-        c.execute(f'create database "{DB}"')
     step("generate 2 months", ["-m", "synth", "--start", a.start, "--months", "2", "--scale", str(a.scale),
                                "--out", str(var / "exchange"), "--force"])
     step(f"build {m1} (load + dbt)", ["-m", "pipeline.build", "--month", m1])
-    sign_off()
+    sign_off(env)
     step(f"publish {m1} (month chunks, first release)", ["-m", "pipeline.release", "publish", "--month", m1])
-    steps[f"publish {m1} (month chunks, first release)"]["detail"] = publish_detail()
+    steps[f"publish {m1} (month chunks, first release)"]["detail"] = last_publish(url)
     step(f"build {m2} (load + incremental dbt)", ["-m", "pipeline.build", "--month", m2])
-    sign_off()
+    sign_off(env)
     step(f"publish {m2} BEFORE (whole-schema copy, {before[:8]})",
          ["-c", OLD_PUBLISH.format(path=str(old), month=m2)])
-    steps[f"publish {m2} BEFORE (whole-schema copy, {before[:8]})"]["detail"] = publish_detail()
-    sign_off()
+    steps[f"publish {m2} BEFORE (whole-schema copy, {before[:8]})"]["detail"] = last_publish(url)
+    sign_off(env)
     step(f"publish {m2} AFTER (month chunks)", ["-m", "pipeline.release", "publish", "--month", m2])
-    steps[f"publish {m2} AFTER (month chunks)"]["detail"] = publish_detail()
+    steps[f"publish {m2} AFTER (month chunks)"]["detail"] = last_publish(url)
     step("rollback AFTER", ["-m", "pipeline.release", "rollback"])
-    delivered = sum(p.stat().st_size for m in (m1, m2) for p in (var / "exchange" / m).iterdir() if p.is_file())
+    delivered = delivered_bytes(var / "exchange", [m1, m2])
     feet = footprint(url, delivered)
     rows = []
     for name, s in steps.items():
@@ -144,10 +236,7 @@ def publish_bench(a) -> int:
                     f"{s['peak_rss_mib']} | {s['load_before']} |")
     table = ("| step | wall s | copy s | swap s | chunks copied | chunks reused | rows copied | peak RSS MiB | "
              "load avg before |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
-    table += (f"\n\nDelivered bytes (2 months): {delivered:,}\n\n| layer | table bytes | index bytes | per delivered "
-              "byte |\n|---|---:|---:|---:|\n" + "\n".join(
-                  f"| {f['layer']} | {f['table_bytes']:,} | {f['index_bytes']:,} | {f['per_delivered_byte']} |"
-                  for f in feet))
+    table += f"\n\nDelivered bytes (2 months): {delivered:,}\n\n" + footprint_table(feet)
     write_result("scale_publish", f"python -m bench.scale publish --scale {a.scale} --start {a.start}",
                  {"scale": a.scale, "months": [m1, m2], "before_commit": before, "steps": steps,
                   "delivered_bytes": delivered, "footprint": feet}, table)
@@ -198,8 +287,13 @@ def main(argv=None) -> int:
     g.add_argument("--label", help="results in bench/results/scale_generator_<label>.{json,md}")
     g.add_argument("--vmem-gib", type=float, help="cap each run's address space (ulimit -v), e.g. 16 at scale 1.0")
     g.add_argument("--delete-output", action="store_true", help="delete each run's files once measured")
+    m = sub.add_parser("month", help="first month from empty, then an incremental month, each end to end")
+    m.add_argument("--scale", type=float, required=True)
+    m.add_argument("--start", default="202411")
+    m.add_argument("--reuse-drop", action="store_true", help="keep the two months generated by an earlier run")
+    m.add_argument("--keep", action="store_true", help="keep the database bench_month afterwards")
     a = ap.parse_args(argv)
-    return publish_bench(a) if a.cmd == "publish" else generator_bench(a)
+    return {"publish": publish_bench, "generator": generator_bench, "month": month_bench}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -55,9 +55,8 @@
     {{ return(names | unique | list) }}
 {%- endmacro %}
 
-{#- The newest load batch behind each month, across the interfaces the model is built from (store it as
-    source_batch_id). -#}
-{% macro month_batch(month_column='month_start') -%}
+{#- The query for the newest load batch behind each month, across the interfaces the model is built from. -#}
+{% macro month_batch_query(month_column='month_start') -%}
     {%- set interfaces = interfaces_of(staged_relations()) if execute else [] -%}
     select month_start as {{ month_column }}, max(batch_id) as source_batch_id
     from {{ ref('stg_audit__load_batches') }}
@@ -65,12 +64,30 @@
     group by 1
 {%- endmacro %}
 
+{#- The newest load batch behind each month (store it as source_batch_id), as literal rows read when the model
+    is compiled — the same moment `in_months_to_build` reads its months. Literals, not the audit query itself:
+    joined to a month computed from the raw text (staging's month_start), the query's one-row-per-month result
+    made PostgreSQL expect a few dozen rows where a month has hundreds of thousands, and it chose a merge join on
+    the month alone with every other join column as a filter — int_pension__person_month took 649 s for a
+    first month at scale 0.01 (bench/results/scale.md §6). With literal rows the month is a constant. -#}
+{% macro month_batch(month_column='month_start') -%}
+    {%- set query = month_batch_query(month_column) -%}{#- at parse time this records the ref to the load audit -#}
+    {%- set rows = run_query(query ~ ' order by 1').rows if execute else [] -%}
+    {%- if rows | length == 0 -%}
+    select null::date as {{ month_column }}, null::bigint as source_batch_id where false
+    {%- else -%}
+    select {{ month_column }}, source_batch_id from (values
+        {%- for r in rows %} (date '{{ r[0] }}', {{ r[1] }}::bigint){% if not loop.last %},{% endif %}{% endfor %}
+    ) as batches ({{ month_column }}, source_batch_id)
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Months to (re)build, as a list of 'YYYY-MM-DD' strings (at parse time: empty). -#}
 {% macro months_to_build_list(month_column='month_start') -%}
     {%- if not execute -%}{%- do ref('stg_audit__load_batches') -%}{{ return([]) }}{%- endif -%}
     {%- set sql -%}
         select to_char(b.{{ month_column }}, 'YYYY-MM-DD')
-        from ({{ month_batch(month_column) }}) b
+        from ({{ month_batch_query(month_column) }}) b
         {%- if is_incremental() %}
         where b.source_batch_id > coalesce(
             (select max(t.source_batch_id) from {{ this }} t where t.{{ month_column }} = b.{{ month_column }}), 0)

@@ -1,7 +1,8 @@
 """Dashboard render time in headless Chromium (issue 19): every dashboard of the Superset bundle, opened with cold
 Superset caches, timed until every chart on it has drawn its data (no spinner).
 
-    .venv/bin/python -m bench.dashboards [--repeat 3] [--browser-cache both|warm|cold] [--before FILE.json]
+    .venv/bin/python -m bench.dashboards [--repeat 3] [--browser-cache both|warm|cold] [--superset-cache cold|warm]
+                                         [--before FILE.json]
 
 Needs the running Superset of `make superset` (the warehouse it reads is whatever drop was built: say which, --note).
 Every dashboard of superset/dashboards/dashboards/*.yaml is measured (the bundle the browser tests check).
@@ -19,6 +20,8 @@ What "cold" means here, for every timed opening:
   - cold, a first visit (--browser-cache cold): a fresh browser context per opening (Playwright contexts share no
     HTTP cache), so every asset is downloaded and compiled again.
   The target's natural reading is the returning user with cold Superset caches; both are reported.
+* --superset-cache warm (not the default) keeps Superset's caches instead: a second view of a dashboard whose chart
+  data another opening by the same user already put in the result cache (the untimed opening before the timed ones).
 Timed from navigation start to the moment every chart holder shows content (big number / table rows / drawn canvas or
 SVG) and no loading indicator is left. Besides the total, each opening records when the first /api/v1/chart/data
 request left the browser and when the last one was answered (the front end's start-up, then the data wait), and for
@@ -100,7 +103,7 @@ def new_context(browser, state: dict):
     return browser.new_context(viewport=VIEWPORT, locale="zh-CN", storage_state=state)
 
 
-def open_dashboard(ctx, base: str, slug: str, charts: int, timeout: float = 120) -> dict:
+def open_dashboard(ctx, base: str, slug: str, charts: int, timeout: float = 120, clear: bool = True) -> dict:
     """One cold-cache opening in a new tab of `ctx`: {total, first_request, last_data} in seconds from navigation."""
     page = ctx.new_page()
     t0 = time.perf_counter()
@@ -120,7 +123,8 @@ def open_dashboard(ctx, base: str, slug: str, charts: int, timeout: float = 120)
     page.on("request", sent)
     page.on("requestfinished", answered)
     try:
-        clear_superset_caches()
+        if clear:
+            clear_superset_caches()
         t0 = time.perf_counter()
         page.goto(f"{base}/superset/dashboard/{slug}/", wait_until="commit")
         while time.perf_counter() - t0 < timeout:
@@ -138,14 +142,15 @@ def open_dashboard(ctx, base: str, slug: str, charts: int, timeout: float = 120)
         page.close()
 
 
-def measure(browser, base: str, state: dict, mode: str, repeat: int, boards, progress) -> list[dict]:
+def measure(browser, base: str, state: dict, mode: str, repeat: int, boards, progress,
+            clear: bool = True) -> list[dict]:
     rows = []
     warm = new_context(browser, state) if mode == "warm" else None
     try:
         if warm is not None:                     # the returning user: every asset of every dashboard in the cache
             for slug, _title, n in boards:
                 try:
-                    open_dashboard(warm, base, slug, n)
+                    open_dashboard(warm, base, slug, n, clear=clear)
                 except RuntimeError:
                     pass                         # measured (and reported) below
         for slug, title, n in boards:
@@ -153,7 +158,7 @@ def measure(browser, base: str, state: dict, mode: str, repeat: int, boards, pro
             for _ in range(repeat):
                 ctx = warm or new_context(browser, state)
                 try:
-                    runs.append(open_dashboard(ctx, base, slug, n))
+                    runs.append(open_dashboard(ctx, base, slug, n, clear=clear))
                 except RuntimeError as e:       # reported in the table, the other dashboards still measured
                     problem = str(e)
                 finally:
@@ -190,6 +195,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--browser-cache", choices=("both", "warm", "cold"), default="both",
                     help="warm: a returning user's browser (assets cached); cold: a first visit; both (default)")
+    ap.add_argument("--superset-cache", choices=("cold", "warm"), default="cold",
+                    help="cold (default): Superset's caches emptied before each opening; warm: kept (a second view)")
     ap.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('SUPERSET_PORT', '8088')}")
     ap.add_argument("--only", nargs="*", default=None, help="these dashboard slugs only (default: every dashboard)")
     ap.add_argument("--before", type=Path, help="a previous run's JSON (dashboards.json) to show side by side")
@@ -200,10 +207,11 @@ def main() -> None:
     modes = ["warm", "cold"] if args.browser_cache == "both" else [args.browser_cache]
     before = json.loads(args.before.read_text()) if args.before else None
     cmd = (f".venv/bin/python -m bench.dashboards --repeat {args.repeat} --browser-cache {args.browser_cache}"
+           + (" --superset-cache warm" if args.superset_cache == "warm" else "")
            + (f" --only {' '.join(args.only)}" if args.only is not None else "")
            + (f" --before {args.before}" if args.before else ""))
     run = {"dashboards": [], "note": args.note, "load_average_start": load_average(), "load_average_end": None,
-           "superset_workers": settings.get().superset_workers}
+           "superset_workers": settings.get().superset_workers, "superset_cache": args.superset_cache}
 
     def progress(row: dict) -> None:
         run["dashboards"].append(row)
@@ -223,7 +231,8 @@ def main() -> None:
         try:
             state = login_state(browser, args.url, password)
             for mode in modes:
-                measure(browser, args.url, state, mode, args.repeat, boards, progress)
+                measure(browser, args.url, state, mode, args.repeat, boards, progress,
+                        clear=args.superset_cache == "cold")
         finally:
             browser.close()
     print(report(run, cmd, before).read_text(encoding="utf-8"))
@@ -265,7 +274,11 @@ def report(run: dict, cmd: str, before: dict | None = None) -> Path:
     if before:
         load += (f" The 'before' run: load {before.get('load_average_start', '?')} → "
                  f"{before.get('load_average_end', '?')}, {before.get('command', '')}.")
+    warm_superset = run.get("superset_cache") == "warm"
     note = (f"\n\n{run['note']}\n" if run["note"] else "") + load + (
+        "\n\nSuperset caches WARM in this run (--superset-cache warm): not emptied between openings, so every "
+        "timed opening is a second view whose chart data is in the result cache; the 'cold' columns mean the "
+        "browser only." if warm_superset else "") + (
         "\n\nCold: Superset's result and metadata caches (var/superset/cache/data, …/meta) emptied before each "
         "opening, as a build or publish does; PostgreSQL's buffers and the OS page cache not dropped. Browser cache "
         "'warm' = a returning user (one profile, every dashboard opened once before timing, assets cached for a "

@@ -231,9 +231,11 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
                 conn.execute(f"alter schema {staging_schema} rename to {OFFICIAL}")
             chunks["dropped_unused"] = _drop_unused_chunks(conn)
             swap_s = time.time() - t0 - copy_s
-        from pipeline import caches
+        from pipeline import caches, dashboard_defaults
 
         caches.invalidate(log=lambda *_: None)
+        # the dashboards' 月份 filters default to the month just published (Superset's metadata; issue 19)
+        entry["detail"]["month_default_refreshed"] = dashboard_defaults.refresh(url, log=log)
         entry["detail"].update({"release_id": release_id, "tables": len(fingerprint["row_counts"]),
                                 "copy_seconds": round(copy_s, 2), "swap_seconds": round(swap_s, 2),
                                 "chunks": chunks,
@@ -302,9 +304,10 @@ def rollback(url: str | None = None, log=print) -> None:
                 conn.execute(f"alter schema {PREVIOUS} rename to {OFFICIAL}")
                 conn.execute(f"alter schema official_swap rename to {PREVIOUS}")
             after = info(conn)
-        from pipeline import caches
+        from pipeline import caches, dashboard_defaults
 
         caches.invalidate(log=lambda *_: None)
+        entry["detail"]["month_default_refreshed"] = dashboard_defaults.refresh(url, log=log)
         entry["detail"].update({"from_release": before.get("release_id"), "to_release": after.get("release_id")})
         log(f"[rollback] 正式版已回滚: release {before.get('release_id')} ({before.get('data_month')}) → "
             f"release {after.get('release_id')} ({after.get('data_month')}); 缓存已失效")

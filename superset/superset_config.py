@@ -71,6 +71,8 @@ FEATURE_FLAGS = {
     "ALERT_REPORTS": False,        # no mail/Slack: nothing leaves the machine
     "THUMBNAILS": False,           # would need a Celery worker and a headless browser
     "EMBEDDED_SUPERSET": False,
+    # The result cache is keyed by the database login a user's queries run as (see _cache_by_login_role below).
+    "CACHE_QUERY_BY_USER": True,
     # Jinja in the KPI datasets' SQL (superset/bundle_kit.py PERIOD_LENGTH_JINJA): the length of the months chosen
     # in the 月份 filter sets the period 环比 compares with. Sandboxed; only Admin edits datasets (analysts' SQL Lab
     # gets the same macros, which read the user's own filters and identity, nothing else).
@@ -83,6 +85,13 @@ FEATURE_FLAGS = {
 _cache = {"CACHE_TYPE": "FileSystemCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 5000}
 CACHE_CONFIG = {**_cache, "CACHE_DIR": str(SUPERSET_HOME / "cache" / "meta"), "CACHE_KEY_PREFIX": "superset_meta_"}
 DATA_CACHE_CONFIG = {**_cache, "CACHE_DIR": str(SUPERSET_HOME / "cache" / "data"), "CACHE_KEY_PREFIX": "superset_data_"}
+# Who sees which cached result: a chart's cache key holds its query (filters included: month, district), its dataset's
+# Superset row-level-security clauses (district_code = '<code>' for a district role) and, with CACHE_QUERY_BY_USER
+# and _cache_by_login_role below, the PostgreSQL login the user's queries run as (wh_district_<code> for a district
+# user, wh_superset for leadership and analysts). So a district user is only ever served results computed under its
+# own district login — also for datasets without a district_code column (no Superset RLS clause), where the
+# database's own grants and row security are the defence — and leadership's results are shared by every leadership
+# user. The files are private to the service account (var/superset is 0700) and emptied by build / publish / rollback.
 # Filter/explore state must survive between requests served by different workers: keep
 # Superset's default (the metadata DB), which needs no extra service.
 RATELIMIT_STORAGE_URI = "memory://"
@@ -125,6 +134,21 @@ import access  # noqa: E402
 
 class _NoWarehouseAccess(Exception):
     pass
+
+
+def _cache_by_login_role() -> None:
+    """The per-user part of the result cache key (CACHE_QUERY_BY_USER): the user's warehouse login role, the one
+    DB_CONNECTION_MUTATOR logs in as, instead of the user name — users of one login share cached results, users of
+    different logins never do."""
+    from superset.db_engine_specs.postgres import PostgresEngineSpec
+
+    def get_impersonation_key(cls, user):
+        if user is None:
+            return None
+        role = access.superset_database_role([r.name for r in (getattr(user, "roles", None) or [])])
+        return f"login:{role}" if role else f"user:{getattr(user, 'username', '')}"
+
+    PostgresEngineSpec.get_impersonation_key = classmethod(get_impersonation_key)
 
 
 def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
@@ -284,6 +308,7 @@ def FLASK_APP_MUTATOR(app):  # noqa: N802
     from access.throttle import LoginThrottle
 
     _cache_default_schema()
+    _cache_by_login_role()
     _pool_warehouse_engines()
     _cache_sql_parse()
     from flask import request

@@ -6,6 +6,8 @@ as the demo users of access/model.yaml (passwords in var/secrets/superset_users.
   data are refused by PostgreSQL, other districts' rows do not exist for it;
 * an analyst's SQL Lab (PREPARE/EXECUTE, SELECT INTO, COPY TO, GRANT, DO, multi-statement, INSERT)
   reads the official release only and changes nothing;
+* a result cached for one database login is never served to a user of another (a district user never gets
+  leadership's or another district's cached chart data);
 * twelve wrong passwords in a row meet the login throttle (429, the account locked for 15 minutes);
 * (every dashboard rendering with data for admin, leadership and the district user: test_superset_bundle).
 """
@@ -82,6 +84,21 @@ def test_district_charts_run_as_the_districts_database_role(users, datasets):
     assert data == [{"m": access.district_database_role(DISTRICT)}]
     data = rows(chart_data(users["leader"], datasets["rpt_injury_overview"], "MAX(CURRENT_USER)", columns=()))
     assert data == [{"m": "wh_superset"}]
+
+
+def test_cached_results_are_never_shared_across_database_logins(users, datasets):
+    """Superset's result cache (not bypassed here: no force) is keyed by the login a user's queries run as
+    (superset_config.py CACHE_QUERY_BY_USER, _cache_by_login_role): a dataset without a district_code column has no
+    Superset row-level-security clause, so without that part of the key the district user would be served the
+    leader's cached answer, computed as wh_superset, and never reach PostgreSQL's own grants and row security."""
+    ds, nonce = datasets["rpt_dmp_actuarial_pyramid"], secrets.token_hex(4)   # a query no earlier run cached
+    metric = f"MAX(CURRENT_USER || ':{nonce}')"
+    assert rows(chart_data(users["leader"], ds, metric, columns=())) == [{"m": f"wh_superset:{nonce}"}]
+    r = chart_data(users["district_110105"], ds, metric, columns=())
+    assert r.status_code == 200 and r.json()["result"][0]["is_cached"] is False, r.text[:300]
+    assert rows(r) == [{"m": f"{access.district_database_role(DISTRICT)}:{nonce}"}]
+    again = chart_data(users["district_110105"], ds, metric, columns=())   # its own entry is kept and served
+    assert again.json()["result"][0]["is_cached"] is True and rows(again) == rows(r)
 
 
 @pytest.mark.parametrize("metric, refusal", [

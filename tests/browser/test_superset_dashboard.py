@@ -3,10 +3,14 @@
 Proves that every chart of the bundle renders with data (no error, no empty state), that the
 month filter defaults to the latest month, and that the KPI 在职参保人数 equals a direct SQL sum
 over official.rpt_pension_overview — for the whole city and for one district picked in the filter.
+The 月份 filter's default is written into the dashboard (superset/manage.py month-default, run by import, publish and
+rollback), so each chart asks for its data once, without waiting for the filter's options.
 """
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 import time
 from decimal import Decimal
 
@@ -15,6 +19,7 @@ import pytest
 import yaml
 
 from foundation import settings
+from pipeline import dashboard_defaults
 
 from .conftest import ROOT, SCREENSHOTS
 
@@ -171,6 +176,9 @@ def test_dashboard_renders_every_chart_with_data(page, superset_url):
 
     failed = [r for r in responses if r[0] != 200]
     assert responses and not failed, f"chart data requests failed: {failed}"
+    # one request per chart and one per filter (月份, 区县): with the month default in the dashboard the charts start
+    # with it and are not asked again when the filter's options arrive
+    assert len(responses) == len(expected) + 2, f"{len(responses)} chart-data requests for {len(expected)} charts"
     # the dashboard filters: 月份 and 区县
     bar = page.locator('[data-test="filter-bar"]')
     assert bar.get_by_text("月份", exact=True).count() and bar.get_by_text("区县", exact=True).count()
@@ -192,3 +200,52 @@ def test_dashboard_renders_every_chart_with_data(page, superset_url):
         value = kpi_value(wait_for_charts(page, len(expected)), "在职参保人数")
     assert value == Decimal(by_district["海淀区"]), \
         f"after a click on 海淀区 the KPI shows {value}, not 海淀区's {by_district['海淀区']} (city {city})"
+
+
+def month_defaults() -> dict[str, list | None]:
+    """{dashboard slug: the 月份 filter's default months} as Superset's metadata holds them (required filters only)."""
+    con = sqlite3.connect(f"file:{settings.VAR / 'superset' / 'superset.db'}?mode=ro", uri=True)
+    try:
+        out = {}
+        for slug, meta in con.execute("select slug, json_metadata from dashboards"):
+            for f in json.loads(meta or "{}").get("native_filter_configuration", []):
+                if f["id"] == "NATIVE_FILTER-month" and f.get("requiredFirst"):
+                    out[slug] = f.get("defaultDataMask", {}).get("filterState", {}).get("value")
+        return out
+    finally:
+        con.close()
+
+
+def test_month_filter_default_is_the_newest_month_and_follows_publish(superset_url):
+    """Every required 月份 filter defaults to the newest month of the official release (the value the filter's "first
+    item" would give), with the filter's own extraFormData; the step publish and rollback run puts a stale default
+    right."""
+    newest = sql_scalar("select to_char(max(month_start), 'YYYY\"年\"MM\"月\"') from official.rpt_pension_overview")
+    defaults = month_defaults()
+    assert len(defaults) >= 15, defaults
+    assert defaults["pension-overview"] == [newest], defaults
+    stale = {slug: months for slug, months in defaults.items() if months != [newest]}
+    assert not stale, f"月份 defaults other than the newest month {newest}: {stale}"
+    # a stale default (as after a publish whose refresh had not run): the publish / rollback step writes the newest
+    con = sqlite3.connect(settings.VAR / "superset" / "superset.db", timeout=30)
+    try:
+        meta = json.loads(con.execute("select json_metadata from dashboards where slug = 'pension-overview'").fetchone()[0])
+        month = next(f for f in meta["native_filter_configuration"] if f["id"] == "NATIVE_FILTER-month")
+        month["defaultDataMask"]["filterState"]["value"] = ["2000年01月"]
+        month["defaultDataMask"]["extraFormData"]["filters"][0]["val"] = ["2000年01月"]
+        with con:
+            con.execute("update dashboards set json_metadata = ? where slug = 'pension-overview'", (json.dumps(meta),))
+    finally:
+        con.close()
+    assert month_defaults()["pension-overview"] == ["2000年01月"]
+    assert dashboard_defaults.refresh(log=lambda *_: None)
+    con = sqlite3.connect(f"file:{settings.VAR / 'superset' / 'superset.db'}?mode=ro", uri=True)
+    try:
+        meta = json.loads(con.execute("select json_metadata from dashboards where slug = 'pension-overview'").fetchone()[0])
+    finally:
+        con.close()
+    month = next(f for f in meta["native_filter_configuration"] if f["id"] == "NATIVE_FILTER-month")
+    assert month["defaultDataMask"]["filterState"]["value"] == [newest]
+    assert month["defaultDataMask"]["extraFormData"] == {
+        "filters": [{"col": "month_label", "op": "IN", "val": [newest]}]}
+    assert month["controlValues"]["enableEmptyFilter"] and month["requiredFirst"]   # still required

@@ -209,7 +209,7 @@ def month_defaults() -> dict[str, list | None]:
         out = {}
         for slug, meta in con.execute("select slug, json_metadata from dashboards"):
             for f in json.loads(meta or "{}").get("native_filter_configuration", []):
-                if f["id"] == "NATIVE_FILTER-month" and f.get("requiredFirst"):
+                if f["id"] == "NATIVE_FILTER-month" and f["controlValues"].get("enableEmptyFilter"):
                     out[slug] = f.get("defaultDataMask", {}).get("filterState", {}).get("value")
         return out
     finally:
@@ -248,4 +248,7 @@ def test_month_filter_default_is_the_newest_month_and_follows_publish(superset_u
     assert month["defaultDataMask"]["filterState"]["value"] == [newest]
     assert month["defaultDataMask"]["extraFormData"] == {
         "filters": [{"col": "month_label", "op": "IN", "val": [newest]}]}
-    assert month["controlValues"]["enableEmptyFilter"] and month["requiredFirst"]   # still required
+    # still required (cannot be emptied) and still the newest of its options if the default is stale; the dashboard
+    # need not wait for it (requiredFirst off) since its value is known
+    assert month["controlValues"]["enableEmptyFilter"] and month["controlValues"]["defaultToFirstItem"]
+    assert month["requiredFirst"] is False

@@ -45,44 +45,123 @@ def record(world, rule: str, interface: str, month: str, key: str, detail: str =
     world.anomalies.append({"rule": rule, "interface": interface, "month": month, "key": key, "detail": detail})
 
 
-def people(world, month: str) -> dict[str, np.ndarray]:
+class Joined:
+    """A column of the table of every person (people()): the three populations' arrays joined without copying them.
+
+    Holds references to the parts (a part is an array, or a (values, index) pair meaning values[index]) and gives
+    what np.concatenate(parts).astype(dtype)[keep] would: gathering rows (``col[idx]``, idx an index array, a
+    boolean mask or a slice) reads only those rows from their parts; anything else (comparisons, np.isin,
+    np.asarray) sees the whole column, built for that expression and freed after it. The table was a second copy
+    of every identity of the world (≈ 170 bytes a person) held through all the governance sources."""
+
+    def __init__(self, parts: list, dtype=None, keep: np.ndarray | None = None):
+        self.parts = parts
+        lens = [len(p[1]) if isinstance(p, tuple) else len(p) for p in parts]
+        self.bounds = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        self.dtype = np.dtype(dtype) if dtype is not None else np.result_type(
+            *[(p[0] if isinstance(p, tuple) else p).dtype for p in parts])
+        self.keep = keep
+
+    def __len__(self) -> int:
+        return int(self.bounds[-1]) if self.keep is None else len(self.keep)
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (len(self),)
+
+    def _whole(self) -> np.ndarray:
+        out = np.concatenate([p[0][p[1]] if isinstance(p, tuple) else p for p in self.parts]).astype(self.dtype)
+        return out if self.keep is None else out[self.keep]
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._whole()
+        return a if dtype is None else a.astype(dtype)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            idx = np.arange(len(self))[idx]
+        idx = np.asarray(idx)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        if idx.ndim == 0:
+            return self[idx.reshape(1)][0]
+        if self.keep is not None:
+            idx = self.keep[idx]
+        out = np.empty(len(idx), self.dtype)
+        which = np.searchsorted(self.bounds, idx, side="right") - 1
+        for j, part in enumerate(self.parts):
+            sel = np.flatnonzero(which == j)
+            if len(sel):
+                local = idx[sel] - self.bounds[j]
+                out[sel] = part[0][part[1][local]] if isinstance(part, tuple) else part[local]
+        return out
+
+    def take(self, idx: np.ndarray) -> Joined:
+        """The rows `idx` (an index array) as a view: nothing gathered until read."""
+        idx = np.asarray(idx, dtype=np.int64)
+        return Joined(self.parts, self.dtype, idx if self.keep is None else self.keep[idx])
+
+    def __eq__(self, other):
+        return self._whole() == other
+
+    def __ne__(self, other):
+        return self._whole() != other
+
+    __hash__ = None
+
+
+def people(world, month: str) -> dict:
     """Every person of the simulated world this month, one row each (ID numbers unique), with where they come from.
 
     kind: E enterprise employees, P public institutions, R residents pension. state: alive / died this month.
+    The identity columns are Joined views of the populations' own arrays (no second copy of every identity);
+    the flags (alive, working) are arrays.
     """
     cache = world.state.setdefault("_gov", {})
     if cache.get("month") == month:
         return cache["people"]
     pop: Population = world.people
     p = pop.p
-    ps = pub.advance(world, month)["p"]
+    pub_state = pub.advance(world, month)
+    ps = pub_state["p"]
     rs = res.advance(world, month)["p"]
     rs_died = np.zeros(len(rs["state"]), bool)
     rs_died[res.advance(world, month)["cur"]["died"]] = True
     e_alive = p["state"] != Population.DEAD
     ps_alive = ps["state"] != pub.DEAD
     r_alive = (rs["state"] != res.DIED) & ~rs_died
+    ne, np_, nr = len(p["pid"]), len(ps["pid"]), len(rs["pid"])
+
+    def const(value: str, n: int) -> np.ndarray:   # a constant column of n rows without n elements
+        return np.broadcast_to(np.array(value), (n,))
+
+    def join(key, dtype=None):
+        return Joined([p[key], ps[key], rs[key]], dtype)
+
     out = {
-        "idno": np.concatenate([p["idno"], ps["idno"], rs["idno"]]).astype("U18"),
-        "name": np.concatenate([p["name"].astype(str), ps["name"], rs["name"]]).astype("U8"),
-        "gender": np.concatenate([p["gender"], ps["gender"], rs["gender"]]),
-        "birth": np.concatenate([p["birth"], ps["birth"], rs["birth"]]),
-        "hukou": np.concatenate([p["hukou"], ps["hukou"], rs["hukou"]]),
-        "district": np.concatenate([pop.units["district"][p["unit"]], pub.advance(world, month)["units"]["district"][ps["unit"]],
-                                    rs["district"]]),
-        "kind": np.concatenate([np.full(len(p["pid"]), "E"), np.full(len(ps["pid"]), "P"), np.full(len(rs["pid"]), "R")]),
-        "pid": np.concatenate([p["pid"], ps["pid"], rs["pid"]]),
+        "idno": join("idno", "U18"),
+        "name": join("name", "U8"),
+        "gender": join("gender"),
+        "birth": join("birth"),
+        "hukou": join("hukou"),
+        "district": Joined([(pop.units["district"], p["unit"]), (pub_state["units"]["district"], ps["unit"]),
+                            rs["district"]]),
+        "kind": Joined([const("E", ne), const("P", np_), const("R", nr)]),
+        "pid": join("pid"),
         "alive": np.concatenate([e_alive, ps_alive, r_alive]),
-        "assisted": np.concatenate([np.full(len(p["pid"]), "0"), np.full(len(ps["pid"]), "0"), rs["assisted"]]),
+        "assisted": Joined([const("0", ne), const("0", np_), rs["assisted"]]),
         "working": np.concatenate([np.isin(p["state"], [Population.ACTIVE, Population.SUSPENDED]),
                                    np.isin(ps["state"], [pub.ACTIVE, pub.SUSPENDED]),
-                                   np.zeros(len(rs["pid"]), bool)]),
+                                   np.zeros(nr, bool)]),
     }
-    # Independently drawn populations can (rarely) share an ID number: keep the first.
-    _, first = np.unique(out["idno"], return_index=True)
+    # Independently drawn populations can (rarely) share an ID number: keep the first (found on the numbers as
+    # bytes, a quarter of the text; ASCII sorts and compares the same either way).
+    _, first = np.unique(np.concatenate([p["idno"].astype("S18"), ps["idno"].astype("S18"),
+                                         rs["idno"].astype("S18")]), return_index=True)
     if len(first) < len(out["idno"]):
         keep = np.sort(first)
-        out = {k: v[keep] for k, v in out.items()}
+        out = {k: (v[keep] if isinstance(v, np.ndarray) else Joined(v.parts, v.dtype, keep)) for k, v in out.items()}
+    del first
     cache["month"], cache["people"] = month, out
     return out
 
@@ -153,9 +232,11 @@ def stable_share(key: np.ndarray, salt: int) -> np.ndarray:
     return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def mismatch_fields(world, rng, interface: str, month: str, idno: np.ndarray, gender: np.ndarray,
-                    birth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Formatted gender and birth-date columns with injected contradictions of the ID number (recorded)."""
+def mismatch_fields(world, rng, interface: str, month: str, idno, gender: np.ndarray,
+                    birth: np.ndarray, formatted: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Formatted gender and birth-date columns with injected contradictions of the ID number (recorded); the
+    birth dates as dates (datetime64) with formatted=False. `idno` is only read at the rows changed (a Joined view
+    will do)."""
     n = len(idno)
     g = gender.astype("U1").copy()
     b = birth.copy()
@@ -168,4 +249,4 @@ def mismatch_fields(world, rng, interface: str, month: str, idno: np.ndarray, ge
     for i in pick[kg:]:
         b[i] = b[i] + np.timedelta64(int(rng.integers(1, 4)), "D")
         record(world, "G_ID_BIRTH_MISMATCH", interface, month, str(idno[i]), f"出生日期字段={b[i]}")
-    return g, dates(b)
+    return g, (dates(b) if formatted else b)

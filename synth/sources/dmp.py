@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from foundation.months import month_index
+from synth.blocks import RowBlocks
 from synth.population import DISTRICTS, Population, date_month_index, district_choice, month_to_date
 from synth.sources import public_pension as pub
 from synth.sources import residents_pension as res
@@ -350,62 +351,72 @@ def _budget_file(month: str, bud: dict) -> dict:
 
 
 # ---- person insurance relations and actuarial cohorts -------------------------------------------
-def _relations(world, month: str, pst: dict, rst: dict) -> dict:
+E_STATUS = np.array(["", "1", "2", "3", "4", "5"])      # relation status by the pensions' person state
+R_STATUS = np.array(["", "1", "4", "2", "3", "5"])      # the residents pension's states
+
+
+def _relation_file(world, month: str, pst: dict, rst: dict) -> dict:
+    """The relations file: every insured person of the three pensions (enterprise, public institutions, residents),
+    one row each, in that order. Its columns are computed a block of rows at a time while the file is written
+    (synth.blocks: the largest file of the month is never held whole); the relation status is a whole column
+    (the check table counts it)."""
     pop = world.people
     p, u = pop.p, pop.units
+    pp, pu, rp = pst["p"], pst["units"], rst["p"]
     m = month_index(month)
     end = dstr(np.array([month_end(m)]))[0]
-    est = p["state"].astype(np.int64)
-    e_status = np.array(["", "1", "2", "3", "4", "5"])[est]
-    e_dist = np.where(est >= 4, p["retire_district"], u["district"][p["unit"]])
-    pp, pu = pst["p"], pst["units"]
-    pstate = pp["state"].astype(np.int64)
-    p_status = np.array(["", "1", "2", "3", "4", "5"])[pstate]
-    p_dist = np.where(pstate >= 4, pp["retire_district"], pu["district"][pp["unit"]])
-    rp = rst["p"]
-    r_status = np.array(["", "1", "4", "2", "3", "5"])[rp["state"].astype(np.int64)]
-    parts = [
-        {"person_id": _ent_pid(p["pid"]), "insurance_type": np.full(len(est), "110"), "id_number": p["idno"],
-         "person_name": p["name"].astype(str), "gender": p["gender"], "birth": p["birth"], "district_code": e_dist,
-         "credit_code": np.where(est >= 4, "", u["credit"][p["unit"]]), "relation_status": e_status,
-         "start": p["first"]},
-        {"person_id": np.char.add("2", zpad(pp["pid"], 11)), "insurance_type": np.full(len(pstate), "120"),
-         "id_number": pp["idno"], "person_name": pp["name"], "gender": pp["gender"], "birth": pp["birth"],
-         "district_code": p_dist, "credit_code": np.where(pstate >= 4, "", pu["credit"][pp["unit"]]),
-         "relation_status": p_status, "start": pp["first"]},
-        {"person_id": res.pid_str(rp["pid"]), "insurance_type": np.full(len(rp["pid"]), "170"),
-         "id_number": rp["idno"], "person_name": rp["name"], "gender": rp["gender"], "birth": rp["birth"],
-         "district_code": rp["district"], "credit_code": np.full(len(rp["pid"]), ""),
-         "relation_status": r_status, "start": rp["enrol"]}]
-    f = _cat_freeing(parts, ascii_cols=("person_id", "insurance_type", "id_number", "gender", "district_code",
-                                        "credit_code"))
-    f["end"] = np.where(np.isin(f["relation_status"], ["3", "5"]), end, "")
-    return f
+    ne, npub = len(p["state"]), len(pp["state"])
+    status = np.concatenate([E_STATUS[p["state"].astype(np.int64)], E_STATUS[pp["state"].astype(np.int64)],
+                             R_STATUS[rp["state"].astype(np.int64)]])
+    n = len(status)
+    mon = month.encode()
 
+    def part(kind: str, s: slice) -> dict:
+        if kind == "110":
+            est = p["state"][s].astype(np.int64)
+            unit = p["unit"][s]
+            return {"person_id": _ent_pid(p["pid"][s]), "id_number": p["idno"][s],
+                    "person_name": p["name"][s].astype(str), "gender": p["gender"][s], "birth": p["birth"][s],
+                    "district_code": np.where(est >= 4, p["retire_district"][s], u["district"][unit]),
+                    "credit_code": np.where(est >= 4, "", u["credit"][unit]), "start": p["first"][s]}
+        if kind == "120":
+            pstate = pp["state"][s].astype(np.int64)
+            unit = pp["unit"][s]
+            return {"person_id": np.char.add("2", zpad(pp["pid"][s], 11)), "id_number": pp["idno"][s],
+                    "person_name": pp["name"][s], "gender": pp["gender"][s], "birth": pp["birth"][s],
+                    "district_code": np.where(pstate >= 4, pp["retire_district"][s], pu["district"][unit]),
+                    "credit_code": np.where(pstate >= 4, "", pu["credit"][unit]), "start": pp["first"][s]}
+        k = len(rp["pid"][s])
+        return {"person_id": res.pid_str(rp["pid"][s]), "id_number": rp["idno"][s], "person_name": rp["name"][s],
+                "gender": rp["gender"][s], "birth": rp["birth"][s], "district_code": rp["district"][s],
+                "credit_code": np.full(k, ""), "start": rp["enrol"][s]}
 
-def _cat_freeing(parts: list[dict], ascii_cols=()) -> dict[str, np.ndarray]:
-    """_cat for the whole-population relations: one column at a time, each part's column taken out of its part once
-    joined (the peak is the parts plus one column, not twice the parts), the ASCII columns as bytes (dtype S)."""
-    out = {}
-    for k in list(parts[0]):
-        cols = [np.asarray(p.pop(k)) for p in parts]
-        if k in ascii_cols:
-            cols = [c.astype("S") for c in cols]
-        out[k] = np.concatenate(cols)
-        del cols
+    def build(b0: int, b1: int) -> dict:
+        parts = []
+        for kind, lo, hi in (("110", 0, ne), ("120", ne, ne + npub), ("170", ne + npub, n)):
+            s0, s1 = max(b0, lo), min(b1, hi)
+            if s0 < s1:
+                parts.append((kind, part(kind, slice(s0 - lo, s1 - lo))))
+        cols = {k: np.concatenate([np.asarray(x[k]) for _, x in parts]) for k in parts[0][1]} if parts else {
+            k: np.empty(0, "U1") for k in ("person_id", "id_number", "person_name", "gender", "birth",
+                                          "district_code", "credit_code", "start")}
+        st = status[b0:b1]
+        return {"data_month": np.full(b1 - b0, mon), "person_id": cols["person_id"],
+                "insurance_type": np.concatenate([np.full(s1 - s0, kind) for kind, s0, s1 in
+                                                  (("110", max(b0, 0), min(b1, ne)),
+                                                   ("120", max(b0, ne), min(b1, ne + npub)),
+                                                   ("170", max(b0, ne + npub), min(b1, n))) if s1 > s0]
+                                                 or [np.empty(0, "U3")]),
+                "id_number": cols["id_number"], "person_name": cols["person_name"], "gender": cols["gender"],
+                "birth_date": dstr(cols["birth"]), "district_code": cols["district_code"],
+                "unit_credit_code": cols["credit_code"], "relation_status": st,
+                "start_date": dstr(cols["start"]), "end_date": np.where(np.isin(st, ["3", "5"]), end, "")}
+
+    rows = RowBlocks(n, build)
+    out = rows.columns(("data_month", "person_id", "insurance_type", "id_number", "person_name", "gender",
+                        "birth_date", "district_code", "unit_credit_code", "start_date", "end_date"))
+    out["relation_status"] = status
     return out
-
-
-def _relation_file(month: str, r: dict) -> dict:
-    """The relations file (every insured person of the three pensions): its ASCII columns as bytes (dtype S, a
-    quarter of str; the renderer writes them as text), each taken out of `r` as it is converted."""
-    n = len(r["person_id"])
-    b = lambda k: np.asarray(r.pop(k)).astype("S")  # noqa: E731
-    return {"data_month": np.full(n, month.encode()), "person_id": b("person_id"), "insurance_type": b("insurance_type"),
-            "id_number": b("id_number"), "person_name": r.pop("person_name"), "gender": b("gender"),
-            "birth_date": dstr(r.pop("birth")).astype("S8"), "district_code": b("district_code"),
-            "unit_credit_code": b("credit_code"), "relation_status": r.pop("relation_status"),
-            "start_date": dstr(r.pop("start")).astype("S8"), "end_date": b("end")}
 
 
 MAX_AGE = 100
@@ -489,7 +500,7 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
             "dmp_benefit_change": _change_file(month, ch),
             "dmp_audit_suspect": _audit_file(month, aud),
             "dmp_budget_execution": _budget_file(month, bud),
-            "dmp_person_relation": _relation_file(month, _relations(world, month, pst, rst)),
+            "dmp_person_relation": _relation_file(world, month, pst, rst),
             "dmp_actuarial_cohort": _cohort_file(month, _cohorts(world, month, events, ent, pst, rst))}
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from foundation.months import month_index
+from synth.blocks import RowBlocks
 from synth.population import Population
 from synth.sources import _emp_common as c
 
@@ -67,18 +68,32 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     end = begin + credit - spend
     state["pid"], state["balance"] = pids, end
 
+    # The file (≈ 85 % of the population) is formatted a block of rows at a time while it is written
+    # (synth.blocks); what the check table sums is kept as numbers behind the columns (_emp_common.remember).
     unit = p["unit"][idx]
-    district = np.where(is_ret, p["retire_district"][idx], u["district"][unit])
-    out = {"med_account_monthly": {
-        "data_month": c.full(n, month), "person_id": c.pid_str(pids), "id_number": p["idno"][idx],
-        "person_name": p["name"][idx].astype(str), "gender": p["gender"][idx], "birth_date": c.dates(p["birth"][idx]),
-        "person_type": np.where(is_ret, "2", "1"), "district_code": c.district_str(district),
-        "unit_id": np.where(is_ret, "", c.uid_str(u["uid"][unit])),
-        "credit_base": np.where(is_ret | ~paying, "0.00", c.money(base)),
-        "balance_begin": c.money_cents(begin), "credit_amount": c.money_cents(credit),
-        "spend_outpatient": c.money_cents(outpatient), "spend_pharmacy": c.money_cents(pharmacy),
-        "balance_end": c.money_cents(end)}}
-    return out
+    dnum = np.where(is_ret, p["retire_district"][idx], u["district"][unit]).astype(np.int64)
+    ptype = np.where(is_ret, "2", "1")
+
+    def block(b0: int, b1: int) -> dict:
+        i, r, un = idx[b0:b1], is_ret[b0:b1], unit[b0:b1]
+        return {
+            "data_month": c.full(b1 - b0, month), "person_id": c.pid_str(pids[b0:b1]), "id_number": p["idno"][i],
+            "person_name": p["name"][i].astype(str), "gender": p["gender"][i], "birth_date": c.dates(p["birth"][i]),
+            "person_type": ptype[b0:b1], "district_code": c.zfill(dnum[b0:b1], 6),
+            "unit_id": np.where(r, "", c.uid_str(u["uid"][un])),
+            "credit_base": np.where(r | ~paying[b0:b1], "0.00", c.money(base[b0:b1])),
+            "balance_begin": c.money_cents(begin[b0:b1]), "credit_amount": c.money_cents(credit[b0:b1]),
+            "spend_outpatient": c.money_cents(outpatient[b0:b1]), "spend_pharmacy": c.money_cents(pharmacy[b0:b1]),
+            "balance_end": c.money_cents(end[b0:b1])}
+
+    cols = RowBlocks(n, block).columns(("data_month", "person_id", "id_number", "person_name", "gender",
+                                        "birth_date", "district_code", "unit_id", "credit_base", "balance_begin",
+                                        "credit_amount", "spend_outpatient", "spend_pharmacy", "balance_end"))
+    cols["person_type"] = ptype
+    for name, values in (("district_code", dnum), ("credit_amount", credit), ("spend_outpatient", outpatient),
+                         ("spend_pharmacy", pharmacy), ("balance_end", end)):
+        c.remember(cols[name], values)
+    return {"med_account_monthly": cols}
 
 
 def check_tables(files: dict[str, dict[str, np.ndarray]]) -> dict[str, list[dict]]:

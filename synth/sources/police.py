@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from foundation.months import month_index
+from synth.blocks import RowBlocks
 from synth.population import Population, month_to_date
 from synth.sources import _gov_common as g
 from synth.sources._emp_common import dates, zfill
@@ -33,16 +34,14 @@ def _district_names() -> dict[str, str]:
 
 def _addresses(district: np.ndarray, key: np.ndarray) -> np.ndarray:
     names = _district_names()
-    dn = np.array([names.get(d, "") for d in district]) if len(district) else np.empty(0, "U8")
+    if len(district):   # a name per distinct code, spread over the rows (no Python loop over rows)
+        codes, inv = np.unique(np.asarray(district), return_inverse=True)
+        dn = np.array([names.get(d, "") for d in codes])[inv.reshape(-1)]
+    else:
+        dn = np.empty(0, "U8")
     street = STREETS[(np.asarray(key) * 31) % len(STREETS)]
     no = zfill((np.asarray(key) * 7) % 300 + 1, 3)
     return np.char.add(np.char.add(np.char.add(np.char.add("北京市", dn), street), no), "号")
-
-
-def _b(a: np.ndarray) -> np.ndarray:
-    """An ASCII column as bytes (dtype S: a byte a character instead of four; rendered as text). The police files
-    are among the largest of the month and no check table reads them."""
-    return np.asarray(a).astype("S")
 
 
 def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarray]]:
@@ -52,37 +51,59 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     out = {}
 
     # ---- 户籍人口登记 ----------------------------------------------------------------------------------
+    # The register and the residence permits are formatted a block of rows at a time while they are written
+    # (synth.blocks): every living Beijing resident of the world, never held whole as text. What needs the random
+    # stream (the contradicted gender / birth-date fields) is drawn here, in the same order as ever.
     ri = np.flatnonzero(pe["alive"] & np.isin(pe["hukou"], ["11", "12"]))
-    kind_digit = np.select([pe["kind"][ri] == "E", pe["kind"][ri] == "P"], ["1", "2"], "3")
-    share = g.stable_share(pe["pid"][ri], {"E": 1, "P": 2, "R": 3}["E"]) if len(ri) else np.zeros(0)
-    collective = share < 0.1
-    household = np.char.add(kind_digit, zfill(pe["pid"][ri] // 3, 9))
-    household = np.where(collective, np.char.add("J", household), np.char.add("H", household))
-    rural = pe["hukou"][ri] == "12"
-    nature = np.where(rural, np.where(collective, "4", "2"), np.where(collective, "3", "1"))
-    gender, birth = g.mismatch_fields(world, rng, "police_hukou_register", month, pe["idno"][ri], pe["gender"][ri],
-                                      pe["birth"][ri])
-    reg_date = pe["birth"][ri] + (g.stable_share(pe["pid"][ri], 11) * 40).astype("timedelta64[D]")
-    out["police_hukou_register"] = {
-        "data_month": np.full(len(ri), month.encode()), "id_number": _b(pe["idno"][ri]), "person_name": pe["name"][ri],
-        "gender": gender, "birth_date": birth, "household_no": _b(household), "hukou_nature": nature,
-        "relation_to_head": np.where(share * 3 % 1 < 0.34, "01", np.where(share * 3 % 1 < 0.67, "02", "03")),
-        "district_code": _b(pe["district"][ri]), "address": _addresses(pe["district"][ri], pe["pid"][ri]),
-        "register_date": dates(reg_date)}
+    gender, birth_field = g.mismatch_fields(world, rng, "police_hukou_register", month, pe["idno"].take(ri),
+                                            pe["gender"][ri], pe["birth"][ri], formatted=False)
+    mon = month.encode()
+
+    def register(b0: int, b1: int) -> dict:
+        idx = ri[b0:b1]
+        pid = pe["pid"][idx]
+        kind = pe["kind"][idx]
+        kind_digit = np.select([kind == "E", kind == "P"], ["1", "2"], "3")
+        share = g.stable_share(pid, {"E": 1, "P": 2, "R": 3}["E"]) if len(idx) else np.zeros(0)
+        collective = share < 0.1
+        household = np.char.add(kind_digit, zfill(pid // 3, 9))
+        household = np.where(collective, np.char.add("J", household), np.char.add("H", household))
+        rural = pe["hukou"][idx] == "12"
+        district = pe["district"][idx]
+        reg_date = pe["birth"][idx] + (g.stable_share(pid, 11) * 40).astype("timedelta64[D]")
+        return {
+            "data_month": np.full(len(idx), mon), "id_number": pe["idno"][idx], "person_name": pe["name"][idx],
+            "gender": gender[b0:b1], "birth_date": dates(birth_field[b0:b1]), "household_no": household,
+            "hukou_nature": np.where(rural, np.where(collective, "4", "2"), np.where(collective, "3", "1")),
+            "relation_to_head": np.where(share * 3 % 1 < 0.34, "01", np.where(share * 3 % 1 < 0.67, "02", "03")),
+            "district_code": district, "address": _addresses(district, pid), "register_date": dates(reg_date)}
+
+    out["police_hukou_register"] = RowBlocks(len(ri), register).columns(
+        ("data_month", "id_number", "person_name", "gender", "birth_date", "household_no", "hukou_nature",
+         "relation_to_head", "district_code", "address", "register_date"))
 
     # ---- 居住证 ------------------------------------------------------------------------------------------
     wi = np.flatnonzero(pe["alive"] & pe["working"] & np.isin(pe["hukou"], ["21", "22"]))
-    s = g.stable_share(pe["pid"][wi], 17)
-    # Issued in a fixed month per person and renewed every three years (not re-dated every month: the daily
-    # increments, synth/daily.py, would show every permit as changed each month).
-    first = month_index("202401") - (s * 36).astype(np.int64)
-    issue = month_to_date(first + (m - 1 - first) // 36 * 36, 1) + (s * 997 % 28).astype("timedelta64[D]")
-    out["police_residence_permit"] = {
-        "data_month": np.full(len(wi), month.encode()), "id_number": _b(pe["idno"][wi]), "person_name": pe["name"][wi],
-        "gender": pe["gender"][wi], "birth_date": dates(pe["birth"][wi]),
-        "permit_no": _b(np.char.add(np.char.add("JZZ", pe["kind"][wi]), zfill(pe["pid"][wi], 10))),
-        "district_code": _b(pe["district"][wi]), "address": _addresses(pe["district"][wi], pe["pid"][wi] + 5),
-        "issue_date": dates(issue), "valid_to": dates(issue + np.timedelta64(3 * 365, "D"))}
+
+    def permits(b0: int, b1: int) -> dict:
+        idx = wi[b0:b1]
+        pid = pe["pid"][idx]
+        s = g.stable_share(pid, 17)
+        # Issued in a fixed month per person and renewed every three years (not re-dated every month: the daily
+        # increments, synth/daily.py, would show every permit as changed each month).
+        first = month_index("202401") - (s * 36).astype(np.int64)
+        issue = month_to_date(first + (m - 1 - first) // 36 * 36, 1) + (s * 997 % 28).astype("timedelta64[D]")
+        district = pe["district"][idx]
+        return {
+            "data_month": np.full(len(idx), mon), "id_number": pe["idno"][idx], "person_name": pe["name"][idx],
+            "gender": pe["gender"][idx], "birth_date": dates(pe["birth"][idx]),
+            "permit_no": np.char.add(np.char.add("JZZ", pe["kind"][idx]), zfill(pid, 10)),
+            "district_code": district, "address": _addresses(district, pid + 5),
+            "issue_date": dates(issue), "valid_to": dates(issue + np.timedelta64(3 * 365, "D"))}
+
+    out["police_residence_permit"] = RowBlocks(len(wi), permits).columns(
+        ("data_month", "id_number", "person_name", "gender", "birth_date", "permit_no", "district_code", "address",
+         "issue_date", "valid_to"))
 
     # ---- 死亡注销 ----------------------------------------------------------------------------------------
     d = g.deaths(world, month)

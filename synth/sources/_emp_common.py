@@ -205,6 +205,30 @@ def force_min(planned: np.ndarray, month_idx: int, k: int, eligible: np.ndarray 
     planned[take] = month_idx
 
 
+# ---- the insured-person files -------------------------------------------------------------------
+def insured_file(p: dict, u: dict, pi: np.ndarray, month: str, hukou: bool = False) -> dict:
+    """An insured-person file (persons pi of the population): the columns the check tables read (person number,
+    district, status) whole, the others formatted a block of rows at a time while the file is written
+    (synth.blocks; the bytes are those of whole columns)."""
+    from synth.blocks import RowBlocks
+
+    unit = p["unit"][pi]
+
+    def block(b0: int, b1: int) -> dict:
+        i = pi[b0:b1]
+        out = {"data_month": full(b1 - b0, month), "id_number": p["idno"][i], "person_name": p["name"][i].astype(str),
+               "gender": p["gender"][i], "birth_date": dates(p["birth"][i]),
+               "unit_id": uid_str(u["uid"][unit[b0:b1]]), "first_insured_date": dates(p["first"][i])}
+        if hukou:
+            out["hukou_type"] = p["hukou"][i]
+        return out
+
+    names = ("data_month", "id_number", "person_name", "gender", "birth_date", "unit_id", "first_insured_date")
+    return {**RowBlocks(len(pi), block).columns(names + (("hukou_type",) if hukou else ())),
+            "person_id": pid_str(p["pid"][pi]), "district_code": district_str(u["district"], unit),
+            "insured_status": p["state"][pi].astype(str)}
+
+
 # ---- check tables --------------------------------------------------------------------------------
 def current_districts() -> list[tuple[str, str]]:
     from foundation.spec import code_table

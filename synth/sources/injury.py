@@ -113,12 +113,7 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
 
     # ---- insured persons ----------------------------------------------------------------------------
     pi = np.flatnonzero(member & np.isin(st, c.WORKING_OR_LEFT))
-    unit = p["unit"][pi]
-    out["injury_insured"] = {
-        "data_month": c.full(len(pi), month), "person_id": c.pid_str(p["pid"][pi]), "id_number": p["idno"][pi],
-        "person_name": p["name"][pi].astype(str), "gender": p["gender"][pi], "birth_date": c.dates(p["birth"][pi]),
-        "unit_id": c.uid_str(u["uid"][unit]), "district_code": c.district_str(u["district"], unit),
-        "first_insured_date": c.dates(p["first"][pi]), "insured_status": st[pi].astype(str)}
+    out["injury_insured"] = c.insured_file(p, u, pi, month)
 
     # ---- unit contributions (employer only, at the risk-class rate) ---------------------------------
     payers = np.flatnonzero(member & (st == Population.ACTIVE))

@@ -10,6 +10,7 @@ import numpy as np
 
 from foundation import settings
 from foundation.months import first_day, month_str
+from synth.blocks import RowBlocks
 from synth.population import Population, month_to_date
 from synth.sources._emp_common import zfill_bytes  # ASCII bytes: a byte a digit
 
@@ -81,15 +82,24 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
 
     # Persons: active and suspended insured, and those who left this month (status 3 终止参保).
     pi = np.flatnonzero(np.isin(st, [Population.ACTIVE, Population.SUSPENDED, Population.LEFT]))
-    pid = zfill_bytes(p["pid"][pi], 12)
     unit = p["unit"][pi]
+    mon = month.encode()
+
+    # The person and retiree files are formatted a block of rows at a time while they are written (synth.blocks);
+    # the columns the check table reads are whole.
+    def persons(b0: int, b1: int) -> dict:
+        i = pi[b0:b1]
+        return {"data_month": np.full(b1 - b0, mon), "id_number": p["idno"][i], "person_name": p["name"][i].astype(str),
+                "gender": p["gender"][i], "birth_date": _d(p["birth"][i]), "hukou_type": p["hukou"][i],
+                "unit_id": zfill_bytes(u["uid"][p["unit"][i]], 10), "first_insured_date": _d(p["first"][i]),
+                "phone": p["phone"][i]}
+
     out["ent_pension_person"] = {
-        "data_month": np.full(len(pi), month.encode()), "person_id": pid, "id_number": p["idno"][pi],
-        "person_name": p["name"][pi].astype(str), "gender": p["gender"][pi], "birth_date": _d(p["birth"][pi]),
-        "hukou_type": p["hukou"][pi], "unit_id": zfill_bytes(u["uid"][unit], 10),
-        "district_code": u["district"][unit], "first_insured_date": _d(p["first"][pi]),
-        "insured_status": np.where(st[pi] == Population.LEFT, "3", st[pi].astype(str)),
-        "phone": p["phone"][pi]}
+        **RowBlocks(len(pi), persons).columns(("data_month", "id_number", "person_name", "gender", "birth_date",
+                                               "hukou_type", "unit_id", "first_insured_date", "phone")),
+        "person_id": zfill_bytes(p["pid"][pi], 12), "district_code": u["district"][unit],
+        "insured_status": np.where(st[pi] == Population.LEFT, "3", st[pi].astype(str))}
+    del unit
 
     # Contributions: everyone paying this month; some who resumed also pay last month's arrears.
     ci = np.flatnonzero(st == Population.ACTIVE)
@@ -107,12 +117,19 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
 
     # Retirees receiving a pension this month (including those who died in it).
     ri = np.flatnonzero(np.isin(st, [Population.RETIRED, Population.DEAD]))
+
+    def retirees(b0: int, b1: int) -> dict:
+        i = ri[b0:b1]
+        return {"data_month": np.full(b1 - b0, mon), "id_number": p["idno"][i], "person_name": p["name"][i].astype(str),
+                "gender": p["gender"][i], "birth_date": _d(p["birth"][i]), "retire_date": _d(p["retire_date"][i]),
+                "retire_type": p["retire_type"][i], "contribution_months": p["months"][i].astype(str),
+                "monthly_pension": _money(p["pension"][i])}
+
     out["ent_pension_retiree"] = {
-        "data_month": np.full(len(ri), month.encode()), "person_id": zfill_bytes(p["pid"][ri], 12),
-        "id_number": p["idno"][ri], "person_name": p["name"][ri].astype(str), "gender": p["gender"][ri],
-        "birth_date": _d(p["birth"][ri]), "district_code": p["retire_district"][ri],
-        "retire_date": _d(p["retire_date"][ri]), "retire_type": p["retire_type"][ri],
-        "contribution_months": p["months"][ri].astype(str), "monthly_pension": _money(p["pension"][ri])}
+        **RowBlocks(len(ri), retirees).columns(("data_month", "id_number", "person_name", "gender", "birth_date",
+                                                "retire_date", "retire_type", "contribution_months",
+                                                "monthly_pension")),
+        "person_id": zfill_bytes(p["pid"][ri], 12), "district_code": p["retire_district"][ri]}
 
     # Payments: basic pension for every retiree; funeral grant for those who died.
     died = ri[st[ri] == Population.DEAD]
@@ -123,6 +140,8 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
         "data_month": np.full(len(pay_rows), month.encode()),
         "person_id": zfill_bytes(p["pid"][pay_rows], 12), "payment_item": item,
         "amount": _money(amount), "paid_date": _d(np.full(len(pay_rows), month_to_date(pop.month, 15)))}
+    if getattr(world, "cross_anomalies", False):   # cross_source reads and changes the files: whole columns
+        out = {name: {k: np.asarray(v) for k, v in cols.items()} for name, cols in out.items()}
     return out
 
 

@@ -148,7 +148,10 @@ def _block_strings(col: np.ndarray) -> list[str]:
     """One block of a column as Python strings (a bytes column, dtype S, holds UTF-8)."""
     col = np.asarray(col)
     if col.dtype.kind == "S":
-        col = np.char.decode(col, "utf-8")
+        try:   # ASCII (numbers, codes, dates, amounts): one cast in C, the same text as decoding each value
+            col = col.astype("U")
+        except UnicodeDecodeError:
+            col = np.char.decode(col, "utf-8")
     return col.tolist()
 
 

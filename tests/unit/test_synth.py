@@ -171,3 +171,43 @@ def test_district_stratified_draws_keep_the_expectation_and_fill_every_district(
         assert len(who) == n and len(np.unique(district[who])) == 16
     independent = [len(np.unique(district[rng.choice(cand, n, p=w / w.sum())])) for _ in range(50)]
     assert min(independent) < 16                       # what the stratification removes
+
+
+def test_joined_and_deferred_columns_read_as_the_whole_columns(monkeypatch):
+    """The views that keep the largest tables and files from being held whole (synth.blocks, _gov_common.Joined) give
+    exactly what the whole columns would, and a file rendered from them has the bytes of the whole columns."""
+    import synth.errors as errors
+    from synth.blocks import RowBlocks
+    from synth.errors import Rendered, render_chunks
+    from synth.sources._gov_common import Joined
+
+    a, b = np.array(["11a", "2", "33c"]), np.array(["d", "ee"])
+    values, index = np.array(["x", "yyyy", "zz"]), np.array([2, 0, 1, 2])
+    j = Joined([a, (values, index), np.broadcast_to(np.array("R"), (2,)), b], "U4")
+    whole = np.concatenate([a, values[index], ["R", "R"], b]).astype("U4")
+    assert np.asarray(j).dtype == whole.dtype and np.array_equal(np.asarray(j), whole) and len(j) == len(whole)
+    pick = np.array([10, 0, 4, 7, 3, 3])
+    assert np.array_equal(j[pick], whole[pick]) and np.array_equal(j[whole == "R"], whole[whole == "R"])
+    assert np.array_equal(j[2:9:3], whole[2:9:3]) and j[5] == whole[5] and np.array_equal(j == "zz", whole == "zz")
+    keep = np.array([0, 2, 5, 6, 10])
+    jk = Joined(j.parts, j.dtype, keep)
+    assert np.array_equal(np.asarray(jk), whole[keep]) and np.array_equal(jk[[4, 1]], whole[keep][[4, 1]])
+    assert np.array_equal(np.asarray(jk.take([3, 0])), whole[keep][[3, 0]]) and jk.take([3, 0])[1] == whole[0]
+
+    spec = load_specs()["police_residence_permit"]
+    n = 23
+    cols = {c: np.array([f"{c[:3]}{i}" for i in range(n)]) for c in spec.column_names}
+    built = []
+
+    def block(b0, b1):
+        built.append((b0, b1))
+        return {c: v[b0:b1] for c, v in cols.items()}
+
+    deferred = RowBlocks(n, block).columns(spec.column_names)
+    assert np.array_equal(np.asarray(deferred["address"]), cols["address"]) and list(deferred["gender"]) == list(cols["gender"])
+    monkeypatch.setattr(errors, "BLOCK_ROWS", 5)
+    built.clear()
+    rates = {"type": 0.1, "control_char": 0.1, "duplicate_key": 0.1}
+    whole_bytes = b"".join(render_chunks(spec, cols, rates, np.random.default_rng(1), "f", Rendered()))
+    lazy_bytes = b"".join(render_chunks(spec, deferred, rates, np.random.default_rng(1), "f", Rendered()))
+    assert lazy_bytes == whole_bytes and built == [(0, 5), (5, 10), (10, 15), (15, 20), (20, 23)]

@@ -12,7 +12,7 @@ from foundation import settings
 from foundation.months import first_day, month_str
 from synth.blocks import RowBlocks
 from synth.population import Population, month_to_date
-from synth.sources._emp_common import zfill_bytes  # ASCII bytes: a byte a digit
+from synth.sources._emp_common import dates, zfill_bytes  # ASCII bytes: a byte a digit
 
 SOURCE = "pension"
 
@@ -35,9 +35,7 @@ CHUNK = 1_000_000  # values formatted at a time (bounds the Python strings alive
 
 def _d(values: np.ndarray) -> np.ndarray:
     """datetime64[D] → 'YYYYMMDD' as ASCII bytes (dtype S8, b'' for NaT): 8 bytes a value, a quarter of str."""
-    s = np.datetime_as_string(values, unit="D")
-    s = np.char.replace(s, "-", "").astype("S8")
-    return np.where(np.isnat(values), b"", s)
+    return dates(values)   # from integer year / month / day: no 10-character text of every date on the way
 
 
 def _money(values: np.ndarray) -> np.ndarray:
@@ -106,14 +104,20 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     resumed = events["resumed"]
     arrears = resumed[(st[resumed] == Population.ACTIVE) & (rng.random(len(resumed)) < 0.5)]
     rows = np.concatenate([ci, arrears])
-    fee_month = np.concatenate([np.full(len(ci), month), np.full(len(arrears), month_str(pop.month - 1))])
     base = pop.clip_base(p["wage"][rows])
     paid = month_to_date(pop.month, 1) + rng.integers(4, 25, size=len(rows))
+    n_current, prev = len(ci), month_str(pop.month - 1)
+
+    def contributions(b0: int, b1: int) -> dict:
+        return {"data_month": np.full(b1 - b0, mon), "unit_id": zfill_bytes(u["uid"][p["unit"][rows[b0:b1]]], 10),
+                "fee_month": np.where(np.arange(b0, b1) < n_current, month, prev),
+                "contribution_base": _money(base[b0:b1]), "paid_date": _d(paid[b0:b1])}
+
     out["ent_pension_contribution"] = {
-        "data_month": np.full(len(rows), month.encode()), "person_id": zfill_bytes(p["pid"][rows], 12),
-        "unit_id": zfill_bytes(u["uid"][p["unit"][rows]], 10), "fee_month": fee_month,
-        "contribution_base": _money(base), "employer_amount": _money(base * EMPLOYER_RATE),
-        "employee_amount": _money(base * EMPLOYEE_RATE), "paid_date": _d(paid)}
+        **RowBlocks(len(rows), contributions).columns(("data_month", "unit_id", "fee_month", "contribution_base",
+                                                       "paid_date")),
+        "person_id": zfill_bytes(p["pid"][rows], 12), "employer_amount": _money(base * EMPLOYER_RATE),
+        "employee_amount": _money(base * EMPLOYEE_RATE)}
 
     # Retirees receiving a pension this month (including those who died in it).
     ri = np.flatnonzero(np.isin(st, [Population.RETIRED, Population.DEAD]))
@@ -134,12 +138,16 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     # Payments: basic pension for every retiree; funeral grant for those who died.
     died = ri[st[ri] == Population.DEAD]
     pay_rows = np.concatenate([ri, died])
-    item = np.concatenate([np.full(len(ri), "01"), np.full(len(died), "03")])
     amount = np.concatenate([p["pension"][ri], np.round(p["pension"][died] * 2 + 5000, 2)])
+    pay_day = month_to_date(pop.month, 15)
+
+    def payments(b0: int, b1: int) -> dict:
+        return {"data_month": np.full(b1 - b0, mon), "payment_item": np.where(np.arange(b0, b1) < len(ri), "01", "03"),
+                "paid_date": _d(np.full(b1 - b0, pay_day))}
+
     out["ent_pension_payment"] = {
-        "data_month": np.full(len(pay_rows), month.encode()),
-        "person_id": zfill_bytes(p["pid"][pay_rows], 12), "payment_item": item,
-        "amount": _money(amount), "paid_date": _d(np.full(len(pay_rows), month_to_date(pop.month, 15)))}
+        **RowBlocks(len(pay_rows), payments).columns(("data_month", "payment_item", "paid_date")),
+        "person_id": zfill_bytes(p["pid"][pay_rows], 12), "amount": _money(amount)}
     if getattr(world, "cross_anomalies", False):   # cross_source reads and changes the files: whole columns
         out = {name: {k: np.asarray(v) for k, v in cols.items()} for name, cols in out.items()}
     return out

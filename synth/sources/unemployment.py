@@ -60,6 +60,23 @@ def _take(p: dict, u: dict, idx: np.ndarray) -> dict:
             "gender": p["gender"][idx], "district": u["district"][p["unit"][idx]]}
 
 
+def _contribution_file(p: dict, u: dict, rows: np.ndarray, n_current: int, month: str, prev: str, base: np.ndarray,
+                       paid: np.ndarray) -> dict:
+    """The contributions (rows: the persons paying, the first n_current for this month, the others last month's
+    arrears): the columns the check table reads whole, the others formatted a block at a time (synth.blocks)."""
+    from synth.blocks import RowBlocks
+
+    def block(b0: int, b1: int) -> dict:
+        return {"data_month": c.full(b1 - b0, month), "unit_id": c.uid_str(u["uid"][p["unit"][rows[b0:b1]]]),
+                "fee_month": np.where(np.arange(b0, b1) < n_current, month, prev),
+                "contribution_base": c.money(base[b0:b1]), "paid_date": c.dates(paid[b0:b1])}
+
+    return {**RowBlocks(len(rows), block).columns(("data_month", "unit_id", "fee_month", "contribution_base",
+                                                   "paid_date")),
+            "person_id": c.pid_str(p["pid"][rows]), "employer_amount": c.money(base * EMPLOYER_RATE),
+            "employee_amount": c.money(base * EMPLOYEE_RATE)}
+
+
 def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarray]]:
     pop: Population = world.people
     m = pop.month
@@ -81,14 +98,9 @@ def month_files(world, month: str, events: dict) -> dict[str, dict[str, np.ndarr
     resumed = resumed[member[resumed] & (st[resumed] == Population.ACTIVE)]
     arrears = resumed[c.person_hash(p["pid"][resumed], month, 1) < 0.5]
     rows = np.concatenate([ci, arrears])
-    fee_month = np.concatenate([c.full(len(ci), month), c.full(len(arrears), month_str(m - 1))])
     base = pop.clip_base(p["wage"][rows])
-    out["unemp_contribution"] = {
-        "data_month": c.full(len(rows), month), "person_id": c.pid_str(p["pid"][rows]),
-        "unit_id": c.uid_str(u["uid"][p["unit"][rows]]), "fee_month": fee_month,
-        "contribution_base": c.money(base), "employer_amount": c.money(base * EMPLOYER_RATE),
-        "employee_amount": c.money(base * EMPLOYEE_RATE),
-        "paid_date": c.dates(c.day_in_month(m, rng, len(rows), 5, 25))}
+    out["unemp_contribution"] = _contribution_file(p, u, rows, len(ci), month, month_str(m - 1), base,
+                                                   c.day_in_month(m, rng, len(rows), 5, 25))
 
     # ---- unemployment benefits ----------------------------------------------------------------------
     years_all = p["months"] // 12

@@ -147,48 +147,82 @@ def month_bench(a) -> int:
         print(f"[bench] {name}: {steps[name]}", flush=True)
         return steps[name]
 
+    def build(m: str, kind: str) -> None:
+        name = f"build {m} ({kind})"
+        step(name, ["-m", "pipeline.build", "--skip-load", "--month", m])
+        steps[name]["slowest"] = slowest_nodes(var / "target")
+        steps[name]["node_seconds"] = node_seconds(var / "target")
+
     if not (a.reuse_drop and all((exchange / m).is_dir() for m in (m1, m2))):
         step("generate 2 months", ["-m", "synth", "--start", a.start, "--months", "2", "--scale", str(a.scale),
                                    "--out", str(exchange), "--force"])
     for m, kind in ((m1, "first month, empty database"), (m2, "incremental month")):
         step(f"load {m}", ["-m", "loaders", "load", "--month", m])
-        step(f"build {m} ({kind})", ["-m", "pipeline.build", "--skip-load", "--month", m])
-        steps[f"build {m} ({kind})"]["slowest"] = slowest_nodes(var / "target")
+        build(m, kind)
+        month_report(a, url, steps, after, final=False)
         sign_off(env)
         step(f"publish {m}", ["-m", "pipeline.release", "publish", "--month", m])
         steps[f"publish {m}"]["detail"] = last_publish(url)
-        after[m] = {"delivered": delivered_bytes(exchange, month_range(a.start, 1 + (m == m2))),
-                    "footprint": footprint(url, delivered_bytes(exchange, month_range(a.start, 1 + (m == m2))))}
+        delivered = delivered_bytes(exchange, month_range(a.start, 1 + (m == m2)))
+        after[m] = {"delivered": delivered, "footprint": footprint(url, delivered)}
+        month_report(a, url, steps, after, final=False)
     step("rollback", ["-m", "pipeline.release", "rollback"])
-    with psycopg.connect(url) as c:
-        raw_rows = int(c.execute("select sum(rows_loaded) from audit.load_batch where status = 'loaded'").fetchone()[0])
+    month_report(a, url, steps, after, final=True)
     if not a.keep:
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute('drop database if exists "bench_month" with (force)')
+    return 0
+
+
+def node_seconds(target: Path) -> dict:
+    """Execution time of the last dbt invocation's nodes summed by kind (model, test, snapshot, seed), and their
+    count: what the build's wall time holds besides dbt's own start-up and the quality reports."""
+    try:
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    out: dict[str, dict] = {}
+    for r in results:
+        kind = out.setdefault(r["unique_id"].split(".")[0], {"nodes": 0, "seconds": 0.0})
+        kind["nodes"] += 1
+        kind["seconds"] = round(kind["seconds"] + (r.get("execution_time") or 0), 1)
+    return out
+
+
+def month_report(a, url: str, steps: dict, after: dict, final: bool) -> None:
+    """Write what has been measured so far (a long run that is stopped still leaves its figures)."""
+    m1, m2 = month_range(a.start, 2)
+    with psycopg.connect(url) as c:
+        raw_rows = int(c.execute("select coalesce(sum(rows_loaded), 0) from audit.load_batch "
+                                 "where status = 'loaded'").fetchone()[0])
     per_month = {m: sum(s["seconds"] for k, s in steps.items() if k.split(" ")[1:2] == [m]) for m in (m1, m2)}
     table = ("| step | wall s | peak RSS MiB | load avg before |\n|---|---:|---:|---:|\n" + "\n".join(
         f"| {k} | {s['seconds']} | {s['peak_rss_mib']} | {s['load_before']} |" for k, s in steps.items()))
     table += "\n\n" + "\n".join(
         f"- **{m}** end to end (load + build with its tests + publish): **{secs:.0f} s = {secs / 60:.1f} min** "
-        f"(target ≤ 30 min at scale 1.0)" for m, secs in per_month.items())
-    table += f"\n\nRows loaded into raw over the two months: {raw_rows:,}.\n"
+        f"(target ≤ 30 min at scale 1.0)" for m, secs in per_month.items() if f"publish {m}" in steps)
+    table += f"\n\nRows loaded into raw: {raw_rows:,}.\n"
+    if not final:
+        table += "\n**Incomplete run**: the steps not listed were not reached (yet).\n"
     for k, s in steps.items():
         if s.get("slowest"):
-            table += f"\n### Slowest dbt nodes of `{k}` (run_results.json, s)\n\n" + ", ".join(
-                f"{n['node']} {n['seconds']}" for n in s["slowest"]) + "\n"
+            kinds = ", ".join(f"{kind} {v['nodes']} nodes {v['seconds']} s" for kind, v in s["node_seconds"].items())
+            table += (f"\n### Slowest dbt nodes of `{k}` (run_results.json, s)\n\nNode time by kind: {kinds}.\n\n"
+                      + ", ".join(f"{n['node']} {n['seconds']}" for n in s["slowest"]) + "\n")
         if s.get("detail"):
             d = s["detail"]
             ch = d.get("chunks") or {}
             table += (f"\n`{k}`: copy {d.get('copy_seconds')} s, swap {d.get('swap_seconds')} s, chunks copied "
                       f"{ch.get('copied')}, reused {ch.get('reused')}, rows copied {ch.get('rows_copied')}\n")
     for m, f in after.items():
-        table += f"\n### Footprint after {m} ({f['delivered']:,} bytes delivered so far)\n\n{footprint_table(f['footprint'])}\n"
+        table += (f"\n### Footprint after {m} ({f['delivered']:,} bytes delivered so far)\n\n"
+                  f"{footprint_table(f['footprint'])}\n")
     write_result(f"scale_month_{a.scale}", f"python -m bench.scale month --scale {a.scale} --start {a.start}"
                  + (" --reuse-drop" if a.reuse_drop else ""),
                  {"scale": a.scale, "months": [m1, m2], "steps": steps, "per_month_seconds": per_month,
-                  "raw_rows": raw_rows, "after": after}, table)
-    print(table)
-    return 0
+                  "raw_rows": raw_rows, "after": after, "complete": final}, table)
+    if final:
+        print(table)
 
 
 def publish_bench(a) -> int:

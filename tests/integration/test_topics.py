@@ -138,7 +138,8 @@ POLICE_FED = {"natural_person", "agricultural_hukou", "employment_protection", "
 def _daily_files(tmp, url, folder):
     """The feed as the generator writes it (sequence 1 = the 2024-12-31 state, 2 = 2025-01-01: both inside the
     latest roll-up's month, so they must change nothing), then a hand-made 2025-02-01 (sequence 3): the police
-    register the death of X, an agricultural-hukou member, and cancel X's hukou. Returns X's ID number."""
+    register the death of X, an agricultural-hukou member, and cancel X's hukou. Returns X's ID number and a
+    function writing sequence 3 (the test applies and refreshes 1–2 first, so that 3 is an incremental refresh)."""
     from foundation.daily_spec import load_daily_specs
     from synth.daily import generate as daily_generate
     from synth.daily import write_day
@@ -165,9 +166,18 @@ def _daily_files(tmp, url, folder):
     death_line = [death.get(c.name, fields[names.index(c.name)] if c.name in names else b"")
                   for c in specs[DEATH].entity_columns]
     day = __import__("datetime").date(2025, 2, 1)
-    write_day(folder / DEATH, specs[DEATH], day, 3, b"|".join([b"I", b"20250201", *death_line]) + b"\n", {"I": 1})
-    write_day(folder / HUKOU, hk, day, 3, b"|".join([b"D", b"20250201", *fields]) + b"\n", {"D": 1})
-    return x
+
+    def third_day():
+        write_day(folder / DEATH, specs[DEATH], day, 3, b"|".join([b"I", b"20250201", *death_line]) + b"\n", {"I": 1})
+        write_day(folder / HUKOU, hk, day, 3, b"|".join([b"D", b"20250201", *fields]) + b"\n", {"D": 1})
+    return x, third_day
+
+
+# the models a daily refresh merges for the changed persons only (macros/topic_incremental.sql)
+INCREMENTAL = [("intermediate", "int_identity__person_records"), ("intermediate", "int_identity__natural_person"),
+               ("topic_profile", "topic_profile__status"), ("topic_employment_protection", "topic_employment_protection__status"),
+               ("topic_agricultural_hukou", "topic_agricultural_hukou__status"),
+               ("topic_employment_protection", "topic_employment_protection__units")]
 
 
 def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypatch):
@@ -180,7 +190,7 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
     url, *_, tmp = refreshed
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp / "target"))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp / "logs"))
-    x = _daily_files(tmp, url, tmp / "daily")
+    x, third_day = _daily_files(tmp, url, tmp / "daily")
     tables = []
     with psycopg.connect(url, autocommit=True) as c:
         tables = c.execute("select table_schema, table_name from information_schema.tables where table_schema like 'topic%%' "
@@ -191,8 +201,15 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
             c.execute(f"create table before_daily.t{i} as select * from {s}.{t}")
         evaluated = {lib: c.execute(f"select max(evaluated_at) from topic_{lib}.topic_{lib}__status").fetchone()[0] for lib in LIBS}
     summary = load_daily(url=url, folder=tmp / "daily", interfaces=[DEATH, HUKOU], log=lambda *_: None, reports=tmp / "reports")
-    assert all(v["status"] == "applied" and len(v["applied"]) == 3 for v in summary.values()), summary
-    done = refresh(url=url, log=lambda *_: None)
+    assert all(v["status"] == "applied" and len(v["applied"]) == 2 for v in summary.values()), summary
+    # the first refresh after the build recomputes every person (no successful refresh or build in the run log)
+    assert refresh(url=url, log=lambda *_: None)["status"] == "ok"
+    with psycopg.connect(url) as c:
+        first = {t: c.execute(f"select max(evaluated_at) from {s}.{t}").fetchone()[0] for s, t in INCREMENTAL[2:5]}
+    third_day()
+    summary = load_daily(url=url, folder=tmp / "daily", interfaces=[DEATH, HUKOU], log=lambda *_: None, reports=tmp / "reports")
+    assert all(v["status"] == "applied" and len(v["applied"]) == 1 for v in summary.values()), summary
+    done = refresh(url=url, log=lambda *_: None)  # the second: merges the persons sequence 3 changed
     assert done["status"] == "ok", done
     assert done["interfaces"] == [DEATH, HUKOU] and done["business_date"] == "2025-02-01"
     assert set(done["libraries"]) == {f"topic_{lib}" for lib in POLICE_FED}
@@ -227,4 +244,24 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
             now = c.execute(f"select max(evaluated_at) from topic_{lib}.topic_{lib}__status").fetchone()[0]
             assert (now != evaluated[lib]) == (lib in POLICE_FED), lib
         log = c.execute("select result, detail->'interfaces' from audit.run_log where action = 'daily_refresh'").fetchall()
-        assert log == [("ok", [DEATH, HUKOU])]
+        assert log == [("ok", [DEATH, HUKOU])] * 2
+        # the second refresh merged only the changed persons: the other rows keep the first refresh's evaluation
+        for s, t in INCREMENTAL[2:5]:
+            again = {r[0] for r in c.execute(f"select id_number from {s}.{t} where evaluated_at > %s", (first[t],))}
+            assert again <= {x} and c.execute(f"select count(*) from {s}.{t}").fetchone()[0] > 100, (t, again)
+        c.execute("create schema merged")
+        for s, t in INCREMENTAL:
+            c.execute(f"create table merged.{t} as select * from {s}.{t}")
+    # … and what it merged equals a full rebuild of the same state (EXCEPT ALL both ways, the evaluation time aside)
+    env = {**os.environ, "WAREHOUSE_URL": url}
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "run", "--no-use-colors", "--full-refresh", "--select",
+                          *[t for _, t in INCREMENTAL]], cwd=settings.ROOT, env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-4000:]
+    with psycopg.connect(url, autocommit=True) as c:
+        for s, t in INCREMENTAL:
+            cols = ", ".join(r[0] for r in c.execute(
+                "select column_name from information_schema.columns where table_schema = %s and table_name = %s "
+                "and column_name not in ('evaluated_at', 'refreshed_at') order by ordinal_position", (s, t)))
+            diff = (c.execute(f"select {cols} from merged.{t} except all select {cols} from {s}.{t}").fetchall()
+                    + c.execute(f"select {cols} from {s}.{t} except all select {cols} from merged.{t}").fetchall())
+            assert not diff, f"{t}: the incremental refresh differs from a full rebuild: {diff[:3]}"

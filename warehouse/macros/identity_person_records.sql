@@ -4,9 +4,10 @@
     (daily, interface, provider, priority for the golden record (1 = the police register wins), staging model,
     id column, name column, gender column, birth-date column). `daily` marks the sources whose staging model reads a
     按日 (T+1) state over the monthly roll-ups (macros/daily_state.sql): their records change with a daily load.
-    identity_person_records(daily): the latest record of each person in each source of that kind (daily true or
+    identity_person_records(daily, since): the latest record of each person in each source of that kind (daily true or
     false) — int_identity__person_records_monthly holds the monthly-only sources, so the daily refresh of the topic
-    libraries (pipeline/daily.py: what the changed daily sources reach) rebuilds only the records of the daily ones.
+    libraries (pipeline/daily.py: what the changed daily sources reach) rebuilds only the records of the daily ones; with `since` (macros/topic_incremental.sql) only
+    those of the persons changed by the days applied since then (the model declares the CTE changed_persons).
     A person with several records in a source's latest month (e.g. two units' pension records with the name written
     differently) keeps the first by name, gender and birth date: without that tie-break `distinct on` kept whichever
     row the plan met first, and two builds of the same data could give that person different names (found at scale
@@ -32,8 +33,9 @@
 {{ return(sources) }}
 {%- endmacro %}
 
-{% macro identity_person_records(daily) -%}
-with records as (
+{% macro identity_person_records(daily, since=none) -%}
+with {% if since %}changed_persons as materialized ({{ daily_changed_persons(since) }}),
+{% endif %}records as (
 {%- set chosen = identity_person_sources() | selectattr(0, 'equalto', daily) | list %}
 {%- for is_daily, iface, provider, prio, model, id_col, name_col, gender_col, birth_col in chosen %}
     (select distinct on ({{ id_col }})
@@ -46,7 +48,7 @@ with records as (
         {{ prio }}                                     as priority,
         month_start                                    as last_month
      from {{ ref(model) }}
-     where {{ id_col }} is not null
+     where {{ id_col }} is not null{{ daily_changed_filter(id_col, since) }}
      order by {{ id_col }}, month_start desc, {{ name_col }}
               {{- ', ' ~ gender_col if gender_col }}{{ ', ' ~ birth_col if birth_col }})
     {% if not loop.last %}union all{% endif %}

@@ -2,37 +2,49 @@
 -- (police register > residence permit > death register > social insurance > other agencies, then the latest);
 -- gender and birth date from the ID number itself; hukou from the police register; death from the death register.
 -- indexed for 名单比对 (listmatch/): the identifiers and birth dates of a list are looked up chunk by chunk
-{{ config(indexes=[{'columns': ['id_number']}, {'columns': ['birth_date']}]) }}
-with ranked as (
+-- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are deleted and
+-- computed again (a person no source holds any more leaves); a monthly build recomputes every person.
+{{ config(indexes=[{'columns': ['id_number']}, {'columns': ['birth_date']}],
+          materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ daily_incremental_delete('id_number') }}") }}
+{%- set since = daily_incremental_since() %}
+with {% if since %}changed_persons as materialized ({{ daily_changed_persons(since) }}),
+{% endif %}ranked as (
     select *, row_number() over (partition by id_number order by priority, last_month desc, source_interface) as rn
     from {{ ref('int_identity__person_records') }}
+    where true{{ daily_changed_filter('id_number', since) }}
 ),
 sources as (
     select id_number,
            string_agg(source_interface, ',' order by priority, source_interface) as source_list,
            count(*)                                                             as source_count
     from {{ ref('int_identity__person_records') }}
+    where true{{ daily_changed_filter('id_number', since) }}
     group by id_number
 ),
 hukou as (
     select distinct on (id_number) id_number, hukou_nature_code, household_no, district_code as hukou_district_code,
            month_start as hukou_month
     from {{ ref('stg_police__hukou_register') }}
+    where true{{ daily_changed_filter('id_number', since) }}
     order by id_number, month_start desc
 ),
 permit as (
     select distinct on (id_number) id_number, district_code as permit_district_code, valid_to as permit_valid_to
     from {{ ref('stg_police__residence_permits') }}
+    where true{{ daily_changed_filter('id_number', since) }}
     order by id_number, month_start desc
 ),
 death as (
     select id_number, min(death_date) as death_date
     from {{ ref('stg_police__death_cancellations') }}
+    where true{{ daily_changed_filter('id_number', since) }}
     group by id_number
 ),
 cremation as (
     select id_number, min(cremation_date) as cremation_date
     from {{ ref('stg_civil_affairs__cremations') }}
+    where true{{ daily_changed_filter('id_number', since) }}
     group by id_number
 )
 select

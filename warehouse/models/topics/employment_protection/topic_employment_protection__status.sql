@@ -1,27 +1,33 @@
 -- 保居民就业专题库 (人员就业监测): the population rule (口径 v1) applied to everyone the police hukou register lists in the
 -- as-of month — working age (16 to the statutory retirement month under the gradual-delay rules, women on the
 -- 55 base) and alive — and their employment status in that month from the insurances and the unemployment register.
-with as_of as (select {{ topic_as_of() }} as as_of_month),
+-- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are evaluated
+-- again and merged (deleted, then inserted if still a candidate); a monthly build evaluates everyone.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ daily_incremental_delete('id_number') }}") }}
+{%- set since = daily_incremental_since() %}
+with {% if since %}changed_persons as materialized ({{ daily_changed_persons(since) }}),
+{% endif %}as_of as (select {{ topic_as_of() }} as as_of_month),
 reg as (
     select distinct on (id_number) id_number, person_name, gender_code, birth_date, hukou_nature_code, district_code
     from {{ ref('stg_police__hukou_register') }}
-    where month_start = (select as_of_month from as_of)
+    where month_start = (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}
     order by id_number, register_date desc nulls last
 ),
 ent as (select distinct on (p.id_number) p.id_number, u.credit_code, u.district_code as unit_district_code
         from {{ ref('stg_pension__persons') }} p
         left join (select distinct on (unit_id) unit_id, credit_code, district_code from {{ ref('stg_pension__units') }}
                    order by unit_id, month_start desc) u using (unit_id)
-        where p.month_start = (select as_of_month from as_of) and p.insured_status_code = '1'
+        where p.month_start = (select as_of_month from as_of) and p.insured_status_code = '1'{{ daily_changed_filter('p.id_number', since) }}
         order by p.id_number, p.person_id),
 pub as (select distinct id_number from {{ ref('stg_public_pension__persons') }}
-        where month_start = (select as_of_month from as_of) and insured_status_code = '1'),
+        where month_start = (select as_of_month from as_of) and insured_status_code = '1'{{ daily_changed_filter('id_number', since) }}),
 unemp as (select distinct id_number from {{ ref('stg_unemployed_registry__persons') }}
-          where month_start = (select as_of_month from as_of) and reg_status_code = '1'),
-pens as (select id_number from {{ ref('stg_pension__retirees') }} where month_start = (select as_of_month from as_of)
-         union select id_number from {{ ref('stg_public_pension__retirees') }} where month_start = (select as_of_month from as_of)),
+          where month_start = (select as_of_month from as_of) and reg_status_code = '1'{{ daily_changed_filter('id_number', since) }}),
+pens as (select id_number from {{ ref('stg_pension__retirees') }} where month_start = (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}
+         union select id_number from {{ ref('stg_public_pension__retirees') }} where month_start = (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}),
 dead as (select distinct id_number from {{ ref('stg_police__death_cancellations') }}
-         where month_start <= (select as_of_month from as_of)),
+         where month_start <= (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}),
 r as (
     select reg.*, a.as_of_month,
            (extract(year from age(a.as_of_month, reg.birth_date)))::int as age,

@@ -1,5 +1,10 @@
 -- 人社电子画像专题库 (个人画像): the population rule (口径 v1) applied to every golden natural person, with one tag per
 -- 人社 / external record held for the person in the as-of month (skills and training: the 12 months to it).
+-- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are evaluated
+-- again and merged (deleted, then inserted if still a candidate); a monthly build evaluates everyone.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ daily_incremental_delete('id_number') }}") }}
+{%- set since = daily_incremental_since() %}
 {%- set tags = [
     ('tag_beijing_hukou',      '本市户籍',         "select id_number from " ~ ref('stg_police__hukou_register') ~ " where month_start = (select as_of_month from as_of)"),
     ('tag_residence_permit',   '居住证',           "select id_number from " ~ ref('stg_police__residence_permits') ~ " where month_start = (select as_of_month from as_of)"),
@@ -22,9 +27,10 @@
 {%- if names | join(',') != profile_tag_names() | trim %}
 {{ exceptions.raise_compiler_error("topic_profile__status: its tags must be profile_tag_names() (macros/profile_tags.sql), in that order") }}
 {%- endif %}
-with as_of as (select {{ topic_as_of() }} as as_of_month, ({{ topic_as_of() }} - interval '11 months')::date as from_month),
+with {% if since %}changed_persons as materialized ({{ daily_changed_persons(since) }}),
+{% endif %}as_of as (select {{ topic_as_of() }} as as_of_month, ({{ topic_as_of() }} - interval '11 months')::date as from_month),
 {%- for col, label, query in tags %}
-{{ col }} as (select distinct id_number from ({{ query }}) q),
+{{ col }} as (select distinct id_number from ({{ query }}) q where true{{ daily_changed_filter('id_number', since) }}),
 {%- endfor %}
 tagged as (
     select n.id_number,
@@ -35,6 +41,7 @@ tagged as (
     {%- for col, label, query in tags %}
     left join {{ col }} using (id_number)
     {%- endfor %}
+    where true{{ daily_changed_filter('n.id_number', since) }}
 )
 select
     n.id_number, n.person_key, n.person_name, n.gender_code, n.birth_date,

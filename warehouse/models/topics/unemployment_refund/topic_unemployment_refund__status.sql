@@ -8,7 +8,13 @@
 --   4. not on the 严重违法失信 list in the as-of month.
 -- 返还金额 = the unit's share of the window's contributions × 60 % (≤ var refund_sme_staff = 300 insured: 中小微企业)
 -- or × 30 % (larger units).
-with win as (select {{ topic_as_of() }} as as_of_month, ({{ topic_as_of() }} - interval '11 months')::date as from_month),
+-- Incremental (macros/topic_incremental.sql): after a daily load only the units whose 法人库 / 市场监管 records the
+-- days changed are judged again and merged (deleted, then inserted if still a candidate); a monthly build judges all.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ daily_incremental_delete_units(ref('int_identity__unit_records')) }}") }}
+{%- set since = daily_incremental_since() %}
+with {% if since %}changed_units as materialized ({{ daily_changed_units(since, ref('int_identity__unit_records')) }}),
+{% endif %}win as (select {{ topic_as_of() }} as as_of_month, ({{ topic_as_of() }} - interval '11 months')::date as from_month),
 loaded as (
     select count(distinct month_start) as months_loaded, min(month_start) as first_month
     from {{ ref('stg_unemployment__contributions') }}, win where month_start between win.from_month and win.as_of_month
@@ -18,7 +24,7 @@ units as (select distinct on (unit_id) unit_id, credit_code, unit_name, district
 contrib as (
     select u.credit_code, count(distinct c.month_start) as months_paid, sum(c.employer_amount) as employer_paid
     from {{ ref('stg_unemployment__contributions') }} c join units u using (unit_id), win
-    where c.month_start between win.from_month and win.as_of_month
+    where c.month_start between win.from_month and win.as_of_month{{ daily_changed_units_filter('u.credit_code', since) }}
     group by u.credit_code
 ),
 insured as (
@@ -26,12 +32,12 @@ insured as (
            count(distinct p.person_id) filter (where p.month_start = (select first_month from loaded)) as insured_start,
            count(distinct p.person_id) filter (where p.month_start = (select as_of_month from win)) as insured_end
     from {{ ref('stg_unemployment__insured_persons') }} p join units u using (unit_id)
-    where p.insured_status_code in ('1', '2')
+    where p.insured_status_code in ('1', '2'){{ daily_changed_units_filter('u.credit_code', since) }}
     group by u.credit_code
 ),
 violation as (
     select distinct credit_code from {{ ref('int_identity__unit_records') }}
-    where source_interface = 'market_serious_violation' and resolved and last_month = (select as_of_month from win)
+    where source_interface = 'market_serious_violation' and resolved and last_month = (select as_of_month from win){{ daily_changed_units_filter('credit_code', since) }}
 ),
 m as (
     select

@@ -29,7 +29,10 @@
 {%- endmacro %}
 
 {% macro daily_incremental_since() -%}
-    {%- if not execute or not is_incremental() -%}{{ return(none) }}{%- endif -%}
+    {#- a dbt unit test renders the model without a relation of its own: every row, as on a first build -#}
+    {%- if not execute or this is none or model.get('resource_type') == 'unit_test' or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set audit_tables = [] -%}
     {%- for t in ['run_log', 'load_batch', 'daily_delivery'] -%}
         {%- if adapter.get_relation(database=target.database, schema='audit', identifier=t) is none -%}

@@ -52,7 +52,64 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="use the roll-ups an earlier run generated (same scale and seed) instead of generating them again")
     ap.add_argument("--resume", action="store_true",
                     help="continue a kept bench_topics_daily with the next --days days (no generation, load or build)")
+    ap.add_argument("--verify", action="store_true",
+                    help="after the last day, rebuild the incrementally merged tables whole (--full-refresh) and compare "
+                         "(EXCEPT ALL both ways)")
     return ap.parse_args(argv)
+
+
+# the models a daily refresh merges for the changed persons / units (macros/topic_incremental.sql)
+INCREMENTAL = [("intermediate", "int_identity__person_records"), ("intermediate", "int_identity__natural_person"),
+               ("topic_profile", "topic_profile__status"),
+               ("topic_employment_protection", "topic_employment_protection__status"),
+               ("topic_employment_protection", "topic_employment_protection__units"),
+               ("topic_agricultural_hukou", "topic_agricultural_hukou__status"),
+               ("topic_unemployment_refund", "topic_unemployment_refund__status")]
+
+
+def verify(url: str) -> dict:
+    """The merged tables as the last refresh left them against a full rebuild of each (dbt run --full-refresh of
+    those models on the same state): rows, and rows in one and not the other (EXCEPT ALL both ways; the evaluation
+    time aside). The rebuilt tables stay (they are the same)."""
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("drop schema if exists bench_merged cascade")
+        c.execute("create schema bench_merged")
+        for s, t in INCREMENTAL:
+            c.execute(f"create table bench_merged.{t} as select * from {s}.{t}")
+    la = load_avg()
+    t0 = time.perf_counter()
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "run", "--no-use-colors", "--full-refresh", "--select",
+                          *[t for _, t in INCREMENTAL]], cwd=settings.ROOT, capture_output=True, text=True)
+    secs = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise SystemExit(f"full rebuild for --verify failed:\n{res.stdout[-3000:]}")
+    out = {"rebuild_s": round(secs, 1), "load_avg": la, "tables": {}}
+    with psycopg.connect(url, autocommit=True) as c:
+        for s, t in INCREMENTAL:
+            cols = ", ".join(r[0] for r in c.execute(
+                "select column_name from information_schema.columns where table_schema = %s and table_name = %s "
+                "and column_name not in ('evaluated_at', 'refreshed_at') order by ordinal_position", (s, t)))
+            n = c.execute(f"select count(*) from {s}.{t}").fetchone()[0]
+            d1 = c.execute(f"select count(*) from (select {cols} from bench_merged.{t} except all "
+                           f"select {cols} from {s}.{t}) x").fetchone()[0]
+            d2 = c.execute(f"select count(*) from (select {cols} from {s}.{t} except all "
+                           f"select {cols} from bench_merged.{t}) x").fetchone()[0]
+            out["tables"][t] = {"rows": n, "merged_not_rebuilt": d1, "rebuilt_not_merged": d2}
+        c.execute("drop schema bench_merged cascade")
+    print(f"[bench] --verify: full rebuild of the merged models {secs:.0f}s; "
+          + ", ".join(f"{t} {v['rows']:,} rows, diff {v['merged_not_rebuilt']}/{v['rebuilt_not_merged']}"
+                      for t, v in out["tables"].items()), flush=True)
+    return out
+
+
+def fmt_verify(v: dict) -> list[str]:
+    ok = all(x["merged_not_rebuilt"] == 0 and x["rebuilt_not_merged"] == 0 for x in v["tables"].values())
+    return [f"**Equality (--verify)**: after the last refresh, each incrementally merged table compared with a full "
+            f"rebuild of it on the same state (`dbt run --full-refresh` of the {len(v['tables'])} models, "
+            f"{v['rebuild_s']:.0f} s at load {v['load_avg']}), EXCEPT ALL both ways without the evaluation time: "
+            + "; ".join(f"`{t}` {x['rows']:,} rows, {x['merged_not_rebuilt']} / {x['rebuilt_not_merged']} differ"
+                        for t, x in v["tables"].items())
+            + (" — **identical**." if ok else " — **DIFFERENT**."), ""]
 
 
 def slowest(target, n: int = 8) -> list[dict]:
@@ -116,6 +173,7 @@ def main(argv=None) -> int:
     feed = DailyFeed(root, DAILY_MONTH, a.days + SPARE_DAYS, exchange)
     dgen_s = feed.generate_s
     rows = run_days(feed, range(1, a.days + 2), url, root, target, refresh, load_daily)
+    checked = verify(url) if a.verify else None
     if not a.keep:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
             c.execute("drop database if exists bench_topics_daily with (force)")
@@ -128,10 +186,11 @@ def main(argv=None) -> int:
             f"({load_s:.0f} s) and January left to the daily feed, so its days come after the latest roll-up. First "
             f"build of the topic libraries with everything upstream (`+path:models/topics +path:snapshots/topics`): "
             f"**{build_s:.0f} s** (load {la_build}; slowest nodes, s: {fmt_slowest(build_slowest)}). January's daily "
-            f"files written in {dgen_s:.0f} s.", ""]
-    cmd = f"python -m bench.topics_daily --scale {a.scale} --days {a.days}" + (" --keep" if a.keep else "")
+            f"files written in {dgen_s:.0f} s.", "", *(fmt_verify(checked) if checked else [])]
+    cmd = (f"python -m bench.topics_daily --scale {a.scale} --days {a.days}" + (" --keep" if a.keep else "")
+           + (" --verify" if a.verify else ""))
     write(a, cmd, head, rows, days, {"generate_s": gen_s, "load_s": load_s, "build_s": build_s,
-                                     "build_slowest": build_slowest})
+                                     "build_slowest": build_slowest, "verify": checked})
     return 0
 
 
@@ -150,6 +209,7 @@ def resume(a, root, url, base, refresh, load_daily) -> int:
     if not seqs:
         raise SystemExit(f"--resume: no staged daily files from sequence {first} on")
     rows = run_days(feed, seqs, url, root, root / "target", refresh, load_daily)
+    checked = verify(url) if a.verify else None
     if not a.keep:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
             c.execute("drop database if exists bench_topics_daily with (force)")
@@ -157,9 +217,10 @@ def resume(a, root, url, base, refresh, load_daily) -> int:
             f"--days {a.days} --resume`)", "",
             f"**Scale {a.scale}**{'' if a.scale == 0.1 else ' (NOT the target scale 0.1)'}, the kept database "
             f"`bench_topics_daily` of the run below, continued with sequences {seqs[0]}–{seqs[-1]} (no generation, "
-            "load or monthly build in this run).", ""]
-    cmd = f"python -m bench.topics_daily --scale {a.scale} --days {a.days} --resume" + (" --keep" if a.keep else "")
-    write(a, cmd, head, rows, rows, {"resumed": True})
+            "load or monthly build in this run).", "", *(fmt_verify(checked) if checked else [])]
+    cmd = (f"python -m bench.topics_daily --scale {a.scale} --days {a.days} --resume" + (" --keep" if a.keep else "")
+           + (" --verify" if a.verify else ""))
+    write(a, cmd, head, rows, rows, {"resumed": True, "verify": checked})
     return 0
 
 
@@ -175,6 +236,8 @@ def run_days(feed, seqs, url, root, target, refresh, load_daily) -> list[dict]:
         load_secs = time.perf_counter() - t
         assert all(v["status"] == "applied" for v in summary.values()), summary
         la_refresh = load_avg()
+        with psycopg.connect(url) as c:
+            began = c.execute("select now()::timestamp").fetchone()[0]
         t = time.perf_counter()
         done = refresh(url=url, log=lambda *_: None)
         secs = time.perf_counter() - t
@@ -185,8 +248,7 @@ def run_days(feed, seqs, url, root, target, refresh, load_daily) -> list[dict]:
             for lib in done["libraries"]:
                 moved[lib] = dict(c.execute(
                     f"select change_type, count(*) from {lib}.{lib}__change_log where business_date = %s "
-                    "and refreshed_at >= (select max(evaluated_at) from " + f"{lib}.{lib}__status) group by 1",
-                    (done["business_date"],)).fetchall())
+                    "and refreshed_at >= %s group by 1", (done["business_date"], began)).fetchall())
         rows.append({"seq": seq, "business_date": done["business_date"], "load_s": round(load_secs, 1),
                      "refresh_s": round(secs, 1), "load_avg": la, "load_avg_refresh": la_refresh,
                      "rows": sum(x.get("rows_read", 0) for v in summary.values() for x in v["applied"]),

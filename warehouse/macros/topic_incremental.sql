@@ -54,14 +54,20 @@
     {{ return(rows[0][0] if rows | length > 0 else none) }}
 {%- endmacro %}
 
+{#- the daily deliveries applied after `since` (the versions they opened or closed: indexed _delivery_id, _closed_by) -#}
+{% macro daily_deliveries_since(since) -%}
+    select delivery_id from audit.daily_delivery where finished_at > timestamptz '{{ since }}'
+{%- endmacro %}
+
 {% macro daily_changed_persons(since) -%}
     {%- set parts = [] -%}
     {%- for tbl in daily_person_sources() -%}
         {%- set rel = adapter.get_relation(database=target.database, schema='raw', identifier=tbl) -%}
         {%- if rel is not none -%}
-            {%- do parts.append("select " ~ normalize_id('v.id_number') ~ " as id_number from " ~ rel ~ " v "
-                ~ "join audit.daily_delivery d on d.delivery_id in (v._delivery_id, v._closed_by) "
-                ~ "where d.finished_at > timestamptz '" ~ since ~ "'") -%}
+            {%- for by in ['_delivery_id', '_closed_by'] -%}
+                {%- do parts.append("select " ~ normalize_id('v.id_number') ~ " as id_number from " ~ rel ~ " v where v."
+                    ~ by ~ " in (" ~ daily_deliveries_since(since) ~ ")") -%}
+            {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if parts -%}
@@ -97,9 +103,10 @@
                          ('market_abnormal_operation_daily', 'unit_code')] -%}
         {%- set rel = adapter.get_relation(database=target.database, schema='raw', identifier=tbl) -%}
         {%- if rel is not none -%}
-            {%- do parts.append("select upper(btrim(v." ~ col ~ ")) as code from " ~ rel ~ " v "
-                ~ "join audit.daily_delivery d on d.delivery_id in (v._delivery_id, v._closed_by) "
-                ~ "where d.finished_at > timestamptz '" ~ since ~ "'") -%}
+            {%- for by in ['_delivery_id', '_closed_by'] -%}
+                {%- do parts.append("select upper(btrim(v." ~ col ~ ")) as code from " ~ rel ~ " v where v."
+                    ~ by ~ " in (" ~ daily_deliveries_since(since) ~ ")") -%}
+            {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if parts -%}

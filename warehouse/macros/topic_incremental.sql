@@ -20,7 +20,8 @@
     daily_changed_filter(col, since): `and <col> in (the changed persons)` inside the model's CTEs, or nothing.
     daily_incremental_delete(col, extra): the pre-hook — delete the changed persons' rows (those matching `extra`
     too, when given), or every row when the run may not merge (the model then inserts every row again); nothing on
-    a first build or --full-refresh.
+    a first build or --full-refresh. col none: nothing when merging (a model merged by delete+insert on its unique
+    key, whose keys cannot disappear in a daily load), every row otherwise.
 -#}
 {#- the daily tables (schema raw) of the 按日 person sources -#}
 {% macro daily_person_sources() -%}
@@ -84,7 +85,9 @@
 {% macro daily_incremental_delete(col='id_number', extra=none) -%}
     {%- if execute and is_incremental() -%}
         {%- set since = daily_incremental_since() -%}
-        {%- if since -%}
+        {%- if since and not col -%}
+            select 1
+        {%- elif since -%}
             delete from {{ this }} where {{ col }} in ({{ daily_changed_persons(since) }}){{ ' and ' ~ extra if extra }}
         {%- else -%}
             delete from {{ this }}

@@ -2,9 +2,11 @@
 -- month or the month before: contributors, of them Beijing-hukou residents of the population, and the change.
 -- Incremental (macros/topic_incremental.sql): after a daily load only the units that employ (in the as-of month) a
 -- person the days changed are counted again and replace their rows (delete+insert on credit_code; a daily load
--- changes no contributor count, only who of them is in the population); a monthly build counts every unit.
+-- changes no contributor count, only who of them is in the population); a monthly build counts every unit again
+-- (every row deleted first: a unit without contributors in the two months leaves).
 {{ config(contract={'enforced': true}, materialized='incremental', incremental_strategy='delete+insert',
-          unique_key='credit_code', on_schema_change='append_new_columns') }}
+          unique_key='credit_code', on_schema_change='append_new_columns',
+          pre_hook="{{ daily_incremental_delete(none) }}") }}
 {%- set since = daily_incremental_since() %}
 with {% if since %}changed_persons as materialized ({{ daily_changed_persons(since) }}),
 {% endif %}as_of as (select {{ topic_as_of() }} as as_of_month),

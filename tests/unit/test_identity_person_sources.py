@@ -31,3 +31,18 @@ def test_daily_marks_agree_with_the_staging_models():
     assert not wrong, f"daily mark differs from the staging model's daily state: {wrong}"
     assert {iface for daily, iface, _ in sources if daily} == {
         "police_hukou_register", "police_residence_permit", "police_death_cancel", "points_applicant"}
+
+
+def test_the_incremental_refresh_lists_the_changed_persons_of_every_daily_person_source():
+    """macros/topic_incremental.sql finds the persons a day changed in the daily tables of the person sources marked
+    daily: a daily person source missing there would leave its changes out of the merged identity and status tables."""
+    text = (settings.WAREHOUSE_DBT / "macros" / "topic_incremental.sql").read_text(encoding="utf-8")
+    block = text[text.index("macro daily_person_sources"):text.index("endmacro", text.index("macro daily_person_sources"))]
+    listed = set(re.findall(r"'(\w+_daily)'", block))
+    assert listed == {f"{iface}_daily" for daily, iface, _ in _sources() if daily}
+    # and the unit sources with a daily state are those whose changed credit codes it lists
+    units = {m.group(1) for p in (settings.WAREHOUSE_DBT / "models" / "staging").rglob("*.sql")
+             if (m := re.search(r"with_daily_state\([^)]*\),\s*source\('\w+',\s*'(\w+_daily)'\),\s*\['(?:credit_code|unit_code)'\]",
+                                p.read_text(encoding="utf-8")))}
+    block = text[text.index("macro daily_changed_units"):]
+    assert units and units == set(re.findall(r"\('(\w+_daily)', '(?:credit_code|unit_code)'\)", block))

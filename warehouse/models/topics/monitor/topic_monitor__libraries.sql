@@ -1,7 +1,5 @@
 -- 专题库运行监控: per topic library — population rule version, rows, as-of month, the sources' business month and the
--- freshness lag against its target, last refresh, and who entered / left at the last refresh (the change-log entries
--- from the population table's rebuild on: a status table merged after a daily load keeps the evaluation time of
--- the rows it did not recompute, so its max(evaluated_at) is not the refresh's). Counts only (no PII).
+-- freshness lag against its target, last refresh, and who entered / left at the last refresh. Counts only (no PII).
 {%- set libs = [
     ('北京市自然人专题库',     'natural_person',     'topic_natural_person__persons',     ['police_hukou_register', 'police_residence_permit', 'police_death_cancel']),
     ('北京市法人信息专题库',   'legal_person',       'topic_legal_person__units',         ['legal_person_basic', 'market_abnormal_operation', 'ent_pension_contribution']),
@@ -31,9 +29,9 @@ select
     (select max(refreshed_at) from {{ ref(model) }})                      as last_refresh,
     (select count(*) from {{ ref('topic_' ~ lib ~ '__change_log') }} c
       where c.change_type = 'entered'
-        and c.refreshed_at >= (select max(refreshed_at) from {{ ref(model) }})) as entered_last_refresh,
+        and c.refreshed_at >= (select max(evaluated_at) from {{ ref('topic_' ~ lib ~ '__status') }})) as entered_last_refresh,
     (select count(*) from {{ ref('topic_' ~ lib ~ '__change_log') }} c
       where c.change_type = 'left'
-        and c.refreshed_at >= (select max(refreshed_at) from {{ ref(model) }})) as left_last_refresh
+        and c.refreshed_at >= (select max(evaluated_at) from {{ ref('topic_' ~ lib ~ '__status') }})) as left_last_refresh
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}

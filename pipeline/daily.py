@@ -24,7 +24,6 @@ the build reads the daily state itself.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ from pathlib import Path
 import psycopg
 
 from foundation import settings
-from runtime import runlog
+from runtime import dbt, runlog
 
 # the layers a daily source reaches the topic libraries through (nothing in marts or the governance rules)
 REFRESH_PATHS = ("path:models/staging", "path:models/intermediate/identity", "path:models/topics", "path:snapshots/topics")
@@ -67,15 +66,6 @@ def selection(interfaces: list[str]) -> list[str]:
     return out + ["topic_monitor__refreshes"]
 
 
-def _dbt(args: list[str], url: str) -> tuple[int, list[dict], str]:
-    from runtime import dbt
-
-    env = {**dbt.env(), **settings.dbt_env(url)}
-    res = subprocess.run([str(Path(sys.executable).parent / "dbt"), *args], cwd=settings.WAREHOUSE_DBT, env=env,
-                         capture_output=True, text=True)
-    return res.returncode, dbt.run_results() or [], res.stdout
-
-
 def refresh(url: str | None = None, log=print) -> dict:
     """Refresh the topic libraries the changed daily sources feed; returns what was done (also in the run log)."""
     dbt_url = url or settings.component_url("dbt")
@@ -95,7 +85,8 @@ def refresh(url: str | None = None, log=print) -> dict:
         # no --vars: vars that differ from the last run's make dbt parse the whole project again (the business date
         # and the kind of refresh are read from the database by topic_monitor__refreshes)
         args = ["build", "--no-use-colors", "--indirect-selection", "cautious", "--select", *select]
-        rc, results, stdout = _dbt(args, dbt_url)
+        rc, stdout = dbt.run(args, check=False, url=dbt_url, capture=True)
+        results = dbt.run_results() or []
         secs = time.perf_counter() - t0
         done = [r for r in results if r["resource"] in ("model", "snapshot")]
         failed = [r["name"] for r in results if r["status"] in ("fail", "error")]

@@ -25,16 +25,20 @@ def env() -> dict:
     return e
 
 
-def run(args: list[str], check: bool = True) -> int:
+def run(args: list[str], check: bool = True, url: str | None = None, capture: bool = False
+        ) -> int | tuple[int, str]:
+    """Run dbt (or `mf …`) in the project. `url`: the database to build instead of the configured one (the daily
+    refresh builds the database it was given); `capture`: return (exit code, stdout) instead of printing."""
     venv_bin = Path(sys.executable).parent
     if args and args[0] == "mf":
         cmd = [str(venv_bin / "mf"), *args[1:]]
     else:
         cmd = [str(venv_bin / "dbt"), *args]
-    res = subprocess.run(cmd, cwd=settings.WAREHOUSE_DBT, env=env())
+    e = {**env(), **settings.dbt_env(url)} if url else env()
+    res = subprocess.run(cmd, cwd=settings.WAREHOUSE_DBT, env=e, capture_output=capture, text=capture)
     if check and res.returncode != 0:
         raise SystemExit(res.returncode)
-    return res.returncode
+    return (res.returncode, res.stdout) if capture else res.returncode
 
 
 def run_results() -> list[dict] | None:

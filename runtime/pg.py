@@ -205,10 +205,27 @@ def start() -> str:
         log = data / "server.log"
         sock = data  # unix socket lives in the data folder (owned by the service user)
         # pg_ctl hands -o to a shell: the folder is quoted (spaces, Chinese characters in the clone's path).
-        _pg("pg_ctl", "-D", str(data), "-l", str(log), "-w", "-t", "60",
-            "-o", f"-p {settings.EMBEDDED_PORT} -k {shlex.quote(str(sock))}", "start", user=user)
+        res = _pg("pg_ctl", "-D", str(data), "-l", str(log), "-w", "-t", "60",
+                  "-o", f"-p {settings.EMBEDDED_PORT} -k {shlex.quote(str(sock))}", "start", user=user, check=False)
+        if res.returncode != 0:
+            raise SystemExit(start_failure(log, settings.EMBEDDED_PORT))
     _wait_ready()
     return settings.warehouse_url()
+
+
+def start_failure(log: Path, port: int) -> str:
+    """What to tell the user when the embedded server does not start: the server's own FATAL line, and for the
+    usual cause (another clone's cluster or another program on the port) what to set."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
+    except OSError:
+        lines = []
+    fatal = [ln.split("FATAL:", 1)[1].strip() for ln in lines if "FATAL:" in ln]
+    msg = f"嵌入式 PostgreSQL 未能启动 (127.0.0.1:{port}; 日志 {log})" + (f": {fatal[-1]}" if fatal else "")
+    if any("Address already in use" in ln for ln in lines):
+        msg += (f"\n端口 {port} 已被占用(另一个克隆的数据库或其他程序)。换一个端口: "
+                f"WAREHOUSE_PG_PORT=<空闲端口> make …,或先停止占用它的服务(make stop)。")
+    return msg
 
 
 def _wait_ready(timeout: float = 60) -> None:

@@ -60,17 +60,27 @@
     select delivery_id from audit.daily_delivery where finished_at > timestamptz '{{ since }}'
 {%- endmacro %}
 
-{% macro daily_changed_persons(since) -%}
+{#- One select per daily table (schema raw; a table not created yet is skipped) and per version column: `expression`
+    (over the table as v) of the versions opened (_delivery_id) or closed (_closed_by) by the deliveries applied after
+    `since`, named `name`. `sources`: [(table, expression)]. -#}
+{% macro daily_touched_selects(sources, name, since) -%}
     {%- set parts = [] -%}
-    {%- for tbl in daily_person_sources() -%}
+    {%- for tbl, expression in sources -%}
         {%- set rel = adapter.get_relation(database=target.database, schema='raw', identifier=tbl) -%}
         {%- if rel is not none -%}
             {%- for by in ['_delivery_id', '_closed_by'] -%}
-                {%- do parts.append("select " ~ normalize_id('v.id_number') ~ " as id_number from " ~ rel ~ " v where v."
+                {%- do parts.append("select " ~ expression ~ " as " ~ name ~ " from " ~ rel ~ " v where v."
                     ~ by ~ " in (" ~ daily_deliveries_since(since) ~ ")") -%}
             {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
+    {{ return(parts) }}
+{%- endmacro %}
+
+{% macro daily_changed_persons(since) -%}
+    {%- set sources = [] -%}
+    {%- for tbl in daily_person_sources() -%}{%- do sources.append((tbl, normalize_id('v.id_number'))) -%}{%- endfor -%}
+    {%- set parts = daily_touched_selects(sources, 'id_number', since) -%}
     {%- if parts -%}
     select id_number from ({{ parts | join(' union ') }}) c where id_number is not null
     {%- else -%}
@@ -101,17 +111,12 @@
     after `since` in the 按日 unit sources (经信局法人库 by credit code; 市场监管 经营异常 / 严重违法失信 by the code they
     deliver, an older organisation code resolved through int_identity__unit_records as it stands now). -#}
 {% macro daily_changed_units(since, unit_records) -%}
-    {%- set parts = [] -%}
+    {%- set sources = [] -%}
     {%- for tbl, col in [('legal_person_basic_daily', 'credit_code'), ('market_serious_violation_daily', 'unit_code'),
                          ('market_abnormal_operation_daily', 'unit_code')] -%}
-        {%- set rel = adapter.get_relation(database=target.database, schema='raw', identifier=tbl) -%}
-        {%- if rel is not none -%}
-            {%- for by in ['_delivery_id', '_closed_by'] -%}
-                {%- do parts.append("select upper(btrim(v." ~ col ~ ")) as code from " ~ rel ~ " v where v."
-                    ~ by ~ " in (" ~ daily_deliveries_since(since) ~ ")") -%}
-            {%- endfor -%}
-        {%- endif -%}
+        {%- do sources.append((tbl, 'upper(btrim(v.' ~ col ~ '))')) -%}
     {%- endfor -%}
+    {%- set parts = daily_touched_selects(sources, 'code', since) -%}
     {%- if parts -%}
     with codes as ({{ parts | join(' union ') }})
     select code as credit_code from codes where length(code) = 18

@@ -206,8 +206,10 @@ class ListReader:
         fn = self.filename
         try:
             wb = openpyxl.load_workbook(self.src.open(), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as e:   # SyntaxError: broken XML
-            raise ListError([f"{fn}: 不是有效的 XLSX 文件(无法打开: {type(e).__name__})"]) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError,
+                SyntaxError) as e:   # SyntaxError: broken XML; zlib.error / EOFError: a damaged compressed part
+            why = "文件内的压缩数据已损坏" if isinstance(e, (zlib.error, EOFError)) else type(e).__name__
+            raise ListError([f"{fn}: 不是有效的 XLSX 文件(无法打开: {why})"]) from None
         sheet = "(第一个工作表)"
         n = 0
         try:
@@ -218,7 +220,7 @@ class ListReader:
                 n += 1
                 if n > skip:
                     yield [_cell(v) for v in r]
-        except (IndexError, KeyError, ValueError, TypeError, SyntaxError) as e:
+        except (IndexError, KeyError, ValueError, TypeError, SyntaxError, zlib.error, EOFError) as e:
             # a damaged sheet (a shared-string index that does not exist, broken XML, an impossible cell value):
             # openpyxl fails on a row after the last one it returned (rows with no cells are skipped, so which one
             # is not known exactly)

@@ -15,6 +15,8 @@ import datetime as dt
 import hashlib
 import json
 import sys
+import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -80,7 +82,14 @@ def validate(path: Path, month: str) -> tuple[dict[str, list[dict]], list[Manual
     from openpyxl import load_workbook
 
     t = load_manual_template()
-    wb = load_workbook(path, data_only=True)
+    try:
+        wb = load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError, SyntaxError) as e:
+        # not a workbook, or one damaged inside (a corrupt compressed sheet, broken XML): nothing can be read
+        return {}, [ManualProblem("(整个文件)", 0, "", "unreadable",
+                                  f"不是有效的 XLSX 文件, 无法打开("
+                                  f"{'文件内的压缩数据已损坏' if isinstance(e, (zlib.error, EOFError)) else type(e).__name__})"
+                                  "; 请用 Excel 打开后另存为 XLSX 再提供")]
     data: dict[str, list[dict]] = {}
     problems: list[ManualProblem] = []
     for sheet in t["sheets"]:

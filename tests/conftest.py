@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import uuid
 
@@ -49,6 +50,24 @@ def _component_does_not_leak():
     before = os.environ.get(settings.COMPONENT_ENV)
     yield
     settings.use_component(before)
+
+
+@pytest.fixture()
+def damaged_xlsx():
+    """A function: the bytes of an XLSX whose zip directory is intact but whose first worksheet's compressed data is
+    damaged (20 bytes inverted, as a bad transfer or disk does) — opening it fails inside the decompressor."""
+    import zipfile
+
+    def damage(data: bytes) -> bytes:
+        out = bytearray(data)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            info = z.getinfo("xl/worksheets/sheet1.xml")
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
+        for i in range(start, start + 20):
+            out[i] ^= 0xFF
+        return bytes(out)
+
+    return damage
 
 
 @pytest.fixture(scope="session")

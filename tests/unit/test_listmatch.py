@@ -263,3 +263,10 @@ def test_encodings_gbk_and_utf8_with_and_without_bom():
         assert lst.encoding == enc and lst.header == ["姓名", "身份证号"] and lst.rows == [["张伟", ZHANG]]
     lst = reader.read("a.xlsx", _xlsx([["姓名", "身份证号", "出生日期"], ["张伟", int(ZHANG[:17]) if False else ZHANG, date(1980, 5, 12)]]))
     assert lst.rows[0] == ["张伟", ZHANG, "1980-05-12"] and lst.sheet == "名单"
+
+
+def test_a_workbook_damaged_inside_is_refused_with_a_message(damaged_xlsx):
+    """A byte-damaged sheet (the zip directory intact, its compressed data not): a refusal naming the file, never a
+    traceback from the decompressor."""
+    msg = _refused("名单.xlsx", damaged_xlsx(_xlsx([["姓名", "身份证号"], ["张三", "110105194912310021"]])))
+    assert "名单.xlsx" in msg and "不是有效的 XLSX" in msg and "压缩数据已损坏" in msg

@@ -45,3 +45,11 @@ def test_header_change_is_refused(tmp_path):
     wb.save(path)
     _, problems = validate(path, "202407")
     assert [(p.sheet, p.rule) for p in problems] == [("失业保险基金预算", "header")]
+
+
+def test_a_workbook_damaged_inside_is_one_problem_not_a_traceback(tmp_path, damaged_xlsx):
+    path, _ = _filled(tmp_path)
+    path.write_bytes(damaged_xlsx(path.read_bytes()))
+    data, problems = validate(path, "202407")
+    assert data == {} and [(p.rule, p.row) for p in problems] == [("unreadable", 0)]
+    assert "压缩数据已损坏" in problems[0].message

@@ -160,7 +160,7 @@ def people(world, month: str) -> dict:
                                          rs["idno"].astype("S18")]), return_index=True)
     if len(first) < len(out["idno"]):
         keep = np.sort(first)
-        out = {k: (v[keep] if isinstance(v, np.ndarray) else Joined(v.parts, v.dtype, keep)) for k, v in out.items()}
+        out = {k: (v[keep] if isinstance(v, np.ndarray) else v.take(keep)) for k, v in out.items()}
     del first
     cache["month"], cache["people"] = month, out
     return out

@@ -4,6 +4,7 @@
     python -m bench.scale generator --scale 0.01 [--scale 0.03 ...] [--start 202411] [--label x]
                                     [--vmem-gib 16] [--delete-output]
     python -m bench.scale month --scale 0.1 [--start 202411] [--reuse-drop] [--keep]
+    python -m bench.scale load --scale 1.0 [--start 202411] [--reuse-drop] [--delete-drop]
 
 `publish` (own database bench_scale, own drop zone var/bench/scale): generate two months, build the first and
 publish it, build the second, then publish it twice — once with the publish of the commit this branch started
@@ -13,7 +14,11 @@ Every step runs in its own process under /usr/bin/time -v (wall seconds, peak RS
 average before it. `month` (own database bench_month, drop zone var/bench/month-<scale>): the issue's build
 target end to end — the first month from an empty database, then one incremental month, each as load, dbt build
 with its tests, 审核确认 and publish, every step timed with its peak RSS; the slowest dbt nodes of each build (from
-run_results.json) and the footprint per layer after each month. `generator`: one generator run per scale (one month, every source) under /usr/bin/time -v.
+run_results.json) and the footprint per layer after each month. `load` (own database bench_load, drop zone
+var/bench/load-<scale>): the issue's load target — one month generated, then every file loaded twice in turn, by
+plain COPY and by the validated load (`loaders.load.load_file`), each in its own process with its peak RSS, the
+partition emptied after each (the disk holds one copy of raw); then the whole month as a data engineer runs it
+(`python -m loaders load`: checksums, completeness, every file, ANALYZE, reports). `generator`: one generator run per scale (one month, every source) under /usr/bin/time -v.
 Figures go to bench/results/scale_publish.{json,md} and scale_generator.{json,md}; bench/results/scale.md is the
 written summary (what is measured, what is extrapolated).
 """
@@ -307,6 +312,86 @@ def generator_bench(a) -> int:
     return 0
 
 
+def load_bench(a) -> int:
+    """Validated load vs plain COPY of every file of one month, interleaved file by file, then the whole month."""
+    from bench.common import run_child
+    from bench.loader import child_code
+    from foundation.spec import load_specs
+    from loaders import db
+
+    var = settings.VAR / "bench" / f"load-{a.scale}"
+    exchange = var / "exchange"
+    admin, url, env = bench_database("bench_load", var)
+    month = a.start
+    steps: dict[str, dict] = {}
+    if not (a.reuse_drop and (exchange / month).is_dir()):
+        print(f"[bench] generating {month} at scale {a.scale} …", flush=True)
+        steps["generate"] = timed(["-m", "synth", "--start", month, "--months", "1", "--scale", str(a.scale),
+                                   "--out", str(exchange), "--force"], env, var / "logs" / "generate.log", a.vmem_gib)
+    specs = load_specs()
+    files = sorted(((spec, exchange / month / spec.file_name(month)) for spec in specs.values()
+                    if (exchange / month / spec.file_name(month)).is_file()), key=lambda sp: -sp[1].stat().st_size)
+    per_file: list[dict] = []
+    for spec, path in files:
+        row = {"file": path.name, "interface": spec.interface, "mib": round(path.stat().st_size / 2**20, 1),
+               "load_before": load_average()}
+        for method in ("plain_copy", "validated"):
+            r = run_child(child_code(method, url, spec.interface, month, str(path)), env)
+            row[method] = {"seconds": round(r["seconds"], 2), "peak_rss_mib": round(r["peak_rss_mib"]),
+                           "rows": r["rows"], "loaded": r["loaded"]}
+            with psycopg.connect(url, autocommit=True) as c:  # one copy of raw on disk at a time
+                c.execute(f"truncate {db.raw_table(spec)}")
+        row["ratio"] = round(row["plain_copy"]["seconds"] / max(row["validated"]["seconds"], 1e-9), 3)
+        per_file.append(row)
+        print(f"[bench] {path.name} {row['mib']} MiB: plain {row['plain_copy']['seconds']} s, validated "
+              f"{row['validated']['seconds']} s ({row['ratio']})", flush=True)
+        load_report(a, per_file, steps, final=False)
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute('drop database if exists "bench_load" with (force)')
+        c.execute('create database "bench_load"')
+    steps["whole month (python -m loaders load)"] = timed(["-m", "loaders", "load", "--month", month], env,
+                                                          var / "logs" / "load.log")
+    with psycopg.connect(url) as c:
+        steps["whole month (python -m loaders load)"]["rows_loaded"] = int(c.execute(
+            "select coalesce(sum(rows_loaded), 0) from audit.load_batch where status = 'loaded'").fetchone()[0])
+    load_report(a, per_file, steps, final=True)
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute('drop database if exists "bench_load" with (force)')
+    if a.delete_drop:
+        shutil.rmtree(exchange)
+    return 0
+
+
+def load_report(a, per_file: list[dict], steps: dict, final: bool) -> None:
+    plain = sum(r["plain_copy"]["seconds"] for r in per_file)
+    valid = sum(r["validated"]["seconds"] for r in per_file)
+    rows = sum(r["validated"]["rows"] for r in per_file)
+    mib = sum(r["mib"] for r in per_file)
+    table = ("| file | MiB | rows | plain COPY s | validated s | validated / plain COPY (speed) | peak RSS MiB "
+             "(validated) | load avg before |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    table += "\n".join(f"| {r['file']} | {r['mib']} | {r['validated']['rows']:,} | {r['plain_copy']['seconds']} | "
+                       f"{r['validated']['seconds']} | {r['ratio']} | {r['validated']['peak_rss_mib']} | "
+                       f"{r['load_before']} |" for r in per_file[:25])
+    if len(per_file) > 25:
+        table += f"\n| … {len(per_file) - 25} smaller files | | | | | | | |"
+    table += (f"\n\n**{len(per_file)} files, {mib:,.0f} MiB, {rows:,} rows: plain COPY {plain:,.0f} s, validated "
+              f"{valid:,.0f} s — validated load at {plain / max(valid, 1e-9):.2f} × the speed of plain COPY** "
+              "(target ≥ 0.8 at scale 1.0). Each file: plain COPY then the validated load, each in its own process "
+              "into the month's raw partition (emptied after each).\n")
+    for k, s in steps.items():
+        table += f"\n- {k}: {s['seconds']} s, peak RSS {s['peak_rss_mib']} MiB, load average before {s['load_before']}"
+        if "rows_loaded" in s:
+            table += f", {s['rows_loaded']:,} rows loaded"
+    if not final:
+        table += "\n\n**Incomplete run**: the files not listed were not reached (yet).\n"
+    write_result(f"scale_load_{a.scale}", f"python -m bench.scale load --scale {a.scale} --start {a.start}"
+                 + (" --reuse-drop" if a.reuse_drop else ""),
+                 {"scale": a.scale, "month": a.start, "files": per_file, "steps": steps, "plain_copy_seconds": plain,
+                  "validated_seconds": valid, "complete": final}, table)
+    if final:
+        print(table)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.scale")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -326,8 +411,14 @@ def main(argv=None) -> int:
     m.add_argument("--start", default="202411")
     m.add_argument("--reuse-drop", action="store_true", help="keep the two months generated by an earlier run")
     m.add_argument("--keep", action="store_true", help="keep the database bench_month afterwards")
+    ld = sub.add_parser("load", help="validated load vs plain COPY of every file of one month, then the whole month")
+    ld.add_argument("--scale", type=float, required=True)
+    ld.add_argument("--start", default="202411")
+    ld.add_argument("--reuse-drop", action="store_true", help="keep the month generated by an earlier run")
+    ld.add_argument("--delete-drop", action="store_true", help="delete the generated month afterwards")
+    ld.add_argument("--vmem-gib", type=float, help="cap the generator's address space (ulimit -v), e.g. 16 at 1.0")
     a = ap.parse_args(argv)
-    return {"publish": publish_bench, "generator": generator_bench, "month": month_bench}[a.cmd](a)
+    return {"publish": publish_bench, "generator": generator_bench, "month": month_bench, "load": load_bench}[a.cmd](a)
 
 
 if __name__ == "__main__":

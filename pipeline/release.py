@@ -11,7 +11,8 @@ No whole-schema copy: a month-grained table of the review release (columns month
 facts and month aggregates, nearly all the volume) is published as an empty parent table whose rows live in one
 chunk table per month in schema `release_store` (inheritance children with a CHECK on the month, so a query on
 one month reads one chunk). A chunk is identified by the review table it came from (its oid: a full refresh makes
-a new one), its columns, the month, its row count and newest load batch; a month the build did not rewrite has
+a new one), its columns, the month, its row count, newest load batch and the newest transaction that wrote its
+rows (a month restated with the same batch and count is still new); a month the build did not rewrite has
 the same identity as in the current release, and its chunk is attached to the new parent as well (a child may
 have several parents) instead of being copied. Only new or rebuilt months are copied; the other tables (small:
 dimensions, reports, spell counts) are copied whole as before. Grants and district row security are on the
@@ -52,10 +53,10 @@ def _tables(conn, schema: str) -> list[str]:
         "order by table_name", (schema,))]
 
 
-def _fingerprint(conn, schema: str) -> dict:
-    """Row counts of every table, and totals of the pension overview: what a reader must see whole."""
-    counts = {t: conn.execute(f'select count(*) from {schema}."{t}"').fetchone()[0] for t in _tables(conn, schema)
-              if t != "release_info"}
+def _fingerprint(conn, schema: str, counts: dict[str, int]) -> dict:
+    """Row counts of every table, and totals of the pension overview: what a reader must see whole. The counts
+    are those the assembly copied or attached (a count(*) here would read the whole release — every month — on
+    each publish)."""
     totals = {}
     if "rpt_pension_overview" in counts:
         for month, active, paid in conn.execute(
@@ -84,11 +85,14 @@ def _publish_by_month(conn, staging: str, table: str, known: set[str]) -> dict:
     oid = conn.execute("select to_regclass(%s)::oid", (f'{REVIEW}."{table}"',)).fetchone()[0]
     columns = ",".join(f"{n}:{t}" for n, t in _columns(conn, REVIEW, table))
     conn.execute(f'create table {staging}."{table}" (like {REVIEW}."{table}")')
-    months = conn.execute(f'select month_start, count(*), max(source_batch_id) from {REVIEW}."{table}" '
-                          f'group by 1 order by 1').fetchall()
-    out = {"reused": 0, "copied": 0, "rows_copied": 0}
-    for month, rows, batch in months:
-        ident = hashlib.sha1(f"{oid}|{columns}|{month}|{rows}|{batch}".encode()).hexdigest()[:10]
+    # The newest transaction that wrote the month's rows is part of its identity: a model may restate a month
+    # without a newer batch of its own (the flows of t + 1 after a re-delivery of t keep t + 1's batch and row count).
+    months = conn.execute(f'select month_start, count(*), max(source_batch_id), max(xmin::text::bigint) '
+                          f'from {REVIEW}."{table}" group by 1 order by 1').fetchall()
+    out = {"reused": 0, "copied": 0, "rows_copied": 0, "rows": 0}
+    for month, rows, batch, written in months:
+        out["rows"] += rows
+        ident = hashlib.sha1(f"{oid}|{columns}|{month}|{rows}|{batch}|{written}".encode()).hexdigest()[:10]
         chunk = f"{table[:40]}__{month.strftime('%Y%m') if month else 'none'}__{ident}"
         rel = f'{STORE}."{chunk}"'
         if chunk not in known:
@@ -190,15 +194,18 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
             # their month chunks (only new or rebuilt months copied), the others copied whole.
             copied = _tables(conn, REVIEW)
             chunks = {"reused": 0, "copied": 0, "rows_copied": 0, "tables_by_month": 0, "tables_whole": 0}
+            counts: dict[str, int] = {}
             for t in copied:
                 if MONTH_COLUMNS <= {c for c, _ in _columns(conn, REVIEW, t)}:
-                    for k, v in _publish_by_month(conn, staging_schema, t, known).items():
+                    done = _publish_by_month(conn, staging_schema, t, known)
+                    counts[t] = done.pop("rows")
+                    for k, v in done.items():
                         chunks[k] += v
                     chunks["tables_by_month"] += 1
                 else:
-                    conn.execute(f'create table {staging_schema}."{t}" as table {REVIEW}."{t}"')
+                    counts[t] = conn.execute(f'create table {staging_schema}."{t}" as table {REVIEW}."{t}"').rowcount
                     chunks["tables_whole"] += 1
-            fingerprint = _fingerprint(conn, staging_schema)
+            fingerprint = _fingerprint(conn, staging_schema, counts)
             conn.execute(f"create table {staging_schema}.release_info (release_id bigint, data_month text, "
                          f"published_at timestamptz default now(), published_by text, forced boolean, "
                          f"fingerprint jsonb, stale_models jsonb, missing_files jsonb, signoff jsonb)")

@@ -145,6 +145,14 @@ def test_publish_copies_only_new_months_and_shares_the_others(published):
                             "(select 1 from pg_inherits i where i.inhrelid = c.oid)").fetchone()[0]
         assert orphans == 0
         assert not c.execute("select has_schema_privilege('wh_read_official', 'release_store', 'usage')").fetchone()[0]
+        # the release's fingerprint counts what was copied or attached (no scan of the release): every table's
+        # count is its real count
+        counted = c.execute("select fingerprint -> 'row_counts' from official.release_info").fetchone()[0]
+        tables = [r[0] for r in c.execute("select table_name from information_schema.tables where table_schema = "
+                                          "'official' and table_type = 'BASE TABLE' and table_name <> 'release_info'")]
+        assert sorted(counted) == sorted(tables)
+        for t in tables:
+            assert counted[t] == c.execute(f'select count(*) from official."{t}"').fetchone()[0], t
 
 
 def _tamper_check_table(path, delta):

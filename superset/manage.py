@@ -144,8 +144,19 @@ def _head_revision() -> str:
     return heads.pop()
 
 
-ROLES_VERSION = "3"  # bump when _ensure_users_and_roles changes
+ROLES_VERSION = "4"  # bump when _ensure_users_and_roles changes
 DATA_PERMISSIONS = ("datasource_access", "schema_access", "database_access")
+
+
+def drill_roles() -> list[str]:
+    """The Superset roles that may drill to detail (查看明细: the rows behind a chart, `can_samples on Datasource`):
+    those of the user groups with drill-through rights in access/model.yaml (roles.<group>.facts — analyst,
+    reviewer, district; Admin has every permission anyway), as in the cube's /facts. Leadership has none: it reads
+    aggregates. Which rows a drill shows is still the dataset's: datasource access, the district's row-level
+    security and database login; person-level rows only from datasets whose identifiers are masked in the table."""
+    groups = access.model()["roles"]
+    return sorted({r for g, spec in groups.items() if spec.get("facts") and g != "admin"
+                   for r in access.superset_groups()[g]["roles"] if "{" not in r})
 
 
 def _ensure_users_and_roles() -> None:
@@ -183,6 +194,12 @@ def _ensure_users_and_roles() -> None:
         role("reviewer", gamma, sql_lab)   # the review release (审核版) only: warehouse_review (see import)
         for code in access.districts():    # rows: Superset RLS (import) + the database login wh_district_<code>
             sm.find_role(f"district_{code}") or sm.add_role(f"district_{code}")
+        # 查看明细 (drill to detail): Superset's samples endpoint, for the groups with drill-through rights
+        samples = sm.add_permission_view_menu("can_samples", "Datasource")
+        for name in drill_roles():
+            r = sm.find_role(name)
+            if r is not None and samples not in r.permissions:
+                r.permissions.append(samples)
         db.session.commit()
         _ensure_demo_users(sm)
         db.session.commit()
@@ -544,6 +561,9 @@ DASHBOARD_ROLES = {
     "data-services-monitor": ("leadership", "analyst"),  # 数据接口服务监控 (services/): not for district staff
     "governance-anomalies": ("leadership", "analyst"),  # 数据治理: city-wide, per provider
     "topic-monitor": ("leadership", "analyst"),         # 专题库运行监控
+    # person-level rows (masked) for drill to detail: the groups with drill-through rights (access/model.yaml
+    # roles.*.facts: analyst, district); leadership reads the aggregates, as in the cube (facts: false)
+    "dmp-audit-detail": ("analyst", "district"),
 }
 REVIEW_DATABASE = "warehouse_review"
 REVIEW_DATABASE_LABEL = "审核版（warehouse_review）"

@@ -7,26 +7,27 @@ with ids as (
     from {{ ref('stg_dmp__audit_suspects') }}
     order by month_start, suspect_id, batch_id desc
 )
+-- Columns in the order the drill-to-detail window shows them: the suspicion, the masked person, then the codes.
 select
-    f.month_start,
-    f.month_key,
-    m.month_label,
-    f.district_code,
-    coalesce(m.district_name, '未知')                      as district_name,
-    m.district_sort,
     f.suspect_id,
-    f.rule_code,
+    m.month_label,
+    coalesce(m.district_name, '未知')                      as district_name,
     coalesce(r.name, '未知')                               as rule_name,
-    coalesce(r.module, '未知')                             as rule_module,
-    f.insurance_type_code,
-    coalesce(it.name, '未知')                              as insurance_type_name,
+    coalesce(s.name, '未知')                               as check_status_name,
     {{ mask_id_number('i.id_number') }}                    as id_number_masked,
     {{ mask_person_name('i.person_name') }}                as person_name_masked,
     f.amount,
     f.detect_date,
+    coalesce(it.name, '未知')                              as insurance_type_name,
+    coalesce(r.module, '未知')                             as rule_module,
+    f.rule_code,
     f.check_status_code,
-    coalesce(s.name, '未知')                               as check_status_name,
-    f.related_change_id
+    f.insurance_type_code,
+    f.related_change_id,
+    f.district_code,
+    m.district_sort,
+    f.month_start,
+    f.month_key
 from {{ ref('fct_dmp_audit_suspect') }} f
 left join ids i on i.month_start = f.month_start and i.suspect_id = f.suspect_id
 left join {{ ref('dim_month_district') }} m on m.month_start = f.month_start and m.district_code = f.district_code

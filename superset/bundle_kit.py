@@ -733,6 +733,13 @@ def with_district_shape(ds: DS) -> DS:
     return ds
 
 
+def city_wide(ds: DS) -> DS:
+    """`ds` is a table without districts (e.g. a city-wide budget): on a dashboard with a district map its charts
+    are outside the map's cross-filter (clicking a district does not filter them)."""
+    ds.city_wide = True
+    return ds
+
+
 def district_map(key, ds, metric, name, fmt=",d", width=6, height=60, scheme="superset_seq_1"):
     """区县地图: `metric` per district as a choropleth (the selected month, the 区县 filter applies)."""
     if ds.sql is None or "district_shape" not in ds.sql:
@@ -795,18 +802,26 @@ class Dash:
     def charts(self) -> list[Chart]:
         return [c for row in self.rows for c in row]
 
-    def check_map(self) -> None:
-        """A district map's cross-filter names district_shape: every chart's dataset must have it."""
+    def check_map(self) -> list[Chart]:
+        """A district map's cross-filter names district_shape: the charts whose dataset lacks it are left out of the
+        map's cross-filter scope (returned; yaml() writes the scope) — allowed only for a dataset without districts
+        (a city-wide table, declared with city_wide()); a district dataset must have with_district_shape()."""
         if not any(c.viz == "deck_polygon" for c in self.charts()):
-            return
+            return []
+        out = []
         for c in self.charts():
             src = c.ds.base or c.ds
-            if not (src.sql and "district_shape" in src.sql):
+            if src.sql and "district_shape" in src.sql:
+                continue
+            if not getattr(src, "city_wide", False):
                 raise SystemExit(f"dashboard {self.key}: chart {c.key} (dataset {c.ds.key}) has no district_shape; "
-                                 "a dashboard with a district map needs with_district_shape() on every dataset")
+                                 "a dashboard with a district map needs with_district_shape() on every district "
+                                 "dataset (city_wide() for a table without districts)")
+            out.append(c)
+        return out
 
     def yaml(self) -> dict:
-        self.check_map()
+        outside_map = self.check_map()
         pos: dict = {"DASHBOARD_VERSION_KEY": "v2",
                      "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
                      "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
@@ -855,7 +870,15 @@ class Dash:
                 # the options are the districts: the Beijing row 北京市(全市) of the mart is not one
                 **({"adhoc_filters": [DISTRICT_ROWS_ONLY]} if self.district_ds.table in BEIJING_ROW_TABLES else {}),
             })
-        meta = {"native_filter_configuration": filters, "cross_filters_enabled": True, "chart_configuration": {},
+        chart_configuration = {}
+        for c in self.charts():
+            if c.viz == "deck_polygon" and outside_map:   # the map's click leaves the city-wide charts alone
+                cid = local[c.key]
+                chart_configuration[str(cid)] = {"id": cid, "crossFilters": {
+                    "scope": {"rootPath": ["ROOT_ID"], "excluded": [cid, *(local[o.key] for o in outside_map)]},
+                    "chartsInScope": []}}
+        meta = {"native_filter_configuration": filters, "cross_filters_enabled": True,
+                "chart_configuration": chart_configuration,
                 "global_chart_configuration": {"scope": {"rootPath": ["ROOT_ID"], "excluded": []},
                                                "chartsInScope": []},
                 "color_scheme": "supersetColors", "refresh_frequency": 0, "expanded_slices": {},

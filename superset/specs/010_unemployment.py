@@ -1,7 +1,23 @@
 """Superset dashboard spec: 失业保险."""
 from __future__ import annotations
 
-from bundle_kit import DS, Dash, M, district_bar, district_table, flow, kpi, ratio, stock, table, trend, wan
+from bundle_kit import (
+    DS,
+    Dash,
+    M,
+    city_wide,
+    district_bar,
+    district_map,
+    district_table,
+    flow,
+    kpi,
+    ratio,
+    stock,
+    table,
+    trend,
+    wan,
+    with_district_shape,
+)
 
 
 def dashboards() -> list[Dash]:
@@ -13,20 +29,23 @@ def dashboards() -> list[Dash]:
         ratio("recipient_ratio", "领金人数占参保人数比", "benefit_recipients", "insured"),
         M("avg_benefit", "人均失业保险金（元）", "SUM(benefit_paid) / NULLIF(SUM(benefit_recipients), 0)", ",.2f",
           "失业保险金发放 ÷ 领金人数（先求和再相除）")])
+    with_district_shape(u)   # the district map: its outlines, and the cross-filter on every district chart
     ub = DS("unemployment_fund_budget", "rpt_unemployment_fund_budget",
             "失业保险基金预算执行（手工录入，全市，official）", [
                 wan("budget_amount", "本月预算执行（万元）"),
                 wan("budget_ytd", "年初至今累计（万元）", stock_=True),
                 wan("annual_budget", "年度预算（万元）", stock_=True),
                 ratio("ytd_share_of_annual", "累计执行进度", "budget_ytd", "annual_budget")])
+    city_wide(ub)            # no districts: outside the map's cross-filter
     dashes.append(Dash("unemployment", "unemployment-overview", "失业保险概览", [
         [kpi("ui_insured", u, "insured", "参保人数", good="up"),
          kpi("ui_recipients", u, "benefit_recipients", "领取失业保险金人数", good="down"),
          kpi("ui_income", u, "contribution_income_wan", "征缴收入（万元）", ",.2f", good="up"),
          kpi("ui_ratio", u, "recipient_ratio", "领金人数占参保人数比", ".2%", good="down")],
-        [trend("ui_trend", u, ["contribution_income_wan", "benefit_paid_wan"],
-               "征缴收入与失业保险金发放月度趋势（万元）", ",.2f"),
+        [district_map("ui_map", u, "insured", "区县地图：失业保险参保人数（所选月份，点击区县筛选本页）"),
          district_bar("ui_district_bar", u, ["insured"], "各区县失业保险参保人数（所选月份）")],
+        [trend("ui_trend", u, ["contribution_income_wan", "benefit_paid_wan"],
+               "征缴收入与失业保险金发放月度趋势（万元）", ",.2f", width=12)],
         [district_table("ui_district_table", u, ["insured", "contributors", "contribution_income_wan",
                                                   "benefit_recipients", "new_claimants", "benefit_paid_wan",
                                                   "recipient_ratio", "avg_benefit"],

@@ -723,10 +723,14 @@ def pie(key, ds, groupby, metric, name, width=6, fmt=",d", month=True, district=
 MAP_VIEWPORT = {"longitude": 116.40, "latitude": 40.20, "zoom": 7.4, "bearing": 0, "pitch": 0}
 
 
-def with_district_shape(ds: DS) -> DS:
-    """`ds` as a virtual dataset: its table's rows with the district's outline (district_shape, JSON ring)."""
+def with_district_shape(ds: DS, add_name: bool = False) -> DS:
+    """`ds` as a virtual dataset: its table's rows with the district's outline (district_shape, JSON ring), and
+    with add_name the district's name (district_name) for a table that has only its code (the calculated name
+    column of a physical dataset names the table, which a virtual dataset's query does not)."""
     if ds.sql is None:
-        ds.sql = (f"select r.*, b.boundary_ring as district_shape from {ds.schema}.{ds.table} r "
+        name = (f", d.district_name from {ds.schema}.{ds.table} r left join {ds.schema}.dim_district d "
+                "on d.district_code = r.district_code" if add_name else f" from {ds.schema}.{ds.table} r")
+        ds.sql = (f"select r.*, b.boundary_ring as district_shape{name} "
                   f"left join {ds.schema}.dim_district_boundary b on b.district_code = r.district_code")
     elif "district_shape" not in ds.sql:
         raise SystemExit(f"dataset {ds.key}: a virtual dataset needs its own district_shape column for the map")

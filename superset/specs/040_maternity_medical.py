@@ -1,7 +1,21 @@
 """Superset dashboard spec: 生育保险 / 医保个人账户."""
 from __future__ import annotations
 
-from bundle_kit import DS, Dash, M, district_bar, district_table, flow, kpi, ratio, stock, trend, wan
+from bundle_kit import (
+    DS,
+    Dash,
+    M,
+    district_bar,
+    district_map,
+    district_table,
+    flow,
+    kpi,
+    ratio,
+    stock,
+    trend,
+    wan,
+    with_district_shape,
+)
 
 
 def dashboards() -> list[Dash]:
@@ -20,6 +34,8 @@ def dashboards() -> list[Dash]:
                wan("spent", "个人账户支出（万元）"), wan("balance_end", "期末余额（万元）", stock_=True),
                ratio("spending_rate", "使用率", "persons_spending", "insured_total"),
                ratio("pharmacy_share", "药店支出占比", "spend_pharmacy", "spent")])
+    with_district_shape(m)   # the district map: outlines, and the cross-filter on every chart
+    with_district_shape(a)
     dashes.append(Dash("maternity_medical", "maternity-medical-account", "生育保险与医保个人账户", [
         [kpi("mi_insured", m, "insured", "生育保险参保人数", good="up"),
          kpi("mi_benefit", m, "benefit_paid_wan", "生育保险待遇支出（万元）", ",.2f"),
@@ -28,8 +44,9 @@ def dashboards() -> list[Dash]:
         [trend("mi_trend", m, ["contribution_income_wan", "benefit_paid_wan"],
                "生育保险征缴收入与待遇支出月度趋势（万元）", ",.2f"),
          trend("ai_trend", a, ["credit_total_wan", "spent_wan"], "个人账户划入与支出月度趋势（万元）", ",.2f")],
-        [district_bar("ai_district_bar", a, ["credit_total_wan", "spent_wan"],
-                      "各区县个人账户划入与支出（万元，所选月份）", ",.2f", width=12)],
+        [district_map("mi_map", m, "insured", "区县地图：生育保险参保人数（所选月份，点击区县筛选本页）"),
+         district_bar("ai_district_bar", a, ["credit_total_wan", "spent_wan"],
+                      "各区县个人账户划入与支出（万元，所选月份）", ",.2f")],
         [district_table("mi_district_table", m, ["insured", "insured_female", "contribution_income_wan",
                                                   "allowance_recipients", "allowance_paid_wan", "medical_paid_wan",
                                                   "benefit_paid_wan", "payout_ratio", "avg_allowance"],

@@ -1,7 +1,22 @@
 """Superset dashboard spec: 城乡居民养老保险."""
 from __future__ import annotations
 
-from bundle_kit import DS, Dash, M, district_bar, district_table, flow, kpi, pie, ratio, stock, trend, wan
+from bundle_kit import (
+    DS,
+    Dash,
+    M,
+    district_bar,
+    district_map,
+    district_table,
+    flow,
+    kpi,
+    pie,
+    ratio,
+    stock,
+    trend,
+    wan,
+    with_district_shape,
+)
 
 
 def dashboards() -> list[Dash]:
@@ -17,6 +32,8 @@ def dashboards() -> list[Dash]:
     rg = DS("residents_pension_by_grade", "rpt_residents_pension_by_grade",
             "城乡居民养老保险缴费档次：月份 × 区县 × 档次（official）", [
                 flow("contributors", "缴费人数"), wan("personal_contribution", "个人缴费（万元）")])
+    with_district_shape(r)   # the district map: its outlines, and the cross-filter on every chart
+    with_district_shape(rg, add_name=True)
     dashes.append(Dash("residents_pension", "residents-pension-overview", "城乡居民养老保险概览", [
         [kpi("ri_insured", r, "insured", "参保人数", good="up"),
          kpi("ri_benef", r, "beneficiaries", "待遇领取人数"),
@@ -25,8 +42,9 @@ def dashboards() -> list[Dash]:
         [trend("ri_trend", r, ["personal_contribution_wan", "government_subsidy_wan", "benefit_paid_wan"],
                "缴费、补贴与待遇支出月度趋势（万元）", ",.2f"),
          pie("ri_grade_pie", rg, "contribution_grade_name", "contributors", "缴费人数按缴费档次（所选月份）")],
-        [district_bar("ri_district_bar", r, ["insured", "beneficiaries"],
-                      "各区县参保人数与待遇领取人数（所选月份）", width=12)],
+        [district_map("ri_map", r, "insured", "区县地图：城乡居民养老保险参保人数（所选月份，点击区县筛选本页）"),
+         district_bar("ri_district_bar", r, ["insured", "beneficiaries"],
+                      "各区县参保人数与待遇领取人数（所选月份）")],
         [district_table("ri_district_table", r, ["insured", "beneficiaries", "beneficiary_share", "contributors",
                                                   "personal_contribution_wan", "government_subsidy_wan",
                                                   "benefit_paid_wan", "avg_monthly_benefit"],

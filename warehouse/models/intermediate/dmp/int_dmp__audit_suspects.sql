@@ -1,4 +1,5 @@
--- Audit suspicion list with codes checked and districts mapped; the module (稽核 / 内控监督) from the rule.
+-- Audit suspicion list with codes checked and districts mapped; the module (稽核 / 内控监督) from the rule. The person's
+-- 身份证号 and 姓名 only masked (macros/masking.sql): what the drill-to-detail mart shows.
 select
     a.month_start,
     a.suspect_id,
@@ -6,6 +7,8 @@ select
     coalesce(r.module, '未知')                                           as rule_module,
     {{ known_code('a.insurance_type_code', 'code_insurance_type', '999') }} as insurance_type_code,
     a.person_id,
+    {{ mask_id_number('a.id_number') }}                                  as id_number_masked,
+    {{ mask_person_name('a.person_name') }}                              as person_name_masked,
     {{ current_district('a.district_code') }}                            as district_code,
     a.district_code                                                      as source_district_code,
     a.amount,

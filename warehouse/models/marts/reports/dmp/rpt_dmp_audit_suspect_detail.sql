@@ -1,12 +1,7 @@
 -- 稽核 / 内控监督 suspicion list, one row per suspicion, for drill to detail (查看明细) in the dashboards: the
--- fact's rows with names for the codes and the person's identifiers MASKED here, at build (macros/masking.sql),
--- so the clear 公民身份号码 / 姓名 / 个人编号 never reach this table or any reader of it. District row security
--- is the official release's (district_code), like every mart.
-with ids as (
-    select distinct on (month_start, suspect_id) month_start, suspect_id, id_number, person_name
-    from {{ ref('stg_dmp__audit_suspects') }}
-    order by month_start, suspect_id, batch_id desc
-)
+-- fact's rows with names for the codes and the person's identifiers as masked by the intermediate model at build
+-- (macros/masking.sql), so the clear 公民身份号码 / 姓名 / 个人编号 never reach this table or any reader of it.
+-- District row security is the official release's (district_code), like every mart.
 -- Columns in the order the drill-to-detail window shows them: the suspicion, the masked person, then the codes.
 select
     f.suspect_id,
@@ -14,8 +9,8 @@ select
     coalesce(m.district_name, '未知')                      as district_name,
     coalesce(r.name, '未知')                               as rule_name,
     coalesce(s.name, '未知')                               as check_status_name,
-    {{ mask_id_number('i.id_number') }}                    as id_number_masked,
-    {{ mask_person_name('i.person_name') }}                as person_name_masked,
+    i.id_number_masked,
+    i.person_name_masked,
     f.amount,
     f.detect_date,
     coalesce(it.name, '未知')                              as insurance_type_name,
@@ -29,7 +24,7 @@ select
     f.month_start,
     f.month_key
 from {{ ref('fct_dmp_audit_suspect') }} f
-left join ids i on i.month_start = f.month_start and i.suspect_id = f.suspect_id
+left join {{ ref('int_dmp__audit_suspects') }} i on i.month_start = f.month_start and i.suspect_id = f.suspect_id
 left join {{ ref('dim_month_district') }} m on m.month_start = f.month_start and m.district_code = f.district_code
 left join {{ ref('code_audit_rule') }} r on r.code = f.rule_code
 left join {{ ref('code_insurance_type') }} it on it.code = f.insurance_type_code

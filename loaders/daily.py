@@ -118,19 +118,16 @@ class DayFile:
 
 
 def ensure_lookup(conn: psycopg.Connection, ds: DailySpec) -> None:
-    """The daily table's look-up indexes, those of its monthly table (loaders/db.py LOOKUP_INDEXES): the topic
-    libraries' daily refresh finds the changed persons' versions through them. The monthly table gets its own at
-    its next load (loaders/load.py) — and here, when it exists without them (a warehouse of an earlier version)."""
+    """The daily table's look-up indexes (loaders/db.py LOOKUP_INDEXES): the topic libraries' daily refresh finds
+    the changed persons' versions through them."""
     for ddl in db.lookup_index_ddl(table(ds), ds.base.interface):
         conn.execute(ddl)
-    if conn.execute("select to_regclass(%s) is not null", (f"raw.{ds.base.interface}",)).fetchone()[0]:
-        for ddl in db.lookup_index_ddl(f"raw.{ds.base.interface}", ds.base.interface):
-            conn.execute(ddl)
 
 
 def ensure(conn: psycopg.Connection, ds: DailySpec | None = None) -> None:
     conn.execute(DDL)
     if ds is None:
+        db.ensure_all_lookup_indexes(conn)  # those of a warehouse of an earlier version (once)
         return
     t = table(ds)
     if conn.execute("select to_regclass(%s) is not null", (t,)).fetchone()[0]:

@@ -233,6 +233,26 @@ def ensure_lookup_indexes(conn: psycopg.Connection, spec: Spec) -> None:
         conn.execute(ddl)
 
 
+def ensure_all_lookup_indexes(conn: psycopg.Connection) -> list[str]:
+    """The look-up indexes missing on the raw tables that exist (monthly and daily): a warehouse of an earlier
+    version gets them at its next daily load. Only the missing ones are created (`create index if not exists` would
+    still lock each table). Returns the indexes created."""
+    have = {r[0] for r in conn.execute("select indexname from pg_indexes where schemaname = 'raw'")}
+    tables = {r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'raw' union "
+                                         "select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                                         "where n.nspname = 'raw' and c.relkind = 'p'")}
+    made = []
+    for iface in LOOKUP_INDEXES:
+        for t in (iface, f"{iface}_daily"):
+            if t in tables:
+                for ddl in lookup_index_ddl(f"raw.{t}", iface):
+                    name = ddl.split()[5]
+                    if name not in have:
+                        conn.execute(ddl)
+                        made.append(name)
+    return made
+
+
 def partition_name(interface: str, month: str) -> str:
     return f"{interface}__{month}"
 

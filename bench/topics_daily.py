@@ -185,7 +185,7 @@ def main(argv=None) -> int:
     days = rows[1:]
     head = [f"## Topic libraries after a day's increment (`python -m bench.topics_daily --scale {a.scale} --days {a.days}`)", "",
             f"**Scale {a.scale}**{'' if a.scale == 0.1 else ' (NOT the target scale 0.1)'}, own database "
-            f"`bench_topics_daily`. Roll-ups 202411–202501 "
+            f"`{a.database}`. Roll-ups 202411–202501 "
             f"{'of an earlier run reused (--reuse-drop)' if gen_s < 5 else f'generated in {gen_s:.0f} s'}; 202411–202412 loaded "
             f"({load_s:.0f} s) and January left to the daily feed, so its days come after the latest roll-up. First "
             f"build of the topic libraries with everything upstream (`+path:models/topics +path:snapshots/topics`): "
@@ -220,7 +220,7 @@ def resume(a, root, url, base, refresh, load_daily) -> int:
     head = [f"## Topic libraries after a day's increment, continued (`python -m bench.topics_daily --scale {a.scale} "
             f"--days {a.days} --resume`)", "",
             f"**Scale {a.scale}**{'' if a.scale == 0.1 else ' (NOT the target scale 0.1)'}, the kept database "
-            f"`bench_topics_daily` of the run below, continued with sequences {seqs[0]}–{seqs[-1]} (no generation, "
+            f"`{a.database}` of the run below, continued with sequences {seqs[0]}–{seqs[-1]} (no generation, "
             "load or monthly build in this run).", "", *(fmt_verify(checked) if checked else [])]
     cmd = (f"python -m bench.topics_daily --scale {a.scale} --days {a.days} --resume" + (" --keep" if a.keep else "")
            + (" --verify" if a.verify else ""))

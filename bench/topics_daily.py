@@ -47,7 +47,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--days", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--keep", action="store_true", help="keep the database bench_topics_daily at the end")
+    ap.add_argument("--keep", action="store_true", help="keep the database (--database) at the end")
+    ap.add_argument("--database", default="bench_topics_daily",
+                    help="the benchmark's own database (default bench_topics_daily; another name runs a second scale "
+                         "beside a kept one in the same cluster)")
     ap.add_argument("--reuse-drop", action="store_true",
                     help="use the roll-ups an earlier run generated (same scale and seed) instead of generating them again")
     ap.add_argument("--resume", action="store_true",
@@ -60,6 +63,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 # the models a daily refresh merges for the changed persons / units (macros/topic_incremental.sql)
 INCREMENTAL = [("intermediate", "int_identity__person_records"), ("intermediate", "int_identity__natural_person"),
+               ("intermediate", "int_identity__person_conflicts"),
                ("topic_profile", "topic_profile__status"),
                ("topic_employment_protection", "topic_employment_protection__status"),
                ("topic_employment_protection", "topic_employment_protection__units"),
@@ -137,7 +141,7 @@ def main(argv=None) -> int:
     root = settings.VAR / "bench" / "topics_daily" / f"scale_{a.scale}"
     exchange, target = root / "exchange", root / "target"
     base = settings.admin_url().rsplit("/", 1)[0]
-    url = f"{base}/bench_topics_daily"
+    url = f"{base}/{a.database}"
     os.environ.update({"WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(root / "logs")})
     if a.resume:
         return resume(a, root, url, base, refresh, load_daily)
@@ -151,8 +155,8 @@ def main(argv=None) -> int:
     print(f"[bench] roll-ups {START}+{MONTHS} at scale {a.scale}: {gen_s:.0f}s (load {load_avg()})", flush=True)
 
     with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
-        c.execute("drop database if exists bench_topics_daily with (force)")
-        c.execute("create database bench_topics_daily")
+        c.execute(f"drop database if exists {a.database} with (force)")
+        c.execute(f"create database {a.database}")
     t = time.perf_counter()
     for m in ("202411", "202412"):
         load_month(m, url=url, folder=exchange / m, log=lambda *_: None)
@@ -176,12 +180,12 @@ def main(argv=None) -> int:
     checked = verify(url) if a.verify else None
     if not a.keep:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
-            c.execute("drop database if exists bench_topics_daily with (force)")
+            c.execute(f"drop database if exists {a.database} with (force)")
 
     days = rows[1:]
     head = [f"## Topic libraries after a day's increment (`python -m bench.topics_daily --scale {a.scale} --days {a.days}`)", "",
             f"**Scale {a.scale}**{'' if a.scale == 0.1 else ' (NOT the target scale 0.1)'}, own database "
-            f"`bench_topics_daily`. Roll-ups 202411–202501 "
+            f"`{a.database}`. Roll-ups 202411–202501 "
             f"{'of an earlier run reused (--reuse-drop)' if gen_s < 5 else f'generated in {gen_s:.0f} s'}; 202411–202412 loaded "
             f"({load_s:.0f} s) and January left to the daily feed, so its days come after the latest roll-up. First "
             f"build of the topic libraries with everything upstream (`+path:models/topics +path:snapshots/topics`): "
@@ -197,8 +201,8 @@ def main(argv=None) -> int:
 def resume(a, root, url, base, refresh, load_daily) -> int:
     """--resume: the next --days days on the kept database (their files were written by the first run)."""
     with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
-        if not c.execute("select 1 from pg_database where datname = 'bench_topics_daily'").fetchone():
-            raise SystemExit("--resume: no database bench_topics_daily (run once with --keep first)")
+        if not c.execute("select 1 from pg_database where datname = %s", (a.database,)).fetchone():
+            raise SystemExit(f"--resume: no database {a.database} (run once with --keep first)")
     feed = DailyFeed.__new__(DailyFeed)
     from foundation.daily_spec import load_daily_specs
     feed.staged, feed.folder, feed.specs = root / "staged", root / "daily", load_daily_specs()
@@ -212,11 +216,11 @@ def resume(a, root, url, base, refresh, load_daily) -> int:
     checked = verify(url) if a.verify else None
     if not a.keep:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
-            c.execute("drop database if exists bench_topics_daily with (force)")
+            c.execute(f"drop database if exists {a.database} with (force)")
     head = [f"## Topic libraries after a day's increment, continued (`python -m bench.topics_daily --scale {a.scale} "
             f"--days {a.days} --resume`)", "",
             f"**Scale {a.scale}**{'' if a.scale == 0.1 else ' (NOT the target scale 0.1)'}, the kept database "
-            f"`bench_topics_daily` of the run below, continued with sequences {seqs[0]}–{seqs[-1]} (no generation, "
+            f"`{a.database}` of the run below, continued with sequences {seqs[0]}–{seqs[-1]} (no generation, "
             "load or monthly build in this run).", "", *(fmt_verify(checked) if checked else [])]
     cmd = (f"python -m bench.topics_daily --scale {a.scale} --days {a.days} --resume" + (" --keep" if a.keep else "")
            + (" --verify" if a.verify else ""))

@@ -39,6 +39,7 @@ import psycopg.sql
 
 from foundation import settings
 from foundation.daily_spec import OK_SUFFIX, OPS, DailySpec, load_daily_specs
+from loaders import db
 from loaders.dropzone import sha256_of
 from loaders.load import run_by, write_reject_files
 from loaders.validate import FileResult, Finding, encoding_problem, sample_lines, structure_problem, validate_stream
@@ -116,9 +117,17 @@ class DayFile:
     waiting: str | None = None  # why it cannot be read yet
 
 
+def ensure_lookup(conn: psycopg.Connection, ds: DailySpec) -> None:
+    """The daily table's look-up indexes (loaders/db.py LOOKUP_INDEXES): the topic libraries' daily refresh finds
+    the changed persons' versions through them."""
+    for ddl in db.lookup_index_ddl(table(ds), ds.base.interface):
+        conn.execute(ddl)
+
+
 def ensure(conn: psycopg.Connection, ds: DailySpec | None = None) -> None:
     conn.execute(DDL)
     if ds is None:
+        db.ensure_all_lookup_indexes(conn)  # those of a warehouse of an earlier version (once)
         return
     t = table(ds)
     if conn.execute("select to_regclass(%s) is not null", (t,)).fetchone()[0]:
@@ -127,6 +136,7 @@ def ensure(conn: psycopg.Connection, ds: DailySpec | None = None) -> None:
         for c in ds.entity_columns:  # a column the contract gained since (the monthly loader does the same)
             if c.name not in existing:
                 conn.execute(f"alter table {t} add column {c.name} {c.pg_type}")
+        ensure_lookup(conn, ds)
         return
     cols = ",\n  ".join(f"{c.name} {c.pg_type}" for c in ds.entity_columns)
     conn.execute(f"""create table if not exists {t} (
@@ -143,6 +153,7 @@ def ensure(conn: psycopg.Connection, ds: DailySpec | None = None) -> None:
     conn.execute(f"create unique index if not exists {ds.interface}_current on {t} ({key}) where _valid_to is null")
     conn.execute(f"create index if not exists {ds.interface}_opened on {t} (_delivery_id)")
     conn.execute(f"create index if not exists {ds.interface}_closed on {t} (_closed_by) where _closed_by is not null")
+    ensure_lookup(conn, ds)
     conn.execute(f"comment on table {t} is %s" % psycopg.sql.quote(
         f"{ds.title}: 按日增量应用后的全部版本(_valid_to 为空 = 当前状态)"))
     for c in ds.entity_columns:

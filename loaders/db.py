@@ -1,6 +1,8 @@
 """Database side of loading: raw tables derived from the specs, the load-audit schema."""
 from __future__ import annotations
 
+import re
+
 import psycopg
 
 from foundation.spec import Spec
@@ -171,10 +173,84 @@ def ensure_raw_table(conn: psycopg.Connection, spec: Spec) -> None:
     for c in spec.columns:
         if c.name not in existing:
             conn.execute(f"alter table {raw_table(spec)} add column {c.name} {c.pg_type}")
+    ensure_lookup_indexes(conn, spec)
     conn.execute(f"comment on table {raw_table(spec)} is %s" % psycopg.sql.quote(f"{spec.title}(原始层, 按数据月份分区)"))
     for c in spec.columns:
         conn.execute(f"comment on column {raw_table(spec)}.{c.name} is "
                      + psycopg.sql.quote(c.label + ("(个人敏感信息)" if c.pii else "")))
+
+
+# Look-up indexes of the raw tables the daily refresh of the topic libraries reads person by person (or unit by unit):
+# macros/topic_incremental.sql filters the staging views on the changed persons' keys, and these indexes let the filter
+# reach the raw rows instead of scanning every month. The expression must be the staging view's own key expression:
+# `upper(id_number)` where the view says so (stg_pension__persons …); `upper(btrim(id_number))` where it normalises
+# the ID number (macros/identity.sql normalize_id: upper-cased, trimmed, 15 → 18 digits), which the models match
+# with the changed persons' 18- and 15-digit forms (topic_incremental.sql daily_changed_keys). An index on the
+# partitioned table is created on every partition, now and for the months loaded later. `data_month` of the 按日
+# sources: the daily-state views (macros/daily_state.sql) read the latest roll-up month, max(data_month), through it.
+LOOKUP_INDEXES: dict[str, tuple[str, ...]] = {
+    "police_hukou_register": ("upper(btrim(id_number))", "data_month"),
+    "police_residence_permit": ("upper(btrim(id_number))", "data_month"),
+    "police_death_cancel": ("upper(btrim(id_number))", "data_month"),
+    "points_applicant": ("upper(btrim(id_number))", "data_month"),
+    "legal_person_basic": ("data_month",),
+    "market_serious_violation": ("data_month",),
+    "market_abnormal_operation": ("data_month",),
+    "civil_cremation": ("upper(btrim(id_number))",),
+    "civil_low_income": ("upper(btrim(id_number))",),
+    "disabled_person": ("upper(btrim(id_number))",),
+    "skill_subsidy_person": ("upper(btrim(id_number))",),
+    "ent_pension_person": ("upper(id_number)", "unit_id"),
+    "ent_pension_retiree": ("upper(id_number)",),
+    "public_pension_person": ("upper(id_number)",),
+    "public_pension_retiree": ("upper(id_number)",),
+    "residents_pension_enrol": ("upper(id_number)",),
+    "unemployed_registry_person": ("upper(id_number)",),
+    "unemp_benefit": ("upper(id_number)",),
+    "job_market_seeker": ("upper(id_number)",),
+    "training_trainee": ("upper(id_number)",),
+    "unemp_contribution": ("unit_id",),
+    "unemp_insured": ("unit_id",),
+}
+
+
+def lookup_index_ddl(table: str, interface: str) -> list[str]:
+    """`create index if not exists` of the look-up indexes of one interface's table (raw.<interface> or its daily
+    table raw.<interface>_daily, named after `table`)."""
+    out = []
+    exprs = LOOKUP_INDEXES.get(interface, ())
+    if table.endswith("_daily"):  # the daily state: no data_month; the versions changed after a date (daily_state.sql)
+        exprs = tuple(e for e in exprs if e != "data_month") + ("_valid_from", "_valid_to")
+    for expr in exprs:
+        col = expr if expr.isidentifier() else f"({expr})"
+        name = f"{table.split('.')[-1]}_by_{re.sub(r'[^a-z0-9]+', '_', expr).strip('_')}"[:63]
+        out.append(f"create index if not exists {name} on {table} ({col})")
+    return out
+
+
+def ensure_lookup_indexes(conn: psycopg.Connection, spec: Spec) -> None:
+    for ddl in lookup_index_ddl(raw_table(spec), spec.interface):
+        conn.execute(ddl)
+
+
+def ensure_all_lookup_indexes(conn: psycopg.Connection) -> list[str]:
+    """The look-up indexes missing on the raw tables that exist (monthly and daily): a warehouse of an earlier
+    version gets them at its next daily load. Only the missing ones are created (`create index if not exists` would
+    still lock each table). Returns the indexes created."""
+    have = {r[0] for r in conn.execute("select indexname from pg_indexes where schemaname = 'raw'")}
+    tables = {r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'raw' union "
+                                         "select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                                         "where n.nspname = 'raw' and c.relkind = 'p'")}
+    made = []
+    for iface in LOOKUP_INDEXES:
+        for t in (iface, f"{iface}_daily"):
+            if t in tables:
+                for ddl in lookup_index_ddl(f"raw.{t}", iface):
+                    name = ddl.split()[5]
+                    if name not in have:
+                        conn.execute(ddl)
+                        made.append(name)
+    return made
 
 
 def partition_name(interface: str, month: str) -> str:

@@ -177,7 +177,8 @@ def _daily_files(tmp, url, folder):
 INCREMENTAL = [("intermediate", "int_identity__person_records"), ("intermediate", "int_identity__natural_person"),
                ("topic_profile", "topic_profile__status"), ("topic_employment_protection", "topic_employment_protection__status"),
                ("topic_agricultural_hukou", "topic_agricultural_hukou__status"),
-               ("topic_employment_protection", "topic_employment_protection__units")]
+               ("topic_employment_protection", "topic_employment_protection__units"),
+               ("intermediate", "int_identity__person_conflicts")]
 
 
 def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypatch):

@@ -48,7 +48,7 @@ with {% if since %}changed_persons as materialized ({{ daily_changed_persons(sin
         {{ prio }}                                     as priority,
         month_start                                    as last_month
      from {{ ref(model) }}
-     where {{ id_col }} is not null{{ daily_changed_filter(id_col, since) }}
+     where {{ id_col }} is not null{{ daily_changed_person_filter(id_col, id_col ~ '_raw', since) }}
      order by {{ id_col }}, month_start desc, {{ name_col }}
               {{- ', ' ~ gender_col if gender_col }}{{ ', ' ~ birth_col if birth_col }})
     {% if not loop.last %}union all{% endif %}

@@ -55,7 +55,9 @@
     {{ return(rows[0][0] if rows | length > 0 else none) }}
 {%- endmacro %}
 
-{#- the daily deliveries applied after `since` (the versions they opened or closed: indexed _delivery_id, _closed_by) -#}
+{#- the daily deliveries applied after `since` (the versions they opened or closed: indexed _delivery_id, _closed_by;
+    matched with `= any(array(…))` so that the index is used — as a semi-join the planner expected the initial full
+    load's hundreds of thousands of versions per delivery and read the whole daily table) -#}
 {% macro daily_deliveries_since(since) -%}
     select delivery_id from audit.daily_delivery where finished_at > timestamptz '{{ since }}'
 {%- endmacro %}
@@ -70,7 +72,7 @@
         {%- if rel is not none -%}
             {%- for by in ['_delivery_id', '_closed_by'] -%}
                 {%- do parts.append("select " ~ expression ~ " as " ~ name ~ " from " ~ rel ~ " v where v."
-                    ~ by ~ " in (" ~ daily_deliveries_since(since) ~ ")") -%}
+                    ~ by ~ " = any(array(" ~ daily_deliveries_since(since) ~ "))") -%}
             {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
@@ -88,8 +90,32 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- `= any(array(…))`, not `in (select …)`: the array is computed once (an InitPlan) and the condition on it is pushed
+    down through the staging views (also into the daily-state view's union, macros/daily_state.sql) onto the raw
+    tables, where an index on the same expression (loaders/db.py LOOKUP_INDEXES) finds the rows; `in (select …)` is a
+    semi-join the planner cannot take into a view with a union, so every month of every source was read. -#}
 {% macro daily_changed_filter(col, since) -%}
-    {%- if since %} and {{ col }} in (select id_number from changed_persons){% endif -%}
+    {%- if since %} and {{ col }} = any(array(select id_number from changed_persons)){% endif -%}
+{%- endmacro %}
+
+{#- For a staging view that normalises the ID number (macros/identity.sql normalize_id; the view's `<col>_raw` is the
+    number as delivered): the same persons by the delivered number, upper-cased and trimmed — the expression the raw
+    tables are indexed on. A delivered number normalises to N exactly when, upper-cased and trimmed, it is N or, for
+    N = 6 digits + '19' + 9 digits + check, N's 15-digit form (the first 6 and the 9 after '19'); so this condition
+    keeps every row of the changed persons (and the exact daily_changed_filter on the normalised number beside it
+    drops the few others). -#}
+{% macro daily_changed_raw_filter(raw_col, since) -%}
+    {%- if since %} and upper(btrim({{ raw_col }})) = any(array(
+        select k.key from changed_persons c
+        cross join lateral (values (c.id_number),
+            (case when c.id_number ~ '^[0-9]{6}19[0-9]{9}[0-9X]$'
+                  then substr(c.id_number, 1, 6) || substr(c.id_number, 9, 9) end)) k (key)
+        where k.key is not null)){% endif -%}
+{%- endmacro %}
+
+{#- Both: the exact filter on the normalised number and the indexed one on the delivered number. -#}
+{% macro daily_changed_person_filter(col, raw_col, since) -%}
+    {{- daily_changed_filter(col, since) }}{{ daily_changed_raw_filter(raw_col, since) -}}
 {%- endmacro %}
 
 {% macro daily_incremental_delete(col='id_number', extra=none) -%}
@@ -129,6 +155,14 @@
 
 {% macro daily_changed_units_filter(col, since) -%}
     {%- if since %} and {{ col }} in (select credit_code from changed_units){% endif -%}
+{%- endmacro %}
+
+{#- The same units by the unit ids of a source keyed on unit_id (the raw tables are indexed on it): the ids the CTE
+    `units` (unit_id → credit_code) gives the changed units. Implied by the join on unit_id and the credit-code filter
+    beside it; it only lets the planner find the rows by the index. -#}
+{% macro daily_changed_unit_ids_filter(col, units, since) -%}
+    {%- if since %} and {{ col }} = any(array(select unit_id from {{ units }}
+        where credit_code in (select credit_code from changed_units))){% endif -%}
 {%- endmacro %}
 
 {% macro daily_incremental_delete_units(unit_records) -%}

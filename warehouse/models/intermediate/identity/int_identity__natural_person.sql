@@ -26,25 +26,25 @@ hukou as (
     select distinct on (id_number) id_number, hukou_nature_code, household_no, district_code as hukou_district_code,
            month_start as hukou_month
     from {{ ref('stg_police__hukou_register') }}
-    where true{{ daily_changed_filter('id_number', since) }}
+    where true{{ daily_changed_person_filter('id_number', 'id_number_raw', since) }}
     order by id_number, month_start desc
 ),
 permit as (
     select distinct on (id_number) id_number, district_code as permit_district_code, valid_to as permit_valid_to
     from {{ ref('stg_police__residence_permits') }}
-    where true{{ daily_changed_filter('id_number', since) }}
+    where true{{ daily_changed_person_filter('id_number', 'id_number_raw', since) }}
     order by id_number, month_start desc
 ),
 death as (
     select id_number, min(death_date) as death_date
     from {{ ref('stg_police__death_cancellations') }}
-    where true{{ daily_changed_filter('id_number', since) }}
+    where true{{ daily_changed_person_filter('id_number', 'id_number_raw', since) }}
     group by id_number
 ),
 cremation as (
     select id_number, min(cremation_date) as cremation_date
     from {{ ref('stg_civil_affairs__cremations') }}
-    where true{{ daily_changed_filter('id_number', since) }}
+    where true{{ daily_changed_person_filter('id_number', 'id_number_raw', since) }}
     group by id_number
 )
 select

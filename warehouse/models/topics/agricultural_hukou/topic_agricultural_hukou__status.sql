@@ -11,7 +11,7 @@ reg as (
     select distinct on (id_number) id_number, person_name, gender_code, birth_date, household_no, hukou_nature_code,
            district_code, month_start as last_register_month
     from {{ ref('stg_police__hukou_register') }}
-    where true{{ daily_changed_filter('id_number', since) }}
+    where true{{ daily_changed_person_filter('id_number', 'id_number_raw', since) }}
     order by id_number, month_start desc
 ),
 ent as (select distinct id_number from {{ ref('stg_pension__persons') }}
@@ -19,10 +19,10 @@ ent as (select distinct id_number from {{ ref('stg_pension__persons') }}
 res as (select distinct id_number from {{ ref('stg_residents_pension__enrolments') }}
         where month_start = (select as_of_month from as_of) and enrol_status_code in ('1', '2', '3'){{ daily_changed_filter('id_number', since) }}),
 low as (select distinct id_number from {{ ref('stg_civil_affairs__low_income_persons') }}
-        where month_start = (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}),
+        where month_start = (select as_of_month from as_of){{ daily_changed_person_filter('id_number', 'id_number_raw', since) }}),
 dis as (select distinct id_number from {{ ref('stg_disabled_persons__disabled_persons') }}
-        where month_start = (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}),
-dead as (select distinct id_number from {{ ref('stg_police__death_cancellations') }} where true{{ daily_changed_filter('id_number', since) }})
+        where month_start = (select as_of_month from as_of){{ daily_changed_person_filter('id_number', 'id_number_raw', since) }}),
+dead as (select distinct id_number from {{ ref('stg_police__death_cancellations') }} where true{{ daily_changed_person_filter('id_number', 'id_number_raw', since) }})
 select
     r.id_number, r.person_name, r.gender_code, r.birth_date,
     (extract(year from age(a.as_of_month, r.birth_date)))::int          as age,

@@ -11,7 +11,7 @@ with {% if since %}changed_persons as materialized ({{ daily_changed_persons(sin
 reg as (
     select distinct on (id_number) id_number, person_name, gender_code, birth_date, hukou_nature_code, district_code
     from {{ ref('stg_police__hukou_register') }}
-    where month_start = (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}
+    where month_start = (select as_of_month from as_of){{ daily_changed_person_filter('id_number', 'id_number_raw', since) }}
     order by id_number, register_date desc nulls last
 ),
 ent as (select distinct on (p.id_number) p.id_number, u.credit_code, u.district_code as unit_district_code
@@ -27,7 +27,7 @@ unemp as (select distinct id_number from {{ ref('stg_unemployed_registry__person
 pens as (select id_number from {{ ref('stg_pension__retirees') }} where month_start = (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}
          union select id_number from {{ ref('stg_public_pension__retirees') }} where month_start = (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}),
 dead as (select distinct id_number from {{ ref('stg_police__death_cancellations') }}
-         where month_start <= (select as_of_month from as_of){{ daily_changed_filter('id_number', since) }}),
+         where month_start <= (select as_of_month from as_of){{ daily_changed_person_filter('id_number', 'id_number_raw', since) }}),
 r as (
     select reg.*, a.as_of_month,
            (extract(year from age(a.as_of_month, reg.birth_date)))::int as age,

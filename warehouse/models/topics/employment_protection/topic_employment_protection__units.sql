@@ -17,17 +17,18 @@ changed_units as materialized (
     select distinct u.credit_code
     from {{ ref('stg_pension__persons') }} p join units u using (unit_id)
     where p.month_start = (select as_of_month from as_of) and p.insured_status_code = '1'
-      and p.id_number in (select id_number from changed_persons)
+      {{- daily_changed_filter('p.id_number', since) }}
 ),
+changed_unit_ids as materialized (select unit_id, credit_code from units where true{{ daily_changed_units_filter('credit_code', since) }}),
 {%- endif %}
 pop as (select id_number from {{ ref('topic_employment_protection__status') }} where in_population),
 emp as (
     select u.credit_code, p.month_start, count(distinct p.id_number) as employees,
            count(distinct pop.id_number) as resident_employees
     from {{ ref('stg_pension__persons') }} p
-    join units u using (unit_id)
+    join {{ 'changed_unit_ids' if since else 'units' }} u using (unit_id)
     left join pop on pop.id_number = p.id_number and p.month_start = (select as_of_month from as_of)
-    where p.insured_status_code = '1'{{ daily_changed_units_filter('u.credit_code', since) }}
+    where p.insured_status_code = '1'{% if since %} and p.unit_id = any(array(select unit_id from changed_unit_ids)){% endif %}
       and p.month_start in ((select as_of_month from as_of), ((select as_of_month from as_of) - interval '1 month')::date)
     group by u.credit_code, p.month_start
 ),

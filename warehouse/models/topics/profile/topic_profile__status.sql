@@ -6,8 +6,8 @@
           pre_hook="{{ daily_incremental_delete('id_number') }}") }}
 {%- set since = daily_incremental_since() %}
 {%- set tags = [
-    ('tag_beijing_hukou',      '本市户籍',         "select id_number from " ~ ref('stg_police__hukou_register') ~ " where month_start = (select as_of_month from as_of)"),
-    ('tag_residence_permit',   '居住证',           "select id_number from " ~ ref('stg_police__residence_permits') ~ " where month_start = (select as_of_month from as_of)"),
+    ('tag_beijing_hukou',      '本市户籍',         "select id_number from " ~ ref('stg_police__hukou_register') ~ " where month_start = (select as_of_month from as_of)" ~ daily_changed_raw_filter('id_number_raw', since)),
+    ('tag_residence_permit',   '居住证',           "select id_number from " ~ ref('stg_police__residence_permits') ~ " where month_start = (select as_of_month from as_of)" ~ daily_changed_raw_filter('id_number_raw', since)),
     ('tag_employee_insured',   '职工养老参保',     "select id_number from " ~ ref('stg_pension__persons') ~ " where month_start = (select as_of_month from as_of) and insured_status_code in ('1', '2')
                                                    union select id_number from " ~ ref('stg_public_pension__persons') ~ " where month_start = (select as_of_month from as_of) and insured_status_code in ('1', '2')"),
     ('tag_residents_insured',  '城乡居民养老参保', "select id_number from " ~ ref('stg_residents_pension__enrolments') ~ " where month_start = (select as_of_month from as_of) and enrol_status_code in ('1', '3')"),
@@ -18,10 +18,10 @@
     ('tag_unemployment_benefit',  '领取失业保险金', "select id_number from " ~ ref('stg_unemployment__benefits') ~ " where month_start = (select as_of_month from as_of)"),
     ('tag_job_seeker',         '求职登记',         "select id_number from " ~ ref('stg_job_market__seekers') ~ " where month_start = (select as_of_month from as_of)"),
     ('tag_trained',            '近一年参加培训',   "select id_number from " ~ ref('stg_training__trainees') ~ " where month_start between (select from_month from as_of) and (select as_of_month from as_of)"),
-    ('tag_skill_subsidy',      '近一年技能提升补贴', "select id_number from " ~ ref('stg_skill_subsidy__person_roster') ~ " where month_start between (select from_month from as_of) and (select as_of_month from as_of)"),
-    ('tag_points_applicant',   '积分落户申报',     "select id_number from " ~ ref('stg_points_settlement__applicants') ~ " where month_start = (select as_of_month from as_of)"),
-    ('tag_low_income',         '低保特困低收入',   "select id_number from " ~ ref('stg_civil_affairs__low_income_persons') ~ " where month_start = (select as_of_month from as_of)"),
-    ('tag_disabled',           '持证残疾人',       "select id_number from " ~ ref('stg_disabled_persons__disabled_persons') ~ " where month_start = (select as_of_month from as_of)"),
+    ('tag_skill_subsidy',      '近一年技能提升补贴', "select id_number from " ~ ref('stg_skill_subsidy__person_roster') ~ " where month_start between (select from_month from as_of) and (select as_of_month from as_of)" ~ daily_changed_raw_filter('id_number_raw', since)),
+    ('tag_points_applicant',   '积分落户申报',     "select id_number from " ~ ref('stg_points_settlement__applicants') ~ " where month_start = (select as_of_month from as_of)" ~ daily_changed_raw_filter('id_number_raw', since)),
+    ('tag_low_income',         '低保特困低收入',   "select id_number from " ~ ref('stg_civil_affairs__low_income_persons') ~ " where month_start = (select as_of_month from as_of)" ~ daily_changed_raw_filter('id_number_raw', since)),
+    ('tag_disabled',           '持证残疾人',       "select id_number from " ~ ref('stg_disabled_persons__disabled_persons') ~ " where month_start = (select as_of_month from as_of)" ~ daily_changed_raw_filter('id_number_raw', since)),
 ] %}
 {%- set names = [] %}{% for col, label, query in tags %}{% do names.append(col) %}{% endfor %}
 {%- if names | join(',') != profile_tag_names() | trim %}
@@ -69,3 +69,4 @@ from {{ ref('int_identity__natural_person') }} n
 cross join as_of a
 join tagged t using (id_number)
 left join {{ ref('code_hukou_nature') }} hn on hn.code = n.hukou_nature_code
+where true{{ daily_changed_filter('n.id_number', since) }}

@@ -25,6 +25,7 @@ contrib as (
     select u.credit_code, count(distinct c.month_start) as months_paid, sum(c.employer_amount) as employer_paid
     from {{ ref('stg_unemployment__contributions') }} c join units u using (unit_id), win
     where c.month_start between win.from_month and win.as_of_month{{ daily_changed_units_filter('u.credit_code', since) }}
+          {{- daily_changed_unit_ids_filter('c.unit_id', 'units', since) }}
     group by u.credit_code
 ),
 insured as (
@@ -33,6 +34,7 @@ insured as (
            count(distinct p.person_id) filter (where p.month_start = (select as_of_month from win)) as insured_end
     from {{ ref('stg_unemployment__insured_persons') }} p join units u using (unit_id)
     where p.insured_status_code in ('1', '2'){{ daily_changed_units_filter('u.credit_code', since) }}
+          {{- daily_changed_unit_ids_filter('p.unit_id', 'units', since) }}
     group by u.credit_code
 ),
 violation as (

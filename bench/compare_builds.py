@@ -1,20 +1,23 @@
 """Prove a refactor changes no figure: build the same drop into two databases, then compare every relation
 of the two with EXCEPT ALL both ways.
 
-    python -m bench.compare_builds build BEFORE_DB [--drop var/exchange] [--full-refresh]
+    python -m bench.compare_builds build BEFORE_DB [--drop var/exchange] [--full-refresh | --by-month]
     python -m bench.compare_builds compare BEFORE_DB AFTER_DB [--schemas a,b] [--ignore-column NAME ...]
 
 `build` creates the database on the warehouse server (the embedded cluster, or the server of WAREHOUSE_URL),
 and runs the monthly build (`make build`: load every month of the drop, dbt build, quality reports) into it,
 with its own var folder (var/compare/<db>: run log reports, dbt target and logs) so the demo database and
 warehouse/target are untouched. Run it once in the checkout before the change and once in the checkout after
-it (same drop, same seed), under two database names.
+it (same drop, same seed), under two database names. `--by-month` builds the incremental path instead: one
+`make build MONTH=<m>` per month of the drop, oldest first (each loads its month and builds), as the monthly
+runs do — so a month-incremental model is compared after its incremental months, not only after one build.
 
 `compare` imports every schema of the second database into the first through postgres_fdw (schemas
 cmp__<schema>, dropped afterwards) and, for every table, view and materialised view present in either,
 counts rows, rows only in the first (EXCEPT ALL) and rows only in the second. Columns whose values depend on
 when the build ran (load timestamps, dbt snapshot validity, run ids) are left out of the comparison and listed;
-add more with --ignore-column. Relations or columns present on one side only are differences. Exit status 0
+add more with --ignore-column (a column left out may exist on one side only: a column the change adds). Relations
+or other columns present on one side only are differences. Exit status 0
 when every relation is identical, 1 otherwise; the table is printed and written to var/compare/<a>__<b>.md.
 """
 from __future__ import annotations
@@ -52,7 +55,7 @@ def server_url(db: str) -> str:
     return _settings().warehouse_url().rsplit("/", 1)[0] + f"/{db}"
 
 
-def build(db: str, drop: Path, full_refresh: bool) -> int:
+def build(db: str, drop: Path, full_refresh: bool, by_month: bool = False) -> int:
     """Create `db` (dropped first if it exists) and build the drop into it through `make build`."""
     admin = server_url("postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -68,8 +71,16 @@ def build(db: str, drop: Path, full_refresh: bool) -> int:
            "DBT_TARGET_PATH": str(var / "target"), "DBT_LOG_PATH": str(var / "logs"),
            "WAREHOUSE_OPERATOR": "compare_builds"}
     cmd = ["make", "--no-print-directory", "build"] + (["FULL_REFRESH=1"] if full_refresh else [])
-    print(f"[compare] building {drop} into database {db}: {' '.join(cmd)}", flush=True)
-    return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+    if not by_month:
+        print(f"[compare] building {drop} into database {db}: {' '.join(cmd)}", flush=True)
+        return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+    months = sorted(p.name for p in drop.resolve().iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 6)
+    for month in months:
+        print(f"[compare] building {month} of {drop} into database {db}: {' '.join(cmd)} MONTH={month}", flush=True)
+        rc = subprocess.run(cmd + [f"MONTH={month}"], cwd=ROOT, env=env).returncode
+        if rc:
+            return rc
+    return 0
 
 
 def _relations(conn, schemas: list[str] | None) -> dict[tuple[str, str], dict[str, str]]:
@@ -131,13 +142,16 @@ def compare(a: str, b: str, schemas: list[str] | None, ignore: set[str]) -> int:
                                  f"| relation only in {'B' if key not in rel_a else 'A'} | | |")
                     continue
                 cols_a, cols_b = rel_a[key], rel_b[key]
-                if list(cols_a) != list(cols_b):
+                kept = [c for c in cols_a if c.lower() not in ignore]
+                if kept != [c for c in cols_b if c.lower() not in ignore]:
                     differing += 1
                     only = sorted(set(cols_a) ^ set(cols_b)) or ["(column order)"]
                     lines.append(f"| {name} | | | columns differ: {', '.join(only)} | | |")
                     continue
-                kept = [c for c in cols_a if c.lower() not in ignore]
-                left_out = [c for c in cols_a if c.lower() in ignore]
+                # a column left out may exist on one side only (--ignore-column: e.g. a column a change adds)
+                left_out = [c for c in cols_a if c.lower() in ignore and c in cols_b] + [
+                    f"{c} (B only)" for c in cols_b if c.lower() in ignore and c not in cols_a] + [
+                    f"{c} (A only)" for c in cols_a if c.lower() in ignore and c not in cols_b]
                 cols = sql.SQL(", ").join(_expr(c, cols_a[c]) for c in kept) if kept else sql.SQL("1")
                 ta = sql.Identifier(schema, rel)
                 tb = sql.Identifier(f"cmp__{schema}", rel)
@@ -177,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("db")
     b.add_argument("--drop", type=Path, default=ROOT / "var" / "exchange", help="the drop zone (default var/exchange)")
     b.add_argument("--full-refresh", action="store_true")
+    b.add_argument("--by-month", action="store_true",
+                   help="load and build one month at a time, oldest first (the incremental path)")
     c = sub.add_parser("compare", help="compare every relation of two databases, EXCEPT ALL both ways")
     c.add_argument("a")
     c.add_argument("b")
@@ -185,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="a run-dependent column to leave out (in addition to the built-in list)")
     a = ap.parse_args(argv)
     if a.cmd == "build":
-        return build(a.db, a.drop, a.full_refresh)
+        return build(a.db, a.drop, a.full_refresh, a.by_month)
     return compare(a.a, a.b, a.schemas.split(",") if a.schemas else None,
                    RUN_DEPENDENT_COLUMNS | set(a.ignore_column))
 

@@ -15,9 +15,13 @@ from synth.__main__ import generate
 
 pytestmark = pytest.mark.integration
 MONTHS = ["202407", "202408", "202409"]
+# whole-population models made month-incremental (a month's rows depend on other months' deliveries: back pay)
+PERSON_INSURANCE_MONTH = "topic_data_services.topic_data_services__person_insurance_month"
+WHOLE_POPULATION = ["+topic_data_services__person_insurance_month", "+int_governance__g03_id_gender_mismatch",
+                    "+int_governance__g04_id_birth_mismatch"]
 # the pension and unemployment paths, the dimensions and check table their tests compare against
 SELECT = ["--select", "+rpt_pension_overview", "+agg_pension_month", "+rpt_pension_flows", "+fct_unemployment_person_month", "+dim_month", "+dim_district",
-          "+dim_gender", "+dim_age_band", "+stg_provider__check_table", "--indirect-selection", "buildable"]
+          "+dim_gender", "+dim_age_band", "+stg_provider__check_table", *WHOLE_POPULATION, "--indirect-selection", "buildable"]
 # incremental models in the selection, with the month column their rows are keyed on
 MODELS = ["intermediate.int_pension__person_month", "intermediate.int_pension__unit_month",
           "intermediate.int_pension__contribution_person_month", "intermediate.int_pension__payment_person_month",
@@ -51,6 +55,30 @@ def contents(c, table):
                      f"from {table} t").fetchone()
 
 
+def back_date_one_contribution(exchange):
+    """In the third month's pension contributions, one back-pay row for the second month is made a back payment for
+    the FIRST month (two months back) — same arrival month, rows and amounts, so the provider's check table still
+    agrees. The person (registered in the first month) is written to exchange/back_pay_person."""
+    from synth.writer import write_marker
+
+    registered = {line.split(b"|")[1] for line in
+                  (exchange / MONTHS[0] / f"QYYL_RY_{MONTHS[0]}.txt").read_bytes().splitlines()}
+    path = exchange / MONTHS[2] / f"QYYL_JF_{MONTHS[2]}.txt"
+    lines = path.read_bytes().splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        f = line.split(b"|")
+        if f[3] == MONTHS[1].encode() and f[1] in registered:
+            f[3] = MONTHS[0].encode()
+            lines[i] = b"|".join(f)
+            (exchange / "back_pay_person").write_bytes(f[1])
+            break
+    else:
+        raise AssertionError("no back-pay row in the generated contributions")
+    data = b"".join(lines)
+    path.write_bytes(data)
+    write_marker(path, data, len(lines))
+
+
 @pytest.fixture(scope="module")
 def two_months_built(tmp_path_factory, server_url):
     tmp = tmp_path_factory.mktemp("inc")
@@ -60,6 +88,7 @@ def two_months_built(tmp_path_factory, server_url):
         c.execute(f'create database "{name}"')
     url = server_url.rsplit("/", 1)[0] + f"/{name}"
     generate(MONTHS[0], len(MONTHS), 0.0005, 7, out=tmp / "exchange")
+    back_date_one_contribution(tmp / "exchange")
     for m in MONTHS[:2]:
         load(url, tmp, m)
     res = dbt(["build", *SELECT], url, tmp)
@@ -86,6 +115,33 @@ def test_a_new_month_is_added_without_touching_the_built_months(two_months_built
         rows = c.execute("select sum(contribution_rows) from intermediate.int_pension__contribution_person_month "
                          "where month_start = to_date(%s, 'YYYYMM')", (MONTHS[2],)).fetchone()[0]
         assert rows == raw > 0
+
+
+def test_back_pay_in_a_new_month_restates_the_month_it_pays_for(two_months_built):
+    """The third month's delivery pays for the first month (a back-dated row): the incremental build rewrites the
+    first month of topic_data_services__person_insurance_month with it (what a full rebuild gives), and the
+    governance rules G03/G04 built month by month equal a full rebuild."""
+    url, tmp = two_months_built
+    person = (tmp / "exchange" / "back_pay_person").read_text()
+    models = [PERSON_INSURANCE_MONTH, "intermediate.int_governance__g03_id_gender_mismatch",
+              "intermediate.int_governance__g04_id_birth_mismatch"]
+    with psycopg.connect(url) as c:
+        got = c.execute(f"select contribution_base, employer_amount, employee_amount from {PERSON_INSURANCE_MONTH} "
+                        "where person_id = %s and insurance_type_code = '110' and month_start = to_date(%s, 'YYYYMM')",
+                        (person, MONTHS[0])).fetchall()
+        want = c.execute("select sum(contribution_base), sum(employer_amount), sum(employee_amount) "
+                         "from raw.ent_pension_contribution where person_id = %s and fee_month = %s",
+                         (person, MONTHS[0])).fetchall()
+        assert c.execute("select count(*) from raw.ent_pension_contribution where person_id = %s and fee_month = %s "
+                         "and data_month = %s", (person, MONTHS[0], MONTHS[2])).fetchone()[0] == 1
+        assert got == want, f"{person}: the back pay delivered in {MONTHS[2]} is missing from {MONTHS[0]}"
+        incremental = {t: contents(c, t) for t in models}
+    assert incremental[PERSON_INSURANCE_MONTH][0] > 0
+    res = dbt(["run", "--full-refresh", "--select", *[t.split(".")[1] for t in models]], url, tmp)
+    assert res.returncode == 0, res.stdout[-3000:]
+    with psycopg.connect(url) as c:
+        for t in models:
+            assert contents(c, t) == incremental[t], f"{t}: incremental build differs from a full rebuild"
 
 
 def test_a_redelivered_month_is_restated_alone_and_equals_a_full_rebuild(two_months_built):

@@ -1,15 +1,21 @@
 -- 数据接口服务专题库: one row per person × insurance (五险) × month of registration, with the unit and what was
 -- contributed for that fee month — what 参保人员缴费月记录-五险, 社保缴费年度对账单, 单位参保员工列表 and
 -- 指定人员是否在当前单位比对 answer from. Medical: the account's credit base (no status in the delivery).
+-- Month-incremental (macros/person_insurance_month.sql states the rule): a build rebuilds the registration months
+-- with a newer load batch; the earlier fee months that the contributions of those months pay for (back pay, in any
+-- version of the arrival month ever built) get their contribution columns again in place; the unit attributes of
+-- the rows kept are updated for the units whose newest register entry changed. Contributions are read per fee
+-- month from int_*__contribution_fee_month (indexed on the fee month), not from every month of the raw files.
+{{ config(materialized='incremental', incremental_strategy='append', indexes=month_batch_index(),
+          pre_hook=["{{ pim_prepare() }}"]) }}
+-- depends_on: {{ source('audit', 'load_batch') }} {{ ref('int_pension__contribution_fee_months_seen') }} {{ ref('int_unemployment__contribution_fee_months_seen') }}
+{%- set scope = pim_scope() %}
 {%- set registers = [
     ('110', 'stg_pension__persons', 'insured_status_code'),
     ('210', 'stg_unemployment__insured_persons', 'insured_status_code'),
     ('410', 'stg_injury__insured_persons', 'insured_status_code'),
     ('510', 'stg_maternity__insured_persons', 'insured_status_code'),
     ('310', 'stg_medical_account__monthly_accounts', "'1'"),
-] %}
-{%- set contributions = [
-    ('110', 'stg_pension__contributions'), ('210', 'stg_unemployment__contributions'),
 ] %}
 with reg as (
     select distinct on (insurance_type_code, person_id, month_start) *
@@ -20,6 +26,7 @@ with reg as (
             r.person_name::text as person_name, r.unit_id, r.district_code, {{ status }}::text as insured_status_code
             {%- if code == '310' %}, r.credit_base as account_base{% else %}, null::numeric as account_base{% endif %}
         from {{ ref(model) }} as r
+        where {{ pim_months_condition(scope, 'r.data_month', true) }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     ) as u
@@ -27,21 +34,11 @@ with reg as (
 ),
 
 contrib as (
-    {%- for code, model in contributions %}
-        select
-            '{{ code }}'::text as insurance_type_code, person_id, fee_month_start as month_start,
-            sum(contribution_base) as contribution_base, sum(employer_amount) as employer_amount,
-            sum(employee_amount) as employee_amount
-        from {{ ref(model) }}
-        group by person_id, fee_month_start
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{- pim_contributions(pim_months_condition(scope, 'fee_month_start')) }}
 ),
 
 units as (
-    select distinct on (unit_id) unit_id, credit_code, unit_name
-    from {{ ref('stg_pension__units') }}
-    order by unit_id, month_start desc
+    {{ pim_units() }}
 )
 
 select
@@ -60,8 +57,10 @@ select
     coalesce(c.contribution_base, r.account_base)::numeric(14, 2) as contribution_base,
     c.employer_amount::numeric(14, 2) as employer_amount,
     c.employee_amount::numeric(14, 2) as employee_amount,
-    (c.person_id is not null) as paid
+    (c.person_id is not null) as paid,
+    b.source_batch_id
 from reg as r
+left join ({{ month_batch() }}) as b on r.month_start = b.month_start
 left join contrib as c
     on
         r.insurance_type_code = c.insurance_type_code

@@ -1,0 +1,9 @@
+-- Which fee months (费款所属期) each arrival month's contributions paid for, in every version of the month ever
+-- built (append-only: a re-delivered month adds the fee months of its new version and keeps those of the one it
+-- replaced). topic_data_services__person_insurance_month rebuilds these fee months when an arrival month changes,
+-- including the months a replaced version paid for and the new one no longer does (macros/person_insurance_month.sql).
+{{ config(materialized='incremental', incremental_strategy='append', indexes=month_batch_index()) }}
+
+select distinct month_start, fee_month_start, source_batch_id
+from {{ ref('int_pension__contribution_fee_month') }}
+where {{ in_months_to_build() }}

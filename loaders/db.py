@@ -173,7 +173,6 @@ def ensure_raw_table(conn: psycopg.Connection, spec: Spec) -> None:
     for c in spec.columns:
         if c.name not in existing:
             conn.execute(f"alter table {raw_table(spec)} add column {c.name} {c.pg_type}")
-    ensure_lookup_indexes(conn, spec)
     conn.execute(f"comment on table {raw_table(spec)} is %s" % psycopg.sql.quote(f"{spec.title}(原始层, 按数据月份分区)"))
     for c in spec.columns:
         conn.execute(f"comment on column {raw_table(spec)}.{c.name} is "
@@ -185,9 +184,12 @@ def ensure_raw_table(conn: psycopg.Connection, spec: Spec) -> None:
 # reach the raw rows instead of scanning every month. The expression must be the staging view's own key expression:
 # `upper(id_number)` where the view says so (stg_pension__persons …); `upper(btrim(id_number))` where it normalises
 # the ID number (macros/identity.sql normalize_id: upper-cased, trimmed, 15 → 18 digits), which the models match
-# with the changed persons' 18- and 15-digit forms (topic_incremental.sql daily_changed_keys). An index on the
-# partitioned table is created on every partition, now and for the months loaded later. `data_month` of the 按日
-# sources: the daily-state views (macros/daily_state.sql) read the latest roll-up month, max(data_month), through it.
+# with the changed persons' 18- and 15-digit forms (topic_incremental.sql daily_changed_keys). On the monthly tables
+# they are built per month partition, in bulk, by the next build or daily load (ensure_all_lookup_indexes: the missing
+# ones) — not on the partitioned parent, which would maintain them row by row during the load's COPY: at scale 1.0
+# that made the load of the largest file 3–5 times slower (bench/results/scale_load_1.0_lookup_indexes.md). A query on
+# the parent uses each partition's own index; a month not yet indexed is read whole, still correctly. `data_month` of the 按日 sources: the daily-state views (macros/daily_state.sql) read the latest roll-up
+# month, max(data_month), through it.
 LOOKUP_INDEXES: dict[str, tuple[str, ...]] = {
     "police_hukou_register": ("upper(btrim(id_number))", "data_month"),
     "police_residence_permit": ("upper(btrim(id_number))", "data_month"),
@@ -228,22 +230,33 @@ def lookup_index_ddl(table: str, interface: str) -> list[str]:
     return out
 
 
-def ensure_lookup_indexes(conn: psycopg.Connection, spec: Spec) -> None:
-    for ddl in lookup_index_ddl(raw_table(spec), spec.interface):
+def drop_partition_lookup_indexes(conn: psycopg.Connection, spec: Spec, partition: str) -> None:
+    """Before a month partition is (re)filled: its look-up indexes are built again after the COPY, in bulk."""
+    for ddl in lookup_index_ddl(partition, spec.interface):
+        conn.execute(f"drop index if exists raw.{ddl.split()[5]}")
+
+
+def build_partition_lookup_indexes(conn: psycopg.Connection, spec: Spec, partition: str) -> None:
+    """The look-up indexes of one month partition, built once its rows are in."""
+    for ddl in lookup_index_ddl(partition, spec.interface):
         conn.execute(ddl)
 
 
 def ensure_all_lookup_indexes(conn: psycopg.Connection) -> list[str]:
-    """The look-up indexes missing on the raw tables that exist (monthly and daily): a warehouse of an earlier
-    version gets them at its next daily load. Only the missing ones are created (`create index if not exists` would
-    still lock each table). Returns the indexes created."""
+    """The look-up indexes missing on the raw tables that exist (every month partition of the monthly tables, and
+    the daily tables): a warehouse of an earlier version gets them at its next daily load. Only the missing ones are
+    created (`create index if not exists` would still lock each table). Returns the indexes created."""
     have = {r[0] for r in conn.execute("select indexname from pg_indexes where schemaname = 'raw'")}
-    tables = {r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'raw' union "
-                                         "select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-                                         "where n.nspname = 'raw' and c.relkind = 'p'")}
+    tables = {r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'raw'")}
+    partitions: dict[str, list[str]] = {}
+    for parent, child in conn.execute(
+            "select p.relname, c.relname from pg_inherits i join pg_class p on p.oid = i.inhparent "
+            "join pg_class c on c.oid = i.inhrelid join pg_namespace n on n.oid = p.relnamespace "
+            "where n.nspname = 'raw' and p.relkind = 'p'"):
+        partitions.setdefault(parent, []).append(child)
     made = []
     for iface in LOOKUP_INDEXES:
-        for t in (iface, f"{iface}_daily"):
+        for t in [*partitions.get(iface, []), f"{iface}_daily"]:
             if t in tables:
                 for ddl in lookup_index_ddl(f"raw.{t}", iface):
                     name = ddl.split()[5]
@@ -278,4 +291,5 @@ def _partition_in_place(conn: psycopg.Connection, spec: Spec) -> None:
         for month in months:
             part = month_partition(conn, spec, month)
             conn.execute(f"insert into {part} select * from raw.{old} where data_month = %s", (month,))
+            build_partition_lookup_indexes(conn, spec, part)
         conn.execute(f"drop table raw.{old}")

@@ -202,6 +202,8 @@ def load_file(conn: psycopg.Connection, spec: Spec, month: str, folder: Path, sh
         replaced = conn.execute(f"select count(*) from {part}").fetchone()[0]
         if replaced:
             conn.execute(f"truncate {part}")
+        # a re-delivered month's look-up indexes are built again in bulk by the next build, not row by row here
+        db.drop_partition_lookup_indexes(conn, spec, part)
         cols = ", ".join(spec.column_names + ["_line_no", "_batch_id"])
         copy_sql = (f"copy {part} ({cols}) from stdin with "
                     f"(format text, delimiter {psycopg.sql.quote(spec.delimiter)}, null '')")

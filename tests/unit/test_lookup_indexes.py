@@ -38,3 +38,15 @@ def test_daily_tables_get_their_version_dates_and_not_data_month():
     assert not any("data_month" in d for d in ddl)
     assert "((upper(btrim(id_number))))" in ddl[0] and all(len(d.split()[5]) <= 63 for d in ddl)
     assert lookup_index_ddl("raw.police_hukou_register", "police_hukou_register")[1].endswith("(data_month)")
+
+
+def test_month_partitions_get_their_own_indexes_named_after_them():
+    """The monthly tables' indexes are built per month partition after its COPY (not on the partitioned parent,
+    which would maintain them row by row during the load): named after the partition, each under PostgreSQL's 63."""
+    ddl = lookup_index_ddl("raw.police_residence_permit__202411", "police_residence_permit")
+    assert [d.split()[5] for d in ddl] == ["police_residence_permit__202411_by_upper_btrim_id_number",
+                                           "police_residence_permit__202411_by_data_month"]
+    assert all(d.split()[7] == "raw.police_residence_permit__202411" for d in ddl)
+    for iface in LOOKUP_INDEXES:
+        assert all(len(d.split()[5]) <= 63 for d in lookup_index_ddl(f"raw.{iface}__202411", iface)), iface
+

@@ -134,3 +134,30 @@
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The body of int_{pension,unemployment}__contribution_fee_month: contributions per person, arrival month and fee
+    month (费款所属期) from one staging contributions model — what a fee month received from each delivery, back pay
+    of earlier fee months included; incremental by arrival month. -#}
+{% macro contribution_fee_month(contributions) -%}
+select
+    month_start,
+    person_id,
+    fee_month_start,
+    sum(contribution_base)  as contribution_base,
+    sum(employer_amount)    as employer_amount,
+    sum(employee_amount)    as employee_amount,
+    b.source_batch_id
+from {{ ref(contributions) }}
+join ({{ month_batch() }}) b using (month_start)
+where {{ in_months_to_build('data_month') }}
+group by month_start, person_id, fee_month_start, b.source_batch_id
+{%- endmacro %}
+
+{#- The body of int_*__contribution_fee_months_seen: which fee months each arrival month's contributions paid for,
+    appended for every version of the month built. -#}
+{% macro contribution_fee_months_seen(fee_month_model) -%}
+select distinct month_start, fee_month_start, source_batch_id
+from {{ ref(fee_month_model) }}
+where {{ in_months_to_build() }}
+{%- endmacro %}
+

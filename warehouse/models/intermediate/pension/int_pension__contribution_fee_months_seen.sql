@@ -4,6 +4,4 @@
 -- including the months a replaced version paid for and the new one no longer does (macros/person_insurance_month.sql).
 {{ config(materialized='incremental', incremental_strategy='append', indexes=month_batch_index()) }}
 
-select distinct month_start, fee_month_start, source_batch_id
-from {{ ref('int_pension__contribution_fee_month') }}
-where {{ in_months_to_build() }}
+{{ contribution_fee_months_seen('int_pension__contribution_fee_month') }}

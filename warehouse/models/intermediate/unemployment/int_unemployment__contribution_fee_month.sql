@@ -5,15 +5,4 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index() + [{'columns': ['fee_month_start']}]) }}
 
-select
-    month_start,
-    person_id,
-    fee_month_start,
-    sum(contribution_base)  as contribution_base,
-    sum(employer_amount)    as employer_amount,
-    sum(employee_amount)    as employee_amount,
-    b.source_batch_id
-from {{ ref('stg_unemployment__contributions') }}
-join ({{ month_batch() }}) b using (month_start)
-where {{ in_months_to_build('data_month') }}
-group by month_start, person_id, fee_month_start, b.source_batch_id
+{{ contribution_fee_month('stg_unemployment__contributions') }}

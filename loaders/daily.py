@@ -117,13 +117,6 @@ class DayFile:
     waiting: str | None = None  # why it cannot be read yet
 
 
-def ensure_lookup(conn: psycopg.Connection, ds: DailySpec) -> None:
-    """The daily table's look-up indexes (loaders/db.py LOOKUP_INDEXES): the topic libraries' daily refresh finds
-    the changed persons' versions through them."""
-    for ddl in db.lookup_index_ddl(table(ds), ds.base.interface):
-        conn.execute(ddl)
-
-
 def ensure(conn: psycopg.Connection, ds: DailySpec | None = None) -> None:
     conn.execute(DDL)
     if ds is None:
@@ -136,7 +129,7 @@ def ensure(conn: psycopg.Connection, ds: DailySpec | None = None) -> None:
         for c in ds.entity_columns:  # a column the contract gained since (the monthly loader does the same)
             if c.name not in existing:
                 conn.execute(f"alter table {t} add column {c.name} {c.pg_type}")
-        ensure_lookup(conn, ds)
+        db.create_lookup_indexes(conn, t, ds.base.interface)  # the daily refresh finds the versions by them
         return
     cols = ",\n  ".join(f"{c.name} {c.pg_type}" for c in ds.entity_columns)
     conn.execute(f"""create table if not exists {t} (
@@ -153,7 +146,7 @@ def ensure(conn: psycopg.Connection, ds: DailySpec | None = None) -> None:
     conn.execute(f"create unique index if not exists {ds.interface}_current on {t} ({key}) where _valid_to is null")
     conn.execute(f"create index if not exists {ds.interface}_opened on {t} (_delivery_id)")
     conn.execute(f"create index if not exists {ds.interface}_closed on {t} (_closed_by) where _closed_by is not null")
-    ensure_lookup(conn, ds)
+    db.create_lookup_indexes(conn, t, ds.base.interface)
     conn.execute(f"comment on table {t} is %s" % psycopg.sql.quote(
         f"{ds.title}: 按日增量应用后的全部版本(_valid_to 为空 = 当前状态)"))
     for c in ds.entity_columns:

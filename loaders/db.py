@@ -216,9 +216,9 @@ LOOKUP_INDEXES: dict[str, tuple[str, ...]] = {
 }
 
 
-def lookup_index_ddl(table: str, interface: str) -> list[str]:
-    """`create index if not exists` of the look-up indexes of one interface's table (raw.<interface> or its daily
-    table raw.<interface>_daily, named after `table`)."""
+def lookup_indexes(table: str, interface: str) -> list[tuple[str, str]]:
+    """(name, `create index if not exists`) of the look-up indexes of one interface's table (raw.<interface>, a month
+    partition raw.<interface>__<YYYYMM> or the daily table raw.<interface>_daily), named after `table`."""
     out = []
     exprs = LOOKUP_INDEXES.get(interface, ())
     if table.endswith("_daily"):  # the daily state: no data_month; the versions changed after a date (daily_state.sql)
@@ -226,20 +226,24 @@ def lookup_index_ddl(table: str, interface: str) -> list[str]:
     for expr in exprs:
         col = expr if expr.isidentifier() else f"({expr})"
         name = f"{table.split('.')[-1]}_by_{re.sub(r'[^a-z0-9]+', '_', expr).strip('_')}"[:63]
-        out.append(f"create index if not exists {name} on {table} ({col})")
+        out.append((name, f"create index if not exists {name} on {table} ({col})"))
     return out
+
+
+def lookup_index_ddl(table: str, interface: str) -> list[str]:
+    return [ddl for _, ddl in lookup_indexes(table, interface)]
+
+
+def create_lookup_indexes(conn: psycopg.Connection, table: str, interface: str) -> None:
+    """The look-up indexes of one table (a month partition once its rows are in, or a daily table)."""
+    for ddl in lookup_index_ddl(table, interface):
+        conn.execute(ddl)
 
 
 def drop_partition_lookup_indexes(conn: psycopg.Connection, spec: Spec, partition: str) -> None:
     """Before a month partition is (re)filled: its look-up indexes are built again after the COPY, in bulk."""
-    for ddl in lookup_index_ddl(partition, spec.interface):
-        conn.execute(f"drop index if exists raw.{ddl.split()[5]}")
-
-
-def build_partition_lookup_indexes(conn: psycopg.Connection, spec: Spec, partition: str) -> None:
-    """The look-up indexes of one month partition, built once its rows are in."""
-    for ddl in lookup_index_ddl(partition, spec.interface):
-        conn.execute(ddl)
+    for name, _ in lookup_indexes(partition, spec.interface):
+        conn.execute(f"drop index if exists raw.{name}")
 
 
 def ensure_all_lookup_indexes(conn: psycopg.Connection) -> list[str]:
@@ -258,8 +262,7 @@ def ensure_all_lookup_indexes(conn: psycopg.Connection) -> list[str]:
     for iface in LOOKUP_INDEXES:
         for t in [*partitions.get(iface, []), f"{iface}_daily"]:
             if t in tables:
-                for ddl in lookup_index_ddl(f"raw.{t}", iface):
-                    name = ddl.split()[5]
+                for name, ddl in lookup_indexes(f"raw.{t}", iface):
                     if name not in have:
                         conn.execute(ddl)
                         made.append(name)
@@ -291,5 +294,5 @@ def _partition_in_place(conn: psycopg.Connection, spec: Spec) -> None:
         for month in months:
             part = month_partition(conn, spec, month)
             conn.execute(f"insert into {part} select * from raw.{old} where data_month = %s", (month,))
-            build_partition_lookup_indexes(conn, spec, part)
+            create_lookup_indexes(conn, part, spec.interface)
         conn.execute(f"drop table raw.{old}")

@@ -207,7 +207,7 @@ def restore_month(conn: psycopg.Connection, interface: str, month: str, log=prin
                 sql.SQL("copy {} ({}) from stdin").format(sql.SQL(part), cols)) as copy:
             while chunk := src.read(1 << 20):
                 copy.write(chunk)
-        loader_db.build_partition_lookup_indexes(conn, spec, part)
+        loader_db.create_lookup_indexes(conn, part, interface)
         conn.execute("update audit.raw_archive set restored_at = now(), restored_by = %s where interface = %s "
                      "and data_month = %s and archived_at = %s",
                      (settings.get().operator, interface, month, archived_at))

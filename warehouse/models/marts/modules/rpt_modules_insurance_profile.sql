@@ -2,29 +2,36 @@
 -- insured, receiving benefits, contributing, the month's contributions and benefits, and the flows against the
 -- previous month (persons newly insured, persons no longer insured; empty when the previous month is not in
 -- the warehouse). Built from the person-month facts of five insurances; only aggregates leave this model.
+-- A row counts where the person is insured or money moved: a contribution or payment without a status row that month
+-- (pension person_type 'unmatched', e.g. the registration row was rejected at load) or by a person not insured that
+-- month keeps its income / payment and its contributor / beneficiary flag in the month's totals, as the insurances'
+-- overviews do (the sums_match tests below), but is not counted as insured and makes no entry or exit. Such rows
+-- carry the fact's unknown gender / age band (9 / A9) where the status row is missing.
 with person_month as (
     select '110'::text as insurance_type_code, month_start, person_id, district_code, gender_code, age_band_code,
-           1 as is_insured, (person_type = 'retired')::int as is_beneficiary, is_contributor::int as is_contributor,
+           (person_type in ('active', 'retired'))::int as is_insured, (person_type = 'retired')::int as is_beneficiary,
+           is_contributor::int as is_contributor,
            coalesce(contribution_income, 0) as contribution_income, coalesce(pension_paid, 0) as benefit_paid
     from {{ ref('fct_pension_person_month') }}
-    where person_type in ('active', 'retired')
+    where person_type in ('active', 'retired') or contribution_income <> 0 or pension_paid <> 0
     union all
     select '120', month_start, person_id, district_code, gender_code, age_band_code,
-           1, (person_type = 'retired')::int, is_contributor::int,
+           (person_type in ('active', 'retired'))::int, (person_type = 'retired')::int, is_contributor::int,
            coalesce(contribution_income, 0), coalesce(pension_paid, 0)
     from {{ ref('fct_public_pension_person_month') }}
-    where person_type in ('active', 'retired')
+    where person_type in ('active', 'retired') or contribution_income <> 0 or pension_paid <> 0
     union all
     select '170', month_start, person_id, district_code, gender_code, age_band_code,
            is_insured::int, is_beneficiary::int, is_contributor::int,
            coalesce(personal_contribution, 0), coalesce(basic_pension_paid, 0) + coalesce(account_pension_paid, 0)
     from {{ ref('fct_residents_pension_person_month') }}
-    where is_insured = 1
+    where is_insured = 1 or is_beneficiary = 1 or is_contributor = 1 or personal_contribution <> 0
+       or basic_pension_paid <> 0 or account_pension_paid <> 0
     union all
     select '210', month_start, person_id, district_code, gender_code, age_band_code,
            is_insured::int, 0, is_contributor::int, coalesce(contribution_income, 0), 0
     from {{ ref('fct_unemployment_person_month') }}
-    where is_insured = 1
+    where is_insured = 1 or is_contributor = 1 or contribution_income <> 0
     union all
     select '410', month_start, person_id, district_code, gender_code, age_band_code,
            is_insured::int, 0, 0, 0, 0
@@ -36,7 +43,7 @@ loaded as (
 ),
 stocks as (
     select insurance_type_code, month_start, district_code, gender_code, age_band_code,
-           count(*)                 as insured,
+           sum(is_insured)          as insured,
            sum(is_beneficiary)      as beneficiaries,
            sum(is_contributor)      as contributors,
            sum(contribution_income) as contribution_income,
@@ -54,6 +61,7 @@ sequenced as (
            lag(month_start) over w  as previous_insured_month,
            lead(month_start) over w as next_insured_month
     from person_month
+    where is_insured = 1
     window w as (partition by insurance_type_code, person_id order by month_start)
 ),
 entries as (

@@ -740,10 +740,17 @@ def _wide_starts(b: np.ndarray) -> np.ndarray:
 class _KeySet:
     """The primary keys seen so far in a file, with the line of their first occurrence.
 
-    Keys whose columns are digits of one fixed width (months, numeric person and unit numbers: nearly
-    every interface) are packed into one int64 and kept in a sorted NumPy array: a chunk is checked with
-    one sort and one binary search, no Python object per row. Any other key (or a width that changes)
-    moves the set to a dict of strings, checked row by row."""
+    Keys whose columns have one fixed width each and are digits, the last character possibly an ID number's X or x
+    (months, numeric person and unit numbers, ID numbers: nearly every interface), are packed into one int64 and kept
+    in a sorted NumPy array: a chunk is checked with one sort and one binary search, no Python object per row. Each
+    column is encoded as (its first w - 1 digits) × 12 + (its last character: 0–9, X = 10, x = 11), so a number and an
+    ID number share one encoding whatever a chunk holds. Any other key (letters, a width that changes, a key too long
+    for 63 bits) moves the set to a dict of strings, checked row by row."""
+
+    LAST = "0123456789Xx"
+    _LAST_CODE = np.full(256, -1, dtype=np.int64)
+    _LAST_CODE[48:58] = np.arange(10)
+    _LAST_CODE[ord("X")], _LAST_CODE[ord("x")] = 10, 11
 
     def __init__(self):
         self.widths: list[int] | None = None
@@ -752,34 +759,37 @@ class _KeySet:
         self.seen: dict[str, int] | None = None     # the dict mode
 
     def _pack(self, cols: list[pa.Array]) -> np.ndarray | None:
-        widths, key = [], None
+        widths, key, room = [], None, 1
         for arr in cols:
-            mm = pc.min_max(pc.utf8_length(arr))
-            lo, hi = mm["min"].as_py(), mm["max"].as_py()
-            if lo is None or lo != hi or lo == 0:
+            if arr.null_count or arr.type != pa.string():
                 return None
-            try:
-                v = _np(pc.cast(arr, pa.int64()))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            lengths = _byte_lengths(arr)
+            w = int(lengths[0])
+            room *= 10 ** (w - 1) * 12
+            if w == 0 or (lengths != w).any() or room >= 2 ** 63:
                 return None
-            if (v < 0).any():
+            m = _byte_matrix(arr, np.ones(len(arr), dtype=bool), w)
+            last = self._LAST_CODE[m[:, -1]]
+            if not _all_digits(m[:, :-1]).all() or (last < 0).any():
                 return None
-            widths.append(lo)
-            key = v if key is None else key * 10 ** lo + v
-        if sum(widths) > 18 or (self.widths is not None and widths != self.widths):
+            v = _weighted(m[:, :-1], 10 ** np.arange(w - 2, -1, -1, dtype=np.int64)) * 12 + last
+            widths.append(w)
+            key = v if key is None else key * (10 ** (w - 1) * 12) + v
+        if self.widths is not None and widths != self.widths:
             return None
         self.widths = widths
         return key
 
+    def _text(self, k: int) -> str:
+        """A packed key back to its columns' text, joined as the dict mode joins them."""
+        parts = []
+        for w in reversed(self.widths):
+            k, v = divmod(k, 10 ** (w - 1) * 12)
+            parts.append((str(v // 12).zfill(w - 1) if w > 1 else "") + self.LAST[v % 12])
+        return "\x1f".join(reversed(parts))
+
     def _to_dict(self) -> None:
-        self.seen = {}
-        total = sum(self.widths or [])
-        for k, ln in zip(self.keys.tolist(), self.lines.tolist()):
-            digits, parts, pos = str(k).zfill(total), [], 0
-            for w in self.widths:
-                parts.append(digits[pos:pos + w])
-                pos += w
-            self.seen["\x1f".join(parts)] = ln
+        self.seen = {self._text(k): ln for k, ln in zip(self.keys.tolist(), self.lines.tolist())}
 
     def duplicates(self, cols: list[pa.Array], lines: np.ndarray) -> list[tuple[int, int]]:
         """(row, line of the first occurrence) for every row whose key was seen before; records the others."""

@@ -341,6 +341,8 @@ def test_credit_code_rules_are_distinct(value, rule, needle):
     [f"{i:012d}" for i in range(1, 30)],                          # digits of one width: packed int64 keys
     [f"P{i:011d}" for i in range(1, 30)],                         # letters: keys kept as strings
     [f"{i:012d}" for i in range(1, 15)] + [f"{i:011d}" for i in range(15, 30)],  # width changes mid-file
+    [f"{i:011d}X" for i in range(1, 30)],                         # ID numbers' X: packed int64 keys too
+    [f"{i:012d}" for i in range(1, 15)] + [f"{i:011d}x" for i in range(15, 30)],  # digits, then x: one encoding
 ])
 def test_duplicates_within_and_across_chunks_whatever_the_key(monkeypatch, ids):
     from loaders import validate
@@ -356,6 +358,18 @@ def test_duplicates_within_and_across_chunks_whatever_the_key(monkeypatch, ids):
     assert ["第 4 行" in res.findings[0].message, "第 22 行" in res.findings[1].message,
             "第 17 行" in res.findings[2].message] == [True] * 3
     assert ids[3] in res.findings[0].message and len(out) == len(lines) - 3
+
+
+def test_keys_that_only_read_alike_as_numbers_are_not_duplicates(monkeypatch):
+    """'0x0000000001' is the number 1 to a string-to-integer cast, as is '000000000001'; '-00000000001' and
+    '000000000001' differ too: packed keys are built from the digits themselves, so none of these is a duplicate."""
+    from loaders import validate
+
+    monkeypatch.setattr(validate, "CHUNK_BYTES", 200)
+    ids = [f"{i:012d}" for i in range(1, 30)]
+    ids[10], ids[12], ids[14] = "0x0000000001", "-00000000002", "00000000003X"
+    res, out = run(SPEC, [contrib(1, person_id=p) for p in ids])
+    assert [f.rule for f in res.findings] == [] and len(out) == len(ids)
 
 
 GOOD_UNIT = "202407|0000000001|91350100M000100Y43|某公司|110105|C|39|150|20200101|1|10"

@@ -44,12 +44,18 @@ def _birth_ok(id18: str) -> bool:
     return date(1900, 1, 1) <= d <= date.today()
 
 
+_SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?E[+]?[0-9]+")
+
+
 def normalise_id(raw: object) -> IdResult:
     s = clean(raw).upper()
     if s.endswith(".0") and s[:-2].isdigit():          # a number cell that Excel stored as float
         s = s[:-2]
     if not s:
         return IdResult("", False, False, "空")
+    if _SCIENTIFIC.fullmatch(s):
+        return IdResult(s, False, False, "以数值格式保存, 已成科学计数法、末几位已丢失(Excel 只保留 15 位有效数字): "
+                                         "请将该列设为文本格式后重新录入")
     if len(s) == 15 and s.isdigit():
         first17 = s[:6] + "19" + s[6:]
         s18 = first17 + id_check_char(first17)

@@ -117,7 +117,7 @@ def _parse_row(body: str, shared: list[str], date_styles: set[int]) -> list[str]
                     val = (date(1899, 12, 30) + timedelta(days=int(float(val)))).isoformat()
                 except (OverflowError, ValueError):   # a day number no calendar has (1e20, nan): openpyxl decides
                     raise ValueError(f"date serial {val!r}") from None
-            elif val:
+            elif val and not val.isdigit():    # digits stay as written: an 18-digit number is beyond a float's 15–17
                 f = float(val)
                 val = str(int(f)) if f.is_integer() and "E" not in val.upper() else val
         ref = a.get("r")

@@ -187,6 +187,18 @@ def _xlsx(rows, title="名单") -> bytes:
     return buf.getvalue()
 
 
+def test_an_id_number_typed_as_a_number_is_named_as_such():
+    """Excel keeps 15 significant digits: an ID number entered as a number is stored as 1.1010519491231E+17, its
+    last digits gone. The reason says so (not "wrong length"); a cell of plain digits is read digit for digit."""
+    lst = reader.read("a.xlsx", _xlsx([["姓名", "身份证号"], ["张三", int(ZHANG[:17] + "1")], ["李四", ZHANG]]))
+    sci, text = (nz.normalise_id(lst.get(r, "id_number")) for r in lst.rows)
+    assert not sci.valid and "科学计数法" in sci.problem and "文本格式" in sci.problem
+    assert text.valid and text.value == ZHANG
+    from listmatch import xlsxread
+    styled = '<c r="A2" s="1"><v>110105194912310021</v></c><c r="B2" s="1"><v>3.0</v></c>'   # not a date style
+    assert xlsxread._parse_row(styled, [], {7}) == ["110105194912310021", "3"]
+
+
 def _refused(name, data) -> str:
     with pytest.raises(reader.ListError) as e:
         reader.read(name, data)

@@ -49,7 +49,11 @@
           else least(20.0, 15.0 + 0.5 * (extract(year from {{ month }}) - 2029)) end)
 {%- endmacro %}
 
-{% macro topic_change_log(snapshot, key, deleted_reason='不再出现在任何来源') -%}
+{#- `since` (a SQL expression, e.g. the last refresh's time): only the changes from then on, computed from the
+    snapshot versions of the members that have one since then (each compared with its previous version, so the
+    same rows as the whole log filtered on refreshed_at >= since) — the monitoring dashboard's counts of the last
+    refresh without ranking every version of every member on each read. -#}
+{% macro topic_change_log(snapshot, key, deleted_reason='不再出现在任何来源', since=none) -%}
 with versions as (
     select {{ key }} as member_key, coalesce(in_population, false) as in_population, reason, dbt_valid_from,
            coalesce(dbt_is_deleted, 'False') = 'True' as is_deleted,
@@ -57,6 +61,9 @@ with versions as (
            lag(coalesce(dbt_is_deleted, 'False') = 'True') over w as prev_deleted,
            lag(reason) over w as prev_reason
     from {{ ref(snapshot) }}
+    {%- if since is not none %}
+    where {{ key }} in (select {{ key }} from {{ ref(snapshot) }} where dbt_valid_from >= {{ since }})
+    {%- endif %}
     window w as (partition by {{ key }} order by dbt_valid_from)
 )
 select
@@ -75,4 +82,7 @@ from versions
 where (is_deleted and coalesce(prev_in_population, false))
    or (not is_deleted and (in_population or coalesce(prev_in_population, false))
        and (prev_in_population is distinct from in_population or prev_deleted or (in_population and reason is distinct from prev_reason)))
+{%- if since is not none %}
+  and dbt_valid_from >= {{ since }}
+{%- endif %}
 {%- endmacro %}

@@ -68,7 +68,13 @@ INCREMENTAL = [("intermediate", "int_identity__person_records"), ("intermediate"
                ("topic_employment_protection", "topic_employment_protection__status"),
                ("topic_employment_protection", "topic_employment_protection__units"),
                ("topic_agricultural_hukou", "topic_agricultural_hukou__status"),
-               ("topic_unemployment_refund", "topic_unemployment_refund__status")]
+               ("topic_unemployment_refund", "topic_unemployment_refund__status"),
+               ("topic_natural_person", "topic_natural_person__status"),
+               ("topic_natural_person", "topic_natural_person__persons"),
+               ("topic_profile", "topic_profile__persons"), ("topic_profile", "topic_profile__units"),
+               ("topic_self_service", "topic_self_service__status"),
+               ("topic_self_service", "topic_self_service__person_facts"),
+               ("topic_legal_person", "topic_legal_person__status")]
 
 
 def verify(url: str) -> dict:
@@ -100,9 +106,26 @@ def verify(url: str) -> dict:
                            f"select {cols} from bench_merged.{t}) x").fetchone()[0]
             out["tables"][t] = {"rows": n, "merged_not_rebuilt": d1, "rebuilt_not_merged": d2}
         c.execute("drop schema bench_merged cascade")
+        snaps = [r[0] for r in c.execute("select table_schema || '.' || table_name from information_schema.tables "
+                                         "where table_name like 'snap_topic%%' order by 1")]
+        before = {t: c.execute(f"select count(*) from {t}").fetchone()[0] for t in snaps}
+    # the snapshots compared only the changed members (macros/topic_snapshot.sql): dbt's whole comparison of every
+    # member of the rebuilt status tables must find nothing more to record
+    t0 = time.perf_counter()
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "snapshot", "--no-use-colors", "--select",
+                          "path:snapshots/topics", "--vars", json.dumps({"topic_snapshot_whole": True})],
+                         cwd=settings.ROOT, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"whole snapshot for --verify failed:\n{res.stdout[-3000:]}")
+    with psycopg.connect(url, autocommit=True) as c:
+        out["snapshots"] = {t.split(".")[1]: {"versions": n, "added": c.execute(f"select count(*) from {t}").fetchone()[0] - n}
+                            for t, n in before.items()}
+    out["snapshot_s"] = round(time.perf_counter() - t0, 1)
     print(f"[bench] --verify: full rebuild of the merged models {secs:.0f}s; "
           + ", ".join(f"{t} {v['rows']:,} rows, diff {v['merged_not_rebuilt']}/{v['rebuilt_not_merged']}"
-                      for t, v in out["tables"].items()), flush=True)
+                      for t, v in out["tables"].items())
+          + "; whole snapshot comparison added " + ", ".join(f"{t} {v['added']}" for t, v in out["snapshots"].items()),
+          flush=True)
     return out
 
 
@@ -113,7 +136,12 @@ def fmt_verify(v: dict) -> list[str]:
             f"{v['rebuild_s']:.0f} s at load {v['load_avg']}), EXCEPT ALL both ways without the evaluation time: "
             + "; ".join(f"`{t}` {x['rows']:,} rows, {x['merged_not_rebuilt']} / {x['rebuilt_not_merged']} differ"
                         for t, x in v["tables"].items())
-            + (" — **identical**." if ok else " — **DIFFERENT**."), ""]
+            + (" — **identical**." if ok else " — **DIFFERENT**."), "",
+            f"**Snapshots (--verify)**: after the rebuild, dbt's whole comparison of every member "
+            f"(`dbt snapshot --vars '{{topic_snapshot_whole: true}}'`, {v.get('snapshot_s', 0):.0f} s) added "
+            + ", ".join(f"`{t}` {x['added']} (of {x['versions']:,} versions)" for t, x in v.get("snapshots", {}).items())
+            + (" — the restricted comparison missed nothing." if all(x["added"] == 0 for x in v.get("snapshots", {}).values())
+               else " — **the restricted comparison MISSED changes**."), ""]
 
 
 def slowest(target, n: int = 8) -> list[dict]:

@@ -131,36 +131,46 @@ def test_retirement_rule_matches_the_generators_rule(refreshed):
 
 # ---- The daily (T+1) state (pipeline/daily.py, macros/daily_state.sql). Last in the module: it changes the database.
 
-DEATH, HUKOU = "police_death_cancel_daily", "police_hukou_register_daily"
+DEATH, HUKOU, LEGAL = "police_death_cancel_daily", "police_hukou_register_daily", "legal_person_basic_daily"
+DAILY = [LEGAL, DEATH, HUKOU]  # as pipeline.daily lists the changed interfaces (by name)
 POLICE_FED = {"natural_person", "agricultural_hukou", "employment_protection", "profile", "self_service"}
+FED = POLICE_FED | {"legal_person", "unemployment_refund"}  # … and the libraries the legal-person register feeds
 
 
 def _daily_files(tmp, url, folder):
     """The feed as the generator writes it (sequence 1 = the 2024-12-31 state, 2 = 2025-01-01: both inside the
     latest roll-up's month, so they must change nothing), then a hand-made 2025-02-01 (sequence 3): the police
-    register the death of X, an agricultural-hukou member, and cancel X's hukou. Returns X's ID number and a
-    function writing sequence 3 (the test applies and refreshes 1–2 first, so that 3 is an incremental refresh)."""
+    register the death of X, an agricultural-hukou member, and cancel X's hukou; the legal-person register
+    deregisters Y, a unit judged by 企业免审即享. Returns X's ID number, Y's credit code and a function writing
+    sequence 3 (the test applies and refreshes 1–2 first, so that 3 is an incremental refresh)."""
     from foundation.daily_spec import load_daily_specs
     from synth.daily import generate as daily_generate
     from synth.daily import write_day
 
-    daily_generate("202501", 1, out=folder, exchange=tmp / "exchange", interfaces=[DEATH, HUKOU], log=lambda *_: None)
+    daily_generate("202501", 1, out=folder, exchange=tmp / "exchange", interfaces=DAILY, log=lambda *_: None)
     specs = load_daily_specs()
-    hk = specs[HUKOU]
+    hk, lp = specs[HUKOU], specs[LEGAL]
     names = [c.name for c in hk.entity_columns]
+    lp_names = [c.name for c in lp.entity_columns]
 
-    def rows(seq):
+    def rows(iface, seq, key_names, key):
         out = {}
-        for line in next((folder / HUKOU).glob(f"*_{seq:06d}.txt")).read_bytes().splitlines():
+        for line in next((folder / iface).glob(f"*_{seq:06d}.txt")).read_bytes().splitlines():
             fields = line.split(b"|")[2:]
-            out[fields[names.index("id_number")].decode()] = fields
+            out[fields[key_names.index(key)].decode()] = fields
         return out
 
-    dec, jan1 = rows(1), rows(2)
+    dec, jan1 = rows(HUKOU, 1, names, "id_number"), rows(HUKOU, 2, names, "id_number")
+    lp_dec, lp_jan1 = rows(LEGAL, 1, lp_names, "credit_code"), rows(LEGAL, 2, lp_names, "credit_code")
     with psycopg.connect(url) as c:
         members = {r[0] for r in c.execute("select id_number from topic_agricultural_hukou.topic_agricultural_hukou__persons")}
         dead = {r[0] for r in c.execute("select id_number from staging.stg_police__death_cancellations")}
+        judged = [r[0] for r in c.execute("select credit_code from topic_unemployment_refund.topic_unemployment_refund__status "
+                                          "order by in_population desc, credit_code")]
     x = sorted((members & set(dec)) - set(jan1) - dead)[0]
+    y = next(u for u in judged if u in lp_dec and u not in lp_jan1 and lp_dec[u][lp_names.index("unit_status")] == b"1")
+    unit = {"unit_status": b"2", "deregister_date": b"20250201"}
+    unit_line = [unit.get(n, f) for n, f in zip(lp_names, lp_dec[y], strict=True)]
     fields = dec[x]
     death = {"death_date": b"20250131", "cancel_date": b"20250201", "death_cause": b"1"}
     death_line = [death.get(c.name, fields[names.index(c.name)] if c.name in names else b"")
@@ -170,7 +180,8 @@ def _daily_files(tmp, url, folder):
     def third_day():
         write_day(folder / DEATH, specs[DEATH], day, 3, b"|".join([b"I", b"20250201", *death_line]) + b"\n", {"I": 1})
         write_day(folder / HUKOU, hk, day, 3, b"|".join([b"D", b"20250201", *fields]) + b"\n", {"D": 1})
-    return x, third_day
+        write_day(folder / LEGAL, lp, day, 3, b"|".join([b"U", b"20250201", *unit_line]) + b"\n", {"U": 1})
+    return x, y, third_day
 
 
 # the models a daily refresh merges for the changed persons only (macros/topic_incremental.sql)
@@ -178,20 +189,26 @@ INCREMENTAL = [("intermediate", "int_identity__person_records"), ("intermediate"
                ("topic_profile", "topic_profile__status"), ("topic_employment_protection", "topic_employment_protection__status"),
                ("topic_agricultural_hukou", "topic_agricultural_hukou__status"),
                ("topic_employment_protection", "topic_employment_protection__units"),
-               ("intermediate", "int_identity__person_conflicts")]
+               ("intermediate", "int_identity__person_conflicts"),
+               ("topic_natural_person", "topic_natural_person__status"), ("topic_natural_person", "topic_natural_person__persons"),
+               ("topic_profile", "topic_profile__persons"), ("topic_profile", "topic_profile__units"),
+               ("topic_self_service", "topic_self_service__status"), ("topic_self_service", "topic_self_service__person_facts"),
+               ("topic_legal_person", "topic_legal_person__status")]
 
 
 def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypatch):
-    """After `daily`: the day's 死亡注销 is in 北京市自然人 and 北京市农业户籍 and their change logs (dated that day); every
-    other row of every topic table is unchanged (EXCEPT ALL both ways: the generator's days inside the latest
-    roll-up's month change nothing), and the libraries no police source feeds were not rebuilt."""
+    """After `daily`: the day's 死亡注销 is in 北京市自然人 and 北京市农业户籍 and their change logs (dated that day), the
+    day's deregistration in 北京市法人信息 and 企业免审即享; every other row of every topic table is unchanged (EXCEPT ALL
+    both ways: the generator's days inside the latest roll-up's month change nothing), and the libraries no changed
+    source feeds were not rebuilt. What the refresh merged equals a full rebuild, and the snapshots, which compared
+    only the changed members, equal dbt's whole comparison."""
     from loaders.daily import load_daily
     from pipeline.daily import refresh
 
     url, *_, tmp = refreshed
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp / "target"))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp / "logs"))
-    x, third_day = _daily_files(tmp, url, tmp / "daily")
+    x, y, third_day = _daily_files(tmp, url, tmp / "daily")
     tables = []
     with psycopg.connect(url, autocommit=True) as c:
         tables = c.execute("select table_schema, table_name from information_schema.tables where table_schema like 'topic%%' "
@@ -201,19 +218,19 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
         for i, (s, t) in enumerate(tables):
             c.execute(f"create table before_daily.t{i} as select * from {s}.{t}")
         evaluated = {lib: c.execute(f"select max(evaluated_at) from topic_{lib}.topic_{lib}__status").fetchone()[0] for lib in LIBS}
-    summary = load_daily(url=url, folder=tmp / "daily", interfaces=[DEATH, HUKOU], log=lambda *_: None, reports=tmp / "reports")
+    summary = load_daily(url=url, folder=tmp / "daily", interfaces=DAILY, log=lambda *_: None, reports=tmp / "reports")
     assert all(v["status"] == "applied" and len(v["applied"]) == 2 for v in summary.values()), summary
     # the first refresh after the build recomputes every person (no successful refresh or build in the run log)
     assert refresh(url=url, log=lambda *_: None)["status"] == "ok"
     with psycopg.connect(url) as c:
         first = {t: c.execute(f"select max(evaluated_at) from {s}.{t}").fetchone()[0] for s, t in INCREMENTAL[2:5]}
     third_day()
-    summary = load_daily(url=url, folder=tmp / "daily", interfaces=[DEATH, HUKOU], log=lambda *_: None, reports=tmp / "reports")
+    summary = load_daily(url=url, folder=tmp / "daily", interfaces=DAILY, log=lambda *_: None, reports=tmp / "reports")
     assert all(v["status"] == "applied" and len(v["applied"]) == 1 for v in summary.values()), summary
     done = refresh(url=url, log=lambda *_: None)  # the second: merges the persons sequence 3 changed
     assert done["status"] == "ok", done
-    assert done["interfaces"] == [DEATH, HUKOU] and done["business_date"] == "2025-02-01"
-    assert set(done["libraries"]) == {f"topic_{lib}" for lib in POLICE_FED}
+    assert done["interfaces"] == DAILY and done["business_date"] == "2025-02-01"
+    assert set(done["libraries"]) == {f"topic_{lib}" for lib in FED}
 
     with psycopg.connect(url, autocommit=True) as c:
         key = c.execute("select md5(%s)", (x,)).fetchone()[0]
@@ -224,11 +241,11 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
             cl = ", ".join(cols)
             diff = (c.execute(f"select {cl} from before_daily.t{i} except all select {cl} from {s}.{t}").fetchall()
                     + c.execute(f"select {cl} from {s}.{t} except all select {cl} from before_daily.t{i}").fetchall())
-            others = [r for r in diff if x not in r and key not in r]
+            others = [r for r in diff if x not in r and key not in r and y not in r]
             if t == "topic_employment_protection__district_monitor":  # the counts of X's district
                 others = [r for r in others if r[cols.index("district_code")] != x[:4] + "00"]
             assert not others, f"{s}.{t}: rows changed that are not X's: {others[:3]}"
-            assert s[len("topic_"):] in POLICE_FED or not diff, f"{s}.{t} changed"
+            assert s[len("topic_"):] in FED or not diff, f"{s}.{t} changed"
         assert c.execute("select count(*) from topic_agricultural_hukou.topic_agricultural_hukou__persons "
                          "where id_number = %s", (x,)).fetchone()[0] == 0
         assert c.execute("select population_group from topic_natural_person.topic_natural_person__persons "
@@ -238,14 +255,18 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
         assert day == ("left", "死亡注销", "2025-02-01")
         assert c.execute("select change_type, reason from topic_natural_person.topic_natural_person__change_log "
                          "where member_key = %s and business_date = date '2025-02-01'", (x,)).fetchall() == [("changed", "公安死亡注销")]
-        for lib in LIBS:  # the day's entries in every change log are X's, and only the police-fed libraries were rebuilt
+        for lib in LIBS:  # the day's entries in every change log are X's or Y's, and only the libraries fed were rebuilt
             keys = {r[0] for r in c.execute(f"select member_key from topic_{lib}.topic_{lib}__change_log "
                                             "where business_date = date '2025-02-01'")}
-            assert keys <= {x, key} or all(x in k for k in keys), (lib, keys)
+            assert keys <= {x, key, y} or all(x in k for k in keys), (lib, keys)
             now = c.execute(f"select max(evaluated_at) from topic_{lib}.topic_{lib}__status").fetchone()[0]
-            assert (now != evaluated[lib]) == (lib in POLICE_FED), lib
+            assert (now != evaluated[lib]) == (lib in FED), lib
         log = c.execute("select result, detail->'interfaces' from audit.run_log where action = 'daily_refresh'").fetchall()
-        assert log == [("ok", [DEATH, HUKOU])] * 2
+        assert log == [("ok", DAILY)] * 2
+        assert c.execute("select change_type, reason from topic_legal_person.topic_legal_person__change_log "
+                         "where member_key = %s and business_date = date '2025-02-01'", (y,)).fetchall() == [("changed", "法人库登记已注销")]
+        assert c.execute("select in_population from topic_unemployment_refund.topic_unemployment_refund__status "
+                         "where credit_code = %s", (y,)).fetchone() == (False,)
         # the second refresh merged only the changed persons: the other rows keep the first refresh's evaluation
         for s, t in INCREMENTAL[2:5]:
             again = {r[0] for r in c.execute(f"select id_number from {s}.{t} where evaluated_at > %s", (first[t],))}
@@ -266,3 +287,14 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
             diff = (c.execute(f"select {cols} from merged.{t} except all select {cols} from {s}.{t}").fetchall()
                     + c.execute(f"select {cols} from {s}.{t} except all select {cols} from merged.{t}").fetchall())
             assert not diff, f"{t}: the incremental refresh differs from a full rebuild: {diff[:3]}"
+        snaps = [r[0] for r in c.execute("select table_schema || '.' || table_name from information_schema.tables "
+                                         "where table_name like 'snap_topic%%' order by 1")]
+        versions = {t: c.execute(f"select count(*), max(dbt_updated_at) from {t}").fetchone() for t in snaps}
+    # … and the snapshots, which compared only the changed members, miss nothing: dbt's whole comparison of every
+    # member of the rebuilt status tables finds no change to record (macros/topic_snapshot.sql)
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "snapshot", "--no-use-colors", "--select", "path:snapshots/topics",
+                          "--vars", json.dumps({"topic_snapshot_whole": True})],
+                         cwd=settings.ROOT, env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-4000:]
+    with psycopg.connect(url) as c:
+        assert {t: c.execute(f"select count(*), max(dbt_updated_at) from {t}").fetchone() for t in snaps} == versions

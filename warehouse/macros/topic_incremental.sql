@@ -18,8 +18,9 @@
     daily version only after the roll-up's month end), which is safe: a person recomputed without a change gets
     the same row.
     daily_changed_filter(col, since): `and <col> in (the changed persons)` inside the model's CTEs, or nothing.
-    daily_incremental_delete(col, extra): the pre-hook — delete the changed persons' rows (those matching `extra`
-    too, when given), or every row when the run may not merge (the model then inserts every row again); nothing on
+    daily_incremental_delete(col, extra, key): the pre-hook — delete the changed persons' rows (those matching
+    `extra` too, when given; `key`: the expression of the changed ID number `col` holds, md5(id_number) for a
+    person_key), or every row when the run may not merge (the model then inserts every row again); nothing on
     a first build or --full-refresh. col none: nothing when merging (a model merged by delete+insert on its unique
     key, whose keys cannot disappear in a daily load), every row otherwise.
 -#}
@@ -34,6 +35,11 @@
     {%- if not execute or this is none or model.get('resource_type') == 'unit_test' or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
+    {{ return(daily_refresh_since()) }}
+{%- endmacro %}
+
+{#- The audit part of daily_incremental_since(), for a caller that has checked its own relation (a snapshot). -#}
+{% macro daily_refresh_since() -%}
     {%- set audit_tables = [] -%}
     {%- for t in ['run_log', 'load_batch', 'daily_delivery'] -%}
         {%- if adapter.get_relation(database=target.database, schema='audit', identifier=t) is none -%}
@@ -98,6 +104,13 @@
     {%- if since %} and {{ col }} = any(array(select id_number from changed_persons)){% endif -%}
 {%- endmacro %}
 
+{#- The same as a semi-join (`col` holding `key` of a changed person: id_number, or md5(id_number) for a person_key),
+    for a table without an index on `col` (a topic status table read by its population table): one hash of the
+    changed persons, where `= any(array(…))` would compare each row with every element of the array. -#}
+{% macro daily_changed_semijoin(col, since, key='id_number') -%}
+    {%- if since %} and {{ col }} in (select {{ key }} from changed_persons){% endif -%}
+{%- endmacro %}
+
 {#- For a staging view that normalises the ID number (macros/identity.sql normalize_id; the view's `<col>_raw` is the
     number as delivered): the same persons by the delivered number, upper-cased and trimmed — the expression the raw
     tables are indexed on. A delivered number normalises to N exactly when, upper-cased and trimmed, it is N or, for
@@ -118,13 +131,13 @@
     {{- daily_changed_filter(col, since) }}{{ daily_changed_raw_filter(raw_col, since) -}}
 {%- endmacro %}
 
-{% macro daily_incremental_delete(col='id_number', extra=none) -%}
+{% macro daily_incremental_delete(col='id_number', extra=none, key='id_number') -%}
     {%- if execute and is_incremental() -%}
         {%- set since = daily_incremental_since() -%}
         {%- if since and not col -%}
             select 1
         {%- elif since -%}
-            delete from {{ this }} where {{ col }} in ({{ daily_changed_persons(since) }}){{ ' and ' ~ extra if extra }}
+            delete from {{ this }} where {{ col }} in (select {{ key }} from ({{ daily_changed_persons(since) }}) c){{ ' and ' ~ extra if extra }}
         {%- else -%}
             delete from {{ this }}
         {%- endif -%}
@@ -134,12 +147,16 @@
 {%- endmacro %}
 
 {#- daily_changed_units(since, unit_records): the credit codes of the units with a daily version opened or closed
-    after `since` in the 按日 unit sources (经信局法人库 by credit code; 市场监管 经营异常 / 严重违法失信 by the code they
-    deliver, an older organisation code resolved through int_identity__unit_records as it stands now). -#}
+    after `since` in the 按日 sources that hold units (经信局法人库 by credit code; 市场监管 经营异常 / 严重违法失信 by the
+    code they deliver, an older organisation code matched to the credit codes of int_identity__unit_records by its
+    positions 9–17 (GB 32100, as int_identity__org_code_map maps it) — not through the record delivered with it,
+    which a deletion of that day has removed;
+    积分落户 applicants by their unit's credit code: a unit record of int_identity__unit_records, so the golden
+    unit's sources). -#}
 {% macro daily_changed_units(since, unit_records) -%}
     {%- set sources = [] -%}
     {%- for tbl, col in [('legal_person_basic_daily', 'credit_code'), ('market_serious_violation_daily', 'unit_code'),
-                         ('market_abnormal_operation_daily', 'unit_code')] -%}
+                         ('market_abnormal_operation_daily', 'unit_code'), ('points_applicant_daily', 'credit_code')] -%}
         {%- do sources.append((tbl, 'upper(btrim(v.' ~ col ~ '))')) -%}
     {%- endfor -%}
     {%- set parts = daily_touched_selects(sources, 'code', since) -%}
@@ -147,7 +164,9 @@
     with codes as ({{ parts | join(' union ') }})
     select code as credit_code from codes where length(code) = 18
     union
-    select r.credit_code from {{ unit_records }} r join codes c on c.code = r.delivered_code where r.credit_code is not null
+    select r.credit_code from {{ unit_records }} r
+    join codes c on length(c.code) <> 18 and {{ org_code_of_credit('r.credit_code') }} = {{ org_code_form('c.code') }}
+    where r.credit_code is not null
     {%- else -%}
     select null::text as credit_code where false
     {%- endif -%}

@@ -1,17 +1,26 @@
 -- 北京市法人信息专题库: the population rule (口径 v1) applied to every golden unit, with the credit lists and the
 -- unit's pension insurance in the as-of month.
-with as_of as (select {{ topic_as_of() }} as as_of_month),
+-- Incremental (macros/topic_incremental.sql): after a daily load only the units whose 法人库 / 市场监管 / 积分落户 records the
+-- days changed are evaluated again and merged (deleted, then inserted if still a golden unit); the pension
+-- contributions are monthly only, so a monthly build evaluates every unit.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ daily_incremental_delete_units(ref('int_identity__unit_records')) }}") }}
+{%- set since = daily_incremental_since() %}
+with {% if since %}changed_units as materialized ({{ daily_changed_units(since, ref('int_identity__unit_records')) }}),
+{% endif %}as_of as (select {{ topic_as_of() }} as as_of_month),
 abnormal as (select distinct r.credit_code from {{ ref('int_identity__unit_records') }} r
              where r.source_interface = 'market_abnormal_operation' and r.resolved
-               and r.last_month = (select as_of_month from as_of)),
+               and r.last_month = (select as_of_month from as_of){{ daily_changed_units_filter('r.credit_code', since) }}),
 violation as (select distinct r.credit_code from {{ ref('int_identity__unit_records') }} r
               where r.source_interface = 'market_serious_violation' and r.resolved
-                and r.last_month = (select as_of_month from as_of)),
+                and r.last_month = (select as_of_month from as_of){{ daily_changed_units_filter('r.credit_code', since) }}),
+units as (select distinct unit_id, credit_code from {{ ref('stg_pension__units') }}),
 insured as (
     select u.credit_code, count(distinct c.person_id) as contributors
     from {{ ref('stg_pension__contributions') }} c
-    join (select distinct unit_id, credit_code from {{ ref('stg_pension__units') }}) u using (unit_id)
-    where c.month_start = (select as_of_month from as_of)
+    join units u using (unit_id)
+    where c.month_start = (select as_of_month from as_of){{ daily_changed_units_filter('u.credit_code', since) }}
+          {{- daily_changed_unit_ids_filter('c.unit_id', 'units', since) }}
     group by u.credit_code
 )
 select
@@ -31,3 +40,4 @@ cross join as_of a
 left join abnormal ab using (credit_code)
 left join violation vi using (credit_code)
 left join insured i using (credit_code)
+where true{{ daily_changed_units_filter('l.credit_code', since) }}

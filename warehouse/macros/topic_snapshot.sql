@@ -11,8 +11,9 @@
     status tables merged, so every insertion, update and hard delete dbt would find is found; the versions written
     are dbt's own, with the same valid from / to).
     The whole comparison (dbt's) whenever daily_refresh_since() gives none (a monthly roll-up or a re-delivery since
-    the last successful refresh, no refresh recorded) or with `--vars '{topic_snapshot_whole: true}'` (the
-    verification that the restricted comparison misses nothing).
+    the last successful refresh, no refresh recorded) or with `--vars '{topic_snapshot_whole: true}'`. The
+    integration test (tests/integration/test_topics.py) and `bench.topics_daily --verify` check that the current
+    versions equal the status rows after a restricted comparison, as they do after dbt's whole one.
 -#}
 {% macro postgres__snapshot_staging_table(strategy, source_sql, target_relation) -%}
     {%- set keys = topic_snapshot_changed_keys() -%}

@@ -2,7 +2,9 @@
 -- unit's pension insurance in the as-of month.
 -- Incremental (macros/topic_incremental.sql): after a daily load only the units whose 法人库 / 市场监管 / 积分落户 records the
 -- days changed are evaluated again and merged (deleted, then inserted if still a golden unit); the pension
--- contributions are monthly only, so a monthly build evaluates every unit.
+-- contributions are monthly only, so a monthly build evaluates every unit. The as-of month's contributions are
+-- joined to the changed units (one hash join over the month), not filtered by `unit_id = any(array(…))`: with two
+-- days' 654 changed units at scale 0.03 that array filter took 15 s against 1.9 s for the whole table.
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
           pre_hook="{{ daily_incremental_delete_units(ref('int_identity__unit_records')) }}") }}
 {%- set since = daily_incremental_since() %}
@@ -20,7 +22,6 @@ insured as (
     from {{ ref('stg_pension__contributions') }} c
     join units u using (unit_id)
     where c.month_start = (select as_of_month from as_of){{ daily_changed_units_filter('u.credit_code', since) }}
-          {{- daily_changed_unit_ids_filter('c.unit_id', 'units', since) }}
     group by u.credit_code
 )
 select

@@ -16,7 +16,6 @@ contrib as (
     from {{ ref('stg_pension__contributions') }} c
     join units u using (unit_id)
     where c.month_start = (select as_of_month from as_of){{ daily_changed_units_filter('u.credit_code', since) }}
-          {{- daily_changed_unit_ids_filter('c.unit_id', 'units', since) }}
     group by u.credit_code
 ),
 vac as (

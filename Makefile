@@ -123,6 +123,7 @@ superset: .venv-superset/.installed db  ## set up Superset, import the dashboard
 	@$(SS_PY) superset/manage.py setup
 	@$(SS_PY) superset/manage.py import
 	@$(SS_PY) superset/manage.py start
+	@$(SS_PY) superset/manage.py warm-cache
 
 cube: db  ## serve the cube API on 127.0.0.1:8089
 	@$(HRSS) cube start

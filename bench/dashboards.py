@@ -1,7 +1,7 @@
 """Dashboard render time in headless Chromium (issue 19): every dashboard of the Superset bundle, opened with cold
 Superset caches, timed until every chart on it has drawn its data (no spinner).
 
-    .venv/bin/python -m bench.dashboards [--repeat 3] [--browser-cache both|warm|cold] [--superset-cache cold|warm]
+    .venv/bin/python -m bench.dashboards [--repeat 3] [--browser-cache both|warm|cold] [--superset-cache cold|published|warm]
                                          [--before FILE.json]
 
 Needs the running Superset of `make superset` (the warehouse it reads is whatever drop was built: say which, --note).
@@ -20,6 +20,9 @@ What "cold" means here, for every timed opening:
   - cold, a first visit (--browser-cache cold): a fresh browser context per opening (Playwright contexts share no
     HTTP cache), so every asset is downloaded and compiled again.
   The target's natural reading is the returning user with cold Superset caches; both are reported.
+* --superset-cache published: emptied as above, then filled for this dashboard as `make publish` / rollback /
+  `make superset` do (`superset/manage.py warm-cache <slug>`: every chart's default query as a city-wide login, untimed)
+  — the first opening after a publish; district logins are not warmed.
 * --superset-cache warm (not the default) keeps Superset's caches instead: a second view of a dashboard whose chart
   data another opening by the same user already put in the result cache (the untimed opening before the timed ones).
 Timed from navigation start to the moment every chart holder shows content (big number / table rows / drawn canvas or
@@ -35,6 +38,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
@@ -103,7 +107,14 @@ def new_context(browser, state: dict):
     return browser.new_context(viewport=VIEWPORT, locale="zh-CN", storage_state=state)
 
 
-def open_dashboard(ctx, base: str, slug: str, charts: int, timeout: float = 120, clear: bool = True) -> dict:
+def warm_superset_cache(slug: str) -> None:
+    """What a publish does after emptying the caches (pipeline/dashboard_defaults.warm), for this dashboard only."""
+    subprocess.run([str(ROOT / ".venv-superset" / "bin" / "python"), str(ROOT / "superset" / "manage.py"),
+                    "warm-cache", slug], cwd=ROOT, check=True, capture_output=True)
+
+
+def open_dashboard(ctx, base: str, slug: str, charts: int, timeout: float = 120, clear: bool = True,
+                   warm: bool = False) -> dict:
     """One cold-cache opening in a new tab of `ctx`: {total, first_request, last_data} in seconds from navigation."""
     page = ctx.new_page()
     t0 = time.perf_counter()
@@ -127,6 +138,8 @@ def open_dashboard(ctx, base: str, slug: str, charts: int, timeout: float = 120,
     try:
         if clear:
             clear_superset_caches()
+        if warm:
+            warm_superset_cache(slug)
         t0 = time.perf_counter()
         page.goto(f"{base}/superset/dashboard/{slug}/", wait_until="commit")
         while time.perf_counter() - t0 < timeout:
@@ -146,7 +159,7 @@ def open_dashboard(ctx, base: str, slug: str, charts: int, timeout: float = 120,
 
 
 def measure(browser, base: str, state: dict, mode: str, repeat: int, boards, progress,
-            clear: bool = True) -> list[dict]:
+            clear: bool = True, warm: bool = False) -> list[dict]:
     rows = []
     warm = new_context(browser, state) if mode == "warm" else None
     try:
@@ -161,7 +174,7 @@ def measure(browser, base: str, state: dict, mode: str, repeat: int, boards, pro
             for _ in range(repeat):
                 ctx = warm or new_context(browser, state)
                 try:
-                    runs.append(open_dashboard(ctx, base, slug, n, clear=clear))
+                    runs.append(open_dashboard(ctx, base, slug, n, clear=clear, warm=warm))
                 except RuntimeError as e:       # reported in the table, the other dashboards still measured
                     problem = str(e)
                 finally:
@@ -200,8 +213,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--browser-cache", choices=("both", "warm", "cold"), default="both",
                     help="warm: a returning user's browser (assets cached); cold: a first visit; both (default)")
-    ap.add_argument("--superset-cache", choices=("cold", "warm"), default="cold",
-                    help="cold (default): Superset's caches emptied before each opening; warm: kept (a second view)")
+    ap.add_argument("--superset-cache", choices=("cold", "published", "warm"), default="cold",
+                    help="cold (default): Superset's caches emptied before each opening; published: emptied, then "
+                         "warmed as a publish does (manage.py warm-cache, untimed); warm: kept (a second view)")
     ap.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('SUPERSET_PORT', '8088')}")
     ap.add_argument("--only", nargs="*", default=None, help="these dashboard slugs only (default: every dashboard)")
     ap.add_argument("--before", type=Path, help="a previous run's JSON (dashboards.json) to show side by side")
@@ -212,7 +226,7 @@ def main() -> None:
     modes = ["warm", "cold"] if args.browser_cache == "both" else [args.browser_cache]
     before = json.loads(args.before.read_text()) if args.before else None
     cmd = (f".venv/bin/python -m bench.dashboards --repeat {args.repeat} --browser-cache {args.browser_cache}"
-           + (" --superset-cache warm" if args.superset_cache == "warm" else "")
+           + (f" --superset-cache {args.superset_cache}" if args.superset_cache != "cold" else "")
            + (f" --only {' '.join(args.only)}" if args.only is not None else "")
            + (f" --before {args.before}" if args.before else ""))
     run = {"dashboards": [], "note": args.note, "load_average_start": load_average(), "load_average_end": None,
@@ -238,7 +252,7 @@ def main() -> None:
             state = login_state(browser, args.url, password)
             for mode in modes:
                 measure(browser, args.url, state, mode, args.repeat, boards, progress,
-                        clear=args.superset_cache == "cold")
+                        clear=args.superset_cache != "warm", warm=args.superset_cache == "published")
         finally:
             browser.close()
     print(report(run, cmd, before).read_text(encoding="utf-8"))
@@ -284,10 +298,15 @@ def report(run: dict, cmd: str, before: dict | None = None) -> Path:
         load += (f" The 'before' run: load {before.get('load_average_start', '?')} → "
                  f"{before.get('load_average_end', '?')}, {before.get('command', '')}.")
     warm_superset = run.get("superset_cache") == "warm"
+    published = run.get("superset_cache") == "published"
     note = (f"\n\n{run['note']}\n" if run["note"] else "") + load + (
         "\n\nSuperset caches WARM in this run (--superset-cache warm): not emptied between openings, so every "
         "timed opening is a second view whose chart data is in the result cache; the 'cold' columns mean the "
         "browser only." if warm_superset else "") + (
+        "\n\nSuperset caches as after a publish (--superset-cache published): emptied before each opening, then "
+        "filled by `superset/manage.py warm-cache <slug>` as `make publish` does (every chart's default query as a "
+        "city-wide login — admin, leadership, analyst — opens it; untimed); district logins are not warmed and "
+        "would see the cold figures." if published else "") + (
         "\n\nCold: Superset's result and metadata caches (var/superset/cache/data, …/meta) emptied before each "
         "opening, as a build or publish does; PostgreSQL's buffers and the OS page cache not dropped. Browser cache "
         "'warm' = a returning user (one profile, every dashboard opened once before timing, assets cached for a "

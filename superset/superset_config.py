@@ -4,6 +4,7 @@ Everything stateful lives under var/ (git-ignored): the SQLite metadata database
 var/superset/superset.db and the SECRET_KEY in var/secrets/superset_secret_key, which
 `superset/manage.py setup` generates on first run. Nothing here talks to the internet.
 """
+import os
 import sys
 from pathlib import Path
 
@@ -304,6 +305,73 @@ def _cache_sql_parse() -> None:
     SQLStatement._parse = classmethod(_parse)
 
 
+# --- per-request profile (off unless SUPERSET_REQUEST_PROFILE names a file; issue 19's measurements) ----------------
+# One JSON line per request: its wall and CPU time in the worker thread, and how much of the wall went to the
+# warehouse (the SQL Superset sends, execute + fetch) and to Superset's own metadata database (count and time). The
+# browser's time to first byte minus this wall is the wait for a free worker thread.
+REQUEST_PROFILE = os.environ.get("SUPERSET_REQUEST_PROFILE") or None
+
+
+def _profile_requests(app) -> None:
+    import json
+    import threading
+    import time
+
+    from flask import g, request
+    from superset.db_engine_specs.base import BaseEngineSpec
+
+    local = threading.local()
+    lock = threading.Lock()
+
+    def add(key: str, seconds: float) -> None:
+        acc = getattr(local, "acc", None)
+        if acc is not None:
+            acc[key] = acc.get(key, 0.0) + seconds
+            acc[key + "_n"] = acc.get(key + "_n", 0) + 1
+
+    def timed(name: str, func):
+        def wrapper(cls, *args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return func(cls, *args, **kwargs)
+            finally:
+                add(name, time.perf_counter() - t)
+        return classmethod(wrapper)
+
+    BaseEngineSpec.execute = timed("warehouse_execute", BaseEngineSpec.execute.__func__)
+    BaseEngineSpec.fetch_data = timed("warehouse_fetch", BaseEngineSpec.fetch_data.__func__)
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("_profile_t", []).append(time.perf_counter())
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        stack = conn.info.get("_profile_t")
+        if stack:
+            add("metadata" if conn.engine.url.get_backend_name() == "sqlite" else "engine_sql",
+                time.perf_counter() - stack.pop())
+
+    @app.before_request
+    def _start():
+        local.acc = {}
+        g._profile = (time.time(), time.perf_counter(), time.thread_time())
+
+    @app.teardown_request
+    def _end(_exc):
+        start = g.pop("_profile", None)
+        if start is None:
+            return
+        acc, local.acc = getattr(local, "acc", {}) or {}, None
+        row = {"t": round(start[0], 3), "pid": os.getpid(), "thread": threading.get_ident() % 100000,
+               "path": request.path, "query": request.query_string.decode()[:200],
+               "wall_ms": round((time.perf_counter() - start[1]) * 1000, 1),
+               "cpu_ms": round((time.thread_time() - start[2]) * 1000, 1),
+               **{k: (round(v * 1000, 1) if isinstance(v, float) else v) for k, v in acc.items()}}
+        with lock, open(REQUEST_PROFILE, "a", encoding="utf-8") as out:
+            out.write(json.dumps(row) + "\n")
+
+
 def FLASK_APP_MUTATOR(app):  # noqa: N802
     from access.throttle import LoginThrottle
 
@@ -311,6 +379,8 @@ def FLASK_APP_MUTATOR(app):  # noqa: N802
     _cache_by_login_role()
     _pool_warehouse_engines()
     _cache_sql_parse()
+    if REQUEST_PROFILE:
+        _profile_requests(app)
     from flask import request
     from flask_login import current_user
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
 import time
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ import yaml
 from foundation import settings
 from pipeline import dashboard_defaults
 
-from .conftest import ROOT, SCREENSHOTS
+from .conftest import MANAGE, ROOT, SCREENSHOTS, SUPERSET_PY
 
 pytestmark = pytest.mark.browser
 
@@ -252,3 +253,45 @@ def test_month_filter_default_is_the_newest_month_and_follows_publish(superset_u
     # need not wait for it (requiredFirst off) since its value is known
     assert month["controlValues"]["enableEmptyFilter"] and month["controlValues"]["defaultToFirstItem"]
     assert month["requiredFirst"] is False
+
+
+def chart_cache_states(page, superset_url: str, expected: int) -> dict[str, list]:
+    """Open the dashboard; {chart id: is_cached of each of its queries} of the charts' own data requests."""
+    cached: dict[str, list] = {}
+
+    def on_response(r):
+        match = re.search(r"slice_id%22%3A(\d+)|slice_id\":(\d+)", r.url)
+        if "/api/v1/chart/data" in r.url and match and r.status == 200:
+            cached[match.group(1) or match.group(2)] = [q.get("is_cached") for q in r.json()["result"]]
+
+    page.on("response", on_response)
+    try:
+        page.goto(f"{superset_url}/superset/dashboard/pension-overview/")
+        wait_for_charts(page, expected)
+    finally:
+        page.remove_listener("response", on_response)
+    return cached
+
+
+def test_result_cache_warmed_as_after_publish_serves_every_chart(page, superset_url):
+    """After the caches are emptied (build / publish / rollback), `manage.py warm-cache` (run by publish, rollback and
+    `make superset`) computes every chart of the dashboard as a city-wide login opens it with its default filters:
+    the browser's requests are then answered from the cache — their query objects equal the warm-up's."""
+    expected = len(bundle_charts())
+    data_cache = settings.VAR / "superset" / "cache" / "data"
+
+    def empty_cache():
+        for f in data_cache.glob("*"):
+            f.unlink()
+
+    empty_cache()
+    cold = chart_cache_states(page, superset_url, expected)
+    assert len(cold) == expected and not any(any(v) for v in cold.values()), f"emptied cache, yet cached: {cold}"
+    empty_cache()
+    res = subprocess.run([str(SUPERSET_PY), str(MANAGE), "warm-cache", "pension-overview"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    warm = chart_cache_states(page, superset_url, expected)
+    assert len(warm) == expected, warm
+    missed = {c: v for c, v in warm.items() if not all(v)}
+    assert not missed, f"charts computed again after the warm-up (query differs from the warm-up's): {missed}"

@@ -18,7 +18,12 @@ MONTHS = ["202407", "202408", "202409"]
 # whole-population models made month-incremental (a month's rows depend on other months' deliveries: back pay)
 PERSON_INSURANCE_MONTH = "topic_data_services.topic_data_services__person_insurance_month"
 WHOLE_POPULATION = ["+topic_data_services__person_insurance_month", "+int_governance__g03_id_gender_mismatch",
-                    "+int_governance__g04_id_birth_mismatch"]
+                    "+int_governance__g04_id_birth_mismatch", "+topic_insurance_rights__status"]
+# the 12-month window of the rights topic, recomputed on every build from month parts built incrementally
+RIGHTS = "topic_insurance_rights.topic_insurance_rights__status"
+RIGHTS_PARTS = ["intermediate.int_insurance_rights__registration_month",
+                "intermediate.int_insurance_rights__contribution_month",
+                "intermediate.int_insurance_rights__benefit_month"]
 # the pension and unemployment paths, the dimensions and check table their tests compare against
 SELECT = ["--select", "+rpt_pension_overview", "+agg_pension_month", "+rpt_pension_flows", "+fct_unemployment_person_month", "+dim_month", "+dim_district",
           "+dim_gender", "+dim_age_band", "+stg_provider__check_table", *WHOLE_POPULATION, "--indirect-selection", "buildable"]
@@ -260,3 +265,51 @@ def test_the_build_records_the_batch_watermark_only_after_passing_tests(two_mont
                   "('build', 't', 'ok', '{\"tested_through_batch\": 3}'), "
                   "('build', 't', 'failed', '{\"tested_through_batch\": 9999}')")
     assert build._batch_watermarks() == (3, newest)
+
+
+def test_a_redelivered_earlier_month_restates_the_rights_window(two_months_built):
+    """The first month's pension payments are re-delivered without one person's rows. The month parts of
+    topic_insurance_rights__status rebuild that month alone (the later months keep their rows), and the window
+    (as-of the newest month, 12 months back: the first month is in it) loses those payments — what a full rebuild
+    of the parts and the window gives."""
+    from synth.writer import write_marker
+
+    url, tmp = two_months_built
+    path = tmp / "exchange" / MONTHS[0] / f"QYYL_DYFF_{MONTHS[0]}.txt"
+    lines = path.read_bytes().splitlines(keepends=True)
+    paid = ("select benefit_amount_12m from " + RIGHTS + " where insurance_type_code = '110' and person_id = %s")
+    with psycopg.connect(url) as c:
+        person = c.execute(f"select min(person_id) from {RIGHTS} where insurance_type_code = '110' "
+                           "and benefit_amount_12m > 0 and person_id = any(%s)",
+                           ([line.split(b"|")[1].decode() for line in lines],)).fetchone()[0]
+        loaded = [m for (m,) in c.execute("select distinct data_month from raw.ent_pension_payment order by 1")]
+        later = {t: row_places(c, t, loaded[1:]) for t in RIGHTS_PARTS}
+        first = {t: row_places(c, t, loaded[:1]) for t in RIGHTS_PARTS}
+        before = c.execute(paid, (person,)).fetchone()
+        removed = c.execute("select sum(amount) from staging.stg_pension__payments where person_id = %s "
+                            "and data_month = %s", (person, MONTHS[0])).fetchone()[0]
+    assert before and before[0] > 0 and removed > 0, (person, before, removed)
+    kept = [line for line in lines if line.split(b"|")[1] != person.encode()]
+    path.write_bytes(b"".join(kept))
+    write_marker(path, b"".join(kept), len(kept))
+    load(url, tmp, MONTHS[0])
+    res = dbt(["build", "--select", "+topic_insurance_rights__status",
+               "--indirect-selection", "buildable"], url, tmp)
+    assert res.returncode == 0, res.stdout[-3000:]
+    columns = ("id_number, person_name, insurance_type_code, person_id, last_registered_month, status_code, "
+               "first_insured_date, contribution_months_12m, last_fee_month, contribution_amount_12m, "
+               "benefit_amount_12m, as_of_month, reason")
+    with psycopg.connect(url) as c:
+        for t in RIGHTS_PARTS:
+            assert row_places(c, t, loaded[1:]) == later[t], f"{t}: months after the re-delivered one were rewritten"
+        assert row_places(c, RIGHTS_PARTS[2], loaded[:1]) != first[RIGHTS_PARTS[2]], "the re-delivered month kept"
+        assert c.execute(paid, (person,)).fetchone()[0] == before[0] - removed, f"{person}: window not restated"
+        incremental = {t: contents(c, t) for t in RIGHTS_PARTS} | {
+            RIGHTS: contents(c, f"(select {columns} from {RIGHTS})")}
+    res = dbt(["run", "--full-refresh", "--select", "topic_insurance_rights__status",
+               *[t.split(".")[1] for t in RIGHTS_PARTS]], url, tmp)
+    assert res.returncode == 0, res.stdout[-3000:]
+    with psycopg.connect(url) as c:
+        for t in RIGHTS_PARTS:
+            assert contents(c, t) == incremental[t], f"{t}: incremental build differs from a full rebuild"
+        assert contents(c, f"(select {columns} from {RIGHTS})") == incremental[RIGHTS], "window differs from a rebuild"

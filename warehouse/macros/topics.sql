@@ -1,7 +1,7 @@
 {#- Topic libraries (专题库) — shared pieces.
 
     topic_as_of(): the as-of month of every library: var topic_as_of ('YYYY-MM-01') when given, else the latest data
-    month loaded (the sources' business date).
+    month loaded (the sources' business date); topic_as_of_data_month(): the same month as a 'YYYYMM' literal.
     statutory_retirement_month(birth, gender, female_base_age): first month of the statutory retirement under the
     gradual-delay rules from 2025 (DOMAIN.md): old month = birth month + base age + 1; k = months from 2025-01;
     delay min(36, k/4+1) for men and women retiring at 55, min(60, k/2+1) for women at 50 (k ≥ 0).
@@ -13,6 +13,17 @@
 {% macro topic_as_of() -%}
     {%- if var('topic_as_of', none) -%} date '{{ var("topic_as_of") }}'
     {%- else -%} (select max(month_start) from {{ ref('stg_audit__load_batches') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The as-of month as staging's 'YYYYMM' text literal (the raw tables' partition key), read when the model is
+    compiled: `data_month = {{ topic_as_of_data_month() }}` reads the as-of month's partition only, where
+    `month_start = <as-of>` (a date computed from the text) reads every month raw holds. -#}
+{% macro topic_as_of_data_month() -%}
+    {%- if var('topic_as_of', none) -%}'{{ var("topic_as_of")[0:4] ~ var("topic_as_of")[5:7] }}'
+    {%- elif not execute -%}null
+    {%- else -%}'{{ run_query("select coalesce(to_char(max(month_start), 'YYYYMM'), '') from "
+                              ~ ref('stg_audit__load_batches')).columns[0].values()[0] }}'
     {%- endif -%}
 {%- endmacro %}
 

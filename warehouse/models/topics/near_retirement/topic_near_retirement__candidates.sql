@@ -7,7 +7,8 @@ ent as (
         p.district_code, p.insured_status_code, '110'::text as insurance_type_code,
         50 as female_base_age   -- 企业职工: 岗位类别未交付, 女性按工人50岁(见口径说明)
     from {{ ref('stg_pension__persons') }} p, as_of a
-    where p.month_start = a.as_of_month and p.insured_status_code in ('1', '2')
+    where p.data_month = {{ topic_as_of_data_month() }}   -- the as-of month's raw partition only
+      and p.month_start = a.as_of_month and p.insured_status_code in ('1', '2')
     order by p.id_number, p.person_id
 ),
 pub as (
@@ -18,7 +19,8 @@ pub as (
     from {{ ref('stg_public_pension__persons') }} p
     cross join as_of a
     left join {{ ref('code_post_type') }} pt on pt.code = p.post_type_code
-    where p.month_start = a.as_of_month and p.insured_status_code in ('1', '2')
+    where p.data_month = {{ topic_as_of_data_month() }}   -- the as-of month's raw partition only
+      and p.month_start = a.as_of_month and p.insured_status_code in ('1', '2')
     order by p.id_number, p.person_id
 )
 select u.*, a.as_of_month

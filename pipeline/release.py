@@ -243,8 +243,9 @@ def publish(month: str, force: bool = False, url: str | None = None, log=print) 
         caches.invalidate(log=lambda *_: None)
         # the dashboards' 月份 filters default to the month just published (Superset's metadata; issue 19)
         entry["detail"]["month_default_refreshed"] = dashboard_defaults.refresh(url, log=log)
-        # …and every dashboard's default charts computed into Superset's emptied result cache (city-wide logins)
-        entry["detail"]["result_cache_warmed"] = dashboard_defaults.warm(url, log=log)
+        # …and every dashboard's default charts computed into Superset's emptied result cache (city-wide logins), in
+        # the background
+        entry["detail"]["result_cache_warm_up_started"] = dashboard_defaults.warm(url, log=log)
         entry["detail"].update({"release_id": release_id, "tables": len(fingerprint["row_counts"]),
                                 "copy_seconds": round(copy_s, 2), "swap_seconds": round(swap_s, 2),
                                 "chunks": chunks,
@@ -317,7 +318,7 @@ def rollback(url: str | None = None, log=print) -> None:
 
         caches.invalidate(log=lambda *_: None)
         entry["detail"]["month_default_refreshed"] = dashboard_defaults.refresh(url, log=log)
-        entry["detail"]["result_cache_warmed"] = dashboard_defaults.warm(url, log=log)
+        entry["detail"]["result_cache_warm_up_started"] = dashboard_defaults.warm(url, log=log)
         entry["detail"].update({"from_release": before.get("release_id"), "to_release": after.get("release_id")})
         log(f"[rollback] 正式版已回滚: release {before.get('release_id')} ({before.get('data_month')}) → "
             f"release {after.get('release_id')} ({after.get('data_month')}); 缓存已失效")

@@ -67,6 +67,10 @@ def _cell(col: dict, value, month: str) -> tuple[object, str | None, str | None]
         number = Decimal(text)
     except InvalidOperation:
         return None, "type", f"{col['label']} 应为数值: {text!r}"
+    if not number.is_finite():          # 'nan', 'inf', 'Infinity' parse as Decimals but are no figure
+        return None, "type", f"{col['label']} 应为数值: {text!r}"
+    if abs(number) >= _LIMIT[kind]:     # beyond the raw column's type (bigint / numeric(18,2)): the COPY would fail
+        return None, "out_of_range", f"{col['label']} 超出可录入范围(应小于 {_LIMIT[kind]:,}): {text}"
     if number < 0:
         return None, "negative", f"{col['label']} 不能为负: {text}"
     if kind == "integer":
@@ -76,6 +80,10 @@ def _cell(col: dict, value, month: str) -> tuple[object, str | None, str | None]
     if number.as_tuple().exponent < -2:
         return None, "precision", f"{col['label']} 最多两位小数: {text}"
     return number, None, None
+
+
+# the largest magnitude (exclusive) each numeric kind's raw column holds: bigint, numeric(18,2)
+_LIMIT = {"integer": Decimal(2) ** 63, "decimal": Decimal(10) ** 16}
 
 
 def validate(path: Path, month: str) -> tuple[dict[str, list[dict]], list[ManualProblem]]:

@@ -53,3 +53,16 @@ def test_a_workbook_damaged_inside_is_one_problem_not_a_traceback(tmp_path, dama
     data, problems = validate(path, "202407")
     assert data == {} and [(p.rule, p.row) for p in problems] == [("unreadable", 0)]
     assert "压缩数据已损坏" in problems[0].message
+
+
+def test_numbers_that_are_no_figure_are_named_not_a_traceback(tmp_path):
+    """'nan' and 'inf' parse as Decimals; 1e309 and 10¹⁶ do not fit the raw columns (bigint, numeric(18,2))."""
+    path, _ = _filled(tmp_path)
+    wb = load_workbook(path)
+    ws = wb["在职职工培训"]
+    ws["D4"], ws["D5"], ws["D6"], ws["G7"] = "nan", "inf", "1e309", "10000000000000000"
+    wb.save(path)
+    _, problems = validate(path, "202407")
+    got = {(p.sheet, p.row, p.column, p.rule) for p in problems if p.row in (4, 5, 6, 7)}
+    assert got == {("在职职工培训", 4, "培训人次", "type"), ("在职职工培训", 5, "培训人次", "type"),
+                   ("在职职工培训", 6, "培训人次", "out_of_range"), ("在职职工培训", 7, "培训补贴金额(元)", "out_of_range")}

@@ -25,18 +25,22 @@ select
     'topic_{{ lib }}'::text                                               as schema_name,
     '{{ model }}'::text                                                   as population_model,
     'v1'::text                                                            as rule_version,
-    (select count(*) from {{ ref(model) }})                               as population_rows,
-    (select max(as_of_month) from {{ ref('topic_' ~ lib ~ '__status') }}) as as_of_month,
+    pop.population_rows,
+    st.as_of_month,
     (select min(latest) from (select max(month_start) as latest from {{ ref('stg_audit__load_batches') }}
                               where interface in ('{{ ifaces | join("', '") }}') group by interface) s)
                                                                           as source_business_month,
     0                                                                     as freshness_target_months,
-    (select max(refreshed_at) from {{ ref(model) }})                      as last_refresh,
+    pop.last_refresh,
     last_refresh.entered                                                  as entered_last_refresh,
     last_refresh.left_                                                    as left_last_refresh
-from (select count(*) filter (where change_type = 'entered') as entered, count(*) filter (where change_type = 'left') as left_
-      from ({{ topic_change_log('snap_topic_' ~ lib, 'member_key',
-                                since="(select max(evaluated_at) from " ~ ref('topic_' ~ lib ~ '__status') ~ ")") }}) c
+-- one pass over the population and one over the status table (each feeds two columns)
+from (select count(*) as population_rows, max(refreshed_at) as last_refresh from {{ ref(model) }}) pop,
+     (select max(as_of_month) as as_of_month, max(evaluated_at) as evaluated_at
+      from {{ ref('topic_' ~ lib ~ '__status') }}) st,
+     lateral (select count(*) filter (where change_type = 'entered') as entered,
+                     count(*) filter (where change_type = 'left') as left_
+              from ({{ topic_change_log('snap_topic_' ~ lib, 'member_key', since='st.evaluated_at') }}) c
      ) last_refresh
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextvars
 import csv
 import datetime as dt
+import difflib
 import hashlib
 import hmac
 import io
@@ -540,10 +541,31 @@ CUT_DOC = "cuts separated by |, e.g. month:202401-202406|district:110105;110108 
 FORMAT_DOC = "json (default), csv or xlsx"
 
 
+def _reject_unknown_parameters(request: Request) -> None:
+    """A misspelt parameter (``page_size``, ``drilldwn``) would otherwise be ignored and the caller would read a
+    different answer than he asked for without knowing it: name it, and the route's parameters."""
+    route = request.scope.get("route")
+    if route is None:
+        return
+    known, todo = set(), [route.dependant]
+    while todo:                       # the route's own parameters and those of its dependencies
+        dependant = todo.pop()
+        known.update(p.alias for p in dependant.query_params)
+        todo.extend(dependant.dependencies)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name.lower(), sorted(known), n=1, cutoff=0.6)
+            hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ApiError(400, "bad_request", f"unknown parameter {', '.join(hints)}; "
+                       f"this request takes: {', '.join(sorted(known)) or 'no parameters'}")
+
+
 def make_router(review: bool) -> APIRouter:
     """The routes of one release (official, or review under /review); each route's work is a function below."""
     tag = "review release (审核版)" if review else "official release (正式版)"
-    router = APIRouter(tags=[tag])
+    router = APIRouter(tags=[tag], dependencies=[Depends(_reject_unknown_parameters)])
     ctx_dep = Depends(_context(review))
     err = {401: {"description": "no or unknown bearer token"}, 403: {"description": "not allowed for the role"},
            400: {"description": "bad parameter; the message says which and why"}}

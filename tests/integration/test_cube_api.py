@@ -317,6 +317,12 @@ def test_health(anon):
     ("/cube/pension/aggregate", {"drilldown": "district", "pagesize": "0"}, 400, "pagesize"),
     ("/cube/pension/aggregate", {"drilldown": "district", "page": "x"}, 400, "page"),
     ("/cube/pension/members/planet", {}, 400, "unknown dimension"),
+    # a misspelt parameter is named, not ignored (the caller would read a different answer than he asked for)
+    ("/cube/pension/facts", {"page_size": "3"}, 400, "unknown parameter 'page_size' (did you mean 'pagesize'?)"),
+    ("/cube/pension/aggregate", {"drilldwn": "district"}, 400, "did you mean 'drilldown'?"),
+    ("/review/cube/pension/aggregate", {"drilldwn": "district"}, 400, "did you mean 'drilldown'?"),
+    ("/cube/pension/model", {"x": "1"}, 400, "unknown parameter 'x'; this request takes: no parameters"),
+    ("/kpis", {"mnth": "202411"}, 400, "this request takes: format, month"),
 ])
 def test_bad_input_is_4xx(client, path, params, status, message):
     r = client.get(path, params=params)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextvars
 import csv
 import datetime as dt
-import difflib
 import hashlib
 import hmac
 import io
@@ -49,7 +48,7 @@ from cube import access, calc, kpi
 from cube.cache import CACHE
 from cube.model import Cube, load_cubes, with_calibers
 from cube.query import MAX_PAGE_SIZE, AggregateQuery, Cut, QueryError, build_facts, build_request
-from foundation import openapi_docs, settings
+from foundation import openapi_docs, query_parameters, settings
 
 SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 FORMATS = ("json", "csv", "xlsx")
@@ -96,7 +95,8 @@ range (time) `month:202401-202406`, open `month:202401-`, inverted `!person_type
 period of the same grain), `<m>.ytd` (本年累计, additive measures), `<m>.share` (占比 of the result total).
 Stocks (期末人数) take the last month of a period, opening balances (期初数, 上期结转) its first month
 (`stock_month` / `opening_month` in the answer); ratios are ratios of sums.
-**Output** `format=json|csv|xlsx`. Errors: 400/404 with `{"error", "message"}`, never 500 for bad input.
+**Output** `format=json|csv|xlsx`. Errors: 400/404 with `{"error", "message"}`, never 500 for bad input; a
+parameter the route does not take is a 400 naming it (and the closest one it does take), never ignored.
 """
 
 app = FastAPI(
@@ -542,23 +542,10 @@ FORMAT_DOC = "json (default), csv or xlsx"
 
 
 def _reject_unknown_parameters(request: Request) -> None:
-    """A misspelt parameter (``page_size``, ``drilldwn``) would otherwise be ignored and the caller would read a
-    different answer than he asked for without knowing it: name it, and the route's parameters."""
-    route = request.scope.get("route")
-    if route is None:
-        return
-    known, todo = set(), [route.dependant]
-    while todo:                       # the route's own parameters and those of its dependencies
-        dependant = todo.pop()
-        known.update(p.alias for p in dependant.query_params)
-        todo.extend(dependant.dependencies)
-    unknown = sorted(set(request.query_params) - known)
+    unknown, known = query_parameters.undeclared(request)
     if unknown:
-        hints = []
-        for name in unknown:
-            close = difflib.get_close_matches(name.lower(), sorted(known), n=1, cutoff=0.6)
-            hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise ApiError(400, "bad_request", f"unknown parameter {', '.join(hints)}; "
+        names = ", ".join(f"{n!r}" + (f" (did you mean {close!r}?)" if close else "") for n, close in unknown)
+        raise ApiError(400, "bad_request", f"unknown parameter {names}; "
                        f"this request takes: {', '.join(sorted(known)) or 'no parameters'}")
 
 

@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
-from foundation import openapi_docs, settings
+from foundation import openapi_docs, query_parameters, settings
 from history import charts, engine, exports, imports, query, store
 from portal import access
 
@@ -30,7 +30,24 @@ env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select
 env.filters["fmt"] = query.fmt
 env.globals["METHODS"] = engine.METHODS
 
+# routes that read their query parameters themselves (自助分析: each analysis names and checks its own)
+OWN_QUERY_PARAMETERS = {"/api/analyses/{code}"}
+
+
+def _reject_unknown_parameters(request: Request) -> None:
+    """The API refuses a parameter it does not take (a misspelt period_from would widen the answer unnoticed);
+    the pages keep tolerating extra ones (links, bookmarks)."""
+    route = request.scope.get("route")
+    if not request.url.path.startswith("/api/") or getattr(route, "path", None) in OWN_QUERY_PARAMETERS:
+        return
+    unknown, known = query_parameters.undeclared(request)
+    if unknown:
+        names = "、".join(n + (f"(是否应为 {close}?)" if close else "") for n, close in unknown)
+        raise HTTPException(400, f"不支持的参数: {names}; 本接口的参数: {', '.join(sorted(known)) or '无'}")
+
+
 app = FastAPI(title="人力资源社会保障与国民经济相关指标历史数据系统 API", version="1.0",
+              dependencies=[Depends(_reject_unknown_parameters)],
               description="指标目录、数据(可按 asof 查询历史版本)、计算(七种方法)与导出(XLSX/CSV/JSON-stat 2.0)。"
                           "除 /api/health 外均需登录(会话 Cookie)。", docs_url=None, redoc_url=None)
 app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -269,6 +269,12 @@ def test_portal_roles_districts_and_login_throttling(ready):
     assert d.get("/api/data", params={"indicators": "wh_pension_insured", "regions": "110108"}).status_code == 403
     assert d.get("/import").status_code == 403
     a = _client("analyst")
+    # a misspelt parameter would widen the answer to every period unnoticed: refused, naming it and its likely intent
+    typo = a.get("/api/data", params={"indicators": "wh_pension_insured", "regions": "110105", "period_form": "2024-11"})
+    assert typo.status_code == 400 and "period_form(是否应为 period_from?)" in typo.json()["detail"], typo.text
+    assert a.get("/api/data", params={"indicators": "wh_pension_insured", "regions": "110105",
+                                      "period_from": "2024-11"}).status_code == 200
+    assert "不支持的参数: x" in a.get("/api/catalogue/wh_pension_insured", params={"x": "1"}).json()["detail"]
     assert a.post("/api/import/entry", json={"rows": []}).status_code == 403
     big = a.post("/api/query/estimate", json={"indicators": ["wh_pension_insured"] * 1, "regions": ["110000"],
                                               "periods": {"latest": 10}})

@@ -7,12 +7,14 @@
 -- the rows kept are updated for the units whose newest register entry changed. Contributions are read per fee
 -- month from int_*__contribution_fee_month (indexed on the fee month), not from every month of the raw files.
 -- Indexes: the month batch (incremental rebuilds), and the services' look-ups by person and by unit as post-hooks
--- (ensure_index: also added to a table built without them). A config() index list replaces the YAML's: that is how
+-- (ensure_index: also added to a table built without them). The unit's ends with the insurance and the ID number so
+-- that 单位参保员工列表 (one unit, insurance, month; ordered by ID number, paged) reads its page straight from the index
+-- (by the person index the planner walked every ID: 1.2 s for a 6 500-employee unit at the demo scale). A config() index list replaces the YAML's: that is how
 -- the look-ups were once lost (a 1.6 s scan per service call at the demo scale instead of < 1 ms).
 {{ config(materialized='incremental', incremental_strategy='append', indexes=month_batch_index(),
           pre_hook=["{{ pim_prepare() }}"],
           post_hook=["{{ ensure_index(['id_number', 'month_start']) }}",
-                     "{{ ensure_index(['credit_code', 'month_start']) }}"]) }}
+                     "{{ ensure_index(['credit_code', 'month_start', 'insurance_type_code', 'id_number']) }}"]) }}
 -- depends_on: {{ source('audit', 'load_batch') }} {{ ref('int_pension__contribution_fee_months_seen') }} {{ ref('int_unemployment__contribution_fee_months_seen') }}
 {%- set scope = pim_scope() %}
 {%- set registers = [

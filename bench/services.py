@@ -13,6 +13,9 @@ service as `make services` runs it (uvicorn, SERVICES_WORKERS workers, database 
    (key lookup, rate counter, parameters, SQL, masking, the audit append with its synchronous commit).
 2. load: --callers threads, each with its own keep-alive HTTP connection, call a mix of four services with
    distinct persons / units for --seconds; every answer must be 200 (errors are counted and listed by status).
+3. every service of the catalogue once more (best of 3 calls, after the load), with the unit that has the most
+   five-insurance month records and an ordinary person, and how PostgreSQL reads its SQL (index or sequential scan):
+   one table for all of them, so a look-up that lost its index or a unit query that grows with the unit shows.
 A bench caller, approved request and key (rate limit off) are created in the platform's tables for the run; its
 calls are audited like any other (and trigger the enumeration alert, as they should).
 Results: bench/results/services.md and .json (the new run on top, the earlier runs kept below it). Scale: whatever
@@ -61,12 +64,12 @@ def samples(n: int) -> tuple[list[str], list[str], list[tuple[str, str]]]:
 
 
 def bench_key() -> str:
-    from services import store
+    from services import catalogue, store
 
     with psycopg.connect(settings.admin_url(), autocommit=True) as conn:
         store.add_caller(conn, "bench", "基准测试", "性能测试")
         store.approve_request(conn, "BENCH", "bench", title="性能基准", purpose="性能基准测试(bench/services.py)",
-                              services=["ss_contribution_months_5", "ps_hukou", "ss_person_in_unit", "le_basic"],
+                              services=sorted(catalogue.load()[0]),
                               caller_role="verify", expires_on=dt.date.today() + dt.timedelta(days=1))
         return store.issue_key(conn, "BENCH", label="bench", rate_per_minute=10_000_000)[1]
 
@@ -108,6 +111,58 @@ def phases(key: str, persons: list[str], n: int) -> tuple[dict, list[float]]:
             setattr(mod, name, f)
     return {name: {"label": label, "p50_ms": pct(times.get(name, []), 50), "p95_ms": pct(times.get(name, []), 95)}
             for _, name, label in PHASES}, total
+
+
+def sweep_values() -> tuple[dict, int]:
+    """A value per parameter type: the largest unit (most five-insurance month records in its latest month) and a
+    person of it, a household, a unit-name fragment; and the unit's record count."""
+    with psycopg.connect(settings.admin_url()) as conn:
+        credit, n = conn.execute(
+            "select credit_code, count(*) from topic_data_services.topic_data_services__person_insurance_month "
+            "where credit_code is not null and month_start = (select max(month_start) "
+            "from topic_data_services.topic_data_services__person_insurance_month) "
+            "group by 1 order by 2 desc limit 1").fetchone()
+        person = conn.execute("select id_number from topic_data_services.topic_data_services__person_insurance_month "
+                              "where credit_code = %s limit 1", (credit,)).fetchone()[0]
+        household, unit_name, month = conn.execute(
+            "select (select household_no from topic_natural_person.topic_natural_person__persons "
+            "        where household_no is not null limit 1), "
+            "(select unit_name from topic_legal_person.topic_legal_person__units limit 1), "
+            "(select to_char(max(month_start), 'YYYYMM') "
+            " from topic_data_services.topic_data_services__person_insurance_month)").fetchone()
+    return {"id_number": person, "id_numbers": person, "credit_code": credit, "credit_codes": credit,
+            "month": month, "year": month[:4], "district": "110105", "industry": "I", "household_no": household,
+            "text": unit_name[2:4], "texts": unit_name}, n
+
+
+def sweep(base: str, headers: dict) -> tuple[list[dict], int]:
+    """Every service once (best of 3 over HTTP) and its plan's scan types (EXPLAIN as the owner, same SQL)."""
+    import re
+
+    from services import catalogue, engine
+    from services.params import validate
+
+    values, unit_rows = sweep_values()
+    out = []
+    with httpx.Client(timeout=120) as c, psycopg.connect(settings.admin_url()) as conn:
+        for code, svc in sorted(catalogue.load()[0].items()):
+            params = {p.name: values[p.type] for p in svc.parameters if p.required or p.type == "district"}
+            best, status = None, None
+            for _ in range(3):
+                t = time.perf_counter()
+                status = c.get(f"{base}/{code}", params=params, headers=headers).status_code
+                ms = (time.perf_counter() - t) * 1000
+                best = ms if best is None else min(best, ms)
+            bind = {k: v for k, v in validate(svc, params).items() if k not in ("page", "page_size")}
+            fields = [f.name for f in svc.fields]
+            plan = "\n".join(r[0] for r in conn.execute(
+                "explain " + engine.statement(svc, fields, bool(svc.limits.page_size)).as_string(conn),
+                bind | {"_limit": 101, "_offset": 0}))
+            scans = sorted(set(re.findall(r"(Seq Scan|Bitmap Index Scan|Index Only Scan|Index Scan|Bitmap Heap Scan) "
+                                          r"(?:Backward )?(?:using \S+ )?on (\w+)", plan)))
+            out.append({"service": code, "status": status, "best_ms": best, "params": sorted(params),
+                        "scans": [f"{kind} {rel}" for kind, rel in scans]})
+    return out, unit_rows
 
 
 def earlier_runs() -> list[str]:
@@ -202,12 +257,17 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(status.values())
     errors = total - status.get(200, 0)
 
+    # 3. every service once
+    every, unit_rows = sweep(base, headers)
+    errors += sum(1 for x in every if x["status"] != 200)
+
     data = {"scale_persons": scale_persons, "cold": {k: {"n": len(v), "p50_ms": pct(v, 50), "p95_ms": pct(v, 95),
                                                          "max_ms": max(v)} for k, v in cold.items()},
             "first_call_ms": first, "load": {"callers": a.callers, "seconds": round(elapsed, 1), "requests": total,
                                              "errors": errors, "status": {str(k): v for k, v in status.items()},
                                              "rps": total / elapsed, "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95),
                                              "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None},
+            "every_service": every, "largest_unit_records": unit_rows,
             "phases": ph, "phases_total": {"n": len(ph_total), "p50_ms": pct(ph_total, 50), "p95_ms": pct(ph_total, 95)},
             "workers": int(os.environ.get("SERVICES_WORKERS", "2")),
             "load_average_before": load_before, "load_average_after": os.getloadavg()}
@@ -232,9 +292,14 @@ def main(argv: list[str] | None = None) -> int:
            f"Status codes: {dict(status)}. Each call is authorised (key lookup), rate-counted, validated, answered "
            "and appended to the hash-chained audit log (serialised by an advisory lock) before it returns.", "",
            f"Machine load (1-min load average on 2 cores): {load_before[0]:.1f} before the run, "
-           f"{data['load_average_after'][0]:.1f} after it — the concurrent part loads the machine itself (50 callers, "
+           f"{data['load_average_after'][0]:.1f} after it — the concurrent part loads the machine itself ({a.callers} callers, "
            "the service's workers and PostgreSQL share the 2 cores; every audited answer waits for a WAL flush). A "
-           "load well above 1 before the run means other work competed with it: re-run on a quiet machine."]
+           "load well above 1 before the run means other work competed with it: re-run on a quiet machine.", "",
+           f"### Every service once (best of 3 over HTTP; the largest unit: {unit_rows} records in its latest month)",
+           "", "| service | status | best ms | parameters | how PostgreSQL reads it |", "|---|---:|---:|---|---|"]
+    md += [f"| {x['service']} | {x['status']} | {x['best_ms']:.1f} | {', '.join(x['params'])} | "
+           f"{'; '.join(x['scans']) or '– (a function or no table scan)'} |"
+           for x in sorted(every, key=lambda x: -x["best_ms"])]
     cmd = "python -m bench.services " + shlex.join(argv if argv is not None else sys.argv[1:])
     if settings.get().warehouse_url:
         cmd = f"WAREHOUSE_URL=…/{db} {cmd}"

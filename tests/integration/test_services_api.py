@@ -286,7 +286,7 @@ def test_annual_statement_as_xlsx_in_chinese(env):
     assert get(env, "ss_annual_statement", "full", id_number=env["id"], year="2025", format="pdfx").status_code == 422
 
 
-KEY_TYPES = {"id_number", "id_numbers", "credit_code", "credit_codes", "household_no"}
+KEY_TYPES = {"id_number", "id_numbers", "credit_code", "credit_codes", "household_no", "texts"}   # texts: exact names
 
 
 def test_every_key_lookup_of_a_service_has_an_index(env):

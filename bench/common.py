@@ -49,14 +49,36 @@ def read_result(name: str) -> dict | None:
         return None
 
 
-def write_result(name: str, command: str, data: dict, table_md: str) -> Path:
+def earlier_sections(name: str) -> str:
+    """What bench/results/<name>.md holds below its title (the earlier runs' sections), for write_result(keep=...)
+    to put back below a new run; read once at a run's start. A file written before runs were kept (no '## ' heading
+    of its own) becomes one section, its Reproduce line the heading's."""
+    md = RESULTS / f"{name}.md"
+    text = md.read_text(encoding="utf-8").strip() if md.exists() else ""
+    if text.startswith(f"# {name}\n") or text == f"# {name}":
+        text = text[len(f"# {name}"):].strip()
+    if text and not text.startswith("## "):
+        text = "## Earlier run\n\n" + text
+    return text
+
+
+def write_result(name: str, command: str, data: dict, table_md: str, keep: str | None = None) -> Path:
+    """bench/results/<name>.json (this run) and <name>.md: the run's table. With `keep` (earlier_sections(), read
+    when the run started) the run is a section of its own on top and the earlier sections stay below it, so that
+    a run that writes its file after every step replaces only its own section."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {"command": command, "machine": machine(), **data}
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
     md = RESULTS / f"{name}.md"
     m = payload["machine"]
-    md.write_text(f"# {name}\n\nReproduce: `{command}`\n\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, "
-                  f"{m['cpu']}, Python {m['python']}, run {m['date']}.\n\n{table_md}\n", encoding="utf-8")
+    body = (f"Reproduce: `{command}`\n\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, {m['cpu']}, "
+            f"Python {m['python']}, run {m['date']}.\n\n{table_md}\n")
+    if keep is None:
+        md.write_text(f"# {name}\n\n{body}", encoding="utf-8")
+    else:
+        started = data.get("started") or m["date"]
+        md.write_text(f"# {name}\n\n## Run of {started.replace('T', ' ')}\n\n{body}"
+                      + (f"\n{keep}\n" if keep else ""), encoding="utf-8")
     return md
 
 

@@ -4,6 +4,9 @@ Superset caches, timed until every chart on it has drawn its data (no spinner).
     .venv/bin/python -m bench.dashboards [--repeat 3] [--browser-cache both|warm|cold] [--superset-cache cold|published|warm]
                                          [--before FILE.json]
 
+Results: bench/results/dashboards.md — this run's section on top, the earlier sections kept below it as they were
+(dashboards.json: this run only).
+
 Needs the running Superset of `make superset` (the warehouse it reads is whatever drop was built: say which, --note).
 Every dashboard of superset/dashboards/dashboards/*.yaml is measured (the bundle the browser tests check).
 
@@ -44,7 +47,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.common import write_result
+from bench.common import earlier_sections, write_result
 from foundation import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,13 +232,15 @@ def main() -> None:
            + (f" --superset-cache {args.superset_cache}" if args.superset_cache != "cold" else "")
            + (f" --only {' '.join(args.only)}" if args.only is not None else "")
            + (f" --before {args.before}" if args.before else ""))
-    run = {"dashboards": [], "note": args.note, "load_average_start": load_average(), "load_average_end": None,
+    earlier = earlier_sections("dashboards")   # kept below this run's section (bench/results/dashboards.md)
+    run = {"dashboards": [], "note": args.note, "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+           "load_average_start": load_average(), "load_average_end": None,
            "superset_workers": settings.get().superset_workers, "superset_cache": args.superset_cache}
 
     def progress(row: dict) -> None:
         run["dashboards"].append(row)
         run["load_average_end"] = load_average()
-        report(run, cmd, before)   # after every dashboard: an interrupted run keeps what it measured
+        report(run, cmd, before, earlier)   # after every dashboard: an interrupted run keeps what it measured
         if "error" in row:
             print(f"{row['browser_cache']:4} {row['slug']:32} NOT MEASURED: {row['error']}", flush=True)
             return
@@ -255,10 +260,10 @@ def main() -> None:
                         clear=args.superset_cache != "warm", warm=args.superset_cache == "published")
         finally:
             browser.close()
-    print(report(run, cmd, before).read_text(encoding="utf-8"))
+    print(report(run, cmd, before, earlier).read_text(encoding="utf-8").split("\n## ", 2)[1])
 
 
-def report(run: dict, cmd: str, before: dict | None = None) -> Path:
+def report(run: dict, cmd: str, before: dict | None = None, earlier: str | None = None) -> Path:
     prev = {(r["slug"], r.get("browser_cache", "cold")): r for r in (before or {}).get("dashboards", [])}
     head = "| browser cache | dashboard | slug | charts | cold median s | cold max s | first chart request s " \
            "(any / a chart's own) | " \
@@ -314,7 +319,7 @@ def report(run: dict, cmd: str, before: dict | None = None) -> Path:
         "with data (no spinner); 'first chart request' = when the first /api/v1/chart/data request left (any: a "
         "filter's options query too; a chart's own: the first request naming a chart), 'last "
         "data' = when the last one was answered. Target (issue 19): ≤ 3 s at the demo scale, ≤ 5 s at scale 0.1.")
-    return write_result("dashboards", cmd, run, "\n".join(table) + note)
+    return write_result("dashboards", cmd, run, "\n".join(table) + note, keep=earlier)
 
 
 if __name__ == "__main__":

@@ -164,24 +164,25 @@ def open_dashboard(ctx, base: str, slug: str, charts: int, timeout: float = 120,
 def measure(browser, base: str, state: dict, mode: str, repeat: int, boards, progress,
             clear: bool = True, warm: bool = False) -> list[dict]:
     rows = []
-    warm = new_context(browser, state) if mode == "warm" else None
+    # the returning user's browser (its own name: `warm` is whether Superset's cache is filled before each opening)
+    returning = new_context(browser, state) if mode == "warm" else None
     try:
-        if warm is not None:                     # the returning user: every asset of every dashboard in the cache
+        if returning is not None:                # the returning user: every asset of every dashboard in the cache
             for slug, _title, n in boards:
                 try:
-                    open_dashboard(warm, base, slug, n, clear=clear)
+                    open_dashboard(returning, base, slug, n, clear=clear)
                 except RuntimeError:
                     pass                         # measured (and reported) below
         for slug, title, n in boards:
             runs, problem = [], None
             for _ in range(repeat):
-                ctx = warm or new_context(browser, state)
+                ctx = returning or new_context(browser, state)
                 try:
                     runs.append(open_dashboard(ctx, base, slug, n, clear=clear, warm=warm))
                 except RuntimeError as e:       # reported in the table, the other dashboards still measured
                     problem = str(e)
                 finally:
-                    if ctx is not warm:
+                    if ctx is not returning:
                         ctx.close()
             if not runs:
                 rows.append({"slug": slug, "title": title, "charts": n, "browser_cache": mode, "error": problem})
@@ -200,8 +201,8 @@ def measure(browser, base: str, state: dict, mode: str, repeat: int, boards, pro
                          "requests": round(statistics.median(len(r["server"]) for r in runs))})
             progress(rows[-1])
     finally:
-        if warm is not None:
-            warm.close()
+        if returning is not None:
+            returning.close()
     return rows
 
 

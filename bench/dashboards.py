@@ -68,7 +68,8 @@ STATE_JS = r"""
   const error = !!h.querySelector('[role="alert"], .alert-danger, .ant-alert-error, .ant-empty');
   const number = (h.querySelector('.header-line, .kpi-value') || {textContent: ''}).textContent.trim();
   const done = /\d/.test(number) || h.querySelectorAll('tbody tr').length > 0 || ink
-               || h.querySelectorAll('svg path, svg rect, svg circle, svg text').length > 5;
+               || h.querySelectorAll('svg path, svg rect, svg circle, svg text').length > 5
+               || h.querySelectorAll('svg a path').length > 0;   // the 区县地图 (one district for a district user)
   return {loading, error, done};
 })
 """

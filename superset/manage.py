@@ -12,7 +12,7 @@ import  render superset/dashboards/ with the real warehouse URL into var/superse
 start   gunicorn on 127.0.0.1:${SUPERSET_PORT:-8088} in the background; waits for /health.
 stop    stops it.
 month-default  the 月份 filters default to the newest month of their dataset (publish and rollback run it).
-warm-cache [SLUG ...]  fill the result cache with every dashboard's charts as opened by a city-wide login
+warm-cache [SLUG ...]  fill the result cache with every dashboard's charts as opened by the city-wide login and each district login
         (publish, rollback and `make superset` run it; only these dashboards when slugs are given).
 user    NAME ROLE[,ROLE...]: create/update a login (password from $SUPERSET_USER_PASSWORD).
 
@@ -493,8 +493,10 @@ def cmd_month_default() -> None:
 # security, so their cache keys are equal: _cache_by_login_role in superset_config.py). The query contexts are built
 # from the charts' form data with Superset's Python port of the front end's buildQuery (query_context below) plus the
 # filters' default extraFormData; the browser's requests hit these entries only where that port builds the same
-# query objects, which the browser test checks (is_cached). District logins are not warmed (16 × every dashboard).
-WARM_USERS = ("admin",)
+# query objects, which the browser test checks (is_cached). District logins are warmed too, after the city-wide one:
+# one user of each district login with users (a district user's cache key holds its own login and its roles'
+# row-level-security clauses, so one user per login and set of roles serves every user alike), on the dashboards
+# that user may open (DASHBOARD_RBAC).
 # Control defaults the ECharts time-series control panel adds to the form data before buildQuery (absent from the
 # bundle's params): without them the pivot / rename post-processing, part of the cache key, differs.
 TIMESERIES_CONTROL_DEFAULTS = {"show_empty_columns": True, "truncate_metric": True}
@@ -558,9 +560,25 @@ def _dashboard_form_data(dash) -> list[tuple[object, dict]]:
     return out
 
 
-def warm_result_cache(usernames=WARM_USERS, slugs: list[str] | None = None) -> dict:
-    """Fill the result cache with every dashboard chart's default query for each user (only the dashboards `slugs`
-    when given); inside an app context."""
+def warm_users() -> list[str]:
+    """Whom the warm-up runs as: admin (the city-wide login wh_superset: admin, leadership, analyst), then one
+    active user for each district login and set of Superset roles."""
+    from superset import security_manager as sm
+
+    out, seen = ["admin"], set()
+    for user in sorted(sm.get_all_users(), key=lambda u: u.id):
+        roles = sorted(r.name for r in user.roles or [])
+        login = access.superset_database_role(roles)
+        if user.active and login and access.district_of_database_role(login) and (login, *roles) not in seen:
+            seen.add((login, *roles))
+            out.append(user.username)
+    return out
+
+
+def warm_result_cache(usernames: list[str] | None = None, slugs: list[str] | None = None) -> dict:
+    """Fill the result cache with every dashboard chart's default query for each user (warm_users() by default; only
+    the dashboards `slugs` when given, and of those the ones the user may open); inside an app context. Returns
+    {user: {queries, already, failed, seconds}}."""
     from flask import g
     from superset import db
     from superset import security_manager as sm
@@ -568,15 +586,18 @@ def warm_result_cache(usernames=WARM_USERS, slugs: list[str] | None = None) -> d
     from superset.commands.chart.data.get_data_command import ChartDataCommand
     from superset.models.dashboard import Dashboard
 
-    stats = {"queries": 0, "already": 0, "failed": 0}
-    for username in usernames:
+    out = {}
+    for username in usernames or warm_users():
         g.user = sm.find_user(username=username)
         if g.user is None:
             continue
+        stats = out[username] = {"queries": 0, "already": 0, "failed": 0, "seconds": time.time()}
         dashboards = db.session.query(Dashboard)
         if slugs:
             dashboards = dashboards.filter(Dashboard.slug.in_(slugs))
         for dash in dashboards.all():
+            if not sm.is_admin() and not sm.can_access_dashboard(dash):
+                continue
             for chart, form_data in _dashboard_form_data(dash):
                 try:
                     raw = query_context(form_data)
@@ -590,21 +611,34 @@ def warm_result_cache(usernames=WARM_USERS, slugs: list[str] | None = None) -> d
                     result = command.run()
                 except Exception as e:  # noqa: BLE001 — one chart's failure must not stop the others
                     stats["failed"] += 1
-                    log(f"warm-cache: {dash.slug} / {chart.slice_name}: {e}")
+                    log(f"warm-cache: {username} / {dash.slug} / {chart.slice_name}: {e}")
                     continue
                 for q in result["queries"]:
                     stats["queries"] += 1
                     stats["already"] += bool(q.get("is_cached"))
-    return stats
+        stats["seconds"] = round(time.time() - stats["seconds"], 1)
+    return out
 
 
 def cmd_warm_cache(slugs: list[str] | None = None) -> None:
     t0 = time.time()
     app = _app()
     with app.app_context():
-        stats = warm_result_cache(slugs=slugs)
-    log(f"结果缓存已预热: {stats['queries']} 个查询 (已在缓存 {stats['already']}, 失败 {stats['failed']}), "
-        f"{time.time() - t0:.1f}s")
+        per_user = warm_result_cache(slugs=slugs)
+    for user, st in per_user.items():
+        log(f"结果缓存已预热 ({user}): {st['queries']} 个查询 (已在缓存 {st['already']}, 失败 {st['failed']}), "
+            f"{st['seconds']}s")
+    log(f"结果缓存预热完成: {len(per_user)} 个登录, {time.time() - t0:.1f}s")
+
+
+def _order_by(form_data: dict, base: dict) -> list:
+    """The front end's normalizeOrderBy of an aggregate query: its own order, else the sort metric (descending unless
+    order_desc is off), else the first metric descending."""
+    metrics = base.get("metrics") or []
+    limit_metric = form_data.get("timeseries_limit_metric")
+    return base.get("orderby") or (
+        [[limit_metric, not form_data.get("order_desc", True)]] if limit_metric else
+        [[metrics[0], False]] if metrics else [])
 
 
 def query_context(form_data: dict) -> dict:
@@ -637,18 +671,13 @@ def query_context(form_data: dict) -> dict:
         return qf.build_query_context(form_data, by_metric)
     if viz == "table" and form_data.get("query_mode", "aggregate") == "aggregate" and not form_data.get("export_groupby"):
         def aggregate(base: dict) -> list[dict]:
-            metrics = base.get("metrics") or []
-            timeseries_limit = form_data.get("timeseries_limit_metric")
-            order = base.get("orderby") or (
-                [[timeseries_limit, not form_data.get("order_desc", True)]] if timeseries_limit else
-                [[metrics[0], False]] if metrics else [])
-            return [{**base, "orderby": order, "post_processing": []}]
+            return [{**base, "orderby": _order_by(form_data, base), "post_processing": []}]
         return qf.build_query_context(form_data, aggregate)
-    if viz == "deck_polygon":   # 区县地图 (bundle_kit.district_map): one row per district, its outline and value
-        def polygon(base: dict) -> list[dict]:
-            columns = [*(form_data.get("groupby") or []), form_data["line_column"], *(form_data.get("js_columns") or [])]
-            return [{**base, "columns": columns, "metrics": [form_data["metric"]], "is_timeseries": False}]
-        return qf.build_query_context(form_data, polygon)
+    if viz == "handlebars" and form_data.get("query_mode", "aggregate") == "aggregate":
+        # 区县地图 (bundle_kit.district_map): buildQuery orders by the sort metric, else the first metric
+        def ordered(base: dict) -> list[dict]:
+            return [{**base, "orderby": _order_by(form_data, base)}]
+        return qf.build_query_context(form_data, ordered)
     if form_data.get("export_groupby"):
         # charts shown for one selected month (KPI cards): the saved query has no dashboard filter, so it groups
         # by month rather than adding stocks up over months
@@ -657,7 +686,7 @@ def query_context(form_data: dict) -> dict:
                      "metrics": list(form_data.get("export_metrics") or base.get("metrics") or []),
                      "orderby": [[form_data["export_groupby"][0], True]]}]
         return qf.build_query_context(form_data, by_month)
-    return qf.build_query_context(form_data)   # big_number_total, handlebars, raw tables: the base query
+    return qf.build_query_context(form_data)   # big_number_total, raw tables: the base query
 
 
 def _save_query_contexts(chart_uuids: list[str]) -> None:

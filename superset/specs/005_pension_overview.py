@@ -28,7 +28,7 @@ def dashboards() -> list[Dash]:
         ratio("dependency_ratio", "制度抚养比", "insured_active", "insured_retired", ".2f",
               "在职参保人数 ÷ 离退休人数（先求和再相除）")],
         uuid="6289ec01-26a1-54ea-b0f8-c74fb277ea81")
-    with_district_shape(p)   # the district map below: its outlines, and the cross-filter on every chart
+    with_district_shape(p)   # the district map's outlines (district_shape)
     bar = cat_bar("district_bar", p, "district_name", ["sum_insured_active", "sum_insured_retired"],
                   "各区县参保人数（所选月份）", stack=True, sort_metric="sum_insured_active")
     bar.uuid = "c8170364-d6d1-58f0-a7f6-0eff4398d791"

@@ -29,14 +29,14 @@ def dashboards() -> list[Dash]:
         ratio("recipient_ratio", "领金人数占参保人数比", "benefit_recipients", "insured"),
         M("avg_benefit", "人均失业保险金（元）", "SUM(benefit_paid) / NULLIF(SUM(benefit_recipients), 0)", ",.2f",
           "失业保险金发放 ÷ 领金人数（先求和再相除）")])
-    with_district_shape(u)   # the district map: its outlines, and the cross-filter on every district chart
+    with_district_shape(u)   # the district map's outlines (district_shape)
     ub = DS("unemployment_fund_budget", "rpt_unemployment_fund_budget",
             "失业保险基金预算执行（手工录入，全市，official）", [
                 wan("budget_amount", "本月预算执行（万元）"),
                 wan("budget_ytd", "年初至今累计（万元）", stock_=True),
                 wan("annual_budget", "年度预算（万元）", stock_=True),
                 ratio("ytd_share_of_annual", "累计执行进度", "budget_ytd", "annual_budget")])
-    city_wide(ub)            # no districts: outside the map's cross-filter
+    city_wide(ub)            # no districts: its charts are outside the 区县 filter (district=False)
     dashes.append(Dash("unemployment", "unemployment-overview", "失业保险概览", [
         [kpi("ui_insured", u, "insured", "参保人数", good="up"),
          kpi("ui_recipients", u, "benefit_recipients", "领取失业保险金人数", good="down"),

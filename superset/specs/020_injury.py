@@ -30,7 +30,7 @@ def dashboards() -> list[Dash]:
         M("recognised_per_10k", "万名参保人员认定工伤数", "SUM(recognised) * 10000.0 / NULLIF(SUM(insured), 0)",
           ",.2f", "认定工伤数 ÷ 参保人数 × 10000（先求和再相除）",
           why="认定工伤数 ÷ 参保人数（均为所选各月之和）× 10000：两列之比的展示用换算，分子分母见已认证指标")])
-    with_district_shape(i)   # the district map: its outlines, and the cross-filter on every chart
+    with_district_shape(i)   # the district map's outlines (district_shape)
     dashes.append(Dash("injury", "injury-overview", "工伤保险概览", [
         [kpi("ii_insured", i, "insured", "参保人数", width=3, good="up"),
          kpi("ii_income", i, "contribution_income_wan", "征缴收入（万元）", ",.2f", width=3, good="up"),

@@ -34,7 +34,7 @@ def dashboards() -> list[Dash]:
                wan("spent", "个人账户支出（万元）"), wan("balance_end", "期末余额（万元）", stock_=True),
                ratio("spending_rate", "使用率", "persons_spending", "insured_total"),
                ratio("pharmacy_share", "药店支出占比", "spend_pharmacy", "spent")])
-    with_district_shape(m)   # the district map: outlines, and the cross-filter on every chart
+    with_district_shape(m)   # the district map's outlines (district_shape)
     with_district_shape(a)
     dashes.append(Dash("maternity_medical", "maternity-medical-account", "生育保险与医保个人账户", [
         [kpi("mi_insured", m, "insured", "生育保险参保人数", good="up"),

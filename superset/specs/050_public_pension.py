@@ -30,7 +30,7 @@ def dashboards() -> list[Dash]:
                M("avg_contribution_base", "平均缴费基数（元）",
                  "SUM(contribution_base) / NULLIF(SUM(contributors), 0)", ",.2f",
                  "缴费基数合计 ÷ 缴费人数（先求和再相除）")])
-    with_district_shape(p)   # the district map: its outlines, and the cross-filter on every chart
+    with_district_shape(p)   # the district map's outlines (district_shape)
     dashes.append(Dash("public_pension", "public-pension-overview", "机关事业单位养老保险概览", [
         [kpi("pi_active", p, "insured_active", "在职参保人数", width=2, good="up"),
          kpi("pi_retired", p, "insured_retired", "离退休人数", width=2),

@@ -32,7 +32,7 @@ def dashboards() -> list[Dash]:
     rg = DS("residents_pension_by_grade", "rpt_residents_pension_by_grade",
             "城乡居民养老保险缴费档次：月份 × 区县 × 档次（official）", [
                 flow("contributors", "缴费人数"), wan("personal_contribution", "个人缴费（万元）")])
-    with_district_shape(r)   # the district map: its outlines, and the cross-filter on every chart
+    with_district_shape(r)   # the district map's outlines (district_shape)
     with_district_shape(rg, add_name=True)
     dashes.append(Dash("residents_pension", "residents-pension-overview", "城乡居民养老保险概览", [
         [kpi("ri_insured", r, "insured", "参保人数", good="up"),

@@ -42,7 +42,7 @@ def dashboards() -> list[Dash]:
         M("completion_rate", "结业合格率",
           "SUM(trainees_completed)::numeric / NULLIF(SUM(trainees_completed) + SUM(trainees_failed) "
           "+ SUM(trainees_dropped), 0)", ".2%", "结业合格 ÷ (合格 + 不合格 + 退学)（先求和再相除）")])
-    for d in (reg, job, tr):   # the district map: outlines, and the cross-filter on every chart
+    for d in (reg, job, tr):   # the district map's outlines (district_shape)
         with_district_shape(d)
     with_district_shape(occ, add_name=True)
     dashes.append(Dash("labour_market", "labour-market-overview", "人力资源市场：登记失业、职业介绍与职业培训", [

@@ -36,9 +36,9 @@ def dashboards() -> list[Dash]:
         M("connect_rate", "接通率", "(SUM(agent_calls) + SUM(self_service_calls))::numeric / NULLIF(SUM(total_calls), 0)",
           ".2%", "(人工接听 + 自助服务) ÷ 呼入总量（先求和再相除）"),
         ratio("satisfaction_rate", "满意率", "satisfied_calls", "rated_calls")])
-    with_district_shape(ar)   # the district map: outlines, and the cross-filter on every district chart
+    with_district_shape(ar)   # the district map's outlines (district_shape)
     with_district_shape(pe)
-    city_wide(hs)             # 12333 is city-wide: outside the map's cross-filter, as outside the 区县 filter
+    city_wide(hs)             # 12333 is city-wide: outside the 区县 filter (district=False)
     dashes.append(Dash("labour_relations", "labour-relations-overview", "劳动关系：仲裁、信访与 12333 咨询", [
         [kpi("lr_accepted", ar, "accepted", "仲裁受理案件数", good="down"),
          kpi("lr_closure", ar, "closure_rate", "仲裁结案率", ".2%", good="up"),

@@ -45,7 +45,7 @@ def dashboards() -> list:
                 wan("total_collection", "收缴合计（万元）"),
                 wan("total_collection_ytd", "本年累计收缴（万元）", stock_=True),
                 stock("pension_insured_all", "三项养老保险参保人数合计")])
-    with_district_shape(ov)   # the district map: its outlines, and the cross-filter on every chart
+    with_district_shape(ov)   # the district map's outlines (district_shape)
     insured = ["ent_pension_insured", "pub_pension_insured", "res_pension_insured", "unemp_insured",
                "injury_insured", "maternity_insured"]
     income = ["ent_pension_income_wan", "pub_pension_income_wan", "res_pension_income_wan", "unemp_income_wan",
@@ -74,8 +74,8 @@ def dashboards() -> list:
              "同一年度库内各月收缴合计之和（年初月份不在库时少计）。")],
         [cal(district_map("dov_map", ov, "total_collection_wan", "区县地图：收缴合计（万元，所选月份，点击区县筛选本页）",
                           fmt=",.2f", width=12, height=70),
-             "各区县当月收缴合计（三项养老保险征缴收入 + 补缴 + 职业年金，元 ÷ 10000），颜色越深越多；点击区县，本页各图表"
-             "只显示该区（再次点击取消）。区县用户只看到本区。边界为本地数据（不连互联网）。" + src)],
+             "各区县当月收缴合计（三项养老保险征缴收入 + 补缴 + 职业年金，元 ÷ 10000），颜色越深越多（最小至最大等分五级）；点击区县，"
+             "本页按该区筛选（区县筛选器设为该区，清除筛选器回到全市）。区县用户只看到本区。边界为本地数据（不连互联网）。" + src)],
         [cal(district_table("dov_table", ov, [*insured, "total_collection_wan"], "分区县各险种参保人数与收缴合计（所选月份）"),
              "每行一个区县；参保人数为月末存量，收缴合计为当月发生额。" + src)],
         [cal(cat_bar("dov_income_bar", ov, "district_name", income, "分区县各险种缴费收入（万元，所选月份）",

@@ -151,7 +151,8 @@ class DashboardVisit:
     def _on_response(self, r):
         if "/api/v1/chart/data" in r.url:
             self.responses.append((r.status, r.url))
-            if "deck_polygon" in (r.request.post_data or ""):
+            body = r.request.post_data or ""
+            if '"handlebars"' in body and '"district_shape"' in body:   # the 区县地图 (bundle_kit.district_map)
                 self.map_responses.append(r)
 
     def check(self, shot_suffix: str = "", screenshot: bool = True, own_district: str | None = None) -> None:

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -55,6 +56,7 @@ CHART_STATE_JS = r"""
     bigNumber: (h.querySelector('.header-line, .kpi-value') || {textContent: ''}).textContent.trim(),
     tableRows: h.querySelectorAll('tbody tr').length,
     svgShapes: h.querySelectorAll('svg path, svg rect, svg circle, svg text').length,
+    mapDistricts: h.querySelectorAll('svg a path').length,   // the 区县地图's districts (bundle_kit.district_map)
     canvasInk,
     text: h.innerText.slice(0, 400),
   };
@@ -62,21 +64,19 @@ CHART_STATE_JS = r"""
 """
 
 
-# Runs in the page: the district map's deck.gl layer handles a left click on the polygon of `name` (the picked
-# object and the click event deck.gl would pass); returns the name it clicked, or null.
-MAP_CLICK_JS = r"""
+# Runs in the page: a point inside the outline of district `name` on the 区县地图 (an SVG path in a link, its <title>
+# "<name> <indicator>：<value>"), in viewport coordinates, found with the path's own hit test; null when none.
+MAP_POINT_JS = r"""
 (name) => {
-  const canvas = document.querySelector('[data-test-viz-type="deck_polygon"] canvas');
-  const key = canvas && Object.keys(canvas).find(k => k.startsWith('__reactFiber'));
-  for (let f = key ? canvas[key] : null, i = 0; f && i < 60; i++, f = f.return) {
-    const p = f.memoizedProps;
-    if (!p || !p.layers) continue;
-    const layer = (typeof p.layers === 'function' ? p.layers() : p.layers)[0];
-    const obj = layer.props.data.find(d => d.name === name);
-    if (!obj) return null;
-    layer.props.onClick({object: obj, picked: true, layer, coordinate: obj.polygon[0]},
-                        {leftButton: true, rightButton: false, center: {x: 0, y: 0}});
-    return obj.name;
+  const path = [...document.querySelectorAll('[data-test-viz-type="handlebars"] svg a path')]
+      .find(p => (p.querySelector('title') || {textContent: ''}).textContent.startsWith(name + ' '));
+  if (!path) return null;
+  path.scrollIntoView({block: 'center'});
+  const box = path.getBBox(), ctm = path.getScreenCTM(), svg = path.ownerSVGElement;
+  for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+    const pt = svg.createSVGPoint();
+    pt.x = box.x + box.width * i / 20; pt.y = box.y + box.height * j / 20;
+    if (path.isPointInFill(pt)) { const s = pt.matrixTransform(ctm); return {x: s.x, y: s.y}; }
   }
   return null;
 }
@@ -101,6 +101,8 @@ def has_content(state: dict) -> bool:
         return bool(re.search(r"\d", state["bigNumber"]))
     if viz == "table":
         return state["tableRows"] > 0
+    if viz == "handlebars":   # the 区县地图: a district user's shows one district
+        return state["mapDistricts"] > 0
     return state["canvasInk"] or state["svgShapes"] > 5
 
 
@@ -184,23 +186,26 @@ def test_dashboard_renders_every_chart_with_data(page, superset_url):
     bar = page.locator('[data-test="filter-bar"]')
     assert bar.get_by_text("月份", exact=True).count() and bar.get_by_text("区县", exact=True).count()
 
-    # 区县地图: a click on a district cross-filters the page to it — the KPI becomes that district's figure of the
-    # latest month. The click is handed to the map layer's own click handler (as deck.gl does on a click): in
-    # headless Chromium deck.gl's gesture recognizer reports pointerdown / pointerup on the canvas but never the
-    # click gesture, so a synthetic mouse click does not reach the layer (hover picking does work).
+    # 区县地图: an SVG drawing (no WebGL canvas) of the 16 districts; a real mouse click on a district opens the page
+    # filtered to it (the 区县 filter set, the months kept) — the KPI becomes that district's figure of the latest month
     city = kpi_value(states, "在职参保人数")
     by_district = dict(psycopg.connect(settings.warehouse_url()).execute(
         """select district_name, insured_active from official.rpt_pension_overview
             where district_code not in ('110000', '999999')
               and month_start = (select max(month_start) from official.rpt_pension_overview)""").fetchall())
-    clicked = page.evaluate(MAP_CLICK_JS, "海淀区")
-    assert clicked == "海淀区", f"the map has no clickable 海淀区: {clicked}"
-    value, deadline = city, time.time() + 60
-    while value == city and time.time() < deadline:
-        page.wait_for_timeout(500)
-        value = kpi_value(wait_for_charts(page, len(expected)), "在职参保人数")
+    districts = page.locator('[data-test-viz-type="handlebars"] svg a path')
+    assert districts.count() == 16, f"the map draws {districts.count()} districts, not 16"
+    assert not page.locator('[data-test-viz-type^="deck_"]').count(), "a deck.gl (WebGL) chart is still on the page"
+    point = page.evaluate(MAP_POINT_JS, "海淀区")
+    assert point, "the map has no 海淀区"
+    with page.expect_navigation(timeout=60_000):
+        page.mouse.click(point["x"], point["y"])
+    states = wait_for_charts(page, len(expected))
+    value = kpi_value(states, "在职参保人数")
     assert value == Decimal(by_district["海淀区"]), \
         f"after a click on 海淀区 the KPI shows {value}, not 海淀区's {by_district['海淀区']} (city {city})"
+    assert page.locator('[data-test="filter-bar"]').get_by_text("海淀区").count(), "the 区县 filter does not show 海淀区"
+    assert page.locator('[data-test-viz-type="handlebars"] svg a path').count() == 1   # the map: 海淀区 alone
 
 
 def month_defaults() -> dict[str, list | None]:
@@ -256,7 +261,8 @@ def test_month_filter_default_is_the_newest_month_and_follows_publish(superset_u
 
 
 def chart_cache_states(page, superset_url: str, expected: int) -> dict[str, list]:
-    """Open the dashboard; {chart id: is_cached of each of its queries} of the charts' own data requests."""
+    """Open the dashboard; {chart id: is_cached of each of its queries} of the charts' own data requests (`page`
+    logged in as whoever opens it)."""
     cached: dict[str, list] = {}
 
     def on_response(r):
@@ -295,3 +301,33 @@ def test_result_cache_warmed_as_after_publish_serves_every_chart(page, superset_
     assert len(warm) == expected, warm
     missed = {c: v for c, v in warm.items() if not all(v)}
     assert not missed, f"charts computed again after the warm-up (query differs from the warm-up's): {missed}"
+    # … and a district user's (its own login and row security, its own cache entries): warmed too
+    password = json.loads((settings.SECRETS / "superset_users.json").read_text(encoding="utf-8"))["district_110105"]
+    ctx = page.context.browser.new_context(viewport={"width": 1600, "height": 1400}, locale="zh-CN")
+    try:
+        district = ctx.new_page()
+        district.goto(f"{superset_url}/login/")
+        district.fill("#username", "district_110105")
+        district.fill("#password", password)
+        district.keyboard.press("Enter")
+        district.wait_for_url(lambda u: "/login" not in u)
+        warm = chart_cache_states(district, superset_url, expected)
+    finally:
+        ctx.close()
+    assert len(warm) == expected, warm
+    missed = {c: v for c, v in warm.items() if not all(v)}
+    assert not missed, f"district_110105: charts computed again after the warm-up: {missed}"
+
+
+def test_caches_emptied_stop_a_warm_up_still_running(superset_url, monkeypatch):
+    """A warm-up (started in the background by build / publish / rollback) still running when the caches are emptied
+    again is stopped first: it would write results of the previous data into the new cache."""
+    from pipeline import caches
+
+    monkeypatch.setenv("SUPERSET_WARM_CACHE", "1")
+    assert dashboard_defaults.warm(log=lambda *_: None)
+    pid = int(dashboard_defaults.WARM_PID.read_text())
+    assert b"warm-cache" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    caches.invalidate(log=lambda *_: None)
+    gone = not Path(f"/proc/{pid}").exists() or b"warm-cache" not in dashboard_defaults._cmdline(pid)
+    assert gone and not dashboard_defaults.WARM_PID.exists(), "the warm-up still runs after the caches were emptied"

@@ -155,7 +155,7 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
         # 一数一源: every published indicator compared across mart, cube, Superset datasets and check tables, every
         # build (a separate process: the reconciliation reads the cube and dashboard definitions, a layer above)
         recon = subprocess.run([sys.executable, "-m", "reconcile", "--schema", "marts"], cwd=settings.ROOT)
-        from pipeline import caches, governance, quality
+        from pipeline import caches, dashboard_defaults, governance, quality
 
         for m in months:
             paths = quality.write(m)
@@ -165,6 +165,8 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
         if settings.fixed_reports_enabled():
             entry["detail"]["fixed_reports"] = _review_fixed_reports(months[-1])
         caches.invalidate()
+        # Superset's result cache is empty now: fill it again with the dashboards' default queries, in the background
+        warming = dashboard_defaults.warm()
         failed = _failed_tests() if rc != 0 else []
         if recon.returncode != 0:
             failed.append("reconciliation(一数一源核对)")
@@ -172,7 +174,7 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
         missing = missing_files(months)
         entry["detail"] = {"months": label, "dbt_exit": rc, "failed_tests": failed, "full_refresh": full_refresh,
                            "tested_from_batch": tested_through + 1, "stale_models": stale,
-                           "missing_files": missing}
+                           "missing_files": missing, "result_cache_warm_up_started": warming}
         if missing:
             print(f"[build] 未交付的文件 {len(missing)} 个 (强制加载; 其来源的模型为空): "
                   + ", ".join(f"{x['month']} {x['file']}" for x in missing), flush=True)

@@ -10,6 +10,10 @@ CACHE_DIRS = [settings.VAR / "superset" / "cache" / "data", settings.VAR / "supe
 
 
 def invalidate(log=print) -> None:
+    from pipeline import dashboard_defaults
+
+    # a warm-up of the previous data still running would write its results into the emptied cache
+    dashboard_defaults.stop_warm_up()
     for d in CACHE_DIRS:
         if d.exists():
             shutil.rmtree(d, ignore_errors=True)

@@ -1,5 +1,5 @@
 """After a publish or rollback: the dashboards' 月份 filters default to the newest month of the official release, and
-Superset's result cache is filled again (warm).
+Superset's result cache is filled again (warm) — after a build too, which empties it as well.
 
 The default is written into Superset's dashboard metadata (superset/manage.py month-default: the filter's
 defaultDataMask), so that a dashboard's charts ask for their data as soon as the page has the dashboard's metadata
@@ -10,13 +10,17 @@ changed in another database than the one Superset reads (a test's scratch wareho
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import time
+from pathlib import Path
 
 from foundation import settings
 
 SUPERSET_PY = settings.ROOT / ".venv-superset" / "bin" / "python"
 MANAGE = settings.ROOT / "superset" / "manage.py"
 METADATA_DB = settings.VAR / "superset" / "superset.db"
+WARM_PID = settings.VAR / "superset" / "warm-cache.pid"
 
 
 def refresh(url: str | None = None, log=print) -> bool:
@@ -26,26 +30,58 @@ def refresh(url: str | None = None, log=print) -> bool:
 
 
 def warm(url: str | None = None, log=print) -> bool:
-    """After refresh(): start filling Superset's emptied result cache with every dashboard's charts as a city-wide
-    login opens them with their default filters (`manage.py warm-cache`), so that the first opening after a publish
-    or rollback does not run the charts' queries (issue 19). In the background: the release is live already and a
-    warm-up takes minutes (116 s for the 228 charts at the demo scale under load 8) — publish does not wait for it
-    (issue 20's publish budget), a dashboard opened meanwhile computes what is not cached yet. Its output goes to
-    var/superset/warm-cache.log. SUPERSET_WARM_CACHE=0 turns it off (`make test`: the browser tests empty and fill
-    the cache themselves). True when started."""
+    """After the caches were emptied (build, publish, rollback; after refresh() for the last two): start filling
+    Superset's result cache with every dashboard's charts as they are opened with their default filters
+    (`manage.py warm-cache`: the city-wide login, then each district login that has users), so that the first opening
+    does not run the charts' queries (issue 19). In the background: a warm-up takes minutes under load (116 s for
+    the 228 charts of the city-wide login at the demo scale, load 8) and nobody waits for it — a dashboard opened
+    meanwhile computes what is not cached yet. A warm-up still running from an earlier step is stopped first (also
+    by caches.invalidate(), so that no result of the previous data is written after the caches were emptied). Its
+    output goes to var/superset/warm-cache.log. SUPERSET_WARM_CACHE=0 turns it off (`make test`: the browser tests
+    empty and fill the cache themselves). True when started."""
     if os.environ.get("SUPERSET_WARM_CACHE", "1") == "0" or not _applies(url):
         return False
+    stop_warm_up()
     out = settings.VAR / "superset" / "warm-cache.log"
     try:
         with open(out, "ab") as f:
             os.chmod(out, 0o600)
-            subprocess.Popen([str(SUPERSET_PY), str(MANAGE), "warm-cache"], cwd=settings.ROOT, stdout=f,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen([str(SUPERSET_PY), str(MANAGE), "warm-cache"], cwd=settings.ROOT, stdout=f,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        WARM_PID.write_text(str(proc.pid))
     except OSError as e:
         log(f"[dashboards] 结果缓存未预热: {e}")
         return False
     log(f"[dashboards] 结果缓存预热已在后台开始 (日志 {out.relative_to(settings.ROOT)})")
     return True
+
+
+def stop_warm_up(timeout: float = 30) -> bool:
+    """Stop a warm-up started by warm() that is still running (its whole process group); True when one was."""
+    try:
+        pid = int(WARM_PID.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return False
+    finally:
+        WARM_PID.unlink(missing_ok=True)
+    if b"warm-cache" not in cmdline:   # the pid was reused by another process: not ours
+        return False
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.time() + timeout
+    while time.time() < deadline and Path(f"/proc/{pid}").exists() and b"warm-cache" in _cmdline(pid):
+        time.sleep(0.1)
+    return True
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _applies(url: str | None) -> bool:

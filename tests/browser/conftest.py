@@ -59,6 +59,15 @@ def browser():
         b.close()
 
 
+def login(page, superset_url: str, username: str, password: str) -> None:
+    """Log `page` in to Superset as `username`."""
+    page.goto(f"{superset_url}/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda u: "/login" not in u)
+
+
 @pytest.fixture(scope="module")
 def page(browser, superset_url, admin_password):
     """A logged-in page (module scope: one login per test module)."""
@@ -66,10 +75,6 @@ def page(browser, superset_url, admin_password):
                               timezone_id="Asia/Shanghai")
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
-    pg.goto(f"{superset_url}/login/")
-    pg.fill("#username", "admin")
-    pg.fill("#password", admin_password)
-    pg.keyboard.press("Enter")
-    pg.wait_for_url(lambda u: "/login" not in u)
+    login(pg, superset_url, "admin", admin_password)
     yield pg
     ctx.close()

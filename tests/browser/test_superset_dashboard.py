@@ -23,7 +23,7 @@ import yaml
 from foundation import settings
 from pipeline import dashboard_defaults
 
-from .conftest import MANAGE, ROOT, SCREENSHOTS, SUPERSET_PY
+from .conftest import MANAGE, ROOT, SCREENSHOTS, SUPERSET_PY, login
 
 pytestmark = pytest.mark.browser
 
@@ -306,11 +306,7 @@ def test_result_cache_warmed_as_after_publish_serves_every_chart(page, superset_
     ctx = page.context.browser.new_context(viewport={"width": 1600, "height": 1400}, locale="zh-CN")
     try:
         district = ctx.new_page()
-        district.goto(f"{superset_url}/login/")
-        district.fill("#username", "district_110105")
-        district.fill("#password", password)
-        district.keyboard.press("Enter")
-        district.wait_for_url(lambda u: "/login" not in u)
+        login(district, superset_url, "district_110105", password)
         warm = chart_cache_states(district, superset_url, expected)
     finally:
         ctx.close()

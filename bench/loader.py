@@ -32,9 +32,15 @@ from foundation import settings
 
 def child_code(method: str, url: str, iface: str, month: str, path: str) -> str:
     head = f"""
-import json, time
+import json, os, time
 from pathlib import Path
 import psycopg
+def _server_cpu(conn):  # the backend's user + sys CPU seconds (same machine, same user)
+    f = open(f"/proc/{{conn.info.backend_pid}}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+def _cpu():
+    t = os.times()
+    return t.user + t.system
 from foundation.spec import load_specs
 spec = load_specs()[{iface!r}]
 url, month, path = {url!r}, {month!r}, Path({path!r})
@@ -48,9 +54,9 @@ sha, _, rows = sha256_of(path)
 with psycopg.connect(url, autocommit=True) as conn:
     db.ensure_audit(conn)
     run_id = conn.execute("insert into audit.load_run (data_month, run_by) values ('2024-07-01','bench') returning run_id").fetchone()[0]
-    t = time.perf_counter()
+    s0, c0, t = _server_cpu(conn), _cpu(), time.perf_counter()
     res = load_file(conn, spec, month, path.parent, sha, run_id, log=lambda *_: None)
-    secs = time.perf_counter() - t
+    secs, cpu, server_cpu = time.perf_counter() - t, _cpu() - c0, _server_cpu(conn) - s0
 loaded = res["rows_loaded"]
 """
     elif method == "plain_copy":
@@ -67,12 +73,12 @@ with psycopg.connect(url, autocommit=True) as conn:
     # the file has no line numbers or batch ids: the plain COPY loads just the delivered columns
     conn.execute(f"alter table {db.raw_table(spec)} alter _line_no drop not null, alter _batch_id drop not null")
     cols = ", ".join(spec.column_names)
-    t = time.perf_counter()
+    s0, c0, t = _server_cpu(conn), _cpu(), time.perf_counter()
     with conn.cursor() as cur, path.open("rb") as f:
         with cur.copy(f"copy {target} ({cols}) from stdin with (format text, delimiter '|', null '', encoding '{spec.encoding}')") as cp:
             while chunk := f.read(1 << 20):
                 cp.write(chunk)
-    secs = time.perf_counter() - t
+    secs, cpu, server_cpu = time.perf_counter() - t, _cpu() - c0, _server_cpu(conn) - s0
     loaded = conn.execute(f"select count(*) from {target}").fetchone()[0]
 """
     else:  # pandas.DataFrame.to_sql
@@ -92,7 +98,8 @@ loaded = len(df)
     tail = """
 # VmHWM is this process's own peak (ru_maxrss would include the parent's, kept across exec)
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
-print(json.dumps({"rows": rows, "loaded": loaded, "seconds": secs, "peak_rss_mib": hwm / 1024}))
+print(json.dumps({"rows": rows, "loaded": loaded, "seconds": secs, "peak_rss_mib": hwm / 1024,
+                  "cpu_seconds": globals().get("cpu"), "server_cpu_seconds": globals().get("server_cpu")}))
 """
     return head + body + tail
 

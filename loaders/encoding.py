@@ -89,6 +89,7 @@ def bom(head: bytes) -> str | None:
 # --- GBK → UTF-8 without Python's codec on the common path ----------------------------------------------
 
 DOUBLE_BYTE = ("gbk", "gb2312")   # every character one ASCII byte or a lead byte ≥ 0x81 and one trail byte
+DENSE = 0.2   # share of bytes ≥ 0x80 above which the codec transcodes faster than NumPy (see double_byte_to_utf8)
 
 
 @functools.lru_cache(maxsize=None)
@@ -117,15 +118,18 @@ def _pair_table(encoding: str):
 
 
 def double_byte_to_utf8(chunk: bytes, encoding: str) -> bytes | None:
-    """`chunk.decode(encoding).encode("utf-8")` for GBK / GB 2312, computed with NumPy (a few times faster
-    than the codec on Chinese text that is mostly digits), or None where the chunk holds anything but
-    ASCII and valid two-byte characters: the caller then uses the codec, which reports what is wrong.
+    """`chunk.decode(encoding).encode("utf-8")` for GBK / GB 2312, computed with NumPy, or None where the codec
+    should do it: where the chunk holds anything but ASCII and valid two-byte characters (the codec then reports what
+    is wrong), and where more than a fifth of its bytes are Chinese (names and addresses on every line, as in the
+    police register: the codec is faster there, ≈ 22 against 27 ms per 4 MB; on text that is mostly digits the NumPy
+    path is two to thirty times faster).
 
     The codec reads a byte below 0x80 as itself and any other byte as the lead of a pair with the next
     byte (which may be ASCII). A run of bytes ≥ 0x80 therefore starts on a character boundary (the byte
     before it is ASCII: a character of its own, or the trail of a pair that ended there), and its leads are
     the bytes at even distance from its start; a run of odd length takes the ASCII byte after it as the
-    trail of its last pair."""
+    trail of its last pair. When every run has even length (every trail byte ≥ 0x80: all of GB 2312) the
+    bytes ≥ 0x80 simply pair up in order."""
     import numpy as np
 
     if encoding.lower() not in DOUBLE_BYTE:
@@ -134,10 +138,14 @@ def double_byte_to_utf8(chunk: bytes, encoding: str) -> bytes | None:
     high = np.flatnonzero(b >= 0x80)
     if not len(high):
         return chunk
-    starts = np.ones(len(high), dtype=bool)
-    starts[1:] = high[1:] != high[:-1] + 1
-    run_start = np.maximum.accumulate(np.where(starts, high, 0))
-    leads = high[((high - run_start) & 1) == 0]
+    if len(high) > DENSE * len(b):
+        return None
+    leads = high[0::2]
+    if len(high) % 2 or (high[1::2] != leads + 1).any():  # some run of odd length: find each run's start
+        starts = np.ones(len(high), dtype=bool)
+        starts[1:] = high[1:] != high[:-1] + 1
+        run_start = np.maximum.accumulate(np.where(starts, high, 0))
+        leads = high[((high - run_start) & 1) == 0]
     if leads[-1] + 1 >= len(b):      # a lead byte at the very end: incomplete
         return None
     first, second, third, valid, three = _pair_table(encoding.lower())
@@ -147,6 +155,13 @@ def double_byte_to_utf8(chunk: bytes, encoding: str) -> bytes | None:
     out = b.copy()
     out[leads], out[leads + 1] = first[pair], second[pair]
     wide = three[pair]
-    if wide.any():
-        out = np.insert(out, leads[wide] + 2, third[pair[wide]])
-    return out.tobytes()
+    if not wide.any():
+        return out.tobytes()
+    # each three-byte character's third byte goes right after its first two (the k-th of them k bytes further on)
+    at = leads[wide] + 2 + np.arange(int(wide.sum()))
+    keep = np.ones(len(b) + len(at), dtype=bool)
+    keep[at] = False
+    grown = np.empty(len(keep), dtype=np.uint8)
+    grown[keep] = out
+    grown[at] = third[pair[wide]]
+    return grown.tobytes()

@@ -72,15 +72,22 @@ def _codec(data: bytes, encoding: str) -> bytes | None:
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb2312"])
-def test_numpy_transcoding_is_the_codec_or_declines(encoding):
+def test_numpy_transcoding_is_the_codec_or_declines(encoding, monkeypatch):
     """double_byte_to_utf8 (the loader's fast path) gives exactly the codec's UTF-8 or None, never anything
     else: real lines, ASCII trail bytes (| \\ and letters), two-byte UTF-8 results (· α), runs of odd length,
-    and random byte soup with invalid, truncated and lone lead bytes."""
+    and random byte soup with invalid, truncated and lone lead bytes. (Text this dense in Chinese goes to the
+    codec in a load; the NumPy path is tested on it with that cut-off lifted.)"""
     import random
+
+    from loaders import encoding as enc
 
     gbk_only = "丟乂亍" if encoding == "gbk" else ""   # GBK extension characters, some with ASCII trails
     text = "|".join(NAMES + ADDRESSES) + "|表|璣|·|α|Ж|　|，|" + gbk_only + "|A1|\\|x|\n"
     good = text.encode(encoding, errors="ignore")   # (GB 2312 lacks the middle dot of a minority name)
+    assert double_byte_to_utf8(good, encoding) is None                    # dense: the codec's
+    sparse = good + b"0" * 5 * len(good)
+    assert double_byte_to_utf8(sparse, encoding) == _codec(sparse, encoding)
+    monkeypatch.setattr(enc, "DENSE", 1.0)
     assert any(0x40 <= good[i + 1] < 0x80 for i in range(len(good) - 1) if good[i] >= 0x81) or encoding == "gb2312"
     assert double_byte_to_utf8(good, encoding) == _codec(good, encoding) and _codec(good, encoding) is not None
     rng = random.Random(7)

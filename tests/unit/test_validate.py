@@ -423,3 +423,24 @@ def test_fast_paths_agree_with_the_exact_path(monkeypatch, spec, good):
         fast, ref = validate._ColumnCheck(col, "202407"), validate._ColumnCheck(col, "202407", exact=True)
         (e1, a1), (e2, a2) = fast.check(arr), ref.check(arr)
         assert e1.tolist() == e2.tolist() and a1.equals(a2), col.name
+
+
+def test_key_set_finds_every_duplicate_while_it_grows():
+    """The packed keys' hash table against a dict, on 60 000 ID numbers in chunks of 3 000 with one in five a repeat
+    (of the same chunk or an earlier one): the table grows from 4 096 slots several times and keys share slots."""
+    import numpy as np
+    import pyarrow as pa
+
+    from loaders.validate import _KeySet
+
+    rng = np.random.default_rng(7)
+    pool = [f"{v:017d}{'0123456789X'[v % 11]}" for v in rng.integers(10**16, 10**17, 50_000)]
+    keys = [pool[i] for i in rng.integers(0, len(pool), 60_000)]
+    ks, first, got, want = _KeySet(), {}, [], []
+    for start in range(0, len(keys), 3000):
+        part = keys[start:start + 3000]
+        lines = np.arange(start + 1, start + len(part) + 1)
+        got += [(int(lines[r]), f) for r, f in ks.duplicates([pa.array(part)], lines)]
+        want += [(ln, first[k]) for k, ln in zip(part, lines.tolist()) if first.setdefault(k, ln) != ln]
+    assert ks.seen is None and ks.count == len(first) and len(ks.slots) > 4096
+    assert got == want and len(want) > 10_000

@@ -444,3 +444,47 @@ def test_key_set_finds_every_duplicate_while_it_grows():
         want += [(ln, first[k]) for k, ln in zip(part, lines.tolist()) if first.setdefault(k, ln) != ln]
     assert ks.seen is None and ks.count == len(first) and len(ks.slots) > 4096
     assert got == want and len(want) > 10_000
+
+
+HUKOU = load_specs()["police_hukou_register"]
+
+
+def hukou(i: int, address: str = "北京市东城区景山前街022号") -> str:
+    """A police register line (names and addresses on every line: more than a fifth of the bytes Chinese)."""
+    from foundation.checkdigits import id_check_char
+
+    first17 = f"11010119820613{i:03d}"
+    return f"202411|{first17}{id_check_char(first17)}|欧阳明·{i % 7}|1|19820613|H{i:010d}|1|03|110101|{address}|19820629"
+
+
+def test_dense_gbk_with_delimiter_and_backslash_trail_bytes_loads_as_the_codec_reads_it(monkeypatch):
+    """亅 (81 7C) and 乗 (81 5C) carry the delimiter's and the backslash's byte as their second byte, · is two bytes
+    in UTF-8: in a chunk dense in Chinese (transcoded by the codec) they are read as characters, the fields cut at
+    the real delimiters, and the COPY text is the UTF-8 line — the same as the exact path."""
+    from loaders import encoding, validate
+
+    lines = [hukou(i, f"北京市东城区亅乗胡同{i}号" if i % 3 else "北京市东城区景山前街022号") for i in range(1, 301)]
+    data = gbk_lines(lines)
+    assert b"\x81|" in data and b"\x81\\" in data and encoding.double_byte_to_utf8(data, "gbk") is None  # dense
+    monkeypatch.setattr(validate, "CHUNK_BYTES", 4000)
+    got = {}
+    for exact in (False, True):
+        out = []
+        res = validate_stream(HUKOU, "202411", io.BytesIO(data), out.append, exact=exact)
+        got[exact] = ([(f.line_no, f.column, f.rule) for f in res.findings], _text(out))
+    assert got[False] == got[True] == ([], [f"{line}|{n}" for n, line in enumerate(lines, 1)])
+
+
+def test_bad_byte_in_a_dense_gbk_file_is_reported_with_its_line_and_column(monkeypatch):
+    """A byte pair that is not GBK in the address of line 3 of a chunk the codec transcodes: that line is rejected
+    naming line, column, bytes and rule, its bytes kept; every other line loads with its own line number."""
+    from loaders import encoding, validate
+
+    monkeypatch.setattr(validate, "CHUNK_BYTES", 4000)
+    lines = [hukou(i).encode("gbk") for i in range(1, 101)]
+    assert encoding.double_byte_to_utf8(b"\n".join(lines), "gbk") is None  # dense: the codec's
+    lines[2] = lines[2].replace("景山".encode("gbk"), b"\xff\xfe")
+    res, out = run_bytes(HUKOU, b"\n".join(lines) + b"\n", month="202411")
+    assert only(res) == (3, "address", "encoding") and res.findings[0].raw == lines[2]
+    assert "FF FE" in res.findings[0].message and "户籍地址" in res.findings[0].message
+    assert len(out) == 99 and out[2] == hukou(4) + "|4" and out[1] == hukou(2) + "|2"

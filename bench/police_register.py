@@ -158,11 +158,16 @@ def report(a, path: Path, info: dict, methods: list[str], runs: list[dict]) -> N
     table += "\n".join(f"| {r['round']} | {r['method']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
                        f"{r['server_cpu_seconds']:.1f} | {r['loaded']:,} | {r['peak_rss_mib']:.0f} | "
                        f"{r['load_before']} → {r['load_after']} |" for r in runs)
-    best = {m: min(r["seconds"] for r in runs if r["method"] == m) for m in methods if any(
-        r["method"] == m for r in runs)}
-    if "plain_copy" in best:
-        table += "\n\n" + "\n".join(f"- {m}: best {s:.1f} s — plain COPY / this = **{best['plain_copy'] / s:.2f}**"
-                                    for m, s in best.items() if m != "plain_copy")
+    plain = {r["round"]: r["seconds"] for r in runs if r["method"] == "plain_copy"}
+    table += "\n"
+    for m in methods:
+        mine = [r for r in runs if r["method"] == m]
+        if m == "plain_copy" or not mine:
+            continue
+        ratios = ", ".join(f"{plain[r['round']] / r['seconds']:.2f}" for r in mine if r["round"] in plain)
+        cpu = ", ".join(f"{r['cpu_seconds']:.1f}" for r in mine)
+        table += (f"\n- {m}: client CPU {cpu} s"
+                  + (f"; plain COPY / this, round by round (the same round's plain COPY): **{ratios}**" if ratios else ""))
     made = a.source.name if a.source else "the drop zone's GAJ_HJRK file"
     table += (f"\n\nFile `{path.name}`: {info['bytes'] / 2**20:,.0f} MiB, GBK, built from {made} × {a.copies} "
               f"(province 10–{9 + a.copies}, check digits recomputed).\n")

@@ -773,6 +773,7 @@ class _KeySet:
         self.slots = np.full(1 << 12, -1, dtype=np.int64)   # the packed keys, -1 = free
         self.lines = np.zeros(1 << 12, dtype=np.int32)      # the first line of each (int64 once a file needs it)
         self.count = 0
+        self.expected = 0                           # rows the file is estimated to hold (reserved once packed)
         self.seen: dict[str, int] | None = None     # the dict mode
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
@@ -780,8 +781,8 @@ class _KeySet:
         return ((keys.view(np.uint64) * self._MUL) >> shift).astype(np.int64)
 
     def reserve(self, n: int) -> None:
-        """Room for n keys, the table at most half full (probes stay short). A load reserves the file's estimated
-        row count at its first chunk: a table grown step by step costs a third more CPU on a large file."""
+        """Room for n keys, the table at most half full (probes stay short). The file's estimated rows are reserved
+        at its first packed keys: a table grown step by step costs a third more CPU on a large file."""
         if 2 * n <= len(self.slots) or self.seen is not None:
             return
         held = self.slots >= 0
@@ -870,6 +871,9 @@ class _KeySet:
             lns = lines.tolist()
             firsts = [sd(k, ln) for k, ln in zip(joined.to_pylist(), lns)]
             return [(r, f) for r, (f, ln) in enumerate(zip(firsts, lns)) if f != ln]
+        if self.expected:
+            self.reserve(self.expected)
+            self.expected = 0
         order = np.argsort(key, kind="stable")
         ks, ls = key[order], lines[order]
         first = np.ones(len(ks), dtype=bool)
@@ -1153,7 +1157,7 @@ def validate_stream(spec: Spec, data_month: str, stream: BinaryIO, sink: Callabl
     for chunk, is_last, no_newline in _chunks(stream):
         ch = _Chunk(chunk, line_base, is_last, no_newline)
         if line_base == 0 and size:
-            keyset.reserve(int(size / len(chunk) * ch.n_lines))  # the file's rows, estimated from its first chunk
+            keyset.expected = int(size / len(chunk) * ch.n_lines)  # the file's rows, estimated from its first chunk
         line_base += ch.n_lines
         res.rows_read += ch.n_lines
         bad = np.zeros(ch.n_lines, dtype=bool)

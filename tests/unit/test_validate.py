@@ -488,3 +488,25 @@ def test_bad_byte_in_a_dense_gbk_file_is_reported_with_its_line_and_column(monke
     assert only(res) == (3, "address", "encoding") and res.findings[0].raw == lines[2]
     assert "FF FE" in res.findings[0].message and "户籍地址" in res.findings[0].message
     assert len(out) == 99 and out[2] == hukou(4) + "|4" and out[1] == hukou(2) + "|2"
+
+
+def test_a_file_reserves_its_key_table_and_finds_the_same_duplicates(monkeypatch, tmp_path):
+    """Read from a file, the key table is sized at the first chunk for the rows the file's size suggests: the same
+    duplicates as from a stream of unknown size (whose table grows as it goes)."""
+    from loaders import validate
+
+    monkeypatch.setattr(validate, "CHUNK_BYTES", 4000)
+    lines = [contrib(i) for i in range(1, 3001)]
+    lines[2500], lines[2999] = lines[7], lines[1200]
+    path = tmp_path / "f.txt"
+    path.write_bytes(gbk_lines(lines))
+    reserved = []
+    real = validate._KeySet.reserve
+    monkeypatch.setattr(validate._KeySet, "reserve", lambda self, n: (reserved.append(n), real(self, n))[1])
+    with path.open("rb") as f:
+        from_file = validate_stream(SPEC, "202407", f, lambda b: None)
+    from_stream, _ = run(SPEC, lines)
+    assert max(reserved) >= 2900 and reserved[0] >= 2900   # the estimate came first, before any growth
+    found = [(f.line_no, f.rule, f.message) for f in from_file.findings]
+    assert found == [(f.line_no, f.rule, f.message) for f in from_stream.findings]
+    assert [(ln, rule) for ln, rule, _ in found] == [(2501, "duplicate_key"), (3000, "duplicate_key")]

@@ -196,3 +196,18 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- A model merged by the daily refresh (config meta daily_merged) that may not merge this run — a monthly roll-up
+    loaded since the last successful refresh or build, a re-delivery, no refresh logged: daily_refresh_since() gives
+    none — recomputes every row. It then builds as on --full-refresh (create the table anew, swap it in) instead of
+    the pre-hook deleting every row and dbt inserting them all again through a temporary table: the same rows (what
+    `bench.topics_daily --verify` compares a merged table with), written once, without dead rows and index updates.
+    Every other model, and every model on an explicit --full-refresh or full_refresh config, is dbt's as before. -#}
+{% macro should_full_refresh() -%}
+    {%- set configured = dbt.should_full_refresh() -%}
+    {%- if configured or config.get('full_refresh') is not none or not execute or model is not mapping
+           or model.get('resource_type') != 'model' or not (model.get('config', {}).get('meta') or {}).get('daily_merged') -%}
+        {{ return(configured) }}
+    {%- endif -%}
+    {{ return(daily_refresh_since() is none) }}
+{%- endmacro %}

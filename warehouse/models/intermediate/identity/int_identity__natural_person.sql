@@ -4,7 +4,7 @@
 -- indexed for 名单比对 (listmatch/): the identifiers and birth dates of a list are looked up chunk by chunk
 -- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are deleted and
 -- computed again (a person no source holds any more leaves); a monthly build recomputes every person.
-{{ config(indexes=[{'columns': ['id_number']}, {'columns': ['birth_date']}],
+{{ config(meta={'daily_merged': true}, indexes=[{'columns': ['id_number']}, {'columns': ['birth_date']}],
           materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
           pre_hook="{{ daily_incremental_delete('id_number') }}") }}
 {%- set since = daily_incremental_since() %}

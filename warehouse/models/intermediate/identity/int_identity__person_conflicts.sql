@@ -3,7 +3,8 @@
 -- Incremental (macros/topic_incremental.sql): a person's rows depend on that person's records and golden record
 -- only, which a daily refresh changes for the persons the days changed and no other; so after a daily load only
 -- those persons' rows are deleted and computed again; a monthly build computes every row.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+{{ config(meta={'daily_merged': true}, materialized='incremental', incremental_strategy='append',
+          on_schema_change='append_new_columns',
           indexes=[{'columns': ['id_number']}],
           pre_hook="{{ daily_incremental_delete('id_number') }}") }}
 {%- set since = daily_incremental_since() %}

@@ -5,7 +5,7 @@
 -- days changed are deleted and computed again (found through the index on id_number); a monthly build recomputes
 -- every record.
 {%- set daily_ifaces = identity_person_sources() | selectattr(0, 'equalto', true) | map(attribute=1) | list %}
-{{ config(meta={'person_sources': identity_person_sources() | map(attribute=1) | list},
+{{ config(meta={'person_sources': identity_person_sources() | map(attribute=1) | list, 'daily_merged': true},
           materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
           indexes=[{'columns': ['id_number']}],
           pre_hook="{{ daily_incremental_delete('id_number', \"source_interface in ('"

@@ -4,7 +4,8 @@
 -- person the days changed are counted again and replace their rows (delete+insert on credit_code; a daily load
 -- changes no contributor count, only who of them is in the population); a monthly build counts every unit again
 -- (every row deleted first: a unit without contributors in the two months leaves).
-{{ config(contract={'enforced': true}, materialized='incremental', incremental_strategy='delete+insert',
+{{ config(meta={'daily_merged': true}, contract={'enforced': true}, materialized='incremental',
+          incremental_strategy='delete+insert',
           unique_key='credit_code', on_schema_change='append_new_columns',
           pre_hook="{{ daily_incremental_delete(none) }}") }}
 {%- set since = daily_incremental_since() %}

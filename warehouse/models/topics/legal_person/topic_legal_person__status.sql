@@ -5,7 +5,8 @@
 -- contributions are monthly only, so a monthly build evaluates every unit. The as-of month's contributions are
 -- joined to the changed units (one hash join over the month), not filtered by `unit_id = any(array(…))`: with two
 -- days' 654 changed units at scale 0.03 that array filter took 15 s against 1.9 s for the whole table.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+{{ config(meta={'daily_merged': true}, materialized='incremental', incremental_strategy='append',
+          on_schema_change='append_new_columns',
           pre_hook="{{ daily_incremental_delete_units(ref('int_identity__unit_records')) }}") }}
 {%- set since = daily_incremental_since() %}
 with {% if since %}changed_units as materialized ({{ daily_changed_units(since, ref('int_identity__unit_records')) }}),

@@ -1,7 +1,8 @@
 -- 北京市自然人专题库 (口径 v1): 本市户籍人口、有效居住证持有人和公安死亡注销人员, one golden record each.
 -- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are merged
 -- (deleted, then inserted if still in the population); a monthly build selects everyone again.
-{{ config(contract={'enforced': true}, materialized='incremental', incremental_strategy='append',
+{{ config(meta={'daily_merged': true}, contract={'enforced': true}, materialized='incremental',
+          incremental_strategy='append',
           on_schema_change='append_new_columns', pre_hook="{{ daily_incremental_delete('id_number') }}") }}
 {%- set since = daily_incremental_since() %}
 {% if since %}with changed_persons as materialized ({{ daily_changed_persons(since) }})

@@ -1,7 +1,8 @@
 -- 北京市自然人专题库: the population rule (口径 v1) applied to every golden natural person.
 -- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are evaluated
 -- again and merged (deleted, then inserted if still a golden person); a monthly build evaluates everyone.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+{{ config(meta={'daily_merged': true}, materialized='incremental', incremental_strategy='append',
+          on_schema_change='append_new_columns',
           pre_hook="{{ daily_incremental_delete('id_number') }}") }}
 {%- set since = daily_incremental_since() %}
 with {% if since %}changed_persons as materialized ({{ daily_changed_persons(since) }}),

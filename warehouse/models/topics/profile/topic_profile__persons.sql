@@ -1,7 +1,8 @@
 -- 人社电子画像专题库 个人画像 (口径 v1): every living golden person with at least one tag in the as-of month.
 -- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are merged
 -- (deleted, then inserted if still in the population); a monthly build selects everyone again.
-{{ config(contract={'enforced': true}, materialized='incremental', incremental_strategy='append',
+{{ config(meta={'daily_merged': true}, contract={'enforced': true}, materialized='incremental',
+          incremental_strategy='append',
           on_schema_change='append_new_columns', pre_hook="{{ daily_incremental_delete('id_number') }}") }}
 {%- set since = daily_incremental_since() %}
 {% if since %}with changed_persons as materialized ({{ daily_changed_persons(since) }})

@@ -2,7 +2,8 @@
 -- 人社 / external record held for the person in the as-of month (skills and training: the 12 months to it).
 -- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are evaluated
 -- again and merged (deleted, then inserted if still a candidate); a monthly build evaluates everyone.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+{{ config(meta={'daily_merged': true}, materialized='incremental', incremental_strategy='append',
+          on_schema_change='append_new_columns',
           pre_hook="{{ daily_incremental_delete('id_number') }}") }}
 {%- set since = daily_incremental_since() %}
 {%- set tags = [

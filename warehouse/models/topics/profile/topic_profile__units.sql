@@ -4,7 +4,8 @@
 -- Incremental (macros/topic_incremental.sql): after a daily load only the units whose 法人库 / 市场监管 / 积分落户 records the
 -- days changed are tagged again and merged (deleted, then inserted if still a member; the other tags' sources are
 -- monthly only); a monthly build tags every unit.
-{{ config(contract={'enforced': true}, materialized='incremental', incremental_strategy='append',
+{{ config(meta={'daily_merged': true}, contract={'enforced': true}, materialized='incremental',
+          incremental_strategy='append',
           on_schema_change='append_new_columns',
           pre_hook="{{ daily_incremental_delete_units(ref('int_identity__unit_records')) }}") }}
 {%- set since = daily_incremental_since() %}

@@ -2,7 +2,8 @@
 -- counts (no identifier: person_key is the md5 of the ID number, the same key as dim_natural_person).
 -- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are merged
 -- (deleted, then inserted if still in the population); a monthly build selects everyone again.
-{{ config(contract={'enforced': true}, materialized='incremental', incremental_strategy='append',
+{{ config(meta={'daily_merged': true}, contract={'enforced': true}, materialized='incremental',
+          incremental_strategy='append',
           on_schema_change='append_new_columns', pre_hook="{{ daily_incremental_delete('person_key', key='md5(id_number)') }}") }}
 {%- set since = daily_incremental_since() %}
 {% if since %}with changed_persons as materialized ({{ daily_changed_persons(since) }})

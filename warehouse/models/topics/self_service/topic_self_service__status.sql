@@ -2,7 +2,8 @@
 -- population, de-identified (person_key, age band, no ID number, name or household number) for grouped counts.
 -- Incremental (macros/topic_incremental.sql): after a daily load only the persons the days changed are evaluated
 -- again and merged (deleted by person_key, then inserted if still a candidate); a monthly build evaluates everyone.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+{{ config(meta={'daily_merged': true}, materialized='incremental', incremental_strategy='append',
+          on_schema_change='append_new_columns',
           pre_hook="{{ daily_incremental_delete('person_key', key='md5(id_number)') }}") }}
 {%- set since = daily_incremental_since() %}
 {% if since %}with changed_persons as materialized ({{ daily_changed_persons(since) }})

@@ -10,7 +10,8 @@
 -- or × 30 % (larger units).
 -- Incremental (macros/topic_incremental.sql): after a daily load only the units whose 法人库 / 市场监管 records the
 -- days changed are judged again and merged (deleted, then inserted if still a candidate); a monthly build judges all.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+{{ config(meta={'daily_merged': true}, materialized='incremental', incremental_strategy='append',
+          on_schema_change='append_new_columns',
           pre_hook="{{ daily_incremental_delete_units(ref('int_identity__unit_records')) }}") }}
 {%- set since = daily_incremental_since() %}
 with {% if since %}changed_units as materialized ({{ daily_changed_units(since, ref('int_identity__unit_records')) }}),

@@ -237,6 +237,16 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
     assert done["status"] == "ok", done
     assert done["interfaces"] == DAILY and done["business_date"] == "2025-02-01"
     assert set(done["libraries"]) == {f"topic_{lib}" for lib in FED}
+    # the monitor counted the libraries the day reached and kept the others' rows: the same as every row counted again
+    monitor = "select * from topic_monitor.topic_monitor__libraries order by schema_name"
+    with psycopg.connect(url) as c:
+        refreshed_monitor = c.execute(monitor).fetchall()
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "run", "--no-use-colors", "--full-refresh", "--select",
+                          "topic_monitor__libraries"], cwd=settings.ROOT, env={**os.environ, "WAREHOUSE_URL": url},
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-4000:]
+    with psycopg.connect(url) as c:
+        assert c.execute(monitor).fetchall() == refreshed_monitor and len(refreshed_monitor) == len(LIBS)
 
     with psycopg.connect(url, autocommit=True) as c:
         key = c.execute("select md5(%s)", (x,)).fetchone()[0]

@@ -47,14 +47,3 @@
     {%- endif -%}
     {{ exceptions.raise_compiler_error("topic_changed_members: person, person_key or unit, not " ~ kind) }}
 {%- endmacro %}
-
-{#- The topic snapshots' look-up indexes (dbt creates none on a snapshot, so every read below was a whole scan of
-    ~2 M versions at scale 0.1): member_key — the restricted comparison above and the monitor's change counts read a
-    few hundred members' versions —, dbt_valid_from — the monitor's versions since the last evaluation —, dbt_scd_id
-    — dbt's merge closes the changed versions by it. A post-hook of every topic snapshot (dbt_project.yml); an
-    existing snapshot gets them at its next run. -#}
-{% macro topic_snapshot_indexes() -%}
-    {%- for col in ['member_key', 'dbt_valid_from', 'dbt_scd_id'] -%}
-    create index if not exists {{ this.identifier }}__{{ col }} on {{ this }} ({{ col }});
-    {% endfor -%}
-{%- endmacro %}

@@ -86,6 +86,41 @@ def test_change_log_lists_exactly_who_entered_and_left(refreshed):
     assert second["near_retirement"] - first["near_retirement"] or first["near_retirement"] - second["near_retirement"]
 
 
+def test_monitor_counts_only_the_changes_since_the_last_evaluation(refreshed):
+    """entered / left of the last refresh are the snapshot versions stamped since the library's last evaluation —
+    never an older one of a member who also changed since (topic_change_log's `since` bounds every version, the
+    deletions included). A member of the natural-person library changed at the last refresh is given two versions
+    years earlier, in the population and then deleted: the old 'left' must not be counted. (Before the daily test,
+    whose full rebuild at its end leaves no snapshot version after the last evaluation.)"""
+    url = refreshed[0]
+    lib, snap = "natural_person", "topic_natural_person.snap_topic_natural_person"
+    with psycopg.connect(url, autocommit=True) as c:
+        since = c.execute(f"select max(evaluated_at) from topic_{lib}.topic_{lib}__status").fetchone()[0]
+        member = c.execute(f"select member_key from {snap} where dbt_valid_from >= %s order by 1 limit 1",
+                           (since,)).fetchone()
+        assert member, "a member changed at the last refresh (the test drop's second month moves people)"
+        cols = [r[0] for r in c.execute("select column_name from information_schema.columns where table_schema = %s "
+                                        "and table_name = %s order by ordinal_position", tuple(snap.split(".")))]
+        old = {"dbt_valid_from": "%(from)s::timestamp", "dbt_valid_to": "%(to)s::timestamp",
+               "dbt_updated_at": "%(from)s::timestamp", "dbt_is_deleted": "%(deleted)s",
+               "dbt_scd_id": "md5(%(from)s || member_key)", "in_population": "true"}
+        insert = (f"insert into {snap} ({', '.join(cols)}) select {', '.join(old.get(n, n) for n in cols)} "
+                  f"from {snap} where member_key = %(key)s order by dbt_valid_from limit 1")
+        c.execute(insert, {"from": "2000-01-01", "to": "2000-02-01", "deleted": "False", "key": member[0]})
+        c.execute(insert, {"from": "2000-02-01", "to": "2000-03-01", "deleted": "True", "key": member[0]})
+    # with the views over it (a table rebuilt drops its dependent views: the freshness view is read next)
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", "run", "--no-use-colors", "--full-refresh", "--select",
+                          "topic_monitor__libraries+"], cwd=settings.ROOT, env={**os.environ, "WAREHOUSE_URL": url},
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-4000:]
+    with psycopg.connect(url) as c:
+        log = c.execute(f"select change_type, count(*) from topic_{lib}.topic_{lib}__change_log "
+                        "where refreshed_at >= %s group by 1", (since,)).fetchall()
+        monitor = c.execute("select entered_last_refresh, left_last_refresh from topic_monitor.topic_monitor__libraries "
+                            "where schema_name = %s", (f"topic_{lib}",)).fetchone()
+    counts = dict(log)
+    assert monitor == (counts.get("entered", 0), counts.get("left", 0)), (monitor, counts)
+
 def test_freshness_against_the_sources_business_month(refreshed):
     url, _, _, fresh1, _ = refreshed
     assert set(fresh1.values()) == {1}, "as of 2024-12 with 2025-01 loaded: one month behind"
@@ -313,3 +348,4 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
             diff = (c.execute(f"{current} except all {status}").fetchall()
                     + c.execute(f"{status} except all {current}").fetchall())
             assert not diff, f"snap_topic_{lib}: current versions differ from the status table: {diff[:3]}"
+

@@ -90,10 +90,12 @@ select
     (select r.business_date from {{ ref('topic_monitor__refreshes') }} r
       where r.started_at <= versions.dbt_valid_from order by r.started_at desc limit 1) as business_date
 from versions
-where (is_deleted and coalesce(prev_in_population, false))
-   or (not is_deleted and (in_population or coalesce(prev_in_population, false))
-       and (prev_in_population is distinct from in_population or prev_deleted or (in_population and reason is distinct from prev_reason)))
+where ((is_deleted and coalesce(prev_in_population, false))
+       or (not is_deleted and (in_population or coalesce(prev_in_population, false))
+           and (prev_in_population is distinct from in_population or prev_deleted
+                or (in_population and reason is distinct from prev_reason))))
 {%- if since is not none %}
+  -- every kind of version, deletions included (without the parentheses above this bounded only the second kind)
   and dbt_valid_from >= {{ since }}
 {%- endif %}
 {%- endmacro %}

@@ -48,6 +48,12 @@ def warm(url: str | None = None, log=print) -> bool:
             os.chmod(out, 0o600)
             proc = subprocess.Popen([str(SUPERSET_PY), str(MANAGE), "warm-cache"], cwd=settings.ROOT, stdout=f,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        # Popen returns once the child execs, but its command line (which stop_warm_up checks, so as never to kill
+        # a process that reused the pid) reads empty until the kernel has set up the new program's arguments: a few
+        # milliseconds, more under load — seen once in a make test
+        deadline = time.time() + 5
+        while b"warm-cache" not in _cmdline(proc.pid) and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.01)
         WARM_PID.write_text(str(proc.pid))
     except OSError as e:
         log(f"[dashboards] 结果缓存未预热: {e}")

@@ -92,7 +92,7 @@ def test_monitor_counts_only_the_changes_since_the_last_evaluation(refreshed):
     deletions included). A member of the natural-person library changed at the last refresh is given two versions
     years earlier, in the population and then deleted: the old 'left' must not be counted. (Before the daily test,
     whose full rebuild at its end leaves no snapshot version after the last evaluation.)"""
-    url = refreshed[0]
+    url, tmp = refreshed[0], refreshed[-1]
     lib, snap = "natural_person", "topic_natural_person.snap_topic_natural_person"
     with psycopg.connect(url, autocommit=True) as c:
         since = c.execute(f"select max(evaluated_at) from topic_{lib}.topic_{lib}__status").fetchone()[0]
@@ -110,7 +110,7 @@ def test_monitor_counts_only_the_changes_since_the_last_evaluation(refreshed):
         c.execute(insert, {"from": "2000-02-01", "to": "2000-03-01", "deleted": "True", "key": member[0]})
     # with the views over it (a table rebuilt drops its dependent views: the freshness view is read next)
     res = subprocess.run([sys.executable, "-m", "runtime.dbt", "run", "--no-use-colors", "--full-refresh", "--select",
-                          "topic_monitor__libraries+"], cwd=settings.ROOT, env={**os.environ, "WAREHOUSE_URL": url},
+                          "topic_monitor__libraries+"], cwd=settings.ROOT, env={**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")},
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-4000:]
     with psycopg.connect(url) as c:
@@ -277,7 +277,7 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
     with psycopg.connect(url) as c:
         refreshed_monitor = c.execute(monitor).fetchall()
     res = subprocess.run([sys.executable, "-m", "runtime.dbt", "run", "--no-use-colors", "--full-refresh", "--select",
-                          "topic_monitor__libraries"], cwd=settings.ROOT, env={**os.environ, "WAREHOUSE_URL": url},
+                          "topic_monitor__libraries"], cwd=settings.ROOT, env={**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")},
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-4000:]
     with psycopg.connect(url) as c:
@@ -326,7 +326,8 @@ def test_a_daily_death_refreshes_only_the_libraries_it_feeds(refreshed, monkeypa
         for s, t in INCREMENTAL:
             c.execute(f"create table merged.{t} as select * from {s}.{t}")
     # … and what it merged equals a full rebuild of the same state (EXCEPT ALL both ways, the evaluation time aside)
-    env = {**os.environ, "WAREHOUSE_URL": url}
+    # the test's own dbt target: the shared warehouse/target is what the semantic-layer tests read
+    env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")}
     res = subprocess.run([sys.executable, "-m", "runtime.dbt", "run", "--no-use-colors", "--full-refresh", "--select",
                           *[t for _, t in INCREMENTAL]], cwd=settings.ROOT, env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-4000:]

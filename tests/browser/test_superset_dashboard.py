@@ -154,6 +154,23 @@ def chart_problems(states: list[dict]) -> list[tuple[str, str]]:
         + ([] if has_content(s) else ["no rendered data (svg/canvas/table/number)"]))]
 
 
+def wait_for_map(page, districts: int, timeout: float = 30) -> None:
+    """Wait until the 区县地图 draws `districts` district outlines. The map was counted once, straight after a full-page
+    screenshot, and read 0 in one CI run although every chart had been drawn a moment before (the capture resizes the
+    page, and Superset lays the dashboard out again): a re-render is not a missing map, so the count may settle; the
+    failure shows what the chart holder held, sampled over the wait."""
+    samples = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = page.evaluate("""() => [...document.querySelectorAll('[data-test-viz-type="handlebars"]')].map(
+            h => ({paths: h.querySelectorAll('svg a path').length, text: h.innerText.slice(0, 120)}))""")
+        samples.append(found)
+        if sum(h["paths"] for h in found) == districts:
+            return
+        page.wait_for_timeout(250)
+    pytest.fail(f"the map draws {samples[-1]} districts, not {districts}; first / last samples: {samples[:3]} … {samples[-3:]}")
+
+
 def kpi_value(states: list[dict], title: str) -> Decimal:
     match = [s for s in states if s["title"].startswith(title)]
     assert match, f"no chart titled {title!r}: {[s['title'] for s in states]}"
@@ -193,8 +210,7 @@ def test_dashboard_renders_every_chart_with_data(page, superset_url):
         """select district_name, insured_active from official.rpt_pension_overview
             where district_code not in ('110000', '999999')
               and month_start = (select max(month_start) from official.rpt_pension_overview)""").fetchall())
-    districts = page.locator('[data-test-viz-type="handlebars"] svg a path')
-    assert districts.count() == 16, f"the map draws {districts.count()} districts, not 16"
+    wait_for_map(page, 16)
     assert not page.locator('[data-test-viz-type^="deck_"]').count(), "a deck.gl (WebGL) chart is still on the page"
     point = page.evaluate(MAP_POINT_JS, "海淀区")
     assert point, "the map has no 海淀区"
@@ -205,7 +221,7 @@ def test_dashboard_renders_every_chart_with_data(page, superset_url):
     assert value == Decimal(by_district["海淀区"]), \
         f"after a click on 海淀区 the KPI shows {value}, not 海淀区's {by_district['海淀区']} (city {city})"
     assert page.locator('[data-test="filter-bar"]').get_by_text("海淀区").count(), "the 区县 filter does not show 海淀区"
-    assert page.locator('[data-test-viz-type="handlebars"] svg a path').count() == 1   # the map: 海淀区 alone
+    wait_for_map(page, 1)   # the map: 海淀区 alone
 
 
 def month_defaults() -> dict[str, list | None]:

@@ -66,12 +66,11 @@ def stop_warm_up(timeout: float = 30) -> bool:
     """Stop a warm-up started by warm() that is still running (its whole process group); True when one was."""
     try:
         pid = int(WARM_PID.read_text())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return False
     finally:
         WARM_PID.unlink(missing_ok=True)
-    if b"warm-cache" not in cmdline:   # the pid was reused by another process: not ours
+    if b"warm-cache" not in _cmdline(pid):   # ended, or the pid was reused by another process: not ours
         return False
     try:
         os.killpg(pid, signal.SIGTERM)

@@ -122,6 +122,10 @@ TALISMAN_CONFIG = {
     "session_cookie_secure": False,
 }
 CONTENT_SECURITY_POLICY_WARNING = False
+# Superset 6 turns CORS on by default for two OpenStreetMap tile servers: every answer (API, assets) then carries
+# Access-Control-Allow-Origin for a foreign origin. Nothing here is read cross-origin (no tiles, no embedding).
+ENABLE_CORS = False
+CORS_OPTIONS: dict = {}
 
 ROW_LIMIT = 50000
 

@@ -209,3 +209,11 @@ def test_twelve_wrong_passwords_meet_the_throttle(superset_url, throttle_user):
     assert r.status_code == 429, (r.status_code, r.headers.get("Location"))
     # the lock is per name: another account still logs in
     Session(superset_url, "leader", passwords()["leader"])
+
+
+@pytest.mark.parametrize("path", ["/login/", "/api/v1/security/csrf_token/", "/health"])
+def test_no_foreign_origin_may_read_superset_answers(superset_url, path):
+    """Superset's default CORS lets two map-tile origins read every answer; here no origin but its own may."""
+    for origin in ("https://tile.openstreetmap.org", "https://example.org"):
+        r = requests.get(superset_url + path, headers={"Origin": origin}, timeout=60, allow_redirects=False)
+        assert "Access-Control-Allow-Origin" not in r.headers, (path, origin, r.headers.get("Access-Control-Allow-Origin"))

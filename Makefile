@@ -77,8 +77,8 @@ generate: db  ## write the synthetic drop: START=YYYYMM MONTHS=n SCALE=x SEED=n 
 load: db  ## validate and load MONTH=YYYYMM (default: every month in the drop zone); FORCE=1 loads a month with missing files
 	@$(HRSS) load $(if $(MONTH),--month $(MONTH),--all) $(if $(FORCE),--force)
 
-build: db  ## load + incremental dbt build (staging → ODS → DW → marts, balance tests); MONTH=YYYYMM, FULL_REFRESH=1, TEST_ALL=1 optional
-	@$(HRSS) build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(FULL_REFRESH),--full-refresh) $(if $(TEST_ALL),--test-all)
+build: db  ## load + incremental dbt build (staging → ODS → DW → marts, balance tests); MONTH=YYYYMM, FULL_REFRESH=1, TEST_ALL=1, REBUILD=model[,model] (rebuilt whole first: their columns changed with the code) optional
+	@$(HRSS) build $(if $(MONTH),--month $(MONTH)) $(if $(FORCE),--force) $(if $(FULL_REFRESH),--full-refresh) $(if $(TEST_ALL),--test-all) $(if $(REBUILD),--rebuild $(REBUILD))
 
 LATEST   = $(shell ls -d var/exchange/[0-9][0-9][0-9][0-9][0-9][0-9] 2>/dev/null | tail -1 | xargs -r basename)
 

@@ -19,6 +19,7 @@ import time
 
 from foundation import settings
 from loaders.load import MonthIncomplete, ensure_raw_tables, load_month
+from pipeline import model_drift
 from runtime import dbt, runlog
 
 
@@ -125,12 +126,14 @@ def _refuse_full_refresh_while_raw_archived(full_refresh: bool) -> None:
 
 
 def build(months: list[str] | None = None, force: bool = False, load: bool = True,
-          full_refresh: bool = False, test_all: bool = False) -> None:
+          full_refresh: bool = False, test_all: bool = False, rebuild: list[str] | None = None) -> None:
+    """`rebuild`: models rebuilt whole before the incremental build (after a code change altered their columns:
+    model_drift names them when a build fails on it)."""
     t0 = time.time()
     months = months or sorted(p.name for p in settings.EXCHANGE.glob("[0-9]" * 6))
     if not months:
         raise SystemExit(f"no drops in {settings.EXCHANGE}: run `make generate` first")
-    _refuse_full_refresh_while_raw_archived(full_refresh)
+    _refuse_full_refresh_while_raw_archived(full_refresh or bool(rebuild))
     for m in months if load else []:
         print(f"[build] loading {m}", flush=True)
         with runlog.logged("load", m) as entry:
@@ -151,7 +154,9 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
         scope = "every row" if tested_through == 0 else f"rows of load batches after {tested_through}"
         print(f"[build] dbt build into the review release (seeds, models, snapshot, balance tests; "
               f"{'full rebuild' if full_refresh else 'incremental'}; tests on incremental models: {scope})", flush=True)
-        rc = dbt.run(args, check=False)
+        rc = _rebuild_whole(rebuild, entry) if rebuild else 0
+        if rc == 0:
+            rc = dbt.run(args, check=False)
         # 一数一源: every published indicator compared across mart, cube, Superset datasets and check tables, every
         # build (a separate process: the reconciliation reads the cube and dashboard definitions, a layer above)
         recon = subprocess.run([sys.executable, "-m", "reconcile", "--schema", "marts"], cwd=settings.ROOT)
@@ -162,12 +167,12 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
             print(f"[build] 数据质量报告 {m}: {paths[0]}", flush=True)
             feedback = governance.write_feedback(m)
             print(f"[build] 数据治理反馈 {m}: {len(feedback)} 份 → {paths[0].parent}", flush=True)
-        if settings.fixed_reports_enabled():
-            entry["detail"]["fixed_reports"] = _review_fixed_reports(months[-1])
+        fixed_reports = _review_fixed_reports(months[-1]) if settings.fixed_reports_enabled() else None
         caches.invalidate()
         # Superset's result cache is empty now: fill it again with the dashboards' default queries, in the background
         warming = dashboard_defaults.warm()
         failed = _failed_tests() if rc != 0 else []
+        drifted = _drifted(failed) if rc != 0 else []
         if recon.returncode != 0:
             failed.append("reconciliation(一数一源核对)")
         stale = stale_models()
@@ -175,27 +180,70 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
         entry["detail"] = {"months": label, "dbt_exit": rc, "failed_tests": failed, "full_refresh": full_refresh,
                            "tested_from_batch": tested_through + 1, "stale_models": stale,
                            "missing_files": missing, "result_cache_warm_up_started": warming}
-        if missing:
-            print(f"[build] 未交付的文件 {len(missing)} 个 (强制加载; 其来源的模型为空): "
-                  + ", ".join(f"{x['month']} {x['file']}" for x in missing), flush=True)
-        if stale:
-            print(f"[build] 未更新(过期)的模型 {len(stale)} 个: {', '.join(stale)}", flush=True)
+        if rebuild:
+            entry["detail"]["rebuilt_whole"] = rebuild
+        if drifted:
+            entry["detail"]["schema_drift"] = [d.model for d in drifted]
+        if fixed_reports is not None:
+            entry["detail"]["fixed_reports"] = fixed_reports
         entry["detail"]["reconciliation_exit"] = recon.returncode
         if rc == 0:
             entry["detail"]["tested_through_batch"] = newest
-        if rc == 0 and recon.returncode != 0:
-            rc = recon.returncode
-            entry["result"] = "failed"
-            print("[build] 一数一源核对未通过: 同一指标在报表集市、多维服务、看板或核对表中不一致 (差异单元格见上, "
-                  "及数据质量报告“七、一数一源核对”)。The official release is unchanged.", flush=True)
-        elif rc != 0:
-            entry["result"] = "failed"
-            print(f"[build] dbt build FAILED (exit {rc}); failing models/tests: {', '.join(failed) or '-'}. "
-                  f"See the quality report. The official release is unchanged.", flush=True)
+        rc = _report(entry, rc, recon.returncode, failed, drifted, missing, stale, months)
     if rc != 0:
         raise SystemExit(rc)
     print(f"[build] done in {time.time() - t0:.0f}s — review release ready; `make publish MONTH={months[-1]}` "
           f"promotes it", flush=True)
+
+
+def _report(entry: dict, rc: int, recon_rc: int, failed: list[str], drifted: list, missing: list[dict],
+            stale: list[str], months: list[str]) -> int:
+    """Print what the build left (files not delivered, stale models, the failure and its fix) and mark the run-log
+    entry; the build's exit code."""
+    if missing:
+        print(f"[build] 未交付的文件 {len(missing)} 个 (强制加载; 其来源的模型为空): "
+              + ", ".join(f"{x['month']} {x['file']}" for x in missing), flush=True)
+    if stale:
+        print(f"[build] 未更新(过期)的模型 {len(stale)} 个: {', '.join(stale)}", flush=True)
+    if rc == 0 and recon_rc != 0:
+        rc = recon_rc
+        entry["result"] = "failed"
+        print("[build] 一数一源核对未通过: 同一指标在报表集市、多维服务、看板或核对表中不一致 (差异单元格见上, "
+              "及数据质量报告“七、一数一源核对”)。The official release is unchanged.", flush=True)
+    elif rc != 0:
+        entry["result"] = "failed"
+        print(f"[build] dbt build FAILED (exit {rc}); failing models/tests: {', '.join(failed) or '-'}. "
+              f"See the quality report. The official release is unchanged.", flush=True)
+        if drifted:
+            print(model_drift.message(drifted, months[-1] if len(months) == 1 else None), flush=True)
+    return rc
+
+
+def _rebuild_whole(models: list[str], entry: dict) -> int:
+    """dbt run --full-refresh of exactly `models` (not their descendants, which the incremental build then brings up
+    to date); a name that selects nothing is refused (dbt would only warn)."""
+    print(f"[build] 整表重建 {len(models)} 个模型: {', '.join(models)}", flush=True)
+    rc = dbt.run(["run", "--no-use-colors", "--full-refresh", "--select", *models], check=False)
+    ran = {r["name"] for r in dbt.run_results() or [] if r["resource"] == "model"}
+    unknown = [m for m in models if m not in ran]
+    if unknown:
+        print(f"[build] REBUILD 中没有这些模型: {', '.join(unknown)} (模型名, 如 int_governance__s01_id_nonstandard)",
+              flush=True)
+        entry["result"] = "failed"
+        return rc or 2
+    return rc
+
+
+def _drifted(failed: list[str]) -> list:
+    """The failed incremental models whose table's columns differ from the code's (model_drift)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(settings.warehouse_url()) as conn:
+            return model_drift.find(conn, settings.get().dbt_target_path / "manifest.json", set(failed))
+    except psycopg.Error as e:
+        print(f"[build] 表结构比对未完成: {e}", flush=True)
+        return []
 
 
 def main(argv=None) -> int:
@@ -205,11 +253,13 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-load", action="store_true", help="only rebuild (the drops are loaded already)")
     ap.add_argument("--full-refresh", action="store_true", help="rebuild every model over all months")
     ap.add_argument("--test-all", action="store_true", help="test every row, not only the newly built ones")
+    ap.add_argument("--rebuild", default="", metavar="MODEL[,MODEL]",
+                    help="rebuild these models whole first (their columns changed with the code)")
     a = ap.parse_args(argv)
     settings.use_component("dbt")  # loads run as wh_loader, dbt and the run log as wh_dbt
     try:
         build([a.month] if a.month else None, a.force, load=not a.skip_load, full_refresh=a.full_refresh,
-              test_all=a.test_all)
+              test_all=a.test_all, rebuild=[m.strip() for m in a.rebuild.split(",") if m.strip()] or None)
     except MonthIncomplete as e:
         print(f"[build] 拒绝: {e}", file=sys.stderr)
         return 3

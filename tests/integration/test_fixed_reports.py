@@ -100,3 +100,15 @@ def test_official_archive_xlsx_has_layout_and_totals(conn, month):
 def test_review_edition_is_marked_and_reads_marts(conn, month):
     t = render.table(conn, spec.get("pension"), "review", month, "110000", "全市")
     assert t.watermark == "审核版" and "审核版" in t.notes[0]
+
+
+def test_build_run_log_records_the_review_edition(conn, month):
+    """The build's run-log entry says what the 审核版 produced (it was written, then overwritten by the entry's
+    other details): the counts equal the archive's index."""
+    detail = conn.execute("""select detail->'fixed_reports' from audit.run_log
+                              where action = 'build' and data_month = %s and detail ? 'fixed_reports'
+                              order by run_id desc limit 1""", (str(month),)).fetchone()
+    assert detail, f"no build of {month} recorded its fixed reports in audit.run_log"
+    idx = json.loads((archive.out_dir(str(month), "review") / "index.json").read_text(encoding="utf-8"))
+    assert detail[0] == {"reports": len(idx["reports"]), "books": len(idx["books"])}
+    assert detail[0]["reports"] > 0

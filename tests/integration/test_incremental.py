@@ -11,6 +11,7 @@ import pytest
 
 from foundation import settings
 from loaders.load import load_month
+from pipeline import model_drift
 from synth.__main__ import generate
 
 pytestmark = pytest.mark.integration
@@ -313,3 +314,27 @@ def test_a_redelivered_earlier_month_restates_the_rights_window(two_months_built
         for t in RIGHTS_PARTS:
             assert contents(c, t) == incremental[t], f"{t}: incremental build differs from a full rebuild"
         assert contents(c, f"(select {columns} from {RIGHTS})") == incremental[RIGHTS], "window differs from a rebuild"
+
+
+def test_a_model_whose_columns_changed_is_named_and_rebuilt_whole(two_months_built):
+    """A code upgrade that adds a column to a month-incremental model (here: the column dropped from the built table,
+    as a table built by the older code lacks it) fails that model's incremental run; model_drift names the model and
+    the column, and a whole rebuild of that model alone (what `make build REBUILD=` runs) restores the same rows."""
+    url, tmp = two_months_built
+    table, model = "intermediate.int_governance__g03_id_gender_mismatch", "int_governance__g03_id_gender_mismatch"
+    manifest = tmp / "target" / "manifest.json"
+    with psycopg.connect(url, autocommit=True) as c:
+        before = contents(c, table)
+        assert before[0] > 0, "the drop has no G03 anomaly: the test would prove nothing"
+        assert model_drift.find(c, manifest) == []
+        c.execute(f"alter table {table} drop column source_batch_id")
+        drift = model_drift.find(c, manifest)
+    assert [(d.model, d.missing, d.extra) for d in drift] == [(model, ("source_batch_id",), ())]
+    assert f"REBUILD={model}" in model_drift.message(drift, "202409")
+    assert dbt(["run", "--select", model], url, tmp).returncode != 0      # the incremental run cannot go on
+    res = dbt(["run", "--full-refresh", "--select", model], url, tmp)
+    assert res.returncode == 0, res.stdout[-3000:]
+    with psycopg.connect(url, autocommit=True) as c:
+        assert model_drift.find(c, manifest) == []
+        after = contents(c, table)
+    assert after == before

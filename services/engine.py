@@ -43,6 +43,10 @@ class Pool:
         # rate counters, job states and alerts need no fsync of their own; the audit log sets
         # synchronous_commit = on for its own appends (services/audit.py)
         conn.execute("set synchronous_commit = off")
+        # plan every call with its values: a service's parameters differ by orders of magnitude in how many rows they
+        # select (按名称模糊查询: a rare keyword → the name pieces' index, a common one → the name index in page order),
+        # and the generic plan psycopg's prepared statements move to after a few calls cannot tell them apart
+        conn.execute("set plan_cache_mode = force_custom_plan")
         return conn
 
     def get(self) -> psycopg.Connection:

@@ -314,3 +314,33 @@ def test_every_key_lookup_of_a_service_has_an_index(env):
                     missing.append(f"{s.code}: {col} (reads {', '.join(s.reads)})")
     assert lookups >= 30, lookups       # the catalogue's person and unit services, not an empty loop
     assert not missing, "look-ups without an index: " + "; ".join(missing)
+
+
+def test_fuzzy_name_search_equals_a_substring_scan_and_can_use_the_pieces_index(env):
+    """按名称模糊查询 finds exactly the units whose name holds the keyword (a direct substring scan: same first page,
+    same 'more'), for keywords of 2 to 6 characters, common and rare, odd and even lengths, and none; and its
+    condition on the name's two-character pieces can be answered by their GIN index (the planner is left only
+    bitmap scans: a plan without the index would be a bitmap-less sequential scan)."""
+    with psycopg.connect(settings.admin_url()) as conn:
+        names = [r[0] for r in conn.execute(
+            "select unit_name from topic_legal_person.topic_legal_person__units order by md5(unit_name) limit 3")]
+    keywords = ["北京", "有限公司", names[0][2:5], names[1][1:6], names[2], names[2][-2:], "不存在的单位名", "A1"]
+    counts = []
+    with psycopg.connect(settings.admin_url()) as conn:
+        for kw in keywords:
+            want = [r[0] for r in conn.execute(
+                "select credit_code from topic_legal_person.topic_legal_person__units where strpos(unit_name, %s) > 0 "
+                "order by unit_name, credit_code limit 51", (kw,))]
+            r = get(env, "le_fuzzy", "full", name=kw, page_size="50")
+            assert r.status_code == 200, (kw, r.text[:300])
+            body = r.json()
+            assert [row["credit_code"] for row in body["rows"]] == want[:50], kw
+            assert body["more"] == (len(want) > 50), kw
+            counts.append(len(want))
+    assert counts[0] > 50 and 0 < counts[2] <= 50 and counts[6] == 0, counts    # common, rare and absent were tried
+    service = env["module"].catalogue()[0]["le_fuzzy"]
+    with psycopg.connect(settings.warehouse_url()) as conn:           # as wh_services
+        conn.execute("set enable_seqscan = off")
+        conn.execute("set enable_indexscan = off")
+        plan = "\n".join(r[0] for r in conn.execute("explain " + service.sql, {"name": keywords[2]}))
+    assert "Bitmap Index Scan" in plan and "unit_name_bigrams" in plan, plan

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.integration
 MONTHS = ["202407", "202408", "202409"]
 # whole-population models made month-incremental (a month's rows depend on other months' deliveries: back pay)
 PERSON_INSURANCE_MONTH = "topic_data_services.topic_data_services__person_insurance_month"
-WHOLE_POPULATION = ["+topic_data_services__person_insurance_month", "+int_governance__g03_id_gender_mismatch",
+# its per-unit month aggregate (the unit summaries' services): incremental as its source changes
+UNIT_INSURANCE_MONTH = "topic_data_services.topic_data_services__unit_insurance_month"
+WHOLE_POPULATION = ["+topic_data_services__unit_insurance_month", "+int_governance__g03_id_gender_mismatch",
                     "+int_governance__g04_id_birth_mismatch", "+topic_insurance_rights__status"]
 # the 12-month window of the rights topic, recomputed on every build from month parts built incrementally
 RIGHTS = "topic_insurance_rights.topic_insurance_rights__status"
@@ -59,6 +61,20 @@ def row_places(c, table, months):
 def contents(c, table):
     return c.execute(f"select count(*), md5(coalesce(string_agg(t::text, '|' order by t::text), '')) "
                      f"from {table} t").fetchone()
+
+
+def aggregate_contents(c):
+    """The unit aggregate without its batch column: a back-paid month carries the build's batch, a full rebuild the
+    month's own."""
+    return contents(c, f"(select credit_code, unit_id, month_start, insurance_type_code, insurance_type_name, persons, "
+                       f"insured_persons, paid_persons, employer_total, employee_total from {UNIT_INSURANCE_MONTH})")
+
+
+def aggregate_places(c, months):
+    """Where the unit aggregate's rows of the given months are, pension and unemployment (back pay) apart."""
+    return c.execute(f"select month_start, insurance_type_code in ('110', '210'), "
+                     f"md5(string_agg(ctid::text, ',' order by ctid)), max(source_batch_id) from {UNIT_INSURANCE_MONTH} "
+                     "where to_char(month_start, 'YYYYMM') = any(%s) group by 1, 2 order by 1, 2", (months,)).fetchall()
 
 
 def back_date_one_contribution(exchange):
@@ -108,11 +124,20 @@ def test_a_new_month_is_added_without_touching_the_built_months(two_months_built
     url, tmp = two_months_built
     with psycopg.connect(url) as c:
         before = {t: row_places(c, t, MONTHS[:2]) for t in MODELS}
+        aggregate_before = aggregate_places(c, MONTHS[:2])
     assert all(len(v) == 2 for v in before.values()), before
     load(url, tmp, MONTHS[2])
     res = dbt(["build", *SELECT], url, tmp)
     assert res.returncode == 0, res.stdout[-3000:]
     with psycopg.connect(url) as c:
+        # the unit aggregate: the built months keep their rows but for the pension / unemployment rows of the months
+        # the new delivery pays back (the first month at least), aggregated again with the new batch; its balance
+        # test against the person-month records (in the build) passed
+        aggregate_after = aggregate_places(c, MONTHS[:2])
+        assert [r for r in aggregate_after if not r[1]] == [r for r in aggregate_before if not r[1]]
+        first_paid = [(b, a) for b, a in zip(aggregate_before, aggregate_after) if b[0] == a[0] and b[1] and a[1]][0]
+        assert first_paid[1][2] != first_paid[0][2] and first_paid[1][3] > first_paid[0][3], first_paid
+        assert len(aggregate_places(c, MONTHS)) == 6
         for t in MODELS:
             assert row_places(c, t, MONTHS[:2]) == before[t], f"{t}: rows of the built months were rewritten"
             assert len(row_places(c, t, MONTHS)) == 3, f"{t}: the new month is missing"
@@ -142,12 +167,14 @@ def test_back_pay_in_a_new_month_restates_the_month_it_pays_for(two_months_built
                          "and data_month = %s", (person, MONTHS[0], MONTHS[2])).fetchone()[0] == 1
         assert got == want, f"{person}: the back pay delivered in {MONTHS[2]} is missing from {MONTHS[0]}"
         incremental = {t: contents(c, t) for t in models}
-    assert incremental[PERSON_INSURANCE_MONTH][0] > 0
-    res = dbt(["run", "--full-refresh", "--select", *[t.split(".")[1] for t in models]], url, tmp)
+        aggregate = aggregate_contents(c)
+    assert incremental[PERSON_INSURANCE_MONTH][0] > 0 and aggregate[0] > 0
+    res = dbt(["run", "--full-refresh", "--select", *[t.split(".")[1] for t in [*models, UNIT_INSURANCE_MONTH]]], url, tmp)
     assert res.returncode == 0, res.stdout[-3000:]
     with psycopg.connect(url) as c:
         for t in models:
             assert contents(c, t) == incremental[t], f"{t}: incremental build differs from a full rebuild"
+        assert aggregate_contents(c) == aggregate, "the unit aggregate built incrementally differs from a full rebuild"
 
 
 def test_a_redelivered_month_is_restated_alone_and_equals_a_full_rebuild(two_months_built):
@@ -182,11 +209,13 @@ def test_a_redelivered_month_is_restated_alone_and_equals_a_full_rebuild(two_mon
             "       (select sum(amount) from raw.ent_pension_payment where data_month = %(m)s)", {"m": MONTHS[1]}).fetchone()
         assert paid == raw
         incremental = {t: contents(c, t) for t in MODELS}
+        aggregate = aggregate_contents(c)
     res = dbt(["run", "--full-refresh", *SELECT[:-2]], url, tmp)
     assert res.returncode == 0, res.stdout[-3000:]
     with psycopg.connect(url) as c:
         for t in MODELS:
             assert contents(c, t) == incremental[t], f"{t}: incremental build differs from a full rebuild"
+        assert aggregate_contents(c) == aggregate, "the unit aggregate built incrementally differs from a full rebuild"
 
 
 def test_tests_on_incremental_models_read_only_rows_above_the_watermark(two_months_built):

@@ -344,3 +344,66 @@ def test_fuzzy_name_search_equals_a_substring_scan_and_can_use_the_pieces_index(
         conn.execute("set enable_indexscan = off")
         plan = "\n".join(r[0] for r in conn.execute("explain " + service.sql, {"name": keywords[2]}))
     assert "Bitmap Index Scan" in plan and "unit_name_bigrams" in plan, plan
+
+
+# The two unit summaries as they were before they read the per-unit month aggregate
+# (topic_data_services__unit_insurance_month): the group-by over the unit's person-month records, at every call.
+PERSON_MONTH = "topic_data_services.topic_data_services__person_insurance_month"
+OLD_UNIT_SQL = {
+    "ss_unit_contribution_summary": f"""
+        select month_start, insurance_type_code, insurance_type_name, count(*) as persons,
+               count(*) filter (where paid) as paid_persons,
+               coalesce(sum(employer_amount), 0) as employer_total, coalesce(sum(employee_amount), 0) as employee_total
+        from {PERSON_MONTH}
+        where credit_code = %(credit_code)s
+          and (%(from_month)s::date is null or month_start >= %(from_month)s)
+          and (%(to_month)s::date is null or month_start <= %(to_month)s)
+        group by month_start, insurance_type_code, insurance_type_name
+        order by month_start, insurance_type_code""",
+    "ss_unit_insured": f"""
+        select insurance_type_code, insurance_type_name, month_start,
+               count(*) filter (where insured_status_code in ('1', '2')) as insured_persons,
+               count(*) filter (where paid) as contributors
+        from {PERSON_MONTH}
+        where credit_code = %(credit_code)s
+          and month_start = coalesce(%(month)s::date, (select max(month_start) from {PERSON_MONTH}
+                                                       where credit_code = %(credit_code)s))
+        group by insurance_type_code, insurance_type_name, month_start
+        order by insurance_type_code"""}
+
+
+def test_unit_summaries_read_the_aggregate_and_answer_as_the_person_month_group_by(env):
+    """单位职工缴费记录汇总 and 单位参保信息 read the per-unit month aggregate (a look-up, whatever the unit's size) and
+    answer exactly what the group-by over the person-month records answered: for the largest unit, the smallest,
+    and a unit with months missing; every month of the drop, the latest by default, and a month range."""
+    from services.engine import jsonable
+
+    services = env["module"].catalogue()[0]
+    for code in OLD_UNIT_SQL:
+        assert services[code].reads == ["topic_data_services.topic_data_services__unit_insurance_month"], code
+    with psycopg.connect(settings.admin_url()) as conn:
+        months = [r[0] for r in conn.execute(f"select distinct month_start from {PERSON_MONTH} order by 1")]
+        units = conn.execute(
+            f"select credit_code, count(*) as n, count(distinct month_start) as m from {PERSON_MONTH} "
+            "where credit_code is not null group by 1 order by n desc, credit_code").fetchall()
+        gappy = [u for u in units if u[2] < len(months)]
+        assert len(months) >= 2 and gappy, "the drop has no unit with months missing"
+        picked = {"largest": units[0][0], "smallest": units[-1][0], "months missing": gappy[0][0]}
+        calls = []
+        for unit in picked.values():
+            calls += [("ss_unit_insured", {"credit_code": unit, "month": None})]
+            calls += [("ss_unit_insured", {"credit_code": unit, "month": m}) for m in months]
+            calls += [("ss_unit_contribution_summary", {"credit_code": unit, "from_month": None, "to_month": None}),
+                      ("ss_unit_contribution_summary", {"credit_code": unit, "from_month": months[1], "to_month": months[-1]}),
+                      ("ss_unit_contribution_summary", {"credit_code": unit, "from_month": None, "to_month": months[0]})]
+        answered = 0
+        for code, params in calls:
+            cur = conn.execute(OLD_UNIT_SQL[code], params)
+            names = [d.name for d in cur.description]
+            want = [{k: jsonable(v) for k, v in zip(names, r)} for r in cur.fetchall()]
+            query = {k: v.strftime("%Y%m") if isinstance(v, dt.date) else v for k, v in params.items() if v is not None}
+            r = get(env, code, "full", **query)
+            assert r.status_code == 200, (code, query, r.text[:300])
+            assert r.json()["rows"] == want, (code, query)
+            answered += len(want)
+    assert answered > 0

@@ -82,6 +82,25 @@
     order by unit_id, month_start desc
 {%- endmacro %}
 
+{#- The units whose newest register entry changed with the months of B (scope['months'], not empty), with that
+    entry: unit_id, credit_code, unit_name. Every unit of {{ this }} when the unit register of a month of B was
+    re-delivered (units_all). Also what topic_data_services__unit_insurance_month re-attributes. -#}
+{% macro pim_changed_units(scope) -%}
+    {%- if scope['units_all'] %}
+        select u.unit_id, n.credit_code, n.unit_name
+        from (select distinct unit_id from {{ this }} where unit_id is not null) as u
+        left join ({{ pim_units() }}) as n on n.unit_id = u.unit_id
+    {%- else %}
+        {%- set b_text = pim_months_condition(scope, 'data_month', true) %}
+        select n.unit_id, n.credit_code, n.unit_name
+        from ({{ pim_units('true', 'select unit_id from ' ~ ref('stg_pension__units') ~ ' where ' ~ b_text) }}) as n
+        left join ({{ pim_units('not ' ~ b_text, 'select unit_id from ' ~ ref('stg_pension__units') ~ ' where ' ~ b_text) }}) as o
+            on o.unit_id = n.unit_id
+        where o.unit_id is null
+           or n.credit_code is distinct from o.credit_code or n.unit_name is distinct from o.unit_name
+    {%- endif %}
+{%- endmacro %}
+
 {#- Pre-hook: delete the months rebuilt (B); give the back-paid months (F) their contributions again; give the rows
     kept the new unit attributes of the units that changed. -#}
 {% macro pim_prepare() -%}
@@ -112,23 +131,9 @@
           is distinct from (n.contribution_base, n.employer_amount, n.employee_amount, n.paid);
     {%- endif %}
     {%- if scope['months'] | length > 0 %}
-    {%- set b_text = pim_months_condition(scope, 'data_month', true) %}
     update {{ this }} as t
     set credit_code = c.credit_code, unit_name = c.unit_name
-    from (
-        {%- if scope['units_all'] %}
-        select u.unit_id, n.credit_code, n.unit_name
-        from (select distinct unit_id from {{ this }} where unit_id is not null) as u
-        left join ({{ pim_units() }}) as n on n.unit_id = u.unit_id
-        {%- else %}
-        select n.unit_id, n.credit_code, n.unit_name
-        from ({{ pim_units('true', 'select unit_id from ' ~ ref('stg_pension__units') ~ ' where ' ~ b_text) }}) as n
-        left join ({{ pim_units('not ' ~ b_text, 'select unit_id from ' ~ ref('stg_pension__units') ~ ' where ' ~ b_text) }}) as o
-            on o.unit_id = n.unit_id
-        where o.unit_id is null
-           or n.credit_code is distinct from o.credit_code or n.unit_name is distinct from o.unit_name
-        {%- endif %}
-    ) as c
+    from ({{ pim_changed_units(scope) }}) as c
     where t.unit_id = c.unit_id
       and (t.credit_code is distinct from c.credit_code or t.unit_name is distinct from c.unit_name)
     {%- endif -%}

@@ -175,6 +175,13 @@ def test_back_pay_in_a_new_month_restates_the_month_it_pays_for(two_months_built
         for t in models:
             assert contents(c, t) == incremental[t], f"{t}: incremental build differs from a full rebuild"
         assert aggregate_contents(c) == aggregate, "the unit aggregate built incrementally differs from a full rebuild"
+        # the services' look-ups (ensure_index post-hooks) survive the full refresh: dbt runs the hooks while the
+        # replaced table, holding indexes of the same names, still exists
+        for t, lookups in ((PERSON_INSURANCE_MONTH, {"id_number", "credit_code"}), (UNIT_INSURANCE_MONTH, {"credit_code"})):
+            leading = {r[0] for r in c.execute("select a.attname from pg_index i join pg_attribute a on "
+                                               "a.attrelid = i.indrelid and a.attnum = i.indkey[0] "
+                                               "where i.indrelid = %s::regclass", (t,))}
+            assert lookups <= leading, (t, leading)
 
 
 def test_a_redelivered_month_is_restated_alone_and_equals_a_full_rebuild(two_months_built):

@@ -61,21 +61,26 @@ def archive_root() -> Path:
 
 # ---- which interfaces may be archived -----------------------------------------------------------------------------
 
-def whole_readers(manifest: dict) -> dict[str, list[str]]:
+def whole_readers(manifest: dict, keep: int | None = None) -> dict[str, list[str]]:
     """Per raw table (interface): the models rebuilt whole that read it, directly or through views. An interface
-    with an empty list is read only by incremental models (and tests)."""
+    with an empty list is read only by incremental models (and tests).
+
+    A model rebuilt whole that reads a staging view only within a window of the newest months (the topic libraries'
+    12 months to the as-of month, the newest loaded one) declares it in its YAML, `meta: {reads_newest_months:
+    {stg_x: 12}}`; with `keep` ≥ that window the months it reads are never archived, so through that view it does
+    not hold the interface whole (`keep` None: every declaration ignored)."""
     nodes, children = manifest["nodes"], manifest["child_map"]
     out: dict[str, list[str]] = {}
     for uid, src in manifest["sources"].items():
         if src.get("schema") != "raw":
             continue
         found: set[str] = set()
-        stack, seen = list(children.get(uid, [])), set()
+        stack, seen = [(c, ()) for c in children.get(uid, [])], set()
         while stack:
-            child = stack.pop()
-            if child in seen or child not in nodes:
+            child, views = stack.pop()
+            if (child, views) in seen or child not in nodes:
                 continue
-            seen.add(child)
+            seen.add((child, views))
             node = nodes[child]
             kind = node["resource_type"]
             if kind == "snapshot":
@@ -83,12 +88,19 @@ def whole_readers(manifest: dict) -> dict[str, list[str]]:
             elif kind == "model":
                 materialized = node["config"].get("materialized")
                 if materialized in ("view", "ephemeral"):
-                    stack += children.get(child, [])
-                elif materialized != "incremental":
+                    stack += [(c, views + (node["name"],)) for c in children.get(child, [])]
+                elif materialized != "incremental" and not _within_window(node, views, keep):
                     found.add(node["name"])
         out.setdefault(src.get("identifier") or src["name"], [])
         out[src.get("identifier") or src["name"]] += sorted(found)
     return out
+
+
+def _within_window(node: dict, views: tuple[str, ...], keep: int | None) -> bool:
+    """Whether the model reads the view it reads directly (the last of `views`) only within the newest `keep`
+    months."""
+    window = (node.get("meta") or node["config"].get("meta") or {}).get("reads_newest_months") or {}
+    return keep is not None and bool(views) and views[-1] in window and int(window[views[-1]]) <= keep
 
 
 def load_manifest() -> dict:
@@ -148,6 +160,19 @@ def plan(conn: psycopg.Connection, keep: int, readers: dict[str, list[str]]) -> 
             continue
         todo += [(interface, m) for m in old]
     return todo, kept
+
+
+def archivable_share(conn: psycopg.Connection, readers: dict[str, list[str]]) -> tuple[int, int, float]:
+    """Of the partitioned interfaces in the database: how many the rule lets archive (their months older than the
+    newest `keep`), how many there are, and the share of raw's bytes (tables and indexes, every month) they hold."""
+    sizes = dict(conn.execute(
+        "select p.relname, sum(pg_total_relation_size(c.oid))::bigint from pg_inherits i "
+        "join pg_class p on p.oid = i.inhparent "
+        "join pg_class c on c.oid = i.inhrelid join pg_namespace n on n.oid = p.relnamespace "
+        "where n.nspname = 'raw' and p.relkind = 'p' group by 1").fetchall())
+    free = [i for i in sizes if not readers.get(i, ["(不在 dbt 清单中)"])]
+    total = sum(sizes.values()) or 1
+    return len(free), len(sizes), 100.0 * sum(sizes[i] for i in free) / total
 
 
 def archive_month(conn: psycopg.Connection, interface: str, month: str, log=print) -> dict:
@@ -274,8 +299,11 @@ def main(argv=None) -> int:
                 entry["detail"] = {"interfaces": len(pairs),
                                    "rows": sum(restore_month(conn, i, m) for i, m in pairs)}
             return 0
-        todo, kept = plan(conn, a.keep, whole_readers(load_manifest()))
+        readers = whole_readers(load_manifest(), a.keep)
+        todo, kept = plan(conn, a.keep, readers)
         _print_plan(todo, kept, a.keep)
+        free, interfaces, share = archivable_share(conn, readers)
+        print(f"[raw] 规则允许归档的接口: {free} / {interfaces} 个, 占原始层字节 {share:.1f} % (库中全部月份)")
         if a.cmd == "plan" or not todo:
             return 0
         with runlog.logged("raw_archive", max(m for _, m in todo)) as entry:

@@ -1,6 +1,7 @@
 -- G02 注销单位仍在缴费: a unit the legal-person register (经信局) records as deregistered that still has enterprise-pension
 -- contributions in a month after the month of deregistration. One row per unit, dated by the register month that
--- first carried the deregistration.
+-- first carried the deregistration. Contributions from the month-incremental ODS table (per person and unit), so the
+-- raw months of the contributions can be archived (pipeline/raw_retention.py).
 with dereg as (
     select credit_code, min(deregister_date) as deregister_date, min(month_start) as first_month
     from {{ ref('stg_legal_person__legal_persons') }}
@@ -10,8 +11,8 @@ with dereg as (
 units as (select distinct unit_id, credit_code from {{ ref('stg_pension__units') }}),
 contrib as (
     select u.credit_code, c.month_start, count(distinct c.person_id) as contributors,
-           sum(c.employer_amount + c.employee_amount) as amount
-    from {{ ref('stg_pension__contributions') }} c join units u using (unit_id)
+           sum(c.contribution_amount) as amount
+    from {{ ref('int_pension__contribution_unit_month') }} c join units u using (unit_id)
     group by u.credit_code, c.month_start
 )
 select

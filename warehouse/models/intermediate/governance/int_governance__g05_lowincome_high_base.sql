@@ -1,5 +1,6 @@
 -- G05 低保特困人员高基数缴费: a 低保 / 特困 / 低收入 recipient (民政) who contributes to the enterprise pension in the
 -- same month on a base of at least {{ var('governance_high_base_multiple') }} × the month's lower base limit.
+-- The enterprise pension from its month-incremental ODS tables, so its raw months can be archived.
 with low as (
     select l.month_start, l.id_number, l.assist_type_code,
            (select x.base_lower from {{ ref('caliber_contribution_base') }} x
@@ -8,12 +9,12 @@ with low as (
 ),
 ids as (
     select distinct p.person_id, p.id_number
-    from {{ ref('stg_pension__persons') }} p
+    from {{ ref('int_pension__person_registration_month') }} p
     where p.id_number in (select id_number from low)
 ),
 contrib as (
-    select c.month_start, i.id_number, max(c.contribution_base) as contribution_base
-    from {{ ref('stg_pension__contributions') }} c
+    select c.month_start, i.id_number, max(c.max_contribution_base) as contribution_base
+    from {{ ref('int_pension__contribution_unit_month') }} c
     join ids i using (person_id)
     group by c.month_start, i.id_number
 )

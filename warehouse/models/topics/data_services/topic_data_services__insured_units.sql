@@ -1,5 +1,6 @@
 -- 数据接口服务专题库: every unit registered for enterprise pension (社保单位), its latest registration and its
--- insured / contributing persons in that month — 单位基本信息, 单位参保信息, 养老保险新参保单位.
+-- insured / contributing persons in that month — 单位基本信息, 单位参保信息, 养老保险新参保单位. Persons and
+-- contributions of every month from the month-incremental ODS tables, so their raw months can be archived.
 with latest as (
     select distinct on (unit_id) *
     from {{ ref('stg_pension__units') }}
@@ -17,8 +18,8 @@ persons as (
         p.unit_id, p.month_start,
         count(distinct p.person_id) filter (where p.insured_status_code in ('1', '2')) as insured_persons,
         count(distinct c.person_id) as contributors
-    from {{ ref('stg_pension__persons') }} as p
-    left join {{ ref('stg_pension__contributions') }} as c
+    from {{ ref('int_pension__person_registration_month') }} as p
+    left join {{ ref('int_pension__contribution_fee_month') }} as c
         on p.person_id = c.person_id and p.month_start = c.fee_month_start
     group by p.unit_id, p.month_start
 )

@@ -1,17 +1,18 @@
 -- 技能提升补贴专题库: the comparison rule (口径 v1) applied to every individual subsidy record of the 12 months to the
 -- as-of month — was the person contributing to the enterprise pension in the certificate's month, through the unit
--- named on the roster, and is it the person's only subsidy of that level in the window.
+-- named on the roster, and is it the person's only subsidy of that level in the window. The pension persons and
+-- contributions of every month from the month-incremental ODS tables, so their raw months can be archived.
 with win as (select {{ topic_as_of() }} as as_of_month, ({{ topic_as_of() }} - interval '11 months')::date as from_month),
 roster as (
     select r.*, count(*) over (partition by r.id_number, r.skill_level_code) as claims_same_level
     from {{ ref('stg_skill_subsidy__person_roster') }} r, win
     where r.month_start between win.from_month and win.as_of_month
 ),
-ids as (select distinct person_id, id_number from {{ ref('stg_pension__persons') }}),
+ids as (select distinct person_id, id_number from {{ ref('int_pension__person_registration_month') }}),
 units as (select distinct unit_id, credit_code from {{ ref('stg_pension__units') }}),
 paid as (
     select i.id_number, c.month_start, string_agg(distinct u.credit_code, ',') as credit_codes
-    from {{ ref('stg_pension__contributions') }} c
+    from {{ ref('int_pension__contribution_unit_month') }} c
     join ids i using (person_id)
     left join units u using (unit_id)
     group by i.id_number, c.month_start

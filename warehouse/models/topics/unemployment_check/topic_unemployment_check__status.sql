@@ -1,5 +1,7 @@
 -- 失业查社保专题库: the population rule (口径 v1) applied to everyone with an unemployment-insurance record: insured
 -- status in the as-of month, contributions, 失业保险金 and 农民工一次性生活补助 in the 12 months to the as-of month.
+-- Raw is read only within those 12 months (declared in the YAML: reads_newest_months, pipeline/raw_retention.py);
+-- the ID numbers of every month come from the month-incremental ODS table, so older raw months can be archived.
 with as_of as (select {{ topic_as_of() }} as as_of_month),
 win as (select as_of_month, (as_of_month - interval '11 months')::date as from_month from as_of),
 ins as (
@@ -9,7 +11,7 @@ ins as (
     where month_start between win.from_month and win.as_of_month
     order by id_number, month_start desc
 ),
-ids as (select distinct person_id, id_number from {{ ref('stg_unemployment__insured_persons') }}),
+ids as (select distinct person_id, id_number from {{ ref('int_unemployment__person_id_month') }}),
 contrib as (
     select i.id_number, count(distinct c.fee_month_start) as contribution_months_12m, max(c.fee_month_start) as last_fee_month
     from {{ ref('stg_unemployment__contributions') }} c join ids i using (person_id), win

@@ -1,0 +1,18 @@
+-- 企业养老离退休人员登记按月按人: the columns of each month's retiree register that the models rebuilt whole read
+-- across every month (G01, identity resolution), kept here so the raw months can be archived
+-- (pipeline/raw_retention.py). Distinct rows: every reader takes distinct values or the first row per key.
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+
+select distinct
+    r.month_start,
+    r.person_id,
+    r.id_number,
+    r.person_name,
+    r.gender_code,
+    r.birth_date,
+    b.source_batch_id
+from {{ ref('stg_pension__retirees') }} r
+join ({{ month_batch() }}) b using (month_start)
+where {{ in_months_to_build('r.data_month') }}

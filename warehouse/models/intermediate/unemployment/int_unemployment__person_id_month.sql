@@ -1,0 +1,15 @@
+-- 失业保险参保人员编号与身份证号按月对照: which ID number each person number carried in each month's register, read
+-- across every month by 失业查社保专题库 (its contributions joined to ID numbers), kept here so the raw months can be
+-- archived (pipeline/raw_retention.py).
+-- Incremental by month: only months with a newer load batch are rebuilt (macros/incremental_months.sql).
+{{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
+          indexes=month_batch_index()) }}
+
+select distinct
+    p.month_start,
+    p.person_id,
+    p.id_number,
+    b.source_batch_id
+from {{ ref('stg_unemployment__insured_persons') }} p
+join ({{ month_batch() }}) b using (month_start)
+where {{ in_months_to_build('p.data_month') }}

@@ -42,3 +42,25 @@ MANIFEST = {
 def test_only_interfaces_read_incrementally_may_be_archived():
     readers = whole_readers(MANIFEST)
     assert readers == {"a": [], "b": ["int_b"], "c": ["snap_c"]}
+
+
+def test_a_model_reading_only_the_newest_months_holds_no_older_month():
+    """A model rebuilt whole that reads a view only within the newest N months (declared: meta reads_newest_months)
+    does not hold the interface whole when the rule keeps at least N months; read through another view, or with
+    fewer months kept, or without the declaration, it does."""
+    nodes = dict(MANIFEST["nodes"])
+    nodes["model.p.stg_d"] = _model("stg_d", "view")
+    nodes["model.p.stg_e"] = _model("stg_e", "view")
+    nodes["model.p.topic_d"] = _model("topic_d", "table") | {"meta": {"reads_newest_months": {"stg_d": 12}}}
+    manifest = {
+        "sources": MANIFEST["sources"] | {"source.p.raw_d.d": {"schema": "raw", "name": "d", "identifier": "d"},
+                                          "source.p.raw_e.e": {"schema": "raw", "name": "e", "identifier": "e"}},
+        "nodes": nodes,
+        "child_map": MANIFEST["child_map"] | {"source.p.raw_d.d": ["model.p.stg_d"], "model.p.stg_d": ["model.p.topic_d"],
+                                              "source.p.raw_e.e": ["model.p.stg_e"], "model.p.stg_e": ["model.p.topic_d"]},
+    }
+    assert whole_readers(manifest, 13)["d"] == [] and whole_readers(manifest, 12)["d"] == []
+    assert whole_readers(manifest, 11)["d"] == ["topic_d"]
+    assert whole_readers(manifest)["d"] == ["topic_d"]           # no number of months kept given: declarations ignored
+    assert whole_readers(manifest, 13)["e"] == ["topic_d"]       # the view it reads whole
+    assert whole_readers(manifest, 13)["b"] == ["int_b"]

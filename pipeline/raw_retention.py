@@ -9,7 +9,8 @@ The rule (README "Scale"): raw keeps the newest N loaded months of every interfa
 default 13: a year and the month a year-on-year change needs) in the database. An older month of an interface is
 archived only when nothing rebuilt whole reads it: the dbt project's manifest says which models read the interface
 (through staging views); if every one of them is incremental, its history lives in the ODS/DW tables and the raw month
-is read again only by a full refresh. Interfaces read by a model rebuilt whole (a `table`, a snapshot) stay whole:
+is read again only by a full refresh. Interfaces read by a model rebuilt whole (a `table`, a snapshot, an incremental
+model that recomputes every row at a monthly build) stay whole:
 archiving them would change that model's figures at the next build. A full refresh refuses while any month is
 archived (`pipeline.build`); `restore` brings the months back first.
 
@@ -63,7 +64,8 @@ def archive_root() -> Path:
 
 def whole_readers(manifest: dict, keep: int | None = None) -> dict[str, list[str]]:
     """Per raw table (interface): the models rebuilt whole that read it, directly or through views. An interface
-    with an empty list is read only by incremental models (and tests).
+    with an empty list is read only by models incremental by month (and tests); an incremental model that recomputes
+    every row at a monthly build (the topic libraries' daily merge) counts as rebuilt whole.
 
     A model rebuilt whole that reads a staging view only within a window of the newest months (the topic libraries'
     12 months to the as-of month, the newest loaded one) declares it in its YAML, `meta: {reads_newest_months:
@@ -89,11 +91,19 @@ def whole_readers(manifest: dict, keep: int | None = None) -> dict[str, list[str
                 materialized = node["config"].get("materialized")
                 if materialized in ("view", "ephemeral"):
                     stack += [(c, views + (node["name"],)) for c in children.get(child, [])]
-                elif materialized != "incremental" and not _within_window(node, views, keep):
+                elif (materialized != "incremental" or _recomputes_every_row(node)) \
+                        and not _within_window(node, views, keep):
                     found.add(node["name"])
         out.setdefault(src.get("identifier") or src["name"], [])
         out[src.get("identifier") or src["name"]] += sorted(found)
     return out
+
+
+def _recomputes_every_row(node: dict) -> bool:
+    """An incremental model of the identity tables and topic libraries merges only the persons a daily load changed,
+    but recomputes every row from staging at each monthly build (macros/topic_incremental.sql): it reads raw as
+    whole as a `table` does."""
+    return "daily_incremental_since(" in (node.get("raw_code") or "")
 
 
 def _within_window(node: dict, views: tuple[str, ...], keep: int | None) -> bool:

@@ -64,3 +64,13 @@ def test_a_model_reading_only_the_newest_months_holds_no_older_month():
     assert whole_readers(manifest)["d"] == ["topic_d"]           # no number of months kept given: declarations ignored
     assert whole_readers(manifest, 13)["e"] == ["topic_d"]       # the view it reads whole
     assert whole_readers(manifest, 13)["b"] == ["int_b"]
+
+
+def test_an_incremental_model_that_recomputes_every_row_at_a_monthly_build_holds_the_interface():
+    """The topic libraries' daily merge (macros/topic_incremental.sql) is incremental, but a monthly build recomputes
+    every row from staging: found by an archive and a rebuild at scale 0.001 (bench/results/scale.md §5b)."""
+    nodes = dict(MANIFEST["nodes"])
+    nodes["model.p.fct_a"] = _model("fct_a", "incremental") | {
+        "raw_code": "{%- set since = daily_incremental_since() %} select * from {{ ref('int_a') }}"}
+    readers = whole_readers(MANIFEST | {"nodes": nodes}, 13)
+    assert readers["a"] == ["fct_a"] and readers["b"] == ["fct_a", "int_b"]

@@ -1,7 +1,11 @@
 -- Balance: the district rows of the pension overview add up to the Beijing total, where the Beijing
 -- total is counted straight from the staged interface rows (so it also proves mart = detail).
--- Returns one row per month and measure that differs.
-with beijing as (
+-- Returns one row per month and measure that differs, in the months raw still holds (older ones may be archived).
+with held as (
+    {{ raw_months_held([source('raw_pension', 'ent_pension_person'), source('raw_pension', 'ent_pension_retiree'),
+                        source('raw_pension', 'ent_pension_contribution'), source('raw_pension', 'ent_pension_payment')]) }}
+),
+beijing as (
     select month_start, 'insured_active' as measure, count(*)::numeric as beijing_total
     from {{ ref('stg_pension__persons') }} where insured_status_code in ('1', '2') group by 1
     union all
@@ -28,6 +32,7 @@ districts as (
         ('contributors', r.contributors::numeric), ('contribution_income', r.contribution_income),
         ('pension_paid', r.pension_paid)) as m(measure, value)
     where r.district_code <> {{ beijing_code() }}    -- the districts (999999 included), not the mart's Beijing row
+      and r.month_start in (select month_start from held)
     group by 1, 2
 )
 select coalesce(b.month_start, d.month_start) as month_start, coalesce(b.measure, d.measure) as measure,
@@ -35,3 +40,4 @@ select coalesce(b.month_start, d.month_start) as month_start, coalesce(b.measure
 from beijing b
 full join districts d on d.month_start = b.month_start and d.measure = b.measure
 where coalesce(b.beijing_total, 0) <> coalesce(d.district_sum, 0)
+  and coalesce(b.month_start, d.month_start) in (select month_start from held)

@@ -131,3 +131,16 @@
     {{ column }} in ({% for m in months | unique | sort %}date '{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %})
     {%- endif -%}
 {%- endmacro %}
+
+{#- The body of a month-incremental copy of a few columns of a staging model, duplicates dropped (the registration
+    tables that let the models rebuilt whole read every month without raw: pipeline/raw_retention.py). -#}
+{% macro month_distinct_columns(staging_model, columns) -%}
+select distinct
+    {%- for c in columns %}
+    s.{{ c }},
+    {%- endfor %}
+    b.source_batch_id
+from {{ ref(staging_model) }} s
+join ({{ month_batch() }}) b using (month_start)
+where {{ in_months_to_build('s.data_month') }}
+{%- endmacro %}

@@ -5,16 +5,5 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-select distinct
-    p.month_start,
-    p.person_id,
-    p.id_number,
-    p.person_name,
-    p.gender_code,
-    p.birth_date,
-    p.unit_id,
-    p.insured_status_code,
-    b.source_batch_id
-from {{ ref('stg_pension__persons') }} p
-join ({{ month_batch() }}) b using (month_start)
-where {{ in_months_to_build('p.data_month') }}
+{{ month_distinct_columns('stg_pension__persons', ['month_start', 'person_id', 'id_number', 'person_name',
+                                                 'gender_code', 'birth_date', 'unit_id', 'insured_status_code']) }}

@@ -5,14 +5,4 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-select distinct
-    r.month_start,
-    r.person_id,
-    r.id_number,
-    r.person_name,
-    r.gender_code,
-    r.birth_date,
-    b.source_batch_id
-from {{ ref('stg_pension__retirees') }} r
-join ({{ month_batch() }}) b using (month_start)
-where {{ in_months_to_build('r.data_month') }}
+{{ month_distinct_columns('stg_pension__retirees', ['month_start', 'person_id', 'id_number', 'person_name', 'gender_code', 'birth_date']) }}

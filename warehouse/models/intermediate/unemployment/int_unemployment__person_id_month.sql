@@ -5,11 +5,4 @@
 {{ config(materialized='incremental', unique_key='month_start', incremental_strategy='delete+insert',
           indexes=month_batch_index()) }}
 
-select distinct
-    p.month_start,
-    p.person_id,
-    p.id_number,
-    b.source_batch_id
-from {{ ref('stg_unemployment__insured_persons') }} p
-join ({{ month_batch() }}) b using (month_start)
-where {{ in_months_to_build('p.data_month') }}
+{{ month_distinct_columns('stg_unemployment__insured_persons', ['month_start', 'person_id', 'id_number']) }}

@@ -2,7 +2,7 @@
 
     identity_person_sources(): every source of person records, once, with
     (daily, interface, provider, priority for the golden record (1 = the police register wins), staging model,
-    id column, name column, gender column, birth-date column; the enterprise pension's are its month-incremental
+    id column, name column, gender column, birth-date column; the pensions' are their month-incremental
     registration tables, the same rows less duplicates, so its raw months can be archived). `daily` marks the sources whose staging model reads a
     按日 (T+1) state over the monthly roll-ups (macros/daily_state.sql): their records change with a daily load.
     identity_person_records(daily, since): the latest record of each person in each source of that kind (daily true or
@@ -21,9 +21,9 @@
     (true,  'police_death_cancel',          '市公安局',       3, 'stg_police__death_cancellations',     'id_number',        'person_name', 'gender_code', 'birth_date'),
     (false, 'ent_pension_person',           '企业职工养老保险', 4, 'int_pension__person_registration_month', 'id_number',  'person_name', 'gender_code', 'birth_date'),
     (false, 'ent_pension_retiree',          '企业职工养老保险', 4, 'int_pension__retiree_registration_month', 'id_number', 'person_name', 'gender_code', 'birth_date'),
-    (false, 'public_pension_person',           '机关事业养老保险', 4, 'stg_public_pension__persons',         'id_number',        'person_name', 'gender_code', 'birth_date'),
-    (false, 'public_pension_retiree',          '机关事业养老保险', 4, 'stg_public_pension__retirees',        'id_number',        'person_name', 'gender_code', 'birth_date'),
-    (false, 'residents_pension_enrol',      '城乡居民养老保险', 4, 'stg_residents_pension__enrolments',   'id_number',        'person_name', 'gender_code', 'birth_date'),
+    (false, 'public_pension_person',        '机关事业养老保险', 4, 'int_public_pension__person_registration_month', 'id_number', 'person_name', 'gender_code', 'birth_date'),
+    (false, 'public_pension_retiree',       '机关事业养老保险', 4, 'int_public_pension__retiree_registration_month', 'id_number', 'person_name', 'gender_code', 'birth_date'),
+    (false, 'residents_pension_enrol',      '城乡居民养老保险', 4, 'int_residents_pension__enrolment_registration_month', 'id_number', 'person_name', 'gender_code', 'birth_date'),
     (false, 'disabled_person',              '市残联',         6, 'stg_disabled_persons__disabled_persons', 'id_number',     'person_name', 'gender_code', 'birth_date'),
     (false, 'civil_low_income',             '市民政局',       6, 'stg_civil_affairs__low_income_persons', 'id_number',      'person_name', 'gender_code', 'birth_date'),
     (false, 'civil_cremation',              '市民政局',       6, 'stg_civil_affairs__cremations',       'id_number',        'person_name', 'gender_code', none),

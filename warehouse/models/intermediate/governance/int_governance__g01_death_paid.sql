@@ -1,8 +1,8 @@
 -- G01 死亡后仍有缴费或待遇: a person registered dead by the police (死亡注销) or cremated (民政火化) who has a
 -- contribution or a benefit payment in a later month (enterprise / public-institution pension contributions and
 -- payments, residents pension payments). One row per death record; the payment in the month of death is allowed.
--- The enterprise pension is read from its month-incremental ODS tables (registrations, contributions and payments
--- summed per person and month: the same sums), so its raw months can be archived (pipeline/raw_retention.py).
+-- The pensions are read from their month-incremental ODS tables (registrations, contributions and payments summed
+-- per person and month: the same sums), so their raw months can be archived (pipeline/raw_retention.py).
 with deaths as (
     select 'police_death_cancel'::text as interface, id_number, month_start, death_date
     from {{ ref('stg_police__death_cancellations') }}
@@ -12,9 +12,9 @@ with deaths as (
 ),
 ent_ids as (select distinct person_id, id_number from {{ ref('int_pension__person_registration_month') }}
             union select distinct person_id, id_number from {{ ref('int_pension__retiree_registration_month') }}),
-pub_ids as (select distinct person_id, id_number from {{ ref('stg_public_pension__persons') }}
-            union select distinct person_id, id_number from {{ ref('stg_public_pension__retirees') }}),
-res_ids as (select distinct person_id, id_number from {{ ref('stg_residents_pension__enrolments') }}),
+pub_ids as (select distinct person_id, id_number from {{ ref('int_public_pension__person_registration_month') }}
+            union select distinct person_id, id_number from {{ ref('int_public_pension__retiree_registration_month') }}),
+res_ids as (select distinct person_id, id_number from {{ ref('int_residents_pension__enrolment_registration_month') }}),
 paid as (
     select i.id_number, c.month_start, 'ent_pension_contribution'::text as counterpart,
            c.contribution_income as amount
@@ -23,14 +23,14 @@ paid as (
     select i.id_number, p.month_start, 'ent_pension_payment', p.pension_paid
     from {{ ref('int_pension__payment_person_month') }} p join ent_ids i using (person_id)
     union all
-    select i.id_number, c.month_start, 'public_pension_contribution', c.employer_amount + c.employee_amount
-    from {{ ref('stg_public_pension__contributions') }} c join pub_ids i using (person_id)
+    select i.id_number, c.month_start, 'public_pension_contribution', c.contribution_income
+    from {{ ref('int_public_pension__contribution_person_month') }} c join pub_ids i using (person_id)
     union all
-    select i.id_number, p.month_start, 'public_pension_payment', p.amount
-    from {{ ref('stg_public_pension__payments') }} p join pub_ids i using (person_id)
+    select i.id_number, p.month_start, 'public_pension_payment', p.pension_paid
+    from {{ ref('int_public_pension__payment_person_month') }} p join pub_ids i using (person_id)
     union all
-    select i.id_number, p.month_start, 'residents_pension_payment', p.total_amount
-    from {{ ref('stg_residents_pension__payments') }} p join res_ids i using (person_id)
+    select i.id_number, p.month_start, 'residents_pension_payment', p.benefit_paid
+    from {{ ref('int_residents_pension__payment_person_month') }} p join res_ids i using (person_id)
 )
 select
     'G01'::text                                    as rule_id,

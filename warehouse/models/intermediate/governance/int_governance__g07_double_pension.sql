@@ -1,6 +1,6 @@
 -- G07 企业与机关事业养老重复参保缴费: the same person (ID number) has contributions for the same fee month in both the
 -- enterprise and the public-institution pension (ID numbers from each system's registration of the same data month).
--- The enterprise side from its month-incremental ODS tables, so its raw months can be archived.
+-- Both sides from their month-incremental ODS tables, so the raw months can be archived.
 with ent as (
     select distinct i.id_number, c.fee_month_start, c.month_start
     from {{ ref('int_pension__contribution_fee_month') }} c
@@ -9,8 +9,8 @@ with ent as (
 ),
 pub as (
     select distinct i.id_number, c.fee_month_start
-    from {{ ref('stg_public_pension__contributions') }} c
-    join (select distinct month_start, person_id, id_number from {{ ref('stg_public_pension__persons') }}) i
+    from {{ ref('int_public_pension__contribution_fee_month') }} c
+    join (select distinct month_start, person_id, id_number from {{ ref('int_public_pension__person_registration_month') }}) i
       using (month_start, person_id)
 )
 select

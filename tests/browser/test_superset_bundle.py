@@ -23,7 +23,7 @@ import yaml
 
 from foundation import settings
 
-from .conftest import MANAGE, ROOT, SCREENSHOTS, SUPERSET_PY
+from .conftest import MANAGE, ROOT, SCREENSHOTS, SUPERSET_PY, login
 from .test_superset_dashboard import chart_problems, has_content, wait_for_charts
 
 pytestmark = pytest.mark.browser
@@ -70,11 +70,7 @@ def role_pages(browser, superset_url, admin_password):
         contexts.append(ctx)
         page = ctx.new_page()
         page.set_default_timeout(60_000)
-        page.goto(f"{superset_url}/login/")
-        page.fill("#username", user)
-        page.fill("#password", pw[user])
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda u: "/login" not in u)
+        login(page, superset_url, user, pw[user])
         pages[user] = page
     yield pages
     for ctx in contexts:

@@ -154,7 +154,7 @@ def build(months: list[str] | None = None, force: bool = False, load: bool = Tru
         scope = "every row" if tested_through == 0 else f"rows of load batches after {tested_through}"
         print(f"[build] dbt build into the review release (seeds, models, snapshot, balance tests; "
               f"{'full rebuild' if full_refresh else 'incremental'}; tests on incremental models: {scope})", flush=True)
-        rc = _rebuild_whole(rebuild, entry) if rebuild else 0
+        rc = _rebuild_whole(rebuild) if rebuild else 0
         if rc == 0:
             rc = dbt.run(args, check=False)
         # 一数一源: every published indicator compared across mart, cube, Superset datasets and check tables, every
@@ -219,7 +219,7 @@ def _report(entry: dict, rc: int, recon_rc: int, failed: list[str], drifted: lis
     return rc
 
 
-def _rebuild_whole(models: list[str], entry: dict) -> int:
+def _rebuild_whole(models: list[str]) -> int:
     """dbt run --full-refresh of exactly `models` (not their descendants, which the incremental build then brings up
     to date); a name that selects nothing is refused (dbt would only warn)."""
     print(f"[build] 整表重建 {len(models)} 个模型: {', '.join(models)}", flush=True)
@@ -229,7 +229,6 @@ def _rebuild_whole(models: list[str], entry: dict) -> int:
     if unknown:
         print(f"[build] REBUILD 中没有这些模型: {', '.join(unknown)} (模型名, 如 int_governance__s01_id_nonstandard)",
               flush=True)
-        entry["result"] = "failed"
         return rc or 2
     return rc
 
@@ -240,7 +239,7 @@ def _drifted(failed: list[str]) -> list:
 
     try:
         with psycopg.connect(settings.warehouse_url()) as conn:
-            return model_drift.find(conn, settings.get().dbt_target_path / "manifest.json", set(failed))
+            return model_drift.find(conn, dbt.manifest(), set(failed))
     except psycopg.Error as e:
         print(f"[build] 表结构比对未完成: {e}", flush=True)
         return []

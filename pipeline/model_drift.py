@@ -9,9 +9,7 @@ tables and names the fix: rebuild those models whole (`make build REBUILD=<model
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -45,11 +43,10 @@ def incremental_models(manifest: dict, names: set[str] | None = None) -> dict[st
     return out
 
 
-def find(conn, manifest_path: Path, names: set[str] | None = None) -> list[Drift]:
-    """The drifted incremental models among `names` (all when None), read from the database of `conn`."""
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def find(conn, manifest: dict | None, names: set[str] | None = None) -> list[Drift]:
+    """The drifted incremental models among `names` (all when None) of the dbt `manifest` (none without one), read
+    from the database of `conn`."""
+    if not manifest:
         return []
     models = incremental_models(manifest, names)
     if not models:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
-import json
 import sys
 import zlib
 from collections.abc import Iterable
@@ -36,7 +35,7 @@ from foundation import settings
 from foundation.months import yyyymm
 from foundation.spec import load_specs
 from loaders import db as loader_db
-from runtime import runlog
+from runtime import dbt, runlog
 
 DDL = """
 create table if not exists audit.raw_archive (
@@ -102,8 +101,8 @@ def whole_readers(manifest: dict, keep: int | None = None) -> dict[str, list[str
 def _recomputes_every_row(node: dict) -> bool:
     """An incremental model of the identity tables and topic libraries merges only the persons a daily load changed,
     but recomputes every row from staging at each monthly build (macros/topic_incremental.sql): it reads raw as
-    whole as a `table` does."""
-    return "daily_incremental_since(" in (node.get("raw_code") or "")
+    whole as a `table` does. Such a model is the one that calls daily_incremental_since()."""
+    return any(m.endswith(".daily_incremental_since") for m in (node.get("depends_on") or {}).get("macros") or [])
 
 
 def _within_window(node: dict, views: tuple[str, ...], keep: int | None) -> bool:
@@ -114,11 +113,11 @@ def _within_window(node: dict, views: tuple[str, ...], keep: int | None) -> bool
 
 
 def load_manifest() -> dict:
-    path = settings.get().dbt_target_path / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise SystemExit(f"[raw] 没有 dbt 清单 {path} ({e}): 先运行 `make build`, 才能判断哪些接口可以归档") from None
+    manifest = dbt.manifest()
+    if manifest is None:
+        raise SystemExit(f"[raw] 没有可读的 dbt 清单 {settings.get().dbt_target_path / 'manifest.json'}: "
+                         "先运行 `make build`, 才能判断哪些接口可以归档")
+    return manifest
 
 
 # ---- the database side -------------------------------------------------------------------------------------------
@@ -173,8 +172,8 @@ def plan(conn: psycopg.Connection, keep: int, readers: dict[str, list[str]]) -> 
 
 
 def archivable_share(conn: psycopg.Connection, readers: dict[str, list[str]]) -> tuple[int, int, float]:
-    """Of the partitioned interfaces in the database: how many the rule lets archive (their months older than the
-    newest `keep`), how many there are, and the share of raw's bytes (tables and indexes, every month) they hold."""
+    """Of the partitioned interfaces in the database: how many `readers` (whole_readers) lets archive (those with no
+    whole reader: their months older than the kept ones), how many there are, and the share of raw's bytes (tables and indexes, every month) they hold."""
     sizes = dict(conn.execute(
         "select p.relname, sum(pg_total_relation_size(c.oid))::bigint from pg_inherits i "
         "join pg_class p on p.oid = i.inhparent "

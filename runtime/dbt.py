@@ -56,6 +56,15 @@ def run_results() -> list[dict] | None:
              "failures": r.get("failures") or 0, "message": r.get("message") or ""} for r in raw]
 
 
+def manifest() -> dict | None:
+    """The dbt project's manifest.json of the last parse (in DBT_TARGET_PATH, as env() sets it); None when dbt has
+    not written it or it cannot be read."""
+    try:
+        return json.loads((settings.get().dbt_target_path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     settings.use_component("dbt")  # the build role wh_dbt, never the owner
     return run(list(sys.argv[1:] if argv is None else argv), check=False)

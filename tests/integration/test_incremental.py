@@ -1,6 +1,7 @@
 """Month-incremental builds on a scratch database: a new month or a re-delivered one rewrites only that
 month's rows, the result equals a full rebuild, and the tests on incremental models read only rows
 above the batch watermark they are given."""
+import json
 import os
 import subprocess
 import sys
@@ -358,7 +359,7 @@ def test_a_model_whose_columns_changed_is_named_and_rebuilt_whole(two_months_bui
     the column, and a whole rebuild of that model alone (what `make build REBUILD=` runs) restores the same rows."""
     url, tmp = two_months_built
     table, model = "intermediate.int_governance__g03_id_gender_mismatch", "int_governance__g03_id_gender_mismatch"
-    manifest = tmp / "target" / "manifest.json"
+    manifest = json.loads((tmp / "target" / "manifest.json").read_text(encoding="utf-8"))
     with psycopg.connect(url, autocommit=True) as c:
         before = contents(c, table)
         assert before[0] > 0, "the drop has no G03 anomaly: the test would prove nothing"

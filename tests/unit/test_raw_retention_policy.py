@@ -71,6 +71,6 @@ def test_an_incremental_model_that_recomputes_every_row_at_a_monthly_build_holds
     every row from staging: found by an archive and a rebuild at scale 0.001 (bench/results/scale.md §5b)."""
     nodes = dict(MANIFEST["nodes"])
     nodes["model.p.fct_a"] = _model("fct_a", "incremental") | {
-        "raw_code": "{%- set since = daily_incremental_since() %} select * from {{ ref('int_a') }}"}
+        "depends_on": {"macros": ["macro.p.daily_incremental_since", "macro.p.in_months_to_build"]}}
     readers = whole_readers(MANIFEST | {"nodes": nodes}, 13)
     assert readers["a"] == ["fct_a"] and readers["b"] == ["fct_a", "int_b"]

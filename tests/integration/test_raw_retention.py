@@ -1,6 +1,10 @@
 """Raw partitioned by month: an old table partitioned in place, a month archived to a file and detached, restored
-identical, a damaged archive refused, a full refresh refused while a month is archived."""
+identical, a damaged archive refused, a full refresh refused while a month is archived (also by dbt itself, and a topic
+refresh as of an archived month)."""
 import gzip
+import os
+import subprocess
+import sys
 
 import psycopg
 import pytest
@@ -108,3 +112,31 @@ def test_a_table_of_before_is_partitioned_in_place(scratch_url):
                             ).fetchall() == [(FIRST, 3), (SECOND, 2)]
         assert raw_retention.months_in_database(conn)["ent_pension_unit"] == [FIRST, SECOND]
         assert conn.execute("select to_regclass('raw.ent_pension_unit__unpartitioned')").fetchone()[0] is None
+
+
+def _dbt(args, url, tmp):
+    env = {**os.environ, "WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")}
+    res = subprocess.run([sys.executable, "-m", "runtime.dbt", *args, "--no-use-colors"], cwd=settings.ROOT, env=env,
+                         capture_output=True, text=True)
+    return res.returncode, res.stdout + res.stderr
+
+
+def test_dbt_itself_refuses_to_read_an_archived_month(scratch_url, drop, tmp_path, monkeypatch):
+    """dbt run by hand (not through `make build`) stops before any model when it would read a month raw retention
+    archived: a full refresh, or a topic refresh as of a month whose window reaches it (stg_pension__contributions is
+    read in the as-of month by the legal-person and profile libraries). As of the month after, it runs."""
+    monkeypatch.setenv("WAREHOUSE_VAR", str(tmp_path / "var"))
+    for month in (FIRST, SECOND):
+        load_month(month, url=scratch_url, folder=drop / month, log=lambda *_: None)
+    with psycopg.connect(scratch_url, autocommit=True) as conn:
+        raw_retention.ensure(conn)
+        raw_retention.archive_month(conn, INTERFACE, FIRST, log=lambda *_: None)
+    # the hook before every dbt command: a full refresh stops before its first node
+    rc, out = _dbt(["seed", "--select", "code_risk_class", "--full-refresh"], scratch_url, tmp_path)
+    assert rc != 0 and "拒绝全量重建" in out and FIRST in out and "loaded seed file" not in out, out[-2000:]
+    # the same check with the as-of month as an argument (a --vars change would parse the whole project again)
+    check = ["run-operation", "check_archived_raw", "--args"]
+    rc, out = _dbt([*check, "{as_of: '2024-07-01'}"], scratch_url, tmp_path)
+    assert rc != 0 and f"{INTERFACE} {FIRST}" in out and "make raw-restore" in out, out[-2000:]
+    rc, out = _dbt([*check, "{as_of: '2024-08-01'}"], scratch_url, tmp_path)
+    assert rc == 0 and "原始层归档检查通过" in out, out[-2000:]

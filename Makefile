@@ -215,4 +215,5 @@ stop:  ## stop Superset, the cube service, the portal, the data services and the
 	-@test -x $(PY) && $(HRSS) db stop || true
 
 clean-data: stop  ## remove generated data, database and reports (keeps the virtual environments)
+	-@test -x $(PY) && $(PY) -m runtime.pg remove || true
 	rm -rf var/exchange var/pgdata var/rejects var/reports var/dbt var/superset var/cube var/backups var/portal var/history var/services var/outbox

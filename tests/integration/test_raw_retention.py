@@ -140,3 +140,6 @@ def test_dbt_itself_refuses_to_read_an_archived_month(scratch_url, drop, tmp_pat
     assert rc != 0 and f"{INTERFACE} {FIRST}" in out and "make raw-restore" in out, out[-2000:]
     rc, out = _dbt([*check, "{as_of: '2024-08-01'}"], scratch_url, tmp_path)
     assert rc == 0 and "原始层归档检查通过" in out, out[-2000:]
+    # the as-of month goes into SQL: anything but a first of a month is refused before a query is written
+    rc, out = _dbt([*check, "{as_of: \"2024-08-01'; drop table audit.raw_archive; --\"}"], scratch_url, tmp_path)
+    assert rc != 0 and "格式 YYYY-MM-01" in out, out[-2000:]

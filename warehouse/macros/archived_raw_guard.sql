@@ -11,6 +11,11 @@
 {% macro guard_archived_raw(as_of=none, full_refresh=none) -%}
     {%- set as_of = as_of or var('topic_as_of', none) -%}
     {%- set full_refresh = flags.FULL_REFRESH if full_refresh is none else full_refresh -%}
+    {#- the as-of month is written into SQL here and in topic_as_of(): nothing but a first of a month passes -#}
+    {%- if as_of and not modules.re.fullmatch('[0-9]{4}-(0[1-9]|1[0-2])-01', as_of | string) -%}
+        {{ exceptions.raise_compiler_error("topic_as_of 应为某月 1 日, 格式 YYYY-MM-01 (如 2024-07-01), 收到: "
+                                           ~ (as_of | string)[:40]) }}
+    {%- endif -%}
     {%- if execute -%}
         {%- set open = run_query("select to_regclass('audit.raw_archive') is not null").columns[0].values()[0] -%}
         {%- if open -%}
